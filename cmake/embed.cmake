@@ -1,0 +1,12 @@
+# Turns the files in SRCS (a ;-list) into a C array of {name, text} pairs.
+set(out "/* generated from sql/ by cmake/embed.cmake: do not edit */\n")
+string(APPEND out "#include \"db_priv.h\"\n")
+string(APPEND out "const struct db_migration db_migrations[] = {\n")
+foreach(f ${SRCS})
+	get_filename_component(name ${f} NAME)
+	file(READ ${f} hex HEX)
+	string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" esc "${hex}")
+	string(APPEND out "\t{\"${name}\", \"${esc}\"},\n")
+endforeach()
+string(APPEND out "\t{0, 0}\n};\n")
+file(WRITE ${OUT} "${out}")

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Builds everything (release and ASan+UBSan) and runs every test with ctest.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+JOBS=$(nproc 2>/dev/null || echo 2)
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/release -j"$JOBS"
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DVAS_SANITIZE=ON >/dev/null
+cmake --build build/asan -j"$JOBS"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions="$PWD/test/lsan.supp"
+cd build/asan
+ctest --output-on-failure -j"$JOBS" "$@"
