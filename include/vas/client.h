@@ -1,0 +1,130 @@
+/*
+ * Typed client of the storage manager's XML-RPC API (vas_api.txt, v5).
+ * One function per method; structs in, structs out. Every function
+ * returns 0 or a negative code: -errno for an errno fault from the
+ * manager (-ENOENT, -EBUSY, ...), -VAS_EINTERNAL (-500) for fault 500,
+ * -VAS_ENOMETHOD (-1) for fault 1, -EHOSTDOWN when no manager answered,
+ * -ETIMEDOUT when the call timed out (it may still be running),
+ * -EPROTO for a reply of the wrong shape, -ENOMEM.
+ * vas_client_last() tells which host answered and the fault string.
+ */
+#ifndef VAS_CLIENT_H
+#define VAS_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vas/conf.h"
+#include "vas/lvolstruct.h"
+#include "vas/rpc_client.h"
+
+struct vas_client;
+
+/*
+ * hosts are tried in order; failover to the next host happens only when
+ * the connection could not be made (never after a request was sent).
+ */
+int vas_client_new(const char *const *hosts, int nhosts, int port,
+		   int timeout_ms, struct vas_client **out);
+/* [storage_manager] host_list and port from the configuration. */
+int vas_client_from_conf(const struct vas_conf *conf, int timeout_ms,
+			 struct vas_client **out);
+void vas_client_free(struct vas_client *c);
+const struct rpc_outcome *vas_client_last(const struct vas_client *c);
+/* The host that answered the last call, or NULL. */
+const char *vas_client_last_host(const struct vas_client *c);
+
+/* A volume named by id (when non-zero) or else by name. */
+struct vas_lvol_ref {
+	int32_t lvolid;
+	const char *lvolname;
+};
+
+#define VAS_MAX_IPS 8
+
+struct vas_hsvr_info {
+	int32_t hsvrid;
+	int priority;
+	int resync;
+	int n_ip;
+	char ip_data[VAS_MAX_IPS][16];
+};
+
+struct vas_ssvr_info {
+	int32_t ssvrid;
+	int priority;
+	int resync;
+	int64_t available; /* vb */
+	int64_t capacity;  /* vb */
+	int n_ip;
+	char ip_data[VAS_MAX_IPS][16];
+};
+
+struct vas_pdsk_info {
+	int32_t ssvrid;
+	int32_t pdskid;
+	int priority;
+	int resync;
+	int64_t capacity;  /* vb */
+	int64_t available; /* vb */
+	char local_path[1025];
+};
+
+struct vas_lvol_info {
+	int32_t hsvrid;
+	int32_t lvolid;
+	char lvolname[65];
+	int redundancy;
+	int64_t capacity; /* GiB */
+	bool fault;
+	int bind_status;
+	int bind_event;
+	char ctime[21];
+	int n_assoc_to;
+	int32_t *assoc_to;   /* lvolids (type "snapshot") */
+	int n_assoc_from;
+	int32_t *assoc_from;
+};
+
+int vas_register_hsvr(struct vas_client *c, const char *const *ips, int n,
+		      int32_t *hsvrid);
+int vas_register_ssvr(struct vas_client *c, const char *const *ips, int n,
+		      int32_t *ssvrid);
+int vas_register_pdsk(struct vas_client *c, int32_t ssvrid,
+		      const char *local_path, int64_t sectors,
+		      int32_t *pdskid);
+int vas_delete_pdsk(struct vas_client *c, int32_t pdskid);
+int vas_delete_hsvr(struct vas_client *c, int32_t hsvrid);
+int vas_delete_ssvr(struct vas_client *c, int32_t ssvrid);
+
+/* redundancy 0 = the manager's default (3). */
+int vas_lvol_create(struct vas_client *c, const char *name,
+		    int64_t capacity_gib, int redundancy, int32_t *lvolid);
+int vas_snap_create(struct vas_client *c, struct vas_lvol_ref origin,
+		    const char *snapshot_name, int32_t *lvolid);
+int vas_lvol_delete(struct vas_client *c, struct vas_lvol_ref v);
+int vas_lvol_attach(struct vas_client *c, struct vas_lvol_ref v,
+		    int32_t hsvrid);
+int vas_lvol_detach(struct vas_client *c, struct vas_lvol_ref v);
+
+/* id 0 = all. *out is an array of *n entries; free with free(). */
+int vas_list_hsvrs(struct vas_client *c, int32_t hsvrid,
+		   struct vas_hsvr_info **out, int *n);
+int vas_list_ssvrs(struct vas_client *c, int32_t ssvrid,
+		   struct vas_ssvr_info **out, int *n);
+int vas_list_pdsks(struct vas_client *c, int32_t ssvrid,
+		   struct vas_pdsk_info **out, int *n);
+/* v NULL = all volumes. Free with vas_lvol_info_free(). */
+int vas_list_lvols(struct vas_client *c, const struct vas_lvol_ref *v,
+		   struct vas_lvol_info **out, int *n);
+void vas_lvol_info_free(struct vas_lvol_info *a, int n);
+/* *out: heap tree, free with lvs_free(). */
+int vas_show_lvol(struct vas_client *c, struct vas_lvol_ref v,
+		  struct vas_lvolstruct **out);
+
+int vas_notify_failure(struct vas_client *c, int target, int32_t targetid);
+int vas_notify_badblocks(struct vas_client *c, int32_t pdskid,
+			 const int32_t *blocks, int n);
+int vas_shutdown_all(struct vas_client *c);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * The lvolstruct tree (vas_api.txt, sm.md 6.2): built by the manager from
+ * its database, sent to head servers, shown by lvol_show.
+ */
+#ifndef VAS_LVOLSTRUCT_H
+#define VAS_LVOLSTRUCT_H
+
+#include <stdint.h>
+#include <xmlrpc-c/base.h>
+
+#define LVS_MAX_PATHS 8
+
+struct vas_lvolstruct {
+	int32_t lvolid;
+	int lvoltype;		/* enum vas_lvoltype */
+	int64_t capacity;	/* GiB, vb for DEXT */
+	int mirror_status;
+	/* lvolspec, by lvoltype */
+	char lvolname[65];	/* LVOL */
+	int redundancy;		/* LVOL */
+	char ctime[21];		/* LVOL */
+	int32_t origin_lvolid;	/* SNAPSHOT; 0 when absent */
+	int32_t pdskid;		/* DEXT */
+	int64_t offset;		/* DEXT, vb */
+	int32_t ssvrid;		/* DEXT */
+	int n_paths;		/* DEXT: -1 = lvolspec is {} */
+	char *iscsi_path[LVS_MAX_PATHS];
+	int n_labels;
+	char **labels;
+	int n_components;
+	struct vas_lvolstruct *components;
+	int n_assoc;		/* LVOL: snapshots */
+	struct vas_lvolstruct *assoc;
+	int has_components;	/* 0 for replaceMirrorDisk's add/remove */
+};
+
+/* Frees what a node owns (not the node itself). */
+void lvs_clear(struct vas_lvolstruct *n);
+/* Frees a heap node and everything below it. */
+void lvs_free(struct vas_lvolstruct *n);
+
+/*
+ * Encodes a node as the wire struct (7 members, 6 without components).
+ * Returns a new reference, or NULL with env set.
+ */
+xmlrpc_value *lvs_encode(xmlrpc_env *env, const struct vas_lvolstruct *n);
+
+/*
+ * Decodes a wire struct into *n (zeroed first). Hostile input: every member
+ * type-checked, depth limited. Returns 0 or -EINVAL (with lvs_clear done).
+ */
+int lvs_decode(const xmlrpc_value *v, struct vas_lvolstruct *n);
+
+/* Sets labels/paths/children arrays; -ENOMEM on failure. */
+int lvs_add_label(struct vas_lvolstruct *n, const char *label);
+int lvs_add_path(struct vas_lvolstruct *n, const char *path);
+/* Appends a zeroed child and returns it (NULL on -ENOMEM). */
+struct vas_lvolstruct *lvs_add_component(struct vas_lvolstruct *n);
+struct vas_lvolstruct *lvs_add_assoc(struct vas_lvolstruct *n);
+
+#endif
