@@ -1,5 +1,6 @@
 /* vas_sm: the Vastsky storage manager daemon. */
 #include "api.h"
+#include "attach.h"
 #include "db.h"
 #include "pg_embedded.h"
 #include "shred.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(const char *argv0)
 {
@@ -130,6 +132,8 @@ int main(int argc, char **argv)
 		rpc_server_free(sigs.srv);
 		goto out;
 	}
+	if (attach_salvage(&sm))
+		log_err("could not resume every attach/detach in flight");
 	pthread_create(&sigthr, NULL, signal_thread, &sigs);
 	/* Tests and scripts wait for this line. */
 	printf("Listening on port %d\n", rpc_server_port(sigs.srv));
@@ -139,6 +143,13 @@ int main(int argc, char **argv)
 	shred_sched_stop(sm.shred);
 	rpc_server_free(sigs.srv);
 	ret = 0;
+	if (!attach_salvage_wait(10)) {
+		/* They hold the database: exit without closing it under them. */
+		log_warn("resumed operations still running; exiting anyway");
+		if (embedded)
+			pg_embedded_stop(&sm.cfg);
+		_exit(0);
+	}
 out:
 	db_close(sm.db);
 	if (embedded)
