@@ -20,8 +20,8 @@
 enum op_kind { OP_ATTACH, OP_DETACH, OP_SNAP_ATTACH, OP_SNAP_DETACH };
 
 static const char *const op_method[] = {
-	"attachLogicalVolume", "detachLogicalVolume", "attachLogicalVolume",
-	"detachLogicalVolume"};
+    "attachLogicalVolume", "detachLogicalVolume", "attachLogicalVolume",
+    "detachLogicalVolume"};
 
 struct op {
 	enum op_kind kind;
@@ -110,13 +110,13 @@ static int complete(struct sm *sm, struct db_tx *tx, const struct op *op,
 			if (!ret && matched)
 				ret = db_purge_deleted_snaps(tx, op->root);
 		} else {
-			bool busy = res->outcome == AGENT_FAILED &&
-				    res->code == EBUSY;
+			bool busy =
+			    res->outcome == AGENT_FAILED && res->code == EBUSY;
 
-			ret = end_event(tx, op,
-					busy || nothing_built(res) ? 0
-								   : ATTACH_ERROR,
-					&matched);
+			ret = end_event(
+			    tx, op,
+			    busy || nothing_built(res) ? 0 : ATTACH_ERROR,
+			    &matched);
 		}
 		break;
 	case OP_SNAP_ATTACH:
@@ -200,8 +200,7 @@ static int finish_prepare(struct db_tx *tx, struct op *op, int ret)
 	return ret;
 }
 
-static int lookup_root(struct db_tx *tx, struct vol_ref ref,
-		       struct lvol_row *v)
+static int lookup_root(struct db_tx *tx, struct vol_ref ref, struct lvol_row *v)
 {
 	if (ref.id <= 0 && (!ref.name || !*ref.name))
 		return -EINVAL;
@@ -236,8 +235,9 @@ int vol_attach(struct sm *sm, struct vol_ref ref, int32_t hsvrid)
 	if (!ret)
 		ret = db_genid(tx, DB_ID_EVENT, &op.eventid);
 	if (!ret) {
-		a = (struct attach_row){v.lvolid, hsvrid, ATTACH_BOUND,
-					op.eventid, ATTACH_BINDING, 0};
+		a = (struct attach_row){v.lvolid,	hsvrid,
+					ATTACH_BOUND,	op.eventid,
+					ATTACH_BINDING, 0};
 		ret = db_attach_insert(tx, &a);
 	}
 	if (!ret)
@@ -396,11 +396,11 @@ int attach_salvage(struct sm *sm)
 						    : rows[i].lvolid;
 		s->op.eventid = rows[i].eventid;
 		if (rows[i].event_type == ATTACH_BINDING)
-			s->op.kind = rows[i].assoc_lvolid ? OP_SNAP_ATTACH
-							  : OP_ATTACH;
+			s->op.kind =
+			    rows[i].assoc_lvolid ? OP_SNAP_ATTACH : OP_ATTACH;
 		else
-			s->op.kind = rows[i].assoc_lvolid ? OP_SNAP_DETACH
-							  : OP_DETACH;
+			s->op.kind =
+			    rows[i].assoc_lvolid ? OP_SNAP_DETACH : OP_DETACH;
 		atomic_fetch_add(&salvaging, 1);
 		if (op_load(sm, tx, &s->op, rows[i].hsvrid) ||
 		    pthread_create(&t, NULL, salvage_thread, s)) {

@@ -213,8 +213,8 @@ int vol_delete(struct sm *sm, struct vol_ref ref)
 		ret = db_attach_get(tx, v.origin ? v.origin : v.lvolid, &a);
 		if (ret == -ENOENT)
 			ret = 0;
-		else if (!ret && (!v.origin || a.eventid ||
-				  a.status != ATTACH_BOUND))
+		else if (!ret &&
+			 (!v.origin || a.eventid || a.status != ATTACH_BOUND))
 			ret = -EBUSY;
 		else if (!ret) /* attached snapshot: detach it, then delete */
 			ret = attach_snapshot_delete_begin(sm, tx, &a, v.lvolid,
