@@ -3,7 +3,9 @@
 #include "attach.h"
 #include "db.h"
 #include "pg_embedded.h"
+#include "resync.h"
 #include "shred.h"
+#include "worker_loop.h"
 #include "sm.h"
 #include "vas/conf.h"
 #include "vas/log.h"
@@ -128,8 +130,9 @@ int main(int argc, char **argv)
 	opts.io_timeout_s = sm.cfg.request_timeout_s;
 	if (rpc_server_new(&opts, sm_methods, &sm, &sigs.srv))
 		goto out;
-	if (shred_sched_start(&sm)) {
-		log_err("cannot start the shred scheduler");
+	if (shred_sched_start(&sm) || resync_start(&sm)) {
+		log_err("cannot start the schedulers");
+		worker_loop_stop(sm.shred);
 		rpc_server_free(sigs.srv);
 		goto out;
 	}
@@ -141,7 +144,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	rpc_server_run(sigs.srv);
 	pthread_join(sigthr, NULL);
-	shred_sched_stop(sm.shred);
+	worker_loop_stop(sm.resync);
+	worker_loop_stop(sm.shred);
 	rpc_server_free(sigs.srv);
 	ret = 0;
 	if (!attach_salvage_wait(10)) {

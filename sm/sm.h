@@ -34,15 +34,18 @@ struct sm_config {
 	int attach_poll_ms;   /* getEventStatus period of attach/detach */
 	int shred_poll_ms;    /* getEventStatus period of shreds */
 	int sched_period_ms;  /* scheduler pass without a wake-up */
+	int resync_poll_ms;   /* getEventStatus period of resyncs */
 };
 
 struct db;
-struct shred_sched;
+struct worker_loop;
 
 struct sm {
 	struct sm_config cfg;
 	struct db *db;
-	struct shred_sched *shred;
+	struct worker_loop *shred;
+	struct worker_loop *resync;
+	struct worker_loop *health;
 };
 
 /* Reads [storage_manager] and friends; -EINVAL on a malformed value. */
@@ -52,5 +55,7 @@ int sm_parse_extentsize(const char *text, struct sm_config *cfg);
 
 /* Wakes the shred scheduler (new rows, freed capacity). */
 void sm_wake_shred(struct sm *sm);
+/* Wakes the resync worker (new rows, attach done, failures). */
+void sm_wake_resync(struct sm *sm);
 
 #endif

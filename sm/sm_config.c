@@ -109,5 +109,7 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 		       &cfg->shred_poll_ms);
 	ret |= get_int(conf, S, "sched_period_ms", 30000, 10, 600000,
 		       &cfg->sched_period_ms);
+	ret |= get_int(conf, S, "resync_poll_ms", 10000, 10, 600000,
+		       &cfg->resync_poll_ms);
 	return ret ? -EINVAL : 0;
 }

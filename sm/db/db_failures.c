@@ -9,6 +9,7 @@
 #include "vas/proto.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 int db_fail_hsvr(struct db_tx *tx, int32_t hsvrid)
 {
@@ -38,18 +39,8 @@ int db_fail_hsvr(struct db_tx *tx, int32_t hsvrid)
 	return ret;
 }
 
-static int degrade_legs(struct db_tx *tx, const char *where_extent, int32_t id)
-{
-	(void)where_extent;
-	return db_q(tx, NULL,
-		    "UPDATE lvolmap SET mirror_status = $2 WHERE lvoltype = 3 "
-		    "AND mirror_status = $3 AND dextid IN (SELECT dextid FROM "
-		    "dskmap WHERE pdskid IN (SELECT pdskid FROM pdsklst WHERE "
-		    "pdskid = $1 OR ssvrid = -$1))",
-		    "ddd", id, MIRROR_SPARE, MIRROR_INSYNC);
-}
-
-static int cancel_shreds(struct db_tx *tx, const char *sel, int32_t id)
+/* Live shreds of a disk (id > 0) or of a server's disks (-ssvrid). */
+static int cancel_shreds(struct db_tx *tx, int32_t id)
 {
 	int ret =
 	    db_q(tx, NULL,
@@ -57,7 +48,6 @@ static int cancel_shreds(struct db_tx *tx, const char *sel, int32_t id)
 		 "pdskid FROM pdsklst WHERE pdskid = $1 OR ssvrid = -$1)",
 		 "d", id);
 
-	(void)sel;
 	if (!ret)
 		ret =
 		    db_q(tx, NULL,
@@ -81,9 +71,7 @@ int db_fail_ssvr(struct db_tx *tx, int32_t ssvrid)
 			   "AND priority <> $3",
 			   "ddd", ssvrid, PRIO_OFFLINE, PRIO_FAULTY);
 	if (!ret)
-		ret = cancel_shreds(tx, "ssvr", -ssvrid);
-	if (!ret)
-		ret = degrade_legs(tx, "ssvr", -ssvrid);
+		ret = cancel_shreds(tx, -ssvrid);
 	return ret;
 }
 
@@ -94,24 +82,23 @@ int db_fail_pdsk(struct db_tx *tx, int32_t pdskid)
 		 "dd", pdskid, PRIO_FAULTY);
 
 	if (!ret)
-		ret = cancel_shreds(tx, "pdsk", pdskid);
+		ret = cancel_shreds(tx, pdskid);
 	if (!ret)
 		ret =
 		    db_q(tx, NULL,
 			 "UPDATE dskmap SET status = $2 WHERE pdskid = $1 AND "
 			 "status IN ($3, $4)",
 			 "dddd", pdskid, EXT_FAULTY, EXT_FREE, EXT_OFFLINE);
-	if (!ret)
-		ret = degrade_legs(tx, "pdsk", pdskid);
 	return ret;
 }
 
-int db_fail_dext(struct db_tx *tx, int32_t dextid)
+int db_fail_dext_check(struct db_tx *tx, int32_t dextid)
 {
 	PGresult *r;
 	int ret =
 	    db_q(tx, &r,
-		 "SELECT d.status, m.mirror_status FROM dskmap d LEFT JOIN "
+		 "SELECT d.status, p.priority, m.lvolid IS NOT NULL FROM "
+		 "dskmap d JOIN pdsklst p ON p.pdskid = d.pdskid LEFT JOIN "
 		 "lvolmap m ON m.dextid = d.dextid WHERE d.dextid = $1",
 		 "d", dextid);
 
@@ -119,25 +106,30 @@ int db_fail_dext(struct db_tx *tx, int32_t dextid)
 		return ret;
 	if (!PQntuples(r))
 		ret = -ENOENT;
-	else if (PQgetisnull(r, 0, 1))
-		ret = db_l(r, 0, 0) == EXT_FAULTY ? 0 : -EINVAL;
+	else if (db_l(r, 0, 2))
+		ret = 0;
+	else if (db_l(r, 0, 0) == EXT_FREE || db_l(r, 0, 0) == EXT_SUPER)
+		ret = -EINVAL; /* never part of a volume (M79) */
+	else
+		ret = 1; /* already replaced, or its disk is known bad */
 	PQclear(r);
-	if (!ret)
-		ret =
-		    db_q(tx, NULL,
-			 "UPDATE lvolmap SET mirror_status = $2 WHERE dextid = "
-			 "$1 AND mirror_status = $3",
-			 "ddd", dextid, MIRROR_SPARE, MIRROR_INSYNC);
 	return ret;
 }
 
 int db_bad_blocks(struct db_tx *tx, int32_t pdskid, const int32_t *blocks,
-		  int n)
+		  int n, int32_t **busy, int *n_busy)
 {
 	PGresult *r;
-	int ret = 0, i;
+	int ret = 0, i, j;
 
+	*busy = calloc((size_t)n + 1, sizeof(**busy));
+	*n_busy = 0;
+	if (!*busy)
+		return -ENOMEM;
 	for (i = 0; !ret && i < n; i++) {
+		int32_t dextid;
+		int status;
+
 		ret =
 		    db_q(tx, &r,
 			 "SELECT dextid, status FROM dskmap WHERE pdskid = $1 "
@@ -147,32 +139,45 @@ int db_bad_blocks(struct db_tx *tx, int32_t pdskid, const int32_t *blocks,
 		if (ret)
 			break;
 		if (!PQntuples(r)) {
-			ret = -EINVAL;
-		} else if (db_l(r, 0, 1) == EXT_BUSY) {
-			ret =
-			    db_q(tx, NULL,
-				 "UPDATE lvolmap SET mirror_status = $2 WHERE "
-				 "dextid = $1 AND mirror_status = $3",
-				 "ddd", (int32_t)db_l(r, 0, 0), MIRROR_SPARE,
-				 MIRROR_INSYNC);
-		} else {
+			PQclear(r);
+			ret = -EINVAL; /* a block inside no extent */
+			break;
+		}
+		dextid = (int32_t)db_l(r, 0, 0);
+		status = (int)db_l(r, 0, 1);
+		PQclear(r);
+		if (status == EXT_BUSY) {
+			for (j = 0; j < *n_busy && (*busy)[j] != dextid; j++)
+				;
+			if (j == *n_busy) /* the same extent twice (M72) */
+				(*busy)[(*n_busy)++] = dextid;
+		} else if (status != EXT_FAULTY) {
 			ret = db_q(
 			    tx, NULL,
 			    "UPDATE dskmap SET status = $2 WHERE dextid = $1",
-			    "dd", (int32_t)db_l(r, 0, 0), EXT_FAULTY);
+			    "dd", dextid, EXT_FAULTY);
 			if (!ret)
 				ret =
 				    db_q(tx, NULL,
 					 "DELETE FROM shred WHERE dextid = $1 "
 					 "AND status = 1",
-					 "d", (int32_t)db_l(r, 0, 0));
+					 "d", dextid);
+			if (!ret)
+				ret = db_q(tx, NULL,
+					   "UPDATE shred SET status = 4 WHERE "
+					   "dextid = $1 AND status = 2",
+					   "d", dextid);
 		}
-		PQclear(r);
 	}
 	if (!ret)
 		ret = db_q(tx, NULL,
 			   "UPDATE pdsklst SET priority = $2 WHERE pdskid = $1 "
 			   "AND priority = $3",
 			   "ddd", pdskid, PRIO_LOW, PRIO_HIGH);
+	if (ret) {
+		free(*busy);
+		*busy = NULL;
+		*n_busy = 0;
+	}
 	return ret;
 }

@@ -1,12 +1,104 @@
-/* notifyFailure and notifyBadBlocks (sm.md 3.18, 3.19, 8). */
+/*
+ * notifyFailure and notifyBadBlocks (sm.md 3.18, 3.19, 8). The failed part
+ * is marked first; then every leg on it gets a replacement extent on
+ * another server, one leg at a time (M63): a leg with no room stays
+ * degraded (SPARE) and is retried by the periodic evacuation pass.
+ */
 #include "failures.h"
+#include "alloc.h"
 #include "db_disks.h"
 #include "db_failures.h"
+#include "db_resync.h"
 #include "db_servers.h"
+#include "db_volumes.h"
 #include "vas/log.h"
 #include "vas/proto.h"
+#include "vas/units.h"
 
 #include <errno.h>
+#include <stdlib.h>
+
+/* Books a new extent for one leg; 0 also when it must wait for room. */
+static int replace_leg(struct db_tx *tx, struct alloc_pool *pool,
+		       const struct leg_row *leg, int post_ext)
+{
+	int32_t omit[VAS_MAX_REDUNDANCY + 1], new_id;
+	int n = 0, idx, ret, status;
+
+	ret = db_mirror_servers(tx, leg->mirrorid, leg->dextid, omit,
+				VAS_MAX_REDUNDANCY, &n);
+	if (ret)
+		return ret;
+	omit[n++] = leg->ssvrid; /* never back onto the failed server (M41) */
+	idx = alloc_pick(pool, leg->capacity_vb, omit, n);
+	if (idx < 0) {
+		log_warn("dext-%08x: no room for a replacement; degraded until "
+			 "space appears",
+			 leg->dextid);
+		return leg->mirror_status == MIRROR_INSYNC
+			   ? db_leg_set_status(tx, leg->dextid, MIRROR_SPARE)
+			   : 0;
+	}
+	ret = db_extent_take(tx, &pool->disk[idx], leg->capacity_vb, &new_id);
+	if (ret)
+		return ret;
+	status = leg->mirror_status == MIRROR_ALLOCATED ||
+			 leg->mirror_status == MIRROR_NEEDSHRED
+		     ? MIRROR_ALLOCATED
+		     : MIRROR_SPARE;
+	log_info("dext-%08x of mirr-%08x replaced by dext-%08x", leg->dextid,
+		 leg->mirrorid, new_id);
+	return db_leg_swap(tx, leg, new_id, post_ext, status);
+}
+
+static bool part_failed(int priority)
+{
+	return priority == PRIO_OFFLINE || priority == PRIO_FAULTY;
+}
+
+int sm_evacuate(struct sm *sm, struct db_tx *tx)
+{
+	struct alloc_pool pool = {0};
+	struct leg_row *legs = NULL;
+	struct pdsk_row *disks = NULL;
+	int n_disks = 0, n_legs = 0, ret, i, j, prio;
+
+	(void)sm;
+	ret = db_pdsk_list(tx, 0, &disks, &n_disks);
+	if (!ret)
+		ret = db_alloc_pool_load(tx, &pool);
+	for (i = 0; !ret && i < n_disks; i++) {
+		ret = db_server_priority(tx, SRV_SSVR, disks[i].ssvrid, &prio);
+		if (ret ||
+		    (!part_failed(disks[i].priority) && !part_failed(prio)))
+			continue;
+		ret = db_legs_on(tx, disks[i].pdskid, &legs, &n_legs);
+		for (j = 0; !ret && j < n_legs; j++)
+			ret = replace_leg(tx, &pool, &legs[j],
+					  disks[i].priority == PRIO_FAULTY
+					      ? EXT_FAULTY
+					      : EXT_OFFLINE);
+		free(legs);
+		legs = NULL;
+	}
+	free(disks);
+	free(pool.disk);
+	return ret;
+}
+
+static int fail_dext(struct db_tx *tx, int32_t dextid)
+{
+	struct leg_row leg;
+	int ret = db_fail_dext_check(tx, dextid);
+
+	if (ret)
+		return ret > 0 ? 0 : ret;
+	ret = db_leg_get(tx, dextid, &leg);
+	if (ret)
+		return ret;
+	/* Only a leg holding data is rebuilt; SPARE is already queued. */
+	return leg.mirror_status == MIRROR_INSYNC ? db_leg_readd(tx, &leg) : 0;
+}
 
 int sm_notify_failure(struct sm *sm, int target, int32_t id)
 {
@@ -31,21 +123,23 @@ int sm_notify_failure(struct sm *sm, int target, int32_t id)
 		if (!ret)
 			ret = kind == SRV_HSVR ? db_fail_hsvr(tx, id)
 					       : db_fail_ssvr(tx, id);
+		if (!ret && kind == SRV_SSVR)
+			ret = sm_evacuate(sm, tx);
 		break;
 	}
 	case TARGET_PDSK:
 		ret = db_pdsk_get(tx, id, &disk);
-		if (ret == -ENOENT ||
-		    (!ret && (disk.priority == PRIO_OFFLINE ||
-			      disk.priority == PRIO_FAULTY))) {
+		if (ret == -ENOENT || (!ret && part_failed(disk.priority))) {
 			db_rollback(tx);
 			return 0;
 		}
 		if (!ret)
 			ret = db_fail_pdsk(tx, id);
+		if (!ret)
+			ret = sm_evacuate(sm, tx);
 		break;
 	case TARGET_LVOL:
-		ret = db_fail_dext(tx, id);
+		ret = fail_dext(tx, id);
 		break;
 	default:
 		ret = -EINVAL;
@@ -55,32 +149,55 @@ int sm_notify_failure(struct sm *sm, int target, int32_t id)
 		return ret;
 	}
 	ret = db_commit(tx);
-	if (!ret)
+	if (!ret) {
 		log_warn("failure recorded: target %d id %08x", target, id);
+		sm_wake_resync(sm);
+	}
 	return ret;
 }
 
 int sm_notify_bad_blocks(struct sm *sm, int32_t pdskid, const int32_t *blocks,
 			 int n)
 {
+	struct alloc_pool pool = {0};
 	struct pdsk_row disk;
 	struct db_tx *tx = NULL;
-	int ret = db_begin(sm->db, true, &tx);
+	int32_t *busy = NULL;
+	int n_busy = 0, ret, i;
 
+	ret = db_begin(sm->db, true, &tx);
 	if (ret)
 		return ret;
 	ret = db_pdsk_get(tx, pdskid, &disk);
 	if (ret == -ENOENT)
-		ret = -EINVAL;
+		ret = -EINVAL; /* as vas_api.txt documents */
 	if (!ret && disk.priority == PRIO_FAULTY) {
 		db_rollback(tx);
 		return 0;
 	}
 	if (!ret)
-		ret = db_bad_blocks(tx, pdskid, blocks, n);
+		ret = db_bad_blocks(tx, pdskid, blocks, n, &busy, &n_busy);
+	if (!ret && n_busy)
+		ret = db_alloc_pool_load(tx, &pool);
+	/* The reporting disk takes no replacement of its own legs (M72). */
+	for (i = 0; !ret && i < pool.n; i++)
+		if (pool.disk[i].pdskid == pdskid)
+			pool.disk[i].largest_vb = 0;
+	for (i = 0; !ret && i < n_busy; i++) {
+		struct leg_row leg;
+
+		ret = db_leg_get(tx, busy[i], &leg);
+		if (!ret)
+			ret = replace_leg(tx, &pool, &leg, EXT_FAULTY);
+	}
+	free(busy);
+	free(pool.disk);
 	if (ret) {
 		db_rollback(tx);
 		return ret;
 	}
-	return db_commit(tx);
+	ret = db_commit(tx);
+	if (!ret)
+		sm_wake_resync(sm);
+	return ret;
 }

@@ -5,6 +5,7 @@
  * off exponentially (10 s .. 10 min). Dispatch state lives in the DB.
  */
 #include "shred.h"
+#include "worker_loop.h"
 #include "agent_ops.h"
 #include "db_disks.h"
 #include "db_shred.h"
@@ -12,43 +13,8 @@
 #include "vas/proto.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <time.h>
-
-struct shred_sched {
-	struct sm *sm;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool woken;
-	bool stop;
-};
-
-static int backoff_s(int attempts)
-{
-	int s = 10;
-
-	while (attempts-- > 1 && s < 600)
-		s *= 2;
-	return s > 600 ? 600 : s;
-}
-
-static int with_tx(struct sm *sm, int (*fn)(struct db_tx *, void *), void *arg)
-{
-	struct db_tx *tx = NULL;
-	int ret = db_begin(sm->db, true, &tx);
-
-	if (ret)
-		return ret;
-	ret = fn(tx, arg);
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	return db_commit(tx);
-}
 
 struct retry_arg {
 	int32_t eventid;
@@ -74,11 +40,11 @@ static int do_start(struct db_tx *tx, void *arg)
 
 static void retry(struct sm *sm, const struct shred_row *row)
 {
-	struct retry_arg r = {row->eventid, backoff_s(row->attempts)};
+	struct retry_arg r = {row->eventid, worker_backoff_s(row->attempts)};
 
 	log_info("shred %d of dext-%08x: retry in %d s", row->eventid,
 		 row->dextid, r.delay);
-	if (with_tx(sm, do_retry, &r))
+	if (worker_tx(sm, do_retry, &r))
 		log_err("shred %d: cannot requeue", row->eventid);
 }
 
@@ -104,7 +70,7 @@ static void dispatch(struct sm *sm, struct shred_row *row)
 	int ret;
 
 	if (ssvr_of(sm, row->ssvrid, &srv) ||
-	    with_tx(sm, do_start, &row->eventid))
+	    worker_tx(sm, do_start, &row->eventid))
 		return;
 	row->attempts++;
 	xmlrpc_env_init(&env);
@@ -144,7 +110,7 @@ static void poll_one(struct sm *sm, struct shred_row *row)
 	if (!ret && status == EV_PROGRESS)
 		return;
 	if (!ret && status == EV_DONE) {
-		if (with_tx(sm, do_done, row))
+		if (worker_tx(sm, do_done, row))
 			log_err("shred %d: cannot record completion",
 				row->eventid);
 		else
@@ -187,89 +153,30 @@ static void pass(struct sm *sm)
 	free(rows);
 }
 
-static void *run(void *arg)
-{
-	struct shred_sched *s = arg;
-	struct timespec until;
-	int period = s->sm->cfg.shred_poll_ms;
-
-	pthread_mutex_lock(&s->lock);
-	while (!s->stop) {
-		pthread_mutex_unlock(&s->lock);
-		pass(s->sm);
-		pthread_mutex_lock(&s->lock);
-		if (s->woken || s->stop) {
-			s->woken = false;
-			continue;
-		}
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += period / 1000;
-		until.tv_nsec += (period % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&s->cond, &s->lock, &until);
-		s->woken = false;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
-}
-
 static int salvage(struct db_tx *tx, void *arg)
 {
 	(void)arg;
 	return db_shred_salvage(tx);
 }
 
+static void shred_pass(void *arg)
+{
+	pass(arg);
+}
+
 int shred_sched_start(struct sm *sm)
 {
-	struct shred_sched *s;
 	int ret;
 
 	/* A failed salvage would strand rows forever (M76): fatal. */
-	ret = with_tx(sm, salvage, NULL);
+	ret = worker_tx(sm, salvage, NULL);
 	if (ret)
 		return ret;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	s->sm = sm;
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->cond, NULL);
-	if (pthread_create(&s->thread, NULL, run, s)) {
-		free(s);
-		return -EAGAIN;
-	}
-	sm->shred = s;
-	return 0;
-}
-
-void shred_sched_wake(struct shred_sched *s)
-{
-	if (!s)
-		return;
-	pthread_mutex_lock(&s->lock);
-	s->woken = true;
-	pthread_cond_signal(&s->cond);
-	pthread_mutex_unlock(&s->lock);
-}
-
-void shred_sched_stop(struct shred_sched *s)
-{
-	if (!s)
-		return;
-	pthread_mutex_lock(&s->lock);
-	s->stop = true;
-	pthread_cond_signal(&s->cond);
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->thread, NULL);
-	pthread_mutex_destroy(&s->lock);
-	pthread_cond_destroy(&s->cond);
-	free(s);
+	return worker_loop_start("shred", sm->cfg.shred_poll_ms, shred_pass, sm,
+				 &sm->shred);
 }
 
 void sm_wake_shred(struct sm *sm)
 {
-	shred_sched_wake(sm->shred);
+	worker_loop_wake(sm->shred);
 }

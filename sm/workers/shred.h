@@ -6,7 +6,5 @@
 
 /* Salvages in-flight rows (sm.md 9.1) and starts the scheduler thread. */
 int shred_sched_start(struct sm *sm);
-void shred_sched_wake(struct shred_sched *s);
-void shred_sched_stop(struct shred_sched *s);
 
 #endif

@@ -1,0 +1,390 @@
+/* SQL for leg replacement and the resync table. */
+#include "db_priv.h"
+#include "db_resync.h"
+#include "vas/proto.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEG_COLUMNS                                                            \
+	"m.dextid, m.superlvolid, m.toplvolid, m.capacity, m.mirror_status, "  \
+	"p.ssvrid, p.pdskid "
+#define LEG_FROM                                                               \
+	"FROM lvolmap m JOIN dskmap d ON d.dextid = m.dextid JOIN pdsklst p "  \
+	"ON p.pdskid = d.pdskid "
+
+static void fill_leg(const PGresult *r, int i, struct leg_row *l)
+{
+	l->dextid = (int32_t)db_l(r, i, 0);
+	l->mirrorid = (int32_t)db_l(r, i, 1);
+	l->toplvolid = (int32_t)db_l(r, i, 2);
+	l->capacity_vb = db_l(r, i, 3);
+	l->mirror_status = (int)db_l(r, i, 4);
+	l->ssvrid = (int32_t)db_l(r, i, 5);
+	l->pdskid = (int32_t)db_l(r, i, 6);
+}
+
+int db_legs_on(struct db_tx *tx, int32_t where, struct leg_row **rows, int *n)
+{
+	PGresult *r;
+	int ret, i;
+
+	*rows = NULL;
+	*n = 0;
+	ret = db_q(tx, &r,
+		   "SELECT " LEG_COLUMNS LEG_FROM
+		   "WHERE p.pdskid = $1 OR p.ssvrid = -$1 ORDER BY m.dextid",
+		   "d", where);
+	if (ret)
+		return ret;
+	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
+	if (!*rows) {
+		PQclear(r);
+		return -ENOMEM;
+	}
+	for (i = 0; i < PQntuples(r); i++)
+		fill_leg(r, i, &(*rows)[i]);
+	*n = PQntuples(r);
+	PQclear(r);
+	return 0;
+}
+
+int db_leg_get(struct db_tx *tx, int32_t dextid, struct leg_row *row)
+{
+	PGresult *r;
+	int ret =
+	    db_q(tx, &r, "SELECT " LEG_COLUMNS LEG_FROM "WHERE m.dextid = $1",
+		 "d", dextid);
+
+	if (ret)
+		return ret;
+	ret = PQntuples(r) ? 0 : -ENOENT;
+	if (!ret)
+		fill_leg(r, 0, row);
+	PQclear(r);
+	return ret;
+}
+
+int db_mirror_servers(struct db_tx *tx, int32_t mirrorid, int32_t except,
+		      int32_t *ssvrids, int max, int *n)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "SELECT p.ssvrid " LEG_FROM
+		       "WHERE m.superlvolid = $1 AND m.dextid <> $2",
+		       "dd", mirrorid, except),
+	    i;
+
+	if (ret)
+		return ret;
+	for (*n = 0, i = 0; i < PQntuples(r) && *n < max; i++)
+		ssvrids[(*n)++] = (int32_t)db_l(r, i, 0);
+	PQclear(r);
+	return 0;
+}
+
+/* The attach row of the leg's volume (or of its origin), if idle. */
+static int root_idle_attached(struct db_tx *tx, int32_t toplvolid, bool *yes)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "SELECT a.eventid FROM lvollst l LEFT JOIN assoc o ON "
+		       "o.assoc_lvolid = l.lvolid JOIN attach a ON a.lvolid = "
+		       "COALESCE(o.lvolid, l.lvolid) WHERE l.lvolid = $1",
+		       "d", toplvolid);
+
+	if (ret)
+		return ret;
+	/* In flight: the attach hook queues the rebuild when it ends (M67). */
+	*yes = PQntuples(r) == 1 && db_l(r, 0, 0) == 0;
+	PQclear(r);
+	return 0;
+}
+
+static int queue(struct db_tx *tx, int32_t mirror, int32_t add, int32_t rm)
+{
+	int32_t ev;
+	int ret = db_q(tx, NULL,
+		       "DELETE FROM resync WHERE lvolid_add = $1 OR "
+		       "lvolid_add = $2",
+		       "dd", add, rm);
+
+	if (!ret)
+		ret = db_genid(tx, DB_ID_EVENT, &ev);
+	if (!ret)
+		ret = db_q(tx, NULL,
+			   "INSERT INTO resync (eventid, mirrorid, lvolid_add, "
+			   "lvolid_rm, status) VALUES ($1, $2, $3, $4, $5)",
+			   "ddddd", ev, mirror, add, rm, EV_PENDING);
+	return ret;
+}
+
+int db_leg_swap(struct db_tx *tx, const struct leg_row *old, int32_t new_id,
+		int post_ext, int new_status)
+{
+	bool attached = false;
+	int ret;
+
+	ret = db_q(tx, NULL, "DELETE FROM lvolmap WHERE lvolid = $1", "d",
+		   old->dextid);
+	if (!ret)
+		ret = db_q(tx, NULL,
+			   "UPDATE dskmap SET status = $2 WHERE dextid = $1",
+			   "dd", old->dextid, post_ext);
+	if (!ret)
+		ret =
+		    db_q(tx, NULL,
+			 "INSERT INTO lvolmap (lvolid, lvoltype, superlvolid, "
+			 "\"offset\", capacity, toplvolid, mirror_status, "
+			 "dextid) VALUES ($1::int, 3, $2, 0, $3, $4, $5, "
+			 "$1::int)",
+			 "ddldd", new_id, old->mirrorid, old->capacity_vb,
+			 old->toplvolid, new_status);
+	if (!ret && new_status == MIRROR_SPARE)
+		ret = root_idle_attached(tx, old->toplvolid, &attached);
+	if (!ret && attached)
+		ret = queue(tx, old->mirrorid, new_id, old->dextid);
+	else if (!ret)
+		ret = db_q(tx, NULL, "DELETE FROM resync WHERE lvolid_add = $1",
+			   "d", old->dextid);
+	return ret;
+}
+
+int db_leg_readd(struct db_tx *tx, const struct leg_row *leg)
+{
+	bool attached = false;
+	int ret = db_leg_set_status(tx, leg->dextid, MIRROR_SPARE);
+
+	if (!ret)
+		ret = root_idle_attached(tx, leg->toplvolid, &attached);
+	if (!ret && attached)
+		ret = queue(tx, leg->mirrorid, leg->dextid, leg->dextid);
+	return ret;
+}
+
+int db_leg_set_status(struct db_tx *tx, int32_t dextid, int status)
+{
+	return db_q(tx, NULL,
+		    "UPDATE lvolmap SET mirror_status = $2 WHERE dextid = $1",
+		    "dd", dextid, status);
+}
+
+int db_resync_salvage(struct db_tx *tx)
+{
+	int ret = db_q(tx, NULL, "DELETE FROM resync WHERE status = $1", "d",
+		       EV_CANCELED);
+
+	if (!ret)
+		ret = db_q(tx, NULL,
+			   "UPDATE resync SET status = $1 WHERE status = $2",
+			   "dd", EV_PENDING, EV_PROGRESS);
+	return ret;
+}
+
+int db_resync_purge(struct db_tx *tx)
+{
+	return db_q(
+	    tx, NULL,
+	    "DELETE FROM resync r WHERE NOT EXISTS (SELECT 1 FROM "
+	    "lvolmap m JOIN lvollst l ON l.lvolid = m.toplvolid LEFT "
+	    "JOIN assoc o ON o.assoc_lvolid = l.lvolid JOIN attach a ON "
+	    "a.lvolid = COALESCE(o.lvolid, l.lvolid) WHERE m.lvolid = "
+	    "r.lvolid_add AND m.mirror_status = 3)",
+	    NULL);
+}
+
+#define RESYNC_FROM                                                            \
+	"FROM resync r JOIN lvolmap m ON m.lvolid = r.lvolid_add "             \
+	"JOIN dskmap d ON d.dextid = r.lvolid_add "                            \
+	"JOIN pdsklst p ON p.pdskid = d.pdskid "                               \
+	"JOIN ssvrlst s ON s.ssvrid = p.ssvrid "                               \
+	"JOIN lvollst l ON l.lvolid = m.toplvolid "                            \
+	"LEFT JOIN assoc o ON o.assoc_lvolid = l.lvolid "                      \
+	"JOIN attach a ON a.lvolid = COALESCE(o.lvolid, l.lvolid) "
+
+static int fetch(PGresult *r, struct resync_row **rows, int *n)
+{
+	int i;
+
+	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
+	if (!*rows)
+		return -ENOMEM;
+	for (i = 0; i < PQntuples(r); i++) {
+		struct resync_row *x = &(*rows)[i];
+
+		x->eventid = (int32_t)db_l(r, i, 0);
+		x->mirrorid = (int32_t)db_l(r, i, 1);
+		x->add = (int32_t)db_l(r, i, 2);
+		x->rm = (int32_t)db_l(r, i, 3);
+		x->attempts = (int)db_l(r, i, 4);
+		x->hsvrid = (int32_t)db_l(r, i, 5);
+		x->pdskid = (int32_t)db_l(r, i, 6);
+	}
+	*n = PQntuples(r);
+	return 0;
+}
+
+int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n)
+{
+	PGresult *r;
+	int ret;
+
+	*rows = NULL;
+	*n = 0;
+	ret = db_q(
+	    tx, &r,
+	    "SELECT * FROM (SELECT DISTINCT ON (d.pdskid) r.eventid, "
+	    " r.mirrorid, r.lvolid_add, r.lvolid_rm, r.attempts, "
+	    " a.hsvrid, d.pdskid, (SELECT count(*) FROM lvolmap x WHERE "
+	    " x.superlvolid = r.mirrorid AND x.mirror_status = 2) AS "
+	    "insync " RESYNC_FROM
+	    " WHERE r.status = 1 AND r.next_try <= now() AND a.eventid = 0 "
+	    " AND a.status = 1 AND s.priority = 1 AND p.priority IN (1, 2) "
+	    " AND NOT EXISTS (SELECT 1 FROM resync b JOIN dskmap bd ON "
+	    " bd.dextid = b.lvolid_add WHERE b.status = 2 AND bd.pdskid = "
+	    " d.pdskid) AND NOT EXISTS (SELECT 1 FROM resync b WHERE "
+	    " b.status = 2 AND b.mirrorid = r.mirrorid) "
+	    " ORDER BY d.pdskid, r.eventid) c "
+	    "WHERE c.insync > 0 ORDER BY c.insync, c.eventid LIMIT $1",
+	    "d", max);
+	if (ret)
+		return ret;
+	ret = fetch(r, rows, n);
+	PQclear(r);
+	return ret;
+}
+
+int db_resync_running(struct db_tx *tx, struct resync_row **rows, int *n)
+{
+	PGresult *r;
+	int ret =
+	    db_q(tx, &r,
+		 "SELECT r.eventid, r.mirrorid, r.lvolid_add, r.lvolid_rm, "
+		 "r.attempts, a.hsvrid, d.pdskid " RESYNC_FROM
+		 "WHERE r.status = 2 ORDER BY r.eventid",
+		 NULL);
+
+	*rows = NULL;
+	*n = 0;
+	if (ret)
+		return ret;
+	ret = fetch(r, rows, n);
+	PQclear(r);
+	return ret;
+}
+
+int db_resync_start(struct db_tx *tx, int32_t eventid)
+{
+	return db_q(tx, NULL,
+		    "UPDATE resync SET status = $2, attempts = attempts + 1 "
+		    "WHERE eventid = $1 AND status = $3",
+		    "ddd", eventid, EV_PROGRESS, EV_PENDING);
+}
+
+int db_resync_done(struct db_tx *tx, const struct resync_row *row)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "DELETE FROM resync WHERE eventid = $1 AND lvolid_add = "
+		       "$2 RETURNING 1",
+		       "dd", row->eventid, row->add);
+
+	if (ret)
+		return ret;
+	if (PQntuples(r) == 1)
+		ret =
+		    db_q(tx, NULL,
+			 "UPDATE lvolmap SET mirror_status = $2 WHERE dextid = "
+			 "$1 AND mirror_status = $3",
+			 "ddd", row->add, MIRROR_INSYNC, MIRROR_SPARE);
+	PQclear(r);
+	return ret;
+}
+
+int db_resync_retry(struct db_tx *tx, int32_t eventid, int delay_s)
+{
+	return db_q(tx, NULL,
+		    "UPDATE resync SET status = $2, next_try = now() + "
+		    "make_interval(secs => $3::int) WHERE eventid = $1",
+		    "ddd", eventid, EV_PENDING, delay_s);
+}
+
+/* A DEXT node without components, as replaceMirrorDisk takes it. */
+static int dext_node(struct db_tx *tx, int32_t dextid, bool full,
+		     const char *iqn, struct vas_lvolstruct *n)
+{
+	PGresult *r;
+	char path[256];
+	int ret, i;
+
+	memset(n, 0, sizeof(*n));
+	n->lvolid = dextid;
+	n->lvoltype = LVOLTYPE_DEXT;
+	n->n_paths = -1;
+	if (!dextid)
+		return 0; /* "remove nothing": lvolspec {} */
+	ret =
+	    db_q(tx, &r,
+		 "SELECT d.\"offset\", d.capacity, p.ssvrid, d.pdskid, i.ip "
+		 "FROM dskmap d JOIN pdsklst p ON p.pdskid = d.pdskid JOIN "
+		 "ipdata i ON i.ssvrid = p.ssvrid WHERE d.dextid = $1 ORDER BY "
+		 "i.seq",
+		 "d", dextid);
+	if (ret)
+		return ret;
+	if (!PQntuples(r)) {
+		PQclear(r);
+		return -ENOENT;
+	}
+	/* The dead extent is named only: offset and capacity 0 (8.4.5). */
+	n->offset = full ? db_l(r, 0, 0) : 0;
+	n->capacity = full ? db_l(r, 0, 1) : 0;
+	n->ssvrid = (int32_t)db_l(r, 0, 2);
+	n->pdskid = 0;
+	n->n_paths = 0;
+	for (i = 0; !ret && i < PQntuples(r) && i < LVS_MAX_PATHS; i++) {
+		snprintf(path, sizeof(path),
+			 "/dev/disk/by-path/ip-%s:3260-iscsi-iqn.%s:%08x-lun-1",
+			 db_s(r, i, 4), iqn, (unsigned)db_l(r, 0, 3));
+		ret = lvs_add_path(n, path);
+	}
+	PQclear(r);
+	return ret;
+}
+
+int db_resync_request(struct db_tx *tx, const struct resync_row *row,
+		      const char *iqn, struct vas_lvolstruct *add,
+		      struct vas_lvolstruct *rm)
+{
+	int ret = dext_node(tx, row->add, true, iqn, add);
+
+	if (!ret)
+		ret = dext_node(tx, row->rm, row->rm == row->add, iqn, rm);
+	return ret;
+}
+
+int db_resync_count(struct db_tx *tx, const char *kind, int32_t id, int *n)
+{
+	static const char *const sql[] = {
+	    "SELECT count(*) " RESYNC_FROM
+	    "WHERE r.status = 2 AND a.hsvrid = $1",
+	    "SELECT count(*) " RESYNC_FROM
+	    "WHERE r.status = 2 AND p.ssvrid = $1",
+	    "SELECT count(*) " RESYNC_FROM
+	    "WHERE r.status = 2 AND p.pdskid = $1",
+	};
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       sql[kind[0] == 'h'   ? 0
+			   : kind[0] == 's' ? 1
+					    : 2],
+		       "d", id);
+
+	if (ret)
+		return ret;
+	*n = (int)db_l(r, 0, 0);
+	PQclear(r);
+	return 0;
+}

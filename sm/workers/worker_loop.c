@@ -1,0 +1,128 @@
+/* The periodic, wakeable worker thread of the manager's schedulers. */
+#include "worker_loop.h"
+#include "vas/log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct worker_loop {
+	const char *name;
+	int period_ms;
+	void (*pass)(void *);
+	void *arg;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool woken;
+	bool stop;
+};
+
+static void deadline(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static void *run(void *arg)
+{
+	struct worker_loop *w = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		w->woken = false;
+		pthread_mutex_unlock(&w->lock);
+		w->pass(w->arg);
+		pthread_mutex_lock(&w->lock);
+		if (w->woken || w->stop)
+			continue;
+		deadline(&until, w->period_ms);
+		pthread_cond_timedwait(&w->cond, &w->lock, &until);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int worker_loop_start(const char *name, int period_ms, void (*pass)(void *),
+		      void *arg, struct worker_loop **out)
+{
+	struct worker_loop *w = calloc(1, sizeof(*w));
+	pthread_condattr_t attr;
+
+	if (!w)
+		return -ENOMEM;
+	w->name = name;
+	w->period_ms = period_ms > 0 ? period_ms : 1000;
+	w->pass = pass;
+	w->arg = arg;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&w->thread, NULL, run, w)) {
+		log_err("cannot start the %s worker", name);
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+		free(w);
+		return -EAGAIN;
+	}
+	*out = w;
+	return 0;
+}
+
+void worker_loop_wake(struct worker_loop *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->woken = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void worker_loop_stop(struct worker_loop *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w);
+}
+
+int worker_tx(struct sm *sm, int (*fn)(struct db_tx *, void *), void *arg)
+{
+	struct db_tx *tx = NULL;
+	int ret = db_begin(sm->db, true, &tx);
+
+	if (ret)
+		return ret;
+	ret = fn(tx, arg);
+	if (ret) {
+		db_rollback(tx);
+		return ret;
+	}
+	return db_commit(tx);
+}
+
+int worker_backoff_s(int attempts)
+{
+	int s = 10;
+
+	while (attempts-- > 1 && s < 600)
+		s *= 2;
+	return s > 600 ? 600 : s;
+}

@@ -1,0 +1,25 @@
+/*
+ * A background worker: runs pass(arg) once at start, then on every wake-up
+ * and at least every period_ms; stops on request. Shared by the shred,
+ * resync and health workers.
+ */
+#ifndef VAS_SM_WORKER_LOOP_H
+#define VAS_SM_WORKER_LOOP_H
+
+#include "db.h"
+#include "sm.h"
+
+struct worker_loop;
+
+int worker_loop_start(const char *name, int period_ms, void (*pass)(void *),
+		      void *arg, struct worker_loop **out);
+void worker_loop_wake(struct worker_loop *w);
+/* Joins the thread and frees; NULL is a no-op. */
+void worker_loop_stop(struct worker_loop *w);
+
+/* Runs fn in one mutating transaction (commit on 0, else rollback). */
+int worker_tx(struct sm *sm, int (*fn)(struct db_tx *, void *), void *arg);
+/* Exponential back-off of a failed attempt: 10 s .. 10 min. */
+int worker_backoff_s(int attempts);
+
+#endif
