@@ -33,6 +33,12 @@ void vas_client_free(struct vas_client *c);
 const struct rpc_outcome *vas_client_last(const struct vas_client *c);
 /* The host that answered the last call, or NULL. */
 const char *vas_client_last_host(const struct vas_client *c);
+/*
+ * The hosts the last call tried without an answer and why, e.g.
+ * "a:8881 (Connection refused), b:8881 (...)"; "" when none failed.
+ */
+const char *vas_client_tried(const struct vas_client *c);
+int vas_client_port(const struct vas_client *c);
 
 /* A volume named by id (when non-zero) or else by name. */
 struct vas_lvol_ref {
@@ -68,6 +74,7 @@ struct vas_pdsk_info {
 	int64_t capacity;  /* vb */
 	int64_t available; /* vb */
 	char local_path[1025];
+	char srp_name[65]; /* optional ([SRP] managers), "" when absent */
 };
 
 struct vas_lvol_info {
