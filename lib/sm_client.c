@@ -169,6 +169,11 @@ int vas_client_port(const struct vas_client *c)
 	return c->port;
 }
 
+int vas_client_nhosts(const struct vas_client *c)
+{
+	return c->nhosts;
+}
+
 /* --- the call --- */
 
 static int fault_to_err(int code)

@@ -39,6 +39,8 @@ const char *vas_client_last_host(const struct vas_client *c);
  */
 const char *vas_client_tried(const struct vas_client *c);
 int vas_client_port(const struct vas_client *c);
+/* Hosts configured (after trimming and dropping empty entries). */
+int vas_client_nhosts(const struct vas_client *c);
 
 /* A volume named by id (when non-zero) or else by name. */
 struct vas_lvol_ref {
