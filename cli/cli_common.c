@@ -315,18 +315,6 @@ static int split_host(char *entry, int *port)
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 /* --sm / VAS_SM: "h1[:p],h2[:p]"; every port given must be the same. */
 static int client_from_list(struct cli_ctx *ctx, const char *what,
 			    const char *list, int def_port)
@@ -337,13 +325,11 @@ static int client_from_list(struct cli_ctx *ctx, const char *what,
 
 	if (!copy)
 		return -ENOMEM;
-	for (p = strtok_r(copy, ",", &save); p && !ret;
-	     p = strtok_r(NULL, ",", &save)) {
+	/* Blanks separate like commas: "a, b" is two hosts. */
+	for (p = strtok_r(copy, ", \t", &save); p && !ret;
+	     p = strtok_r(NULL, ", \t", &save)) {
 		int hp;
 
-		p = trim(p);
-		if (!*p)
-			continue;
 		if (n == CLI_MAX_SM_HOSTS || split_host(p, &hp) ||
 		    (hp && port && hp != port))
 			ret = -EINVAL;

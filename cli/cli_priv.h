@@ -127,6 +127,9 @@ int cli_run_list(struct cli_ctx *ctx, int argc, char **argv,
 /* hsvr_delete, ssvr_delete, pdsk_delete: one id argument. */
 int cli_run_delete(struct cli_ctx *ctx, const char *arg, const char *prefix,
 		   int (*del)(struct vas_client *c, int32_t id));
+/* lvol_delete, lvol_detach: fn on one volume argument. */
+int cli_run_lvol_op(struct cli_ctx *ctx, const char *arg,
+		    int (*fn)(struct vas_client *c, struct vas_lvol_ref v));
 /* Prints the ids of -q, one per line. */
 void cli_print_ids(FILE *f, const char *prefix, int32_t id);
 

@@ -54,3 +54,22 @@ int cli_run_delete(struct cli_ctx *ctx, const char *arg, const char *prefix,
 	ret = del(ctx->client, id);
 	return ret ? cli_report(ctx, arg, ret) : CLI_EXIT_OK;
 }
+
+struct lvol_op {
+	int (*fn)(struct vas_client *c, struct vas_lvol_ref v);
+};
+
+static int call_lvol_op(struct cli_ctx *ctx, struct vas_lvol_ref ref, void *arg)
+{
+	const struct lvol_op *op = arg;
+
+	return op->fn(ctx->client, ref);
+}
+
+int cli_run_lvol_op(struct cli_ctx *ctx, const char *arg,
+		    int (*fn)(struct vas_client *c, struct vas_lvol_ref v))
+{
+	struct lvol_op op = {fn};
+
+	return cli_lvol_call(ctx, arg, NULL, call_lvol_op, &op);
+}

@@ -1,16 +1,10 @@
 /* lvol_delete: remove a volume or snapshot. */
 #include "cli_priv.h"
 
-static int del(struct cli_ctx *ctx, struct vas_lvol_ref ref, void *arg)
-{
-	(void)arg;
-	return vas_lvol_delete(ctx->client, ref);
-}
-
 static int run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	(void)argc;
-	return cli_lvol_call(ctx, argv[0], NULL, del, NULL);
+	return cli_run_lvol_op(ctx, argv[0], vas_lvol_delete);
 }
 
 const struct cli_cmd cli_cmd_lvol_delete = {

@@ -1,16 +1,10 @@
 /* lvol_detach: take a volume (and its snapshots) off its head server. */
 #include "cli_priv.h"
 
-static int detach(struct cli_ctx *ctx, struct vas_lvol_ref ref, void *arg)
-{
-	(void)arg;
-	return vas_lvol_detach(ctx->client, ref);
-}
-
 static int run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	(void)argc;
-	return cli_lvol_call(ctx, argv[0], NULL, detach, NULL);
+	return cli_run_lvol_op(ctx, argv[0], vas_lvol_detach);
 }
 
 const struct cli_cmd cli_cmd_lvol_detach = {
