@@ -236,6 +236,21 @@ static void set_option(struct cli_ctx *ctx, int c, const char *arg, char *bad,
 	}
 }
 
+/* The message for what getopt refused: word is the argument it was on. */
+static void bad_option(const char *word, char *bad, size_t len)
+{
+	if (!optopt)
+		snprintf(bad, len, "unrecognized option '%s'", word);
+	else if (!strncmp(word, "--", 2))
+		snprintf(
+		    bad, len, "option '%.*s' %s", (int)strcspn(word, "="), word,
+		    strchr(word, '=') ? "takes no value" : "needs a value");
+	else if (strchr("cr", optopt))
+		snprintf(bad, len, "option '-%c' needs a value", optopt);
+	else
+		snprintf(bad, len, "invalid option '-%c'", optopt);
+}
+
 /*
  * Options may appear anywhere (GNU permutation); "--" ends them. --help
  * wins over every other option or error, so it never performs anything.
@@ -263,18 +278,8 @@ int cli_parse_options(struct cli_ctx *ctx, int argc, char **argv, int *first)
 			c = OPT_CONFIG;
 		if (bad[0])
 			continue;
-		if (c == '?' || c == ':') {
-			if (optopt && optopt < 0x100)
-				snprintf(bad, sizeof(bad),
-					 c == ':' || strchr("cr", optopt)
-					     ? "option '-%c' needs a value"
-					     : "invalid option '-%c'",
-					 optopt);
-			else
-				snprintf(bad, sizeof(bad),
-					 "invalid option or missing value: "
-					 "'%s'",
-					 argv[optind - 1]);
+		if (c == '?') {
+			bad_option(argv[optind - 1], bad, sizeof(bad));
 			continue;
 		}
 		if (opt_needs(c) && !(ctx->cmd->opts & opt_needs(c))) {
