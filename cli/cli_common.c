@@ -439,11 +439,16 @@ int cli_report(struct cli_ctx *ctx, const char *object, int err)
 			"may still be running on the manager: check before "
 			"retrying\n",
 			ctx->timeout_s, vas_client_tried(ctx->client));
-	else if (err == -EPROTO && !fault)
+	else if (err == -EPROTO && !fault && host)
 		fprintf(f,
 			"Protocol error: unexpected reply from the storage "
-			"manager%s%s\n",
-			host ? " at " : "", host ? host : "");
+			"manager at %s\n",
+			host);
+	else if (err == -EPROTO && !fault)
+		fprintf(f,
+			"Protocol error: no valid reply from the storage "
+			"manager (%s)\n",
+			vas_client_tried(ctx->client));
 	else if (err == -EREMOTEIO && fault)
 		fprintf(f, "unknown fault %d from the manager: %s\n",
 			oc->fault_code, oc->fault_string);

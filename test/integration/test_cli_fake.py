@@ -7,7 +7,9 @@ import json
 import os
 import subprocess
 import sys
+import socket
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -370,6 +372,45 @@ class CliFake(unittest.TestCase):
                                     "/nonexistent/vas.conf")
         self.assertEqual(rc, 1)
         self.assertIn("/nonexistent/vas.conf: No such file", err)
+
+    def test_no_failover_after_sending(self):
+        # 127.0.0.3 accepts the connection and never answers: the create
+        # times out there and is never sent to the good second host.
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.3", self.sm.port))
+        lsock.listen(4)
+        try:
+            self.write_conf("127.0.0.3,127.0.0.1")
+            rc, out, err = self.run_cli("lvol_create", "new", "1",
+                                        "--timeout", "1")
+        finally:
+            lsock.close()
+        self.assertEqual((rc, out), (1, ""))
+        self.assertIn("may still be running", err)
+        self.assertEqual(self.sm.calls, [])
+
+    def test_garbage_reply(self):
+        # An HTTP server that is not XML-RPC: a clear error, exit 1.
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.3", 0))
+        lsock.listen(4)
+
+        def answer():
+            conn, _ = lsock.accept()
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
+                         b"Content-Length: 5\r\n\r\nhello")
+            conn.close()
+        t = threading.Thread(target=answer, daemon=True)
+        t.start()
+        try:
+            rc, out, err = self.run_cli(
+                "hsvr_list", "--sm", "127.0.0.3:%d" % lsock.getsockname()[1])
+        finally:
+            t.join(10)
+            lsock.close()
+        self.assertEqual((rc, out), (1, ""))
+        self.assertIn("hsvr_list: Protocol error", err)
 
     def test_timeout(self):
         rc, out, err = self.run_cli("lvol_attach", "foo", "hsvr-00000009",
