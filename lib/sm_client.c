@@ -593,14 +593,12 @@ struct fld {
 	bool optional;
 };
 
-#define FLD(t, m, ty)                                                          \
-	{                                                                      \
-#m, ty, offsetof(t, m), 0, sizeof(((t *)0)->m), false          \
-	}
-#define FLD2(t, m, ty, n, arr)                                                 \
-	{                                                                      \
-#m, ty, offsetof(t, n), offsetof(t, arr), 0, false             \
-	}
+/* A member stored at offsetof(t, m); FLD2 for an array and its count. */
+/* clang-format off */
+#define FLD(t, m, ty) {#m, ty, offsetof(t, m), 0, sizeof(((t *)0)->m), false}
+#define FLD2(t, m, ty, n, arr) \
+	{#m, ty, offsetof(t, n), offsetof(t, arr), 0, false}
+/* clang-format on */
 
 static const struct fld hsvr_flds[] = {
     FLD(struct vas_hsvr_info, hsvrid, FLD_I32),
