@@ -7,6 +7,7 @@
  * -ETIMEDOUT when the call timed out (it may still be running),
  * -EPROTO for a reply of the wrong shape, -ENOMEM.
  * vas_client_last() tells which host answered and the fault string.
+ * A client keeps the outcome of its last call: one thread at a time.
  */
 #ifndef VAS_CLIENT_H
 #define VAS_CLIENT_H
