@@ -259,12 +259,15 @@ int cli_parse_options(struct cli_ctx *ctx, int argc, char **argv, int *first)
 {
 	char bad[128] = "";
 	bool help = false;
-	int c;
+	int c, li;
 
 	optind = 0; /* full re-initialisation (GNU) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "-hc:vHqr:sy", long_opts, NULL)) !=
-	       -1) {
+	for (;;) {
+		li = -1; /* set by getopt_long for long options only */
+		c = getopt_long(argc, argv, "-hc:vHqr:sy", long_opts, &li);
+		if (c == -1)
+			break;
 		if (c == 1) {
 			/* "-" makes getopt return positionals in order. */
 			argv[(*first)++] = optarg;
@@ -283,9 +286,14 @@ int cli_parse_options(struct cli_ctx *ctx, int argc, char **argv, int *first)
 			continue;
 		}
 		if (opt_needs(c) && !(ctx->cmd->opts & opt_needs(c))) {
-			snprintf(bad, sizeof(bad),
-				 "option '%s' does not apply to %s",
-				 argv[optind - 1], ctx->cmd->name);
+			if (li >= 0)
+				snprintf(bad, sizeof(bad),
+					 "option '--%s' does not apply to %s",
+					 long_opts[li].name, ctx->cmd->name);
+			else
+				snprintf(bad, sizeof(bad),
+					 "option '-%c' does not apply to %s", c,
+					 ctx->cmd->name);
 			continue;
 		}
 		set_option(ctx, c, optarg, bad, sizeof(bad));

@@ -403,6 +403,115 @@ START_TEST(test_json_lists)
 }
 END_TEST
 
+/* A context for lvol_list whose output and errors are captured. */
+static void ctx_open(struct cli_ctx *ctx, struct buf *out, struct buf *err)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->prog = "lvol_list";
+	ctx->cmd = &cli_cmd_lvol_list;
+	ctx->timeout_s = CLI_DEF_TIMEOUT_S;
+	buf_open(out);
+	buf_open(err);
+	ctx->out = out->f;
+	ctx->err = err->f;
+}
+
+START_TEST(test_options_anywhere)
+{
+	char *argv[] = {"lvol_list", "foo", "-H", "--timeout", "7",
+			"--json",    "--",  "-q", NULL};
+	struct buf out, err;
+	struct cli_ctx ctx;
+	int first = 0;
+
+	ctx_open(&ctx, &out, &err);
+	ck_assert_int_eq(cli_parse_options(&ctx, 8, argv, &first), 0);
+	ck_assert_int_eq(first, 2);
+	ck_assert_str_eq(argv[0], "foo");
+	ck_assert_str_eq(argv[1], "-q");
+	ck_assert(ctx.no_header && ctx.json && !ctx.quiet);
+	ck_assert_int_eq(ctx.timeout_s, 7);
+	ck_assert_str_eq(buf_close(&out), "");
+	ck_assert_str_eq(buf_close(&err), "");
+	free(out.data);
+	free(err.data);
+}
+END_TEST
+
+START_TEST(test_options_errors)
+{
+	char *bad[] = {"lvol_list", "--redundancy", "2", NULL};
+	char *help[] = {"lvol_list", "--bogus", "x", "--help", NULL};
+	struct buf out, err;
+	struct cli_ctx ctx;
+	int first = 0;
+
+	ctx_open(&ctx, &out, &err);
+	ck_assert_int_eq(cli_parse_options(&ctx, 3, bad, &first),
+			 CLI_EXIT_USAGE);
+	ck_assert_str_eq(buf_close(&out), "");
+	ck_assert_str_eq(buf_close(&err),
+			 "lvol_list: option '--redundancy' does not apply to "
+			 "lvol_list\n"
+			 "usage: lvol_list [OPTION]... "
+			 "[LogicalVolumeID|LogicalVolumeName]\n"
+			 "Try 'lvol_list --help' for more information.\n");
+	free(out.data);
+	free(err.data);
+
+	/* --help wins over errors: help on stdout, nothing else. */
+	first = 0;
+	ctx_open(&ctx, &out, &err);
+	ck_assert_int_eq(cli_parse_options(&ctx, 4, help, &first), -1);
+	ck_assert_ptr_nonnull(strstr(buf_close(&out), "NAME\n  lvol_list - "));
+	ck_assert_str_eq(buf_close(&err), "");
+	free(out.data);
+	free(err.data);
+}
+END_TEST
+
+START_TEST(test_lvol_args)
+{
+	struct cli_lvol_arg a;
+	struct buf out, err;
+	struct cli_ctx ctx;
+	char long_name[80];
+
+	ctx_open(&ctx, &out, &err);
+	ck_assert_int_eq(cli_parse_lvol(&ctx, "lvol-0000094e", &a), 0);
+	ck_assert_int_eq(a.ref.lvolid, 0x94e);
+	ck_assert(!a.by_name_too);
+	ck_assert_int_eq(cli_parse_lvol(&ctx, "20101022", &a), 0);
+	ck_assert_int_eq(a.ref.lvolid, 0x20101022);
+	ck_assert(a.by_name_too);
+	ck_assert_int_eq(cli_parse_lvol(&ctx, "deadbeef", &a), 0);
+	ck_assert_str_eq(a.ref.lvolname, "deadbeef"); /* beyond the range */
+	ck_assert_int_eq(cli_parse_lvol(&ctx, "lvol-94e", &a), 0);
+	ck_assert_str_eq(a.ref.lvolname, "lvol-94e");
+	ck_assert_int_eq(cli_parse_lvol(&ctx, "lvol-g", &a), 0);
+	ck_assert_str_eq(a.ref.lvolname, "lvol-g");
+	ck_assert_int_eq(cli_parse_lvol(&ctx, "lvol-00000000", &a),
+			 CLI_EXIT_USAGE);
+	memset(long_name, 'a', 65);
+	long_name[65] = '\0';
+	ck_assert_int_eq(cli_parse_lvol(&ctx, long_name, &a), CLI_EXIT_USAGE);
+	ck_assert_int_eq(cli_parse_lvol(&ctx, "", &a), CLI_EXIT_USAGE);
+	ctx.ref_mode = CLI_REF_NAME;
+	ck_assert_int_eq(cli_parse_lvol(&ctx, "lvol-0000094e", &a), 0);
+	ck_assert_str_eq(a.ref.lvolname, "lvol-0000094e");
+	ctx.ref_mode = CLI_REF_ID;
+	ck_assert_int_eq(cli_parse_lvol(&ctx, "20101022", &a), 0);
+	ck_assert(!a.by_name_too);
+	ck_assert_int_eq(cli_parse_lvol(&ctx, "foo", &a), CLI_EXIT_USAGE);
+	ck_assert_int_eq(cli_check_new_name(&ctx, "lvol-abc"), CLI_EXIT_USAGE);
+	ck_assert_int_eq(cli_check_new_name(&ctx, "..."), 0);
+	buf_close(&out);
+	buf_close(&err);
+	free(out.data);
+	free(err.data);
+}
+END_TEST
+
 static Suite *format_suite(void)
 {
 	Suite *s = suite_create("cli_format");
@@ -417,6 +526,9 @@ static Suite *format_suite(void)
 	tcase_add_test(tc, test_parse_id);
 	tcase_add_test(tc, test_names_and_units);
 	tcase_add_test(tc, test_json_lists);
+	tcase_add_test(tc, test_options_anywhere);
+	tcase_add_test(tc, test_options_errors);
+	tcase_add_test(tc, test_lvol_args);
 	suite_add_tcase(s, tc);
 	return s;
 }
