@@ -7,6 +7,14 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <xmlrpc-c/base.h>
+
+/*
+ * xmlrpc-c refuses replies over 512 KiB by default; lvol_show of a 1 TB
+ * volume (1000 mirrors of 3 legs) is several MiB and lvol_list grows with
+ * the number of volumes.
+ */
+#define CLI_MAX_REPLY_BYTES (256u << 20)
 
 static const struct cli_cmd *const commands[] = {
     &cli_cmd_lvol_create, &cli_cmd_lvol_delete,	 &cli_cmd_lvol_attach,
@@ -46,6 +54,7 @@ static int run(const struct cli_cmd *cmd, int argc, char **argv)
 
 	log_init(cmd->name, LOG_LVL_WARN, 0);
 	rpc_client_global_init();
+	xmlrpc_limit_set(XMLRPC_XML_SIZE_LIMIT_ID, CLI_MAX_REPLY_BYTES);
 	ret = cli_run(cmd, cmd->name, argc, argv);
 	rpc_client_global_cleanup();
 	return ret;

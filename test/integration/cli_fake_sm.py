@@ -70,6 +70,21 @@ BAR_TREE = node(
     labels=["bar", "lvol-0000026c"])
 
 
+# A 1000 GB volume: 1000 mirrors of 3 legs, one leg awaiting resync.
+HUGE = lvol(0x900, "huge", 3, 1000, 0, 0, 0, "2026-11-22T23:28:00")
+HUGE_TREE = node(
+    0x900, 0, 1000,
+    [node(0x901, 6, 1000, [node(0x902, 1, 1000, [
+        node(0x1000 + i, 2, 1, [
+            dext(0x100000 + 3 * i + j, j + 1, i, j + 1,
+                 status=3 if (i, j) == (7, 2) else 2)
+            for j in range(3)])
+        for i in range(1000)])])],
+    spec={"lvolname": "huge", "redundancy": 3,
+          "ctime": "2026-11-22T23:28:00", "assoc": []},
+    labels=["huge", "lvol-00000900"])
+
+
 class Fault(xmlrpc.client.Fault):
     def __init__(self, code, name):
         super().__init__(code, name)
@@ -124,7 +139,8 @@ class FakeSM:
             rows = [v for v in LVOLS if v["lvolid"] == p[prefix + "lvolid"]]
         elif prefix + "lvolname" in p:
             name = p[prefix + "lvolname"]
-            rows = [v for v in LVOLS + [HEXNAMED] if v["lvolname"] == name]
+            rows = [v for v in LVOLS + [HEXNAMED, HUGE]
+                    if v["lvolname"] == name]
         else:
             raise Fault(EINVAL, "EINVAL")
         if not rows:
@@ -137,6 +153,8 @@ class FakeSM:
         return LVOLS
 
     def m_showLogicalVolume(self, p):
+        if self.find(p)["lvolname"] == "huge":
+            return HUGE_TREE
         if self.find(p)["lvolname"] != "bar":
             raise Fault(500, "Internal Server Error")
         return BAR_TREE

@@ -154,6 +154,24 @@ class CliFake(unittest.TestCase):
         self.assertEqual(doc["mirrors_in_sync"], 2)
         self.assertEqual(doc["servers"][2], {"ssvrid": 3, "extents": 1})
 
+    def test_lvol_show_large_volume(self):
+        # Several MiB of XML: beyond xmlrpc-c's default 512 KiB limit.
+        out = self.ok("lvol_show", "--summary", "huge")
+        self.assertEqual(out.splitlines()[1:], [
+            "mirrors: 1000",
+            "extents: 3000 (ALLOCATED 0, INSYNC 2999, SPARE 1, FAULTY 0, "
+            "unknown 0)",
+            "servers: 3 (ssvr-00000001 1000, ssvr-00000002 1000, "
+            "ssvr-00000003 1000)",
+            "disks: 3 (pdsk-00000001 1000, pdsk-00000002 1000, "
+            "pdsk-00000003 1000)",
+            "resync: 999 of 1000 mirrors in sync (99%), 1 waiting"])
+        lines = self.ok("lvol_show", "huge").splitlines()
+        self.assertEqual(len(lines), 2 + 1000 * 4)
+        self.assertEqual(lines[-1].split(), [
+            "|", "dext-00100bb7", "pdsk-00000003", "999", "GB",
+            "ssvr-00000003", "INSYNC"])
+
     def test_server_lists(self):
         self.assertEqual(self.ok("hsvr_list"), HSVR_LIST)
         self.assertEqual(self.ok("ssvr_list"), SSVR_LIST)
