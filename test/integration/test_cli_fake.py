@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import pty
 import socket
 import tempfile
 import threading
@@ -341,6 +342,21 @@ class CliFake(unittest.TestCase):
         self.assertEqual(self.sm.calls, [])
         self.ok("shutdownAll", "--yes")
         self.assertEqual(self.sm.methods(), ["shutdownAll"])
+
+    def test_shutdown_asks_on_a_terminal(self):
+        for answer, rc, calls in [(b"n\n", 1, []), (b"yes\n", 0,
+                                                     ["shutdownAll"])]:
+            self.sm.reset()
+            master, slave = pty.openpty()
+            try:
+                os.write(master, answer)
+                code, out, err = self.run_cli("shutdownAll", stdin=slave)
+            finally:
+                os.close(slave)
+                os.close(master)
+            self.assertEqual(code, rc, err)
+            self.assertIn("[y/N]", err)
+            self.assertEqual(self.sm.methods(), calls)
 
     def test_vas_subcommand(self):
         p = subprocess.run([os.path.join(CLI, "vas"), "hsvr_list",
