@@ -35,12 +35,16 @@ static const char *enum_name(const char *const *table, int n, int v, char *buf,
 
 const char *cli_prio_name(int prio, char *buf, size_t len)
 {
-	return enum_name(prio_names, 7, prio, buf, len);
+	return enum_name(prio_names,
+			 (int)(sizeof(prio_names) / sizeof(*prio_names)), prio,
+			 buf, len);
 }
 
 const char *cli_sync_name(int status, char *buf, size_t len)
 {
-	return enum_name(sync_names, 6, status, buf, len);
+	return enum_name(sync_names,
+			 (int)(sizeof(sync_names) / sizeof(*sync_names)),
+			 status, buf, len);
 }
 
 int cli_use_pct(int64_t capacity, int64_t available)
