@@ -187,6 +187,11 @@ class CliGolden(vastest.SmTestCase):
         self.assertTrue(err.startswith("lvol_attach: lvol-%08x: "
                                        % ids["bar"]), err)
         self.hsvr.event_answer = lambda ev: [3, 0]
+        # A leg of foo fails: SPARE, awaiting resync ("failure yes").
+        tree = self.s.showLogicalVolume(v(lvolname="foo"))
+        leg = tree["components"][0]["components"][0]["components"][1][
+            "components"][0]
+        self.s.notifyFailure(v(target=4, targetid=leg["lvolid"]))
         return ids
 
     def test_lists_and_show(self):
@@ -212,10 +217,16 @@ class CliGolden(vastest.SmTestCase):
                              oracle_lvol_show(tree))
             self.assertEqual(json.loads(self.ok("lvol_show", "--json",
                                                 name)), tree)
+        self.assertEqual(text.splitlines()[1].split()[6], "yes")
+        self.assertIn(" SPARE", self.ok("lvol_show", "foo"))
         summary = json.loads(self.ok("lvol_show", "-s", "--json", "foo"))
         self.assertEqual(summary["mirrors"], 3)
+        self.assertEqual(summary["mirrors_in_sync"], 2)
         self.assertEqual(summary["extents"], 9)
+        self.assertEqual(summary["extents_by_status"]["SPARE"], 1)
         self.assertEqual(len(summary["servers"]), 3)
+        self.assertIn("resync: 2 of 3 mirrors in sync (66%), 1 waiting\n",
+                      self.ok("lvol_show", "--summary", "foo"))
         for tool, method in [("hsvr_list", "listHeadServers"),
                              ("ssvr_list", "listStorageServers"),
                              ("pdsk_list", "listPhysicalDisks")]:
