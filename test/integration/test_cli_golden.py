@@ -280,6 +280,33 @@ class CliGolden(vastest.SmTestCase):
                             for r in self.s.listStorageServers(v())))
         self.assertNotIn("lvol-%08x" % ids["snap1"], self.ok("lvol_list"))
 
+    def test_server_deletes(self):
+        sid, pid = self.ssvrids[2], self.pdskids[2]
+        for tool, arg in [("ssvr_delete", "ssvr-%08x" % sid),
+                          ("pdsk_delete", "pdsk-%08x" % pid),
+                          ("hsvr_delete", "hsvr-%08x" % self.hsvrid)]:
+            self.assertEqual(self.cli(tool, arg), (
+                1, "", "%s: %s: Device or resource busy\n" % (tool, arg)))
+        self.s.notifyFailure(v(target=2, targetid=sid))
+        self.s.notifyFailure(v(target=1, targetid=self.hsvrid))
+        for tool, method in [("ssvr_list", "listStorageServers"),
+                             ("pdsk_list", "listPhysicalDisks"),
+                             ("hsvr_list", "listHeadServers")]:
+            rows = getattr(self.s, method)(v())
+            self.assertIn("OFFLINE", self.ok(tool))
+            self.assertEqual(json.loads(self.ok(tool, "--json")), rows)
+        self.ok("pdsk_delete", "pdsk-%08x" % pid)
+        self.ok("ssvr_delete", "%08x" % sid)
+        self.ok("hsvr_delete", "hsvr-%08x" % self.hsvrid)
+        self.assertEqual(self.ok("hsvr_list"), oracle_hsvr_list([]))
+        self.assertEqual(self.ok("ssvr_list", "-q"), "".join(
+            "ssvr-%08x\n" % i for i in self.ssvrids[:2]))
+        self.assertEqual(self.ok("pdsk_list"), oracle_pdsk_list(
+            self.s.listPhysicalDisks(v())))
+        self.assertEqual(self.cli("pdsk_delete", "pdsk-%08x" % pid), (
+            1, "", "pdsk_delete: pdsk-%08x: No such file or directory\n"
+            % pid))
+
     def test_failover_dead_first_host(self):
         self.write_conf("127.0.0.2, 127.0.0.1")
         rows = self.s.listHeadServers(v())
