@@ -161,8 +161,8 @@ static bool read_number(xmlrpc_env *env, xmlrpc_value *v, enum rpc_type type,
 	return false;
 }
 
-static bool type_matches(xmlrpc_env *env, xmlrpc_value *v,
-			 enum rpc_type type, int64_t min, int64_t max)
+static bool type_matches(xmlrpc_env *env, xmlrpc_value *v, enum rpc_type type,
+			 int64_t min, int64_t max)
 {
 	xmlrpc_type t = xmlrpc_value_type(v);
 	int64_t n;
@@ -273,8 +273,8 @@ static xmlrpc_value *list_methods(xmlrpc_env *env,
 				  const struct rpc_method *table)
 {
 	static const char *const sys[] = {"system.listMethods",
-					   "system.methodHelp",
-					   "system.methodSignature"};
+					  "system.methodHelp",
+					  "system.methodSignature"};
 	xmlrpc_value *arr = xmlrpc_array_new(env);
 	size_t i;
 
@@ -393,9 +393,10 @@ xmlrpc_mem_block *rpc_process(const struct rpc_method *table, void *ctx,
 	if (!strcmp(name, "system.listMethods")) {
 		xmlrpc_value *list = list_methods(&env, table);
 
-		out = env.fault_occurred ? serialize_fault(VAS_EINTERNAL,
-							   "Internal Server Error")
-					 : serialize_result(list);
+		out = env.fault_occurred
+			  ? serialize_fault(VAS_EINTERNAL,
+					    "Internal Server Error")
+			  : serialize_result(list);
 		if (list)
 			xmlrpc_DECREF(list);
 		goto out;

@@ -25,10 +25,9 @@ static struct vol_ref ref_of(struct rpc_request *req, const char *prefix_id,
 int api_lvol_create(struct rpc_request *req)
 {
 	int32_t id = 0;
-	int ret = vol_create(ctx(req), rpc_str(req, "lvolname", ""),
-			     rpc_int(req, "capacity", 0),
-			     (int)rpc_int(req, "redundancy", VAS_DEF_REDUNDANCY),
-			     &id);
+	int ret = vol_create(
+	    ctx(req), rpc_str(req, "lvolname", ""), rpc_int(req, "capacity", 0),
+	    (int)rpc_int(req, "redundancy", VAS_DEF_REDUNDANCY), &id);
 
 	if (!ret)
 		rpc_result_int(req, id);
@@ -88,10 +87,10 @@ int api_lvol_list(struct rpc_request *req)
 
 	r = ref_of(req, "lvolid", "lvolname");
 	/* Present members make it a lookup, whatever their value. */
-	ret = vol_list(ctx(req),
-		       rpc_has(req, "lvolid") || rpc_has(req, "lvolname") ? &r
-									   : NULL,
-		       &rows, &n);
+	ret = vol_list(
+	    ctx(req),
+	    rpc_has(req, "lvolid") || rpc_has(req, "lvolname") ? &r : NULL,
+	    &rows, &n);
 	if (ret)
 		return ret;
 	out = xmlrpc_array_new(req->env);
@@ -104,9 +103,9 @@ int api_lvol_list(struct rpc_request *req)
 		rpc_set_str(req, st, "lvolname", l->v.lvolname);
 		rpc_set_int(req, st, "redundancy", l->v.redundancy);
 		rpc_set_int(req, st, "capacity", l->v.capacity);
-		rpc_set_value(req, st, "associated_to",
-			      assoc_array(req, &l->v.origin,
-					  l->v.origin ? 1 : 0));
+		rpc_set_value(
+		    req, st, "associated_to",
+		    assoc_array(req, &l->v.origin, l->v.origin ? 1 : 0));
 		rpc_set_value(req, st, "associated_from",
 			      assoc_array(req, l->snaps, l->n_snaps));
 		rpc_set_bool(req, st, "fault", l->fault);
