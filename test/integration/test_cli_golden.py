@@ -307,6 +307,22 @@ class CliGolden(vastest.SmTestCase):
             1, "", "pdsk_delete: pdsk-%08x: No such file or directory\n"
             % pid))
 
+    def test_timeout_operation_continues(self):
+        self.ok("lvol_create", "slow", "1")
+        self.hsvr.event_answer = lambda ev: [2, 0]  # still in progress
+        rc, out, err = self.cli("lvol_attach", "slow",
+                                "hsvr-%08x" % self.hsvrid, "--timeout", "2")
+        self.assertEqual((rc, out), (1, ""))
+        self.assertTrue(err.startswith("lvol_attach: slow: Connection timed "
+                                       "out after 2 s"), err)
+        self.assertIn("may still be running", err)
+        marker = "+hsvr-%08x" % self.hsvrid
+        self.assertIn(marker, self.ok("lvol_list", "slow"))
+        self.hsvr.event_answer = lambda ev: [3, 0]
+        bound = " hsvr-%08x" % self.hsvrid
+        self.assertTrue(vastest.wait_until(
+            lambda: bound in self.ok("lvol_list", "slow")))
+
     def test_failover_dead_first_host(self):
         self.write_conf("127.0.0.2, 127.0.0.1")
         rows = self.s.listHeadServers(v())
