@@ -455,7 +455,7 @@ int cli_report(struct cli_ctx *ctx, const char *object, int err)
 	else if (err == -EPROTO && !fault)
 		fprintf(f,
 			"Protocol error: no valid reply from the storage "
-			"manager (%s)\n",
+			"manager (%s); the request may have been carried out\n",
 			vas_client_tried(ctx->client));
 	else if (err == -EREMOTEIO && fault)
 		fprintf(f, "unknown fault %d from the manager: %s\n",
