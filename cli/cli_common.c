@@ -364,12 +364,13 @@ static int client_from_list(struct cli_ctx *ctx, const char *what,
 	return ret ? cli_report(ctx, NULL, ret) : 0;
 }
 
-int cli_connect(struct cli_ctx *ctx)
+/*
+ * Loads the configuration and its port; 0 or the exit code, reported.
+ * A missing default file is an empty configuration (as before).
+ */
+static int load_conf(struct cli_ctx *ctx, const char *path,
+		     struct vas_conf **conf, long *port)
 {
-	const char *path = ctx->config ? ctx->config : VAS_CONF_DEFAULT;
-	const char *env = getenv("VAS_SM");
-	struct vas_conf *conf = NULL;
-	long port = VAS_PORT_SM;
 	int ret;
 
 	if (ctx->config && access(ctx->config, R_OK)) {
@@ -377,30 +378,53 @@ int cli_connect(struct cli_ctx *ctx)
 			strerror(errno));
 		return CLI_EXIT_FAIL;
 	}
-	ret = conf_load(path, &conf);
+	ret = conf_load(path, conf);
 	if (ret) {
 		fprintf(ctx->err, "%s: %s: %s\n", ctx->prog, path,
 			ret == -EINVAL ? "syntax error" : strerror(-ret));
 		return CLI_EXIT_FAIL;
 	}
-	if (conf_get_long(conf, "storage_manager", "port", VAS_PORT_SM, 1,
-			  65535, &port)) {
+	if (conf_get_long(*conf, "storage_manager", "port", VAS_PORT_SM, 1,
+			  65535, port)) {
 		fprintf(ctx->err,
-			"%s: %s: [storage_manager] port: not a port "
-			"number\n",
+			"%s: %s: [storage_manager] port: not a port number\n",
 			ctx->prog, path);
-		conf_free(conf);
+		conf_free(*conf);
+		*conf = NULL;
 		return CLI_EXIT_FAIL;
 	}
-	if (ctx->sm)
-		ret = client_from_list(ctx, "--sm", ctx->sm, (int)port);
-	else if (env && *env)
-		ret = client_from_list(ctx, "VAS_SM", env, (int)port);
-	else
+	return 0;
+}
+
+int cli_connect(struct cli_ctx *ctx)
+{
+	const char *path = ctx->config ? ctx->config : VAS_CONF_DEFAULT;
+	const char *list = ctx->sm ? ctx->sm : getenv("VAS_SM");
+	const char *what = ctx->sm ? "--sm" : "VAS_SM";
+	struct vas_conf *conf = NULL;
+	long port = VAS_PORT_SM;
+	int ret;
+
+	if (list && !*list)
+		list = NULL;
+	ret = load_conf(ctx, path, &conf, &port);
+	/* With --sm or VAS_SM only an explicit --config must be usable. */
+	if (ret && (ctx->config || !list))
+		return ret;
+	if (list) {
+		ret = client_from_list(ctx, what, list, (int)port);
+	} else {
 		ret = vas_client_from_conf(conf, ctx->timeout_s * 1000,
-					   &ctx->client)
-			  ? cli_report(ctx, NULL, -ENOMEM)
-			  : 0;
+					   &ctx->client);
+		if (ret == -EINVAL)
+			fprintf(ctx->err,
+				"%s: %s: [storage_manager] host_list: more "
+				"than 16 hosts\n",
+				ctx->prog, path);
+		else if (ret)
+			cli_report(ctx, NULL, ret);
+		ret = ret ? CLI_EXIT_FAIL : 0;
+	}
 	conf_free(conf);
 	if (ret)
 		return ret;

@@ -406,6 +406,17 @@ class CliFake(unittest.TestCase):
                                     "/nonexistent/vas.conf")
         self.assertEqual(rc, 1)
         self.assertIn("/nonexistent/vas.conf: No such file", err)
+        bad = os.path.join(self.tmp.name, "bad.conf")
+        with open(bad, "w") as f:
+            f.write("[storage_manager\nport = x\n")
+        rc, out, err = self.run_cli("lvol_list", "--config", bad)
+        self.assertEqual(rc, 1)
+        self.assertIn("bad.conf: syntax error", err)
+        with open(bad, "w") as f:
+            f.write("[storage_manager]\nhost_list = 127.0.0.1\nport = x\n")
+        rc, out, err = self.run_cli("lvol_list", "--config", bad)
+        self.assertEqual(rc, 1)
+        self.assertIn("port: not a port number", err)
 
     def test_no_failover_after_sending(self):
         # 127.0.0.3 accepts the connection and never answers: the create
