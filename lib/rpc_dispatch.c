@@ -6,6 +6,7 @@
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/rpc.h"
+#include "vas/rpc_writer.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -94,6 +95,29 @@ static xmlrpc_mem_block *serialize_result(xmlrpc_value *result)
 	}
 	xmlrpc_env_clean(&env);
 	return out;
+}
+
+static xmlrpc_mem_block *text_reply(struct rpc_writer *w)
+{
+	xmlrpc_mem_block *out = NULL;
+	char *doc = NULL;
+	size_t len = 0;
+	xmlrpc_env env;
+
+	if (rpc_writer_response(w, &doc, &len))
+		return serialize_fault(VAS_EINTERNAL, "Internal Server Error");
+	xmlrpc_env_init(&env);
+	out = XMLRPC_MEMBLOCK_NEW(char, &env, 0);
+	if (!env.fault_occurred)
+		XMLRPC_MEMBLOCK_APPEND(char, &env, out, doc, len);
+	if (env.fault_occurred && out) {
+		XMLRPC_MEMBLOCK_FREE(char, out);
+		out = NULL;
+	}
+	xmlrpc_env_clean(&env);
+	free(doc);
+	return out ? out
+		   : serialize_fault(VAS_EINTERNAL, "Internal Server Error");
 }
 
 static const struct rpc_method *find_method(const struct rpc_method *table,
@@ -354,6 +378,8 @@ fault:
 		} else {
 			out = serialize_fault(code, string);
 		}
+	} else if (req->reply_text) {
+		out = text_reply(req->reply_text);
 	} else if (req->result) {
 		out = serialize_result(req->result);
 	} else {
@@ -365,6 +391,10 @@ fault:
 	}
 	if (req->result)
 		xmlrpc_DECREF(req->result);
+	if (req->reply_text) {
+		rpc_writer_free(req->reply_text);
+		free(req->reply_text);
+	}
 	rpc_request_release(req);
 	return out;
 }

@@ -42,6 +42,8 @@ struct rpc_request {
 	unsigned long reqno;
 	void *ctx;	      /* the server's context pointer */
 	xmlrpc_value *result; /* set by the handler; NULL means int 0 */
+	/* Large replies: the value as text instead (heap, dispatcher frees). */
+	struct rpc_writer *reply_text;
 	/* A handler relaying a peer's fault sets these and returns -1. */
 	int fault_code;
 	char fault_string[128];
