@@ -61,6 +61,15 @@ static int r_ssvrs(struct rpc_request *req)
 		     "available", 174, "capacity", 200);
 }
 
+/* Sizes beyond 32 bits arrive as i8. */
+static int r_ssvrs_i8(struct rpc_request *req)
+{
+	return build(req, "({s:i,s:i,s:(s),s:i,s:I,s:I})", "ssvrid", 2,
+		     "priority", PRIO_HIGH, "ip_data", "127.0.1.2", "resync", 0,
+		     "available", (xmlrpc_int64)5000000000LL, "capacity",
+		     (xmlrpc_int64)6000000000LL);
+}
+
 static int r_pdsks(struct rpc_request *req)
 {
 	return build(req,
@@ -161,6 +170,13 @@ static int g_id_string(struct rpc_request *req)
 {
 	return build(req, "({s:s,s:i,s:(s),s:i})", "hsvrid", "1", "priority", 1,
 		     "ip_data", "127.0.0.2", "resync", 0);
+}
+
+static int g_id_i8(struct rpc_request *req)
+{
+	return build(req, "({s:I,s:i,s:(s),s:i})", "hsvrid",
+		     (xmlrpc_int64)0x100000001LL, "priority", 1, "ip_data",
+		     "127.0.0.2", "resync", 0);
 }
 
 static int g_ip_int(struct rpc_request *req)
@@ -271,6 +287,11 @@ START_TEST(test_list_ssvrs_pdsks)
 	ck_assert_int_eq(s[0].capacity, 200);
 	ck_assert_int_eq(s[0].available, 174);
 	ck_assert_int_eq(s[0].n_ip, 1);
+	free(s);
+	fake_sm_set_reply(fake, r_ssvrs_i8);
+	ck_assert_int_eq(vas_list_ssvrs(cl, 0, &s, &n), 0);
+	ck_assert(s[0].capacity == 6000000000LL);
+	ck_assert(s[0].available == 5000000000LL);
 	free(s);
 
 	fake_sm_set_reply(fake, r_pdsks);
@@ -440,8 +461,8 @@ START_TEST(test_faults)
 END_TEST
 
 static const fake_reply_fn hsvr_garbage[] = {
-    g_int,    g_not_struct, g_missing,	 g_id_string, g_ip_int,
-    g_ip_bad, g_ip_many,    g_ip_struct, r_lvols,
+    g_int,    g_not_struct, g_missing, g_id_string, g_id_i8,
+    g_ip_int, g_ip_bad,	    g_ip_many, g_ip_struct, r_lvols,
 };
 
 START_TEST(test_garbage_hsvrs)
