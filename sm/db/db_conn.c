@@ -192,37 +192,45 @@ const char *db_s(const PGresult *r, int row, int col)
 	return PQgetvalue(r, row, col);
 }
 
+static void release(struct db_tx *tx)
+{
+	checkin(tx->db, tx->slot);
+	free(tx);
+}
+
 int db_begin(struct db *db, bool mutating, struct db_tx **out)
 {
 	struct db_tx *tx = calloc(1, sizeof(*tx));
-	int ret;
+	int ret, attempt;
 
 	if (!tx)
 		return -ENOMEM;
 	tx->db = db;
 	tx->slot = checkout(db);
-	tx->conn = slot_conn(db, tx->slot);
-	if (!tx->conn) {
-		checkin(db, tx->slot);
-		free(tx);
-		return -EIO;
+	/* A pooled connection may have died with the server: reconnect once. */
+	for (attempt = 0; attempt < 2; attempt++) {
+		tx->failed = 0;
+		tx->conn = slot_conn(db, tx->slot);
+		if (!tx->conn) {
+			ret = -EIO;
+			break;
+		}
+		ret = db_q(tx, NULL, "BEGIN", NULL);
+		if (!ret || PQstatus(tx->conn) == CONNECTION_OK)
+			break;
 	}
-	ret = db_q(tx, NULL, "BEGIN", NULL);
 	if (!ret && mutating)
 		ret = db_q(tx, NULL, "SELECT pg_advisory_xact_lock($1)", "d",
 			   DB_MUTATE_LOCK);
 	if (ret) {
-		db_rollback(tx);
+		if (tx->conn)
+			db_rollback(tx);
+		else
+			release(tx);
 		return ret;
 	}
 	*out = tx;
 	return 0;
-}
-
-static void release(struct db_tx *tx)
-{
-	checkin(tx->db, tx->slot);
-	free(tx);
 }
 
 int db_commit(struct db_tx *tx)

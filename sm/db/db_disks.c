@@ -152,7 +152,7 @@ int db_pdsk_insert(struct db_tx *tx, int32_t pdskid, int32_t ssvrid,
 			 "$5 FROM generate_series(0, ($4::int + $3::int - 1) "
 			 "/ $3::int - 1) k",
 			 "ddlld", first_lvolid, pdskid, carve, vb, EXT_OFFLINE);
-	if (!ret && vb > 0)
+	if (!ret && vb > 0 && first_event > 0)
 		ret = db_q(
 		    tx, NULL,
 		    "INSERT INTO shred (eventid, dextid, pdskid, \"offset\", "

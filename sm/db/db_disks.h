@@ -30,7 +30,8 @@ int db_pdsk_has_faulty(struct db_tx *tx, int32_t pdskid, int *yes);
 /*
  * Inserts a new disk carved into extents of `carve` vb (sm.md 3.3):
  * extent ids first_lvolid+1.., SUPER extent first_lvolid, shred rows with
- * events first_event... All extents are born OFFLINE with a PENDING shred.
+ * events first_event.. (0: the caller queues them). All extents are born
+ * OFFLINE with a PENDING shred.
  */
 int db_pdsk_insert(struct db_tx *tx, int32_t pdskid, int32_t ssvrid,
 		   const char *path, int64_t vb, int64_t rest_sectors,

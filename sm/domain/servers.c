@@ -216,11 +216,16 @@ int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
 		    db_genid_block(tx, DB_ID_LVOL, (int)n_ext + 1, &first_lvol);
 	if (!ret && n_ext > 0)
 		ret = db_genid_block(tx, DB_ID_EVENT, (int)n_ext, &first_event);
-	if (ret == -EAGAIN)
-		ret = -ENOSPC; /* event counter about to wrap: retry later */
+	if (ret == -EAGAIN) {
+		/* The event counter wraps inside the block: one by one. */
+		first_event = 0;
+		ret = 0;
+	}
 	if (!ret)
 		ret = db_pdsk_insert(tx, *pdskid, ssvrid, path, vb, rest,
 				     sm->cfg.carve, first_lvol, first_event);
+	if (!ret && !first_event)
+		ret = db_shred_queue_offline(tx, *pdskid);
 out:
 	if (ret) {
 		db_rollback(tx);

@@ -2,6 +2,7 @@
 the conformance checklist of sm.md section 12, envelope and bad input."""
 import re
 import threading
+import time
 import urllib.request
 import xmlrpc.client
 
@@ -327,6 +328,110 @@ class Volumes(SmTestCase):
         self.assertTrue(all(f in (17, 28) for f in faults))
         self.assertEqual(len({r[1] for r in oks}), 10)
         self.invariants()
+
+
+class Concurrency(SmTestCase):
+    def test_mixed_create_delete(self):
+        self.cluster(disk_sectors=str(2099200 * 61))
+        errors = []
+
+        def client(k):
+            p = self.sm.proxy()
+            for i in range(12):
+                name = "c%d_%d" % (k, i % 4)
+                try:
+                    if i % 2 == 0:
+                        p.createLogicalVolume(v(lvolname=name, capacity=10, redundancy=2 + k % 2))
+                    else:
+                        p.deleteLogicalVolume(v(lvolname=name))
+                except xmlrpc.client.Fault as f:
+                    if f.faultCode not in (2, 17, 28):
+                        errors.append(f.faultCode)
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.invariants()
+        used = sum(l["capacity"] * l["redundancy"] for l in self.s.listLogicalVolumes(v()))
+        free = sum(s["available"] for s in self.s.listStorageServers(v()))
+        self.assertEqual(used + free, 3 * 60)
+
+
+class Shredding(SmTestCase):
+    n_ssvr = 4
+
+    def sm_options(self):
+        return {"max_shred_tasks": 3, "shredder_count": 2}
+
+    def test_limits(self):  # 12.59, M8
+        running = {}
+        for a in self.ssvrs:
+            a.event_answer = lambda ev: [2, 0]
+        for i in range(4):
+            sid = self.s.registerStorageServer(v(ip_data=["127.0.0.%d" % (11 + i)]))
+            for d in range(2):
+                self.s.registerPhysicalDisk(v(ssvrid=sid, local_path="/d%d" % d,
+                                              capacity=str(2099200 * 51)))
+        self.assertTrue(wait_until(lambda: self.sm.sql(
+            "SELECT count(*) FROM shred WHERE status = 2") == "3"))
+        for _ in range(10):  # stays within the limits while agents are busy
+            per_disk = self.sm.sql("SELECT max(n) FROM (SELECT count(*) n FROM shred "
+                                   "WHERE status = 2 GROUP BY pdskid) x")
+            per_srv = self.sm.sql("SELECT max(n) FROM (SELECT count(*) n FROM shred s JOIN "
+                                  "pdsklst p USING (pdskid) WHERE s.status = 2 GROUP BY p.ssvrid) x")
+            total = self.sm.sql("SELECT count(*) FROM shred WHERE status = 2")
+            self.assertEqual(per_disk, "1")
+            self.assertLessEqual(int(per_srv), 2)
+            self.assertLessEqual(int(total), 3)
+        for a in self.ssvrs:
+            a.event_answer = lambda ev: [3, 0]
+        self.wait_shredded(60)
+        self.assertEqual(sum(s["available"] for s in self.s.listStorageServers(v())), 8 * 50)
+
+    def test_failed_agent_backs_off(self):  # M11, M56
+        self.ssvrs[0].event_answer = lambda ev: [0, 0]
+        sid = self.s.registerStorageServer(v(ip_data=["127.0.0.11"]))
+        self.s.registerPhysicalDisk(v(ssvrid=sid, local_path="/d", capacity="21000000"))
+        self.assertTrue(wait_until(lambda: self.sm.sql(
+            "SELECT attempts FROM shred") == "1" and self.sm.sql(
+            "SELECT status FROM shred") == "1"))
+        time.sleep(1)
+        self.assertEqual(len(self.ssvrs[0].called("registerShredRequest")), 1)
+        self.assertEqual(self.sm.sql("SELECT next_try > now() + interval '5 s' FROM shred"), "t")
+
+    def test_shred_frees_only_its_own_range(self):  # data safety rule
+        sid = self.s.registerStorageServer(v(ip_data=["127.0.0.11"]))
+        for a in self.ssvrs:
+            a.event_answer = lambda ev: [2, 0]
+        self.s.registerPhysicalDisk(v(ssvrid=sid, local_path="/d", capacity="21000000"))
+        self.assertTrue(wait_until(lambda: self.sm.sql("SELECT status FROM shred") == "2"))
+        # the extent changes under the running shred: its completion must not free it
+        self.sm.sql("UPDATE shred SET capacity = 9")
+        self.ssvrs[0].event_answer = lambda ev: [3, 0]
+        time.sleep(1)
+        self.assertEqual(self.sm.sql("SELECT status FROM dskmap WHERE status <> 5"), "4")
+
+
+class Ids(SmTestCase):
+    def test_event_wrap_never_duplicates(self):  # 12.52, M22
+        self.sm.sql("UPDATE idtable SET id = 1048575 WHERE type = 5")
+        for a in self.ssvrs:
+            a.event_answer = lambda ev: [2, 0]
+        self.cluster(wait_free=False)
+        evs = sorted(int(x) for x in self.sm.sql("SELECT eventid FROM shred").split())
+        self.assertEqual(len(set(evs)), 3)
+        self.assertTrue(all(1 <= e <= 1048575 for e in evs))
+
+    def test_exhaustion_is_enospc(self):  # 12.53, M5
+        self.cluster()
+        self.sm.sql("UPDATE idtable SET id = maxid WHERE type = 2")
+        self.fault(28, self.s.createLogicalVolume, v(lvolname="a", capacity=10))
+        self.fault(28, self.s.registerPhysicalDisk, v(ssvrid=1, local_path="/x", capacity="21000000"))
+        self.sm.sql("UPDATE idtable SET id = maxid WHERE type = 1")
+        self.fault(28, self.s.registerHeadServer, v(ip_data=["10.0.0.1"]))
 
 
 class AttachDetach(SmTestCase):
