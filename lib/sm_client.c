@@ -1,0 +1,642 @@
+/*
+ * Typed client of the storage manager: builds the one-struct requests,
+ * fails over on connect-phase errors only and maps faults to negative
+ * codes. List replies are decoded by sm_reply.c.
+ */
+#include "sm_reply.h"
+#include "vas/client.h"
+#include "vas/log.h"
+#include "vas/proto.h"
+#include "vas/units.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CLIENT_DEF_TIMEOUT_MS 300000
+#define CLIENT_MAX_HOSTS      16
+
+struct vas_client {
+	char **hosts;
+	int nhosts;
+	int port;
+	int timeout_ms;
+	int answered; /* index of the host that answered, or -1 */
+	struct rpc_outcome last;
+	char tried[512];
+};
+
+/* --- construction --- */
+
+static char *dup_trimmed(const char *s, size_t len)
+{
+	char *out;
+
+	while (len && isspace((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	out = malloc(len + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return out;
+}
+
+static int client_add_host(struct vas_client *c, const char *s, size_t len)
+{
+	char *h;
+
+	if (c->nhosts >= CLIENT_MAX_HOSTS)
+		return -EINVAL;
+	h = dup_trimmed(s, len);
+	if (!h)
+		return -ENOMEM;
+	if (!*h) {
+		free(h); /* "a,,b": empty entries are skipped */
+		return 0;
+	}
+	c->hosts[c->nhosts++] = h;
+	return 0;
+}
+
+static int client_alloc(int port, int timeout_ms, struct vas_client **out)
+{
+	struct vas_client *c;
+
+	*out = NULL;
+	if (port <= 0 || port > 65535)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->hosts = calloc(CLIENT_MAX_HOSTS, sizeof(*c->hosts));
+	if (!c->hosts) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->port = port;
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : CLIENT_DEF_TIMEOUT_MS;
+	c->answered = -1;
+	*out = c;
+	return 0;
+}
+
+int vas_client_new(const char *const *hosts, int nhosts, int port,
+		   int timeout_ms, struct vas_client **out)
+{
+	struct vas_client *c;
+	int i, ret;
+
+	ret = client_alloc(port, timeout_ms, &c);
+	if (ret)
+		return ret;
+	for (i = 0; i < nhosts && !ret; i++)
+		if (hosts[i])
+			ret = client_add_host(c, hosts[i], strlen(hosts[i]));
+	if (ret) {
+		vas_client_free(c);
+		return ret;
+	}
+	*out = c;
+	return 0;
+}
+
+int vas_client_from_conf(const struct vas_conf *conf, int timeout_ms,
+			 struct vas_client **out)
+{
+	const char *list, *p, *comma;
+	struct vas_client *c;
+	long port;
+	int ret;
+
+	*out = NULL;
+	ret = conf_get_long(conf, "storage_manager", "port", VAS_PORT_SM, 1,
+			    65535, &port);
+	if (ret)
+		return ret;
+	ret = client_alloc((int)port, timeout_ms, &c);
+	if (ret)
+		return ret;
+	list = conf_get_str(conf, "storage_manager", "host_list", "");
+	for (p = list; !ret && *p; p = *comma ? comma + 1 : comma) {
+		comma = strchrnul(p, ',');
+		ret = client_add_host(c, p, (size_t)(comma - p));
+	}
+	if (ret) {
+		vas_client_free(c);
+		return ret;
+	}
+	*out = c;
+	return 0;
+}
+
+void vas_client_free(struct vas_client *c)
+{
+	int i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->nhosts; i++)
+		free(c->hosts[i]);
+	free(c->hosts);
+	free(c);
+}
+
+const struct rpc_outcome *vas_client_last(const struct vas_client *c)
+{
+	return &c->last;
+}
+
+const char *vas_client_last_host(const struct vas_client *c)
+{
+	return c->answered >= 0 ? c->hosts[c->answered] : NULL;
+}
+
+const char *vas_client_tried(const struct vas_client *c)
+{
+	return c->tried;
+}
+
+int vas_client_port(const struct vas_client *c)
+{
+	return c->port;
+}
+
+int vas_client_nhosts(const struct vas_client *c)
+{
+	return c->nhosts;
+}
+
+/* --- the call --- */
+
+static int fault_to_err(int code)
+{
+	if (code == VAS_EINTERNAL)
+		return -VAS_EINTERNAL;
+	if (code == VAS_ENOMETHOD)
+		return -VAS_ENOMETHOD;
+	if (code > 1 && code < 4096)
+		return -code;
+	return -EREMOTEIO; /* not an errno: unknown to this client */
+}
+
+/* xmlrpc-c prepends its own words to the manager's fault string. */
+static void strip_prefix(char *s)
+{
+	static const char prefix[] = "RPC failed at server.";
+	size_t skip = sizeof(prefix) - 1;
+
+	if (strncmp(s, prefix, skip))
+		return;
+	while (s[skip] == ' ')
+		skip++;
+	memmove(s, s + skip, strlen(s + skip) + 1);
+}
+
+static void note_tried(struct vas_client *c, const char *host,
+		       const struct rpc_outcome *oc)
+{
+	size_t used = strlen(c->tried);
+	const char *why = strrchr(oc->detail, ':');
+
+	why = why ? why + 1 : oc->detail;
+	while (*why == ' ')
+		why++;
+	snprintf(c->tried + used, sizeof(c->tried) - used, "%s%s:%d (%s)",
+		 used ? ", " : "", host, c->port, why);
+}
+
+/*
+ * Sends method({ver: 5, ...param}) host by host. Moves to the next host
+ * only when the connection could not be made, so a request that may have
+ * been received is never sent twice. Takes a reference of param.
+ */
+static int client_call(struct vas_client *c, const char *method,
+		       xmlrpc_value *param, xmlrpc_value **result)
+{
+	struct rpc_outcome oc;
+	int i, tried = 0, ret = -EHOSTDOWN;
+
+	*result = NULL;
+	c->answered = -1;
+	c->tried[0] = '\0';
+	memset(&c->last, 0, sizeof(c->last));
+	for (i = 0; i < c->nhosts; i++) {
+		ret = rpc_call((const char *const *)&c->hosts[i], 1, c->port,
+			       method, param, c->timeout_ms,
+			       RPC_FAILOVER_CONNECT, result, &oc);
+		tried++;
+		c->last = oc;
+		c->last.tried = tried;
+		if (ret == 0 || ret == -EREMOTEIO) {
+			c->answered = i;
+			break;
+		}
+		note_tried(c, c->hosts[i], &oc);
+		if (oc.fail != RPC_FAIL_CONNECT)
+			break;
+	}
+	if (ret == -EREMOTEIO) {
+		strip_prefix(c->last.fault_string);
+		return fault_to_err(c->last.fault_code);
+	}
+	if (ret == -ETIMEDOUT || c->last.fail == RPC_FAIL_TIMEOUT)
+		return -ETIMEDOUT;
+	if (ret && c->last.fail == RPC_FAIL_OTHER)
+		return -EPROTO; /* an answer, but not an XML-RPC reply */
+	return ret;
+}
+
+/* Request builder: the env records the first failure (ENOMEM). */
+struct req {
+	xmlrpc_env env;
+	xmlrpc_value *st;
+};
+
+static void req_init(struct req *r)
+{
+	xmlrpc_env_init(&r->env);
+	r->st = xmlrpc_struct_new(&r->env);
+	if (!r->env.fault_occurred) {
+		xmlrpc_value *v = xmlrpc_int_new(&r->env, VAS_XMLRPC_VERSION);
+
+		if (v) {
+			xmlrpc_struct_set_value(&r->env, r->st, "ver", v);
+			xmlrpc_DECREF(v);
+		}
+	}
+}
+
+static void req_set(struct req *r, const char *key, xmlrpc_value *v)
+{
+	if (!v)
+		return;
+	if (!r->env.fault_occurred)
+		xmlrpc_struct_set_value(&r->env, r->st, key, v);
+	xmlrpc_DECREF(v);
+}
+
+static void req_int(struct req *r, const char *key, int v)
+{
+	if (!r->env.fault_occurred)
+		req_set(r, key, xmlrpc_int_new(&r->env, v));
+}
+
+static void req_str(struct req *r, const char *key, const char *v)
+{
+	if (!r->env.fault_occurred)
+		req_set(r, key, xmlrpc_string_new(&r->env, v));
+}
+
+static void req_done(struct req *r)
+{
+	if (r->st)
+		xmlrpc_DECREF(r->st);
+	xmlrpc_env_clean(&r->env);
+}
+
+/* Calls with the built request; frees it. */
+static int req_send(struct vas_client *c, struct req *r, const char *method,
+		    xmlrpc_value **result)
+{
+	int ret;
+
+	*result = NULL;
+	if (r->env.fault_occurred)
+		ret = -ENOMEM;
+	else
+		ret = client_call(c, method, r->st, result);
+	req_done(r);
+	return ret;
+}
+
+/* A call whose reply is an int; *out may be NULL. */
+static int req_send_int(struct vas_client *c, struct req *r, const char *method,
+			int64_t *out)
+{
+	xmlrpc_value *res = NULL;
+	int64_t v = 0;
+	int ret;
+
+	ret = req_send(c, r, method, &res);
+	if (!ret)
+		ret = smr_read_int(res, &v);
+	if (res)
+		xmlrpc_DECREF(res);
+	if (!ret && out)
+		*out = v;
+	return ret;
+}
+
+/* A call whose reply is a new resource id (1 .. 0x7fffffff). */
+static int req_send_id(struct vas_client *c, struct req *r, const char *method,
+		       int32_t *id)
+{
+	int64_t v = 0;
+	int ret;
+
+	ret = req_send_int(c, r, method, &v);
+	if (!ret && (v < 1 || v > VAS_MAX_RESOURCEID))
+		ret = -EPROTO;
+	if (!ret && id)
+		*id = (int32_t)v;
+	return ret;
+}
+
+static int req_ref(struct req *r, const char *prefix, struct vas_lvol_ref v)
+{
+	char key[32];
+
+	if (v.lvolid) {
+		snprintf(key, sizeof(key), "%slvolid", prefix);
+		req_int(r, key, v.lvolid);
+	} else if (v.lvolname) {
+		snprintf(key, sizeof(key), "%slvolname", prefix);
+		req_str(r, key, v.lvolname);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --- writes --- */
+
+static int register_server(struct vas_client *c, const char *method,
+			   const char *const *ips, int n, int32_t *id)
+{
+	xmlrpc_value *arr;
+	struct req r;
+	int i;
+
+	req_init(&r);
+	arr = xmlrpc_array_new(&r.env);
+	for (i = 0; i < n && !r.env.fault_occurred; i++) {
+		xmlrpc_value *s = xmlrpc_string_new(&r.env, ips[i]);
+
+		if (s) {
+			xmlrpc_array_append_item(&r.env, arr, s);
+			xmlrpc_DECREF(s);
+		}
+	}
+	req_set(&r, "ip_data", arr);
+	return req_send_id(c, &r, method, id);
+}
+
+int vas_register_hsvr(struct vas_client *c, const char *const *ips, int n,
+		      int32_t *hsvrid)
+{
+	return register_server(c, "registerHeadServer", ips, n, hsvrid);
+}
+
+int vas_register_ssvr(struct vas_client *c, const char *const *ips, int n,
+		      int32_t *ssvrid)
+{
+	return register_server(c, "registerStorageServer", ips, n, ssvrid);
+}
+
+int vas_register_pdsk(struct vas_client *c, int32_t ssvrid,
+		      const char *local_path, int64_t sectors, int32_t *pdskid)
+{
+	char cap[24];
+	struct req r;
+
+	snprintf(cap, sizeof(cap), "%lld", (long long)sectors);
+	req_init(&r);
+	req_int(&r, "ssvrid", ssvrid);
+	req_str(&r, "local_path", local_path);
+	req_str(&r, "capacity", cap);
+	return req_send_id(c, &r, "registerPhysicalDisk", pdskid);
+}
+
+static int delete_by_id(struct vas_client *c, const char *method,
+			const char *key, int32_t id)
+{
+	struct req r;
+
+	req_init(&r);
+	req_int(&r, key, id);
+	return req_send_int(c, &r, method, NULL);
+}
+
+int vas_delete_pdsk(struct vas_client *c, int32_t pdskid)
+{
+	return delete_by_id(c, "deletePhysicalDisk", "pdskid", pdskid);
+}
+
+int vas_delete_hsvr(struct vas_client *c, int32_t hsvrid)
+{
+	return delete_by_id(c, "deleteHeadServer", "hsvrid", hsvrid);
+}
+
+int vas_delete_ssvr(struct vas_client *c, int32_t ssvrid)
+{
+	return delete_by_id(c, "deleteStorageServer", "ssvrid", ssvrid);
+}
+
+int vas_lvol_create(struct vas_client *c, const char *name,
+		    int64_t capacity_gib, int redundancy, int32_t *lvolid)
+{
+	struct req r;
+
+	if (!name || capacity_gib < 1 || capacity_gib > VAS_MAX_LENGTH_GIB)
+		return -EINVAL;
+	req_init(&r);
+	req_str(&r, "lvolname", name);
+	req_int(&r, "capacity", (int)capacity_gib);
+	if (redundancy)
+		req_int(&r, "redundancy", redundancy);
+	return req_send_id(c, &r, "createLogicalVolume", lvolid);
+}
+
+int vas_snap_create(struct vas_client *c, struct vas_lvol_ref origin,
+		    const char *snapshot_name, int32_t *lvolid)
+{
+	struct req r;
+
+	if (!snapshot_name)
+		return -EINVAL;
+	req_init(&r);
+	if (req_ref(&r, "origin_", origin)) {
+		req_done(&r);
+		return -EINVAL;
+	}
+	req_str(&r, "snapshot_lvolname", snapshot_name);
+	return req_send_id(c, &r, "createSnapshot", lvolid);
+}
+
+/* A volume operation: {ver, lvolid|lvolname [, key: extra]}. */
+static int lvol_op(struct vas_client *c, const char *method,
+		   struct vas_lvol_ref v, const char *key, int32_t extra)
+{
+	struct req r;
+
+	req_init(&r);
+	if (req_ref(&r, "", v)) {
+		req_done(&r);
+		return -EINVAL;
+	}
+	if (key)
+		req_int(&r, key, extra);
+	return req_send_int(c, &r, method, NULL);
+}
+
+int vas_lvol_delete(struct vas_client *c, struct vas_lvol_ref v)
+{
+	return lvol_op(c, "deleteLogicalVolume", v, NULL, 0);
+}
+
+int vas_lvol_attach(struct vas_client *c, struct vas_lvol_ref v, int32_t hsvrid)
+{
+	return lvol_op(c, "attachLogicalVolume", v, "hsvrid", hsvrid);
+}
+
+int vas_lvol_detach(struct vas_client *c, struct vas_lvol_ref v)
+{
+	return lvol_op(c, "detachLogicalVolume", v, NULL, 0);
+}
+
+int vas_notify_failure(struct vas_client *c, int target, int32_t targetid)
+{
+	struct req r;
+
+	req_init(&r);
+	req_int(&r, "target", target);
+	req_int(&r, "targetid", targetid);
+	return req_send_int(c, &r, "notifyFailure", NULL);
+}
+
+int vas_notify_badblocks(struct vas_client *c, int32_t pdskid,
+			 const int32_t *blocks, int n)
+{
+	xmlrpc_value *arr;
+	struct req r;
+	int i;
+
+	req_init(&r);
+	req_int(&r, "pdskid", pdskid);
+	arr = xmlrpc_array_new(&r.env);
+	for (i = 0; i < n && !r.env.fault_occurred; i++) {
+		xmlrpc_value *b = xmlrpc_int_new(&r.env, blocks[i]);
+
+		if (b) {
+			xmlrpc_array_append_item(&r.env, arr, b);
+			xmlrpc_DECREF(b);
+		}
+	}
+	req_set(&r, "blocks", arr);
+	return req_send_int(c, &r, "notifyBadBlocks", NULL);
+}
+
+int vas_shutdown_all(struct vas_client *c)
+{
+	struct req r;
+
+	req_init(&r);
+	return req_send_int(c, &r, "shutdownAll", NULL);
+}
+
+static int list_call(struct vas_client *c, struct req *r, const char *method,
+		     enum smr_kind kind, void **out, int *n)
+{
+	xmlrpc_value *res = NULL;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	ret = req_send(c, r, method, &res);
+	if (!ret)
+		ret = smr_decode(res, kind, out, n);
+	if (res)
+		xmlrpc_DECREF(res);
+	return ret;
+}
+
+static int list_by_id(struct vas_client *c, const char *method, const char *key,
+		      int32_t id, enum smr_kind kind, void **out, int *n)
+{
+	struct req r;
+
+	req_init(&r);
+	if (id)
+		req_int(&r, key, id);
+	return list_call(c, &r, method, kind, out, n);
+}
+
+int vas_list_hsvrs(struct vas_client *c, int32_t hsvrid,
+		   struct vas_hsvr_info **out, int *n)
+{
+	return list_by_id(c, "listHeadServers", "hsvrid", hsvrid, SMR_HSVR,
+			  (void **)out, n);
+}
+
+int vas_list_ssvrs(struct vas_client *c, int32_t ssvrid,
+		   struct vas_ssvr_info **out, int *n)
+{
+	return list_by_id(c, "listStorageServers", "ssvrid", ssvrid, SMR_SSVR,
+			  (void **)out, n);
+}
+
+int vas_list_pdsks(struct vas_client *c, int32_t ssvrid,
+		   struct vas_pdsk_info **out, int *n)
+{
+	return list_by_id(c, "listPhysicalDisks", "ssvrid", ssvrid, SMR_PDSK,
+			  (void **)out, n);
+}
+
+int vas_list_lvols(struct vas_client *c, const struct vas_lvol_ref *v,
+		   struct vas_lvol_info **out, int *n)
+{
+	struct req r;
+
+	req_init(&r);
+	if (v && req_ref(&r, "", *v)) {
+		req_done(&r);
+		*out = NULL;
+		*n = 0;
+		return -EINVAL;
+	}
+	return list_call(c, &r, "listLogicalVolumes", SMR_LVOL, (void **)out,
+			 n);
+}
+
+void vas_lvol_info_free(struct vas_lvol_info *a, int n)
+{
+	smr_free_lvols(a, n);
+}
+
+int vas_show_lvol(struct vas_client *c, struct vas_lvol_ref v,
+		  struct vas_lvolstruct **out)
+{
+	struct vas_lvolstruct *node;
+	xmlrpc_value *res = NULL;
+	struct req r;
+	int ret;
+
+	*out = NULL;
+	req_init(&r);
+	if (req_ref(&r, "", v)) {
+		req_done(&r);
+		return -EINVAL;
+	}
+	ret = req_send(c, &r, "showLogicalVolume", &res);
+	if (ret)
+		return ret;
+	node = calloc(1, sizeof(*node));
+	if (!node) {
+		ret = -ENOMEM;
+	} else if (lvs_decode(res, node)) {
+		free(node);
+		ret = -EPROTO;
+	} else {
+		*out = node;
+	}
+	xmlrpc_DECREF(res);
+	return ret;
+}

@@ -7,6 +7,7 @@
  * -ETIMEDOUT when the call timed out (it may still be running),
  * -EPROTO for a reply of the wrong shape, -ENOMEM.
  * vas_client_last() tells which host answered and the fault string.
+ * A client keeps the outcome of its last call: one thread at a time.
  */
 #ifndef VAS_CLIENT_H
 #define VAS_CLIENT_H
@@ -33,6 +34,14 @@ void vas_client_free(struct vas_client *c);
 const struct rpc_outcome *vas_client_last(const struct vas_client *c);
 /* The host that answered the last call, or NULL. */
 const char *vas_client_last_host(const struct vas_client *c);
+/*
+ * The hosts the last call tried without an answer and why, e.g.
+ * "a:8881 (Connection refused), b:8881 (...)"; "" when none failed.
+ */
+const char *vas_client_tried(const struct vas_client *c);
+int vas_client_port(const struct vas_client *c);
+/* Hosts configured (after trimming and dropping empty entries). */
+int vas_client_nhosts(const struct vas_client *c);
 
 /* A volume named by id (when non-zero) or else by name. */
 struct vas_lvol_ref {
@@ -68,6 +77,7 @@ struct vas_pdsk_info {
 	int64_t capacity;  /* vb */
 	int64_t available; /* vb */
 	char local_path[1025];
+	char srp_name[65]; /* optional ([SRP] managers), "" when absent */
 };
 
 struct vas_lvol_info {
