@@ -145,6 +145,17 @@ static int build_extras(struct hsvr *h, const struct vas_lvolstruct *lv,
 
 	switch (g->nodes[n]->kind) {
 	case HN_DEXT:
+		for (i = 0; i < lv->n_paths; i++) {
+			char portal[64], iqn[224], first[224];
+
+			if (iscsi_path_parse(lv->iscsi_path[i], portal,
+					     sizeof(portal), iqn, sizeof(iqn)))
+				return -EINVAL;
+			if (!i)
+				memcpy(first, iqn, sizeof(first));
+			else if (strcmp(first, iqn))
+				return -EINVAL; /* paths of one disk */
+		}
 		if (lv->n_paths <= 0)
 			return -EINVAL;
 		snprintf(label, sizeof(label), "iscsi:%08x", (uint32_t)lv->pdskid);

@@ -386,12 +386,13 @@ static int copy_span(char *dst, size_t dlen, const char *from, const char *to)
 int iscsi_path_parse(const char *path, char *portal, size_t plen, char *iqn,
 		     size_t ilen)
 {
-	const char *ip = strstr(path, "/ip-");
+	static const char prefix[] = "/dev/disk/by-path/ip-";
+	const char *ip = path + sizeof(prefix) - 1;
 	const char *mid, *lun;
 
-	if (!ip)
+	/* Hostile input: one file name under by-path, nothing else. */
+	if (strncmp(path, prefix, sizeof(prefix) - 1) || strchr(ip, '/'))
 		return -EINVAL;
-	ip += 4;
 	mid = strstr(ip, "-iscsi-");
 	if (!mid)
 		return -EINVAL;

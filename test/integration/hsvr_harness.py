@@ -175,3 +175,32 @@ class Agent:
 def check(cond, what):
     if not cond:
         raise AssertionError(what)
+
+
+def set_member_state(a, mirrorid, dext_name, state):
+    """Marks one leg of a simulated md array (as the kernel would)."""
+    md = os.path.realpath(a.md(mirrorid))
+    kname = os.path.basename(os.path.realpath(a.mapper(dext_name)))
+    with open(md) as f:
+        lines = f.readlines()
+    out = []
+    for l in lines:
+        parts = l.split()
+        if l.startswith("member=" + kname + " "):
+            parts[2] = state
+            l = " ".join(parts) + "\n"
+        out.append(l)
+    with open(md, "w") as f:
+        f.writelines(out)
+
+
+def no_remove():
+    return {"lvolid": 0, "lvoltype": 3, "capacity": 0, "mirror_status": 0,
+            "labels": [], "lvolspec": {}}
+
+
+def leg(d):
+    """A DEXT as replaceMirrorDisk sends it: no components."""
+    d = dict(d)
+    del d["components"]
+    return d
