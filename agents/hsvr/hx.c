@@ -218,6 +218,7 @@ int hx_new(const struct vas_conf *conf, const char *state_dir, struct hx **out)
 {
 	const char *be = conf_get_str(conf, SEC, "device_backend", "kernel");
 	const char *rec = conf_get_str(conf, SEC, "record_file", "");
+	char dev[PATH_MAX];
 	struct hx *hx;
 	long v;
 	int ret;
@@ -256,7 +257,10 @@ int hx_new(const struct vas_conf *conf, const char *state_dir, struct hx **out)
 		hx->sim_disk_sectors = v * 2097152LL;
 		snprintf(hx->sim_fail, sizeof(hx->sim_fail), "%s",
 			 conf_get_str(conf, SEC, "sim_fail_command", ""));
-		ret = hx_mkdirs(hx->root);
+		ret = -ENAMETOOLONG;
+		if (snprintf(dev, sizeof(dev), "%s/dev/mapper", hx->root) <
+		    (int)sizeof(dev))
+			ret = hx_mkdirs(dev);
 		if (ret)
 			goto fail;
 	} else {

@@ -2,6 +2,8 @@
 #ifndef HSVR_VIRT_H
 #define HSVR_VIRT_H
 
+#include <stddef.h>
+
 /* *in_use = 1 when a running domain has a disk whose source is a path. */
 int virt_paths_in_use(const char *uri, const char *const *paths, int n,
 		      int *in_use);
