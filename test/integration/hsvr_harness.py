@@ -72,7 +72,8 @@ class Agent:
                 "state_dir": self.state, "device_backend": "simulated",
                 "record_file": self.record, "sim_resync_ms": "300",
                 "monitor_interval_ms": "200", "login_wait_ms": "2000"}
-        conf.update(extra or {})
+        conf.update({k: v.format(dir=self.dir)
+                     for k, v in (extra or {}).items()})
         self.conf = os.path.join(self.dir, "vas.conf")
         with open(self.conf, "w") as f:
             f.write("[hsvr_agent]\n")
