@@ -15,26 +15,28 @@
 #include "vas/log.h"
 #include "vas/proto.h"
 
-#define EVENTID                                                               \
-	{"eventid", RPC_T_INT, RPC_REQUIRED, 0, INT32_MAX, RPC_T_INT}
+#define EVENTID                                                                \
+	{                                                                      \
+		"eventid", RPC_T_INT, RPC_REQUIRED, 0, INT32_MAX, RPC_T_INT    \
+	}
 
 static const struct rpc_param_spec lvol_spec[] = {
-	EVENTID,
-	{"lvolstruct", RPC_T_STRUCT, RPC_REQUIRED, 0, 0, RPC_T_INT},
-	{NULL, RPC_T_INT, 0, 0, 0, RPC_T_INT},
+    EVENTID,
+    {"lvolstruct", RPC_T_STRUCT, RPC_REQUIRED, 0, 0, RPC_T_INT},
+    {NULL, RPC_T_INT, 0, 0, 0, RPC_T_INT},
 };
 
 static const struct rpc_param_spec replace_spec[] = {
-	EVENTID,
-	{"mirrorid", RPC_T_INT, RPC_REQUIRED, 1, INT32_MAX, RPC_T_INT},
-	{"add", RPC_T_STRUCT, RPC_REQUIRED, 0, 0, RPC_T_INT},
-	{"remove", RPC_T_STRUCT, RPC_REQUIRED, 0, 0, RPC_T_INT},
-	{NULL, RPC_T_INT, 0, 0, 0, RPC_T_INT},
+    EVENTID,
+    {"mirrorid", RPC_T_INT, RPC_REQUIRED, 1, INT32_MAX, RPC_T_INT},
+    {"add", RPC_T_STRUCT, RPC_REQUIRED, 0, 0, RPC_T_INT},
+    {"remove", RPC_T_STRUCT, RPC_REQUIRED, 0, 0, RPC_T_INT},
+    {NULL, RPC_T_INT, 0, 0, 0, RPC_T_INT},
 };
 
 static const struct rpc_param_spec event_spec[] = {
-	EVENTID,
-	{NULL, RPC_T_INT, 0, 0, 0, RPC_T_INT},
+    EVENTID,
+    {NULL, RPC_T_INT, 0, 0, 0, RPC_T_INT},
 };
 
 static int hello(struct rpc_request *req)
@@ -60,8 +62,7 @@ static int submit(struct hsvr *h, struct op *op, event_hook hook, void *arg)
 	}
 	ret = pool_submit(h->pool, op);
 	if (ret) {
-		log_err("event %lld: operation queue full",
-			(long long)eventid);
+		log_err("event %lld: operation queue full", (long long)eventid);
 		event_table_delete(h->events, eventid);
 		op_free(op);
 	}
@@ -136,8 +137,8 @@ static int decode_dext(struct rpc_request *req, const char *name,
 		return -EINVAL;
 	if (may_be_empty && d->lvolid == 0)
 		return 0;
-	if (d->lvoltype != LVOLTYPE_DEXT || d->n_paths <= 0 ||
-	    d->lvolid <= 0 || d->capacity <= 0) {
+	if (d->lvoltype != LVOLTYPE_DEXT || d->n_paths <= 0 || d->lvolid <= 0 ||
+	    d->capacity <= 0) {
 		lvs_clear(d);
 		return -EINVAL;
 	}
@@ -225,10 +226,10 @@ static int event_status(struct rpc_request *req)
 }
 
 const struct rpc_method hsvr_methods[] = {
-	{"helloWorld", hello, NULL, RPC_M_NOVERSION},
-	{"attachLogicalVolume", attach, lvol_spec, RPC_M_MUTATES},
-	{"detachLogicalVolume", detach, lvol_spec, RPC_M_MUTATES},
-	{"replaceMirrorDisk", replace, replace_spec, RPC_M_MUTATES},
-	{"getEventStatus", event_status, event_spec, 0},
-	{NULL, NULL, NULL, 0},
+    {"helloWorld", hello, NULL, RPC_M_NOVERSION},
+    {"attachLogicalVolume", attach, lvol_spec, RPC_M_MUTATES},
+    {"detachLogicalVolume", detach, lvol_spec, RPC_M_MUTATES},
+    {"replaceMirrorDisk", replace, replace_spec, RPC_M_MUTATES},
+    {"getEventStatus", event_status, event_spec, 0},
+    {NULL, NULL, NULL, 0},
 };

@@ -18,15 +18,14 @@ int dev_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-int dm_create(struct hsvr *h, const char *name, const char *table,
-	      int readonly)
+int dm_create(struct hsvr *h, const char *name, const char *table, int readonly)
 {
 	char file[PATH_MAX], path[PATH_MAX];
 	struct cmdline c;
 	int ret, attempt;
 
 	if (snprintf(file, sizeof(file), "%s/%s.table", h->table_dir, name) >=
-		    (int)sizeof(file) ||
+		(int)sizeof(file) ||
 	    path_mapper(path, sizeof(path), h->hx->root, name))
 		return -ENAMETOOLONG;
 	ret = hx_write_file(file, table);
@@ -93,8 +92,8 @@ int32_t dext_of_kname(struct hsvr *h, const char *kname)
 	int32_t id = 0;
 	char tail;
 
-	if (snprintf(path, sizeof(path), "%s/sys/block/%s/dm/name",
-		     h->hx->root, kname) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/sys/block/%s/dm/name", h->hx->root,
+		     kname) >= (int)sizeof(path))
 		return 0;
 	if (hx_read_file(path, &text))
 		return 0;

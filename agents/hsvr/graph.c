@@ -22,7 +22,8 @@ static int add_node(struct hgraph *g, enum hnode_kind kind,
 
 	if (g->n == g->cap) {
 		int cap = g->cap ? g->cap * 2 : 32;
-		struct hnode **nn = realloc(g->nodes, sizeof(*nn) * (size_t)cap);
+		struct hnode **nn =
+		    realloc(g->nodes, sizeof(*nn) * (size_t)cap);
 
 		if (!nn)
 			return -ENOMEM;
@@ -58,7 +59,8 @@ static int add_edge(struct hgraph *g, int before, int after)
 
 static int add_comp(struct hnode *n, struct hnode *c)
 {
-	struct hnode **nc = realloc(n->comp, sizeof(*nc) * (size_t)(n->ncomp + 1));
+	struct hnode **nc =
+	    realloc(n->comp, sizeof(*nc) * (size_t)(n->ncomp + 1));
 
 	if (!nc)
 		return -ENOMEM;
@@ -129,12 +131,12 @@ static const struct {
 	enum hnode_kind kind;
 	const char *prefix;
 } kinds[] = {
-	{LVOLTYPE_LVOL, HN_LVOL, "lvol"},
-	{LVOLTYPE_LINEAR, HN_LINEAR, "linear"},
-	{LVOLTYPE_MIRROR, HN_MIRROR, "mirror"},
-	{LVOLTYPE_DEXT, HN_DEXT, "dext"},
-	{LVOLTYPE_SNAPSHOT_ORIGIN, HN_ORIGIN, "snapshot-origin"},
-	{LVOLTYPE_SNAPSHOT, HN_SNAPSHOT, "snapshot"},
+    {LVOLTYPE_LVOL, HN_LVOL, "lvol"},
+    {LVOLTYPE_LINEAR, HN_LINEAR, "linear"},
+    {LVOLTYPE_MIRROR, HN_MIRROR, "mirror"},
+    {LVOLTYPE_DEXT, HN_DEXT, "dext"},
+    {LVOLTYPE_SNAPSHOT_ORIGIN, HN_ORIGIN, "snapshot-origin"},
+    {LVOLTYPE_SNAPSHOT, HN_SNAPSHOT, "snapshot"},
 };
 
 static int build_extras(struct hsvr *h, const struct vas_lvolstruct *lv,
@@ -158,7 +160,8 @@ static int build_extras(struct hsvr *h, const struct vas_lvolstruct *lv,
 		}
 		if (lv->n_paths <= 0)
 			return -EINVAL;
-		snprintf(label, sizeof(label), "iscsi:%08x", (uint32_t)lv->pdskid);
+		snprintf(label, sizeof(label), "iscsi:%08x",
+			 (uint32_t)lv->pdskid);
 		a = add_node(g, HN_ISCSI, lv, label);
 		return a < 0 ? a : link_nodes(g, n, a);
 	case HN_SNAPSHOT:
@@ -216,8 +219,8 @@ static int build(struct hsvr *h, const struct vas_lvolstruct *lv,
 			return -ENOMEM;
 	}
 	for (i = 0; i < lv->n_components && !ret; i++) {
-		child[i] = build_with_labels(h, &lv->components[i], g, s,
-					     depth + 1);
+		child[i] =
+		    build_with_labels(h, &lv->components[i], g, s, depth + 1);
 		if (child[i] < 0)
 			ret = child[i];
 	}

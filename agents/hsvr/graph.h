@@ -26,14 +26,14 @@ enum hnode_kind {
 
 struct hnode {
 	enum hnode_kind kind;
-	char label[96];			  /* for logs */
-	char path[PATH_MAX];		  /* device, set by do */
-	const struct vas_lvolstruct *lv;  /* borrowed from the request */
-	int32_t origin_id;		  /* SUSPEND/RESUME */
-	char link[PATH_MAX];		  /* LABEL: the link path */
-	struct hnode **comp;		  /* components, in order */
+	char label[96];			 /* for logs */
+	char path[PATH_MAX];		 /* device, set by do */
+	const struct vas_lvolstruct *lv; /* borrowed from the request */
+	int32_t origin_id;		 /* SUSPEND/RESUME */
+	char link[PATH_MAX];		 /* LABEL: the link path */
+	struct hnode **comp;		 /* components, in order */
 	int ncomp;
-	int done;			  /* do ran (attach) / undo ran */
+	int done; /* do ran (attach) / undo ran */
 };
 
 struct hgraph {

@@ -66,20 +66,20 @@ static int write_port_file(const struct hsvr *h, int port)
 
 static int start(struct agent *a)
 {
-	const char *state = conf_get_str(a->conf, SEC, "state_dir",
-					 "/var/lib/vas/hsvr");
+	const char *state =
+	    conf_get_str(a->conf, SEC, "state_dir", "/var/lib/vas/hsvr");
 	struct rpc_server_opts opts = {0};
 	long port, workers, queue, interval;
 	int ret;
 
-	ret = conf_get_long(a->conf, SEC, "port", VAS_PORT_HSVR, 0, 65535,
-			    &port);
+	ret =
+	    conf_get_long(a->conf, SEC, "port", VAS_PORT_HSVR, 0, 65535, &port);
 	if (!ret)
 		ret = conf_get_long(a->conf, SEC, "workers", 16, 1, 256,
 				    &workers);
 	if (!ret)
-		ret = conf_get_long(a->conf, SEC, "queue", 256, 1, 65536,
-				    &queue);
+		ret =
+		    conf_get_long(a->conf, SEC, "queue", 256, 1, 65536, &queue);
 	if (!ret)
 		ret = conf_get_long(a->conf, SEC, "monitor_interval_ms", 10000,
 				    0, 86400000, &interval);
@@ -104,7 +104,7 @@ static int start(struct agent *a)
 	if (ret)
 		return ret;
 	opts.listen_address =
-		conf_get_str(a->conf, SEC, "listen_address", "0.0.0.0");
+	    conf_get_str(a->conf, SEC, "listen_address", "0.0.0.0");
 	opts.port = (int)port;
 	opts.max_conn = 64;
 	opts.max_request_bytes = 8u << 20;
@@ -139,9 +139,9 @@ static void usage(const char *argv0)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'H'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'H'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config = VAS_CONF_DEFAULT;
 	struct agent a = {0};
@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level(log_level_parse(
-		conf_get_str(a.conf, "syslog", "loglevel", "INFO")));
+	    conf_get_str(a.conf, "syslog", "loglevel", "INFO")));
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

@@ -193,8 +193,8 @@ void cmd_dm_name_by_uuid(struct cmdline *c, const char *uuid)
 	cmd_add(c, "%s", uuid);
 }
 
-void cmd_md_create(struct cmdline *c, const char *md, const char *const *members,
-		   int n_members, int raid_devices)
+void cmd_md_create(struct cmdline *c, const char *md,
+		   const char *const *members, int n_members, int raid_devices)
 {
 	int i;
 
@@ -247,7 +247,7 @@ void cmd_md_manage(struct cmdline *c, const char *md, const char *op,
 }
 
 static int put(char *buf, size_t len, size_t *used, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int put(char *buf, size_t len, size_t *used, const char *fmt, ...)
 {
@@ -337,8 +337,8 @@ static int fmt_id(char *buf, size_t len, const char *prefix, int32_t id)
 
 int name_dext(char *buf, size_t len, int32_t ssvrid, int32_t dextid)
 {
-	int n = snprintf(buf, len, "%08x-%08x", (uint32_t)ssvrid,
-			 (uint32_t)dextid);
+	int n =
+	    snprintf(buf, len, "%08x-%08x", (uint32_t)ssvrid, (uint32_t)dextid);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

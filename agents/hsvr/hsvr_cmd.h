@@ -23,7 +23,7 @@ struct cmdline {
 void cmd_init(struct cmdline *c, const char *tool);
 /* Appends one formatted argument; sets overflow instead of truncating. */
 void cmd_add(struct cmdline *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Joins argv with blanks into buf (for logs and test matching). */
 int cmd_join(const char *const argv[], char *buf, size_t len);
 
@@ -49,8 +49,8 @@ void cmd_dm_open_count(struct cmdline *c, const char *name);
 void cmd_dm_name_by_uuid(struct cmdline *c, const char *uuid);
 
 /* md */
-void cmd_md_create(struct cmdline *c, const char *md, const char *const *members,
-		   int n_members, int raid_devices);
+void cmd_md_create(struct cmdline *c, const char *md,
+		   const char *const *members, int n_members, int raid_devices);
 void cmd_md_assemble(struct cmdline *c, const char *md,
 		     const char *const *members, int n_members);
 void cmd_md_stop(struct cmdline *c, const char *md);

@@ -100,8 +100,8 @@ static int data_ips(const struct vas_conf *conf, struct ips *l)
 
 static int id_file(const struct vas_conf *conf, char *buf, size_t len)
 {
-	const char *state = conf_get_str(conf, SEC, "state_dir",
-					 "/var/lib/vas/hsvr");
+	const char *state =
+	    conf_get_str(conf, SEC, "state_dir", "/var/lib/vas/hsvr");
 	int n = snprintf(buf, len, "%s/hsvrid", state);
 
 	if (n < 0 || (size_t)n >= len)
@@ -195,9 +195,9 @@ static int register_loop(struct vas_client *c, const struct ips *l,
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'H'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'H'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config = VAS_CONF_DEFAULT;
 	struct vas_client *c = NULL;
@@ -224,11 +224,11 @@ int main(int argc, char **argv)
 			strerror(-ret));
 		return 1;
 	}
-	log_set_level(log_level_parse(
-		conf_get_str(conf, "syslog", "loglevel", "INFO")));
+	log_set_level(
+	    log_level_parse(conf_get_str(conf, "syslog", "loglevel", "INFO")));
 	rpc_client_global_init();
-	ret = conf_get_long(conf, SEC, "register_retry_s", 60, 1, 3600,
-			    &retry_s);
+	ret =
+	    conf_get_long(conf, SEC, "register_retry_s", 60, 1, 3600, &retry_s);
 	if (!ret)
 		ret = data_ips(conf, &ips);
 	if (!ret)

@@ -208,10 +208,10 @@ static int kernel_mounts(struct hx *hx, char **out)
 }
 
 const struct hx_backend hx_kernel_backend = {
-	.name = "kernel",
-	.run = kernel_run,
-	.mdstat = kernel_mdstat,
-	.mounts = kernel_mounts,
+    .name = "kernel",
+    .run = kernel_run,
+    .mdstat = kernel_mdstat,
+    .mounts = kernel_mounts,
 };
 
 int hx_new(const struct vas_conf *conf, const char *state_dir, struct hx **out)
@@ -230,12 +230,12 @@ int hx_new(const struct vas_conf *conf, const char *state_dir, struct hx **out)
 	hx->conf = conf;
 	ret = -EINVAL;
 	if (snprintf(hx->state_dir, sizeof(hx->state_dir), "%s", state_dir) >=
-		    (int)sizeof(hx->state_dir) ||
+		(int)sizeof(hx->state_dir) ||
 	    snprintf(hx->record_file, sizeof(hx->record_file), "%s", rec) >=
-		    (int)sizeof(hx->record_file))
+		(int)sizeof(hx->record_file))
 		goto fail;
-	ret = conf_get_long(conf, SEC, "exec_timeout_ms", 120000, 100,
-			    3600000, &v);
+	ret = conf_get_long(conf, SEC, "exec_timeout_ms", 120000, 100, 3600000,
+			    &v);
 	if (ret)
 		goto fail;
 	hx->timeout_ms = (int)v;
@@ -244,8 +244,8 @@ int hx_new(const struct vas_conf *conf, const char *state_dir, struct hx **out)
 	} else if (!strcmp(be, "simulated")) {
 		hx->be = &hx_sim_backend;
 		ret = -ENAMETOOLONG;
-		if (snprintf(hx->root, sizeof(hx->root), "%s/sim",
-			     state_dir) >= (int)sizeof(hx->root))
+		if (snprintf(hx->root, sizeof(hx->root), "%s/sim", state_dir) >=
+		    (int)sizeof(hx->root))
 			goto fail;
 		ret = conf_get_long(conf, SEC, "sim_resync_ms", 2000, 0,
 				    3600000, &hx->sim_resync_ms);

@@ -33,14 +33,14 @@ struct hx {
 	const struct hx_backend *be;
 	const struct vas_conf *conf; /* borrowed, outlives hx */
 	char state_dir[PATH_MAX];
-	char root[PATH_MAX];	/* device root: "" or <state_dir>/sim */
+	char root[PATH_MAX]; /* device root: "" or <state_dir>/sim */
 	char record_file[PATH_MAX];
 	int timeout_ms;
-	pthread_mutex_t lock;	/* recording; the simulated state */
+	pthread_mutex_t lock; /* recording; the simulated state */
 	/* simulated back end only */
 	long sim_resync_ms;
 	long long sim_disk_sectors;
-	char sim_fail[256];	/* a command line containing this fails */
+	char sim_fail[256]; /* a command line containing this fails */
 };
 
 /* Reads [hsvr_agent] device_backend etc. 0, -EINVAL, -ENOMEM. */

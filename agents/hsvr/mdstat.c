@@ -35,8 +35,8 @@ static int parse_head(char *line, struct md_array *a)
 	memset(a, 0, sizeof(*a));
 	for (tok = strtok_r(line, " \t", &save); tok;
 	     tok = strtok_r(NULL, " \t", &save), i++) {
-		if (i == 0 && snprintf(a->kname, sizeof(a->kname), "%s",
-				       tok) >= (int)sizeof(a->kname))
+		if (i == 0 && snprintf(a->kname, sizeof(a->kname), "%s", tok) >=
+				  (int)sizeof(a->kname))
 			return -EINVAL;
 		if (i == 1 && strcmp(tok, ":"))
 			return -EINVAL;
@@ -92,8 +92,7 @@ int mdstat_parse(const char *text, struct md_array *arr, int max, int *n)
 			continue;
 		if (strstr(line, "blocks") && strchr(line, '/'))
 			parse_status(line, cur);
-		else if (strstr(line, "recovery =") ||
-			 strstr(line, "resync ="))
+		else if (strstr(line, "recovery =") || strstr(line, "resync ="))
 			cur->recovering = 1;
 	}
 	free(copy);

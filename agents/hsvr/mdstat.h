@@ -8,8 +8,8 @@
 struct md_member {
 	char kname[32]; /* e.g. dm-3 */
 	int role;
-	int faulty;	/* (F) */
-	int spare;	/* (S) */
+	int faulty; /* (F) */
+	int spare;  /* (S) */
 };
 
 struct md_array {

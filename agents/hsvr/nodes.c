@@ -30,7 +30,7 @@ static void sleep_ms(long ms)
 }
 
 static int target_of(struct hsvr *h, const struct vas_lvolstruct *lv,
-		      struct iscsi_target *t)
+		     struct iscsi_target *t)
 {
 	int i;
 
@@ -48,8 +48,8 @@ static int target_of(struct hsvr *h, const struct vas_lvolstruct *lv,
 			return -EINVAL; /* all paths lead to one disk */
 		snprintf(t->iqn, sizeof(t->iqn), "%s", iqn);
 		if (snprintf(t->link[i], sizeof(t->link[i]), "%s%s",
-			     h->hx->root, lv->iscsi_path[i]) >=
-		    (int)sizeof(t->link[i]))
+			     h->hx->root,
+			     lv->iscsi_path[i]) >= (int)sizeof(t->link[i]))
 			return -ENAMETOOLONG;
 	}
 	t->n = lv->n_paths;
@@ -373,8 +373,9 @@ static int origin_device(struct hsvr *h, int32_t origin_id, char *dev,
 		return -ENOENT;
 	cmd_dm_table(&c, name);
 	ret = hx_run(h->hx, &c, &out);
-	if (!ret && (!out || sscanf(out, "%lld %lld %31s %4095s", &start,
-				    &length, target, d) != 4 ||
+	if (!ret && (!out ||
+		     sscanf(out, "%lld %lld %31s %4095s", &start, &length,
+			    target, d) != 4 ||
 		     strcmp(target, "snapshot-origin")))
 		ret = -EIO;
 	if (!ret && snprintf(dev, len, "%s", d) >= (int)len)

@@ -243,8 +243,8 @@ static void run_detach(struct op *op)
 			strerror(-ret));
 		result = ret == -EBUSY ? EBUSY : VAS_EINTERNAL;
 	}
-	event_table_set(op->h->events, op->eventid,
-			result ? EV_ERROR : EV_DONE, result);
+	event_table_set(op->h->events, op->eventid, result ? EV_ERROR : EV_DONE,
+			result);
 }
 
 static int md_manage(struct hsvr *h, const char *md, const char *opname,

@@ -48,5 +48,4 @@ void resync_hook(struct event_table *t, int64_t eventid, void *arg);
 /* In-use test before a detach (W6): open, mounted, or in a libvirt VM. */
 int lvol_in_use(struct hsvr *h, const struct vas_lvolstruct *lv, int *busy);
 
-
 #endif

@@ -25,7 +25,7 @@
 #define SIM_MAX_TABLE  16
 #define SIM_MAX_HOLDS  16
 #define SIM_MAX_MEMBER 16
-#define SIM_EXIT	-EIO
+#define SIM_EXIT       -EIO
 
 struct sim_member {
 	char kname[32];
@@ -107,8 +107,8 @@ static void sim_dev_parse_line(struct sim_dev *d, char *line)
 	else if (!strcmp(k, "member") && d->nmem < SIM_MAX_MEMBER) {
 		struct sim_member *m = &d->mem[d->nmem];
 
-		if (sscanf(v, "%31s %d %15s %lld", m->kname, &m->role,
-			   m->state, &m->t_ms) == 4)
+		if (sscanf(v, "%31s %d %15s %lld", m->kname, &m->role, m->state,
+			   &m->t_ms) == 4)
 			d->nmem++;
 	}
 }
@@ -145,8 +145,7 @@ static int sim_save(struct hx *hx, const struct sim_dev *d)
 	text = calloc(1, cap);
 	if (!text)
 		return -ENOMEM;
-#define EMIT(...)                                                             \
-	used += (size_t)snprintf(text + used, cap - used, __VA_ARGS__)
+#define EMIT(...) used += (size_t)snprintf(text + used, cap - used, __VA_ARGS__)
 	EMIT("kind=%s\nsize=%lld\nopen=%d\nsuspended=%d\nreadonly=%d\n",
 	     d->kind, d->size, d->open, d->suspended, d->readonly);
 	if (d->name[0])
@@ -171,9 +170,8 @@ static int sim_save(struct hx *hx, const struct sim_dev *d)
 }
 
 /* Calls fn for every device file; stops at the first non-zero return. */
-static int sim_each(struct hx *hx, int (*fn)(struct hx *, struct sim_dev *,
-					     void *),
-		    void *arg)
+static int sim_each(struct hx *hx,
+		    int (*fn)(struct hx *, struct sim_dev *, void *), void *arg)
 {
 	char dir[PATH_MAX];
 	struct sim_dev *d;
@@ -192,8 +190,8 @@ static int sim_each(struct hx *hx, int (*fn)(struct hx *, struct sim_dev *,
 		return -ENOMEM;
 	}
 	while (!ret && (e = readdir(dh))) {
-		if (strncmp(e->d_name, "sd", 2) && strncmp(e->d_name, "dm-", 3) &&
-		    strncmp(e->d_name, "md", 2))
+		if (strncmp(e->d_name, "sd", 2) &&
+		    strncmp(e->d_name, "dm-", 3) && strncmp(e->d_name, "md", 2))
 			continue;
 		if (strchr(e->d_name, '.'))
 			continue;
@@ -207,8 +205,7 @@ static int sim_each(struct hx *hx, int (*fn)(struct hx *, struct sim_dev *,
 }
 
 /* The kernel name behind a device path under the simulated root. */
-static int sim_resolve(struct hx *hx, const char *path, char *kname,
-		       size_t len)
+static int sim_resolve(struct hx *hx, const char *path, char *kname, size_t len)
 {
 	char real[PATH_MAX], devdir[PATH_MAX];
 	const char *base;
@@ -604,10 +601,10 @@ static int sim_login(struct hx *hx, const char *iqn)
 		if (!ret)
 			ret = sim_save(hx, d);
 		snprintf(target, sizeof(target), "../../%s", d->kname);
-		if (!ret && snprintf(link, sizeof(link),
-				     "%s/dev/disk/by-path/ip-%s-iscsi-%s-lun-1",
-				     hx->root, e->d_name,
-				     iqn) >= (int)sizeof(link))
+		if (!ret &&
+		    snprintf(link, sizeof(link),
+			     "%s/dev/disk/by-path/ip-%s-iscsi-%s-lun-1",
+			     hx->root, e->d_name, iqn) >= (int)sizeof(link))
 			ret = -ENAMETOOLONG;
 		if (!ret)
 			ret = sim_link(link, target);
@@ -675,7 +672,8 @@ static int sim_iscsiadm(struct hx *hx, const char *const argv[], char **out)
 		if (!ret && snprintf(path, sizeof(path), "%s/%s", dir,
 				     portal) >= (int)sizeof(path))
 			ret = -ENAMETOOLONG;
-		return ret ? ret : hx_write_file(path, "node.startup = manual\n");
+		return ret ? ret
+			   : hx_write_file(path, "node.startup = manual\n");
 	}
 	if (op && !strcmp(op, "delete")) {
 		DIR *dh = opendir(dir);
@@ -936,10 +934,10 @@ struct sim_tool {
 };
 
 static const struct sim_tool sim_tools[] = {
-	{"iscsiadm", sim_iscsiadm}, {"scsi_id", sim_scsi_id},
-	{"multipath", sim_multipath}, {"dmsetup", sim_dmsetup},
-	{"mdadm", sim_mdadm},	    {"blockdev", sim_blockdev},
-	{"udevadm", sim_udevadm},   {NULL, NULL},
+    {"iscsiadm", sim_iscsiadm},	  {"scsi_id", sim_scsi_id},
+    {"multipath", sim_multipath}, {"dmsetup", sim_dmsetup},
+    {"mdadm", sim_mdadm},	  {"blockdev", sim_blockdev},
+    {"udevadm", sim_udevadm},	  {NULL, NULL},
 };
 
 /* Rewrites proc/mdstat from the md device files (recovery is timed). */
@@ -964,9 +962,8 @@ static int mdstat_cb(struct hx *hx, struct sim_dev *d, void *arg)
 		if (!strcmp(m->state, "recovering")) {
 			recovering = 1;
 			done = hx->sim_resync_ms
-				       ? (now - m->t_ms) * 1000 /
-						 hx->sim_resync_ms
-				       : 0;
+				   ? (now - m->t_ms) * 1000 / hx->sim_resync_ms
+				   : 0;
 		}
 		if (!strcmp(m->state, "in_sync") && m->role < d->raid_disks) {
 			status[m->role] = 'U';
@@ -981,19 +978,19 @@ static int mdstat_cb(struct hx *hx, struct sim_dev *d, void *arg)
 				 d->kname);
 	for (i = 0; i < d->nmem; i++)
 		used += (size_t)snprintf(
-			text + used, cap - used, " %s[%d]%s", d->mem[i].kname,
-			d->mem[i].role,
-			!strcmp(d->mem[i].state, "faulty") ? "(F)" : "");
+		    text + used, cap - used, " %s[%d]%s", d->mem[i].kname,
+		    d->mem[i].role,
+		    !strcmp(d->mem[i].state, "faulty") ? "(F)" : "");
 	used += (size_t)snprintf(text + used, cap - used,
-				 "\n      %lld blocks [%d/%d] [%s]\n", d->size / 2,
-				 d->raid_disks, up, status);
+				 "\n      %lld blocks [%d/%d] [%s]\n",
+				 d->size / 2, d->raid_disks, up, status);
 	if (recovering)
 		used += (size_t)snprintf(
-			text + used, cap - used,
-			"      [>....................]  recovery = %lld.%lld%% "
-			"(%lld/%lld) finish=0.1min speed=100000K/sec\n",
-			done / 10, done % 10, d->size / 2 * done / 1000,
-			d->size / 2);
+		    text + used, cap - used,
+		    "      [>....................]  recovery = %lld.%lld%% "
+		    "(%lld/%lld) finish=0.1min speed=100000K/sec\n",
+		    done / 10, done % 10, d->size / 2 * done / 1000,
+		    d->size / 2);
 	snprintf(text + used, cap - used,
 		 "      bitmap: 0/1 pages [0KB], 65536KB chunk\n\n");
 	return used + 200 < cap ? 0 : -E2BIG;
@@ -1077,8 +1074,8 @@ static int sim_mounts(struct hx *hx, char **out)
 }
 
 const struct hx_backend hx_sim_backend = {
-	.name = "simulated",
-	.run = sim_run,
-	.mdstat = sim_mdstat,
-	.mounts = sim_mounts,
+    .name = "simulated",
+    .run = sim_run,
+    .mdstat = sim_mdstat,
+    .mounts = sim_mounts,
 };

@@ -21,11 +21,11 @@ static void usage(const char *argv0)
 }
 
 /* The label directory exactly as the agent computes it. */
-static int label_path(const struct vas_conf *conf, const char *lvol,
-		      char *buf, size_t len)
+static int label_path(const struct vas_conf *conf, const char *lvol, char *buf,
+		      size_t len)
 {
-	const char *state = conf_get_str(conf, SEC, "state_dir",
-					 "/var/lib/vas/hsvr");
+	const char *state =
+	    conf_get_str(conf, SEC, "state_dir", "/var/lib/vas/hsvr");
 	const char *dir = conf_get(conf, "storage_manager", "vas_device_dir");
 	const char *be = conf_get_str(conf, SEC, "device_backend", "kernel");
 	int n;
@@ -45,10 +45,10 @@ static int label_path(const struct vas_conf *conf, const char *lvol,
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"uri", required_argument, NULL, 'u'},
-		{"help", no_argument, NULL, 'H'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"uri", required_argument, NULL, 'u'},
+	    {"help", no_argument, NULL, 'H'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config = VAS_CONF_DEFAULT, *uri = NULL, *op;
 	struct vas_conf *conf = NULL;
@@ -85,7 +85,8 @@ int main(int argc, char **argv)
 	if (!ret && !dev_exists(dev))
 		ret = -ENOENT;
 	if (ret) {
-		fprintf(stderr, "vas_virt: volume %s is not attached here: %s\n",
+		fprintf(stderr,
+			"vas_virt: volume %s is not attached here: %s\n",
 			argv[optind + 1], strerror(-ret));
 		conf_free(conf);
 		return 1;
@@ -96,8 +97,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vas_virt: %s %s on %s (%s): %s\n", op, dev,
 			argv[optind + 2], uri, strerror(-ret));
 	else
-		printf("%s %s %s\n", op, dev,
-		       argv[optind + 2]);
+		printf("%s %s %s\n", op, dev, argv[optind + 2]);
 	conf_free(conf);
 	return ret ? 1 : 0;
 }

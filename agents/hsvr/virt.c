@@ -49,7 +49,8 @@ int virt_paths_in_use(const char *uri, const char *const *paths, int n,
 	*in_use = 0;
 	if (!c)
 		return -EIO;
-	nd = virConnectListAllDomains(c, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	nd =
+	    virConnectListAllDomains(c, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 	for (i = 0; i < nd; i++) {
 		char *xml = virDomainGetXMLDesc(doms[i], 0);
 
@@ -78,8 +79,7 @@ int virt_disk_xml(char *buf, size_t len, const char *dev, const char *target)
 }
 
 /* The target (vdX) of the disk whose source is dev, from domain XML. */
-static int target_of(const char *xml, const char *dev, char *target,
-		     size_t len)
+static int target_of(const char *xml, const char *dev, char *target, size_t len)
 {
 	char pat[4200];
 	const char *p, *t;
@@ -143,8 +143,7 @@ static int hotplug(const char *uri, const char *domain, const char *dev,
 	ret = virt_disk_xml(xml, sizeof(xml), dev, target);
 	if (ret)
 		goto out;
-	if ((attach ? virDomainAttachDeviceFlags(d, xml,
-						 VIR_DOMAIN_AFFECT_LIVE)
+	if ((attach ? virDomainAttachDeviceFlags(d, xml, VIR_DOMAIN_AFFECT_LIVE)
 		    : virDomainDetachDeviceFlags(d, xml,
 						 VIR_DOMAIN_AFFECT_LIVE)) < 0) {
 		virErrorPtr e = virGetLastError();

@@ -107,6 +107,10 @@ class Agent:
         self.proc.send_signal(signal.SIGTERM)
         rc = self.proc.wait(timeout=30)
         self.log.close()
+        if rc != 0:
+            # Sanitizer reports (leaks, UB) end the agent with rc != 0.
+            print(self.logtext()[-6000:])
+            raise AssertionError("hsvr_agent exited %d" % rc)
         if not keep:
             shutil.rmtree(self.dir, ignore_errors=True)
         return rc

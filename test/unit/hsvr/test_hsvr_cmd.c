@@ -48,11 +48,11 @@ START_TEST(md_commands)
 
 	cmd_md_create(&c, "/dev/md/00000013", m, 2, 3);
 	ck_assert_str_eq(
-		joined(&c),
-		"mdadm --create /dev/md/00000013 --auto=md --bitmap=internal "
-		"--metadata=0 --run --bitmap-chunk=65536 --delay=5 --level=1 "
-		"--assume-clean --raid-devices=3 "
-		"/dev/mapper/00000001-00000014 /dev/mapper/00000002-00000015");
+	    joined(&c),
+	    "mdadm --create /dev/md/00000013 --auto=md --bitmap=internal "
+	    "--metadata=0 --run --bitmap-chunk=65536 --delay=5 --level=1 "
+	    "--assume-clean --raid-devices=3 "
+	    "/dev/mapper/00000001-00000014 /dev/mapper/00000002-00000015");
 	cmd_md_assemble(&c, "/dev/md/00000013", m, 1);
 	ck_assert_str_eq(joined(&c),
 			 "mdadm --assemble /dev/md/00000013 --run --auto=md "
@@ -162,10 +162,10 @@ START_TEST(iscsi_paths)
 	char portal[64], iqn[224];
 
 	ck_assert_int_eq(
-		iscsi_path_parse("/dev/disk/by-path/ip-10.100.10.3:3260-iscsi-"
-				 "iqn.2000-11.jp.co.valinux:00000006-lun-1",
-				 portal, sizeof(portal), iqn, sizeof(iqn)),
-		0);
+	    iscsi_path_parse("/dev/disk/by-path/ip-10.100.10.3:3260-iscsi-"
+			     "iqn.2000-11.jp.co.valinux:00000006-lun-1",
+			     portal, sizeof(portal), iqn, sizeof(iqn)),
+	    0);
 	ck_assert_str_eq(portal, "10.100.10.3:3260");
 	ck_assert_str_eq(iqn, "iqn.2000-11.jp.co.valinux:00000006");
 	/* hostile or malformed */
@@ -173,25 +173,25 @@ START_TEST(iscsi_paths)
 					  iqn, sizeof(iqn)),
 			 -EINVAL);
 	ck_assert_int_eq(
-		iscsi_path_parse("/dev/disk/by-path/ip-1.2.3.4:3260-iscsi-"
-				 "iqn.x:../../etc-lun-1",
-				 portal, sizeof(portal), iqn, sizeof(iqn)),
-		-EINVAL);
+	    iscsi_path_parse("/dev/disk/by-path/ip-1.2.3.4:3260-iscsi-"
+			     "iqn.x:../../etc-lun-1",
+			     portal, sizeof(portal), iqn, sizeof(iqn)),
+	    -EINVAL);
 	ck_assert_int_eq(
-		iscsi_path_parse("/tmp/dev/disk/by-path/ip-1.2.3.4:3260-iscsi-"
-				 "iqn.x:1-lun-1",
-				 portal, sizeof(portal), iqn, sizeof(iqn)),
-		-EINVAL);
+	    iscsi_path_parse("/tmp/dev/disk/by-path/ip-1.2.3.4:3260-iscsi-"
+			     "iqn.x:1-lun-1",
+			     portal, sizeof(portal), iqn, sizeof(iqn)),
+	    -EINVAL);
 	ck_assert_int_eq(iscsi_path_parse("/dev/disk/by-path/ip-1.2.3.4-iscsi-"
 					  "iqn.x:1-lun-1",
 					  portal, sizeof(portal), iqn,
 					  sizeof(iqn)),
 			 -EINVAL);
 	ck_assert_int_eq(
-		iscsi_path_parse("/dev/disk/by-path/ip-1.2.3.4:3260-iscsi-"
-				 "eui.x:1-lun-1",
-				 portal, sizeof(portal), iqn, sizeof(iqn)),
-		-EINVAL);
+	    iscsi_path_parse("/dev/disk/by-path/ip-1.2.3.4:3260-iscsi-"
+			     "eui.x:1-lun-1",
+			     portal, sizeof(portal), iqn, sizeof(iqn)),
+	    -EINVAL);
 }
 END_TEST
 

@@ -1,4 +1,5 @@
-/* Unit tests of the exec layer: recording, tool paths, the simulated back end. */
+/* Unit tests of the exec layer: recording, tool paths, the simulated back end.
+ */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -61,8 +62,9 @@ START_TEST(kernel_tool_paths_and_recording)
 	ck_assert_ptr_null(out);
 	snprintf(path, sizeof(path), "%s/rec.jsonl", dir);
 	ck_assert_int_eq(hx_read_file(path, &rec), 0);
-	ck_assert_str_eq(rec, "[\"dmsetup\", \"remove\", \"linear-\\\"1\\\"\"]\n"
-			      "[\"mdadm\", \"-S\", \"/dev/md/1\"]\n");
+	ck_assert_str_eq(rec,
+			 "[\"dmsetup\", \"remove\", \"linear-\\\"1\\\"\"]\n"
+			 "[\"mdadm\", \"-S\", \"/dev/md/1\"]\n");
 	free(rec);
 	hx_free(hx);
 	conf_free(c);
@@ -97,9 +99,8 @@ START_TEST(simulated_dm_state)
 	struct cmdline cmd;
 	struct hx *hx;
 
-	ck_assert_int_eq(conf_set(c, "hsvr_agent", "sim_fail_command",
-				  "remove keep"),
-			 0);
+	ck_assert_int_eq(
+	    conf_set(c, "hsvr_agent", "sim_fail_command", "remove keep"), 0);
 	ck_assert_int_eq(hx_new(c, dir, &hx), 0);
 	ck_assert_ptr_nonnull(strstr(hx->root, "/sim"));
 	/* a table naming a device that does not exist is refused */
@@ -110,8 +111,10 @@ START_TEST(simulated_dm_state)
 	ck_assert_int_eq(run_table(hx, "base", "0 2048 zero\n"), 0);
 	snprintf(dev, sizeof(dev), "%s/dev/mapper/base", hx->root);
 	ck_assert_int_eq(access(dev, F_OK), 0);
-	snprintf(table, sizeof(table), "0 1024 linear %s 0\n1024 1024 linear "
-		 "%s 1024\n", dev, dev);
+	snprintf(table, sizeof(table),
+		 "0 1024 linear %s 0\n1024 1024 linear "
+		 "%s 1024\n",
+		 dev, dev);
 	ck_assert_int_eq(run_table(hx, "top", table), 0);
 	ck_assert_int_eq(run_table(hx, "top", table), -EIO); /* exists */
 	cmd_dm_table(&cmd, "top");

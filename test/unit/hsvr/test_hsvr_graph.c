@@ -97,9 +97,8 @@ START_TEST(attach_order)
 	ck_assert_int_eq(pos(&g, order, "symlink:lvol-00000010"), 15);
 	ck_assert_str_eq(g.nodes[order[14]]->link, "/tmp/vas/db1");
 	/* the mirror's components are its DEXT nodes, in order */
-	ck_assert_int_eq(g.nodes[order[pos(&g, order, "mirror:00000013")]]
-				 ->ncomp,
-			 2);
+	ck_assert_int_eq(
+	    g.nodes[order[pos(&g, order, "mirror:00000013")]]->ncomp, 2);
 	free(order);
 	graph_free(&g);
 	lvs_clear(&lv);
@@ -164,19 +163,18 @@ START_TEST(bad_trees)
 	/* a mirror without legs, a linear without mirrors */
 	make_db1(&lv);
 	lvs_clear(&lv.components[0].components[0].components[1]);
-	lv.components[0].components[0].components[1].lvoltype =
-		LVOLTYPE_MIRROR;
+	lv.components[0].components[0].components[1].lvoltype = LVOLTYPE_MIRROR;
 	ck_assert_int_eq(graph_build(&h, &lv, &g), -22);
 	lvs_clear(&lv);
 
 	/* two paths to different disks in one DEXT */
 	make_db1(&lv);
 	ck_assert_int_eq(
-		lvs_add_path(&lv.components[0].components[0].components[0]
-				      .components[0],
-			     "/dev/disk/by-path/ip-127.0.0.2:3260-iscsi-"
-			     "iqn.x:00000099-lun-1"),
-		0);
+	    lvs_add_path(
+		&lv.components[0].components[0].components[0].components[0],
+		"/dev/disk/by-path/ip-127.0.0.2:3260-iscsi-"
+		"iqn.x:00000099-lun-1"),
+	    0);
 	ck_assert_int_eq(graph_build(&h, &lv, &g), -22);
 	lvs_clear(&lv);
 }
@@ -193,9 +191,9 @@ START_TEST(dext_only)
 	d.lvoltype = LVOLTYPE_DEXT;
 	d.capacity = 10;
 	ck_assert_int_eq(
-		lvs_add_path(&d, "/dev/disk/by-path/ip-127.0.0.1:3260-iscsi-"
-				 "iqn.x:00000003-lun-1"),
-		0);
+	    lvs_add_path(&d, "/dev/disk/by-path/ip-127.0.0.1:3260-iscsi-"
+			     "iqn.x:00000003-lun-1"),
+	    0);
 	ck_assert_int_eq(graph_build_dext(&h, &d, &g), 0);
 	ck_assert_int_eq(g.n, 2);
 	ck_assert_int_eq(graph_order(&g, &order), 0);

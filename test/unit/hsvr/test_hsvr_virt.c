@@ -39,10 +39,10 @@ START_TEST(disk_xml)
 END_TEST
 
 static const char vm_xml[] =
-	"<domain type='test'><name>vm1</name><memory>65536</memory>"
-	"<os><type>hvm</type></os><devices>"
-	"<disk type='block' device='disk'><source dev='/dev/vas/db1'/>"
-	"<target dev='vdb' bus='virtio'/></disk></devices></domain>";
+    "<domain type='test'><name>vm1</name><memory>65536</memory>"
+    "<os><type>hvm</type></os><devices>"
+    "<disk type='block' device='disk'><source dev='/dev/vas/db1'/>"
+    "<target dev='vdb' bus='virtio'/></disk></devices></domain>";
 
 START_TEST(in_use_by_running_domain)
 {
@@ -62,8 +62,7 @@ START_TEST(in_use_by_running_domain)
 	ck_assert_int_eq(virt_attach(URI, "vm1", "/dev/vas/db1"), -EEXIST);
 	/* not plugged into that domain */
 	ck_assert_int_eq(virt_detach(URI, "test", "/dev/vas/db1"), -ENOENT);
-	ck_assert_int_eq(virt_attach(URI, "nosuchvm", "/dev/vas/db1"),
-			 -ENOENT);
+	ck_assert_int_eq(virt_attach(URI, "nosuchvm", "/dev/vas/db1"), -ENOENT);
 	/* the test driver has no device hot-plug: the error is reported */
 	ck_assert_int_eq(virt_attach(URI, "test", "/dev/vas/db1"), -EIO);
 	ck_assert_int_eq(virDomainDestroy(d), 0);
