@@ -92,6 +92,18 @@ static int decode_lvol(struct hsvr *h, struct rpc_request *req,
 	return 0;
 }
 
+static struct op *op_new(struct hsvr *h, enum op_kind kind, int64_t eventid)
+{
+	struct op *op = calloc(1, sizeof(*op));
+
+	if (!op)
+		return NULL;
+	op->kind = kind;
+	op->eventid = eventid;
+	op->h = h;
+	return op;
+}
+
 static int lvol_op(struct rpc_request *req, enum op_kind kind)
 {
 	struct hsvr *h = req->ctx;
@@ -101,12 +113,9 @@ static int lvol_op(struct rpc_request *req, enum op_kind kind)
 
 	if (event_table_exists(h->events, eventid))
 		return 0;
-	op = calloc(1, sizeof(*op));
+	op = op_new(h, kind, eventid);
 	if (!op)
 		return -ENOMEM;
-	op->kind = kind;
-	op->eventid = eventid;
-	op->h = h;
 	ret = decode_lvol(h, req, &op->lv);
 	if (ret) {
 		free(op);
@@ -156,12 +165,9 @@ static int replace(struct rpc_request *req)
 
 	if (event_table_exists(h->events, eventid))
 		return 0;
-	op = calloc(1, sizeof(*op));
+	op = op_new(h, OP_RESYNC, eventid);
 	if (!op)
 		return -ENOMEM;
-	op->kind = OP_RESYNC;
-	op->eventid = eventid;
-	op->h = h;
 	op->mirrorid = (int32_t)rpc_int(req, "mirrorid", 0);
 	ret = decode_dext(req, "add", &op->add, 0);
 	if (!ret)

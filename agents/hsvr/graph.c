@@ -355,6 +355,18 @@ int graph_order(const struct hgraph *g, int **order)
 	return 0;
 }
 
+/* Runs one undo, logged; 0 or the node's error. */
+static int undo_one(struct hsvr *h, struct hnode *n)
+{
+	int ret;
+
+	log_debug("DAG: %s run (undo)", n->label);
+	ret = node_undo(h, n);
+	if (ret)
+		log_err("DAG: %s fail (undo): %s", n->label, strerror(-ret));
+	return ret;
+}
+
 int graph_attach(struct hsvr *h, struct hgraph *g)
 {
 	int *order = NULL, i, ret;
@@ -375,58 +387,42 @@ int graph_attach(struct hsvr *h, struct hgraph *g)
 	/* Roll back in reverse; W4: keep going past a failing undo. */
 	for (i = g->n - 1; ret && i >= 0; i--) {
 		struct hnode *n = g->nodes[order[i]];
-		int r;
 
-		if (!n->done)
-			continue;
-		log_debug("DAG: %s run (undo)", n->label);
-		r = node_undo(h, n);
-		if (r)
-			log_err("DAG: %s fail (undo): %s", n->label,
-				strerror(-r));
+		if (n->done)
+			(void)undo_one(h, n); /* logged; W4: go on */
 		n->done = 0;
 	}
 	free(order);
 	return ret;
 }
 
-static int undo_one(struct hsvr *h, struct hnode *n)
-{
-	int ret;
-
-	log_debug("DAG: %s run (undo)", n->label);
-	ret = node_undo(h, n);
-	if (ret)
-		log_err("DAG: %s fail (undo): %s", n->label, strerror(-ret));
-	else
-		n->done = 1;
-	return ret;
-}
-
 int graph_detach(struct hsvr *h, struct hgraph *g)
 {
-	int *order = NULL, i, ret;
+	int *order = NULL, i, k, ret;
 
 	ret = graph_order(g, &order);
 	if (ret)
 		return ret;
-	for (i = g->n - 1; i >= 0 && !ret; i--)
-		if (g->nodes[order[i]]->kind != HN_LABEL)
-			ret = undo_one(h, g->nodes[order[i]]);
-	for (i = 0; i < g->n && !ret; i++)
-		if (g->nodes[order[i]]->kind == HN_LABEL)
-			ret = undo_one(h, g->nodes[order[i]]);
+	/* Backwards, labels last (5.3): k = 0 devices, k = 1 labels. */
+	for (k = 0; k < 2 && !ret; k++)
+		for (i = g->n - 1; i >= 0 && !ret; i--) {
+			struct hnode *n = g->nodes[order[i]];
+
+			if ((n->kind == HN_LABEL) != k)
+				continue;
+			ret = undo_one(h, n);
+			n->done = !ret;
+		}
 	/* W6: an origin suspended by this detach is always resumed. */
 	for (i = 0; ret && i < g->n; i++) {
 		struct hnode *r = g->nodes[i];
-		int k;
 
 		if (r->kind != HN_RESUME || !r->done)
 			continue;
 		for (k = 0; k < g->n; k++)
 			if (g->nodes[k]->kind == HN_SUSPEND &&
 			    g->nodes[k]->lv == r->lv && !g->nodes[k]->done)
-				(void)undo_one(h, g->nodes[k]); /* logged */
+				g->nodes[k]->done = !undo_one(h, g->nodes[k]);
 	}
 	free(order);
 	return ret;

@@ -1,6 +1,5 @@
 /* hsvr_agent: the head-server agent daemon (foreground, XML-RPC :8882). */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +7,7 @@
 #include <string.h>
 
 #include "agent_rpc.h"
+#include "daemon_args.h"
 #include "hsvr.h"
 #include "monitor.h"
 #include "ops.h"
@@ -131,43 +131,19 @@ static void stop(struct agent *a)
 	conf_free(a->conf);
 }
 
-static void usage(const char *argv0)
-{
-	printf("usage: %s [--config FILE] [--help]\n", argv0);
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'H'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *config = VAS_CONF_DEFAULT;
+	const char *config;
 	struct agent a = {0};
 	pthread_t sig_tid;
 	sigset_t set;
-	int opt, ret;
+	int ret;
 
-	while ((opt = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
-		if (opt == 'c') {
-			config = optarg;
-		} else if (opt == 'H') {
-			usage(argv[0]);
-			return 0;
-		} else {
-			usage(argv[0]);
-			return 2;
-		}
-	}
-	log_init("hsvr_agent", LOG_LVL_INFO, 0);
-	ret = conf_load(config, &a.conf);
-	if (ret) {
-		fprintf(stderr, "hsvr_agent: %s: %s\n", config, strerror(-ret));
+	ret = daemon_args(argc, argv, &config);
+	if (ret >= 0)
+		return ret;
+	if (daemon_conf("hsvr_agent", config, LOG_LVL_INFO, &a.conf))
 		return 1;
-	}
-	log_set_level(log_level_parse(
-	    conf_get_str(a.conf, "syslog", "loglevel", "INFO")));
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

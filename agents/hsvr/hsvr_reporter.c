@@ -5,7 +5,6 @@
  * answers it backs off. It never halts the host (README improvement 8).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <netdb.h>
 #include <arpa/inet.h>
 #include <signal.h>
@@ -15,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon_args.h"
 #include "hx.h"
 #include "vas/client.h"
 #include "vas/log.h"
@@ -194,38 +194,21 @@ static int register_loop(struct vas_client *c, const struct ips *l,
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'H'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *config = VAS_CONF_DEFAULT;
 	struct vas_client *c = NULL;
 	struct vas_conf *conf = NULL;
+	const char *config;
 	char path[PATH_MAX];
 	long retry_s = 60;
 	struct ips ips;
-	int opt, ret;
+	int ret;
 
-	while ((opt = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
-		if (opt == 'c') {
-			config = optarg;
-			continue;
-		}
-		printf("usage: %s [--config FILE] [--help]\n", argv[0]);
-		return opt == 'H' ? 0 : 2;
-	}
-	log_init("hsvr_reporter", LOG_LVL_INFO, 0);
+	ret = daemon_args(argc, argv, &config);
+	if (ret >= 0)
+		return ret;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	ret = conf_load(config, &conf);
-	if (ret) {
-		fprintf(stderr, "hsvr_reporter: %s: %s\n", config,
-			strerror(-ret));
+	if (daemon_conf("hsvr_reporter", config, LOG_LVL_INFO, &conf))
 		return 1;
-	}
-	log_set_level(
-	    log_level_parse(conf_get_str(conf, "syslog", "loglevel", "INFO")));
 	rpc_client_global_init();
 	ret =
 	    conf_get_long(conf, SEC, "register_retry_s", 60, 1, 3600, &retry_s);

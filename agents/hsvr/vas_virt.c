@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon_args.h"
 #include "hsvr.h"
 #include "virt.h"
 #include "vas/log.h"
@@ -71,12 +72,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	op = argv[optind];
-	log_init("vas_virt", LOG_LVL_WARN, 0);
-	ret = conf_load(config, &conf);
-	if (ret) {
-		fprintf(stderr, "vas_virt: %s: %s\n", config, strerror(-ret));
+	if (daemon_conf("vas_virt", config, LOG_LVL_WARN, &conf))
 		return 1;
-	}
 	if (!uri)
 		uri = conf_get_str(conf, SEC, "libvirt_uri", "qemu:///system");
 	if (!uri[0])

@@ -209,3 +209,14 @@ def leg(d):
     d = dict(d)
     del d["components"]
     return d
+
+
+def run_on(agent, body):
+    """Runs body(); on failure prints the agent's log; always stops it."""
+    try:
+        body()
+    except Exception:
+        print(agent.logtext()[-4000:])
+        raise
+    finally:
+        agent.stop()

@@ -4,7 +4,7 @@ import sys
 import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hsvr_harness import (Agent, EV_DONE, EV_NONE, EV_PROGRESS, check, dext,
+from hsvr_harness import (run_on, Agent, EV_DONE, EV_NONE, EV_PROGRESS, check, dext,
                           skip_if_missing, volume)
 
 skip_if_missing()
@@ -23,7 +23,7 @@ def fault(fn, params, code):
 def main():
     a = Agent()
     r = a.rpc
-    try:
+    def body():
         check(r.helloWorld({}) == 0, "helloWorld")
         check(r.helloWorld({"ver": 1}) == 0, "helloWorld ignores ver")
         lv = volume(0x10, "v", 10, [(0x13, [dext(0x14, 1, 5, 0),
@@ -99,11 +99,8 @@ def main():
         check(a.devices() == [], "nothing left")
         st = r.getEventStatus({"ver": 5, "eventid": 2})
         check(st[0] in (EV_NONE, EV_PROGRESS), st)
-    except Exception:
-        print(a.logtext()[-4000:])
-        raise
-    finally:
-        a.stop()
+
+    run_on(a, body)
     print("ok")
 
 

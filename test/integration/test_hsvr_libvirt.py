@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hsvr_harness import (BUILD, Agent, EV_DONE, EV_ERROR, check, dext,
+from hsvr_harness import (run_on, BUILD, Agent, EV_DONE, EV_ERROR, check, dext,
                           skip_if_missing, volume)
 
 skip_if_missing()
@@ -28,7 +28,7 @@ DISK = ("<disk type='block' device='disk'><source dev='%s'/>"
 def main():
     a = Agent({"libvirt_uri": "test://{dir}/node.xml"})
     node = os.path.join(a.dir, "node.xml")
-    try:
+    def body():
         lv = volume(0x10, "vm", 10, [(0x13, [dext(0x14, 1, 5, 0),
                                              dext(0x15, 2, 7, 0)])])
         check(a.attach(1, lv) == [EV_DONE, 0], "attach")
@@ -47,11 +47,8 @@ def main():
             f.write(NODE % "")
         check(a.detach(3, lv) == [EV_DONE, 0], "free -> detached")
         check(a.devices() == [], "nothing left")
-    except Exception:
-        print(a.logtext()[-3000:])
-        raise
-    finally:
-        a.stop()
+
+    run_on(a, body)
     print("ok")
 
 

@@ -5,7 +5,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hsvr_harness import (Agent, EV_DONE, EV_ERROR, SPG, check, dext,
+from hsvr_harness import (run_on, Agent, EV_DONE, EV_ERROR, SPG, check, dext,
                           skip_if_missing, snapshot, volume)
 
 skip_if_missing()
@@ -29,7 +29,7 @@ def dm(cmds):
 
 def main():
     a = Agent()
-    try:
+    def body():
         # Origin alone, then the snapshot alone (as the SM sends it).
         check(a.attach(1, origin()) == [EV_DONE, 0], "origin")
         a.commands()
@@ -78,11 +78,8 @@ def main():
         i_orig = seq.index(["remove", "snapshot-origin-00000011"])
         check(i_snap < i_orig, "snapshots go before their origin")
         check(a.devices() == [], "nothing left: %s" % a.devices())
-    except Exception:
-        print(a.logtext()[-4000:])
-        raise
-    finally:
-        a.stop()
+
+    run_on(a, body)
     print("ok")
 
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hsvr_cmd.h"
+#include "hsvr_check.h"
 
 static const char *joined(const struct cmdline *c)
 {
@@ -197,22 +198,10 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("hsvr_cmd");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+	    iscsi_commands, md_commands, dm_commands, overflow_is_reported,
+	    tables,	    names,	 iscsi_paths, NULL,
+	};
 
-	tcase_add_test(tc, iscsi_commands);
-	tcase_add_test(tc, md_commands);
-	tcase_add_test(tc, dm_commands);
-	tcase_add_test(tc, overflow_is_reported);
-	tcase_add_test(tc, tables);
-	tcase_add_test(tc, names);
-	tcase_add_test(tc, iscsi_paths);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hsvr_check_run("hsvr_cmd", tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "hx.h"
 #include "vas/exec.h"
 #include "vas/log.h"
+#include "hsvr_check.h"
 
 static char dir[64];
 
@@ -148,19 +149,12 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("hsvr_exec");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+	    kernel_tool_paths_and_recording,
+	    unknown_backend,
+	    simulated_dm_state,
+	    NULL,
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, kernel_tool_paths_and_recording);
-	tcase_add_test(tc, unknown_backend);
-	tcase_add_test(tc, simulated_dm_state);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hsvr_check_run("hsvr_exec", tests, setup, teardown);
 }

@@ -6,6 +6,7 @@
 
 #include "graph.h"
 #include "vas/proto.h"
+#include "hsvr_check.h"
 
 static struct hsvr h;
 
@@ -207,20 +208,10 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("hsvr_graph");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+	    attach_order, snapshot_in_assoc, bad_trees, dext_only, NULL,
+	};
 
 	snprintf(h.vas_dir, sizeof(h.vas_dir), "/tmp/vas");
-	tcase_add_test(tc, attach_order);
-	tcase_add_test(tc, snapshot_in_assoc);
-	tcase_add_test(tc, bad_trees);
-	tcase_add_test(tc, dext_only);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hsvr_check_run("hsvr_graph", tests, NULL, NULL);
 }

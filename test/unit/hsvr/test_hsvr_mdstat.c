@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mdstat.h"
+#include "hsvr_check.h"
 
 static const char *const sample =
     "Personalities : [raid1] \n"
@@ -88,18 +89,12 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("hsvr_mdstat");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+	    parses_arrays_and_members,
+	    member_states,
+	    limits_and_garbage,
+	    NULL,
+	};
 
-	tcase_add_test(tc, parses_arrays_and_members);
-	tcase_add_test(tc, member_states);
-	tcase_add_test(tc, limits_and_garbage);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hsvr_check_run("hsvr_mdstat", tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "virt.h"
+#include "hsvr_check.h"
 
 #define URI "test:///default"
 
@@ -76,18 +77,11 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("hsvr_virt");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+	    disk_xml,
+	    in_use_by_running_domain,
+	    NULL,
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, disk_xml);
-	tcase_add_test(tc, in_use_by_running_domain);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hsvr_check_run("hsvr_virt", tests, setup, teardown);
 }
