@@ -82,10 +82,16 @@ class Agent:
             if sm_port:
                 f.write("[storage_manager]\nhost_list = 127.0.0.1\n"
                         "port = %d\n" % sm_port)
-        self.log = open(os.path.join(self.dir, "agent.log"), "w")
+        self.start()
+
+    def start(self):
+        """Starts (or restarts) the agent on the same state directory."""
+        self.log = open(os.path.join(self.dir, "agent.log"), "a")
+        port_file = os.path.join(self.state, "agent.port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
         self.proc = subprocess.Popen([AGENT, "--config", self.conf],
                                      stdout=self.log, stderr=self.log)
-        port_file = os.path.join(self.state, "agent.port")
         for _ in range(200):
             if os.path.exists(port_file):
                 break
