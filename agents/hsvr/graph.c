@@ -139,6 +139,24 @@ static const struct {
     {LVOLTYPE_SNAPSHOT, HN_SNAPSHOT, "snapshot"},
 };
 
+/* Every iscsi_path is a by-path name, and all lead to one disk. */
+static int dext_paths_valid(const struct vas_lvolstruct *lv)
+{
+	char portal[64], iqn[224], first[224] = "";
+	int i;
+
+	for (i = 0; i < lv->n_paths; i++) {
+		if (iscsi_path_parse(lv->iscsi_path[i], portal, sizeof(portal),
+				     iqn, sizeof(iqn)))
+			return 0;
+		if (!i)
+			memcpy(first, iqn, sizeof(first));
+		else if (strcmp(first, iqn))
+			return 0;
+	}
+	return lv->n_paths > 0;
+}
+
 static int build_extras(struct hsvr *h, const struct vas_lvolstruct *lv,
 			struct hgraph *g, int n, int depth)
 {
@@ -147,18 +165,7 @@ static int build_extras(struct hsvr *h, const struct vas_lvolstruct *lv,
 
 	switch (g->nodes[n]->kind) {
 	case HN_DEXT:
-		for (i = 0; i < lv->n_paths; i++) {
-			char portal[64], iqn[224], first[224];
-
-			if (iscsi_path_parse(lv->iscsi_path[i], portal,
-					     sizeof(portal), iqn, sizeof(iqn)))
-				return -EINVAL;
-			if (!i)
-				memcpy(first, iqn, sizeof(first));
-			else if (strcmp(first, iqn))
-				return -EINVAL; /* paths of one disk */
-		}
-		if (lv->n_paths <= 0)
+		if (!dext_paths_valid(lv))
 			return -EINVAL;
 		snprintf(label, sizeof(label), "iscsi:%08x",
 			 (uint32_t)lv->pdskid);
