@@ -43,6 +43,9 @@ int daemon_conf(const char *prog, const char *path, enum log_level def,
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(-ret));
 		return ret;
 	}
+	/* [syslog] host: also log through syslog(3), which forwards it. */
+	if (conf_get_str(*out, "syslog", "host", "")[0])
+		log_init(prog, def, 1);
 	level = conf_get(*out, "syslog", "loglevel");
 	if (level)
 		log_set_level(log_level_parse(level));

@@ -13,6 +13,8 @@
 #include "vas/log.h"
 
 #define SEC "hsvr_agent"
+/* Not in PATH on Debian. */
+#define SCSI_ID_DEFAULT "/lib/udev/scsi_id"
 
 int hx_read_file(const char *path, char **out)
 {
@@ -166,7 +168,9 @@ static int kernel_run(struct hx *hx, const char *const argv[], char **out)
 	int i, ret;
 
 	/* Tool paths from vas.conf, e.g. "dmsetup = /sbin/dmsetup". */
-	args[0] = conf_get_str(hx->conf, SEC, argv[0], argv[0]);
+	args[0] = conf_get_str(hx->conf, SEC, argv[0],
+			       strcmp(argv[0], "scsi_id") ? argv[0]
+							  : SCSI_ID_DEFAULT);
 	for (i = 1; argv[i] && i < CMD_MAX_ARGS; i++)
 		args[i] = argv[i];
 	args[i] = NULL;

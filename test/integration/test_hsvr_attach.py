@@ -140,6 +140,48 @@ def test_busy(a):
     check(a.devices() == [], "nothing left: %s" % a.devices())
 
 
+def test_redundancy3_and_assemble(a):
+    # Three legs, three mirrors, never used: mdadm --create, 3 devices.
+    lv = volume(0x500, "r3", 30, [
+        (0x503 + 4 * k, [dext(0x504 + 4 * k, 1, 5, k * 10),
+                         dext(0x505 + 4 * k, 2, 7, k * 10),
+                         dext(0x506 + 4 * k, 3, 9, k * 10)])
+        for k in range(3)])
+    check(a.attach(40, lv) == [EV_DONE, 0], "attach r3")
+    cmds = a.commands()
+    creates = [c for c in cmds if c[:2] == ["mdadm", "--create"]]
+    check(len(creates) == 3, creates)
+    check(creates[0][-4:] == ["--raid-devices=3",
+                              a.mapper("00000001-00000504"),
+                              a.mapper("00000002-00000505"),
+                              a.mapper("00000003-00000506")], creates[0])
+    md = 10 * SPV - 128
+    check(a.dm_table("linear-00000502") == [
+        "0 %d linear %s 0" % (md, a.md(0x503)),
+        "%d %d linear %s 0" % (md, md, a.md(0x507)),
+        "%d %d linear %s 0" % (2 * md, 30 * SPG - 2 * md, a.md(0x50b))],
+        a.dm_table("linear-00000502"))
+    check(a.detach(41, lv) == [EV_DONE, 0], "detach r3")
+    a.commands()
+    # A volume in use before: INSYNC legs are assembled, a SPARE leg is
+    # built but left out of the array (for a later resync).
+    lv = volume(0x600, "asm", 10, [(0x603, [
+        dext(0x604, 1, 5, 0, status=2), dext(0x605, 2, 7, 0, status=3),
+        dext(0x606, 3, 9, 0, status=2)])])
+    check(a.attach(42, lv) == [EV_DONE, 0], "attach assembled")
+    cmds = a.commands()
+    md_cmds = [c for c in cmds if c[0] == "mdadm"]
+    check(md_cmds == [["mdadm", "--assemble", a.md(0x603), "--run",
+                       "--auto=md", "--metadata=0",
+                       a.mapper("00000001-00000604"),
+                       a.mapper("00000003-00000606")]], md_cmds)
+    check(os.path.exists(a.mapper("00000002-00000605")), "spare leg built")
+    with open(a.p("/proc/mdstat")) as f:
+        check("[2/2] [UU]" in f.read(), "two legs in the array")
+    check(a.detach(43, lv) == [EV_DONE, 0], "detach assembled")
+    check(a.devices() == [], "nothing left: %s" % a.devices())
+
+
 def test_rollback():
     a = Agent({"sim_fail_command": "linear-00000402"})
     try:
@@ -167,6 +209,7 @@ def main():
         test_attach_detach(a)
         test_shared_session(a)
         test_busy(a)
+        test_redundancy3_and_assemble(a)
     except Exception:
         print(a.logtext()[-4000:])
         raise
