@@ -130,9 +130,10 @@ static int iscsi_login(struct hsvr *h, const struct iscsi_target *t)
 
 	for (i = 0; i < t->n; i++) {
 		cmd_iscsi_new(&c, t->iqn, t->portal[i]);
-		ret = hx_run(h->hx, &c, NULL);
-		if (ret)
-			return ret;
+		/* W13: an existing record is fine; the login decides. */
+		if (hx_run(h->hx, &c, NULL))
+			log_warn("iscsiadm -o new %s %s failed", t->iqn,
+				 t->portal[i]);
 	}
 	cmd_iscsi_login(&c, t->iqn);
 	ret = hx_run(h->hx, &c, NULL);

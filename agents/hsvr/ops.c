@@ -260,7 +260,7 @@ static int md_manage(struct hsvr *h, const char *md, const char *opname,
 static int resync(struct op *op)
 {
 	struct hsvr *h = op->h;
-	char md[PATH_MAX], name[32], old[PATH_MAX];
+	char md[PATH_MAX], name[32], old[PATH_MAX] = "";
 	struct hgraph add, rem;
 	int ret, i;
 
@@ -294,6 +294,11 @@ static int resync(struct op *op)
 		}
 	}
 	graph_free(&add);
+	/* W17: the old leg, still built, goes back into the array. */
+	if (ret && op->remove.lvolid && op->remove.lvolid != op->add.lvolid &&
+	    dev_exists(old) && md_manage(h, md, "--add", old))
+		log_err("mirror %08x: old extent %08x not re-added",
+			(uint32_t)op->mirrorid, (uint32_t)op->remove.lvolid);
 	if (ret || !op->remove.lvolid || op->remove.lvolid == op->add.lvolid)
 		return ret;
 	if (!graph_build_dext(h, &op->remove, &rem)) {

@@ -89,6 +89,29 @@ def test_failing_resync():
         a.stop()
 
 
+def test_failed_replace_puts_old_back():
+    a = Agent({"sim_fail_command":
+               "--add {dir}/state/sim/dev/mapper/00000003-00000016"})
+    try:
+        check(a.attach(1, vol()) == [EV_DONE, 0], "attach")
+        a.commands()
+        new = leg(dext(0x16, 3, 9, 0, status=3))
+        old = leg(dext(0x15, 2, 7, 0))
+        check(replace(a, 2, new, old) == 0, "accepted")
+        check(a.wait(2) == [EV_ERROR, 500], "ERROR/500")
+        manage = [c[3:] for c in a.commands()
+                  if c[:2] == ["mdadm", "--manage"]]
+        check(manage == [["--fail", a.mapper("00000002-00000015")],
+                         ["--remove", a.mapper("00000002-00000015")],
+                         ["--add", a.mapper("00000003-00000016")],
+                         ["--add", a.mapper("00000002-00000015")]],
+              "old leg re-added (W17): %s" % manage)
+        check(os.path.exists(a.mapper("00000002-00000015")), "old kept")
+        check(not os.path.exists(a.mapper("00000003-00000016")), "new gone")
+    finally:
+        a.stop()
+
+
 def test_faulty_while_rebuilding():
     a = Agent({"sim_resync_ms": "60000"})
     try:
@@ -119,6 +142,7 @@ def main():
     finally:
         a.stop()
     test_failing_resync()
+    test_failed_replace_puts_old_back()
     test_faulty_while_rebuilding()
     print("ok")
 
