@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "graph.h"
 #include "mdstat.h"
@@ -60,9 +61,10 @@ static int submit(struct hsvr *h, struct op *op, event_hook hook, void *arg)
 		op_free(op);
 		return ret;
 	}
-	ret = pool_submit(h->pool, op);
+	ret = op_enqueue(op);
 	if (ret) {
-		log_err("event %lld: operation queue full", (long long)eventid);
+		log_err("event %lld: cannot queue: %s", (long long)eventid,
+			strerror(-ret));
 		event_table_delete(h->events, eventid);
 		op_free(op);
 	}

@@ -1,7 +1,8 @@
 /*
  * The head-server agent's shared context and module interfaces.
- * Lock order: iscsi_lock -> mdadm_lock -> hx->lock (the event table's
- * lock is never held while any of these is taken).
+ * Lock order: busy_lock (never held while running) ; iscsi_lock ->
+ * mdadm_lock -> hx->lock (the event table's lock is never held while any
+ * of these is taken).
  */
 #ifndef HSVR_H
 #define HSVR_H
@@ -37,6 +38,15 @@ struct hsvr {
 	int n_refs;
 	struct event_table *events;
 	struct op_pool *pool;
+	/*
+	 * Operations on one volume (or mirror) run one after another, in
+	 * the order they were accepted: queued[] holds the keys of every
+	 * accepted, unfinished operation in that order (ops.c).
+	 */
+	pthread_mutex_t busy_lock;
+	pthread_cond_t busy_cond;
+	struct op **queued;
+	int n_queued, cap_queued;
 };
 
 /* hsvr_ctx.c: paths from configuration, the persisted iSCSI users. */

@@ -148,6 +148,8 @@ int hsvr_init(struct hsvr *h, const struct vas_conf *conf, struct hx *hx)
 	h->hx = hx;
 	pthread_mutex_init(&h->iscsi_lock, NULL);
 	pthread_mutex_init(&h->mdadm_lock, NULL);
+	pthread_mutex_init(&h->busy_lock, NULL);
+	pthread_cond_init(&h->busy_cond, NULL);
 	snprintf(h->state_dir, sizeof(h->state_dir), "%s", hx->state_dir);
 	ret = set_dir(h->vas_dir, sizeof(h->vas_dir),
 		      conf_get(conf, "storage_manager", "vas_device_dir"),
@@ -180,4 +182,8 @@ void hsvr_fini(struct hsvr *h)
 	h->n_refs = 0;
 	pthread_mutex_destroy(&h->iscsi_lock);
 	pthread_mutex_destroy(&h->mdadm_lock);
+	free(h->queued);
+	h->queued = NULL;
+	pthread_mutex_destroy(&h->busy_lock);
+	pthread_cond_destroy(&h->busy_cond);
 }

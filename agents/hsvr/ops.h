@@ -21,6 +21,14 @@ struct op {
 };
 
 void op_free(struct op *op);
+/*
+ * Queues an accepted operation (takes ownership on success). Operations
+ * on the same volume (or mirror) run one after another in acceptance
+ * order. 0, -EAGAIN (queue full) or -ENOMEM.
+ */
+int op_enqueue(struct op *op);
+/* Ends the operation's turn; op_run() calls it when done. */
+void op_forget(struct op *op);
 /* Runs one operation to completion and publishes its event result. */
 void op_run(struct op *op);
 

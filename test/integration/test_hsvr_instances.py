@@ -41,6 +41,18 @@ def main():
         check(len([c for c in a.commands() if c[-1] == "--logout"]) == 2,
               "last user logs out")
         check(a.devices() == [], "nothing left: %s" % a.devices())
+        # Attach, detach, attach of one volume sent back to back: they
+        # run one after another in arrival order (same-volume ordering).
+        v = vol("z", 0x30)
+        for eid, m in ((10, "attach"), (11, "detach"), (12, "attach")):
+            check(getattr(a.rpc, m + "LogicalVolume")(
+                {"ver": 5, "eventid": eid, "lvolstruct": v}) == 0, m)
+        for eid in (10, 11, 12):
+            check(a.wait(eid) == [EV_DONE, 0], "event %d" % eid)
+        check(os.readlink(a.p("/dev/vas/z")) ==
+              a.mapper("snapshot-origin-00000031"), "attached at the end")
+        check(a.detach(13, v) == [EV_DONE, 0], "detach z")
+        check(a.devices() == [], "nothing left: %s" % a.devices())
     except Exception:
         print(a.logtext()[-3000:])
         raise
