@@ -63,7 +63,13 @@ int dm_remove(struct hsvr *h, const char *name)
 		if (!ret)
 			break;
 	}
-	return dev_exists(path) ? (ret ? ret : -EBUSY) : 0;
+	/* Still there after the attempts: something holds it open. */
+	if (dev_exists(path)) {
+		log_err("dmsetup remove %s: %s", name,
+			ret ? strerror(-ret) : "still present");
+		return -EBUSY;
+	}
+	return 0;
 }
 
 int dev_size(struct hsvr *h, const char *dev, int64_t *sectors)

@@ -144,23 +144,31 @@ static int dm_open_count(struct hsvr *h, const char *name, int *count)
 	return ret;
 }
 
-static int top_in_use(struct hsvr *h, const struct vas_lvolstruct *lv,
-		      const char *mounts, int *busy)
+/* The device users open: the volume's snapshot-origin or snapshot. */
+static int top_device(struct hsvr *h, const struct vas_lvolstruct *lv,
+		      char *name, size_t nlen, char *dev, size_t dlen)
 {
 	const struct vas_lvolstruct *top;
-	const char *paths[2 + 8];
-	char name[64], dev[PATH_MAX], labels[8][PATH_MAX];
-	int i, np = 0, opens = 0, ret = 0;
+	int ret;
 
 	if (lv->lvoltype != LVOLTYPE_LVOL || lv->n_components != 1)
 		return -EINVAL;
 	top = &lv->components[0];
 	if (top->lvoltype == LVOLTYPE_SNAPSHOT)
-		ret = name_snapshot(name, sizeof(name), top->lvolid);
+		ret = name_snapshot(name, nlen, top->lvolid);
 	else
-		ret = name_origin(name, sizeof(name), top->lvolid);
-	if (!ret)
-		ret = path_mapper(dev, sizeof(dev), h->hx->root, name);
+		ret = name_origin(name, nlen, top->lvolid);
+	return ret ? ret : path_mapper(dev, dlen, h->hx->root, name);
+}
+
+static int top_in_use(struct hsvr *h, const struct vas_lvolstruct *lv,
+		      const char *mounts, int *busy)
+{
+	const char *paths[2 + 8];
+	char name[64], dev[PATH_MAX], labels[8][PATH_MAX];
+	int i, np = 0, opens = 0, ret;
+
+	ret = top_device(h, lv, name, sizeof(name), dev, sizeof(dev));
 	if (ret || !dev_exists(dev))
 		return ret;
 	ret = dm_open_count(h, name, &opens);
@@ -222,6 +230,7 @@ static void run_attach(struct op *op)
 
 static void run_detach(struct op *op)
 {
+	char name[64], dev[PATH_MAX];
 	struct hgraph g;
 	int busy = 0, ret, result = 0;
 
@@ -241,7 +250,13 @@ static void run_detach(struct op *op)
 		log_err("detach lvol-%08x (event %lld) failed: %s",
 			(uint32_t)op->lv.lvolid, (long long)op->eventid,
 			strerror(-ret));
-		result = ret == -EBUSY ? EBUSY : VAS_EINTERNAL;
+		result = VAS_EINTERNAL;
+		/* Opened since the check: busy only while the top is whole. */
+		if (ret == -EBUSY &&
+		    !top_device(op->h, &op->lv, name, sizeof(name), dev,
+				sizeof(dev)) &&
+		    dev_exists(dev))
+			result = EBUSY;
 	}
 	event_table_set(op->h->events, op->eventid, result ? EV_ERROR : EV_DONE,
 			result);

@@ -203,6 +203,30 @@ def test_rollback():
         a.stop()
 
 
+def test_detach_failures():
+    lv = volume(0x700, "df", 10, [(0x703, [dext(0x704, 1, 5, 0),
+                                           dext(0x705, 2, 7, 0)])])
+    # The top device cannot be removed (opened after the check): EBUSY,
+    # nothing below it is touched.
+    a = Agent({"sim_fail_command": "remove snapshot-origin-00000701"})
+    try:
+        check(a.attach(1, lv) == [EV_DONE, 0], "attach")
+        check(a.detach(2, lv) == [EV_ERROR, 16], "top busy -> EBUSY")
+        check(os.path.exists(a.mapper("linear-00000702")), "below intact")
+        check(os.path.islink(a.p("/dev/vas/df")), "labels intact")
+    finally:
+        a.stop()
+    # A lower layer fails after the top went: not EBUSY but 500.
+    a = Agent({"sim_fail_command": "remove linear-00000702"})
+    try:
+        check(a.attach(1, lv) == [EV_DONE, 0], "attach")
+        check(a.detach(2, lv) == [EV_ERROR, 500], "half torn down -> 500")
+        check(not os.path.exists(a.mapper("snapshot-origin-00000701")),
+              "top gone")
+    finally:
+        a.stop()
+
+
 def main():
     a = Agent()
     try:
@@ -216,6 +240,7 @@ def main():
     finally:
         check(a.stop() == 0, "agent exits 0 on SIGTERM")
     test_rollback()
+    test_detach_failures()
     print("ok")
 
 
