@@ -51,6 +51,12 @@ struct hsvr {
 
 /* hsvr_ctx.c: paths from configuration, the persisted iSCSI users. */
 int hsvr_init(struct hsvr *h, const struct vas_conf *conf, struct hx *hx);
+/*
+ * The label directory: [hsvr_agent] vas_device_dir, else
+ * [storage_manager] vas_device_dir, else <root>/dev/vas.
+ */
+int hsvr_vas_dir(const struct vas_conf *conf, const char *root, char *buf,
+		 size_t len);
 void hsvr_fini(struct hsvr *h);
 /*
  * iSCSI session users (W11): each DEXT registers itself before the

@@ -138,6 +138,19 @@ static int set_dir(char *buf, size_t len, const char *conf_value,
 	return hx_mkdirs(buf);
 }
 
+int hsvr_vas_dir(const struct vas_conf *conf, const char *root, char *buf,
+		 size_t len)
+{
+	const char *dir = conf_get(conf, SEC, "vas_device_dir");
+	int n;
+
+	if (!dir)
+		dir = conf_get(conf, "storage_manager", "vas_device_dir");
+	n = dir ? snprintf(buf, len, "%s", dir)
+		: snprintf(buf, len, "%s/dev/vas", root);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int hsvr_init(struct hsvr *h, const struct vas_conf *conf, struct hx *hx)
 {
 	const char *uri;
@@ -151,9 +164,9 @@ int hsvr_init(struct hsvr *h, const struct vas_conf *conf, struct hx *hx)
 	pthread_mutex_init(&h->busy_lock, NULL);
 	pthread_cond_init(&h->busy_cond, NULL);
 	snprintf(h->state_dir, sizeof(h->state_dir), "%s", hx->state_dir);
-	ret = set_dir(h->vas_dir, sizeof(h->vas_dir),
-		      conf_get(conf, "storage_manager", "vas_device_dir"),
-		      hx->root, "/dev/vas");
+	ret = hsvr_vas_dir(conf, hx->root, h->vas_dir, sizeof(h->vas_dir));
+	if (!ret)
+		ret = hx_mkdirs(h->vas_dir);
 	if (!ret)
 		ret = set_dir(h->md_dir, sizeof(h->md_dir),
 			      conf_get(conf, SEC, "md_device_dir"), hx->root,

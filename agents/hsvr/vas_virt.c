@@ -21,25 +21,25 @@ static void usage(const char *argv0)
 	       argv0);
 }
 
-/* The label directory exactly as the agent computes it. */
+/* The label of lvol, in the directory the agent uses. */
 static int label_path(const struct vas_conf *conf, const char *lvol, char *buf,
 		      size_t len)
 {
 	const char *state =
 	    conf_get_str(conf, SEC, "state_dir", "/var/lib/vas/hsvr");
-	const char *dir = conf_get(conf, "storage_manager", "vas_device_dir");
 	const char *be = conf_get_str(conf, SEC, "device_backend", "kernel");
+	char root[PATH_MAX] = "", dir[PATH_MAX];
 	int n;
 
 	if (!lvol[0] || strchr(lvol, '/') || !strcmp(lvol, ".") ||
 	    !strcmp(lvol, ".."))
 		return -EINVAL;
-	if (dir)
-		n = snprintf(buf, len, "%s/%s", dir, lvol);
-	else if (!strcmp(be, "simulated"))
-		n = snprintf(buf, len, "%s/sim/dev/vas/%s", state, lvol);
-	else
-		n = snprintf(buf, len, "/dev/vas/%s", lvol);
+	if (!strcmp(be, "simulated") &&
+	    snprintf(root, sizeof(root), "%s/sim", state) >= (int)sizeof(root))
+		return -ENAMETOOLONG;
+	if (hsvr_vas_dir(conf, root, dir, sizeof(dir)))
+		return -ENAMETOOLONG;
+	n = snprintf(buf, len, "%s/%s", dir, lvol);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
