@@ -57,6 +57,8 @@ int hsvr_init(struct hsvr *h, const struct vas_conf *conf, struct hx *hx);
  */
 int hsvr_vas_dir(const struct vas_conf *conf, const char *root, char *buf,
 		 size_t len);
+/* The same for programs without an exec layer (reporter, vas_virt). */
+int hsvr_conf_vas_dir(const struct vas_conf *conf, char *buf, size_t len);
 void hsvr_fini(struct hsvr *h);
 /*
  * iSCSI session users (W11): each DEXT registers itself before the

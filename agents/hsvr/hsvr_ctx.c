@@ -151,6 +151,19 @@ int hsvr_vas_dir(const struct vas_conf *conf, const char *root, char *buf,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+int hsvr_conf_vas_dir(const struct vas_conf *conf, char *buf, size_t len)
+{
+	const char *state =
+	    conf_get_str(conf, SEC, "state_dir", "/var/lib/vas/hsvr");
+	const char *be = conf_get_str(conf, SEC, "device_backend", "kernel");
+	char root[PATH_MAX] = "";
+
+	if (!strcmp(be, "simulated") &&
+	    snprintf(root, sizeof(root), "%s/sim", state) >= (int)sizeof(root))
+		return -ENAMETOOLONG;
+	return hsvr_vas_dir(conf, root, buf, len);
+}
+
 int hsvr_init(struct hsvr *h, const struct vas_conf *conf, struct hx *hx)
 {
 	const char *uri;

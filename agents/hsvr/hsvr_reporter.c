@@ -4,6 +4,7 @@
  * reports its own failure, then registers again; while no manager
  * answers it backs off. It never halts the host (README improvement 8).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <netdb.h>
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon_args.h"
+#include "hsvr.h"
 #include "hx.h"
 #include "vas/client.h"
 #include "vas/log.h"
@@ -135,9 +137,28 @@ static void sleep_s(long s)
 	}
 }
 
+/* Number of volume labels in the label directory (attached volumes). */
+static int live_volumes(const struct vas_conf *conf)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *dh;
+	int n = 0;
+
+	if (hsvr_conf_vas_dir(conf, dir, sizeof(dir)))
+		return 0;
+	dh = opendir(dir);
+	if (!dh)
+		return 0;
+	while ((e = readdir(dh)))
+		n += e->d_name[0] != '.';
+	closedir(dh);
+	return n;
+}
+
 /* 0 registered, 1 stopped by a signal, else -errno. */
-static int register_loop(struct vas_client *c, const struct ips *l,
-			 const char *path, long retry_s)
+static int register_loop(const struct vas_conf *conf, struct vas_client *c,
+			 const struct ips *l, const char *path, long retry_s)
 {
 	int32_t known = read_id(path), id = 0;
 	int eexist_in_row = 0;
@@ -164,6 +185,17 @@ static int register_loop(struct vas_client *c, const struct ips *l,
 			log_err("registerHeadServer: %s: File exists",
 				l->ptr[0]);
 			return ret;
+		}
+		/*
+		 * W20: the manager still has us and volumes are attached
+		 * here: a notifyFailure would make it forget them while
+		 * their devices are live. Keep the registration as it is.
+		 */
+		if (live_volumes(conf)) {
+			log_warn("hsvr-%08x is still registered and has "
+				 "attached volumes: registration kept",
+				 (uint32_t)known);
+			return 0;
 		}
 		/* W21: a stale id must not make a tight loop. */
 		if (eexist_in_row++)
@@ -219,7 +251,7 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = vas_client_from_conf(conf, 30000, &c);
 	if (!ret)
-		ret = register_loop(c, &ips, path, retry_s);
+		ret = register_loop(conf, c, &ips, path, retry_s);
 	vas_client_free(c);
 	conf_free(conf);
 	rpc_client_global_cleanup();

@@ -25,19 +25,13 @@ static void usage(const char *argv0)
 static int label_path(const struct vas_conf *conf, const char *lvol, char *buf,
 		      size_t len)
 {
-	const char *state =
-	    conf_get_str(conf, SEC, "state_dir", "/var/lib/vas/hsvr");
-	const char *be = conf_get_str(conf, SEC, "device_backend", "kernel");
-	char root[PATH_MAX] = "", dir[PATH_MAX];
+	char dir[PATH_MAX];
 	int n;
 
 	if (!lvol[0] || strchr(lvol, '/') || !strcmp(lvol, ".") ||
 	    !strcmp(lvol, ".."))
 		return -EINVAL;
-	if (!strcmp(be, "simulated") &&
-	    snprintf(root, sizeof(root), "%s/sim", state) >= (int)sizeof(root))
-		return -ENAMETOOLONG;
-	if (hsvr_vas_dir(conf, root, dir, sizeof(dir)))
+	if (hsvr_conf_vas_dir(conf, dir, sizeof(dir)))
 		return -ENAMETOOLONG;
 	n = snprintf(buf, len, "%s/%s", dir, lvol);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;

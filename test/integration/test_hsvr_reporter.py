@@ -60,8 +60,9 @@ def run(d, port, timeout=20):
     conf = os.path.join(d, "vas.conf")
     with open(conf, "w") as f:
         f.write("[hsvr_agent]\nstate_dir = %s\nip_data = 127.0.0.21, "
-                "127.0.0.22\nregister_retry_s = 1\n[storage_manager]\n"
-                "host_list = 127.0.0.1\nport = %d\n" % (d, port))
+                "127.0.0.22\nregister_retry_s = 1\nvas_device_dir = %s/vas\n"
+                "[storage_manager]\nhost_list = 127.0.0.1\nport = %d\n"
+                % (d, d, port))
     return subprocess.Popen([REPORTER, "--config", conf],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
@@ -92,6 +93,18 @@ def main():
                            ("notify", {"ver": 5, "target": 1,
                                        "targetid": 7}),
                            ("register", reg)], sm.calls)
+        # restart with volumes attached here (W20): no notifyFailure that
+        # would make the manager forget them; the registration is kept
+        os.makedirs(os.path.join(d, "vas"))
+        os.symlink("/dev/mapper/snapshot-origin-00000011",
+                   os.path.join(d, "vas", "db1"))
+        sm.calls.clear()
+        sm.eexist = 1
+        p = run(d, sm.port)
+        check(p.wait(timeout=20) == 0, "kept")
+        check(sm.calls == [("register", reg)], sm.calls)
+        check(idfile(d) == "hsvr-00000007\n", "id kept")
+        shutil.rmtree(os.path.join(d, "vas"))
         sm.stop()
         # initial setup with EEXIST: error, no notify
         os.unlink(os.path.join(d, "hsvrid"))
