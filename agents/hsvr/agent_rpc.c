@@ -175,9 +175,15 @@ static int replace(struct rpc_request *req)
 	if (!ret)
 		ret = decode_dext(req, "remove", &op->remove, 1);
 	/* No I/O under the event lock (W1): the table lock is not held. */
-	if (!ret)
+	if (!ret) {
 		ret = mirror_members(h, op->mirrorid, ids, states,
 				     MDSTAT_MAX_MEMBERS, &n);
+		if (ret && ret != -ENOENT) {
+			log_err("mirror %08x: member states: %s",
+				(uint32_t)op->mirrorid, strerror(-ret));
+			ret = -VAS_EINTERNAL; /* not the caller's fault */
+		}
+	}
 	if (!ret && !n)
 		ret = -ENOENT;
 	if (ret) {
