@@ -38,8 +38,8 @@ int conf_new_empty(struct vas_conf **out)
 	return *out ? 0 : -ENOMEM;
 }
 
-static struct conf_entry *find(const struct vas_conf *conf,
-			       const char *section, const char *key)
+static struct conf_entry *find(const struct vas_conf *conf, const char *section,
+			       const char *key)
 {
 	struct conf_entry *e;
 

@@ -129,8 +129,8 @@ int vas_exec(const char *const argv[], int timeout_ms,
 	}
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
-	res->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
-					 : 128 + WTERMSIG(wstatus);
+	res->status =
+	    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	res->out = out.data;
 	res->err = err.data;
 	out.data = err.data = NULL;

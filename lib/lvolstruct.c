@@ -111,7 +111,8 @@ static xmlrpc_value *encode_spec(xmlrpc_env *env,
 		xmlrpc_value *assoc = xmlrpc_array_new(env);
 
 		set(env, spec, "lvolname", xmlrpc_string_new(env, n->lvolname));
-		set(env, spec, "redundancy", xmlrpc_int_new(env, n->redundancy));
+		set(env, spec, "redundancy",
+		    xmlrpc_int_new(env, n->redundancy));
 		set(env, spec, "ctime", xmlrpc_string_new(env, n->ctime));
 		for (i = 0; i < n->n_assoc && !env->fault_occurred; i++) {
 			xmlrpc_value *a = lvs_encode(env, &n->assoc[i]);
@@ -139,7 +140,8 @@ static xmlrpc_value *encode_spec(xmlrpc_env *env,
 		set(env, spec, "offset", xmlrpc_int_new(env, (int)n->offset));
 		set(env, spec, "ssvrid", xmlrpc_int_new(env, n->ssvrid));
 		for (i = 0; i < n->n_paths && !env->fault_occurred; i++) {
-			xmlrpc_value *p = xmlrpc_string_new(env, n->iscsi_path[i]);
+			xmlrpc_value *p =
+			    xmlrpc_string_new(env, n->iscsi_path[i]);
 
 			if (p) {
 				xmlrpc_array_append_item(env, paths, p);
@@ -251,8 +253,8 @@ static int get_str(xmlrpc_env *env, const xmlrpc_value *st, const char *k,
 /* Calls fn for each element of array member k (must be an array). */
 static int each(xmlrpc_env *env, const xmlrpc_value *st, const char *k,
 		int required,
-		int (*fn)(xmlrpc_env *, xmlrpc_value *, void *, int),
-		void *arg, int depth)
+		int (*fn)(xmlrpc_env *, xmlrpc_value *, void *, int), void *arg,
+		int depth)
 {
 	xmlrpc_value *arr = member(env, st, k, XMLRPC_TYPE_ARRAY);
 	int i, n, ret = 0;
@@ -339,12 +341,12 @@ static int decode_spec(xmlrpc_env *env, const xmlrpc_value *spec,
 		if (!ret)
 			ret = get_int(env, spec, "redundancy", 1, &v);
 		n->redundancy = (int)v;
-		if (!ret && get_str(env, spec, "ctime", n->ctime,
-				    sizeof(n->ctime)))
+		if (!ret &&
+		    get_str(env, spec, "ctime", n->ctime, sizeof(n->ctime)))
 			n->ctime[0] = '\0';
 		if (!ret)
-			ret = each(env, spec, "assoc", 0, add_assoc_cb, n,
-				   depth);
+			ret =
+			    each(env, spec, "assoc", 0, add_assoc_cb, n, depth);
 		break;
 	case LVOLTYPE_SNAPSHOT:
 		ret = get_int(env, spec, "origin_lvolid", 0, &v);
@@ -418,8 +420,8 @@ static int decode_node(xmlrpc_env *env, const xmlrpc_value *v,
 	if (!ret)
 		ret = each(env, v, "labels", 0, add_label_cb, n, depth);
 	if (!ret) {
-		xmlrpc_value *c = member(env, v, "components",
-					 XMLRPC_TYPE_ARRAY);
+		xmlrpc_value *c =
+		    member(env, v, "components", XMLRPC_TYPE_ARRAY);
 
 		n->has_components = c != NULL;
 		if (c)

@@ -110,9 +110,9 @@ out:
 	return ret;
 }
 
-int rpc_call(const char *const *hosts, int nhosts, int port,
-	     const char *method, xmlrpc_value *param, int timeout_ms,
-	     unsigned failover, xmlrpc_value **result, struct rpc_outcome *oc)
+int rpc_call(const char *const *hosts, int nhosts, int port, const char *method,
+	     xmlrpc_value *param, int timeout_ms, unsigned failover,
+	     xmlrpc_value **result, struct rpc_outcome *oc)
 {
 	int i, ret = -EHOSTDOWN;
 
@@ -129,5 +129,5 @@ int rpc_call(const char *const *hosts, int nhosts, int port,
 			return ret;
 	}
 	return oc->fail == RPC_FAIL_TIMEOUT && nhosts == 1 ? -ETIMEDOUT
-							    : -EHOSTDOWN;
+							   : -EHOSTDOWN;
 }

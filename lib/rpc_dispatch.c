@@ -6,6 +6,7 @@
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/rpc.h"
+#include "vas/rpc_writer.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -96,6 +97,29 @@ static xmlrpc_mem_block *serialize_result(xmlrpc_value *result)
 	return out;
 }
 
+static xmlrpc_mem_block *text_reply(struct rpc_writer *w)
+{
+	xmlrpc_mem_block *out = NULL;
+	char *doc = NULL;
+	size_t len = 0;
+	xmlrpc_env env;
+
+	if (rpc_writer_response(w, &doc, &len))
+		return serialize_fault(VAS_EINTERNAL, "Internal Server Error");
+	xmlrpc_env_init(&env);
+	out = XMLRPC_MEMBLOCK_NEW(char, &env, 0);
+	if (!env.fault_occurred)
+		XMLRPC_MEMBLOCK_APPEND(char, &env, out, doc, len);
+	if (env.fault_occurred && out) {
+		XMLRPC_MEMBLOCK_FREE(char, out);
+		out = NULL;
+	}
+	xmlrpc_env_clean(&env);
+	free(doc);
+	return out ? out
+		   : serialize_fault(VAS_EINTERNAL, "Internal Server Error");
+}
+
 static const struct rpc_method *find_method(const struct rpc_method *table,
 					    const char *name)
 {
@@ -161,8 +185,8 @@ static bool read_number(xmlrpc_env *env, xmlrpc_value *v, enum rpc_type type,
 	return false;
 }
 
-static bool type_matches(xmlrpc_env *env, xmlrpc_value *v,
-			 enum rpc_type type, int64_t min, int64_t max)
+static bool type_matches(xmlrpc_env *env, xmlrpc_value *v, enum rpc_type type,
+			 int64_t min, int64_t max)
 {
 	xmlrpc_type t = xmlrpc_value_type(v);
 	int64_t n;
@@ -273,8 +297,8 @@ static xmlrpc_value *list_methods(xmlrpc_env *env,
 				  const struct rpc_method *table)
 {
 	static const char *const sys[] = {"system.listMethods",
-					   "system.methodHelp",
-					   "system.methodSignature"};
+					  "system.methodHelp",
+					  "system.methodSignature"};
 	xmlrpc_value *arr = xmlrpc_array_new(env);
 	size_t i;
 
@@ -354,6 +378,8 @@ fault:
 		} else {
 			out = serialize_fault(code, string);
 		}
+	} else if (req->reply_text) {
+		out = text_reply(req->reply_text);
 	} else if (req->result) {
 		out = serialize_result(req->result);
 	} else {
@@ -365,6 +391,10 @@ fault:
 	}
 	if (req->result)
 		xmlrpc_DECREF(req->result);
+	if (req->reply_text) {
+		rpc_writer_free(req->reply_text);
+		free(req->reply_text);
+	}
 	rpc_request_release(req);
 	return out;
 }
@@ -393,9 +423,10 @@ xmlrpc_mem_block *rpc_process(const struct rpc_method *table, void *ctx,
 	if (!strcmp(name, "system.listMethods")) {
 		xmlrpc_value *list = list_methods(&env, table);
 
-		out = env.fault_occurred ? serialize_fault(VAS_EINTERNAL,
-							   "Internal Server Error")
-					 : serialize_result(list);
+		out = env.fault_occurred
+			  ? serialize_fault(VAS_EINTERNAL,
+					    "Internal Server Error")
+			  : serialize_result(list);
 		if (list)
 			xmlrpc_DECREF(list);
 		goto out;

@@ -21,9 +21,8 @@ struct rpc_server {
 	int fd;
 };
 
-static void processor(xmlrpc_env *env, void *arg, const char *xml,
-		      size_t len, TSession *session,
-		      xmlrpc_mem_block **response)
+static void processor(xmlrpc_env *env, void *arg, const char *xml, size_t len,
+		      TSession *session, xmlrpc_mem_block **response)
 {
 	struct rpc_server *srv = arg;
 	struct abyss_unix_chaninfo *info = NULL;
@@ -32,7 +31,7 @@ static void processor(xmlrpc_env *env, void *arg, const char *xml,
 	SessionGetChannelInfo(session, (void **)&info);
 	if (info && info->peerAddr.sa_family == AF_INET) {
 		const struct sockaddr_in *sin =
-			(const struct sockaddr_in *)&info->peerAddr;
+		    (const struct sockaddr_in *)&info->peerAddr;
 
 		inet_ntop(AF_INET, &sin->sin_addr, peer, sizeof(peer));
 	}
@@ -65,8 +64,7 @@ static int bind_socket(const struct rpc_server_opts *opts, int *port_out)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
-	    listen(fd, 128) ||
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 128) ||
 	    getsockname(fd, (struct sockaddr *)&sin, &slen)) {
 		int err = -errno;
 

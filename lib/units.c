@@ -57,7 +57,8 @@ int names_check_lvolname(const char *name)
 		return 0;
 	id_like = true;
 	for (i = 5; i < len; i++)
-		if ((unsigned char)name[i] < '0' || (unsigned char)name[i] > 'f')
+		if ((unsigned char)name[i] < '0' ||
+		    (unsigned char)name[i] > 'f')
 			id_like = false;
 	return id_like ? -EINVAL : 0;
 }

@@ -1,5 +1,6 @@
 /* vas_sm: the Vastsky storage manager daemon. */
 #include "api.h"
+#include "attach.h"
 #include "db.h"
 #include "pg_embedded.h"
 #include "shred.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(const char *argv0)
 {
@@ -46,11 +48,11 @@ static void *signal_thread(void *arg)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, 0, 'c'},
-		{"init-db", no_argument, 0, 'i'},
-		{"host", required_argument, 0, 'h'},
-		{"help", no_argument, 0, 'H'},
-		{0, 0, 0, 0}};
+	    {"config", required_argument, 0, 'c'},
+	    {"init-db", no_argument, 0, 'i'},
+	    {"host", required_argument, 0, 'h'},
+	    {"help", no_argument, 0, 'H'},
+	    {0, 0, 0, 0}};
 	const char *config = VAS_CONF_DEFAULT, *host = NULL;
 	struct rpc_server_opts opts = {0};
 	struct vas_conf *conf = NULL;
@@ -82,12 +84,13 @@ int main(int argc, char **argv)
 	}
 	log_init(argv[0], LOG_LVL_INFO, 0);
 	if (conf_load(config, &conf) || sm_config_load(conf, &sm.cfg)) {
-		fprintf(stderr, "%s: bad configuration in %s\n", argv[0], config);
+		fprintf(stderr, "%s: bad configuration in %s\n", argv[0],
+			config);
 		conf_free(conf);
 		return 1;
 	}
-	log_set_level(log_level_parse(conf_get_str(conf, "syslog", "loglevel",
-						   "INFO")));
+	log_set_level(
+	    log_level_parse(conf_get_str(conf, "syslog", "loglevel", "INFO")));
 	conf_free(conf);
 	if (host)
 		snprintf(sm.cfg.listen_address, sizeof(sm.cfg.listen_address),
@@ -130,6 +133,8 @@ int main(int argc, char **argv)
 		rpc_server_free(sigs.srv);
 		goto out;
 	}
+	if (attach_salvage(&sm))
+		log_err("could not resume every attach/detach in flight");
 	pthread_create(&sigthr, NULL, signal_thread, &sigs);
 	/* Tests and scripts wait for this line. */
 	printf("Listening on port %d\n", rpc_server_port(sigs.srv));
@@ -139,6 +144,14 @@ int main(int argc, char **argv)
 	shred_sched_stop(sm.shred);
 	rpc_server_free(sigs.srv);
 	ret = 0;
+	if (!attach_salvage_wait(10)) {
+		/* They hold the database: exit without closing it under them.
+		 */
+		log_warn("resumed operations still running; exiting anyway");
+		if (embedded)
+			pg_embedded_stop(&sm.cfg);
+		_exit(0);
+	}
 out:
 	db_close(sm.db);
 	if (embedded)

@@ -63,8 +63,10 @@ int pg_embedded_start(const struct sm_config *cfg, char *dsn, size_t len)
 	if (ret)
 		return ret;
 	if (access(version, F_OK)) {
-		const char *argv[] = {bin, "-D", data, "-A", auth, "-U", "vas",
-				      "-E", "UTF8", "--no-instructions", NULL};
+		const char *argv[] = {
+		    bin,  "-D",	 data, "-A",   auth,
+		    "-U", "vas", "-E", "UTF8", "--no-instructions",
+		    NULL};
 
 		snprintf(bin, sizeof(bin), "%s/initdb", cfg->pg_bindir);
 		log_info("creating the embedded database in %s", data);
@@ -75,16 +77,16 @@ int pg_embedded_start(const struct sm_config *cfg, char *dsn, size_t len)
 	/* Only a Unix socket in our own directory: nothing listens on TCP. */
 	snprintf(opts, sizeof(opts), "-k %s -c listen_addresses=", pg);
 	{
-		const char *argv[] = {bin, "-D", data, "-l", log, "-w", "-t",
-				      "60", "-o", opts, "start", NULL};
+		const char *argv[] = {bin,  "-D", data, "-l", log,     "-w",
+				      "-t", "60", "-o", opts, "start", NULL};
 
 		snprintf(bin, sizeof(bin), "%s/pg_ctl", cfg->pg_bindir);
 		ret = run(cfg, argv, 90000);
 		if (ret)
 			return ret;
 	}
-	if ((size_t)snprintf(dsn, len, "host=%s user=vas dbname=postgres", pg) >=
-	    len)
+	if ((size_t)snprintf(dsn, len, "host=%s user=vas dbname=postgres",
+			     pg) >= len)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -92,7 +94,8 @@ int pg_embedded_start(const struct sm_config *cfg, char *dsn, size_t len)
 void pg_embedded_stop(const struct sm_config *cfg)
 {
 	char data[640], bin[400];
-	const char *argv[] = {bin, "-D", data, "-m", "fast", "-w", "stop", NULL};
+	const char *argv[] = {bin,    "-D", data,   "-m",
+			      "fast", "-w", "stop", NULL};
 
 	snprintf(data, sizeof(data), "%s/pg/data", cfg->state_dir);
 	snprintf(bin, sizeof(bin), "%s/pg_ctl", cfg->pg_bindir);

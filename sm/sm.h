@@ -13,27 +13,27 @@ struct sm_config {
 	char listen_address[64];
 	int port;
 	char state_dir[512];
-	char dsn[1024];		/* empty = embedded PostgreSQL */
-	char pg_bindir[256];	/* embedded: where initdb/pg_ctl live */
-	char pg_user[64];	/* embedded, when started as root */
+	char dsn[1024];	     /* empty = embedded PostgreSQL */
+	char pg_bindir[256]; /* embedded: where initdb/pg_ctl live */
+	char pg_user[64];    /* embedded, when started as root */
 	int64_t extentsize[SM_MAX_EXTENTSIZES];
 	int n_extentsize;
-	int64_t unit;		/* min(extentsize) */
-	int64_t carve;		/* max(extentsize) */
+	int64_t unit;  /* min(extentsize) */
+	int64_t carve; /* max(extentsize) */
 	int max_resync_tasks;
 	int max_shred_tasks;
-	int shredder_count;	/* per storage server */
+	int shredder_count; /* per storage server */
 	int hsvr_port;
 	int ssvr_port;
 	char iqn_prefix[128];
 	int max_connections;
 	size_t max_request_bytes;
 	int request_timeout_s;
-	int op_timeout_s;	/* synchronous attach/detach deadline */
-	int agent_timeout_ms;	/* one call to an agent */
-	int attach_poll_ms;	/* getEventStatus period of attach/detach */
-	int shred_poll_ms;	/* getEventStatus period of shreds */
-	int sched_period_ms;	/* scheduler pass without a wake-up */
+	int op_timeout_s;     /* synchronous attach/detach deadline */
+	int agent_timeout_ms; /* one call to an agent */
+	int attach_poll_ms;   /* getEventStatus period of attach/detach */
+	int shred_poll_ms;    /* getEventStatus period of shreds */
+	int sched_period_ms;  /* scheduler pass without a wake-up */
 };
 
 struct db;

@@ -67,14 +67,14 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 		 conf_get_str(conf, S, "state_dir", "/var/lib/vas"));
 	snprintf(cfg->dsn, sizeof(cfg->dsn), "%s",
 		 conf_get_str(conf, S, "dsn", ""));
-	snprintf(cfg->pg_bindir, sizeof(cfg->pg_bindir), "%s",
-		 conf_get_str(conf, S, "pg_bindir",
-			      "/usr/lib/postgresql/15/bin"));
+	snprintf(
+	    cfg->pg_bindir, sizeof(cfg->pg_bindir), "%s",
+	    conf_get_str(conf, S, "pg_bindir", "/usr/lib/postgresql/15/bin"));
 	snprintf(cfg->pg_user, sizeof(cfg->pg_user), "%s",
 		 conf_get_str(conf, S, "pg_user", "postgres"));
-	snprintf(cfg->iqn_prefix, sizeof(cfg->iqn_prefix), "%s",
-		 conf_get_str(conf, "iscsi", "iqn_prefix",
-			      "2000-11.jp.co.valinux"));
+	snprintf(
+	    cfg->iqn_prefix, sizeof(cfg->iqn_prefix), "%s",
+	    conf_get_str(conf, "iscsi", "iqn_prefix", "2000-11.jp.co.valinux"));
 	if (sm_parse_extentsize(conf_get_str(conf, S, "extentsize", "10"),
 				cfg)) {
 		log_err("[storage_manager] extentsize: need positive sizes, "
@@ -99,8 +99,8 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 	cfg->max_request_bytes = (size_t)bytes;
 	ret |= get_int(conf, S, "request_timeout", 300, 1, 3600,
 		       &cfg->request_timeout_s);
-	ret |= get_int(conf, S, "op_timeout", 600, 0, 86400,
-		       &cfg->op_timeout_s);
+	ret |=
+	    get_int(conf, S, "op_timeout", 600, 0, 86400, &cfg->op_timeout_s);
 	ret |= get_int(conf, S, "agent_timeout_ms", 30000, 100, 600000,
 		       &cfg->agent_timeout_ms);
 	ret |= get_int(conf, S, "attach_poll_ms", 3000, 10, 60000,

@@ -91,7 +91,7 @@ struct vas_lvol_info {
 	int bind_event;
 	char ctime[21];
 	int n_assoc_to;
-	int32_t *assoc_to;   /* lvolids (type "snapshot") */
+	int32_t *assoc_to; /* lvolids (type "snapshot") */
 	int n_assoc_from;
 	int32_t *assoc_from;
 };
@@ -101,8 +101,7 @@ int vas_register_hsvr(struct vas_client *c, const char *const *ips, int n,
 int vas_register_ssvr(struct vas_client *c, const char *const *ips, int n,
 		      int32_t *ssvrid);
 int vas_register_pdsk(struct vas_client *c, int32_t ssvrid,
-		      const char *local_path, int64_t sectors,
-		      int32_t *pdskid);
+		      const char *local_path, int64_t sectors, int32_t *pdskid);
 int vas_delete_pdsk(struct vas_client *c, int32_t pdskid);
 int vas_delete_hsvr(struct vas_client *c, int32_t hsvrid);
 int vas_delete_ssvr(struct vas_client *c, int32_t ssvrid);

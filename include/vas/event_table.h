@@ -15,8 +15,7 @@ struct event_table;
  * lock held; it may call event_table_set(). arg is owned by the table once
  * added (freed with free_arg, may be NULL).
  */
-typedef void (*event_hook)(struct event_table *t, int64_t eventid,
-			   void *arg);
+typedef void (*event_hook)(struct event_table *t, int64_t eventid, void *arg);
 
 int event_table_new(struct event_table **out);
 void event_table_free(struct event_table *t);

@@ -7,9 +7,9 @@
 #define EXEC_OUTPUT_MAX (64 * 1024)
 
 struct exec_result {
-	int status;	/* exit code, or 128 + signal */
-	char *out;	/* stdout, NUL-terminated, at most EXEC_OUTPUT_MAX */
-	char *err;	/* stderr, likewise */
+	int status; /* exit code, or 128 + signal */
+	char *out;  /* stdout, NUL-terminated, at most EXEC_OUTPUT_MAX */
+	char *err;  /* stderr, likewise */
 };
 
 struct exec_opts {

@@ -16,11 +16,11 @@ void log_write(enum log_level level, const char *func, int line,
 #define log_err(...)  log_write(LOG_LVL_ERR, __func__, __LINE__, __VA_ARGS__)
 #define log_warn(...) log_write(LOG_LVL_WARN, __func__, __LINE__, __VA_ARGS__)
 #define log_info(...) log_write(LOG_LVL_INFO, __func__, __LINE__, __VA_ARGS__)
-#define log_debug(...)                                                        \
-	do {                                                                  \
-		if (log_get_level() >= LOG_LVL_DEBUG)                         \
-			log_write(LOG_LVL_DEBUG, __func__, __LINE__,          \
-				  __VA_ARGS__);                               \
+#define log_debug(...)                                                         \
+	do {                                                                   \
+		if (log_get_level() >= LOG_LVL_DEBUG)                          \
+			log_write(LOG_LVL_DEBUG, __func__, __LINE__,           \
+				  __VA_ARGS__);                                \
 	} while (0)
 
 #endif

@@ -12,26 +12,26 @@
 
 struct vas_lvolstruct {
 	int32_t lvolid;
-	int lvoltype;		/* enum vas_lvoltype */
-	int64_t capacity;	/* GiB, vb for DEXT */
+	int lvoltype;	  /* enum vas_lvoltype */
+	int64_t capacity; /* GiB, vb for DEXT */
 	int mirror_status;
 	/* lvolspec, by lvoltype */
-	char lvolname[65];	/* LVOL */
-	int redundancy;		/* LVOL */
-	char ctime[21];		/* LVOL */
-	int32_t origin_lvolid;	/* SNAPSHOT; 0 when absent */
-	int32_t pdskid;		/* DEXT */
-	int64_t offset;		/* DEXT, vb */
-	int32_t ssvrid;		/* DEXT */
-	int n_paths;		/* DEXT: -1 = lvolspec is {} */
+	char lvolname[65];     /* LVOL */
+	int redundancy;	       /* LVOL */
+	char ctime[21];	       /* LVOL */
+	int32_t origin_lvolid; /* SNAPSHOT; 0 when absent */
+	int32_t pdskid;	       /* DEXT */
+	int64_t offset;	       /* DEXT, vb */
+	int32_t ssvrid;	       /* DEXT */
+	int n_paths;	       /* DEXT: -1 = lvolspec is {} */
 	char *iscsi_path[LVS_MAX_PATHS];
 	int n_labels;
 	char **labels;
 	int n_components;
 	struct vas_lvolstruct *components;
-	int n_assoc;		/* LVOL: snapshots */
+	int n_assoc; /* LVOL: snapshots */
 	struct vas_lvolstruct *assoc;
-	int has_components;	/* 0 for replaceMirrorDisk's add/remove */
+	int has_components; /* 0 for replaceMirrorDisk's add/remove */
 };
 
 /* Frees what a node owns (not the node itself). */

@@ -53,8 +53,16 @@ enum vas_lvoltype {
 	LVOLTYPE_SNAPSHOT = 7,
 };
 
-enum vas_attach_status { ATTACH_UNBOUND = 0, ATTACH_BOUND = 1, ATTACH_ERROR = 2 };
-enum vas_attach_event { ATTACH_EV_NONE = 0, ATTACH_BINDING = 1, ATTACH_UNBINDING = 2 };
+enum vas_attach_status {
+	ATTACH_UNBOUND = 0,
+	ATTACH_BOUND = 1,
+	ATTACH_ERROR = 2
+};
+enum vas_attach_event {
+	ATTACH_EV_NONE = 0,
+	ATTACH_BINDING = 1,
+	ATTACH_UNBINDING = 2
+};
 
 enum vas_target {
 	TARGET_HSVR = 1,

@@ -12,12 +12,12 @@
 #include <xmlrpc-c/base.h>
 
 enum rpc_type {
-	RPC_T_INT,	   /* XML-RPC int / i8 */
-	RPC_T_STRING,	   /* string, max length in .max */
-	RPC_T_DECSTR,	   /* decimal string, value range [min, max] */
-	RPC_T_INT_OR_DEC,  /* int or decimal string, value range [min, max] */
-	RPC_T_ARRAY,	   /* array of .elem, at most .max elements */
-	RPC_T_STRUCT,	   /* struct, contents checked by the handler */
+	RPC_T_INT,	  /* XML-RPC int / i8 */
+	RPC_T_STRING,	  /* string, max length in .max */
+	RPC_T_DECSTR,	  /* decimal string, value range [min, max] */
+	RPC_T_INT_OR_DEC, /* int or decimal string, value range [min, max] */
+	RPC_T_ARRAY,	  /* array of .elem, at most .max elements */
+	RPC_T_STRUCT,	  /* struct, contents checked by the handler */
 	RPC_T_BOOL,
 };
 
@@ -36,12 +36,14 @@ struct rpc_param_spec {
 
 struct rpc_request {
 	const char *method;
-	xmlrpc_env *env;	/* for building the result */
-	xmlrpc_value *params;	/* the one struct parameter (borrowed) */
+	xmlrpc_env *env;      /* for building the result */
+	xmlrpc_value *params; /* the one struct parameter (borrowed) */
 	char peer[64];
 	unsigned long reqno;
-	void *ctx;		/* the server's context pointer */
-	xmlrpc_value *result;	/* set by the handler; NULL means int 0 */
+	void *ctx;	      /* the server's context pointer */
+	xmlrpc_value *result; /* set by the handler; NULL means int 0 */
+	/* Large replies: the value as text instead (heap, dispatcher frees). */
+	struct rpc_writer *reply_text;
 	/* A handler relaying a peer's fault sets these and returns -1. */
 	int fault_code;
 	char fault_string[128];

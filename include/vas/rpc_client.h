@@ -17,15 +17,15 @@ enum rpc_fail {
 #define RPC_FAILOVER_CONNECT (1u << RPC_FAIL_CONNECT)
 #define RPC_FAILOVER_TIMEOUT (1u << RPC_FAIL_TIMEOUT)
 #define RPC_FAILOVER_OTHER   (1u << RPC_FAIL_OTHER)
-#define RPC_FAILOVER_AGENT                                                    \
+#define RPC_FAILOVER_AGENT                                                     \
 	(RPC_FAILOVER_CONNECT | RPC_FAILOVER_TIMEOUT | RPC_FAILOVER_OTHER)
 
 struct rpc_outcome {
-	enum rpc_fail fail;	/* of the last address tried */
-	int fault_code;		/* RPC_FAIL_FAULT */
+	enum rpc_fail fail; /* of the last address tried */
+	int fault_code;	    /* RPC_FAIL_FAULT */
 	char fault_string[128];
-	char detail[256];	/* transport message, for logs */
-	int tried;		/* addresses tried */
+	char detail[256]; /* transport message, for logs */
+	int tried;	  /* addresses tried */
 };
 
 /*
@@ -35,9 +35,9 @@ struct rpc_outcome {
  * oc), -ETIMEDOUT when a timeout ended the call, -EHOSTDOWN when no
  * address answered.
  */
-int rpc_call(const char *const *hosts, int nhosts, int port,
-	     const char *method, xmlrpc_value *param, int timeout_ms,
-	     unsigned failover, xmlrpc_value **result, struct rpc_outcome *oc);
+int rpc_call(const char *const *hosts, int nhosts, int port, const char *method,
+	     xmlrpc_value *param, int timeout_ms, unsigned failover,
+	     xmlrpc_value **result, struct rpc_outcome *oc);
 
 /* Call once in main() before any thread makes calls. */
 void rpc_client_global_init(void);

@@ -35,10 +35,10 @@ int api_notify_badblocks(struct rpc_request *req)
 		blocks[i] = v;
 	}
 	ret = req->env->fault_occurred
-		      ? -EINVAL
-		      : sm_notify_bad_blocks(req->ctx,
-					     (int32_t)rpc_int(req, "pdskid", 0),
-					     blocks, n);
+		  ? -EINVAL
+		  : sm_notify_bad_blocks(req->ctx,
+					 (int32_t)rpc_int(req, "pdskid", 0),
+					 blocks, n);
 	free(blocks);
 	return ret;
 }

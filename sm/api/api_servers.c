@@ -142,8 +142,8 @@ int api_list_pdsks(struct rpc_request *req)
 	xmlrpc_value *out;
 	int n = 0, i, ret;
 
-	ret = pdsk_list(ctx(req), (int32_t)rpc_int(req, "ssvrid", 0), &rows,
-			&n);
+	ret =
+	    pdsk_list(ctx(req), (int32_t)rpc_int(req, "ssvrid", 0), &rows, &n);
 	if (ret)
 		return ret;
 	out = xmlrpc_array_new(req->env);

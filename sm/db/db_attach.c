@@ -36,10 +36,12 @@ int db_attach_get(struct db_tx *tx, int32_t root, struct attach_row *row)
 int db_attach_in_flight(struct db_tx *tx, struct attach_row **rows, int *n)
 {
 	PGresult *r;
-	int ret = db_q(tx, &r,
-		       "SELECT lvolid, hsvrid, status, eventid, event_type, "
-		       "assoc_lvolid FROM attach WHERE eventid <> 0 ORDER BY lvolid",
-		       NULL), i;
+	int ret = db_q(
+		tx, &r,
+		"SELECT lvolid, hsvrid, status, eventid, event_type, "
+		"assoc_lvolid FROM attach WHERE eventid <> 0 ORDER BY lvolid",
+		NULL),
+	    i;
 
 	*rows = NULL;
 	*n = 0;
@@ -79,12 +81,13 @@ int db_attach_end_event(struct db_tx *tx, int32_t root, int32_t eventid,
 			int status, bool *matched)
 {
 	PGresult *r;
-	int ret = db_q(tx, &r,
-		       "UPDATE attach SET eventid = 0, event_type = 0, "
-		       "assoc_lvolid = 0, status = CASE WHEN $3 = 0 THEN status "
-		       "ELSE $3 END WHERE lvolid = $1 AND eventid = $2 "
-		       "RETURNING 1",
-		       "ddd", root, eventid, status);
+	int ret =
+	    db_q(tx, &r,
+		 "UPDATE attach SET eventid = 0, event_type = 0, "
+		 "assoc_lvolid = 0, status = CASE WHEN $3 = 0 THEN status "
+		 "ELSE $3 END WHERE lvolid = $1 AND eventid = $2 "
+		 "RETURNING 1",
+		 "ddd", root, eventid, status);
 
 	if (ret)
 		return ret;
@@ -95,15 +98,16 @@ int db_attach_end_event(struct db_tx *tx, int32_t root, int32_t eventid,
 
 int db_attach_delete(struct db_tx *tx, int32_t root)
 {
-	return db_q(tx, NULL, "DELETE FROM attach WHERE lvolid = $1", "d", root);
+	return db_q(tx, NULL, "DELETE FROM attach WHERE lvolid = $1", "d",
+		    root);
 }
 
 int db_attach_count_hsvr(struct db_tx *tx, int32_t hsvrid, int *n)
 {
 	PGresult *r;
-	int ret = db_q(tx, &r,
-		       "SELECT count(*) FROM attach WHERE $1 = 0 OR hsvrid = $1",
-		       "d", hsvrid);
+	int ret = db_q(
+	    tx, &r, "SELECT count(*) FROM attach WHERE $1 = 0 OR hsvrid = $1",
+	    "d", hsvrid);
 
 	if (ret)
 		return ret;
@@ -112,17 +116,18 @@ int db_attach_count_hsvr(struct db_tx *tx, int32_t hsvrid, int *n)
 	return 0;
 }
 
-#define FAMILY                                                                \
-	"(SELECT $1 UNION ALL SELECT assoc_lvolid FROM assoc WHERE lvolid = " \
+#define FAMILY                                                                 \
+	"(SELECT $1 UNION ALL SELECT assoc_lvolid FROM assoc WHERE lvolid = "  \
 	"$1 AND $2 = 1)"
 
 int db_legs_attached(struct db_tx *tx, int32_t lvolid, bool with_snaps)
 {
-	int ret = db_q(tx, NULL,
-		       "UPDATE lvolmap SET mirror_status = $3 WHERE toplvolid IN "
-		       FAMILY " AND lvoltype = 3 AND mirror_status IN ($4, $5)",
-		       "ddddd", lvolid, (int)with_snaps, MIRROR_INSYNC,
-		       MIRROR_ALLOCATED, MIRROR_NEEDSHRED);
+	int ret = db_q(
+	    tx, NULL,
+	    "UPDATE lvolmap SET mirror_status = $3 WHERE toplvolid IN " FAMILY
+	    " AND lvoltype = 3 AND mirror_status IN ($4, $5)",
+	    "ddddd", lvolid, (int)with_snaps, MIRROR_INSYNC, MIRROR_ALLOCATED,
+	    MIRROR_NEEDSHRED);
 	PGresult *r;
 	int i;
 
@@ -155,11 +160,12 @@ int db_legs_attached(struct db_tx *tx, int32_t lvolid, bool with_snaps)
 
 int db_legs_detached(struct db_tx *tx, int32_t lvolid, bool with_snaps)
 {
-	int ret = db_q(tx, NULL,
-		       "UPDATE lvolmap SET mirror_status = $3 WHERE toplvolid IN "
-		       FAMILY " AND lvoltype = 3 AND mirror_status = $4",
-		       "dddd", lvolid, (int)with_snaps, MIRROR_NEEDSHRED,
-		       MIRROR_ALLOCATED);
+	int ret = db_q(
+	    tx, NULL,
+	    "UPDATE lvolmap SET mirror_status = $3 WHERE toplvolid IN " FAMILY
+	    " AND lvoltype = 3 AND mirror_status = $4",
+	    "dddd", lvolid, (int)with_snaps, MIRROR_NEEDSHRED,
+	    MIRROR_ALLOCATED);
 
 	if (!ret)
 		ret = db_q(tx, NULL,
@@ -176,7 +182,8 @@ int db_purge_deleted_snaps(struct db_tx *tx, int32_t origin)
 		       "SELECT l.lvolid FROM lvollst l JOIN assoc a ON "
 		       "a.assoc_lvolid = l.lvolid WHERE a.lvolid = $1 AND "
 		       "l.deleted = 1 ORDER BY a.seq",
-		       "d", origin), i;
+		       "d", origin),
+	    i;
 
 	if (ret)
 		return ret;

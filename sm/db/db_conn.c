@@ -119,8 +119,8 @@ static PGconn *slot_conn(struct db *db, int slot)
 
 static int map_error(const PGresult *res, PGconn *conn, const char *sql)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-				: NULL;
+	const char *state =
+	    res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
 	if (state && !strcmp(state, "23505"))
 		return -EEXIST;
@@ -147,7 +147,8 @@ int db_q(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
 	for (; fmt && *fmt && n < 16; fmt++, n++) {
 		switch (*fmt) {
 		case 'd':
-			snprintf(bufs[n], sizeof(bufs[n]), "%d", va_arg(ap, int));
+			snprintf(bufs[n], sizeof(bufs[n]), "%d",
+				 va_arg(ap, int));
 			values[n] = bufs[n];
 			break;
 		case 'l':
@@ -181,8 +182,9 @@ int db_q(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
 
 int64_t db_l(const PGresult *r, int row, int col)
 {
-	return PQgetisnull(r, row, col) ? 0
-					: strtoll(PQgetvalue(r, row, col), NULL, 10);
+	return PQgetisnull(r, row, col)
+		   ? 0
+		   : strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
 const char *db_s(const PGresult *r, int row, int col)
@@ -264,9 +266,9 @@ int db_migrate(struct db *db)
 		   "DEFAULT now())",
 		   NULL);
 	for (i = 0; !ret && db_migrations[i].name; i++) {
-		ret = db_q(tx, &r,
-			   "SELECT 1 FROM schema_version WHERE name = $1", "s",
-			   db_migrations[i].name);
+		ret =
+		    db_q(tx, &r, "SELECT 1 FROM schema_version WHERE name = $1",
+			 "s", db_migrations[i].name);
 		if (ret)
 			break;
 		if (PQntuples(r) == 0) {

@@ -37,9 +37,9 @@ static void fill_row(const PGresult *r, int i, struct pdsk_row *row)
 	row->available_vb = db_l(r, i, 5);
 }
 
-#define PDSK_COLUMNS                                                          \
-	"p.pdskid, p.ssvrid, p.priority, p.capacity, p.local_path, "         \
-	"COALESCE((SELECT available FROM dskspace d WHERE d.pdskid = "       \
+#define PDSK_COLUMNS                                                           \
+	"p.pdskid, p.ssvrid, p.priority, p.capacity, p.local_path, "           \
+	"COALESCE((SELECT available FROM dskspace d WHERE d.pdskid = "         \
 	"p.pdskid), 0) "
 
 int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct pdsk_row *row)
@@ -66,7 +66,8 @@ int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct pdsk_row **rows,
 	int ret = db_q(tx, &r,
 		       "SELECT " PDSK_COLUMNS "FROM pdsklst p WHERE $1 = 0 OR "
 		       "p.ssvrid = $1 ORDER BY p.pdskid",
-		       "d", ssvrid), i;
+		       "d", ssvrid),
+	    i;
 
 	*rows = NULL;
 	*n = 0;
@@ -86,8 +87,9 @@ int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct pdsk_row **rows,
 
 int db_pdsk_set_priority(struct db_tx *tx, int32_t pdskid, int priority)
 {
-	return db_q(tx, NULL, "UPDATE pdsklst SET priority = $2 WHERE pdskid = $1",
-		    "dd", pdskid, priority);
+	return db_q(tx, NULL,
+		    "UPDATE pdsklst SET priority = $2 WHERE pdskid = $1", "dd",
+		    pdskid, priority);
 }
 
 int db_pdsks_of_ssvr_set(struct db_tx *tx, int32_t ssvrid, int to, int keep)
@@ -136,25 +138,29 @@ int db_pdsk_insert(struct db_tx *tx, int32_t pdskid, int32_t ssvrid,
 		   "priority) VALUES ($1, $2, $3, $4, $5)",
 		   "ddlsd", pdskid, ssvrid, vb, path, PRIO_HIGH);
 	if (!ret)
-		ret = db_q(tx, NULL,
-			   "INSERT INTO pdsk_free (pdskid, free_vb) VALUES ($1, 0)",
-			   "d", pdskid);
+		ret = db_q(
+		    tx, NULL,
+		    "INSERT INTO pdsk_free (pdskid, free_vb) VALUES ($1, 0)",
+		    "d", pdskid);
 	/* Extent k (0-based) starts at k*carve; the last one is shorter. */
 	if (!ret && vb > 0)
-		ret = db_q(tx, NULL,
-			   "INSERT INTO dskmap (dextid, pdskid, \"offset\", "
-			   "capacity, status) SELECT $1::int + 1 + k, $2, "
-			   "k * $3::int, LEAST($3::int, $4::int - k * $3::int), "
-			   "$5 FROM generate_series(0, ($4::int + $3::int - 1) "
-			   "/ $3::int - 1) k",
-			   "ddlld", first_lvolid, pdskid, carve, vb, EXT_OFFLINE);
+		ret =
+		    db_q(tx, NULL,
+			 "INSERT INTO dskmap (dextid, pdskid, \"offset\", "
+			 "capacity, status) SELECT $1::int + 1 + k, $2, "
+			 "k * $3::int, LEAST($3::int, $4::int - k * $3::int), "
+			 "$5 FROM generate_series(0, ($4::int + $3::int - 1) "
+			 "/ $3::int - 1) k",
+			 "ddlld", first_lvolid, pdskid, carve, vb, EXT_OFFLINE);
 	if (!ret && vb > 0)
-		ret = db_q(tx, NULL,
-			   "INSERT INTO shred (eventid, dextid, pdskid, \"offset\", "
-			   "capacity, status) SELECT $1::int + (dextid - $2::int - 1), "
-			   "dextid, pdskid, \"offset\", capacity, $3 FROM dskmap "
-			   "WHERE pdskid = $4 ORDER BY dextid",
-			   "dddd", first_event, first_lvolid, EV_PENDING, pdskid);
+		ret = db_q(
+		    tx, NULL,
+		    "INSERT INTO shred (eventid, dextid, pdskid, \"offset\", "
+		    "capacity, status) SELECT $1::int + (dextid - $2::int - "
+		    "1), "
+		    "dextid, pdskid, \"offset\", capacity, $3 FROM dskmap "
+		    "WHERE pdskid = $4 ORDER BY dextid",
+		    "dddd", first_event, first_lvolid, EV_PENDING, pdskid);
 	if (!ret)
 		ret = db_q(tx, NULL,
 			   "INSERT INTO dskmap (dextid, pdskid, \"offset\", "
@@ -167,24 +173,26 @@ int db_pdsk_insert(struct db_tx *tx, int32_t pdskid, int32_t ssvrid,
 int db_pdsk_delete(struct db_tx *tx, int32_t pdskid)
 {
 	PGresult *r;
-	int ret = db_q(tx, &r,
-		       "SELECT 1 FROM dskmap d WHERE d.pdskid = $1 AND (d.status "
-		       "= $2 OR EXISTS (SELECT 1 FROM lvolmap m WHERE m.dextid = "
-		       "d.dextid)) LIMIT 1",
-		       "dd", pdskid, EXT_BUSY);
+	int ret =
+	    db_q(tx, &r,
+		 "SELECT 1 FROM dskmap d WHERE d.pdskid = $1 AND (d.status "
+		 "= $2 OR EXISTS (SELECT 1 FROM lvolmap m WHERE m.dextid = "
+		 "d.dextid)) LIMIT 1",
+		 "dd", pdskid, EXT_BUSY);
 
 	if (ret)
 		return ret;
 	ret = PQntuples(r) ? -EBUSY : 0;
 	PQclear(r);
 	if (!ret)
-		ret = db_q(tx, NULL,
-			   "DELETE FROM resync WHERE lvolid_add IN (SELECT dextid "
-			   "FROM dskmap WHERE pdskid = $1)",
-			   "d", pdskid);
+		ret = db_q(
+		    tx, NULL,
+		    "DELETE FROM resync WHERE lvolid_add IN (SELECT dextid "
+		    "FROM dskmap WHERE pdskid = $1)",
+		    "d", pdskid);
 	if (!ret)
-		ret = db_q(tx, NULL, "DELETE FROM dskmap WHERE pdskid = $1", "d",
-			   pdskid);
+		ret = db_q(tx, NULL, "DELETE FROM dskmap WHERE pdskid = $1",
+			   "d", pdskid);
 	if (!ret)
 		ret = db_q(tx, NULL, "DELETE FROM pdsklst WHERE pdskid = $1",
 			   "d", pdskid);

@@ -22,8 +22,7 @@ int db_pdsk_find(struct db_tx *tx, int32_t ssvrid, const char *path,
 int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct pdsk_row *row);
 int db_pdsk_set_priority(struct db_tx *tx, int32_t pdskid, int priority);
 /* Every disk of a storage server -> priority (optionally keeping one). */
-int db_pdsks_of_ssvr_set(struct db_tx *tx, int32_t ssvrid, int to,
-			 int keep);
+int db_pdsks_of_ssvr_set(struct db_tx *tx, int32_t ssvrid, int to, int keep);
 int db_pdsks_set_all(struct db_tx *tx, int to);
 /* Whether any extent of the disk is FAULTY. */
 int db_pdsk_has_faulty(struct db_tx *tx, int32_t pdskid, int *yes);

@@ -15,8 +15,9 @@ int db_fail_hsvr(struct db_tx *tx, int32_t hsvrid)
 	PGresult *r;
 	int ret, i;
 
-	ret = db_q(tx, &r, "SELECT lvolid FROM attach WHERE hsvrid = $1 "
-			   "ORDER BY lvolid",
+	ret = db_q(tx, &r,
+		   "SELECT lvolid FROM attach WHERE hsvrid = $1 "
+		   "ORDER BY lvolid",
 		   "d", hsvrid);
 	if (ret)
 		return ret;
@@ -50,26 +51,28 @@ static int degrade_legs(struct db_tx *tx, const char *where_extent, int32_t id)
 
 static int cancel_shreds(struct db_tx *tx, const char *sel, int32_t id)
 {
-	int ret = db_q(tx, NULL,
-		       "DELETE FROM shred WHERE status = 1 AND pdskid IN (SELECT "
-		       "pdskid FROM pdsklst WHERE pdskid = $1 OR ssvrid = -$1)",
-		       "d", id);
+	int ret =
+	    db_q(tx, NULL,
+		 "DELETE FROM shred WHERE status = 1 AND pdskid IN (SELECT "
+		 "pdskid FROM pdsklst WHERE pdskid = $1 OR ssvrid = -$1)",
+		 "d", id);
 
 	(void)sel;
 	if (!ret)
-		ret = db_q(tx, NULL,
-			   "UPDATE shred SET status = 4 WHERE status = 2 AND "
-			   "pdskid IN (SELECT pdskid FROM pdsklst WHERE pdskid = "
-			   "$1 OR ssvrid = -$1)",
-			   "d", id);
+		ret =
+		    db_q(tx, NULL,
+			 "UPDATE shred SET status = 4 WHERE status = 2 AND "
+			 "pdskid IN (SELECT pdskid FROM pdsklst WHERE pdskid = "
+			 "$1 OR ssvrid = -$1)",
+			 "d", id);
 	return ret;
 }
 
 int db_fail_ssvr(struct db_tx *tx, int32_t ssvrid)
 {
-	int ret = db_q(tx, NULL,
-		       "UPDATE ssvrlst SET priority = $2 WHERE ssvrid = $1", "dd",
-		       ssvrid, PRIO_OFFLINE);
+	int ret =
+	    db_q(tx, NULL, "UPDATE ssvrlst SET priority = $2 WHERE ssvrid = $1",
+		 "dd", ssvrid, PRIO_OFFLINE);
 
 	/* A FAULTY disk stays FAULTY (M71). The -id selects by server. */
 	if (!ret)
@@ -86,17 +89,18 @@ int db_fail_ssvr(struct db_tx *tx, int32_t ssvrid)
 
 int db_fail_pdsk(struct db_tx *tx, int32_t pdskid)
 {
-	int ret = db_q(tx, NULL,
-		       "UPDATE pdsklst SET priority = $2 WHERE pdskid = $1", "dd",
-		       pdskid, PRIO_FAULTY);
+	int ret =
+	    db_q(tx, NULL, "UPDATE pdsklst SET priority = $2 WHERE pdskid = $1",
+		 "dd", pdskid, PRIO_FAULTY);
 
 	if (!ret)
 		ret = cancel_shreds(tx, "pdsk", pdskid);
 	if (!ret)
-		ret = db_q(tx, NULL,
-			   "UPDATE dskmap SET status = $2 WHERE pdskid = $1 AND "
-			   "status IN ($3, $4)",
-			   "dddd", pdskid, EXT_FAULTY, EXT_FREE, EXT_OFFLINE);
+		ret =
+		    db_q(tx, NULL,
+			 "UPDATE dskmap SET status = $2 WHERE pdskid = $1 AND "
+			 "status IN ($3, $4)",
+			 "dddd", pdskid, EXT_FAULTY, EXT_FREE, EXT_OFFLINE);
 	if (!ret)
 		ret = degrade_legs(tx, "pdsk", pdskid);
 	return ret;
@@ -105,10 +109,11 @@ int db_fail_pdsk(struct db_tx *tx, int32_t pdskid)
 int db_fail_dext(struct db_tx *tx, int32_t dextid)
 {
 	PGresult *r;
-	int ret = db_q(tx, &r,
-		       "SELECT d.status, m.mirror_status FROM dskmap d LEFT JOIN "
-		       "lvolmap m ON m.dextid = d.dextid WHERE d.dextid = $1",
-		       "d", dextid);
+	int ret =
+	    db_q(tx, &r,
+		 "SELECT d.status, m.mirror_status FROM dskmap d LEFT JOIN "
+		 "lvolmap m ON m.dextid = d.dextid WHERE d.dextid = $1",
+		 "d", dextid);
 
 	if (ret)
 		return ret;
@@ -118,10 +123,11 @@ int db_fail_dext(struct db_tx *tx, int32_t dextid)
 		ret = db_l(r, 0, 0) == EXT_FAULTY ? 0 : -EINVAL;
 	PQclear(r);
 	if (!ret)
-		ret = db_q(tx, NULL,
-			   "UPDATE lvolmap SET mirror_status = $2 WHERE dextid = "
-			   "$1 AND mirror_status = $3",
-			   "ddd", dextid, MIRROR_SPARE, MIRROR_INSYNC);
+		ret =
+		    db_q(tx, NULL,
+			 "UPDATE lvolmap SET mirror_status = $2 WHERE dextid = "
+			 "$1 AND mirror_status = $3",
+			 "ddd", dextid, MIRROR_SPARE, MIRROR_INSYNC);
 	return ret;
 }
 
@@ -132,30 +138,34 @@ int db_bad_blocks(struct db_tx *tx, int32_t pdskid, const int32_t *blocks,
 	int ret = 0, i;
 
 	for (i = 0; !ret && i < n; i++) {
-		ret = db_q(tx, &r,
-			   "SELECT dextid, status FROM dskmap WHERE pdskid = $1 "
-			   "AND status <> $3 AND \"offset\" <= $2 AND $2 < "
-			   "\"offset\" + capacity",
-			   "ddd", pdskid, blocks[i], EXT_SUPER);
+		ret =
+		    db_q(tx, &r,
+			 "SELECT dextid, status FROM dskmap WHERE pdskid = $1 "
+			 "AND status <> $3 AND \"offset\" <= $2 AND $2 < "
+			 "\"offset\" + capacity",
+			 "ddd", pdskid, blocks[i], EXT_SUPER);
 		if (ret)
 			break;
 		if (!PQntuples(r)) {
 			ret = -EINVAL;
 		} else if (db_l(r, 0, 1) == EXT_BUSY) {
-			ret = db_q(tx, NULL,
-				   "UPDATE lvolmap SET mirror_status = $2 WHERE "
-				   "dextid = $1 AND mirror_status = $3",
-				   "ddd", (int32_t)db_l(r, 0, 0), MIRROR_SPARE,
-				   MIRROR_INSYNC);
+			ret =
+			    db_q(tx, NULL,
+				 "UPDATE lvolmap SET mirror_status = $2 WHERE "
+				 "dextid = $1 AND mirror_status = $3",
+				 "ddd", (int32_t)db_l(r, 0, 0), MIRROR_SPARE,
+				 MIRROR_INSYNC);
 		} else {
-			ret = db_q(tx, NULL,
-				   "UPDATE dskmap SET status = $2 WHERE dextid = $1",
-				   "dd", (int32_t)db_l(r, 0, 0), EXT_FAULTY);
+			ret = db_q(
+			    tx, NULL,
+			    "UPDATE dskmap SET status = $2 WHERE dextid = $1",
+			    "dd", (int32_t)db_l(r, 0, 0), EXT_FAULTY);
 			if (!ret)
-				ret = db_q(tx, NULL,
-					   "DELETE FROM shred WHERE dextid = $1 "
-					   "AND status = 1",
-					   "d", (int32_t)db_l(r, 0, 0));
+				ret =
+				    db_q(tx, NULL,
+					 "DELETE FROM shred WHERE dextid = $1 "
+					 "AND status = 1",
+					 "d", (int32_t)db_l(r, 0, 0));
 		}
 		PQclear(r);
 	}

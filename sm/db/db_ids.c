@@ -81,8 +81,7 @@ int db_genid(struct db_tx *tx, enum db_idtype type, int32_t *out)
 	return -ENOSPC;
 }
 
-int db_genid_block(struct db_tx *tx, enum db_idtype type, int n,
-		   int32_t *first)
+int db_genid_block(struct db_tx *tx, enum db_idtype type, int n, int32_t *first)
 {
 	int64_t id, maxid;
 	int rotate, ret;

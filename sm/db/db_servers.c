@@ -24,37 +24,43 @@ struct kind_sql {
 };
 
 static const struct kind_sql sql[] = {
-	[SRV_HSVR] = {
-		"SELECT hsvrid FROM ipdata WHERE ip = $1 AND hsvrid IS NOT NULL",
-		"SELECT priority FROM hsvrlst WHERE hsvrid = $1 FOR UPDATE",
-		"INSERT INTO hsvrlst (hsvrid, priority) VALUES ($1, $2)",
-		"UPDATE hsvrlst SET priority = $2 WHERE hsvrid = $1",
-		"UPDATE ipdata SET hsvrid = $2 WHERE ip = $1",
-		"INSERT INTO ipdata (ip, hsvrid) VALUES ($1, $2)",
-		"UPDATE ipdata SET hsvrid = NULL WHERE hsvrid = $1 AND ssvrid IS NOT NULL",
-		"DELETE FROM ipdata WHERE hsvrid = $1",
-		"DELETE FROM hsvrlst WHERE hsvrid = $1",
-		"SELECT hsvrid, priority, 0, 0 FROM hsvrlst "
-		"WHERE $1 = 0 OR hsvrid = $1 ORDER BY hsvrid",
-		"SELECT ip FROM ipdata WHERE hsvrid = $1 ORDER BY seq",
-		"UPDATE hsvrlst SET priority = $1 WHERE priority IN (1, 2)",
+    [SRV_HSVR] =
+	{
+	    "SELECT hsvrid FROM ipdata WHERE ip = $1 AND hsvrid IS NOT NULL",
+	    "SELECT priority FROM hsvrlst WHERE hsvrid = $1 FOR UPDATE",
+	    "INSERT INTO hsvrlst (hsvrid, priority) VALUES ($1, $2)",
+	    "UPDATE hsvrlst SET priority = $2 WHERE hsvrid = $1",
+	    "UPDATE ipdata SET hsvrid = $2 WHERE ip = $1",
+	    "INSERT INTO ipdata (ip, hsvrid) VALUES ($1, $2)",
+	    "UPDATE ipdata SET hsvrid = NULL WHERE hsvrid = $1 AND ssvrid IS "
+	    "NOT NULL",
+	    "DELETE FROM ipdata WHERE hsvrid = $1",
+	    "DELETE FROM hsvrlst WHERE hsvrid = $1",
+	    "SELECT hsvrid, priority, 0, 0 FROM hsvrlst "
+	    "WHERE $1 = 0 OR hsvrid = $1 ORDER BY hsvrid",
+	    "SELECT ip FROM ipdata WHERE hsvrid = $1 ORDER BY seq",
+	    "UPDATE hsvrlst SET priority = $1 WHERE priority IN (1, 2)",
 	},
-	[SRV_SSVR] = {
-		"SELECT ssvrid FROM ipdata WHERE ip = $1 AND ssvrid IS NOT NULL",
-		"SELECT priority FROM ssvrlst WHERE ssvrid = $1 FOR UPDATE",
-		"INSERT INTO ssvrlst (ssvrid, priority) VALUES ($1, $2)",
-		"UPDATE ssvrlst SET priority = $2 WHERE ssvrid = $1",
-		"UPDATE ipdata SET ssvrid = $2 WHERE ip = $1",
-		"INSERT INTO ipdata (ip, ssvrid) VALUES ($1, $2)",
-		"UPDATE ipdata SET ssvrid = NULL WHERE ssvrid = $1 AND hsvrid IS NOT NULL",
-		"DELETE FROM ipdata WHERE ssvrid = $1",
-		"DELETE FROM ssvrlst WHERE ssvrid = $1",
-		"SELECT s.ssvrid, s.priority, "
-		" COALESCE((SELECT sum(available) FROM dskspace d WHERE d.ssvrid = s.ssvrid), 0), "
-		" COALESCE((SELECT sum(capacity) FROM pdsklst p WHERE p.ssvrid = s.ssvrid), 0) "
-		"FROM ssvrlst s WHERE $1 = 0 OR s.ssvrid = $1 ORDER BY s.ssvrid",
-		"SELECT ip FROM ipdata WHERE ssvrid = $1 ORDER BY seq",
-		"UPDATE ssvrlst SET priority = $1 WHERE priority IN (1, 2)",
+    [SRV_SSVR] =
+	{
+	    "SELECT ssvrid FROM ipdata WHERE ip = $1 AND ssvrid IS NOT NULL",
+	    "SELECT priority FROM ssvrlst WHERE ssvrid = $1 FOR UPDATE",
+	    "INSERT INTO ssvrlst (ssvrid, priority) VALUES ($1, $2)",
+	    "UPDATE ssvrlst SET priority = $2 WHERE ssvrid = $1",
+	    "UPDATE ipdata SET ssvrid = $2 WHERE ip = $1",
+	    "INSERT INTO ipdata (ip, ssvrid) VALUES ($1, $2)",
+	    "UPDATE ipdata SET ssvrid = NULL WHERE ssvrid = $1 AND hsvrid IS "
+	    "NOT NULL",
+	    "DELETE FROM ipdata WHERE ssvrid = $1",
+	    "DELETE FROM ssvrlst WHERE ssvrid = $1",
+	    "SELECT s.ssvrid, s.priority, "
+	    " COALESCE((SELECT sum(available) FROM dskspace d WHERE d.ssvrid = "
+	    "s.ssvrid), 0), "
+	    " COALESCE((SELECT sum(capacity) FROM pdsklst p WHERE p.ssvrid = "
+	    "s.ssvrid), 0) "
+	    "FROM ssvrlst s WHERE $1 = 0 OR s.ssvrid = $1 ORDER BY s.ssvrid",
+	    "SELECT ip FROM ipdata WHERE ssvrid = $1 ORDER BY seq",
+	    "UPDATE ssvrlst SET priority = $1 WHERE priority IN (1, 2)",
 	},
 };
 
@@ -98,8 +104,7 @@ int db_server_set_priority(struct db_tx *tx, enum srv_kind kind, int32_t id,
 	return db_q(tx, NULL, sql[kind].set_priority, "dd", id, priority);
 }
 
-int db_ip_add(struct db_tx *tx, enum srv_kind kind, const char *ip,
-	      int32_t id)
+int db_ip_add(struct db_tx *tx, enum srv_kind kind, const char *ip, int32_t id)
 {
 	PGresult *r;
 	int ret = db_q(tx, &r, "SELECT 1 FROM ipdata WHERE ip = $1", "s", ip);

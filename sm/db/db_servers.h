@@ -30,8 +30,7 @@ int db_server_insert(struct db_tx *tx, enum srv_kind kind, int32_t id,
 int db_server_set_priority(struct db_tx *tx, enum srv_kind kind, int32_t id,
 			   int priority);
 /* Adds ip to the server's list (a row may carry both kinds). */
-int db_ip_add(struct db_tx *tx, enum srv_kind kind, const char *ip,
-	      int32_t id);
+int db_ip_add(struct db_tx *tx, enum srv_kind kind, const char *ip, int32_t id);
 /* Deletes the server row and its side of its ipdata rows. */
 int db_server_delete(struct db_tx *tx, enum srv_kind kind, int32_t id);
 /* Servers in id order (one when id > 0: -ENOENT if unknown). */

@@ -12,11 +12,12 @@ static int insert_row(struct db_tx *tx, int32_t dextid)
 	int ret = db_genid(tx, DB_ID_EVENT, &ev);
 
 	if (!ret)
-		ret = db_q(tx, NULL,
-			   "INSERT INTO shred (eventid, dextid, pdskid, \"offset\", "
-			   "capacity, status) SELECT $1, dextid, pdskid, "
-			   "\"offset\", capacity, $2 FROM dskmap WHERE dextid = $3",
-			   "ddd", ev, EV_PENDING, dextid);
+		ret = db_q(
+		    tx, NULL,
+		    "INSERT INTO shred (eventid, dextid, pdskid, \"offset\", "
+		    "capacity, status) SELECT $1, dextid, pdskid, "
+		    "\"offset\", capacity, $2 FROM dskmap WHERE dextid = $3",
+		    "ddd", ev, EV_PENDING, dextid);
 	return ret;
 }
 
@@ -25,11 +26,12 @@ int db_shred_queue_offline(struct db_tx *tx, int32_t pdskid)
 	PGresult *r;
 	int ret, i;
 
-	ret = db_q(tx, &r,
-		   "SELECT d.dextid FROM dskmap d WHERE d.pdskid = $1 AND "
-		   "d.status = $2 AND NOT EXISTS (SELECT 1 FROM shred s WHERE "
-		   "s.dextid = d.dextid AND s.status IN (1, 2)) ORDER BY d.dextid",
-		   "dd", pdskid, EXT_OFFLINE);
+	ret = db_q(
+	    tx, &r,
+	    "SELECT d.dextid FROM dskmap d WHERE d.pdskid = $1 AND "
+	    "d.status = $2 AND NOT EXISTS (SELECT 1 FROM shred s WHERE "
+	    "s.dextid = d.dextid AND s.status IN (1, 2)) ORDER BY d.dextid",
+	    "dd", pdskid, EXT_OFFLINE);
 	if (ret)
 		return ret;
 	for (i = 0; !ret && i < PQntuples(r); i++)
@@ -40,13 +42,15 @@ int db_shred_queue_offline(struct db_tx *tx, int32_t pdskid)
 
 int db_shred_queue_extent(struct db_tx *tx, int32_t dextid)
 {
-	int ret = db_q(tx, NULL, "UPDATE dskmap SET status = $2 WHERE dextid = $1",
-		       "dd", dextid, EXT_OFFLINE);
+	int ret =
+	    db_q(tx, NULL, "UPDATE dskmap SET status = $2 WHERE dextid = $1",
+		 "dd", dextid, EXT_OFFLINE);
 
 	if (!ret)
-		ret = db_q(tx, NULL,
-			   "DELETE FROM shred WHERE dextid = $1 AND status = $2",
-			   "dd", dextid, EV_CANCELED);
+		ret =
+		    db_q(tx, NULL,
+			 "DELETE FROM shred WHERE dextid = $1 AND status = $2",
+			 "dd", dextid, EV_CANCELED);
 	if (!ret)
 		ret = insert_row(tx, dextid);
 	return ret;
@@ -59,8 +63,8 @@ int db_shred_salvage(struct db_tx *tx)
 
 	if (!ret)
 		ret = db_q(tx, NULL,
-			   "UPDATE shred SET status = $1 WHERE status = $2", "dd",
-			   EV_PENDING, EV_PROGRESS);
+			   "UPDATE shred SET status = $1 WHERE status = $2",
+			   "dd", EV_PENDING, EV_PROGRESS);
 	return ret;
 }
 
@@ -95,28 +99,30 @@ int db_shred_pick(struct db_tx *tx, int max, int per_server,
 	*rows = NULL;
 	*n = 0;
 	/* Rows whose extent is no longer OFFLINE must never zero it (M54). */
-	ret = db_q(tx, NULL,
-		   "DELETE FROM shred s USING dskmap d WHERE d.dextid = s.dextid "
-		   "AND s.status = $1 AND d.status <> $2",
-		   "dd", EV_PENDING, EXT_OFFLINE);
+	ret =
+	    db_q(tx, NULL,
+		 "DELETE FROM shred s USING dskmap d WHERE d.dextid = s.dextid "
+		 "AND s.status = $1 AND d.status <> $2",
+		 "dd", EV_PENDING, EXT_OFFLINE);
 	if (ret)
 		return ret;
-	ret = db_q(tx, &r,
-		   "WITH running AS (SELECT p.ssvrid, count(*) AS n FROM shred s "
-		   " JOIN pdsklst p ON p.pdskid = s.pdskid WHERE s.status = 2 "
-		   " GROUP BY p.ssvrid), "
-		   "cand AS (SELECT DISTINCT ON (s.pdskid) s.eventid, s.dextid, "
-		   " s.pdskid, p.ssvrid, s.\"offset\", s.capacity, s.attempts "
-		   " FROM shred s JOIN pdsklst p ON p.pdskid = s.pdskid "
-		   " JOIN ssvrlst v ON v.ssvrid = p.ssvrid "
-		   " WHERE s.status = 1 AND s.next_try <= now() "
-		   " AND p.priority IN (1, 2) AND v.priority IN (1, 2) "
-		   " AND NOT EXISTS (SELECT 1 FROM shred b WHERE b.pdskid = "
-		   " s.pdskid AND b.status = 2) ORDER BY s.pdskid, s.eventid) "
-		   "SELECT c.* FROM cand c LEFT JOIN running r USING (ssvrid) "
-		   "WHERE COALESCE(r.n, 0) < $2 "
-		   "ORDER BY COALESCE(r.n, 0), c.eventid LIMIT $1",
-		   "dd", max, per_server);
+	ret =
+	    db_q(tx, &r,
+		 "WITH running AS (SELECT p.ssvrid, count(*) AS n FROM shred s "
+		 " JOIN pdsklst p ON p.pdskid = s.pdskid WHERE s.status = 2 "
+		 " GROUP BY p.ssvrid), "
+		 "cand AS (SELECT DISTINCT ON (s.pdskid) s.eventid, s.dextid, "
+		 " s.pdskid, p.ssvrid, s.\"offset\", s.capacity, s.attempts "
+		 " FROM shred s JOIN pdsklst p ON p.pdskid = s.pdskid "
+		 " JOIN ssvrlst v ON v.ssvrid = p.ssvrid "
+		 " WHERE s.status = 1 AND s.next_try <= now() "
+		 " AND p.priority IN (1, 2) AND v.priority IN (1, 2) "
+		 " AND NOT EXISTS (SELECT 1 FROM shred b WHERE b.pdskid = "
+		 " s.pdskid AND b.status = 2) ORDER BY s.pdskid, s.eventid) "
+		 "SELECT c.* FROM cand c LEFT JOIN running r USING (ssvrid) "
+		 "WHERE COALESCE(r.n, 0) < $2 "
+		 "ORDER BY COALESCE(r.n, 0), c.eventid LIMIT $1",
+		 "dd", max, per_server);
 	if (ret)
 		return ret;
 	ret = fetch(r, rows, n);
@@ -127,12 +133,13 @@ int db_shred_pick(struct db_tx *tx, int max, int per_server,
 int db_shred_running(struct db_tx *tx, struct shred_row **rows, int *n)
 {
 	PGresult *r;
-	int ret = db_q(tx, &r,
-		       "SELECT s.eventid, s.dextid, s.pdskid, p.ssvrid, "
-		       "s.\"offset\", s.capacity, s.attempts FROM shred s "
-		       "JOIN pdsklst p ON p.pdskid = s.pdskid WHERE s.status IN "
-		       "(2, 4) ORDER BY s.eventid",
-		       NULL);
+	int ret =
+	    db_q(tx, &r,
+		 "SELECT s.eventid, s.dextid, s.pdskid, p.ssvrid, "
+		 "s.\"offset\", s.capacity, s.attempts FROM shred s "
+		 "JOIN pdsklst p ON p.pdskid = s.pdskid WHERE s.status IN "
+		 "(2, 4) ORDER BY s.eventid",
+		 NULL);
 
 	*rows = NULL;
 	*n = 0;
@@ -164,19 +171,21 @@ int db_shred_done(struct db_tx *tx, const struct shred_row *row)
 	if (ret)
 		return ret;
 	if (PQntuples(r) == 1)
-		ret = db_q(tx, NULL,
-			   "UPDATE dskmap SET status = $2 WHERE dextid = $1 AND "
-			   "status = $3 AND \"offset\" = $4 AND capacity = $5",
-			   "dddll", row->dextid, EXT_FREE, EXT_OFFLINE,
-			   row->offset_vb, row->capacity_vb);
+		ret =
+		    db_q(tx, NULL,
+			 "UPDATE dskmap SET status = $2 WHERE dextid = $1 AND "
+			 "status = $3 AND \"offset\" = $4 AND capacity = $5",
+			 "dddll", row->dextid, EXT_FREE, EXT_OFFLINE,
+			 row->offset_vb, row->capacity_vb);
 	PQclear(r);
 	return ret;
 }
 
 int db_shred_retry(struct db_tx *tx, int32_t eventid, int delay_s)
 {
-	int ret = db_q(tx, NULL, "DELETE FROM shred WHERE eventid = $1 AND "
-				 "status = $2",
+	int ret = db_q(tx, NULL,
+		       "DELETE FROM shred WHERE eventid = $1 AND "
+		       "status = $2",
 		       "dd", eventid, EV_CANCELED);
 
 	if (!ret)

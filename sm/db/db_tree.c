@@ -25,8 +25,9 @@ static int add_paths(struct db_tx *tx, struct vas_lvolstruct *n,
 	char path[256];
 	int ret, i;
 
-	ret = db_q(tx, &r, "SELECT ip FROM ipdata WHERE ssvrid = $1 ORDER BY seq",
-		   "d", n->ssvrid);
+	ret =
+	    db_q(tx, &r, "SELECT ip FROM ipdata WHERE ssvrid = $1 ORDER BY seq",
+		 "d", n->ssvrid);
 	if (ret)
 		return ret;
 	n->n_paths = 0;
@@ -60,10 +61,10 @@ static int attach_children(struct db_tx *tx, struct vas_lvolstruct *node,
 		c->capacity = all[i].capacity;
 		c->origin_lvolid = all[i].origin;
 		if (all[i].type == LVOLTYPE_DEXT) {
-			c->mirror_status = all[i].mirror_status ==
-							   MIRROR_NEEDSHRED
-						   ? MIRROR_ALLOCATED
-						   : all[i].mirror_status;
+			c->mirror_status =
+			    all[i].mirror_status == MIRROR_NEEDSHRED
+				? MIRROR_ALLOCATED
+				: all[i].mirror_status;
 			c->pdskid = all[i].pdskid;
 			c->ssvrid = all[i].ssvrid;
 			c->offset = all[i].offset;
@@ -102,16 +103,17 @@ static int build(struct db_tx *tx, int32_t lvolid, const char *iqn,
 	if (!ret)
 		ret = lvs_add_label(out, label);
 	if (!ret)
-		ret = db_q(tx, &r,
-			   "SELECT m.lvolid, m.superlvolid, m.lvoltype, "
-			   " m.capacity, m.mirror_status, d.pdskid, p.ssvrid, "
-			   " d.\"offset\", (SELECT s.origin_lvolid FROM snapshot "
-			   " s WHERE s.snapshot_lvolid = m.lvolid) "
-			   "FROM lvolmap m LEFT JOIN dskmap d ON d.dextid = "
-			   "m.dextid LEFT JOIN pdsklst p ON p.pdskid = d.pdskid "
-			   "WHERE m.toplvolid = $1 ORDER BY m.superlvolid, "
-			   "m.\"offset\", m.seq",
-			   "d", lvolid);
+		ret =
+		    db_q(tx, &r,
+			 "SELECT m.lvolid, m.superlvolid, m.lvoltype, "
+			 " m.capacity, m.mirror_status, d.pdskid, p.ssvrid, "
+			 " d.\"offset\", (SELECT s.origin_lvolid FROM snapshot "
+			 " s WHERE s.snapshot_lvolid = m.lvolid) "
+			 "FROM lvolmap m LEFT JOIN dskmap d ON d.dextid = "
+			 "m.dextid LEFT JOIN pdsklst p ON p.pdskid = d.pdskid "
+			 "WHERE m.toplvolid = $1 ORDER BY m.superlvolid, "
+			 "m.\"offset\", m.seq",
+			 "d", lvolid);
 	if (ret)
 		goto out;
 	n = PQntuples(r);
@@ -136,9 +138,10 @@ static int build(struct db_tx *tx, int32_t lvolid, const char *iqn,
 	r = NULL;
 	if (ret || !with_assoc)
 		goto out;
-	ret = db_q(tx, &r,
-		   "SELECT assoc_lvolid FROM assoc WHERE lvolid = $1 ORDER BY seq",
-		   "d", lvolid);
+	ret = db_q(
+	    tx, &r,
+	    "SELECT assoc_lvolid FROM assoc WHERE lvolid = $1 ORDER BY seq",
+	    "d", lvolid);
 	for (i = 0; !ret && i < PQntuples(r); i++) {
 		struct vas_lvolstruct *s = lvs_add_assoc(out);
 

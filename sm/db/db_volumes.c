@@ -20,7 +20,7 @@ static void fill_lvol(const PGresult *r, int i, struct lvol_row *v)
 	v->origin = (int32_t)db_l(r, i, 6);
 }
 
-#define LVOL_COLUMNS                                                          \
+#define LVOL_COLUMNS                                                           \
 	"l.lvolid, l.lvolname, l.redundancy, l.capacity, l.ctime, l.deleted, " \
 	"(SELECT a.lvolid FROM assoc a WHERE a.assoc_lvolid = l.lvolid) "
 
@@ -31,12 +31,14 @@ int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
 	int ret;
 
 	if (id > 0)
-		ret = db_q(tx, &r, "SELECT " LVOL_COLUMNS
-				   "FROM lvollst l WHERE l.lvolid = $1",
+		ret = db_q(tx, &r,
+			   "SELECT " LVOL_COLUMNS
+			   "FROM lvollst l WHERE l.lvolid = $1",
 			   "d", id);
 	else
-		ret = db_q(tx, &r, "SELECT " LVOL_COLUMNS
-				   "FROM lvollst l WHERE l.lvolname = $1",
+		ret = db_q(tx, &r,
+			   "SELECT " LVOL_COLUMNS
+			   "FROM lvollst l WHERE l.lvolname = $1",
 			   "s", name);
 	if (ret)
 		return ret;
@@ -62,11 +64,12 @@ int db_lvol_name_taken(struct db_tx *tx, const char *name, bool *taken)
 
 int db_lvol_insert(struct db_tx *tx, const struct lvol_row *v)
 {
-	return db_q(tx, NULL,
-		    "INSERT INTO lvollst (lvolid, lvolname, redundancy, capacity, "
-		    "ctime, deleted) VALUES ($1, $2, $3, $4, $5, 0)",
-		    "dsdls", v->lvolid, v->lvolname, v->redundancy, v->capacity,
-		    v->ctime);
+	return db_q(
+	    tx, NULL,
+	    "INSERT INTO lvollst (lvolid, lvolname, redundancy, capacity, "
+	    "ctime, deleted) VALUES ($1, $2, $3, $4, $5, 0)",
+	    "dsdls", v->lvolid, v->lvolname, v->redundancy, v->capacity,
+	    v->ctime);
 }
 
 int db_layer_insert(struct db_tx *tx, int32_t id, int type, int32_t super,
@@ -133,15 +136,16 @@ int db_alloc_pool_load(struct db_tx *tx, struct alloc_pool *pool)
 	PGresult *r;
 	int ret, i;
 
-	ret = db_q(tx, &r,
-		   "SELECT p.pdskid, p.ssvrid, p.capacity, f.free_vb, "
-		   " (SELECT d.capacity FROM dskmap d WHERE d.pdskid = p.pdskid "
-		   "  AND d.status = 2 ORDER BY d.capacity DESC LIMIT 1) "
-		   "FROM pdsklst p JOIN pdsk_free f ON f.pdskid = p.pdskid "
-		   "JOIN ssvrlst s ON s.ssvrid = p.ssvrid "
-		   "WHERE f.free_vb > 0 AND p.priority IN (1, 2) AND "
-		   "s.priority IN (1, 2) ORDER BY p.ssvrid, p.pdskid",
-		   NULL);
+	ret =
+	    db_q(tx, &r,
+		 "SELECT p.pdskid, p.ssvrid, p.capacity, f.free_vb, "
+		 " (SELECT d.capacity FROM dskmap d WHERE d.pdskid = p.pdskid "
+		 "  AND d.status = 2 ORDER BY d.capacity DESC LIMIT 1) "
+		 "FROM pdsklst p JOIN pdsk_free f ON f.pdskid = p.pdskid "
+		 "JOIN ssvrlst s ON s.ssvrid = p.ssvrid "
+		 "WHERE f.free_vb > 0 AND p.priority IN (1, 2) AND "
+		 "s.priority IN (1, 2) ORDER BY p.ssvrid, p.pdskid",
+		 NULL);
 	if (ret)
 		return ret;
 	pool->n = PQntuples(r);
@@ -186,26 +190,29 @@ int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
 	offset = db_l(r, 0, 1);
 	size = db_l(r, 0, 2);
 	PQclear(r);
-	ret = db_q(tx, NULL,
-		   "UPDATE dskmap SET status = $2, capacity = $3 WHERE dextid = $1",
-		   "ddl", *dextid, EXT_BUSY, c);
+	ret = db_q(
+	    tx, NULL,
+	    "UPDATE dskmap SET status = $2, capacity = $3 WHERE dextid = $1",
+	    "ddl", *dextid, EXT_BUSY, c);
 	if (!ret && size > c) {
 		ret = db_genid(tx, DB_ID_LVOL, &rest_id);
 		if (!ret)
-			ret = db_q(tx, NULL,
-				   "INSERT INTO dskmap (dextid, pdskid, "
-				   "\"offset\", capacity, status) VALUES ($1, $2, "
-				   "$3, $4, $5)",
-				   "ddlld", rest_id, disk->pdskid, offset + c,
-				   size - c, EXT_FREE);
+			ret = db_q(
+			    tx, NULL,
+			    "INSERT INTO dskmap (dextid, pdskid, "
+			    "\"offset\", capacity, status) VALUES ($1, $2, "
+			    "$3, $4, $5)",
+			    "ddlld", rest_id, disk->pdskid, offset + c,
+			    size - c, EXT_FREE);
 	}
 	if (ret)
 		return ret;
 	disk->free_vb -= c;
-	ret = db_q(tx, &r,
-		   "SELECT COALESCE(max(capacity), 0) FROM dskmap WHERE pdskid = "
-		   "$1 AND status = 2",
-		   "d", disk->pdskid);
+	ret =
+	    db_q(tx, &r,
+		 "SELECT COALESCE(max(capacity), 0) FROM dskmap WHERE pdskid = "
+		 "$1 AND status = 2",
+		 "d", disk->pdskid);
 	if (ret)
 		return ret;
 	disk->largest_vb = db_l(r, 0, 0);
@@ -219,28 +226,31 @@ int db_lvol_delete(struct db_tx *tx, int32_t lvolid)
 	int ret, i;
 
 	/* Never-attached legs are clean: FREE at once, no shred. */
-	ret = db_q(tx, NULL,
-		   "UPDATE dskmap d SET status = $2 FROM lvolmap m WHERE "
-		   "m.toplvolid = $1 AND m.lvoltype = 3 AND m.mirror_status = $3 "
-		   "AND d.dextid = m.dextid",
-		   "ddd", lvolid, EXT_FREE, MIRROR_ALLOCATED);
+	ret =
+	    db_q(tx, NULL,
+		 "UPDATE dskmap d SET status = $2 FROM lvolmap m WHERE "
+		 "m.toplvolid = $1 AND m.lvoltype = 3 AND m.mirror_status = $3 "
+		 "AND d.dextid = m.dextid",
+		 "ddd", lvolid, EXT_FREE, MIRROR_ALLOCATED);
 	if (ret)
 		return ret;
-	ret = db_q(tx, &r,
-		   "SELECT m.dextid FROM lvolmap m JOIN lvolmap p ON p.lvolid = "
-		   "m.superlvolid WHERE m.toplvolid = $1 AND m.lvoltype = 3 AND "
-		   "m.mirror_status <> $2 ORDER BY p.\"offset\", m.seq",
-		   "dd", lvolid, MIRROR_ALLOCATED);
+	ret =
+	    db_q(tx, &r,
+		 "SELECT m.dextid FROM lvolmap m JOIN lvolmap p ON p.lvolid = "
+		 "m.superlvolid WHERE m.toplvolid = $1 AND m.lvoltype = 3 AND "
+		 "m.mirror_status <> $2 ORDER BY p.\"offset\", m.seq",
+		 "dd", lvolid, MIRROR_ALLOCATED);
 	if (ret)
 		return ret;
 	for (i = 0; !ret && i < PQntuples(r); i++)
 		ret = db_q(tx, NULL, "DELETE FROM resync WHERE lvolid_add = $1",
 			   "d", (int32_t)db_l(r, i, 0));
 	if (!ret)
-		ret = db_q(tx, NULL,
-			   "DELETE FROM snapshot WHERE snapshot_lvolid IN (SELECT "
-			   "lvolid FROM lvolmap WHERE toplvolid = $1)",
-			   "d", lvolid);
+		ret = db_q(
+		    tx, NULL,
+		    "DELETE FROM snapshot WHERE snapshot_lvolid IN (SELECT "
+		    "lvolid FROM lvolmap WHERE toplvolid = $1)",
+		    "d", lvolid);
 	if (!ret)
 		ret = db_q(tx, NULL, "DELETE FROM lvolmap WHERE toplvolid = $1",
 			   "d", lvolid);
@@ -248,18 +258,20 @@ int db_lvol_delete(struct db_tx *tx, int32_t lvolid)
 		ret = db_shred_queue_extent(tx, (int32_t)db_l(r, i, 0));
 	PQclear(r);
 	if (!ret)
-		ret = db_q(tx, NULL, "DELETE FROM assoc WHERE assoc_lvolid = $1",
-			   "d", lvolid);
+		ret =
+		    db_q(tx, NULL, "DELETE FROM assoc WHERE assoc_lvolid = $1",
+			 "d", lvolid);
 	if (!ret)
-		ret = db_q(tx, NULL, "DELETE FROM lvollst WHERE lvolid = $1", "d",
-			   lvolid);
+		ret = db_q(tx, NULL, "DELETE FROM lvollst WHERE lvolid = $1",
+			   "d", lvolid);
 	return ret;
 }
 
 int db_lvol_set_deleted(struct db_tx *tx, int32_t lvolid, int deleted)
 {
-	return db_q(tx, NULL, "UPDATE lvollst SET deleted = $2 WHERE lvolid = $1",
-		    "dd", lvolid, deleted);
+	return db_q(tx, NULL,
+		    "UPDATE lvollst SET deleted = $2 WHERE lvolid = $1", "dd",
+		    lvolid, deleted);
 }
 
 int db_lvol_list(struct db_tx *tx, int32_t id, struct lvol_list_row **rows,
@@ -270,20 +282,21 @@ int db_lvol_list(struct db_tx *tx, int32_t id, struct lvol_list_row **rows,
 
 	*rows = NULL;
 	*n = 0;
-	ret = db_q(tx, &r,
-		   "SELECT " LVOL_COLUMNS ", COALESCE(a.hsvrid, 0), "
-		   " COALESCE(a.status, 0), CASE WHEN a.eventid <> 0 AND "
-		   " (a.lvolid = l.lvolid OR a.assoc_lvolid = l.lvolid) THEN "
-		   " a.event_type ELSE 0 END, "
-		   " EXISTS (SELECT 1 FROM lvolmap m WHERE m.toplvolid = "
-		   " l.lvolid AND m.mirror_status = 3)::int, "
-		   " (SELECT string_agg(s.assoc_lvolid::text, ',' ORDER BY "
-		   " s.seq) FROM assoc s WHERE s.lvolid = l.lvolid) "
-		   "FROM lvollst l LEFT JOIN assoc o ON o.assoc_lvolid = "
-		   "l.lvolid LEFT JOIN attach a ON a.lvolid = COALESCE(o.lvolid, "
-		   "l.lvolid) WHERE l.deleted = 0 AND ($1 = 0 OR l.lvolid = $1) "
-		   "ORDER BY l.lvolid",
-		   "d", id);
+	ret =
+	    db_q(tx, &r,
+		 "SELECT " LVOL_COLUMNS ", COALESCE(a.hsvrid, 0), "
+		 " COALESCE(a.status, 0), CASE WHEN a.eventid <> 0 AND "
+		 " (a.lvolid = l.lvolid OR a.assoc_lvolid = l.lvolid) THEN "
+		 " a.event_type ELSE 0 END, "
+		 " EXISTS (SELECT 1 FROM lvolmap m WHERE m.toplvolid = "
+		 " l.lvolid AND m.mirror_status = 3)::int, "
+		 " (SELECT string_agg(s.assoc_lvolid::text, ',' ORDER BY "
+		 " s.seq) FROM assoc s WHERE s.lvolid = l.lvolid) "
+		 "FROM lvollst l LEFT JOIN assoc o ON o.assoc_lvolid = "
+		 "l.lvolid LEFT JOIN attach a ON a.lvolid = COALESCE(o.lvolid, "
+		 "l.lvolid) WHERE l.deleted = 0 AND ($1 = 0 OR l.lvolid = $1) "
+		 "ORDER BY l.lvolid",
+		 "d", id);
 	if (ret)
 		return ret;
 	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
@@ -313,7 +326,7 @@ int db_lvol_list(struct db_tx *tx, int32_t id, struct lvol_list_row **rows,
 			}
 			for (p = snaps; *p;) {
 				row->snaps[row->n_snaps++] =
-					(int32_t)strtol(p, (char **)&p, 10);
+				    (int32_t)strtol(p, (char **)&p, 10);
 				if (*p == ',')
 					p++;
 			}

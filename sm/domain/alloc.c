@@ -49,10 +49,12 @@ int alloc_pick(const struct alloc_pool *pool, int64_t c, const int32_t *omit,
 
 	cur.ssvrid = -1;
 	for (i = 0; i <= pool->n; i++) {
-		const struct alloc_disk *d = i < pool->n ? &pool->disk[i] : NULL;
+		const struct alloc_disk *d =
+		    i < pool->n ? &pool->disk[i] : NULL;
 
 		if (!d || d->ssvrid != cur.ssvrid) {
-			if (cur.count > 0 && (!have_best || better(&cur, &best))) {
+			if (cur.count > 0 &&
+			    (!have_best || better(&cur, &best))) {
 				best = cur;
 				have_best = true;
 			}

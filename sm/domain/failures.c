@@ -20,7 +20,8 @@ int sm_notify_failure(struct sm *sm, int target, int32_t id)
 	switch (target) {
 	case TARGET_HSVR:
 	case TARGET_SSVR: {
-		enum srv_kind kind = target == TARGET_HSVR ? SRV_HSVR : SRV_SSVR;
+		enum srv_kind kind =
+		    target == TARGET_HSVR ? SRV_HSVR : SRV_SSVR;
 
 		ret = db_server_priority(tx, kind, id, &prio);
 		if (ret == -ENOENT || (!ret && prio == PRIO_OFFLINE)) {

@@ -83,7 +83,8 @@ out:
 	}
 	ret = db_commit(tx);
 	if (!ret) {
-		log_info("%s-%08x registered (%s)", kind_name[kind], *id, ips[0]);
+		log_info("%s-%08x registered (%s)", kind_name[kind], *id,
+			 ips[0]);
 		if (kind == SRV_SSVR)
 			sm_wake_shred(sm);
 	}
@@ -211,7 +212,8 @@ int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
 	n_ext = db_pdsk_extent_count(vb, sm->cfg.carve);
 	ret = db_genid(tx, DB_ID_PDSK, pdskid);
 	if (!ret)
-		ret = db_genid_block(tx, DB_ID_LVOL, (int)n_ext + 1, &first_lvol);
+		ret =
+		    db_genid_block(tx, DB_ID_LVOL, (int)n_ext + 1, &first_lvol);
 	if (!ret && n_ext > 0)
 		ret = db_genid_block(tx, DB_ID_EVENT, (int)n_ext, &first_event);
 	if (ret == -EAGAIN)

@@ -1,6 +1,7 @@
 /* Volume life cycle: create, snapshot, delete, list, show. */
 #include "volumes.h"
 #include "alloc.h"
+#include "attach.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/units.h"
@@ -142,11 +143,12 @@ int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
 int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 		 int32_t *lvolid)
 {
+	struct attach_op *op = NULL;
 	struct lvol_row o, v = {0};
 	struct attach_row a;
 	struct db_tx *tx = NULL;
 	int32_t top, origin_top;
-	bool taken;
+	bool taken, attached = false;
 	int ret;
 
 	if (names_check_lvolname(name))
@@ -164,10 +166,11 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 		ret = -EINVAL; /* no snapshots of snapshots (M14) */
 	if (!ret) {
 		ret = db_attach_get(tx, o.lvolid, &a);
+		attached = !ret;
 		if (ret == -ENOENT)
 			ret = 0;
-		else if (!ret)
-			ret = -EBUSY; /* attached origins: see the note */
+		else if (!ret && (a.eventid || a.status != ATTACH_BOUND))
+			ret = -EBUSY;
 	}
 	snprintf(v.lvolname, sizeof(v.lvolname), "%s", name);
 	v.redundancy = o.redundancy;
@@ -178,14 +181,21 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 		ret = build_volume(sm, tx, &v, LVOLTYPE_SNAPSHOT, &top);
 	if (!ret)
 		ret = db_snapshot_link(tx, o.lvolid, origin_top, v.lvolid, top);
+	/* An attached origin gets the snapshot on its head server too. */
+	if (!ret && attached)
+		ret = attach_snapshot_begin(sm, tx, &a, v.lvolid, &op);
 	ret = finish(tx, ret);
-	if (!ret)
-		*lvolid = v.lvolid;
-	return ret;
+	if (ret) {
+		attach_op_free(op);
+		return ret;
+	}
+	*lvolid = v.lvolid;
+	return op ? attach_op_run(sm, op) : 0;
 }
 
 int vol_delete(struct sm *sm, struct vol_ref ref)
 {
+	struct attach_op *op = NULL;
 	struct lvol_row v;
 	struct attach_row a;
 	struct db_tx *tx = NULL;
@@ -203,17 +213,25 @@ int vol_delete(struct sm *sm, struct vol_ref ref)
 		ret = db_attach_get(tx, v.origin ? v.origin : v.lvolid, &a);
 		if (ret == -ENOENT)
 			ret = 0;
-		else if (!ret)
+		else if (!ret &&
+			 (!v.origin || a.eventid || a.status != ATTACH_BOUND))
 			ret = -EBUSY;
+		else if (!ret) /* attached snapshot: detach it, then delete */
+			ret = attach_snapshot_delete_begin(sm, tx, &a, v.lvolid,
+							   &op);
 	}
-	if (!ret)
+	if (!ret && !op)
 		ret = db_lvol_delete(tx, v.lvolid);
 	ret = finish(tx, ret);
-	if (!ret) {
-		log_info("lvol-%08x '%s' deleted", v.lvolid, v.lvolname);
-		sm_wake_shred(sm);
+	if (ret) {
+		attach_op_free(op);
+		return ret;
 	}
-	return ret;
+	if (op)
+		return attach_op_run(sm, op);
+	log_info("lvol-%08x '%s' deleted", v.lvolid, v.lvolname);
+	sm_wake_shred(sm);
+	return 0;
 }
 
 int vol_list(struct sm *sm, const struct vol_ref *ref,

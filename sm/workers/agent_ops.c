@@ -25,9 +25,9 @@ static void sleep_ms(long ms)
 		;
 }
 
-int agent_call(const struct sm_config *cfg, const struct srv_row *srv,
-	       int port, const char *method, xmlrpc_value *param,
-	       xmlrpc_value **result, struct rpc_outcome *oc)
+int agent_call(const struct sm_config *cfg, const struct srv_row *srv, int port,
+	       const char *method, xmlrpc_value *param, xmlrpc_value **result,
+	       struct rpc_outcome *oc)
 {
 	const char *hosts[SRV_MAX_IPS];
 	int i;
@@ -92,9 +92,8 @@ static int send_request(const struct sm_config *cfg, const struct srv_row *h,
 
 	xmlrpc_env_init(&env);
 	t = lvs_encode(&env, tree);
-	p = xmlrpc_build_value(&env, "{s:i,s:i,s:V}", "ver",
-			       VAS_XMLRPC_VERSION, "eventid", eventid,
-			       "lvolstruct", t);
+	p = xmlrpc_build_value(&env, "{s:i,s:i,s:V}", "ver", VAS_XMLRPC_VERSION,
+			       "eventid", eventid, "lvolstruct", t);
 	if (t)
 		xmlrpc_DECREF(t);
 	if (env.fault_occurred) {
@@ -130,9 +129,8 @@ void agent_drive_lvol(const struct sm_config *cfg, const struct srv_row *h,
 		      const struct vas_lvolstruct *tree,
 		      struct agent_result *res)
 {
-	long deadline = cfg->op_timeout_s > 0
-				? now_ms() + cfg->op_timeout_s * 1000L
-				: 0;
+	long deadline =
+	    cfg->op_timeout_s > 0 ? now_ms() + cfg->op_timeout_s * 1000L : 0;
 	int status, result, poll_failures = 0, ret;
 
 	memset(res, 0, sizeof(*res));
@@ -161,7 +159,8 @@ void agent_drive_lvol(const struct sm_config *cfg, const struct srv_row *h,
 			case EV_PROGRESS:
 				break;
 			case EV_NONE:
-				/* The agent restarted and forgot: send again. */
+				/* The agent restarted and forgot: send again.
+				 */
 				if (send_request(cfg, h, method, eventid, tree,
 						 res))
 					return;

@@ -35,9 +35,9 @@ void agent_drive_lvol(const struct sm_config *cfg, const struct srv_row *hsvr,
 		      struct agent_result *res);
 
 /* One call with {ver:5, ...members}; the param struct is borrowed. */
-int agent_call(const struct sm_config *cfg, const struct srv_row *srv,
-	       int port, const char *method, xmlrpc_value *param,
-	       xmlrpc_value **result, struct rpc_outcome *oc);
+int agent_call(const struct sm_config *cfg, const struct srv_row *srv, int port,
+	       const char *method, xmlrpc_value *param, xmlrpc_value **result,
+	       struct rpc_outcome *oc);
 /* getEventStatus -> status/result; -EPROTO for a malformed answer. */
 int agent_event_status(const struct sm_config *cfg, const struct srv_row *srv,
 		       int port, int32_t eventid, int *status, int *result);

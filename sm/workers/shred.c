@@ -103,7 +103,8 @@ static void dispatch(struct sm *sm, struct shred_row *row)
 	xmlrpc_env env;
 	int ret;
 
-	if (ssvr_of(sm, row->ssvrid, &srv) || with_tx(sm, do_start, &row->eventid))
+	if (ssvr_of(sm, row->ssvrid, &srv) ||
+	    with_tx(sm, do_start, &row->eventid))
 		return;
 	row->attempts++;
 	xmlrpc_env_init(&env);

@@ -49,7 +49,7 @@ class Envelope(SmTestCase):
 
     def test_oversized_request_refused(self):
         big = v(lvolname="x" * (2 << 20), capacity=10)
-        with self.assertRaises((xmlrpc.client.Fault, xmlrpc.client.ProtocolError)):
+        with self.assertRaises((xmlrpc.client.Fault, xmlrpc.client.ProtocolError, OSError)):
             self.s.createLogicalVolume(big)
         self.assertEqual(self.s.listEvents(v()), [])  # still serving
 
@@ -421,6 +421,58 @@ class AttachDetach(SmTestCase):
         self.assertEqual(self.s.notifyFailure(v(target=1, targetid=self.hid)), 0)
         self.fault(22, self.s.attachLogicalVolume, v(lvolname="a", hsvrid=self.hid))
 
+    def test_snapshot_of_attached_origin(self):  # 12.30, 12.34
+        self.cluster_more()
+        self.s.attachLogicalVolume(v(lvolname="a", hsvrid=self.hid))
+        ev_before = int(self.sm.sql("SELECT id FROM idtable WHERE type = 5"))
+        snap = self.s.createSnapshot(v(origin_lvolname="a", snapshot_lvolname="s"))
+        sent = self.hsvr.called("attachLogicalVolume")
+        self.assertEqual(len(sent), 2)
+        self.assertEqual(sent[1]["lvolstruct"]["lvolid"], snap)
+        self.assertEqual(sent[1]["lvolstruct"]["components"][0]["lvoltype"], 7)
+        self.assertEqual(sent[1]["eventid"], ev_before)
+        self.assertEqual(int(self.sm.sql("SELECT id FROM idtable WHERE type = 5")), ev_before + 1)
+        e = self.s.listLogicalVolumes(v(lvolid=snap))[0]
+        self.assertEqual((e["hsvrid"], e["bind_status"], e["bind_event"]), (self.hid, 1, 0))
+        self.assertEqual(self.sm.sql("SELECT DISTINCT mirror_status FROM lvolmap WHERE "
+                                     "toplvolid = %d AND lvoltype = 3" % snap), "2")
+        # deleting the attached snapshot detaches only it, then deletes it
+        self.assertEqual(self.s.deleteLogicalVolume(v(lvolid=snap)), 0)
+        det = self.hsvr.called("detachLogicalVolume")
+        self.assertEqual([d["lvolstruct"]["lvolid"] for d in det], [snap])
+        self.assertEqual([x["lvolid"] for x in self.s.listLogicalVolumes(v())], [self.lv])
+        self.assertEqual(self.s.listLogicalVolumes(v(lvolid=self.lv))[0]["bind_status"], 1)
+        self.invariants()
+
+    def test_refused_snapshot_attach_undoes_the_snapshot(self):  # M44
+        self.cluster_more()
+        self.s.attachLogicalVolume(v(lvolname="a", hsvrid=self.hid))
+
+        def refuse(method, p):
+            raise xmlrpc.client.Fault(22, "EINVAL")
+        self.hsvr.request_answer = refuse
+        self.fault(22, self.s.createSnapshot, v(origin_lvolname="a", snapshot_lvolname="s"))
+        self.assertEqual([x["lvolname"] for x in self.s.listLogicalVolumes(v())], ["a"])
+        self.assertEqual(self.s.listLogicalVolumes(v(lvolid=self.lv))[0]["bind_status"], 1)
+        self.hsvr.request_answer = lambda m, p: 0
+        self.assertTrue(self.s.createSnapshot(v(origin_lvolname="a", snapshot_lvolname="s")))
+        self.invariants()
+
+    def test_busy_snapshot_delete_keeps_it(self):  # M45
+        self.cluster_more()
+        self.s.attachLogicalVolume(v(lvolname="a", hsvrid=self.hid))
+        snap = self.s.createSnapshot(v(origin_lvolname="a", snapshot_lvolname="s"))
+        self.hsvr.event_answer = lambda ev: [5, 16]
+        self.fault(16, self.s.deleteLogicalVolume, v(lvolid=snap))
+        self.assertEqual(len(self.s.listLogicalVolumes(v(lvolid=snap))), 1)
+        self.assertEqual(self.s.listLogicalVolumes(v(lvolid=self.lv))[0]["bind_status"], 1)
+
+    def cluster_more(self):
+        """Room for a snapshot: three more disks."""
+        for i, sid in enumerate(x["ssvrid"] for x in self.s.listStorageServers(v())):
+            self.s.registerPhysicalDisk(v(ssvrid=sid, local_path="/dev/more", capacity="63000000"))
+        self.wait_shredded()
+
     def test_shutdown_refused_while_attached(self):
         self.s.attachLogicalVolume(v(lvolname="a", hsvrid=self.hid))
         self.fault(16, self.s.shutdownAll, v())
@@ -473,6 +525,32 @@ class Restart(SmTestCase):
         self.sm.start()
         self.s = self.sm.proxy()
         self.assertEqual(snap(self.s), before)
+
+    def test_attach_in_flight_resumes_after_kill(self):  # 12.55
+        self.cluster()
+        lv = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+        hid = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+        self.hsvr.event_answer = lambda ev: [2, 0]
+        t = threading.Thread(target=lambda: self.fault_quiet(
+            lambda: self.sm.proxy().attachLogicalVolume(v(lvolid=lv, hsvrid=hid))))
+        t.start()
+        self.assertTrue(wait_until(lambda: self.hsvr.called("getEventStatus")))
+        ev = self.hsvr.called("attachLogicalVolume")[0]["eventid"]
+        self.sm.kill()
+        t.join(30)
+        self.hsvr.event_answer = lambda e: [0, 0] if len(self.hsvr.called("attachLogicalVolume")) < 2 else [3, 0]
+        self.sm.start()
+        self.s = self.sm.proxy()
+        self.assertTrue(wait_until(lambda: self.s.listLogicalVolumes(v(lvolid=lv))[0]["bind_event"] == 0))
+        self.assertEqual([c["eventid"] for c in self.hsvr.called("attachLogicalVolume")], [ev, ev])
+        e = self.s.listLogicalVolumes(v(lvolid=lv))[0]
+        self.assertEqual((e["hsvrid"], e["bind_status"]), (hid, 1))
+
+    def fault_quiet(self, fn):
+        try:
+            fn()
+        except Exception:
+            pass
 
     def test_shred_in_progress_resumes_after_kill(self):  # 12.54
         for a in self.ssvrs:

@@ -68,13 +68,11 @@ START_TEST(roundtrip)
 	ck_assert_str_eq(b.lvolname, "a");
 	ck_assert_int_eq(b.n_labels, 2);
 	ck_assert_str_eq(b.labels[1], "lvol-00000007");
-	ck_assert_int_eq(b.components[0].components[0].components[0]
-				 .n_components,
-			 3);
-	ck_assert_int_eq(b.components[0].components[0].components[0]
-				 .components[2]
-				 .ssvrid,
-			 3);
+	ck_assert_int_eq(
+	    b.components[0].components[0].components[0].n_components, 3);
+	ck_assert_int_eq(
+	    b.components[0].components[0].components[0].components[2].ssvrid,
+	    3);
 	lvs_clear(&a);
 	lvs_clear(&b);
 	xmlrpc_DECREF(v);
@@ -107,30 +105,29 @@ START_TEST(hostile)
 	ck_assert_int_ne(decode_text("<value><int>1</int></value>"), 0);
 	ck_assert_int_ne(decode_text("<value><struct></struct></value>"), 0);
 	/* unknown lvoltype */
-	ck_assert_int_ne(decode_text("<value><struct>" M("lvolid", "<int>1</int>")
-					     M("lvoltype", "<int>5</int>")
-						     M("capacity", "<int>1</int>")
-							     M("lvolspec", "<struct/>")
-								     "</struct></value>"),
-			 0);
+	ck_assert_int_ne(
+	    decode_text("<value><struct>" M("lvolid", "<int>1</int>") M(
+		"lvoltype", "<int>5</int>") M("capacity", "<int>1</int>")
+			    M("lvolspec", "<struct/>") "</struct></value>"),
+	    0);
 	/* DEXT with a string offset */
 	ck_assert_int_ne(
-		decode_text("<value><struct>" M("lvolid", "<int>1</int>")
-				    M("lvoltype", "<int>3</int>")
-					    M("capacity", "<int>1</int>")
-						    M("lvolspec",
-						      "<struct>" M("ssvrid", "<int>1</int>")
-							      M("offset", "<string>0</string>")
-								      M("iscsi_path", "<array><data/></array>") "</struct>")
-							    "</struct></value>"),
-		0);
+	    decode_text(
+		"<value><struct>" M("lvolid", "<int>1</int>") M(
+		    "lvoltype", "<int>3</int>") M("capacity", "<int>1</int>")
+		    M("lvolspec",
+		      "<struct>" M("ssvrid", "<int>1</int>") M(
+			  "offset", "<string>0</string>")
+			  M("iscsi_path",
+			    "<array><data/></array>") "</struct>") "</struct></"
+								   "value>"),
+	    0);
 	/* an empty DEXT lvolspec means "nothing" (replaceMirrorDisk remove) */
-	ck_assert_int_eq(decode_text("<value><struct>" M("lvolid", "<int>0</int>")
-					     M("lvoltype", "<int>3</int>")
-						     M("capacity", "<int>0</int>")
-							     M("lvolspec", "<struct/>")
-								     "</struct></value>"),
-			 0);
+	ck_assert_int_eq(
+	    decode_text("<value><struct>" M("lvolid", "<int>0</int>") M(
+		"lvoltype", "<int>3</int>") M("capacity", "<int>0</int>")
+			    M("lvolspec", "<struct/>") "</struct></value>"),
+	    0);
 }
 END_TEST
 
@@ -140,14 +137,17 @@ START_TEST(depth_limited)
 	int i;
 
 	for (i = 0; i < 20; i++)
-		p += sprintf(p, "<value><struct>" M("lvolid", "<int>1</int>")
-					M("lvoltype", "<int>1</int>")
-						M("capacity", "<int>1</int>")
-							M("lvolspec", "<struct/>")
-				 "<member><name>components</name><value><array><data>");
+		p += sprintf(
+		    p, "<value><struct>" M("lvolid", "<int>1</int>")
+			   M("lvoltype", "<int>1</int>")
+			       M("capacity", "<int>1</int>")
+				   M("lvolspec",
+				     "<struct/>") "<member><name>components</"
+						  "name><value><array><data>");
 	p += sprintf(p, "</data></array></value></member></struct></value>");
 	for (i = 1; i < 20; i++)
-		p += sprintf(p, "</data></array></value></member></struct></value>");
+		p += sprintf(
+		    p, "</data></array></value></member></struct></value>");
 	ck_assert_int_ne(decode_text(xml), 0);
 	free(xml);
 }

@@ -18,22 +18,22 @@ static int echo(struct rpc_request *req)
 		return -EIO;
 	if (rpc_int(req, "n", 0) == 15)
 		return -(VAS_ERELAY + 16);
-	rpc_result_int(req, rpc_int(req, "n", 0) + (int64_t)strlen(
-							  rpc_str(req, "s", "")));
+	rpc_result_int(req, rpc_int(req, "n", 0) +
+				(int64_t)strlen(rpc_str(req, "s", "")));
 	return 0;
 }
 
 static const struct rpc_param_spec spec[] = {
-	{"n", RPC_T_INT, RPC_REQUIRED, 0, 100, 0},
-	{"s", RPC_T_STRING, 0, 0, 8, 0},
-	{"d", RPC_T_DECSTR, 0, 1, 1000, 0},
-	{"a", RPC_T_ARRAY, 0, 1, 2, RPC_T_STRING},
-	{0, 0, 0, 0, 0, 0}};
+    {"n", RPC_T_INT, RPC_REQUIRED, 0, 100, 0},
+    {"s", RPC_T_STRING, 0, 0, 8, 0},
+    {"d", RPC_T_DECSTR, 0, 1, 1000, 0},
+    {"a", RPC_T_ARRAY, 0, 1, 2, RPC_T_STRING},
+    {0, 0, 0, 0, 0, 0}};
 
 static const struct rpc_method table[] = {
-	{"echo", echo, spec, 0},
-	{"hello", echo, NULL, RPC_M_NOVERSION},
-	{0, 0, 0, 0}};
+    {"echo", echo, spec, 0},
+    {"hello", echo, NULL, RPC_M_NOVERSION},
+    {0, 0, 0, 0}};
 
 /* Runs one call and returns the fault code (0 = success, value in *v). */
 static int call(const char *xml, int *v)
@@ -60,9 +60,9 @@ static int call(const char *xml, int *v)
 	return code;
 }
 
-#define CALL(members)                                                         \
-	"<?xml version='1.0'?><methodCall><methodName>echo</methodName>"     \
-	"<params><param><value><struct>" members                            \
+#define CALL(members)                                                          \
+	"<?xml version='1.0'?><methodCall><methodName>echo</methodName>"       \
+	"<params><param><value><struct>" members                               \
 	"</struct></value></param></params></methodCall>"
 #define M(k, v) "<member><name>" k "</name><value>" v "</value></member>"
 #define VER	M("ver", "<int>5</int>")
@@ -71,16 +71,16 @@ START_TEST(success)
 {
 	int v = 0;
 
-	ck_assert_int_eq(call(CALL(VER M("n", "<int>7</int>")
-					   M("s", "<string>ab</string>")),
-			      &v),
-			 0);
+	ck_assert_int_eq(
+	    call(CALL(VER M("n", "<int>7</int>") M("s", "<string>ab</string>")),
+		 &v),
+	    0);
 	ck_assert_int_eq(v, 9);
-	ck_assert_int_eq(call(CALL(VER M("n", "<i4>1</i4>")
-					   M("d", "<string>17</string>")
-					   M("extra", "<int>1</int>")),
-			      &v),
-			 0);
+	ck_assert_int_eq(
+	    call(CALL(VER M("n", "<i4>1</i4>") M("d", "<string>17</string>")
+			  M("extra", "<int>1</int>")),
+		 &v),
+	    0);
 }
 END_TEST
 
@@ -91,9 +91,9 @@ START_TEST(envelope)
 	ck_assert_int_eq(call("junk", &v), EINVAL);
 	ck_assert_int_eq(call("<methodCall><methodName>echo", &v), EINVAL);
 	ck_assert_int_eq(call(CALL(M("n", "<int>1</int>")), &v), EPROTO);
-	ck_assert_int_eq(call(CALL(M("ver", "<int>4</int>") M("n", "<int>1</int>")),
-			      &v),
-			 EPROTO);
+	ck_assert_int_eq(
+	    call(CALL(M("ver", "<int>4</int>") M("n", "<int>1</int>")), &v),
+	    EPROTO);
 	ck_assert_int_eq(call(CALL(M("ver", "<string>5</string>")), &v),
 			 EPROTO);
 	ck_assert_int_eq(call("<methodCall><methodName>nope</methodName>"
@@ -114,20 +114,23 @@ END_TEST
 START_TEST(validation)
 {
 	static const char *const bad[] = {
-		CALL(VER),
-		CALL(VER M("n", "<string>1</string>")),
-		CALL(VER M("n", "<boolean>1</boolean>")),
-		CALL(VER M("n", "<double>1.0</double>")),
-		CALL(VER M("n", "<int>101</int>")),
-		CALL(VER M("n", "<int>-1</int>")),
-		CALL(VER M("n", "<int>1</int>") M("s", "<string>123456789</string>")),
-		CALL(VER M("n", "<int>1</int>") M("s", "<int>1</int>")),
-		CALL(VER M("n", "<int>1</int>") M("d", "<int>17</int>")),
-		CALL(VER M("n", "<int>1</int>") M("d", "<string>1x</string>")),
-		CALL(VER M("n", "<int>1</int>") M("d", "<string>0</string>")),
-		CALL(VER M("n", "<int>1</int>") M("a", "<array><data></data></array>")),
-		CALL(VER M("n", "<int>1</int>")
-			 M("a", "<array><data><value><int>1</int></value></data></array>")),
+	    CALL(VER),
+	    CALL(VER M("n", "<string>1</string>")),
+	    CALL(VER M("n", "<boolean>1</boolean>")),
+	    CALL(VER M("n", "<double>1.0</double>")),
+	    CALL(VER M("n", "<int>101</int>")),
+	    CALL(VER M("n", "<int>-1</int>")),
+	    CALL(VER M("n", "<int>1</int>")
+		     M("s", "<string>123456789</string>")),
+	    CALL(VER M("n", "<int>1</int>") M("s", "<int>1</int>")),
+	    CALL(VER M("n", "<int>1</int>") M("d", "<int>17</int>")),
+	    CALL(VER M("n", "<int>1</int>") M("d", "<string>1x</string>")),
+	    CALL(VER M("n", "<int>1</int>") M("d", "<string>0</string>")),
+	    CALL(VER M("n", "<int>1</int>")
+		     M("a", "<array><data></data></array>")),
+	    CALL(VER M("n", "<int>1</int>") M(
+		"a",
+		"<array><data><value><int>1</int></value></data></array>")),
 	};
 	size_t i;
 	int v;

@@ -53,17 +53,19 @@ END_TEST
 
 START_TEST(lvolnames)
 {
-	static const char *const good[] = {"a", "lvol-", "lvol-.", "lvol-g",
-					   "lvol-1g", "Lvol-1", "...", "..x",
-					   "A_b-c.9"};
-	static const char *const bad[] = {"", ".", "..", "a b", "lvol-abc",
-					  "lvol-ABC", "lvol-_", "lvol-00000001",
-					  "a/b", "x\xc3\xa9"};
+	static const char *const good[] = {"a",	     "lvol-",	"lvol-.",
+					   "lvol-g", "lvol-1g", "Lvol-1",
+					   "...",    "..x",	"A_b-c.9"};
+	static const char *const bad[] = {
+	    "",		".",	    "..",     "a b",
+	    "lvol-abc", "lvol-ABC", "lvol-_", "lvol-00000001",
+	    "a/b",	"x\xc3\xa9"};
 	char longname[80];
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(*good); i++)
-		ck_assert_msg(names_check_lvolname(good[i]) == 0, "%s", good[i]);
+		ck_assert_msg(names_check_lvolname(good[i]) == 0, "%s",
+			      good[i]);
 	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		ck_assert_msg(names_check_lvolname(bad[i]) != 0, "%s", bad[i]);
 	memset(longname, 'x', 64);
