@@ -1,0 +1,288 @@
+/* The exec layer: recording, back-end choice, the kernel back end. */
+#include "hx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vas/exec.h"
+#include "vas/log.h"
+
+#define SEC "hsvr_agent"
+/* Not in PATH on Debian. */
+#define SCSI_ID_DEFAULT "/lib/udev/scsi_id"
+
+int hx_read_file(const char *path, char **out)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (!f)
+		return -errno;
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 4096) {
+			char *nb;
+
+			if (cap > (4u << 20)) {
+				free(buf);
+				fclose(f);
+				return -EFBIG;
+			}
+			nb = realloc(buf, cap + 8192);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap += 8192;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+int hx_write_file(const char *path, const char *text)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(text);
+	int fd, ret = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid()) >=
+	    (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		ret = -EIO;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+int hx_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* One JSON array of strings per line: easy to read from tests. */
+static void record(struct hx *hx, const char *const argv[])
+{
+	FILE *f;
+	int i;
+
+	if (!hx->record_file[0])
+		return;
+	pthread_mutex_lock(&hx->lock);
+	f = fopen(hx->record_file, "ae");
+	if (!f) {
+		log_warn("cannot append to %s: %s", hx->record_file,
+			 strerror(errno));
+		goto out;
+	}
+	fputc('[', f);
+	for (i = 0; argv[i]; i++) {
+		const char *s;
+
+		fputs(i ? ", \"" : "\"", f);
+		for (s = argv[i]; *s; s++) {
+			if (*s == '"' || *s == '\\')
+				fprintf(f, "\\%c", *s);
+			else if ((unsigned char)*s < 0x20)
+				fprintf(f, "\\u%04x", *s);
+			else
+				fputc(*s, f);
+		}
+		fputc('"', f);
+	}
+	fputs("]\n", f);
+	fclose(f);
+out:
+	pthread_mutex_unlock(&hx->lock);
+}
+
+int hx_run(struct hx *hx, const struct cmdline *c, char **out)
+{
+	char line[1024];
+
+	if (out)
+		*out = NULL;
+	if (c->overflow) {
+		log_err("command line of %s too long", c->argv[0]);
+		return -E2BIG;
+	}
+	record(hx, c->argv);
+	if (log_get_level() >= LOG_LVL_DEBUG &&
+	    !cmd_join(c->argv, line, sizeof(line)))
+		log_debug("run: %s", line);
+	return hx->be->run(hx, c->argv, out);
+}
+
+int hx_mdstat(struct hx *hx, char **out)
+{
+	return hx->be->mdstat(hx, out);
+}
+
+int hx_mounts(struct hx *hx, char **out)
+{
+	return hx->be->mounts(hx, out);
+}
+
+static int kernel_run(struct hx *hx, const char *const argv[], char **out)
+{
+	const char *args[CMD_MAX_ARGS + 1];
+	struct exec_result res;
+	int i, ret;
+
+	/* Tool paths from vas.conf, e.g. "dmsetup = /sbin/dmsetup". */
+	args[0] = conf_get_str(hx->conf, SEC, argv[0],
+			       strcmp(argv[0], "scsi_id") ? argv[0]
+							  : SCSI_ID_DEFAULT);
+	for (i = 1; argv[i] && i < CMD_MAX_ARGS; i++)
+		args[i] = argv[i];
+	args[i] = NULL;
+	ret = vas_exec(args, hx->timeout_ms, NULL, &res);
+	if (ret) {
+		log_err("%s: %s", args[0], strerror(-ret));
+		return ret;
+	}
+	if (res.status) {
+		char line[1024] = "";
+
+		(void)cmd_join(args, line, sizeof(line)); /* log only */
+		log_err("'%s' exited %d: %s", line, res.status, res.err);
+		exec_result_free(&res);
+		return -EIO;
+	}
+	if (out) {
+		size_t n = strlen(res.out);
+
+		while (n && (res.out[n - 1] == '\n' || res.out[n - 1] == ' '))
+			res.out[--n] = '\0';
+		*out = res.out;
+		res.out = NULL;
+	}
+	exec_result_free(&res);
+	return 0;
+}
+
+static int kernel_mdstat(struct hx *hx, char **out)
+{
+	(void)hx;
+	return hx_read_file("/proc/mdstat", out);
+}
+
+static int kernel_mounts(struct hx *hx, char **out)
+{
+	(void)hx;
+	return hx_read_file("/proc/mounts", out);
+}
+
+const struct hx_backend hx_kernel_backend = {
+    .name = "kernel",
+    .run = kernel_run,
+    .mdstat = kernel_mdstat,
+    .mounts = kernel_mounts,
+};
+
+int hx_new(const struct vas_conf *conf, const char *state_dir, struct hx **out)
+{
+	const char *be = conf_get_str(conf, SEC, "device_backend", "kernel");
+	const char *rec = conf_get_str(conf, SEC, "record_file", "");
+	char dev[PATH_MAX];
+	struct hx *hx;
+	long v;
+	int ret;
+
+	hx = calloc(1, sizeof(*hx));
+	if (!hx)
+		return -ENOMEM;
+	pthread_mutex_init(&hx->lock, NULL);
+	hx->conf = conf;
+	ret = -EINVAL;
+	if (snprintf(hx->state_dir, sizeof(hx->state_dir), "%s", state_dir) >=
+		(int)sizeof(hx->state_dir) ||
+	    snprintf(hx->record_file, sizeof(hx->record_file), "%s", rec) >=
+		(int)sizeof(hx->record_file))
+		goto fail;
+	ret = conf_get_long(conf, SEC, "exec_timeout_ms", 120000, 100, 3600000,
+			    &v);
+	if (ret)
+		goto fail;
+	hx->timeout_ms = (int)v;
+	if (!strcmp(be, "kernel")) {
+		hx->be = &hx_kernel_backend;
+	} else if (!strcmp(be, "simulated")) {
+		hx->be = &hx_sim_backend;
+		ret = -ENAMETOOLONG;
+		if (snprintf(hx->root, sizeof(hx->root), "%s/sim", state_dir) >=
+		    (int)sizeof(hx->root))
+			goto fail;
+		ret = conf_get_long(conf, SEC, "sim_resync_ms", 2000, 0,
+				    3600000, &hx->sim_resync_ms);
+		if (!ret)
+			ret = conf_get_long(conf, SEC, "sim_disk_gib", 1024, 1,
+					    1L << 20, &v);
+		if (ret)
+			goto fail;
+		hx->sim_disk_sectors = v * 2097152LL;
+		snprintf(hx->sim_fail, sizeof(hx->sim_fail), "%s",
+			 conf_get_str(conf, SEC, "sim_fail_command", ""));
+		ret = -ENAMETOOLONG;
+		if (snprintf(dev, sizeof(dev), "%s/dev/mapper", hx->root) <
+		    (int)sizeof(dev))
+			ret = hx_mkdirs(dev);
+		if (ret)
+			goto fail;
+	} else {
+		log_err("[%s] device_backend: unknown value '%s'", SEC, be);
+		ret = -EINVAL;
+		goto fail;
+	}
+	*out = hx;
+	return 0;
+fail:
+	hx_free(hx);
+	return ret;
+}
+
+void hx_free(struct hx *hx)
+{
+	if (!hx)
+		return;
+	pthread_mutex_destroy(&hx->lock);
+	free(hx);
+}

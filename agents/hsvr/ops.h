@@ -1,0 +1,59 @@
+/* The agent's operations (attach, detach, resync) and the worker pool. */
+#ifndef HSVR_OPS_H
+#define HSVR_OPS_H
+
+#include "hsvr.h"
+
+enum op_kind { OP_ATTACH, OP_DETACH, OP_RESYNC };
+
+struct resync_state;
+
+/* One queued operation; owns its lvolstructs. */
+struct op {
+	enum op_kind kind;
+	int64_t eventid;
+	struct vas_lvolstruct lv;     /* attach/detach */
+	int32_t mirrorid;	      /* resync */
+	struct vas_lvolstruct add;    /* resync */
+	struct vas_lvolstruct remove; /* resync */
+	struct resync_state *rs;
+	struct hsvr *h;
+};
+
+void op_free(struct op *op);
+/*
+ * Queues an accepted operation (takes ownership on success). Operations
+ * on the same volume (or mirror) run one after another in acceptance
+ * order. 0, -EAGAIN (queue full) or -ENOMEM.
+ */
+int op_enqueue(struct op *op);
+/* Ends the operation's turn; op_run() calls it when done. */
+void op_forget(struct op *op);
+/* Runs one operation to completion and publishes its event result. */
+void op_run(struct op *op);
+
+/* Bounded pool: submit fails with -EAGAIN when the queue is full. */
+int pool_new(int threads, int queue, struct op_pool **out);
+/* Takes ownership of op on success. */
+int pool_submit(struct op_pool *p, struct op *op);
+/* Finishes queued work, joins the threads. */
+void pool_free(struct op_pool *p);
+
+/*
+ * Member states of a mirror: dextids[i] has state[i] (enum
+ * md_member_state). -ENOENT when the mirror does not exist.
+ */
+int mirror_members(struct hsvr *h, int32_t mirrorid, int32_t *dextids,
+		   int *states, int max, int *n);
+
+/* Progress hook and its shared state (replaceMirrorDisk, 3.4). */
+struct resync_state *resync_state_new(struct hsvr *h, int32_t mirrorid,
+				      int32_t dextid, int worker);
+void resync_state_put(void *rs);
+void resync_state_get(struct resync_state *rs);
+void resync_hook(struct event_table *t, int64_t eventid, void *arg);
+
+/* In-use test before a detach (W6): open, mounted, or in a libvirt VM. */
+int lvol_in_use(struct hsvr *h, const struct vas_lvolstruct *lv, int *busy);
+
+#endif
