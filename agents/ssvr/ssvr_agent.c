@@ -20,6 +20,7 @@
 struct sig_waiter {
 	sigset_t set;
 	struct rpc_server *srv;
+	struct shredder *shred;
 };
 
 static void *sig_thread(void *arg)
@@ -29,6 +30,8 @@ static void *sig_thread(void *arg)
 
 	if (sigwait(&w->set, &sig) == 0 && sig != SIGUSR1) {
 		log_info("signal %d: stopping", sig);
+		/* Running shreds stay persisted and resume at restart. */
+		shredder_request_stop(w->shred);
 		rpc_server_stop(w->srv);
 	}
 	return NULL;
@@ -84,6 +87,7 @@ static int serve(const struct ssvr_cfg *cfg, struct ssvr_agent *a)
 	sigaddset(&w.set, SIGINT);
 	sigaddset(&w.set, SIGUSR1);
 	w.srv = srv;
+	w.shred = a->shred;
 	ret = -pthread_create(&thr, NULL, sig_thread, &w);
 	if (ret) {
 		rpc_server_free(srv);

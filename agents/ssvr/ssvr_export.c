@@ -5,6 +5,7 @@
  */
 #include "ssvr_priv.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +200,37 @@ static int ensure_portal(const struct ssvr_cfg *cfg)
 	}
 }
 
+/* Removes links in <state_dir>/pdsk/ that have no activation record. */
+static void drop_stale_links(const struct ssvr_cfg *cfg,
+			     const struct ssvr_disk *disks, int nd)
+{
+	char dir[PATH_MAX], link[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int j;
+
+	if (ssvr_path(dir, sizeof(dir), cfg, "pdsk") || !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		uint32_t id;
+		char *end;
+
+		if (strlen(de->d_name) != 8)
+			continue;
+		id = (uint32_t)strtoul(de->d_name, &end, 16);
+		if (*end)
+			continue;
+		for (j = 0; j < nd && disks[j].pdskid != id; j++)
+			;
+		if (j < nd || ssvr_disk_link(cfg, id, link, sizeof(link)))
+			continue;
+		log_info("removing stale link %s", link);
+		if (unlink(link))
+			log_err("%s: %s", link, strerror(errno));
+	}
+	closedir(d);
+}
+
 int export_reconcile(const struct ssvr_cfg *cfg)
 {
 	const struct target_driver *drv = target_driver_get(cfg);
@@ -229,6 +261,7 @@ int export_reconcile(const struct ssvr_cfg *cfg)
 		if (ret && !first)
 			first = ret;
 	}
+	drop_stale_links(cfg, disks, nd);
 	for (j = 0; j < nd; j++) {
 		ret = export_activate(cfg, &disks[j]);
 		if (ret && !first)

@@ -99,9 +99,11 @@ int zero_size_path(const char *path, uint64_t *bytes);
 /*
  * Zeroes [off, off+len) of fd (opened O_WRONLY, O_DIRECT if method may
  * write). off and len are multiples of 1 MiB. 0 or -errno; -EIO means the
- * medium failed in that range.
+ * medium failed in that range; -EINTR when *stop (may be NULL) was set
+ * during direct writes.
  */
-int zero_range(int fd, uint64_t off, uint64_t len, enum zero_method m);
+int zero_range(int fd, uint64_t off, uint64_t len, enum zero_method m,
+	       atomic_bool *stop);
 
 /* ssvr_target.c: one driver per iSCSI target implementation. */
 struct target_ent {
@@ -172,6 +174,8 @@ int shredder_submit(struct shredder *s, const struct shred_req *r);
 /* True while a queued or running job overlaps [off, off+len) bytes. */
 bool shredder_busy(struct shredder *s, uint32_t pdskid, uint64_t off,
 		   uint64_t len);
+/* Asks the workers to stop at the next chunk; does not wait. */
+void shredder_request_stop(struct shredder *s);
 /* Stops the workers; unfinished jobs stay persisted. */
 void shredder_free(struct shredder *s);
 

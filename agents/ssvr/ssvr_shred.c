@@ -247,7 +247,11 @@ static enum job_end run_job(struct shredder *s, struct shred_job *j)
 			return JOB_STOPPED;
 		}
 		ret = zero_range(fd, (uint64_t)vb * SSVR_VB_BYTES,
-				 SSVR_VB_BYTES, s->cfg->shred_method);
+				 SSVR_VB_BYTES, s->cfg->shred_method, &s->stop);
+		if (ret == -EINTR) {
+			close(fd);
+			return JOB_STOPPED;
+		}
 		if (ret == -EIO && nbad < BAD_MAX) {
 			bad[nbad++] = (int32_t)vb;
 		} else if (ret) {
@@ -445,16 +449,21 @@ static void free_list(struct shred_job *j)
 	}
 }
 
+void shredder_request_stop(struct shredder *s)
+{
+	pthread_mutex_lock(&s->lock);
+	atomic_store(&s->stop, true);
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
 void shredder_free(struct shredder *s)
 {
 	int i;
 
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->lock);
-	atomic_store(&s->stop, true);
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
+	shredder_request_stop(s);
 	for (i = 0; i < s->nthreads; i++)
 		pthread_join(s->threads[i], NULL);
 	free(s->threads);

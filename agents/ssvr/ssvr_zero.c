@@ -48,7 +48,7 @@ int zero_size_path(const char *path, uint64_t *bytes)
 	return ret;
 }
 
-static int zero_write(int fd, uint64_t off, uint64_t len)
+static int zero_write(int fd, uint64_t off, uint64_t len, atomic_bool *stop)
 {
 	void *buf = NULL;
 	int ret = 0;
@@ -59,7 +59,13 @@ static int zero_write(int fd, uint64_t off, uint64_t len)
 	while (len) {
 		size_t chunk = len < ZERO_BUF_BYTES ? (size_t)len
 						    : ZERO_BUF_BYTES;
-		ssize_t w = pwrite(fd, buf, chunk, (off_t)off);
+		ssize_t w;
+
+		if (stop && atomic_load(stop)) {
+			ret = -EINTR;
+			break;
+		}
+		w = pwrite(fd, buf, chunk, (off_t)off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -86,7 +92,8 @@ static bool unsupported(int err)
 	       err == EINVAL;
 }
 
-int zero_range(int fd, uint64_t off, uint64_t len, enum zero_method m)
+int zero_range(int fd, uint64_t off, uint64_t len, enum zero_method m,
+	       atomic_bool *stop)
 {
 	struct stat st;
 
@@ -110,5 +117,5 @@ int zero_range(int fd, uint64_t off, uint64_t len, enum zero_method m)
 		if (!unsupported(errno))
 			return -errno;
 	}
-	return zero_write(fd, off, len);
+	return zero_write(fd, off, len, stop);
 }
