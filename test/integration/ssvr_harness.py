@@ -18,6 +18,7 @@ PREFIX = "2000-11.jp.co.valinux"
 BUILD = os.environ.get("VAS_BUILD_DIR", "")
 BIN = os.path.join(BUILD, "agents", "ssvr")
 _procs = []
+_dirs = []
 
 
 def skip(msg):
@@ -41,6 +42,9 @@ def _cleanup():
         if p.poll() is None:
             p.kill()
             p.wait()
+    if not os.environ.get("VAS_KEEP_TMP"):
+        for d in _dirs:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 atexit.register(_cleanup)
@@ -103,6 +107,7 @@ class Node:
 
     def __init__(self, name, ip, ctl, extra=None):
         self.dir = tempfile.mkdtemp(prefix="vas-%s-" % name)
+        _dirs.append(self.dir)
         self.ip = ip
         self.state = os.path.join(self.dir, "state")
         os.mkdir(self.state)
