@@ -1,8 +1,35 @@
+/* Internals of sm/db/: query helper shared by the db_*.c files. */
 #ifndef VAS_DB_PRIV_H
 #define VAS_DB_PRIV_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "db.h"
+
 struct db_migration {
 	const char *name;
 	const char *sql;
 };
 extern const struct db_migration db_migrations[];
+
+struct db_tx {
+	struct db *db;
+	PGconn *conn;
+	int slot;
+	int failed;
+};
+
+/*
+ * Runs one parameterised statement. fmt has one letter per parameter:
+ * 'd' int, 'l' int64_t, 's' string (NULL = SQL NULL). *res (optional)
+ * receives the result, which the caller PQclear()s. Returns 0 or a
+ * negative errno (see db.h).
+ */
+int db_q(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
+	 ...);
+/* Column helpers on a result row. */
+int64_t db_l(const PGresult *r, int row, int col);
+const char *db_s(const PGresult *r, int row, int col);
+
 #endif

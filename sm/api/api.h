@@ -1,0 +1,32 @@
+/* The manager's XML-RPC method table (sm.md 3; vas_api.txt). */
+#ifndef VAS_SM_API_H
+#define VAS_SM_API_H
+
+#include "vas/rpc.h"
+
+extern const struct rpc_method sm_methods[];
+
+int api_register_hsvr(struct rpc_request *req);
+int api_register_ssvr(struct rpc_request *req);
+int api_register_pdsk(struct rpc_request *req);
+int api_delete_pdsk(struct rpc_request *req);
+int api_delete_hsvr(struct rpc_request *req);
+int api_delete_ssvr(struct rpc_request *req);
+int api_list_hsvrs(struct rpc_request *req);
+int api_list_ssvrs(struct rpc_request *req);
+int api_list_pdsks(struct rpc_request *req);
+int api_shutdown_all(struct rpc_request *req);
+int api_list_events(struct rpc_request *req);
+
+int api_lvol_create(struct rpc_request *req);
+int api_snap_create(struct rpc_request *req);
+int api_lvol_delete(struct rpc_request *req);
+int api_lvol_attach(struct rpc_request *req);
+int api_lvol_detach(struct rpc_request *req);
+int api_lvol_list(struct rpc_request *req);
+int api_lvol_show(struct rpc_request *req);
+
+int api_notify_failure(struct rpc_request *req);
+int api_notify_badblocks(struct rpc_request *req);
+
+#endif

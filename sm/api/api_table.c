@@ -1,0 +1,65 @@
+/* The 20 methods of the manager and the members each one accepts. */
+#include "api.h"
+#include "vas/units.h"
+
+#define ID(n)	   {n, RPC_T_INT, 0, 0, VAS_MAX_RESOURCEID, 0}
+#define REQ_ID(n)  {n, RPC_T_INT, RPC_REQUIRED, 0, VAS_MAX_RESOURCEID, 0}
+/* Volume ids may come as decimal strings (XCP, cli.md 5.3). */
+#define LVOLID(n)  {n, RPC_T_INT_OR_DEC, 0, 0, VAS_MAX_RESOURCEID, 0}
+#define NAME(n)	   {n, RPC_T_STRING, 0, 0, 1024, 0}
+#define IPS	   {"ip_data", RPC_T_ARRAY, RPC_REQUIRED, 1, 8, RPC_T_STRING}
+#define END	   {0, 0, 0, 0, 0, 0}
+
+static const struct rpc_param_spec none[] = {END};
+static const struct rpc_param_spec register_server[] = {IPS, END};
+static const struct rpc_param_spec register_pdsk[] = {
+	REQ_ID("ssvrid"),
+	{"local_path", RPC_T_STRING, RPC_REQUIRED, 0, 1024, 0},
+	{"capacity", RPC_T_DECSTR, RPC_REQUIRED, 0, INT64_C(999999999999999999), 0},
+	END};
+static const struct rpc_param_spec pdskid[] = {REQ_ID("pdskid"), END};
+static const struct rpc_param_spec hsvrid[] = {REQ_ID("hsvrid"), END};
+static const struct rpc_param_spec ssvrid[] = {REQ_ID("ssvrid"), END};
+static const struct rpc_param_spec opt_hsvrid[] = {ID("hsvrid"), END};
+static const struct rpc_param_spec opt_ssvrid[] = {ID("ssvrid"), END};
+static const struct rpc_param_spec lvol_create[] = {
+	{"lvolname", RPC_T_STRING, RPC_REQUIRED, 0, 1024, 0},
+	{"capacity", RPC_T_INT, RPC_REQUIRED, 1, VAS_MAX_LENGTH_GIB, 0},
+	{"redundancy", RPC_T_INT, 0, VAS_MIN_REDUNDANCY, VAS_MAX_REDUNDANCY, 0},
+	END};
+static const struct rpc_param_spec snap_create[] = {
+	LVOLID("origin_lvolid"), NAME("origin_lvolname"),
+	{"snapshot_lvolname", RPC_T_STRING, RPC_REQUIRED, 0, 1024, 0}, END};
+static const struct rpc_param_spec lvol_ref[] = {LVOLID("lvolid"),
+						 NAME("lvolname"), END};
+static const struct rpc_param_spec lvol_attach[] = {
+	LVOLID("lvolid"), NAME("lvolname"), REQ_ID("hsvrid"), END};
+static const struct rpc_param_spec notify_failure[] = {
+	{"target", RPC_T_INT, RPC_REQUIRED, 1, 4, 0}, REQ_ID("targetid"), END};
+static const struct rpc_param_spec notify_badblocks[] = {
+	REQ_ID("pdskid"),
+	{"blocks", RPC_T_ARRAY, RPC_REQUIRED, 0, 65536, RPC_T_INT}, END};
+
+const struct rpc_method sm_methods[] = {
+	{"registerHeadServer", api_register_hsvr, register_server, RPC_M_MUTATES},
+	{"registerStorageServer", api_register_ssvr, register_server, RPC_M_MUTATES},
+	{"registerPhysicalDisk", api_register_pdsk, register_pdsk, RPC_M_MUTATES},
+	{"deletePhysicalDisk", api_delete_pdsk, pdskid, RPC_M_MUTATES},
+	{"deleteHeadServer", api_delete_hsvr, hsvrid, RPC_M_MUTATES},
+	{"deleteStorageServer", api_delete_ssvr, ssvrid, RPC_M_MUTATES},
+	{"createLogicalVolume", api_lvol_create, lvol_create, RPC_M_MUTATES},
+	{"createSnapshot", api_snap_create, snap_create, RPC_M_MUTATES},
+	{"deleteLogicalVolume", api_lvol_delete, lvol_ref, RPC_M_MUTATES},
+	{"attachLogicalVolume", api_lvol_attach, lvol_attach, RPC_M_MUTATES},
+	{"detachLogicalVolume", api_lvol_detach, lvol_ref, RPC_M_MUTATES},
+	{"listHeadServers", api_list_hsvrs, opt_hsvrid, 0},
+	{"listStorageServers", api_list_ssvrs, opt_ssvrid, 0},
+	{"listPhysicalDisks", api_list_pdsks, opt_ssvrid, 0},
+	{"listEvents", api_list_events, none, 0},
+	{"listLogicalVolumes", api_lvol_list, lvol_ref, 0},
+	{"showLogicalVolume", api_lvol_show, lvol_ref, 0},
+	{"notifyFailure", api_notify_failure, notify_failure, RPC_M_MUTATES},
+	{"notifyBadBlocks", api_notify_badblocks, notify_badblocks, RPC_M_MUTATES},
+	{"shutdownAll", api_shutdown_all, none, RPC_M_MUTATES},
+	{0, 0, 0, 0},
+};

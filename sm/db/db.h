@@ -1,0 +1,46 @@
+/*
+ * The manager's database: a pool of libpq connections and transactions.
+ * The only module that includes libpq-fe.h is sm/db/. Errors: -EEXIST for
+ * a unique violation, -EAGAIN for a serialisation failure, -EIO when the
+ * database is unreachable or a statement fails (logged once here).
+ */
+#ifndef VAS_SM_DB_H
+#define VAS_SM_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct db;
+struct db_tx;
+
+int db_open(const char *dsn, int pool_size, struct db **out);
+void db_close(struct db *db);
+/* Creates or upgrades the schema; idempotent. */
+int db_migrate(struct db *db);
+
+/*
+ * Starts a transaction on a pooled connection. A mutating transaction
+ * takes the manager's advisory lock first, so state changes are
+ * serialised in the database (never across network I/O).
+ */
+int db_begin(struct db *db, bool mutating, struct db_tx **tx);
+/* Commits and returns the connection; 0 or -EIO. */
+int db_commit(struct db_tx *tx);
+/* Rolls back and returns the connection. NULL is a no-op. */
+void db_rollback(struct db_tx *tx);
+
+/* Id counters (sm.md 2.5): gap-free, inside the caller's transaction. */
+enum db_idtype {
+	DB_ID_HSVR = 1,
+	DB_ID_LVOL = 2,
+	DB_ID_PDSK = 3,
+	DB_ID_SSVR = 4,
+	DB_ID_EVENT = 5,
+};
+/* Next id; -ENOSPC when a non-wrapping counter is exhausted. */
+int db_genid(struct db_tx *tx, enum db_idtype type, int32_t *id);
+/* n consecutive ids of a non-wrapping counter starting at *first. */
+int db_genid_block(struct db_tx *tx, enum db_idtype type, int n,
+		   int32_t *first);
+
+#endif

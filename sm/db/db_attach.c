@@ -1,0 +1,187 @@
+/* SQL for attach rows and the per-leg effects of attach and detach. */
+#include "db_priv.h"
+#include "db_volumes.h"
+#include "vas/proto.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+static void fill(const PGresult *r, int i, struct attach_row *a)
+{
+	a->lvolid = (int32_t)db_l(r, i, 0);
+	a->hsvrid = (int32_t)db_l(r, i, 1);
+	a->status = (int)db_l(r, i, 2);
+	a->eventid = (int32_t)db_l(r, i, 3);
+	a->event_type = (int)db_l(r, i, 4);
+	a->assoc_lvolid = (int32_t)db_l(r, i, 5);
+}
+
+int db_attach_get(struct db_tx *tx, int32_t root, struct attach_row *row)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "SELECT lvolid, hsvrid, status, eventid, event_type, "
+		       "assoc_lvolid FROM attach WHERE lvolid = $1 FOR UPDATE",
+		       "d", root);
+
+	if (ret)
+		return ret;
+	ret = PQntuples(r) ? 0 : -ENOENT;
+	if (!ret)
+		fill(r, 0, row);
+	PQclear(r);
+	return ret;
+}
+
+int db_attach_in_flight(struct db_tx *tx, struct attach_row **rows, int *n)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "SELECT lvolid, hsvrid, status, eventid, event_type, "
+		       "assoc_lvolid FROM attach WHERE eventid <> 0 ORDER BY lvolid",
+		       NULL), i;
+
+	*rows = NULL;
+	*n = 0;
+	if (ret)
+		return ret;
+	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
+	if (!*rows) {
+		PQclear(r);
+		return -ENOMEM;
+	}
+	for (i = 0; i < PQntuples(r); i++)
+		fill(r, i, &(*rows)[i]);
+	*n = PQntuples(r);
+	PQclear(r);
+	return 0;
+}
+
+int db_attach_insert(struct db_tx *tx, const struct attach_row *a)
+{
+	return db_q(tx, NULL,
+		    "INSERT INTO attach (lvolid, hsvrid, status, eventid, "
+		    "event_type, assoc_lvolid) VALUES ($1, $2, $3, $4, $5, $6)",
+		    "dddddd", a->lvolid, a->hsvrid, a->status, a->eventid,
+		    a->event_type, a->assoc_lvolid);
+}
+
+int db_attach_set_event(struct db_tx *tx, int32_t root, int32_t eventid,
+			int type, int32_t assoc)
+{
+	return db_q(tx, NULL,
+		    "UPDATE attach SET eventid = $2, event_type = $3, "
+		    "assoc_lvolid = $4 WHERE lvolid = $1",
+		    "dddd", root, eventid, type, assoc);
+}
+
+int db_attach_end_event(struct db_tx *tx, int32_t root, int32_t eventid,
+			int status, bool *matched)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "UPDATE attach SET eventid = 0, event_type = 0, "
+		       "assoc_lvolid = 0, status = CASE WHEN $3 = 0 THEN status "
+		       "ELSE $3 END WHERE lvolid = $1 AND eventid = $2 "
+		       "RETURNING 1",
+		       "ddd", root, eventid, status);
+
+	if (ret)
+		return ret;
+	*matched = PQntuples(r) == 1;
+	PQclear(r);
+	return 0;
+}
+
+int db_attach_delete(struct db_tx *tx, int32_t root)
+{
+	return db_q(tx, NULL, "DELETE FROM attach WHERE lvolid = $1", "d", root);
+}
+
+int db_attach_count_hsvr(struct db_tx *tx, int32_t hsvrid, int *n)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "SELECT count(*) FROM attach WHERE $1 = 0 OR hsvrid = $1",
+		       "d", hsvrid);
+
+	if (ret)
+		return ret;
+	*n = (int)db_l(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+#define FAMILY                                                                \
+	"(SELECT $1 UNION ALL SELECT assoc_lvolid FROM assoc WHERE lvolid = " \
+	"$1 AND $2 = 1)"
+
+int db_legs_attached(struct db_tx *tx, int32_t lvolid, bool with_snaps)
+{
+	int ret = db_q(tx, NULL,
+		       "UPDATE lvolmap SET mirror_status = $3 WHERE toplvolid IN "
+		       FAMILY " AND lvoltype = 3 AND mirror_status IN ($4, $5)",
+		       "ddddd", lvolid, (int)with_snaps, MIRROR_INSYNC,
+		       MIRROR_ALLOCATED, MIRROR_NEEDSHRED);
+	PGresult *r;
+	int i;
+
+	if (ret)
+		return ret;
+	/* SPARE legs get their rebuild queued now that a head holds them. */
+	ret = db_q(tx, &r,
+		   "SELECT m.lvolid, m.superlvolid FROM lvolmap m WHERE "
+		   "m.toplvolid IN " FAMILY " AND m.lvoltype = 3 AND "
+		   "m.mirror_status = $3 AND NOT EXISTS (SELECT 1 FROM resync "
+		   "x WHERE x.lvolid_add = m.lvolid) ORDER BY m.lvolid",
+		   "ddd", lvolid, (int)with_snaps, MIRROR_SPARE);
+	if (ret)
+		return ret;
+	for (i = 0; !ret && i < PQntuples(r); i++) {
+		int32_t ev;
+
+		ret = db_genid(tx, DB_ID_EVENT, &ev);
+		if (!ret)
+			ret = db_q(tx, NULL,
+				   "INSERT INTO resync (eventid, mirrorid, "
+				   "lvolid_add, lvolid_rm, status) VALUES ($1, "
+				   "$2, $3, 0, $4)",
+				   "dddd", ev, (int32_t)db_l(r, i, 1),
+				   (int32_t)db_l(r, i, 0), EV_PENDING);
+	}
+	PQclear(r);
+	return ret;
+}
+
+int db_legs_detached(struct db_tx *tx, int32_t lvolid, bool with_snaps)
+{
+	int ret = db_q(tx, NULL,
+		       "UPDATE lvolmap SET mirror_status = $3 WHERE toplvolid IN "
+		       FAMILY " AND lvoltype = 3 AND mirror_status = $4",
+		       "dddd", lvolid, (int)with_snaps, MIRROR_NEEDSHRED,
+		       MIRROR_ALLOCATED);
+
+	if (!ret)
+		ret = db_q(tx, NULL,
+			   "DELETE FROM resync WHERE lvolid_add IN (SELECT "
+			   "lvolid FROM lvolmap WHERE toplvolid IN " FAMILY ")",
+			   "dd", lvolid, (int)with_snaps);
+	return ret;
+}
+
+int db_purge_deleted_snaps(struct db_tx *tx, int32_t origin)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "SELECT l.lvolid FROM lvollst l JOIN assoc a ON "
+		       "a.assoc_lvolid = l.lvolid WHERE a.lvolid = $1 AND "
+		       "l.deleted = 1 ORDER BY a.seq",
+		       "d", origin), i;
+
+	if (ret)
+		return ret;
+	for (i = 0; !ret && i < PQntuples(r); i++)
+		ret = db_lvol_delete(tx, (int32_t)db_l(r, i, 0));
+	PQclear(r);
+	return ret;
+}

@@ -1,0 +1,191 @@
+/* SQL for pdsklst and dskmap. */
+#include "db_disks.h"
+#include "db_priv.h"
+#include "vas/proto.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int db_pdsk_find(struct db_tx *tx, int32_t ssvrid, const char *path,
+		 int32_t *pdskid, int *priority)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "SELECT pdskid, priority FROM pdsklst WHERE ssvrid = $1 "
+		       "AND local_path = $2 FOR UPDATE",
+		       "ds", ssvrid, path);
+
+	if (ret)
+		return ret;
+	ret = PQntuples(r) ? 0 : -ENOENT;
+	if (!ret) {
+		*pdskid = (int32_t)db_l(r, 0, 0);
+		*priority = (int)db_l(r, 0, 1);
+	}
+	PQclear(r);
+	return ret;
+}
+
+static void fill_row(const PGresult *r, int i, struct pdsk_row *row)
+{
+	row->pdskid = (int32_t)db_l(r, i, 0);
+	row->ssvrid = (int32_t)db_l(r, i, 1);
+	row->priority = (int)db_l(r, i, 2);
+	row->capacity_vb = db_l(r, i, 3);
+	snprintf(row->local_path, sizeof(row->local_path), "%s", db_s(r, i, 4));
+	row->available_vb = db_l(r, i, 5);
+}
+
+#define PDSK_COLUMNS                                                          \
+	"p.pdskid, p.ssvrid, p.priority, p.capacity, p.local_path, "         \
+	"COALESCE((SELECT available FROM dskspace d WHERE d.pdskid = "       \
+	"p.pdskid), 0) "
+
+int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct pdsk_row *row)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "SELECT " PDSK_COLUMNS
+		       "FROM pdsklst p WHERE p.pdskid = $1 FOR UPDATE OF p",
+		       "d", pdskid);
+
+	if (ret)
+		return ret;
+	ret = PQntuples(r) ? 0 : -ENOENT;
+	if (!ret)
+		fill_row(r, 0, row);
+	PQclear(r);
+	return ret;
+}
+
+int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct pdsk_row **rows,
+		 int *n)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "SELECT " PDSK_COLUMNS "FROM pdsklst p WHERE $1 = 0 OR "
+		       "p.ssvrid = $1 ORDER BY p.pdskid",
+		       "d", ssvrid), i;
+
+	*rows = NULL;
+	*n = 0;
+	if (ret)
+		return ret;
+	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
+	if (!*rows) {
+		PQclear(r);
+		return -ENOMEM;
+	}
+	for (i = 0; i < PQntuples(r); i++)
+		fill_row(r, i, &(*rows)[i]);
+	*n = PQntuples(r);
+	PQclear(r);
+	return 0;
+}
+
+int db_pdsk_set_priority(struct db_tx *tx, int32_t pdskid, int priority)
+{
+	return db_q(tx, NULL, "UPDATE pdsklst SET priority = $2 WHERE pdskid = $1",
+		    "dd", pdskid, priority);
+}
+
+int db_pdsks_of_ssvr_set(struct db_tx *tx, int32_t ssvrid, int to, int keep)
+{
+	return db_q(tx, NULL,
+		    "UPDATE pdsklst SET priority = $2 WHERE ssvrid = $1 AND "
+		    "priority <> $3",
+		    "ddd", ssvrid, to, keep);
+}
+
+int db_pdsks_set_all(struct db_tx *tx, int to)
+{
+	return db_q(tx, NULL,
+		    "UPDATE pdsklst SET priority = $1 WHERE priority IN (1, 2)",
+		    "d", to);
+}
+
+int db_pdsk_has_faulty(struct db_tx *tx, int32_t pdskid, int *yes)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "SELECT 1 FROM dskmap WHERE pdskid = $1 AND status = $2 "
+		       "LIMIT 1",
+		       "dd", pdskid, EXT_FAULTY);
+
+	if (ret)
+		return ret;
+	*yes = PQntuples(r) > 0;
+	PQclear(r);
+	return 0;
+}
+
+int64_t db_pdsk_extent_count(int64_t vb, int64_t carve)
+{
+	return carve > 0 ? (vb + carve - 1) / carve : 0;
+}
+
+int db_pdsk_insert(struct db_tx *tx, int32_t pdskid, int32_t ssvrid,
+		   const char *path, int64_t vb, int64_t rest_sectors,
+		   int64_t carve, int32_t first_lvolid, int32_t first_event)
+{
+	int ret;
+
+	ret = db_q(tx, NULL,
+		   "INSERT INTO pdsklst (pdskid, ssvrid, capacity, local_path, "
+		   "priority) VALUES ($1, $2, $3, $4, $5)",
+		   "ddlsd", pdskid, ssvrid, vb, path, PRIO_HIGH);
+	if (!ret)
+		ret = db_q(tx, NULL,
+			   "INSERT INTO pdsk_free (pdskid, free_vb) VALUES ($1, 0)",
+			   "d", pdskid);
+	/* Extent k (0-based) starts at k*carve; the last one is shorter. */
+	if (!ret && vb > 0)
+		ret = db_q(tx, NULL,
+			   "INSERT INTO dskmap (dextid, pdskid, \"offset\", "
+			   "capacity, status) SELECT $1 + 1 + k, $2, k * $3, "
+			   "LEAST($3, $4 - k * $3), $5 FROM generate_series(0, "
+			   "($4 + $3 - 1) / $3 - 1) k",
+			   "ddlld", first_lvolid, pdskid, carve, vb, EXT_OFFLINE);
+	if (!ret && vb > 0)
+		ret = db_q(tx, NULL,
+			   "INSERT INTO shred (eventid, dextid, pdskid, \"offset\", "
+			   "capacity, status) SELECT $1 + (dextid - $2 - 1), "
+			   "dextid, pdskid, \"offset\", capacity, $3 FROM dskmap "
+			   "WHERE pdskid = $4 ORDER BY dextid",
+			   "dddd", first_event, first_lvolid, EV_PENDING, pdskid);
+	if (!ret)
+		ret = db_q(tx, NULL,
+			   "INSERT INTO dskmap (dextid, pdskid, \"offset\", "
+			   "capacity, status) VALUES ($1, $2, $3, $4, $5)",
+			   "ddlld", first_lvolid, pdskid, vb, rest_sectors,
+			   EXT_SUPER);
+	return ret;
+}
+
+int db_pdsk_delete(struct db_tx *tx, int32_t pdskid)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "SELECT 1 FROM dskmap d WHERE d.pdskid = $1 AND (d.status "
+		       "= $2 OR EXISTS (SELECT 1 FROM lvolmap m WHERE m.dextid = "
+		       "d.dextid)) LIMIT 1",
+		       "dd", pdskid, EXT_BUSY);
+
+	if (ret)
+		return ret;
+	ret = PQntuples(r) ? -EBUSY : 0;
+	PQclear(r);
+	if (!ret)
+		ret = db_q(tx, NULL,
+			   "DELETE FROM resync WHERE lvolid_add IN (SELECT dextid "
+			   "FROM dskmap WHERE pdskid = $1)",
+			   "d", pdskid);
+	if (!ret)
+		ret = db_q(tx, NULL, "DELETE FROM dskmap WHERE pdskid = $1", "d",
+			   pdskid);
+	if (!ret)
+		ret = db_q(tx, NULL, "DELETE FROM pdsklst WHERE pdskid = $1",
+			   "d", pdskid);
+	return ret;
+}

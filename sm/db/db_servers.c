@@ -1,0 +1,183 @@
+/* SQL for hsvrlst, ssvrlst and ipdata. */
+#include "db_priv.h"
+#include "db_servers.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One statement per kind; identifiers are constants, values parameters. */
+struct kind_sql {
+	const char *ip_owner;
+	const char *priority;
+	const char *insert;
+	const char *set_priority;
+	const char *ip_update;
+	const char *ip_insert;
+	const char *ip_clear;
+	const char *ip_drop;
+	const char *del;
+	const char *list;
+	const char *ips;
+	const char *set_all;
+};
+
+static const struct kind_sql sql[] = {
+	[SRV_HSVR] = {
+		"SELECT hsvrid FROM ipdata WHERE ip = $1 AND hsvrid IS NOT NULL",
+		"SELECT priority FROM hsvrlst WHERE hsvrid = $1 FOR UPDATE",
+		"INSERT INTO hsvrlst (hsvrid, priority) VALUES ($1, $2)",
+		"UPDATE hsvrlst SET priority = $2 WHERE hsvrid = $1",
+		"UPDATE ipdata SET hsvrid = $2 WHERE ip = $1",
+		"INSERT INTO ipdata (ip, hsvrid) VALUES ($1, $2)",
+		"UPDATE ipdata SET hsvrid = NULL WHERE hsvrid = $1 AND ssvrid IS NOT NULL",
+		"DELETE FROM ipdata WHERE hsvrid = $1",
+		"DELETE FROM hsvrlst WHERE hsvrid = $1",
+		"SELECT hsvrid, priority, 0, 0 FROM hsvrlst "
+		"WHERE $1 = 0 OR hsvrid = $1 ORDER BY hsvrid",
+		"SELECT ip FROM ipdata WHERE hsvrid = $1 ORDER BY seq",
+		"UPDATE hsvrlst SET priority = $1 WHERE priority IN (1, 2)",
+	},
+	[SRV_SSVR] = {
+		"SELECT ssvrid FROM ipdata WHERE ip = $1 AND ssvrid IS NOT NULL",
+		"SELECT priority FROM ssvrlst WHERE ssvrid = $1 FOR UPDATE",
+		"INSERT INTO ssvrlst (ssvrid, priority) VALUES ($1, $2)",
+		"UPDATE ssvrlst SET priority = $2 WHERE ssvrid = $1",
+		"UPDATE ipdata SET ssvrid = $2 WHERE ip = $1",
+		"INSERT INTO ipdata (ip, ssvrid) VALUES ($1, $2)",
+		"UPDATE ipdata SET ssvrid = NULL WHERE ssvrid = $1 AND hsvrid IS NOT NULL",
+		"DELETE FROM ipdata WHERE ssvrid = $1",
+		"DELETE FROM ssvrlst WHERE ssvrid = $1",
+		"SELECT s.ssvrid, s.priority, "
+		" COALESCE((SELECT sum(available) FROM dskspace d WHERE d.ssvrid = s.ssvrid), 0), "
+		" COALESCE((SELECT sum(capacity) FROM pdsklst p WHERE p.ssvrid = s.ssvrid), 0) "
+		"FROM ssvrlst s WHERE $1 = 0 OR s.ssvrid = $1 ORDER BY s.ssvrid",
+		"SELECT ip FROM ipdata WHERE ssvrid = $1 ORDER BY seq",
+		"UPDATE ssvrlst SET priority = $1 WHERE priority IN (1, 2)",
+	},
+};
+
+int db_ip_owner(struct db_tx *tx, enum srv_kind kind, const char *ip,
+		int32_t *id)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r, sql[kind].ip_owner, "s", ip);
+
+	if (ret)
+		return ret;
+	*id = PQntuples(r) ? (int32_t)db_l(r, 0, 0) : 0;
+	PQclear(r);
+	return 0;
+}
+
+int db_server_priority(struct db_tx *tx, enum srv_kind kind, int32_t id,
+		       int *priority)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r, sql[kind].priority, "d", id);
+
+	if (ret)
+		return ret;
+	ret = PQntuples(r) ? 0 : -ENOENT;
+	if (!ret)
+		*priority = (int)db_l(r, 0, 0);
+	PQclear(r);
+	return ret;
+}
+
+int db_server_insert(struct db_tx *tx, enum srv_kind kind, int32_t id,
+		     int priority)
+{
+	return db_q(tx, NULL, sql[kind].insert, "dd", id, priority);
+}
+
+int db_server_set_priority(struct db_tx *tx, enum srv_kind kind, int32_t id,
+			   int priority)
+{
+	return db_q(tx, NULL, sql[kind].set_priority, "dd", id, priority);
+}
+
+int db_ip_add(struct db_tx *tx, enum srv_kind kind, const char *ip,
+	      int32_t id)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r, "SELECT 1 FROM ipdata WHERE ip = $1", "s", ip);
+
+	if (ret)
+		return ret;
+	ret = PQntuples(r) ? db_q(tx, NULL, sql[kind].ip_update, "sd", ip, id)
+			   : db_q(tx, NULL, sql[kind].ip_insert, "sd", ip, id);
+	PQclear(r);
+	return ret;
+}
+
+int db_server_delete(struct db_tx *tx, enum srv_kind kind, int32_t id)
+{
+	int ret = db_q(tx, NULL, sql[kind].ip_clear, "d", id);
+
+	if (!ret)
+		ret = db_q(tx, NULL, sql[kind].ip_drop, "d", id);
+	if (!ret)
+		ret = db_q(tx, NULL, sql[kind].del, "d", id);
+	return ret;
+}
+
+int db_server_ips(struct db_tx *tx, enum srv_kind kind, int32_t id,
+		  struct srv_row *row)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r, sql[kind].ips, "d", id), i;
+
+	if (ret)
+		return ret;
+	row->n_ip = 0;
+	for (i = 0; i < PQntuples(r) && i < SRV_MAX_IPS; i++)
+		snprintf(row->ip[row->n_ip++], sizeof(row->ip[0]), "%s",
+			 db_s(r, i, 0));
+	PQclear(r);
+	return 0;
+}
+
+int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
+		   struct srv_row **rows, int *n)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r, sql[kind].list, "d", id), i;
+
+	*rows = NULL;
+	*n = 0;
+	if (ret)
+		return ret;
+	if (id > 0 && PQntuples(r) == 0) {
+		PQclear(r);
+		return -ENOENT;
+	}
+	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
+	if (!*rows) {
+		PQclear(r);
+		return -ENOMEM;
+	}
+	for (i = 0; i < PQntuples(r) && !ret; i++) {
+		struct srv_row *s = &(*rows)[i];
+
+		s->id = (int32_t)db_l(r, i, 0);
+		s->priority = (int)db_l(r, i, 1);
+		s->available_vb = db_l(r, i, 2);
+		s->capacity_vb = db_l(r, i, 3);
+		ret = db_server_ips(tx, kind, s->id, s);
+	}
+	*n = PQntuples(r);
+	PQclear(r);
+	if (ret) {
+		free(*rows);
+		*rows = NULL;
+		*n = 0;
+	}
+	return ret;
+}
+
+int db_servers_set_all(struct db_tx *tx, enum srv_kind kind, int to)
+{
+	return db_q(tx, NULL, sql[kind].set_all, "d", to);
+}

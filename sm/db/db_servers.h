@@ -1,0 +1,46 @@
+/* Head and storage servers and their data addresses. */
+#ifndef VAS_SM_DB_SERVERS_H
+#define VAS_SM_DB_SERVERS_H
+
+#include <stdint.h>
+
+#include "db.h"
+
+enum srv_kind { SRV_HSVR = 0, SRV_SSVR = 1 };
+
+#define SRV_MAX_IPS 8
+
+struct srv_row {
+	int32_t id;
+	int priority;
+	int n_ip;
+	char ip[SRV_MAX_IPS][21];
+	int64_t available_vb; /* storage servers */
+	int64_t capacity_vb;
+};
+
+/* Id of the server of this kind owning ip, 0 if none. */
+int db_ip_owner(struct db_tx *tx, enum srv_kind kind, const char *ip,
+		int32_t *id);
+/* Priority of a server (locked for update); -ENOENT if unknown. */
+int db_server_priority(struct db_tx *tx, enum srv_kind kind, int32_t id,
+		       int *priority);
+int db_server_insert(struct db_tx *tx, enum srv_kind kind, int32_t id,
+		     int priority);
+int db_server_set_priority(struct db_tx *tx, enum srv_kind kind, int32_t id,
+			   int priority);
+/* Adds ip to the server's list (a row may carry both kinds). */
+int db_ip_add(struct db_tx *tx, enum srv_kind kind, const char *ip,
+	      int32_t id);
+/* Deletes the server row and its side of its ipdata rows. */
+int db_server_delete(struct db_tx *tx, enum srv_kind kind, int32_t id);
+/* Servers in id order (one when id > 0: -ENOENT if unknown). */
+int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
+		   struct srv_row **rows, int *n);
+/* Data addresses in registration order. */
+int db_server_ips(struct db_tx *tx, enum srv_kind kind, int32_t id,
+		  struct srv_row *row);
+/* Priorities of every server of a kind: from -> to (shutdownAll). */
+int db_servers_set_all(struct db_tx *tx, enum srv_kind kind, int to);
+
+#endif

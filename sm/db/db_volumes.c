@@ -1,0 +1,339 @@
+/* SQL for lvollst, lvolmap, assoc, snapshot and allocation. */
+#include "db_priv.h"
+#include "db_shred.h"
+#include "db_volumes.h"
+#include "vas/proto.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void fill_lvol(const PGresult *r, int i, struct lvol_row *v)
+{
+	v->lvolid = (int32_t)db_l(r, i, 0);
+	snprintf(v->lvolname, sizeof(v->lvolname), "%s", db_s(r, i, 1));
+	v->redundancy = (int)db_l(r, i, 2);
+	v->capacity = db_l(r, i, 3);
+	snprintf(v->ctime, sizeof(v->ctime), "%s", db_s(r, i, 4));
+	v->deleted = (int)db_l(r, i, 5);
+	v->origin = (int32_t)db_l(r, i, 6);
+}
+
+#define LVOL_COLUMNS                                                          \
+	"l.lvolid, l.lvolname, l.redundancy, l.capacity, l.ctime, l.deleted, " \
+	"(SELECT a.lvolid FROM assoc a WHERE a.assoc_lvolid = l.lvolid) "
+
+int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
+		   struct lvol_row *row)
+{
+	PGresult *r;
+	int ret;
+
+	if (id > 0)
+		ret = db_q(tx, &r, "SELECT " LVOL_COLUMNS
+				   "FROM lvollst l WHERE l.lvolid = $1",
+			   "d", id);
+	else
+		ret = db_q(tx, &r, "SELECT " LVOL_COLUMNS
+				   "FROM lvollst l WHERE l.lvolname = $1",
+			   "s", name);
+	if (ret)
+		return ret;
+	ret = PQntuples(r) ? 0 : -ENOENT;
+	if (!ret)
+		fill_lvol(r, 0, row);
+	PQclear(r);
+	return ret;
+}
+
+int db_lvol_name_taken(struct db_tx *tx, const char *name, bool *taken)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r, "SELECT 1 FROM lvollst WHERE lvolname = $1", "s",
+		       name);
+
+	if (ret)
+		return ret;
+	*taken = PQntuples(r) > 0;
+	PQclear(r);
+	return 0;
+}
+
+int db_lvol_insert(struct db_tx *tx, const struct lvol_row *v)
+{
+	return db_q(tx, NULL,
+		    "INSERT INTO lvollst (lvolid, lvolname, redundancy, capacity, "
+		    "ctime, deleted) VALUES ($1, $2, $3, $4, $5, 0)",
+		    "dsdls", v->lvolid, v->lvolname, v->redundancy, v->capacity,
+		    v->ctime);
+}
+
+int db_layer_insert(struct db_tx *tx, int32_t id, int type, int32_t super,
+		    int64_t offset, int64_t capacity, int32_t top,
+		    int mirror_status)
+{
+	return db_q(tx, NULL,
+		    "INSERT INTO lvolmap (lvolid, lvoltype, superlvolid, "
+		    "\"offset\", capacity, toplvolid, mirror_status, dextid) "
+		    "VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $2 = 3 THEN "
+		    "$1 END)",
+		    "dddlldd", id, type, super, offset, capacity, top,
+		    mirror_status);
+}
+
+int db_top_layer(struct db_tx *tx, int32_t lvolid, int32_t *layer)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "SELECT lvolid FROM lvolmap WHERE superlvolid = $1 AND "
+		       "toplvolid = $1 AND lvoltype IN (6, 7)",
+		       "d", lvolid);
+
+	if (ret)
+		return ret;
+	ret = PQntuples(r) == 1 ? 0 : -EIO;
+	if (!ret)
+		*layer = (int32_t)db_l(r, 0, 0);
+	PQclear(r);
+	return ret;
+}
+
+int db_snapshot_link(struct db_tx *tx, int32_t origin, int32_t origin_layer,
+		     int32_t snap, int32_t snap_layer)
+{
+	int ret = db_q(tx, NULL,
+		       "INSERT INTO snapshot (snapshot_lvolid, origin_lvolid) "
+		       "VALUES ($1, $2)",
+		       "dd", snap_layer, origin_layer);
+
+	if (!ret)
+		ret = db_q(tx, NULL,
+			   "INSERT INTO assoc (assoc_lvolid, lvolid, type) "
+			   "VALUES ($1, $2, 'snapshot')",
+			   "dd", snap, origin);
+	return ret;
+}
+
+int db_snapshot_count(struct db_tx *tx, int32_t origin, int *n)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r, "SELECT count(*) FROM assoc WHERE lvolid = $1",
+		       "d", origin);
+
+	if (ret)
+		return ret;
+	*n = (int)db_l(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+int db_alloc_pool_load(struct db_tx *tx, struct alloc_pool *pool)
+{
+	PGresult *r;
+	int ret, i;
+
+	ret = db_q(tx, &r,
+		   "SELECT p.pdskid, p.ssvrid, p.capacity, f.free_vb, "
+		   " (SELECT d.capacity FROM dskmap d WHERE d.pdskid = p.pdskid "
+		   "  AND d.status = 2 ORDER BY d.capacity DESC LIMIT 1) "
+		   "FROM pdsklst p JOIN pdsk_free f ON f.pdskid = p.pdskid "
+		   "JOIN ssvrlst s ON s.ssvrid = p.ssvrid "
+		   "WHERE f.free_vb > 0 AND p.priority IN (1, 2) AND "
+		   "s.priority IN (1, 2) ORDER BY p.ssvrid, p.pdskid",
+		   NULL);
+	if (ret)
+		return ret;
+	pool->n = PQntuples(r);
+	pool->disk = calloc((size_t)pool->n + 1, sizeof(*pool->disk));
+	if (!pool->disk) {
+		PQclear(r);
+		return -ENOMEM;
+	}
+	for (i = 0; i < pool->n; i++) {
+		struct alloc_disk *d = &pool->disk[i];
+
+		d->pdskid = (int32_t)db_l(r, i, 0);
+		d->ssvrid = (int32_t)db_l(r, i, 1);
+		d->total_vb = db_l(r, i, 2);
+		d->free_vb = db_l(r, i, 3);
+		d->largest_vb = db_l(r, i, 4);
+	}
+	PQclear(r);
+	return 0;
+}
+
+int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
+		   int32_t *dextid)
+{
+	PGresult *r;
+	int64_t size, offset;
+	int32_t rest_id;
+	int ret;
+
+	ret = db_q(tx, &r,
+		   "SELECT dextid, \"offset\", capacity FROM dskmap WHERE "
+		   "pdskid = $1 AND status = 2 ORDER BY capacity DESC, "
+		   "\"offset\" LIMIT 1 FOR UPDATE",
+		   "d", disk->pdskid);
+	if (ret)
+		return ret;
+	if (PQntuples(r) != 1 || db_l(r, 0, 2) < c) {
+		PQclear(r);
+		return -ENOSPC;
+	}
+	*dextid = (int32_t)db_l(r, 0, 0);
+	offset = db_l(r, 0, 1);
+	size = db_l(r, 0, 2);
+	PQclear(r);
+	ret = db_q(tx, NULL,
+		   "UPDATE dskmap SET status = $2, capacity = $3 WHERE dextid = $1",
+		   "ddl", *dextid, EXT_BUSY, c);
+	if (!ret && size > c) {
+		ret = db_genid(tx, DB_ID_LVOL, &rest_id);
+		if (!ret)
+			ret = db_q(tx, NULL,
+				   "INSERT INTO dskmap (dextid, pdskid, "
+				   "\"offset\", capacity, status) VALUES ($1, $2, "
+				   "$3, $4, $5)",
+				   "ddlld", rest_id, disk->pdskid, offset + c,
+				   size - c, EXT_FREE);
+	}
+	if (ret)
+		return ret;
+	disk->free_vb -= c;
+	ret = db_q(tx, &r,
+		   "SELECT COALESCE(max(capacity), 0) FROM dskmap WHERE pdskid = "
+		   "$1 AND status = 2",
+		   "d", disk->pdskid);
+	if (ret)
+		return ret;
+	disk->largest_vb = db_l(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+int db_lvol_delete(struct db_tx *tx, int32_t lvolid)
+{
+	PGresult *r;
+	int ret, i;
+
+	/* Never-attached legs are clean: FREE at once, no shred. */
+	ret = db_q(tx, NULL,
+		   "UPDATE dskmap d SET status = $2 FROM lvolmap m WHERE "
+		   "m.toplvolid = $1 AND m.lvoltype = 3 AND m.mirror_status = $3 "
+		   "AND d.dextid = m.dextid",
+		   "ddd", lvolid, EXT_FREE, MIRROR_ALLOCATED);
+	if (ret)
+		return ret;
+	ret = db_q(tx, &r,
+		   "SELECT m.dextid FROM lvolmap m JOIN lvolmap p ON p.lvolid = "
+		   "m.superlvolid WHERE m.toplvolid = $1 AND m.lvoltype = 3 AND "
+		   "m.mirror_status <> $2 ORDER BY p.\"offset\", m.seq",
+		   "dd", lvolid, MIRROR_ALLOCATED);
+	if (ret)
+		return ret;
+	for (i = 0; !ret && i < PQntuples(r); i++)
+		ret = db_q(tx, NULL, "DELETE FROM resync WHERE lvolid_add = $1",
+			   "d", (int32_t)db_l(r, i, 0));
+	if (!ret)
+		ret = db_q(tx, NULL,
+			   "DELETE FROM snapshot WHERE snapshot_lvolid IN (SELECT "
+			   "lvolid FROM lvolmap WHERE toplvolid = $1)",
+			   "d", lvolid);
+	if (!ret)
+		ret = db_q(tx, NULL, "DELETE FROM lvolmap WHERE toplvolid = $1",
+			   "d", lvolid);
+	for (i = 0; !ret && i < PQntuples(r); i++)
+		ret = db_shred_queue_extent(tx, (int32_t)db_l(r, i, 0));
+	PQclear(r);
+	if (!ret)
+		ret = db_q(tx, NULL, "DELETE FROM assoc WHERE assoc_lvolid = $1",
+			   "d", lvolid);
+	if (!ret)
+		ret = db_q(tx, NULL, "DELETE FROM lvollst WHERE lvolid = $1", "d",
+			   lvolid);
+	return ret;
+}
+
+int db_lvol_set_deleted(struct db_tx *tx, int32_t lvolid, int deleted)
+{
+	return db_q(tx, NULL, "UPDATE lvollst SET deleted = $2 WHERE lvolid = $1",
+		    "dd", lvolid, deleted);
+}
+
+int db_lvol_list(struct db_tx *tx, int32_t id, struct lvol_list_row **rows,
+		 int *n)
+{
+	PGresult *r;
+	int ret, i;
+
+	*rows = NULL;
+	*n = 0;
+	ret = db_q(tx, &r,
+		   "SELECT " LVOL_COLUMNS ", COALESCE(a.hsvrid, 0), "
+		   " COALESCE(a.status, 0), CASE WHEN a.eventid <> 0 AND "
+		   " (a.lvolid = l.lvolid OR a.assoc_lvolid = l.lvolid) THEN "
+		   " a.event_type ELSE 0 END, "
+		   " EXISTS (SELECT 1 FROM lvolmap m WHERE m.toplvolid = "
+		   " l.lvolid AND m.mirror_status = 3)::int, "
+		   " (SELECT string_agg(s.assoc_lvolid::text, ',' ORDER BY "
+		   " s.seq) FROM assoc s WHERE s.lvolid = l.lvolid) "
+		   "FROM lvollst l LEFT JOIN assoc o ON o.assoc_lvolid = "
+		   "l.lvolid LEFT JOIN attach a ON a.lvolid = COALESCE(o.lvolid, "
+		   "l.lvolid) WHERE l.deleted = 0 AND ($1 = 0 OR l.lvolid = $1) "
+		   "ORDER BY l.lvolid",
+		   "d", id);
+	if (ret)
+		return ret;
+	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
+	if (!*rows) {
+		PQclear(r);
+		return -ENOMEM;
+	}
+	for (i = 0; i < PQntuples(r); i++) {
+		struct lvol_list_row *row = &(*rows)[i];
+		const char *snaps = db_s(r, i, 11);
+
+		fill_lvol(r, i, &row->v);
+		row->hsvrid = (int32_t)db_l(r, i, 7);
+		row->bind_status = (int)db_l(r, i, 8);
+		row->bind_event = (int)db_l(r, i, 9);
+		row->fault = db_l(r, i, 10) != 0;
+		if (*snaps) {
+			const char *p = snaps;
+			int cnt = 1;
+
+			for (; *p; p++)
+				cnt += *p == ',';
+			row->snaps = calloc((size_t)cnt, sizeof(int32_t));
+			if (!row->snaps) {
+				ret = -ENOMEM;
+				break;
+			}
+			for (p = snaps; *p;) {
+				row->snaps[row->n_snaps++] =
+					(int32_t)strtol(p, (char **)&p, 10);
+				if (*p == ',')
+					p++;
+			}
+		}
+	}
+	*n = i;
+	PQclear(r);
+	if (ret) {
+		db_lvol_list_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return ret;
+}
+
+void db_lvol_list_free(struct lvol_list_row *rows, int n)
+{
+	int i;
+
+	for (i = 0; rows && i < n; i++)
+		free(rows[i].snaps);
+	free(rows);
+}

@@ -1,0 +1,90 @@
+/* Volumes, their layer trees, associations and attachments. */
+#ifndef VAS_SM_DB_VOLUMES_H
+#define VAS_SM_DB_VOLUMES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "alloc.h"
+#include "db.h"
+#include "vas/lvolstruct.h"
+
+struct lvol_row {
+	int32_t lvolid;
+	char lvolname[65];
+	int redundancy;
+	int64_t capacity;
+	char ctime[21];
+	int deleted;
+	int32_t origin; /* for a snapshot: the origin volume, else 0 */
+};
+
+struct lvol_list_row {
+	struct lvol_row v;
+	int32_t hsvrid;
+	int bind_status;
+	int bind_event;
+	bool fault;
+	int n_snaps;
+	int32_t *snaps;
+};
+
+struct attach_row {
+	int32_t lvolid;
+	int32_t hsvrid;
+	int status;
+	int32_t eventid;
+	int event_type;
+	int32_t assoc_lvolid;
+};
+
+/* By id when id > 0, else by name; -ENOENT. */
+int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
+		   struct lvol_row *row);
+int db_lvol_name_taken(struct db_tx *tx, const char *name, bool *taken);
+int db_lvol_insert(struct db_tx *tx, const struct lvol_row *row);
+int db_layer_insert(struct db_tx *tx, int32_t id, int type, int32_t super,
+		    int64_t offset, int64_t capacity, int32_t top,
+		    int mirror_status);
+/* The top layer (SNAPSHOT-ORIGIN or SNAPSHOT) of a volume. */
+int db_top_layer(struct db_tx *tx, int32_t lvolid, int32_t *layer);
+int db_snapshot_link(struct db_tx *tx, int32_t origin, int32_t origin_layer,
+		     int32_t snap, int32_t snap_layer);
+int db_snapshot_count(struct db_tx *tx, int32_t origin, int *n);
+/* Disks that can take legs, sorted by (ssvrid, pdskid). */
+int db_alloc_pool_load(struct db_tx *tx, struct alloc_pool *pool);
+/*
+ * Takes c vb from the disk's largest FREE extent (split at the high end
+ * with a new lvol id) and marks it BUSY; updates the pool entry.
+ */
+int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
+		   int32_t *dextid);
+/* sm.md 7.1: legs freed or queued for shredding, rows removed. */
+int db_lvol_delete(struct db_tx *tx, int32_t lvolid);
+int db_lvol_set_deleted(struct db_tx *tx, int32_t lvolid, int deleted);
+/* Visible volumes (one when id > 0). Free with db_lvol_list_free(). */
+int db_lvol_list(struct db_tx *tx, int32_t id, struct lvol_list_row **rows,
+		 int *n);
+void db_lvol_list_free(struct lvol_list_row *rows, int n);
+/* The lvolstruct tree of a volume (sm.md 6.2) into *out. */
+int db_lvolstruct(struct db_tx *tx, int32_t lvolid, const char *iqn_prefix,
+		  struct vas_lvolstruct *out);
+
+int db_attach_get(struct db_tx *tx, int32_t root, struct attach_row *row);
+int db_attach_insert(struct db_tx *tx, const struct attach_row *row);
+int db_attach_set_event(struct db_tx *tx, int32_t root, int32_t eventid,
+			int type, int32_t assoc);
+/* Clears the event if it is still eventid; status 0 keeps the status. */
+int db_attach_end_event(struct db_tx *tx, int32_t root, int32_t eventid,
+			int status, bool *matched);
+int db_attach_delete(struct db_tx *tx, int32_t root);
+/* Attach rows of a head server (0 = of any). */
+int db_attach_count_hsvr(struct db_tx *tx, int32_t hsvrid, int *n);
+int db_attach_in_flight(struct db_tx *tx, struct attach_row **rows, int *n);
+/* Leg effects of attach/detach DONE over the volume (and snapshots). */
+int db_legs_attached(struct db_tx *tx, int32_t lvolid, bool with_snaps);
+int db_legs_detached(struct db_tx *tx, int32_t lvolid, bool with_snaps);
+/* Deletes the volume's snapshots marked deleted = 1. */
+int db_purge_deleted_snaps(struct db_tx *tx, int32_t origin);
+
+#endif

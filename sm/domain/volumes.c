@@ -1,0 +1,250 @@
+/* Volume life cycle: create, snapshot, delete, list, show. */
+#include "volumes.h"
+#include "alloc.h"
+#include "vas/log.h"
+#include "vas/proto.h"
+#include "vas/units.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int lookup(struct db_tx *tx, struct vol_ref v, struct lvol_row *row)
+{
+	if (v.id <= 0 && (!v.name || !*v.name))
+		return -EINVAL;
+	return db_lvol_lookup(tx, v.id, v.name, row);
+}
+
+static void utc_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+/* Allocates the redundancy legs of one mirror on distinct servers. */
+static int build_mirror(struct db_tx *tx, struct alloc_pool *pool,
+			int32_t linear, int32_t top, int64_t offset, int64_t e,
+			int redundancy)
+{
+	int32_t mirror, omit[VAS_MAX_REDUNDANCY], dextid;
+	int ret, leg, idx;
+
+	ret = db_genid(tx, DB_ID_LVOL, &mirror);
+	if (!ret)
+		ret = db_layer_insert(tx, mirror, LVOLTYPE_MIRROR, linear,
+				      offset, e, top, 0);
+	for (leg = 0; !ret && leg < redundancy; leg++) {
+		idx = alloc_pick(pool, e, omit, leg);
+		if (idx < 0)
+			return -ENOSPC;
+		omit[leg] = pool->disk[idx].ssvrid;
+		ret = db_extent_take(tx, &pool->disk[idx], e, &dextid);
+		if (!ret)
+			ret = db_layer_insert(tx, dextid, LVOLTYPE_DEXT, mirror,
+					      0, e, top, MIRROR_ALLOCATED);
+	}
+	return ret;
+}
+
+/* LVOL row, top layer (SO or SNAPSHOT), LINEAR, mirrors (sm.md 3.7). */
+static int build_volume(struct sm *sm, struct db_tx *tx, struct lvol_row *v,
+			int top_type, int32_t *top_layer)
+{
+	struct alloc_pool pool = {0};
+	int32_t linear;
+	int64_t off = 0, resid = v->capacity;
+	int ret, i;
+
+	utc_now(v->ctime, sizeof(v->ctime));
+	ret = db_genid(tx, DB_ID_LVOL, &v->lvolid);
+	if (!ret)
+		ret = db_lvol_insert(tx, v);
+	if (!ret)
+		ret = db_genid(tx, DB_ID_LVOL, top_layer);
+	if (!ret)
+		ret = db_layer_insert(tx, *top_layer, top_type, v->lvolid, 0,
+				      v->capacity, v->lvolid, 0);
+	if (!ret)
+		ret = db_genid(tx, DB_ID_LVOL, &linear);
+	if (!ret)
+		ret = db_layer_insert(tx, linear, LVOLTYPE_LINEAR, *top_layer,
+				      0, v->capacity, v->lvolid, 0);
+	if (!ret)
+		ret = db_alloc_pool_load(tx, &pool);
+	for (i = 0; !ret && i < sm->cfg.n_extentsize; i++) {
+		int64_t e = sm->cfg.extentsize[i];
+
+		while (!ret && resid >= e) {
+			ret = build_mirror(tx, &pool, linear, v->lvolid, off, e,
+					   v->redundancy);
+			resid -= e;
+			off += e;
+		}
+	}
+	free(pool.disk);
+	if (!ret && resid)
+		ret = -ENOSPC;
+	return ret;
+}
+
+static int finish(struct db_tx *tx, int ret)
+{
+	if (ret) {
+		db_rollback(tx);
+		return ret;
+	}
+	return db_commit(tx);
+}
+
+int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
+	       int redundancy, int32_t *lvolid)
+{
+	struct lvol_row v = {0};
+	struct db_tx *tx = NULL;
+	int32_t top;
+	bool taken;
+	int64_t cap;
+	int ret;
+
+	if (redundancy < VAS_MIN_REDUNDANCY || redundancy > VAS_MAX_REDUNDANCY)
+		return -EINVAL;
+	if (names_check_lvolname(name))
+		return -EINVAL;
+	cap = units_round_up(capacity_gib, sm->cfg.unit);
+	if (cap < 1 || cap > VAS_MAX_LENGTH_GIB)
+		return -EINVAL;
+	ret = db_begin(sm->db, true, &tx);
+	if (ret)
+		return ret;
+	ret = db_lvol_name_taken(tx, name, &taken);
+	if (!ret && taken)
+		ret = -EEXIST;
+	snprintf(v.lvolname, sizeof(v.lvolname), "%s", name);
+	v.redundancy = redundancy;
+	v.capacity = cap;
+	if (!ret)
+		ret = build_volume(sm, tx, &v, LVOLTYPE_SNAPSHOT_ORIGIN, &top);
+	ret = finish(tx, ret);
+	if (!ret) {
+		*lvolid = v.lvolid;
+		log_info("lvol-%08x '%s' created: %lld GiB x%d", v.lvolid, name,
+			 (long long)cap, redundancy);
+	}
+	return ret;
+}
+
+int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
+		 int32_t *lvolid)
+{
+	struct lvol_row o, v = {0};
+	struct attach_row a;
+	struct db_tx *tx = NULL;
+	int32_t top, origin_top;
+	bool taken;
+	int ret;
+
+	if (names_check_lvolname(name))
+		return -EINVAL;
+	ret = db_begin(sm->db, true, &tx);
+	if (ret)
+		return ret;
+	ret = lookup(tx, origin, &o);
+	if (!ret) {
+		ret = db_lvol_name_taken(tx, name, &taken);
+		if (!ret && taken)
+			ret = -EEXIST;
+	}
+	if (!ret && o.origin)
+		ret = -EINVAL; /* no snapshots of snapshots (M14) */
+	if (!ret) {
+		ret = db_attach_get(tx, o.lvolid, &a);
+		if (ret == -ENOENT)
+			ret = 0;
+		else if (!ret)
+			ret = -EBUSY; /* attached origins: see the note */
+	}
+	snprintf(v.lvolname, sizeof(v.lvolname), "%s", name);
+	v.redundancy = o.redundancy;
+	v.capacity = units_cow_gib(o.capacity, sm->cfg.unit);
+	if (!ret)
+		ret = db_top_layer(tx, o.lvolid, &origin_top);
+	if (!ret)
+		ret = build_volume(sm, tx, &v, LVOLTYPE_SNAPSHOT, &top);
+	if (!ret)
+		ret = db_snapshot_link(tx, o.lvolid, origin_top, v.lvolid, top);
+	ret = finish(tx, ret);
+	if (!ret)
+		*lvolid = v.lvolid;
+	return ret;
+}
+
+int vol_delete(struct sm *sm, struct vol_ref ref)
+{
+	struct lvol_row v;
+	struct attach_row a;
+	struct db_tx *tx = NULL;
+	int ret, snaps = 0;
+
+	ret = db_begin(sm->db, true, &tx);
+	if (ret)
+		return ret;
+	ret = lookup(tx, ref, &v);
+	if (!ret)
+		ret = db_snapshot_count(tx, v.lvolid, &snaps);
+	if (!ret && snaps)
+		ret = -EBUSY;
+	if (!ret) {
+		ret = db_attach_get(tx, v.origin ? v.origin : v.lvolid, &a);
+		if (ret == -ENOENT)
+			ret = 0;
+		else if (!ret)
+			ret = -EBUSY;
+	}
+	if (!ret)
+		ret = db_lvol_delete(tx, v.lvolid);
+	ret = finish(tx, ret);
+	if (!ret) {
+		log_info("lvol-%08x '%s' deleted", v.lvolid, v.lvolname);
+		sm_wake_shred(sm);
+	}
+	return ret;
+}
+
+int vol_list(struct sm *sm, const struct vol_ref *ref,
+	     struct lvol_list_row **rows, int *n)
+{
+	struct lvol_row v;
+	struct db_tx *tx = NULL;
+	int ret = db_begin(sm->db, false, &tx);
+
+	if (ret)
+		return ret;
+	v.lvolid = 0;
+	if (ref)
+		ret = lookup(tx, *ref, &v);
+	if (!ret)
+		ret = db_lvol_list(tx, v.lvolid, rows, n);
+	db_rollback(tx);
+	return ret;
+}
+
+int vol_show(struct sm *sm, struct vol_ref ref, struct vas_lvolstruct *out)
+{
+	struct lvol_row v;
+	struct db_tx *tx = NULL;
+	int ret = db_begin(sm->db, false, &tx);
+
+	if (ret)
+		return ret;
+	ret = lookup(tx, ref, &v);
+	if (!ret)
+		ret = db_lvolstruct(tx, v.lvolid, sm->cfg.iqn_prefix, out);
+	db_rollback(tx);
+	return ret;
+}
