@@ -20,6 +20,14 @@ void rpc_fault_from_err(int err, int *code, const char **string)
 {
 	const char *name;
 
+	if (err <= -VAS_ERELAY) {
+		*code = -err - VAS_ERELAY;
+		name = *code > 0 && *code < 256 ? strerrorname_np(*code) : NULL;
+		*string = name ? name : "Internal Server Error";
+		if (!name && *code != VAS_ENOMETHOD)
+			*code = VAS_EINTERNAL;
+		return;
+	}
 	if (err == -VAS_ENOMETHOD) {
 		*code = VAS_ENOMETHOD;
 		*string = "method is not supported";

@@ -9,6 +9,12 @@
 
 /* Fault code for internal errors; not an errno. */
 #define VAS_EINTERNAL 500
+/*
+ * A handler returning -(VAS_ERELAY + code) relays a peer's fault code as
+ * it is (errno name as string, 500 as "Internal Server Error").
+ */
+#define VAS_ERELAY 100000
+
 /* Fault code of the original for an unknown method. */
 #define VAS_ENOMETHOD 1
 

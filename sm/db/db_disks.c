@@ -143,14 +143,15 @@ int db_pdsk_insert(struct db_tx *tx, int32_t pdskid, int32_t ssvrid,
 	if (!ret && vb > 0)
 		ret = db_q(tx, NULL,
 			   "INSERT INTO dskmap (dextid, pdskid, \"offset\", "
-			   "capacity, status) SELECT $1 + 1 + k, $2, k * $3, "
-			   "LEAST($3, $4 - k * $3), $5 FROM generate_series(0, "
-			   "($4 + $3 - 1) / $3 - 1) k",
+			   "capacity, status) SELECT $1::int + 1 + k, $2, "
+			   "k * $3::int, LEAST($3::int, $4::int - k * $3::int), "
+			   "$5 FROM generate_series(0, ($4::int + $3::int - 1) "
+			   "/ $3::int - 1) k",
 			   "ddlld", first_lvolid, pdskid, carve, vb, EXT_OFFLINE);
 	if (!ret && vb > 0)
 		ret = db_q(tx, NULL,
 			   "INSERT INTO shred (eventid, dextid, pdskid, \"offset\", "
-			   "capacity, status) SELECT $1 + (dextid - $2 - 1), "
+			   "capacity, status) SELECT $1::int + (dextid - $2::int - 1), "
 			   "dextid, pdskid, \"offset\", capacity, $3 FROM dskmap "
 			   "WHERE pdskid = $4 ORDER BY dextid",
 			   "dddd", first_event, first_lvolid, EV_PENDING, pdskid);

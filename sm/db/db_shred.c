@@ -182,7 +182,7 @@ int db_shred_retry(struct db_tx *tx, int32_t eventid, int delay_s)
 	if (!ret)
 		ret = db_q(tx, NULL,
 			   "UPDATE shred SET status = $2, next_try = now() + "
-			   "make_interval(secs => $3) WHERE eventid = $1",
+			   "make_interval(secs => $3::int) WHERE eventid = $1",
 			   "ddd", eventid, EV_PENDING, delay_s);
 	return ret;
 }

@@ -76,8 +76,8 @@ int db_layer_insert(struct db_tx *tx, int32_t id, int type, int32_t super,
 	return db_q(tx, NULL,
 		    "INSERT INTO lvolmap (lvolid, lvoltype, superlvolid, "
 		    "\"offset\", capacity, toplvolid, mirror_status, dextid) "
-		    "VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $2 = 3 THEN "
-		    "$1 END)",
+		    "VALUES ($1::int, $2::int, $3, $4, $5, $6, $7, CASE WHEN "
+		    "$2::int = 3 THEN $1::int END)",
 		    "dddlldd", id, type, super, offset, capacity, top,
 		    mirror_status);
 }

@@ -35,7 +35,9 @@ static int outcome_to_err(const struct agent_result *res)
 	case AGENT_UNCERTAIN:
 		return -VAS_EINTERNAL;
 	default:
-		return res->code > 0 ? -res->code : -VAS_EINTERNAL;
+		/* The agent's own code, relayed (sm.md 6.3, M53). */
+		return res->code > 0 ? -(VAS_ERELAY + res->code)
+				     : -VAS_EINTERNAL;
 	}
 }
 
