@@ -272,7 +272,9 @@ static int report(struct reporter *r)
 	}
 	if (!ret && failed)
 		ret = -EAGAIN;
-	log_info("done: %d disk(s) listed, %d skipped", want.n, failed);
+	if (!ret || ret == -EAGAIN)
+		log_info("done: %d disk(s) listed, %d skipped", want.n,
+			 failed);
 out:
 	devlist_free(&want);
 	return ret;

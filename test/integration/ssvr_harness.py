@@ -39,6 +39,12 @@ def need_tools():
 
 def _cleanup():
     for p in reversed(_procs):
+        if p.poll() is None and getattr(p, "graceful", False):
+            p.terminate()  # e.g. vas_sm stops its embedded PostgreSQL
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                pass
         if p.poll() is None:
             p.kill()
             p.wait()
@@ -180,9 +186,16 @@ class Node:
             return f.read()[-3000:]
 
     def reporter(self, timeout=120):
-        return subprocess.run(
+        p = subprocess.Popen(
             [os.path.join(BIN, "ssvr_reporter"), "--config", self.conf],
-            capture_output=True, text=True, timeout=timeout)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.terminate()
+            out, err = p.communicate()
+            raise AssertionError("reporter hung: " + err[-2000:])
+        return subprocess.CompletedProcess(p.args, p.returncode, out, err)
 
     def iqn(self, pdskid):
         return "iqn.%s:%08x" % (PREFIX, pdskid)
