@@ -37,38 +37,14 @@ static void *sig_thread(void *arg)
 	return NULL;
 }
 
-static int usage(const char *argv0, int status)
-{
-	fprintf(status ? stderr : stdout, "usage: %s [--config FILE] [--help]\n",
-		argv0);
-	return status;
-}
-
-static int parse_args(int argc, char **argv, const char **config)
-{
-	int i;
-
-	*config = VAS_CONF_DEFAULT;
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return usage(argv[0], 0) - 1;
-		if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) &&
-		    i + 1 < argc)
-			*config = argv[++i];
-		else
-			return usage(argv[0], 2);
-	}
-	return 0;
-}
-
 static int serve(const struct ssvr_cfg *cfg, struct ssvr_agent *a)
 {
 	struct rpc_server_opts opts = {
-		.listen_address = cfg->listen_address,
-		.port = (int)cfg->port,
-		.max_conn = 32,
-		.max_request_bytes = 64 * 1024,
-		.io_timeout_s = 60,
+	    .listen_address = cfg->listen_address,
+	    .port = (int)cfg->port,
+	    .max_conn = 32,
+	    .max_request_bytes = 64 * 1024,
+	    .io_timeout_s = 60,
 	};
 	struct sig_waiter w;
 	struct rpc_server *srv = NULL;
@@ -137,31 +113,14 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct vas_conf *conf = NULL;
+	struct vas_conf *conf;
 	struct ssvr_cfg *cfg;
-	const char *config;
 	sigset_t set;
 	int ret;
 
-	ret = parse_args(argc, argv, &config);
+	ret = ssvr_start(argc, argv, &conf, &cfg);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	umask(077);
-	log_init(argv[0], LOG_LVL_INFO, 0);
-	ret = conf_load(config, &conf);
-	if (ret) {
-		log_err("%s: cannot load configuration", config);
-		return 1;
-	}
-	log_set_level(log_level_parse(
-		conf_get_str(conf, "syslog", "loglevel", "INFO")));
-	cfg = calloc(1, sizeof(*cfg));
-	if (!cfg || ssvr_cfg_load(conf, cfg)) {
-		log_err("%s: invalid configuration", config);
-		free(cfg);
-		conf_free(conf);
-		return 1;
-	}
 	/* Signals are taken by the signal thread only. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -169,7 +128,6 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	rpc_client_global_init();
-	log_info("starting: config %s, state %s", config, cfg->state_dir);
 	ret = run(cfg);
 	rpc_client_global_cleanup();
 	log_info("stopped");

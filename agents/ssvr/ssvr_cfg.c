@@ -4,9 +4,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "vas/log.h"
 #include "vas/proto.h"
@@ -84,7 +86,8 @@ static int load_lists(const struct vas_conf *conf, struct ssvr_cfg *cfg)
 	}
 	for (i = 0; i < n; i++)
 		if (!names_valid_ipv4(cfg->ip_data[i])) {
-			log_err("[" SEC "] ip_data: '%s' is not an IPv4 address",
+			log_err("[" SEC
+				"] ip_data: '%s' is not an IPv4 address",
 				cfg->ip_data[i]);
 			return -EINVAL;
 		}
@@ -105,8 +108,8 @@ static int load_target(const struct vas_conf *conf, struct ssvr_cfg *cfg)
 		log_err("[" SEC "] target_type: '%s' (tgt or iet)", type);
 		return -EINVAL;
 	}
-	ret |= copy_str(cfg->iqn_prefix, sizeof(cfg->iqn_prefix), conf,
-			"iscsi", "iqn_prefix", "2000-11.jp.co.valinux");
+	ret |= copy_str(cfg->iqn_prefix, sizeof(cfg->iqn_prefix), conf, "iscsi",
+			"iqn_prefix", "2000-11.jp.co.valinux");
 	ret |= copy_str(cfg->tgtadm, sizeof(cfg->tgtadm), conf, SEC, "tgtadm",
 			"tgtadm");
 	ret |= copy_str(cfg->ietadm, sizeof(cfg->ietadm), conf, SEC, "ietadm",
@@ -135,8 +138,7 @@ static int load_target(const struct vas_conf *conf, struct ssvr_cfg *cfg)
 	return 0;
 }
 
-static int load_shred_method(const struct vas_conf *conf,
-			     struct ssvr_cfg *cfg)
+static int load_shred_method(const struct vas_conf *conf, struct ssvr_cfg *cfg)
 {
 	const char *m = conf_get_str(conf, SEC, "shred_method", "auto");
 
@@ -157,22 +159,24 @@ struct long_opt {
 	size_t off;
 };
 
-#define LOPT(sec, key, def, min, max, field)                                  \
-	{sec, key, def, min, max, offsetof(struct ssvr_cfg, field)}
+#define LOPT(sec, key, def, min, max, field)                                   \
+	{                                                                      \
+		sec, key, def, min, max, offsetof(struct ssvr_cfg, field)      \
+	}
 
 static const struct long_opt long_opts[] = {
-	LOPT(SEC, "port", VAS_PORT_SSVR, 0, 65535, port),
-	LOPT("storage_manager", "shredder_count", 20, 1, 256, shredder_count),
-	LOPT(SEC, "shred_queue_max", 1024, 1, 65536, shred_queue_max),
-	LOPT(SEC, "tgt_control_port", 0, 0, 65535, tgt_control_port),
-	LOPT(SEC, "exec_timeout_ms", 60000, 100, 3600000, exec_timeout_ms),
-	LOPT(SEC, "reporter_retry_max", 60, 1, 3600, retry_max_s),
-	LOPT(SEC, "rpc_timeout_ms", 30000, 100, 600000, rpc_timeout_ms),
-	LOPT(SEC, "patrol_bandwidth", 8, 0, 100000, patrol_bandwidth_mib),
-	LOPT(SEC, "scrub_stripe_size", 16, 1, 1024, patrol_stripe_mib),
-	LOPT(SEC, "scrub_first_sleep_time", 600, 0, 86400 * 7,
-	     patrol_first_sleep_s),
-	{NULL, NULL, 0, 0, 0, 0},
+    LOPT(SEC, "port", VAS_PORT_SSVR, 0, 65535, port),
+    LOPT("storage_manager", "shredder_count", 20, 1, 256, shredder_count),
+    LOPT(SEC, "shred_queue_max", 1024, 1, 65536, shred_queue_max),
+    LOPT(SEC, "tgt_control_port", 0, 0, 65535, tgt_control_port),
+    LOPT(SEC, "exec_timeout_ms", 60000, 100, 3600000, exec_timeout_ms),
+    LOPT(SEC, "reporter_retry_max", 60, 1, 3600, retry_max_s),
+    LOPT(SEC, "rpc_timeout_ms", 30000, 100, 600000, rpc_timeout_ms),
+    LOPT(SEC, "patrol_bandwidth", 8, 0, 100000, patrol_bandwidth_mib),
+    LOPT(SEC, "scrub_stripe_size", 16, 1, 1024, patrol_stripe_mib),
+    LOPT(SEC, "scrub_first_sleep_time", 600, 0, 86400 * 7,
+	 patrol_first_sleep_s),
+    {NULL, NULL, 0, 0, 0, 0},
 };
 
 int ssvr_cfg_load(const struct vas_conf *conf, struct ssvr_cfg *cfg)
@@ -207,4 +211,45 @@ int ssvr_cfg_load(const struct vas_conf *conf, struct ssvr_cfg *cfg)
 	if (!ret)
 		ret = load_lists(conf, cfg);
 	return ret;
+}
+
+int ssvr_start(int argc, char **argv, struct vas_conf **conf,
+	       struct ssvr_cfg **cfg)
+{
+	const char *config = VAS_CONF_DEFAULT;
+	int i;
+
+	*conf = NULL;
+	*cfg = NULL;
+	for (i = 1; i < argc; i++) {
+		bool help = !strcmp(argv[i], "--help");
+
+		if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) &&
+		    i + 1 < argc) {
+			config = argv[++i];
+			continue;
+		}
+		fprintf(help ? stdout : stderr,
+			"usage: %s [--config FILE] [--help]\n", argv[0]);
+		return help ? -1 : 2;
+	}
+	umask(077);
+	log_init(argv[0], LOG_LVL_INFO, 0);
+	if (conf_load(config, conf)) {
+		log_err("%s: cannot load configuration", config);
+		return 1;
+	}
+	log_set_level(
+	    log_level_parse(conf_get_str(*conf, "syslog", "loglevel", "INFO")));
+	*cfg = calloc(1, sizeof(**cfg));
+	if (!*cfg || ssvr_cfg_load(*conf, *cfg)) {
+		log_err("%s: invalid configuration", config);
+		free(*cfg);
+		*cfg = NULL;
+		conf_free(*conf);
+		*conf = NULL;
+		return 1;
+	}
+	log_info("starting: config %s, state %s", config, (*cfg)->state_dir);
+	return 0;
 }

@@ -109,11 +109,11 @@ int devlist_read(const char *file, bool registered, struct devlist *l)
 		path = trim(comma + 1);
 		s = trim(s);
 		if (registered ? ids_parse(s, "pdsk-", &id) != 0 || !id ||
-					 strncmp(s, "pdsk-", 5)
+				     strncmp(s, "pdsk-", 5)
 			       : strcmp(s, "pdsk") != 0) {
 			if (registered || strncmp(s, "pdsk", 4) == 0)
-				log_warn("%s(%d): bad title '%s'", file,
-					 lineno, s);
+				log_warn("%s(%d): bad title '%s'", file, lineno,
+					 s);
 			continue;
 		}
 		if (path[0] != '/' || strchr(path, ',')) {
@@ -144,10 +144,9 @@ int devlist_write(const char *file, const struct devlist *l)
 	data[0] = '\0';
 	for (i = 0; i < l->n; i++)
 		if (l->ent[i].pdskid)
-			len += (size_t)snprintf(data + len, cap - len,
-						"pdsk-%08x,%s\n",
-						l->ent[i].pdskid,
-						l->ent[i].path);
+			len += (size_t)snprintf(
+			    data + len, cap - len, "pdsk-%08x,%s\n",
+			    l->ent[i].pdskid, l->ent[i].path);
 	ret = ssvr_write_atomic(file, data, len);
 	free(data);
 	return ret;

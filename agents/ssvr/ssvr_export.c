@@ -176,8 +176,8 @@ static int ensure_portal(const struct ssvr_cfg *cfg)
 		return 0;
 	snprintf(ctl, sizeof(ctl), "%ld", cfg->tgt_control_port);
 	{
-		const char *show[] = {cfg->tgtadm, "-C",    ctl,    "--lld",
-				      "iscsi",	   "--op",  "show", "--mode",
+		const char *show[] = {cfg->tgtadm, "-C",   ctl,	   "--lld",
+				      "iscsi",	   "--op", "show", "--mode",
 				      "portal",	   NULL};
 
 		ret = ssvr_run(cfg, show, &out);
@@ -192,8 +192,8 @@ static int ensure_portal(const struct ssvr_cfg *cfg)
 	free(out);
 	snprintf(param, sizeof(param), "portal=%s", cfg->portal);
 	{
-		const char *add[] = {cfg->tgtadm, "-C",	  ctl,	  "--lld",
-				     "iscsi",	  "--op", "new",  "--mode",
+		const char *add[] = {cfg->tgtadm, "-C",	     ctl,   "--lld",
+				     "iscsi",	  "--op",    "new", "--mode",
 				     "portal",	  "--param", param, NULL};
 
 		return ssvr_run(cfg, add, NULL);

@@ -39,8 +39,8 @@ int notify_badblocks(const struct ssvr_cfg *cfg, uint32_t pdskid,
 		ret = vas_client_from_conf(cfg->conf, (int)cfg->rpc_timeout_ms,
 					   &c);
 		if (!ret)
-			ret = vas_notify_badblocks(c, (int32_t)pdskid, blocks,
-						   n);
+			ret =
+			    vas_notify_badblocks(c, (int32_t)pdskid, blocks, n);
 		vas_client_free(c);
 		if (!ret) {
 			log_info("pdsk-%08x: reported %d bad block(s), first "

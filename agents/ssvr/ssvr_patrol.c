@@ -156,8 +156,8 @@ static void report_bad(struct patrol *p, uint32_t pdskid, uint64_t off,
 /* Reads one stripe of pos; returns bytes read (0 when skipped) or -errno. */
 static int64_t read_stripe(struct patrol *p, struct patrol_pos *pos)
 {
-	uint64_t size, len, stripe = (uint64_t)p->cfg->patrol_stripe_mib *
-				     SSVR_MIB;
+	uint64_t size, len,
+	    stripe = (uint64_t)p->cfg->patrol_stripe_mib * SSVR_MIB;
 	char link[PATH_MAX];
 	int64_t ret;
 	ssize_t r;

@@ -16,11 +16,11 @@
 
 #include "vas/conf.h"
 
-#define SSVR_MIB	  (1024LL * 1024LL)
-#define SSVR_VB_BYTES	  (1025LL * SSVR_MIB)
+#define SSVR_MIB	    (1024LL * 1024LL)
+#define SSVR_VB_BYTES	    (1025LL * SSVR_MIB)
 #define SSVR_MAX_INITIATORS 16
-#define SSVR_MAX_IPS	  8
-#define SSVR_IQN_MAX	  224
+#define SSVR_MAX_IPS	    8
+#define SSVR_IQN_MAX	    224
 
 enum ssvr_target_type { SSVR_TARGET_TGT, SSVR_TARGET_IET };
 
@@ -59,6 +59,13 @@ struct ssvr_cfg {
 
 /* ssvr_cfg.c: fills cfg from conf with defaults; -EINVAL logged. */
 int ssvr_cfg_load(const struct vas_conf *conf, struct ssvr_cfg *cfg);
+/*
+ * Daemon start-up: parses [--config FILE] [--help], sets umask 077 and
+ * logging, loads and validates the configuration (caller frees both).
+ * 0 to go on, -1 after --help (exit 0), else the exit status.
+ */
+int ssvr_start(int argc, char **argv, struct vas_conf **conf,
+	       struct ssvr_cfg **cfg);
 /* Splits "a, b,c" into at most max trimmed items of size len; count. */
 int ssvr_split_list(const char *s, char *items, int max, size_t len);
 
@@ -82,8 +89,7 @@ int ssvr_disk_load(const struct ssvr_cfg *cfg, uint32_t pdskid,
 		   struct ssvr_disk *d);
 int ssvr_disk_remove(const struct ssvr_cfg *cfg, uint32_t pdskid);
 /* All activation records; *out freed with free(). */
-int ssvr_disk_list(const struct ssvr_cfg *cfg, struct ssvr_disk **out,
-		   int *n);
+int ssvr_disk_list(const struct ssvr_cfg *cfg, struct ssvr_disk **out, int *n);
 /* <state_dir>/pdsk/%08x, the stable backing path. */
 int ssvr_disk_link(const struct ssvr_cfg *cfg, uint32_t pdskid, char *buf,
 		   size_t len);
@@ -123,8 +129,7 @@ struct target_driver {
 
 const struct target_driver *target_driver_get(const struct ssvr_cfg *cfg);
 /* Runs argv with the configured timeout; logs failures; 0 or -errno. */
-int ssvr_run(const struct ssvr_cfg *cfg, const char *const *argv,
-	     char **out);
+int ssvr_run(const struct ssvr_cfg *cfg, const char *const *argv, char **out);
 
 /* ssvr_export.c */
 void export_iqn(const struct ssvr_cfg *cfg, uint32_t pdskid, char *buf,

@@ -133,8 +133,8 @@ static int register_server(struct reporter *r)
 			if (!old)
 				old = lookup_own_ssvrid(r);
 			if (old) {
-				int nret = vas_notify_failure(r->sm,
-							      TARGET_SSVR, old);
+				int nret =
+				    vas_notify_failure(r->sm, TARGET_SSVR, old);
 
 				log_warn("manager still sees ssvr-%08x alive; "
 					 "reported its failure: %s",
@@ -174,8 +174,7 @@ static int32_t lookup_pdskid(struct reporter *r, const char *path)
 	return id;
 }
 
-static int register_disk(struct reporter *r, const char *path,
-			 int32_t *pdskid)
+static int register_disk(struct reporter *r, const char *path, int32_t *pdskid)
 {
 	uint64_t bytes;
 	int ret;
@@ -258,10 +257,12 @@ static int report(struct reporter *r)
 		}
 		if (!dret) {
 			d.pdskid = (uint32_t)id;
-			snprintf(d.path, sizeof(d.path), "%s", want.ent[i].path);
+			snprintf(d.path, sizeof(d.path), "%s",
+				 want.ent[i].path);
 			dret = devlist_set(&r->known, d.pdskid, d.path);
 			if (!dret)
-				dret = devlist_write(r->devlist_file, &r->known);
+				dret =
+				    devlist_write(r->devlist_file, &r->known);
 			if (!dret)
 				dret = export_activate(r->cfg, &d);
 		}
@@ -273,8 +274,7 @@ static int report(struct reporter *r)
 	if (!ret && failed)
 		ret = -EAGAIN;
 	if (!ret || ret == -EAGAIN)
-		log_info("done: %d disk(s) listed, %d skipped", want.n,
-			 failed);
+		log_info("done: %d disk(s) listed, %d skipped", want.n, failed);
 out:
 	devlist_free(&want);
 	return ret;
@@ -302,8 +302,7 @@ static int run(const struct ssvr_cfg *cfg)
 	ret = ssvrid_read(r.ids_file, &r.ssvrid);
 	if (ret && ret != -ENOENT)
 		return ret;
-	ret = vas_client_from_conf(cfg->conf, (int)cfg->rpc_timeout_ms,
-				   &r.sm);
+	ret = vas_client_from_conf(cfg->conf, (int)cfg->rpc_timeout_ms, &r.sm);
 	if (ret) {
 		log_err("[storage_manager] host_list/port: %s", strerror(-ret));
 		return ret;
@@ -317,38 +316,15 @@ static int run(const struct ssvr_cfg *cfg)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
-	struct vas_conf *conf = NULL;
-	const char *config = VAS_CONF_DEFAULT;
+	struct vas_conf *conf;
 	struct ssvr_cfg *cfg;
-	int i, ret;
+	int ret;
 
-	for (i = 1; i < argc; i++) {
-		if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) &&
-		    i + 1 < argc) {
-			config = argv[++i];
-			continue;
-		}
-		fprintf(strcmp(argv[i], "--help") ? stderr : stdout,
-			"usage: %s [--config FILE] [--help]\n", argv[0]);
-		return strcmp(argv[i], "--help") ? 2 : 0;
-	}
-	umask(077);
-	log_init(argv[0], LOG_LVL_INFO, 0);
+	ret = ssvr_start(argc, argv, &conf, &cfg);
+	if (ret)
+		return ret < 0 ? 0 : ret;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (conf_load(config, &conf)) {
-		log_err("%s: cannot load configuration", config);
-		return 1;
-	}
-	log_set_level(log_level_parse(
-		conf_get_str(conf, "syslog", "loglevel", "INFO")));
-	cfg = calloc(1, sizeof(*cfg));
-	if (!cfg || ssvr_cfg_load(conf, cfg)) {
-		log_err("%s: invalid configuration", config);
-		free(cfg);
-		conf_free(conf);
-		return 1;
-	}
 	rpc_client_global_init();
 	ret = run(cfg);
 	rpc_client_global_cleanup();

@@ -86,24 +86,24 @@ static int api_event_status(struct rpc_request *req)
 }
 
 static const struct rpc_param_spec shred_spec[] = {
-	{"eventid", RPC_T_INT, RPC_REQUIRED, 1, INT32_MAX, 0},
-	{"dextid", RPC_T_INT, RPC_REQUIRED, 0, INT32_MAX, 0},
-	{"pdskid", RPC_T_INT, RPC_REQUIRED, 0, INT32_MAX, 0},
-	{"offset", RPC_T_INT, RPC_REQUIRED, 0, INT32_MAX, 0},
-	{"capacity", RPC_T_INT, RPC_REQUIRED, 1, INT32_MAX, 0},
-	{NULL, 0, 0, 0, 0, 0},
+    {"eventid", RPC_T_INT, RPC_REQUIRED, 1, INT32_MAX, 0},
+    {"dextid", RPC_T_INT, RPC_REQUIRED, 0, INT32_MAX, 0},
+    {"pdskid", RPC_T_INT, RPC_REQUIRED, 0, INT32_MAX, 0},
+    {"offset", RPC_T_INT, RPC_REQUIRED, 0, INT32_MAX, 0},
+    {"capacity", RPC_T_INT, RPC_REQUIRED, 1, INT32_MAX, 0},
+    {NULL, 0, 0, 0, 0, 0},
 };
 
 static const struct rpc_param_spec event_spec[] = {
-	{"eventid", RPC_T_INT, RPC_REQUIRED, INT32_MIN, INT32_MAX, 0},
-	{NULL, 0, 0, 0, 0, 0},
+    {"eventid", RPC_T_INT, RPC_REQUIRED, INT32_MIN, INT32_MAX, 0},
+    {NULL, 0, 0, 0, 0, 0},
 };
 
 static const struct rpc_param_spec no_spec[] = {{NULL, 0, 0, 0, 0, 0}};
 
 const struct rpc_method ssvr_methods[] = {
-	{"helloWorld", api_hello, no_spec, RPC_M_NOVERSION},
-	{"registerShredRequest", api_shred, shred_spec, RPC_M_MUTATES},
-	{"getEventStatus", api_event_status, event_spec, 0},
-	{NULL, NULL, NULL, 0},
+    {"helloWorld", api_hello, no_spec, RPC_M_NOVERSION},
+    {"registerShredRequest", api_shred, shred_spec, RPC_M_MUTATES},
+    {"getEventStatus", api_event_status, event_spec, 0},
+    {NULL, NULL, NULL, 0},
 };

@@ -216,8 +216,8 @@ static int open_disk(struct shredder *s, const struct shred_req *r, int *fd)
 	if (*fd < 0)
 		return -errno;
 	ret = zero_size_fd(*fd, &size);
-	if (!ret && (uint64_t)(r->offset_vb + r->capacity_vb) * SSVR_VB_BYTES >
-			    size)
+	if (!ret &&
+	    (uint64_t)(r->offset_vb + r->capacity_vb) * SSVR_VB_BYTES > size)
 		ret = -ERANGE;
 	if (ret) {
 		close(*fd);

@@ -202,8 +202,7 @@ static bool record_name(const char *name, uint32_t *id)
 	return true;
 }
 
-int ssvr_disk_list(const struct ssvr_cfg *cfg, struct ssvr_disk **out,
-		   int *n)
+int ssvr_disk_list(const struct ssvr_cfg *cfg, struct ssvr_disk **out, int *n)
 {
 	struct ssvr_disk *arr = NULL;
 	struct dirent *de;

@@ -68,7 +68,7 @@ static void arg(struct argv_b *a, const char *s)
 }
 
 static void argf(struct argv_b *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void argf(struct argv_b *a, const char *fmt, ...)
 {
 	va_list ap;
@@ -95,7 +95,7 @@ static void arg_words(struct argv_b *a, const char *s)
 
 	if (a->nbuf == 8 ||
 	    (size_t)snprintf(a->bufs[a->nbuf], sizeof(a->bufs[0]), "%s", s) >=
-		    sizeof(a->bufs[0])) {
+		sizeof(a->bufs[0])) {
 		a->err = -E2BIG;
 		return;
 	}
@@ -144,34 +144,48 @@ static int push_ent(struct target_ent **arr, int *n, int *cap, int tid,
 	return 0;
 }
 
-/* Lines "Target <tid>: <iqn>" of `tgtadm --op show --mode target`. */
-static int tgt_list(const struct ssvr_cfg *cfg, struct target_ent **out,
-		    int *n)
+/*
+ * Collects the (tid, iqn) pairs of a target listing whose lines match fmt
+ * ("...%d...%239s"); other lines are ignored. Consumes text.
+ */
+static int parse_targets(char *text, const char *fmt, struct target_ent **out,
+			 int *n)
 {
-	struct argv_b a;
-	char *text = NULL, *line, *save = NULL;
-	int cap = 0, ret;
+	char *line, *save = NULL;
+	int cap = 0, ret = 0;
 
 	*out = NULL;
 	*n = 0;
-	tgt_base(cfg, &a, "show", "target");
-	ret = run_b(cfg, &a, &text);
-	if (ret)
-		return ret;
 	for (line = strtok_r(text, "\n", &save); line && !ret;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char iqn[SSVR_IQN_MAX + 16];
 		int tid;
 
-		if (sscanf(line, "Target %d: %239s", &tid, iqn) == 2)
+		if (sscanf(line, fmt, &tid, iqn) == 2)
 			ret = push_ent(out, n, &cap, tid, iqn);
 	}
-	free(text);
 	if (ret) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
 	}
+	return ret;
+}
+
+/* Lines "Target <tid>: <iqn>" of `tgtadm --op show --mode target`. */
+static int tgt_list(const struct ssvr_cfg *cfg, struct target_ent **out, int *n)
+{
+	struct argv_b a;
+	char *text = NULL;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	tgt_base(cfg, &a, "show", "target");
+	ret = run_b(cfg, &a, &text);
+	if (!ret)
+		ret = parse_targets(text, "Target %d: %239s", out, n);
+	free(text);
 	return ret;
 }
 
@@ -231,32 +245,22 @@ static int tgt_create(const struct ssvr_cfg *cfg, int tid, const char *iqn,
 	return run_b(cfg, &a, NULL);
 }
 
+#define IET_VOLUME_MAX (4 * 1024 * 1024)
+
 /* /proc/net/iet/volume: "tid:<n> name:<iqn>" lines. */
-static int iet_list(const struct ssvr_cfg *cfg, struct target_ent **out,
-		    int *n)
+static int iet_list(const struct ssvr_cfg *cfg, struct target_ent **out, int *n)
 {
-	char line[1024];
-	int cap = 0, ret = 0;
-	FILE *f;
+	char *text = malloc(IET_VOLUME_MAX);
+	int ret;
 
 	*out = NULL;
 	*n = 0;
-	f = fopen(cfg->iet_volume_file, "r");
-	if (!f)
-		return -errno;
-	while (!ret && fgets(line, sizeof(line), f)) {
-		char iqn[SSVR_IQN_MAX + 16];
-		int tid;
-
-		if (sscanf(line, "tid:%d name:%239s", &tid, iqn) == 2)
-			ret = push_ent(out, n, &cap, tid, iqn);
-	}
-	fclose(f);
-	if (ret) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-	}
+	if (!text)
+		return -ENOMEM;
+	ret = ssvr_read_file(cfg->iet_volume_file, text, IET_VOLUME_MAX);
+	if (!ret)
+		ret = parse_targets(text, "tid:%d name:%239s", out, n);
+	free(text);
 	return ret;
 }
 
@@ -304,8 +308,8 @@ static int iet_create(const struct ssvr_cfg *cfg, int tid, const char *iqn,
 }
 
 static const struct target_driver drivers[] = {
-	[SSVR_TARGET_TGT] = {"tgt", tgt_list, tgt_create, tgt_remove, 1048575},
-	[SSVR_TARGET_IET] = {"iet", iet_list, iet_create, iet_remove, 255},
+    [SSVR_TARGET_TGT] = {"tgt", tgt_list, tgt_create, tgt_remove, 1048575},
+    [SSVR_TARGET_IET] = {"iet", iet_list, iet_create, iet_remove, 255},
 };
 
 const struct target_driver *target_driver_get(const struct ssvr_cfg *cfg)

@@ -57,8 +57,8 @@ static int zero_write(int fd, uint64_t off, uint64_t len, atomic_bool *stop)
 		return -ENOMEM;
 	memset(buf, 0, ZERO_BUF_BYTES);
 	while (len) {
-		size_t chunk = len < ZERO_BUF_BYTES ? (size_t)len
-						    : ZERO_BUF_BYTES;
+		size_t chunk =
+		    len < ZERO_BUF_BYTES ? (size_t)len : ZERO_BUF_BYTES;
 		ssize_t w;
 
 		if (stop && atomic_load(stop)) {

@@ -4,9 +4,9 @@
  *   bench_shred PATH [MIB]
  * PATH is a block device or a file (created sparse when missing, removed
  * afterwards). Writes MIB MiB (default 2048) three ways: O_DIRECT pattern
- * writes (the baseline, after one untimed warm-up pass), the agent's shred (BLKZEROOUT / fallocate when
- * available) and the shred's O_DIRECT fallback. Prints MiB/s and the ratio
- * to the baseline. Exit 1 on an I/O error.
+ * writes (the baseline, after one untimed warm-up pass), the agent's shred
+ * (BLKZEROOUT / fallocate when available) and the shred's O_DIRECT fallback.
+ * Prints MiB/s and the ratio to the baseline. Exit 1 on an I/O error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,9 +70,9 @@ int main(int argc, char **argv)
 		const char *name;
 		int method;
 	} modes[] = {
-		{"sequential write (baseline)", -1},
-		{"shred (BLKZEROOUT/fallocate)", ZERO_AUTO},
-		{"shred (O_DIRECT fallback)", ZERO_WRITE},
+	    {"sequential write (baseline)", -1},
+	    {"shred (BLKZEROOUT/fallocate)", ZERO_AUTO},
+	    {"shred (O_DIRECT fallback)", ZERO_WRITE},
 	};
 	uint64_t len, size = 0;
 	bool created = false;

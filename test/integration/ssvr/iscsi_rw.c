@@ -16,7 +16,7 @@
 static int do_serial(struct iscsi_context *s, int lun)
 {
 	struct scsi_task *t = iscsi_inquiry_sync(
-		s, lun, 1, SCSI_INQUIRY_PAGECODE_UNIT_SERIAL_NUMBER, 255);
+	    s, lun, 1, SCSI_INQUIRY_PAGECODE_UNIT_SERIAL_NUMBER, 255);
 	struct scsi_inquiry_unit_serial_number *usn;
 	int ret = 1;
 
@@ -47,9 +47,8 @@ static int do_rw(struct iscsi_context *s, int lun, int write, uint64_t lba,
 		  : iscsi_read16_sync(s, lun, lba, n * BLK, BLK, 0, 0, 0, 0, 0);
 	if (t && t->status == SCSI_STATUS_GOOD) {
 		ret = 0;
-		if (!write &&
-		    fwrite(t->datain.data, 1, (size_t)n * BLK, stdout) !=
-			    (size_t)n * BLK)
+		if (!write && fwrite(t->datain.data, 1, (size_t)n * BLK,
+				     stdout) != (size_t)n * BLK)
 			ret = 1;
 	}
 	if (t)

@@ -90,8 +90,11 @@ static int wait_status(int64_t id)
 
 START_TEST(test_shred_one_extent)
 {
-	struct shred_req r = {.eventid = 5, .dextid = 9, .pdskid = 4,
-			      .offset_vb = 1, .capacity_vb = 1};
+	struct shred_req r = {.eventid = 5,
+			      .dextid = 9,
+			      .pdskid = 4,
+			      .offset_vb = 1,
+			      .capacity_vb = 1};
 	struct shredder *s;
 	int status, result;
 
@@ -110,8 +113,11 @@ END_TEST
 
 START_TEST(test_shred_resend_after_done)
 {
-	struct shred_req r = {.eventid = 6, .dextid = 9, .pdskid = 4,
-			      .offset_vb = 0, .capacity_vb = 1};
+	struct shred_req r = {.eventid = 6,
+			      .dextid = 9,
+			      .pdskid = 4,
+			      .offset_vb = 0,
+			      .capacity_vb = 1};
 	struct shredder *s;
 	int i;
 
@@ -134,8 +140,11 @@ END_TEST
 
 START_TEST(test_shred_unknown_disk_fails)
 {
-	struct shred_req r = {.eventid = 8, .dextid = 1, .pdskid = 99,
-			      .offset_vb = 0, .capacity_vb = 1};
+	struct shred_req r = {.eventid = 8,
+			      .dextid = 1,
+			      .pdskid = 99,
+			      .offset_vb = 0,
+			      .capacity_vb = 1};
 	struct shredder *s;
 
 	ck_assert_int_eq(shredder_new(&env.cfg, events, &s), 0);
@@ -148,8 +157,11 @@ END_TEST
 
 START_TEST(test_shred_busy_and_persisted)
 {
-	struct shred_req r = {.eventid = 0x11, .dextid = 2, .pdskid = 4,
-			      .offset_vb = 0, .capacity_vb = 2};
+	struct shred_req r = {.eventid = 0x11,
+			      .dextid = 2,
+			      .pdskid = 4,
+			      .offset_vb = 0,
+			      .capacity_vb = 2};
 	struct shred_req other = r;
 	char path[PATH_MAX], buf[128];
 	struct shredder *s;
@@ -164,9 +176,8 @@ START_TEST(test_shred_busy_and_persisted)
 	ck_assert_int_eq(shredder_submit(s, &other), -EBUSY);
 	/* Stop mid-way: the job stays on disk for the next run. */
 	shredder_free(s);
-	ck_assert_int_eq(ssvr_path(path, sizeof(path), &env.cfg,
-				   "shred/00000011"),
-			 0);
+	ck_assert_int_eq(
+	    ssvr_path(path, sizeof(path), &env.cfg, "shred/00000011"), 0);
 	ck_assert_int_eq(ssvr_read_file(path, buf, sizeof(buf)), 0);
 	ck_assert_int_eq(strncmp(buf, "17 2 4 0 2 ", 11), 0);
 	event_table_free(events);
@@ -187,12 +198,10 @@ START_TEST(test_shred_resume_record)
 
 	ck_assert_int_eq(ssvr_path(path, sizeof(path), &env.cfg, "shred"), 0);
 	ck_assert_int_eq(ssvr_mkdir_p(path), 0);
-	ck_assert_int_eq(ssvr_path(path, sizeof(path), &env.cfg,
-				   "shred/0000000c"),
-			 0);
+	ck_assert_int_eq(
+	    ssvr_path(path, sizeof(path), &env.cfg, "shred/0000000c"), 0);
 	ck_assert_int_eq(ssvr_write_atomic(path, rec, strlen(rec)), 0);
-	ck_assert_int_eq(ssvr_path(path, sizeof(path), &env.cfg,
-				   "shred/bad"),
+	ck_assert_int_eq(ssvr_path(path, sizeof(path), &env.cfg, "shred/bad"),
 			 0);
 	ck_assert_int_eq(ssvr_write_atomic(path, "x\n", 2), 0);
 	ck_assert_int_eq(shredder_new(&env.cfg, events, &s), 0);

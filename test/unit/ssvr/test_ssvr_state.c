@@ -76,9 +76,8 @@ START_TEST(test_disk_record_malformed)
 	char path[PATH_MAX];
 	struct ssvr_disk got;
 
-	ck_assert_int_eq(ssvr_path(path, sizeof(path), &env.cfg,
-				   "pdsk-00000003"),
-			 0);
+	ck_assert_int_eq(
+	    ssvr_path(path, sizeof(path), &env.cfg, "pdsk-00000003"), 0);
 	/* Record naming another id, then one without a path. */
 	ck_assert_int_eq(ssvr_write_atomic(path, "00000004 /dev/x\n", 16), 0);
 	ck_assert_int_eq(ssvr_disk_load(&env.cfg, 3, &got), -EINVAL);
@@ -129,7 +128,8 @@ START_TEST(test_device_list_roundtrip)
 	ck_assert_int_eq(devlist_write(path, &l), 0);
 	devlist_free(&l);
 	ck_assert_int_eq(ssvr_read_file(path, buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "pdsk-0000000d,/dev/sda\npdsk-0000000c,/dev/sde\n");
+	ck_assert_str_eq(buf,
+			 "pdsk-0000000d,/dev/sda\npdsk-0000000c,/dev/sde\n");
 }
 END_TEST
 
@@ -159,13 +159,13 @@ START_TEST(test_iqn)
 	ck_assert_str_eq(iqn, "iqn.2000-11.test:0000beef");
 	ck_assert(export_parse_iqn(&env.cfg, iqn, &id));
 	ck_assert_uint_eq(id, 0xbeef);
-	ck_assert(!export_parse_iqn(&env.cfg, "iqn.2000-11.other:0000beef",
-				    &id));
+	ck_assert(
+	    !export_parse_iqn(&env.cfg, "iqn.2000-11.other:0000beef", &id));
 	ck_assert(!export_parse_iqn(&env.cfg, "iqn.2000-11.test:beef", &id));
-	ck_assert(!export_parse_iqn(&env.cfg, "iqn.2000-11.test:0000BEEF",
-				    &id));
-	ck_assert(!export_parse_iqn(&env.cfg, "iqn.2000-11.tester:0000beef",
-				    &id));
+	ck_assert(
+	    !export_parse_iqn(&env.cfg, "iqn.2000-11.test:0000BEEF", &id));
+	ck_assert(
+	    !export_parse_iqn(&env.cfg, "iqn.2000-11.tester:0000beef", &id));
 }
 END_TEST
 

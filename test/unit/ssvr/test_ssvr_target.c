@@ -27,8 +27,7 @@ static void write_text(const char *path, const char *text, int mode)
 }
 
 /* Fake tool: logs "$*", prints <dir>/show for a target listing. */
-static void fake_tool(const char *dir, const char *name, char *path,
-		      size_t len)
+static void fake_tool(const char *dir, const char *name, char *path, size_t len)
 {
 	char script[2048];
 
@@ -43,8 +42,8 @@ static void fake_tool(const char *dir, const char *name, char *path,
 
 static void setup_driver(const char *type, const char *initiators)
 {
-	char dir[] = "/tmp/vas-ssvr-fake-XXXXXX", tgt[PATH_MAX],
-	     iet[PATH_MAX], vol[PATH_MAX];
+	char dir[] = "/tmp/vas-ssvr-fake-XXXXXX", tgt[PATH_MAX], iet[PATH_MAX],
+	     vol[PATH_MAX];
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	fake_tool(dir, "tgtadm", tgt, sizeof(tgt));
@@ -52,14 +51,25 @@ static void setup_driver(const char *type, const char *initiators)
 	snprintf(vol, sizeof(vol), "%s/show", dir);
 	snprintf(calls, sizeof(calls), "%s/calls", dir);
 	{
-		const char *extra[] = {
-			"ssvr_agent", "tgtadm",		   tgt,
-			"ssvr_agent", "ietadm",		   iet,
-			"ssvr_agent", "iet_volume_file",   vol,
-			"ssvr_agent", "target_type",	   type,
-			"ssvr_agent", "initiator_address", initiators,
-			"ssvr_agent", "tgt_control_port",  "3",
-			NULL};
+		const char *extra[] = {"ssvr_agent",
+				       "tgtadm",
+				       tgt,
+				       "ssvr_agent",
+				       "ietadm",
+				       iet,
+				       "ssvr_agent",
+				       "iet_volume_file",
+				       vol,
+				       "ssvr_agent",
+				       "target_type",
+				       type,
+				       "ssvr_agent",
+				       "initiator_address",
+				       initiators,
+				       "ssvr_agent",
+				       "tgt_control_port",
+				       "3",
+				       NULL};
 
 		ssvr_env_init(&env, extra);
 	}
@@ -177,8 +187,7 @@ START_TEST(test_iet_activate)
 	     "tid:2 name:iqn.x:y\n");
 	snprintf(d.path, sizeof(d.path), "%s", disk);
 	ck_assert_int_eq(export_activate(&env.cfg, &d), 0);
-	ck_assert_int_eq(ssvr_disk_link(&env.cfg, 0x1c, link, sizeof(link)),
-			 0);
+	ck_assert_int_eq(ssvr_disk_link(&env.cfg, 0x1c, link, sizeof(link)), 0);
 	snprintf(expect, sizeof(expect),
 		 "--op new --tid=3 --params Name=iqn.2000-11.test:0000001c\n"
 		 "--op update --tid=3 --params=%s\n"

@@ -80,8 +80,7 @@ START_TEST(test_zero_stop)
 	ssvr_env_file(&env, "disk", 4 * MIB, 0x5c, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_DIRECT);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(zero_range(fd, 0, 4 * MIB, ZERO_WRITE, &stop),
-			 -EINTR);
+	ck_assert_int_eq(zero_range(fd, 0, 4 * MIB, ZERO_WRITE, &stop), -EINTR);
 	close(fd);
 	ck_assert(all_bytes(path, 0, 4 * MIB, 0x5c));
 }
