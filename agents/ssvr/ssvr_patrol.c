@@ -242,7 +242,6 @@ static void *patrol_main(void *arg)
 		if (!ssvr_sleep(&p->stop, ms))
 			break;
 	}
-	save_state(p);
 	return NULL;
 }
 
@@ -290,5 +289,7 @@ void patrol_stop(struct patrol *p)
 	atomic_store(&p->stop, true);
 	if (p->started)
 		pthread_join(p->thr, NULL);
+	if (p->npos)
+		save_state(p);
 	patrol_free(p);
 }

@@ -24,5 +24,6 @@ Suite *ssvr_state_suite(void);
 Suite *ssvr_zero_suite(void);
 Suite *ssvr_shred_suite(void);
 Suite *ssvr_target_suite(void);
+Suite *ssvr_patrol_suite(void);
 
 #endif

@@ -60,6 +60,7 @@ int main(void)
 	srunner_add_suite(sr, ssvr_zero_suite());
 	srunner_add_suite(sr, ssvr_shred_suite());
 	srunner_add_suite(sr, ssvr_target_suite());
+	srunner_add_suite(sr, ssvr_patrol_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
