@@ -111,13 +111,13 @@ class Tgtd:
 class Node:
     """A storage server: config, state dir, agent and reporter runs."""
 
-    def __init__(self, name, ip, ctl, extra=None):
+    def __init__(self, name, ip, ctl, extra=None, port=None):
         self.dir = tempfile.mkdtemp(prefix="vas-%s-" % name)
         _dirs.append(self.dir)
         self.ip = ip
         self.state = os.path.join(self.dir, "state")
         os.mkdir(self.state)
-        self.port = free_port(ip)
+        self.port = port or free_port(ip)
         self.tgtd = Tgtd(ip, ctl, self.dir)
         self.agent = None
         self.conf = os.path.join(self.dir, "vas.conf")

@@ -1,10 +1,11 @@
 """End to end on one machine: the real vas_sm (embedded PostgreSQL) on
-127.0.0.26, a storage server on 127.0.0.25 (tgtd, ssvr_agent,
-ssvr_reporter). After registration listPhysicalDisks shows the disk and
-the manager's shred scheduler brings every extent to FREE through the
-agent, which zeroes exactly the data extents (the SUPER tail is kept)."""
+127.0.0.26 and three storage servers side by side on 127.0.0.27-29, each
+with its own config, state dir, tgtd (control port, portal), ssvr_agent
+and ssvr_reporter. After registration listPhysicalDisks shows the disks
+and the manager's shred scheduler brings every extent to FREE through the
+agents, which zero exactly the data extents (the SUPER tail is kept)."""
 import os
-import shutil
+import socket
 import signal
 import subprocess
 import tempfile
@@ -14,7 +15,7 @@ import xmlrpc.client
 from ssvr_harness import (BUILD, PREFIX, VB, Node, _procs, _dirs, check,
                           free_port, need_tools, read_at, skip, write_at)
 
-IP, CTL = "127.0.0.25", 5325
+IPS = ["127.0.0.27", "127.0.0.28", "127.0.0.29"]
 SM_IP = "127.0.0.26"
 PG_BIN = "/usr/lib/postgresql/15/bin"
 
@@ -46,54 +47,79 @@ def start_sm(agent_port):
     return sm, port
 
 
+def common_port():
+    """A port free on every storage-server address (the manager calls
+    every agent on the same [ssvr_agent] port)."""
+    for _ in range(50):
+        port = free_port(IPS[0])
+        try:
+            for ip in IPS[1:]:
+                s = socket.socket()
+                s.bind((ip, port))
+                s.close()
+            return port
+        except OSError:
+            continue
+    raise AssertionError("no common free port")
+
+
 def main():
     need_tools()
     if not os.path.exists(os.path.join(BUILD, "sm", "vas_sm")):
         skip("vas_sm not built")
     if not os.path.exists(os.path.join(PG_BIN, "initdb")):
         skip("PostgreSQL 15 missing")
-    node = Node("e2e", IP, CTL)
-    sm, sm_port = start_sm(node.port)
-    node.settings["storage_manager"].update(host_list=SM_IP,
-                                            port=str(sm_port))
-    node.settings["ssvr_agent"]["ip_data"] = IP
-    node.write_conf()
-    node.tgtd.start()
-    node.start_agent()
-    disk = node.disk("disk.img", 4 << 30)
-    marks = [0, VB + 4096, 3 * VB - 512]
-    for off in marks + [3 * VB + 4096]:
-        write_at(disk, off, b"\x6b" * 512)
-    with open(os.path.join(node.state, "register_device_list"), "w") as f:
-        f.write("pdsk,%s\n" % disk)
-    r = node.reporter()
-    check(r.returncode == 0, "reporter registered with vas_sm: %s"
-          % r.stderr[-1000:])
+    port = common_port()
+    sm, sm_port = start_sm(port)
+    nodes, disks = [], []
+    for i, ip in enumerate(IPS):
+        node = Node("e2e%d" % i, ip, 5327 + i, port=port, extra={
+            "storage_manager": {"host_list": SM_IP, "port": str(sm_port)},
+            "ssvr_agent": {"ip_data": ip}})
+        node.tgtd.start()
+        node.start_agent()
+        disk = node.disk("disk.img", 4 << 30)
+        for off in (0, VB + 4096, 3 * VB - 512, 3 * VB + 4096):
+            write_at(disk, off, b"\x6b" * 512)
+        with open(os.path.join(node.state, "register_device_list"),
+                  "w") as f:
+            f.write("pdsk,%s\n" % disk)
+        r = node.reporter()
+        check(r.returncode == 0, "%s: reporter registered with vas_sm: %s"
+              % (ip, r.stderr[-1000:]))
+        nodes.append(node)
+        disks.append(disk)
     smrpc = xmlrpc.client.ServerProxy("http://%s:%d" % (SM_IP, sm_port))
     ss = smrpc.listStorageServers({"ver": 5})
-    check(len(ss) == 1 and ss[0]["ip_data"] == [IP],
-          "listStorageServers shows this server: %s" % ss)
+    check(sorted(s["ip_data"][0] for s in ss) == IPS,
+          "listStorageServers shows the three servers: %s" % ss)
     pd = smrpc.listPhysicalDisks({"ver": 5})
-    check(len(pd) == 1 and pd[0]["local_path"] == disk and
-          pd[0]["capacity"] == 3, "listPhysicalDisks shows the disk: %s" % pd)
-    pdskid = pd[0]["pdskid"]
-    check(node.iqn(pdskid) in node.tgtd.targets(), "disk exported")
-    end = time.time() + 180
+    check(len(pd) == 3 and all(p["capacity"] == 3 for p in pd) and
+          sorted(p["local_path"] for p in pd) == sorted(disks),
+          "listPhysicalDisks shows the disks: %s" % pd)
+    for node in nodes:
+        own = [p for p in pd if p["local_path"].startswith(node.dir)][0]
+        check(list(node.tgtd.targets()) == [node.iqn(own["pdskid"])],
+              "%s exports only its own disk" % node.ip)
+    end = time.time() + 240
     while time.time() < end:
         pd = smrpc.listPhysicalDisks({"ver": 5})
-        if pd[0]["available"] == 3:
+        if all(p["available"] == 3 for p in pd):
             break
         time.sleep(0.5)
-    check(pd[0]["available"] == 3,
+    check(all(p["available"] == 3 for p in pd),
           "manager's shreds brought all extents to FREE: %s" % pd)
-    check(all(read_at(disk, off, 512) == b"\0" * 512 for off in marks),
-          "data extents zeroed through the agent")
-    check(read_at(disk, 3 * VB + 4096, 512) == b"\x6b" * 512,
-          "SUPER tail not touched")
-    check(node.stop_agent() == 0, "agent stopped")
+    for disk in disks:
+        check(all(read_at(disk, off, 512) == b"\0" * 512
+                  for off in (0, VB + 4096, 3 * VB - 512)),
+              "data extents of %s zeroed through its agent" % disk)
+        check(read_at(disk, 3 * VB + 4096, 512) == b"\x6b" * 512,
+              "SUPER tail of %s not touched" % disk)
+    for node in nodes:
+        check(node.stop_agent() == 0, "%s agent stopped" % node.ip)
+        node.tgtd.kill()
     sm.send_signal(signal.SIGTERM)
     check(sm.wait(timeout=120) == 0, "vas_sm stopped")
-    node.tgtd.kill()
     print("end-to-end test passed")
 
 
