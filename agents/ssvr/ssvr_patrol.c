@@ -167,11 +167,12 @@ static int64_t read_stripe(struct patrol *p, struct patrol_pos *pos)
 	if (ret)
 		return ret;
 	fd = open(link, O_RDONLY | O_DIRECT | O_CLOEXEC);
-	if (fd < 0 || zero_size_fd(fd, &size)) {
-		ret = -errno;
+	ret = fd < 0 ? -errno : zero_size_fd(fd, &size);
+	if (ret) {
+		/* Environment, not medium: logged once, never a bad block. */
 		if (!pos->open_failed)
 			log_err("patrol: pdsk-%08x: %s: %s", pos->pdskid, link,
-				strerror(errno));
+				strerror((int)-ret));
 		pos->open_failed = true;
 		if (fd >= 0)
 			close(fd);

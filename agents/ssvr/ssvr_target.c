@@ -91,7 +91,7 @@ static void argf(struct argv_b *a, const char *fmt, ...)
 /* Appends the blank-separated words of a config string (kept in bufs). */
 static void arg_words(struct argv_b *a, const char *s)
 {
-	char *save = NULL, *w;
+	char *p;
 
 	if (a->nbuf == 8 ||
 	    (size_t)snprintf(a->bufs[a->nbuf], sizeof(a->bufs[0]), "%s", s) >=
@@ -99,9 +99,19 @@ static void arg_words(struct argv_b *a, const char *s)
 		a->err = -E2BIG;
 		return;
 	}
-	for (w = strtok_r(a->bufs[a->nbuf++], " \t", &save); w;
-	     w = strtok_r(NULL, " \t", &save))
-		arg(a, w);
+	p = a->bufs[a->nbuf++];
+	while (*p) {
+		char *end;
+
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		end = p + strcspn(p, " \t");
+		if (*end)
+			*end++ = '\0';
+		arg(a, p);
+		p = end;
+	}
 }
 
 static int run_b(const struct ssvr_cfg *cfg, struct argv_b *a, char **out)
@@ -151,18 +161,20 @@ static int push_ent(struct target_ent **arr, int *n, int *cap, int tid,
 static int parse_targets(char *text, const char *fmt, struct target_ent **out,
 			 int *n)
 {
-	char *line, *save = NULL;
+	char *line = text;
 	int cap = 0, ret = 0;
 
 	*out = NULL;
 	*n = 0;
-	for (line = strtok_r(text, "\n", &save); line && !ret;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char iqn[SSVR_IQN_MAX + 16];
+	while (line && *line && !ret) {
+		char *nl = strchr(line, '\n'), iqn[SSVR_IQN_MAX + 16];
 		int tid;
 
+		if (nl)
+			*nl = '\0';
 		if (sscanf(line, fmt, &tid, iqn) == 2)
 			ret = push_ent(out, n, &cap, tid, iqn);
+		line = nl ? nl + 1 : NULL;
 	}
 	if (ret) {
 		free(*out);

@@ -35,8 +35,9 @@ static void fake_tool(const char *dir, const char *name, char *path, size_t len)
 	snprintf(script, sizeof(script),
 		 "#!/bin/sh\necho \"$*\" >> %s/calls\n"
 		 "case \"$*\" in *'--op show --mode target'*) "
-		 "cat %s/show 2>/dev/null;; esac\nexit 0\n",
-		 dir, dir);
+		 "cat %s/show 2>/dev/null;; *'--op show --mode portal'*) "
+		 "cat %s/portals 2>/dev/null;; esac\nexit 0\n",
+		 dir, dir, dir);
 	write_text(path, script, 0700);
 }
 
@@ -176,6 +177,31 @@ START_TEST(test_tgt_acl_and_reconcile)
 }
 END_TEST
 
+START_TEST(test_tgt_portal)
+{
+	char path[PATH_MAX];
+
+	setup_driver("tgt", "");
+	snprintf(path, sizeof(path), "%.*s/portals", (int)(strlen(calls) - 6),
+		 calls);
+	conf_set(env.conf, "ssvr_agent", "tgt_portal", "127.0.0.12:3260");
+	ck_assert_int_eq(ssvr_cfg_load(env.conf, &env.cfg), 0);
+	write_text(path, "Portal: 127.0.0.11:3260,1\n", 0600);
+	ck_assert_int_eq(export_reconcile(&env.cfg), 0);
+	ck_assert_str_eq(read_calls(),
+			 "-C 3 --lld iscsi --op show --mode portal\n"
+			 "-C 3 --lld iscsi --op new --mode portal --param "
+			 "portal=127.0.0.12:3260\n"
+			 "-C 3 --lld iscsi --op show --mode target\n");
+	write_text(path, "Portal: 127.0.0.12:3260,1\n", 0600);
+	ck_assert_int_eq(export_reconcile(&env.cfg), 0);
+	ck_assert_str_eq(read_calls(),
+			 "-C 3 --lld iscsi --op show --mode portal\n"
+			 "-C 3 --lld iscsi --op show --mode target\n");
+	teardown();
+}
+END_TEST
+
 START_TEST(test_iet_activate)
 {
 	struct ssvr_disk d = {.pdskid = 0x1c};
@@ -217,6 +243,7 @@ Suite *ssvr_target_suite(void)
 
 	tcase_add_test(tc, test_tgt_activate);
 	tcase_add_test(tc, test_tgt_acl_and_reconcile);
+	tcase_add_test(tc, test_tgt_portal);
 	tcase_add_test(tc, test_iet_activate);
 	tcase_add_test(tc, test_activate_missing_device);
 	suite_add_tcase(s, tc);
