@@ -83,6 +83,7 @@ static int serve(const struct ssvr_cfg *cfg, struct ssvr_agent *a)
 static int run(const struct ssvr_cfg *cfg)
 {
 	struct ssvr_agent a = {.cfg = cfg};
+	struct export_keeper *keeper = NULL;
 	struct patrol *patrol = NULL;
 	int ret;
 
@@ -103,7 +104,10 @@ static int run(const struct ssvr_cfg *cfg)
 	if (!ret)
 		ret = patrol_start(cfg, a.shred, &patrol);
 	if (!ret)
+		ret = export_keeper_start(cfg, &keeper);
+	if (!ret)
 		ret = serve(cfg, &a);
+	export_keeper_stop(keeper);
 	patrol_stop(patrol);
 out:
 	shredder_free(a.shred);

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,4 +273,49 @@ out:
 	free(disks);
 	free(ents);
 	return ret;
+}
+
+struct export_keeper {
+	const struct ssvr_cfg *cfg;
+	atomic_bool stop;
+	pthread_t thr;
+};
+
+static void *keeper_main(void *arg)
+{
+	struct export_keeper *k = arg;
+
+	while (ssvr_sleep(&k->stop, k->cfg->export_check_s * 1000))
+		export_reconcile(k->cfg); /* failures logged inside */
+	return NULL;
+}
+
+int export_keeper_start(const struct ssvr_cfg *cfg, struct export_keeper **out)
+{
+	struct export_keeper *k;
+	int ret;
+
+	*out = NULL;
+	if (!cfg->export_check_s)
+		return 0;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->cfg = cfg;
+	ret = -pthread_create(&k->thr, NULL, keeper_main, k);
+	if (ret) {
+		free(k);
+		return ret;
+	}
+	*out = k;
+	return 0;
+}
+
+void export_keeper_stop(struct export_keeper *k)
+{
+	if (!k)
+		return;
+	atomic_store(&k->stop, true);
+	pthread_join(k->thr, NULL);
+	free(k);
 }

@@ -45,6 +45,7 @@ struct ssvr_cfg {
 	int n_initiators;
 	char initiators[SSVR_MAX_INITIATORS][64]; /* empty list = ALL */
 	long exec_timeout_ms;
+	long export_check_s;
 	/* reporter */
 	char register_device_list[PATH_MAX];
 	int n_ip_data;
@@ -146,6 +147,14 @@ int export_deactivate(const struct ssvr_cfg *cfg, uint32_t pdskid);
  * exports, removes our targets that have no record. 0 or first error.
  */
 int export_reconcile(const struct ssvr_cfg *cfg);
+
+/*
+ * Re-runs export_reconcile every export_check_s seconds (0 = never), so
+ * exports come back after tgtd restarts or was down at our start.
+ */
+struct export_keeper;
+int export_keeper_start(const struct ssvr_cfg *cfg, struct export_keeper **out);
+void export_keeper_stop(struct export_keeper *k);
 
 /* ssvr_notify.c: reports to the manager, retried until stop is set. */
 /* Sleeps up to ms, waking early when *stop (may be NULL) is set; false if

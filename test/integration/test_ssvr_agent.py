@@ -152,6 +152,22 @@ def test_restart(node, f1, f3):
     return rpc
 
 
+def test_tgtd_restart(node):
+    """tgtd restarted under a running agent: exports come back."""
+    node.settings["ssvr_agent"]["export_check_interval"] = "1"
+    node.write_conf()
+    node.stop_agent()
+    node.start_agent()
+    before = set(node.tgtd.targets())
+    node.tgtd.kill()
+    node.tgtd.start()
+    end = time.time() + 30
+    while time.time() < end and set(node.tgtd.targets()) != before:
+        time.sleep(0.2)
+    check(set(node.tgtd.targets()) == before and before,
+          "exports re-created after a tgtd restart: %s" % before)
+
+
 def test_pending_shred(node, f3):
     """SIGTERM in the middle of a slow shred; the restarted agent ends it."""
     node.settings["ssvr_agent"]["shred_method"] = "write"
@@ -230,6 +246,7 @@ def main():
     test_shred(node, rpc, f1, disk2)
     test_faults(node, rpc)
     test_restart(node, f1, f3)
+    test_tgtd_restart(node)
     test_pending_shred(node, f3)
     test_patrol(node)
     node.tgtd.kill()

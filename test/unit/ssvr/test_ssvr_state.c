@@ -178,6 +178,8 @@ START_TEST(test_config)
 	ck_assert_int_eq(ssvr_cfg_load(conf, &cfg), 0);
 	ck_assert_int_eq(cfg.port, 8883);
 	ck_assert_int_eq(cfg.shredder_count, 20);
+	ck_assert_int_eq(cfg.export_check_s, 30);
+	ck_assert_int_eq(cfg.patrol_stripe_mib, 16);
 	ck_assert_str_eq(cfg.state_dir, "/var/lib/vas");
 	ck_assert_str_eq(cfg.register_device_list,
 			 "/var/lib/vas/register_device_list");
