@@ -166,8 +166,8 @@ static int64_t read_stripe(struct patrol *p, struct patrol_pos *pos)
 	ret = ssvr_disk_link(p->cfg, pos->pdskid, link, sizeof(link));
 	if (ret)
 		return ret;
-	fd = open(link, O_RDONLY | O_DIRECT | O_CLOEXEC);
-	ret = fd < 0 ? -errno : zero_size_fd(fd, &size);
+	fd = zero_open_direct(link, O_RDONLY);
+	ret = fd < 0 ? fd : zero_size_fd(fd, &size);
 	if (ret) {
 		/* Environment, not medium: logged once, never a bad block. */
 		if (!pos->open_failed)

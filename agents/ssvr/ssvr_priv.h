@@ -104,6 +104,11 @@ enum zero_method {
 int zero_size_fd(int fd, uint64_t *bytes);
 int zero_size_path(const char *path, uint64_t *bytes);
 /*
+ * Opens path with flags | O_DIRECT (never O_CREAT from callers), falling
+ * back to buffered I/O where O_DIRECT is unsupported. fd or -errno.
+ */
+int zero_open_direct(const char *path, int flags);
+/*
  * Zeroes [off, off+len) of fd (opened O_WRONLY, O_DIRECT if method may
  * write). off and len are multiples of 1 MiB. 0 or -errno; -EIO means the
  * medium failed in that range; -EINTR when *stop (may be NULL) was set

@@ -212,9 +212,9 @@ static int open_disk(struct shredder *s, const struct shred_req *r, int *fd)
 	if (ret)
 		return ret;
 	/* No O_CREAT: a vanished device must not become a new file. */
-	*fd = open(link, O_WRONLY | O_DIRECT | O_CLOEXEC);
+	*fd = zero_open_direct(link, O_WRONLY);
 	if (*fd < 0)
-		return -errno;
+		return *fd;
 	ret = zero_size_fd(*fd, &size);
 	if (!ret &&
 	    (uint64_t)(r->offset_vb + r->capacity_vb) * SSVR_VB_BYTES > size)

@@ -36,6 +36,16 @@ int zero_size_fd(int fd, uint64_t *bytes)
 	return -ENOTBLK;
 }
 
+int zero_open_direct(const char *path, int flags)
+{
+	int fd = open(path, flags | O_DIRECT | O_CLOEXEC);
+
+	/* Filesystems without O_DIRECT (tmpfs) answer EINVAL. */
+	if (fd < 0 && errno == EINVAL)
+		fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 int zero_size_path(const char *path, uint64_t *bytes)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -99,6 +99,24 @@ START_TEST(test_size)
 }
 END_TEST
 
+START_TEST(test_open_direct_fallback)
+{
+	char path[] = "/dev/shm/vas-ssvr-unit-XXXXXX";
+	int fd = mkstemp(path), dfd;
+
+	if (fd < 0)
+		return; /* no tmpfs here: nothing to check */
+	ck_assert_int_eq(ftruncate(fd, 2 * MIB), 0);
+	close(fd);
+	dfd = zero_open_direct(path, O_WRONLY);
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(zero_range(dfd, 0, MIB, ZERO_WRITE, NULL), 0);
+	close(dfd);
+	ck_assert_int_eq(zero_open_direct("/nonexistent/x", O_WRONLY), -ENOENT);
+	unlink(path);
+}
+END_TEST
+
 Suite *ssvr_zero_suite(void)
 {
 	Suite *s = suite_create("ssvr_zero");
@@ -109,6 +127,7 @@ Suite *ssvr_zero_suite(void)
 	tcase_add_test(tc, test_zero_write);
 	tcase_add_test(tc, test_zero_stop);
 	tcase_add_test(tc, test_size);
+	tcase_add_test(tc, test_open_direct_fallback);
 	suite_add_tcase(s, tc);
 	return s;
 }
