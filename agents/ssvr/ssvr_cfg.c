@@ -77,6 +77,14 @@ static int load_lists(const struct vas_conf *conf, struct ssvr_cfg *cfg)
 		return -EINVAL;
 	}
 	cfg->n_initiators = n;
+	n = ssvr_split_list(conf_get_str(conf, SEC, "allowed_peers", ""),
+			    &cfg->peers[0][0], SSVR_MAX_INITIATORS,
+			    sizeof(cfg->peers[0]));
+	if (n < 0) {
+		log_err("[" SEC "] allowed_peers: too many or too long");
+		return -EINVAL;
+	}
+	cfg->n_peers = n;
 	n = ssvr_split_list(conf_get_str(conf, SEC, "ip_data", ""),
 			    &cfg->ip_data[0][0], SSVR_MAX_IPS,
 			    sizeof(cfg->ip_data[0]));

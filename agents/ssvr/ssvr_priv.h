@@ -42,6 +42,8 @@ struct ssvr_cfg {
 	char ietadm_params_tid[512];
 	long tgt_control_port; /* tgtadm -C N */
 	char portal[64];       /* "IP:PORT" ensured on tgtd, or "" */
+	int n_peers;
+	char peers[SSVR_MAX_INITIATORS][64]; /* empty list = anyone */
 	int n_initiators;
 	char initiators[SSVR_MAX_INITIATORS][64]; /* empty list = ALL */
 	long exec_timeout_ms;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vas/event_table.h"
@@ -16,6 +17,27 @@ static int api_hello(struct rpc_request *req)
 {
 	(void)req;
 	return 0;
+}
+
+/*
+ * With [ssvr_agent] allowed_peers set, only those addresses (the
+ * manager's) may call; others get fault EACCES (13).
+ */
+static int check_peer(struct rpc_request *req)
+{
+	const struct ssvr_cfg *cfg = ((struct ssvr_agent *)req->ctx)->cfg;
+	int i;
+
+	for (i = 0; i < cfg->n_peers; i++)
+		if (!strcmp(cfg->peers[i], req->peer))
+			return 0;
+	if (!cfg->n_peers)
+		return 0;
+	log_warn("%s from %s refused: not in allowed_peers", req->method,
+		 req->peer);
+	req->fault_code = EACCES;
+	snprintf(req->fault_string, sizeof(req->fault_string), "EACCES");
+	return -1;
 }
 
 /* Checks that this host exports pdskid and the extent fits the device. */
@@ -57,6 +79,9 @@ static int api_shred(struct rpc_request *req)
 	struct shred_req r;
 	int ret;
 
+	ret = check_peer(req);
+	if (ret)
+		return ret;
 	r.eventid = rpc_int(req, "eventid", 0);
 	r.dextid = rpc_int(req, "dextid", 0);
 	r.pdskid = (uint32_t)rpc_int(req, "pdskid", 0);
@@ -74,6 +99,8 @@ static int api_event_status(struct rpc_request *req)
 	xmlrpc_value *arr;
 	int status, result;
 
+	if (check_peer(req))
+		return -1;
 	event_table_read(a->events, rpc_int(req, "eventid", 0), &status,
 			 &result);
 	arr = xmlrpc_array_new(req->env);

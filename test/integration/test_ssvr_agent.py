@@ -210,6 +210,27 @@ def patrol_pos(node, pdskid):
     return None
 
 
+def test_allowed_peers(node):
+    node.settings["ssvr_agent"]["allowed_peers"] = "127.0.0.99"
+    node.write_conf()
+    node.stop_agent()
+    rpc = node.start_agent()
+    check(fault(rpc.getEventStatus, {"ver": 5, "eventid": 1}) == 13 and
+          fault(rpc.registerShredRequest, {"ver": 5, "eventid": 1,
+                                           "dextid": 1, "pdskid": 1,
+                                           "offset": 0, "capacity": 1}) == 13,
+          "caller outside allowed_peers -> 13")
+    check(rpc.helloWorld({}) == 0, "helloWorld stays open for probes")
+    node.settings["ssvr_agent"]["allowed_peers"] = "127.0.0.99, 127.0.0.1"
+    node.write_conf()
+    node.stop_agent()
+    rpc = node.start_agent()
+    check(rpc.getEventStatus({"ver": 5, "eventid": 1}) == [0, 0],
+          "caller in allowed_peers served")
+    del node.settings["ssvr_agent"]["allowed_peers"]
+    node.write_conf()
+
+
 def test_patrol(node):
     node.settings["ssvr_agent"].update(scrub_first_sleep_time="0",
                                        patrol_bandwidth="64")
@@ -248,6 +269,7 @@ def main():
     test_restart(node, f1, f3)
     test_tgtd_restart(node)
     test_pending_shred(node, f3)
+    test_allowed_peers(node)
     test_patrol(node)
     node.tgtd.kill()
     print("all ssvr_agent tests passed")
