@@ -207,6 +207,27 @@ static int register_disk(struct reporter *r, const char *path, int32_t *pdskid)
 	}
 }
 
+/*
+ * The manager now knows path under d->pdskid: unexports an older id for
+ * the same path (e.g. after the manager's database was re-created).
+ */
+static int drop_renumbered(struct reporter *r, const struct ssvr_disk *d)
+{
+	struct ssvr_disk *all = NULL;
+	int n = 0, i, ret;
+
+	ret = ssvr_disk_list(r->cfg, &all, &n);
+	for (i = 0; !ret && i < n; i++)
+		if (all[i].pdskid != d->pdskid &&
+		    !strcmp(all[i].path, d->path)) {
+			log_warn("%s: now pdsk-%08x, unexporting pdsk-%08x",
+				 d->path, d->pdskid, all[i].pdskid);
+			ret = export_deactivate(r->cfg, all[i].pdskid);
+		}
+	free(all);
+	return ret;
+}
+
 /* Unexports disks that left register_device_list. */
 static int drop_removed(struct reporter *r, const struct devlist *want)
 {
@@ -263,6 +284,8 @@ static int report(struct reporter *r)
 			if (!dret)
 				dret =
 				    devlist_write(r->devlist_file, &r->known);
+			if (!dret)
+				dret = drop_renumbered(r, &d);
 			if (!dret)
 				dret = export_activate(r->cfg, &d);
 		}

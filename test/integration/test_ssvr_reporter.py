@@ -142,6 +142,20 @@ def main():
           "own failure reported as notifyFailure(2, 5): %s" % fails)
     check(len(sm.of("ssvr")) == 3, "re-registered after EEXIST")
 
+    # The manager forgot us (new database): new ids replace the old ones.
+    sm.pdsks = {d1: 0x20, d2: 0x21}
+    r = node.reporter()
+    check(r.returncode == 0, "re-numbered run exit 0")
+    check(set(node.tgtd.targets()) == {node.iqn(0x20), node.iqn(0x21)},
+          "exports follow the manager's new ids: %s" % node.tgtd.targets())
+    check(device_list(node) == "pdsk-00000020,%s\npdsk-00000021,%s\n"
+          % (d1, d2), "device_list has the new ids")
+    sm.pdsks = {d1: 0x10, d2: 0x11}
+    r = node.reporter()
+    check(r.returncode == 0 and
+          set(node.tgtd.targets()) == {node.iqn(0x10), node.iqn(0x11)},
+          "and back")
+
     # A disk leaves the list: unexported and dropped.
     write_list(node, ["pdsk,%s" % d1])
     r = node.reporter()
