@@ -65,42 +65,42 @@ static bool valid_iqn_prefix(const char *s)
 	return true;
 }
 
-static int load_lists(const struct vas_conf *conf, struct ssvr_cfg *cfg)
+/* A comma list option; ipv4 demands dotted quads. Count in *n. */
+static int load_list(const struct vas_conf *conf, const char *key, char *items,
+		     int max, size_t len, bool ipv4, int *n)
 {
-	int n, i;
+	int i;
 
-	n = ssvr_split_list(conf_get_str(conf, SEC, "initiator_address", ""),
-			    &cfg->initiators[0][0], SSVR_MAX_INITIATORS,
-			    sizeof(cfg->initiators[0]));
-	if (n < 0) {
-		log_err("[" SEC "] initiator_address: too many or too long");
+	*n = ssvr_split_list(conf_get_str(conf, SEC, key, ""), items, max, len);
+	if (*n < 0) {
+		log_err("[" SEC "] %s: too many or too long", key);
 		return -EINVAL;
 	}
-	cfg->n_initiators = n;
-	n = ssvr_split_list(conf_get_str(conf, SEC, "allowed_peers", ""),
-			    &cfg->peers[0][0], SSVR_MAX_INITIATORS,
-			    sizeof(cfg->peers[0]));
-	if (n < 0) {
-		log_err("[" SEC "] allowed_peers: too many or too long");
-		return -EINVAL;
-	}
-	cfg->n_peers = n;
-	n = ssvr_split_list(conf_get_str(conf, SEC, "ip_data", ""),
-			    &cfg->ip_data[0][0], SSVR_MAX_IPS,
-			    sizeof(cfg->ip_data[0]));
-	if (n < 0) {
-		log_err("[" SEC "] ip_data: too many or too long");
-		return -EINVAL;
-	}
-	for (i = 0; i < n; i++)
-		if (!names_valid_ipv4(cfg->ip_data[i])) {
-			log_err("[" SEC
-				"] ip_data: '%s' is not an IPv4 address",
-				cfg->ip_data[i]);
+	for (i = 0; ipv4 && i < *n; i++)
+		if (!names_valid_ipv4(items + (size_t)i * len)) {
+			log_err("[" SEC "] %s: '%s' is not an IPv4 address",
+				key, items + (size_t)i * len);
 			return -EINVAL;
 		}
-	cfg->n_ip_data = n;
 	return 0;
+}
+
+static int load_lists(const struct vas_conf *conf, struct ssvr_cfg *cfg)
+{
+	int ret;
+
+	ret = load_list(conf, "initiator_address", &cfg->initiators[0][0],
+			SSVR_MAX_INITIATORS, sizeof(cfg->initiators[0]), false,
+			&cfg->n_initiators);
+	if (!ret)
+		ret = load_list(conf, "allowed_peers", &cfg->peers[0][0],
+				SSVR_MAX_INITIATORS, sizeof(cfg->peers[0]),
+				false, &cfg->n_peers);
+	if (!ret)
+		ret = load_list(conf, "ip_data", &cfg->ip_data[0][0],
+				SSVR_MAX_IPS, sizeof(cfg->ip_data[0]), true,
+				&cfg->n_ip_data);
+	return ret;
 }
 
 static int load_target(const struct vas_conf *conf, struct ssvr_cfg *cfg)
