@@ -163,7 +163,7 @@ class FakeAgent:
         self.server = SimpleXMLRPCServer((ip, port), requestHandler=_Quiet, allow_none=False,
                                          logRequests=False)
         self.server.register_instance(self)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()
         self.event_answer = lambda ev: [3, 0]  # DONE
         self.request_answer = lambda method, p: 0
@@ -223,6 +223,7 @@ class SmTestCase(unittest.TestCase):
         return {}
 
     def tearDown(self):
+        self.s("close")()  # an idle keep-alive connection delays the stop
         rc = self.sm.stop()
         for a in self.ssvrs + [self.hsvr]:
             a.stop()

@@ -1,0 +1,171 @@
+/* The dispatcher: envelope, declarative validation, fault mapping. */
+#include "vas/proto.h"
+#include "vas/rpc.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int calls;
+
+static int echo(struct rpc_request *req)
+{
+	calls++;
+	if (rpc_int(req, "n", 0) == 13)
+		return -EBUSY;
+	if (rpc_int(req, "n", 0) == 14)
+		return -EIO;
+	if (rpc_int(req, "n", 0) == 15)
+		return -(VAS_ERELAY + 16);
+	rpc_result_int(req, rpc_int(req, "n", 0) + (int64_t)strlen(
+							  rpc_str(req, "s", "")));
+	return 0;
+}
+
+static const struct rpc_param_spec spec[] = {
+	{"n", RPC_T_INT, RPC_REQUIRED, 0, 100, 0},
+	{"s", RPC_T_STRING, 0, 0, 8, 0},
+	{"d", RPC_T_DECSTR, 0, 1, 1000, 0},
+	{"a", RPC_T_ARRAY, 0, 1, 2, RPC_T_STRING},
+	{0, 0, 0, 0, 0, 0}};
+
+static const struct rpc_method table[] = {
+	{"echo", echo, spec, 0},
+	{"hello", echo, NULL, RPC_M_NOVERSION},
+	{0, 0, 0, 0}};
+
+/* Runs one call and returns the fault code (0 = success, value in *v). */
+static int call(const char *xml, int *v)
+{
+	xmlrpc_mem_block *out = rpc_process(table, NULL, xml, strlen(xml), "t");
+	xmlrpc_value *res = NULL;
+	const char *fs = NULL;
+	int code = 0;
+	xmlrpc_env env;
+
+	ck_assert_ptr_nonnull(out);
+	xmlrpc_env_init(&env);
+	xmlrpc_parse_response2(&env, XMLRPC_MEMBLOCK_CONTENTS(char, out),
+			       XMLRPC_MEMBLOCK_SIZE(char, out), &res, &code,
+			       &fs);
+	ck_assert(!env.fault_occurred);
+	if (res) {
+		xmlrpc_read_int(&env, res, v);
+		xmlrpc_DECREF(res);
+	}
+	free((void *)fs);
+	xmlrpc_env_clean(&env);
+	XMLRPC_MEMBLOCK_FREE(char, out);
+	return code;
+}
+
+#define CALL(members)                                                         \
+	"<?xml version='1.0'?><methodCall><methodName>echo</methodName>"     \
+	"<params><param><value><struct>" members                            \
+	"</struct></value></param></params></methodCall>"
+#define M(k, v) "<member><name>" k "</name><value>" v "</value></member>"
+#define VER	M("ver", "<int>5</int>")
+
+START_TEST(success)
+{
+	int v = 0;
+
+	ck_assert_int_eq(call(CALL(VER M("n", "<int>7</int>")
+					   M("s", "<string>ab</string>")),
+			      &v),
+			 0);
+	ck_assert_int_eq(v, 9);
+	ck_assert_int_eq(call(CALL(VER M("n", "<i4>1</i4>")
+					   M("d", "<string>17</string>")
+					   M("extra", "<int>1</int>")),
+			      &v),
+			 0);
+}
+END_TEST
+
+START_TEST(envelope)
+{
+	int v;
+
+	ck_assert_int_eq(call("junk", &v), EINVAL);
+	ck_assert_int_eq(call("<methodCall><methodName>echo", &v), EINVAL);
+	ck_assert_int_eq(call(CALL(M("n", "<int>1</int>")), &v), EPROTO);
+	ck_assert_int_eq(call(CALL(M("ver", "<int>4</int>") M("n", "<int>1</int>")),
+			      &v),
+			 EPROTO);
+	ck_assert_int_eq(call(CALL(M("ver", "<string>5</string>")), &v),
+			 EPROTO);
+	ck_assert_int_eq(call("<methodCall><methodName>nope</methodName>"
+			      "<params/></methodCall>",
+			      &v),
+			 VAS_ENOMETHOD);
+	ck_assert_int_eq(call("<methodCall><methodName>echo</methodName>"
+			      "<params/></methodCall>",
+			      &v),
+			 VAS_ENOMETHOD);
+	ck_assert_int_eq(call("<methodCall><methodName>hello</methodName>"
+			      "<params/></methodCall>",
+			      &v),
+			 0);
+}
+END_TEST
+
+START_TEST(validation)
+{
+	static const char *const bad[] = {
+		CALL(VER),
+		CALL(VER M("n", "<string>1</string>")),
+		CALL(VER M("n", "<boolean>1</boolean>")),
+		CALL(VER M("n", "<double>1.0</double>")),
+		CALL(VER M("n", "<int>101</int>")),
+		CALL(VER M("n", "<int>-1</int>")),
+		CALL(VER M("n", "<int>1</int>") M("s", "<string>123456789</string>")),
+		CALL(VER M("n", "<int>1</int>") M("s", "<int>1</int>")),
+		CALL(VER M("n", "<int>1</int>") M("d", "<int>17</int>")),
+		CALL(VER M("n", "<int>1</int>") M("d", "<string>1x</string>")),
+		CALL(VER M("n", "<int>1</int>") M("d", "<string>0</string>")),
+		CALL(VER M("n", "<int>1</int>") M("a", "<array><data></data></array>")),
+		CALL(VER M("n", "<int>1</int>")
+			 M("a", "<array><data><value><int>1</int></value></data></array>")),
+	};
+	size_t i;
+	int v;
+
+	calls = 0;
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		ck_assert_msg(call(bad[i], &v) == EINVAL, "case %zu", i);
+	ck_assert_int_eq(calls, 0); /* the handler never saw bad input */
+}
+END_TEST
+
+START_TEST(faults)
+{
+	int v;
+
+	ck_assert_int_eq(call(CALL(VER M("n", "<int>13</int>")), &v), EBUSY);
+	ck_assert_int_eq(call(CALL(VER M("n", "<int>14</int>")), &v),
+			 VAS_EINTERNAL);
+	ck_assert_int_eq(call(CALL(VER M("n", "<int>15</int>")), &v), 16);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rpc_dispatch");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, success);
+	tcase_add_test(tc, envelope);
+	tcase_add_test(tc, validation);
+	tcase_add_test(tc, faults);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
