@@ -7,6 +7,7 @@
  * -ETIMEDOUT when the call timed out (it may still be running),
  * -EPROTO for a reply of the wrong shape, -ENOMEM.
  * vas_client_last() tells which host answered and the fault string.
+ * A client keeps the outcome of its last call: one thread at a time.
  */
 #ifndef VAS_CLIENT_H
 #define VAS_CLIENT_H
@@ -39,6 +40,8 @@ const char *vas_client_last_host(const struct vas_client *c);
  */
 const char *vas_client_tried(const struct vas_client *c);
 int vas_client_port(const struct vas_client *c);
+/* Hosts configured (after trimming and dropping empty entries). */
+int vas_client_nhosts(const struct vas_client *c);
 
 /* A volume named by id (when non-zero) or else by name. */
 struct vas_lvol_ref {

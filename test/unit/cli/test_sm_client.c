@@ -483,10 +483,24 @@ START_TEST(test_garbage_lvols)
 }
 END_TEST
 
+/* A child of parent with 1 GiB and an empty lvolspec. */
+static struct vas_lvolstruct *child(struct vas_lvolstruct *parent, int32_t id,
+				    int type)
+{
+	struct vas_lvolstruct *n = lvs_add_component(parent);
+
+	ck_assert_ptr_nonnull(n);
+	n->lvolid = id;
+	n->lvoltype = type;
+	n->capacity = 1;
+	n->has_components = 1;
+	n->n_paths = -1;
+	return n;
+}
+
 static int r_tree(struct rpc_request *req)
 {
-	struct vas_lvolstruct root, *lin, *mir, *dext;
-	xmlrpc_value *spec = NULL;
+	struct vas_lvolstruct root, *mir, *dext;
 
 	memset(&root, 0, sizeof(root));
 	root.lvolid = 0x26c;
@@ -499,37 +513,18 @@ static int r_tree(struct rpc_request *req)
 	root.n_paths = -1;
 	lvs_add_label(&root, "bar");
 	lvs_add_label(&root, "lvol-0000026c");
-	lin = lvs_add_component(&root);
-	lin->lvolid = 0x26d;
-	lin->lvoltype = LVOLTYPE_SNAPSHOT_ORIGIN;
-	lin->capacity = 1;
-	lin->has_components = 1;
-	lin->n_paths = -1;
-	lin = lvs_add_component(lin);
-	lin->lvolid = 0x26e;
-	lin->lvoltype = LVOLTYPE_LINEAR;
-	lin->capacity = 1;
-	lin->has_components = 1;
-	lin->n_paths = -1;
-	mir = lvs_add_component(lin);
-	mir->lvolid = 0x26f;
-	mir->lvoltype = LVOLTYPE_MIRROR;
-	mir->capacity = 1;
-	mir->has_components = 1;
-	mir->n_paths = -1;
-	dext = lvs_add_component(mir);
-	dext->lvolid = 7;
-	dext->lvoltype = LVOLTYPE_DEXT;
-	dext->capacity = 1;
+	mir = child(child(child(&root, 0x26d, LVOLTYPE_SNAPSHOT_ORIGIN), 0x26e,
+			  LVOLTYPE_LINEAR),
+		    0x26f, LVOLTYPE_MIRROR);
+	dext = child(mir, 7, LVOLTYPE_DEXT);
 	dext->mirror_status = MIRROR_ALLOCATED;
 	dext->pdskid = 1;
 	dext->offset = 5;
 	dext->ssvrid = 1;
-	dext->has_components = 1;
+	dext->n_paths = 0;
 	lvs_add_path(dext, "/dev/disk/by-path/x");
 	req->result = lvs_encode(req->env, &root);
 	lvs_clear(&root);
-	(void)spec;
 	return req->result ? 0 : -ENOMEM;
 }
 

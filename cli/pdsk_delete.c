@@ -1,0 +1,28 @@
+/* pdsk_delete: forget an OFFLINE or FAULTY physical disk. */
+#include "cli_priv.h"
+
+static int run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	(void)argc;
+	return cli_run_delete(ctx, argv[0], "pdsk-", vas_delete_pdsk);
+}
+
+const struct cli_cmd cli_cmd_pdsk_delete = {
+    .name = "pdsk_delete",
+    .run = run,
+    .opts = 0,
+    .min_args = 1,
+    .max_args = 1,
+    .synopsis = "[OPTION]... DiskID",
+    .summary = "delete a physical disk",
+    .help =
+	"  Removes physical disk DiskID (pdsk-XXXXXXXX or 8 hex digits) from "
+	"the\n"
+	"  manager. The disk must be OFFLINE or FAULTY ('Device or resource "
+	"busy'\n"
+	"  otherwise) and none of its extents may be in use ('Internal "
+	"server\n"
+	"  error'). The storage server keeps exporting the device. Prints "
+	"nothing on\n"
+	"  success.\n",
+};

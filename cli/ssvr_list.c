@@ -1,0 +1,57 @@
+/* ssvr_list: storage servers with their space and addresses. */
+#include "cli_priv.h"
+
+static int list(struct vas_client *c, int32_t id, void **rows, int *n)
+{
+	return vas_list_ssvrs(c, id, (struct vas_ssvr_info **)rows, n);
+}
+
+static int32_t id_of(const void *rows, int i)
+{
+	return ((const struct vas_ssvr_info *)rows)[i].ssvrid;
+}
+
+static void table(FILE *f, const void *rows, int n, bool header)
+{
+	cli_print_ssvrs(f, rows, n, header);
+}
+
+static void json(FILE *f, const void *rows, int n)
+{
+	cli_json_ssvrs(f, rows, n);
+}
+
+static const struct cli_list_ops ops = {"ssvr-", "ssvr-", list,
+					id_of,	 table,	  json};
+
+static int run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return cli_run_list(ctx, argc, argv, &ops);
+}
+
+const struct cli_cmd cli_cmd_ssvr_list = {
+    .name = "ssvr_list",
+    .run = run,
+    .opts = CLI_O_JSON | CLI_O_LIST,
+    .min_args = 0,
+    .max_args = 1,
+    .synopsis = "[OPTION]... [StorageServerID]",
+    .summary = "list storage servers and their free space",
+    .help =
+	"  Lists every storage server, or only StorageServerID (ssvr-XXXXXXXX "
+	"or 8\n"
+	"  hex digits; ssvr-00000000 means all), after a summary of the rows "
+	"shown:\n"
+	"    total 200 GB   available 174 GB use% 13%\n"
+	"    ssvrid         priority  resync   capacity  available  use%\n"
+	"    ssvr-00000002  HIGH          0     200 GB     174 GB   13%\n"
+	"    <TAB>inet 127.0.1.2\n"
+	"  GB here are disk units of 1025 MiB. available counts only free "
+	"extents on\n"
+	"  servers and disks in HIGH or LOW state, so an OFFLINE or HALT "
+	"server shows\n"
+	"  use% 100%. use% = (capacity - available) * 100 / capacity, rounded "
+	"down.\n"
+	"  --json prints [{ssvrid, priority, ip_data, resync, available, "
+	"capacity}].\n",
+};
