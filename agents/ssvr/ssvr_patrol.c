@@ -127,27 +127,42 @@ static int sync_disks(struct patrol *p)
 	return 0;
 }
 
-static void report_bad(struct patrol *p, uint32_t pdskid, uint64_t off,
+/* True the first time (pdskid, vb) is seen: one report per block. */
+static bool first_report(struct patrol *p, uint32_t pdskid, int32_t vb)
+{
+	int i;
+
+	for (i = 0; i < p->nrep; i++)
+		if (p->reported[i].pdskid == pdskid && p->reported[i].vb == vb)
+			return false;
+	if (p->nrep < PATROL_REPORTED) {
+		p->reported[p->nrep].pdskid = pdskid;
+		p->reported[p->nrep].vb = vb;
+		p->nrep++;
+	}
+	return true;
+}
+
+/*
+ * A stripe failed: re-reads it MiB by MiB to find the vb blocks that
+ * really fail (a stripe may straddle two) and reports the new ones.
+ */
+static void report_bad(struct patrol *p, int fd, uint32_t pdskid, uint64_t off,
 		       uint64_t len)
 {
-	int32_t vbs[2] = {(int32_t)(off / SSVR_VB_BYTES),
-			  (int32_t)((off + len - 1) / SSVR_VB_BYTES)};
-	int32_t todo[2];
-	int i, k, n = 0;
+	int32_t todo[8];
+	uint64_t o;
+	int n = 0;
 
-	for (k = 0; k < (vbs[0] == vbs[1] ? 1 : 2); k++) {
-		for (i = 0; i < p->nrep; i++)
-			if (p->reported[i].pdskid == pdskid &&
-			    p->reported[i].vb == vbs[k])
-				break;
-		if (i < p->nrep)
-			continue; /* rate limit: once per block */
-		todo[n++] = vbs[k];
-		if (p->nrep < PATROL_REPORTED) {
-			p->reported[p->nrep].pdskid = pdskid;
-			p->reported[p->nrep].vb = vbs[k];
-			p->nrep++;
-		}
+	for (o = off; o < off + len && n < 8; o += SSVR_MIB) {
+		size_t l = off + len - o < SSVR_MIB ? (size_t)(off + len - o)
+						    : (size_t)SSVR_MIB;
+		int32_t vb = (int32_t)(o / SSVR_VB_BYTES);
+
+		if (pread(fd, p->buf, l, (off_t)o) >= 0 || errno != EIO)
+			continue;
+		if ((!n || todo[n - 1] != vb) && first_report(p, pdskid, vb))
+			todo[n++] = vb;
 	}
 	if (n)
 		notify_badblocks(p->cfg, pdskid, todo, n, &p->stop);
@@ -194,7 +209,7 @@ static int64_t read_stripe(struct patrol *p, struct patrol_pos *pos)
 	if (r < 0 && errno == EIO) {
 		log_err("patrol: pdsk-%08x: read error at byte %" PRIu64,
 			pos->pdskid, pos->next_off);
-		report_bad(p, pos->pdskid, pos->next_off, len);
+		report_bad(p, fd, pos->pdskid, pos->next_off, len);
 	} else if (r < 0) {
 		ret = -errno;
 		log_err("patrol: pdsk-%08x: %s", pos->pdskid, strerror(errno));

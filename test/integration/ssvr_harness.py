@@ -10,8 +10,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xmlrpc.client
+from xmlrpc.server import SimpleXMLRPCServer
 
 VB = 1025 * 1024 * 1024
 PREFIX = "2000-11.jp.co.valinux"
@@ -154,11 +156,11 @@ class Node:
         with open(os.path.join(self.state, "pdsk-%08x" % pdskid), "w") as f:
             f.write("%08x %s\n" % (pdskid, path))
 
-    def start_agent(self):
+    def start_agent(self, env=None):
         log = open(os.path.join(self.dir, "agent.log"), "a")
         self.agent = subprocess.Popen(
             [os.path.join(BIN, "ssvr_agent"), "--config", self.conf],
-            stdout=log, stderr=log)
+            stdout=log, stderr=log, env=env)
         _procs.append(self.agent)
         rpc = self.rpc()
         for _ in range(200):
@@ -202,6 +204,61 @@ class Node:
 
     def url(self, pdskid):
         return "iscsi://%s/%s/1" % (self.ip, self.iqn(pdskid))
+
+
+class FakeSM:
+    """A storage manager answering the storage server's calls."""
+
+    def __init__(self, ip, port):
+        self.ip, self.port = ip, port
+        self.calls = []
+        self.ssvrid = 5
+        self.pdsks = {}
+        self.eexist = 0  # answer EEXIST this many times
+        self.srv = None
+
+    def start(self):
+        self.srv = SimpleXMLRPCServer((self.ip, self.port), logRequests=False,
+                                      allow_none=False)
+        self.srv.register_function(self.reg_ssvr, "registerStorageServer")
+        self.srv.register_function(self.reg_pdsk, "registerPhysicalDisk")
+        self.srv.register_function(self.notify, "notifyFailure")
+        self.srv.register_function(self.badblocks, "notifyBadBlocks")
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+    def reg_ssvr(self, p):
+        self.calls.append(("ssvr", p))
+        if p.get("ver") != 5:
+            raise xmlrpc.client.Fault(71, "EPROTO")
+        if self.eexist:
+            self.eexist -= 1
+            raise xmlrpc.client.Fault(17, "EEXIST")
+        return self.ssvrid
+
+    def reg_pdsk(self, p):
+        self.calls.append(("pdsk", p))
+        if p.get("ssvrid") != self.ssvrid or \
+                not isinstance(p.get("capacity"), str):
+            raise xmlrpc.client.Fault(22, "EINVAL")
+        path = p["local_path"]
+        if path not in self.pdsks:
+            self.pdsks[path] = 0x10 + len(self.pdsks)
+        return self.pdsks[path]
+
+    def notify(self, p):
+        self.calls.append(("fail", p))
+        return 0
+
+    def badblocks(self, p):
+        self.calls.append(("bad", p))
+        return 0
+
+    def of(self, kind):
+        return [p for k, p in self.calls if k == kind]
 
 
 def fault(fn, *args):

@@ -5,63 +5,12 @@ unusable disk skipped while the others register, and a disk leaving the
 device list being unexported."""
 import os
 import subprocess
-import threading
 import time
-import xmlrpc.client
-from xmlrpc.server import SimpleXMLRPCServer
 
-from ssvr_harness import BIN, Node, check, free_port, need_tools
+from ssvr_harness import BIN, FakeSM, Node, check, free_port, need_tools
 
 IP, CTL = "127.0.0.22", 5322
 SM_IP = "127.0.0.23"
-
-
-class FakeSM:
-    def __init__(self, port):
-        self.port = port
-        self.calls = []
-        self.ssvrid = 5
-        self.pdsks = {}
-        self.eexist = 0  # answer EEXIST this many times
-        self.srv = None
-
-    def start(self):
-        self.srv = SimpleXMLRPCServer((SM_IP, self.port), logRequests=False,
-                                      allow_none=False)
-        self.srv.register_function(self.reg_ssvr, "registerStorageServer")
-        self.srv.register_function(self.reg_pdsk, "registerPhysicalDisk")
-        self.srv.register_function(self.notify, "notifyFailure")
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.srv.shutdown()
-        self.srv.server_close()
-
-    def reg_ssvr(self, p):
-        self.calls.append(("ssvr", p))
-        if p.get("ver") != 5:
-            raise xmlrpc.client.Fault(71, "EPROTO")
-        if self.eexist:
-            self.eexist -= 1
-            raise xmlrpc.client.Fault(17, "EEXIST")
-        return self.ssvrid
-
-    def reg_pdsk(self, p):
-        self.calls.append(("pdsk", p))
-        if p.get("ssvrid") != self.ssvrid or \
-                not isinstance(p.get("capacity"), str):
-            raise xmlrpc.client.Fault(22, "EINVAL")
-        path = p["local_path"]
-        if path not in self.pdsks:
-            self.pdsks[path] = 0x10 + len(self.pdsks)
-        return self.pdsks[path]
-
-    def notify(self, p):
-        self.calls.append(("fail", p))
-        return 0
-
-    def of(self, kind):
-        return [p for k, p in self.calls if k == kind]
 
 
 def write_list(node, lines):
@@ -76,7 +25,7 @@ def device_list(node):
 
 def main():
     need_tools()
-    sm = FakeSM(free_port(SM_IP))
+    sm = FakeSM(SM_IP, free_port(SM_IP))
     node = Node("reporter", IP, CTL, {
         "storage_manager": {"host_list": SM_IP, "port": str(sm.port)},
         "ssvr_agent": {"ip_data": "%s, 127.0.0.24" % IP}})
