@@ -248,6 +248,21 @@ def test_patrol(node):
     check(p2 > p1, "patrol continued from %d to %d" % (p1, p2))
 
 
+def test_command_line(node):
+    agent = os.path.join(BIN, "ssvr_agent")
+    r = subprocess.run([agent, "--help"], capture_output=True, text=True)
+    check(r.returncode == 0 and "usage:" in r.stdout, "--help -> usage, 0")
+    r = subprocess.run([agent, "--bogus"], capture_output=True, text=True)
+    check(r.returncode == 2 and "usage:" in r.stderr, "bad option -> 2")
+    bad = os.path.join(node.dir, "bad.conf")
+    with open(bad, "w") as f:
+        f.write("[ssvr_agent]\ntarget_type: lio\n")
+    r = subprocess.run([agent, "--config", bad], capture_output=True,
+                       text=True, timeout=30)
+    check(r.returncode == 1 and "target_type" in r.stderr,
+          "invalid configuration -> 1 with the reason")
+
+
 def main():
     need_tools()
     node = Node("agent", IP, CTL)
@@ -262,6 +277,7 @@ def main():
                   "iqn.%s:00000099" % "2000-11.jp.co.valinux")
     node.tgtd.adm("--op", "new", "--mode", "target", "--tid", "8", "-T",
                   "iqn.2010-01.other:foreign")
+    test_command_line(node)
     rpc = node.start_agent()
     test_export(node, f1, disk2)
     test_shred(node, rpc, f1, disk2)
