@@ -20,6 +20,10 @@ void ssvr_env_fini(struct ssvr_env *e);
 void ssvr_env_file(struct ssvr_env *e, const char *name, uint64_t size,
 		   int byte, char *path, size_t len);
 
+/* A shred request (ids, offset and capacity in vb). */
+struct shred_req ssvr_req(int64_t eventid, int64_t dextid, uint32_t pdskid,
+			  int64_t offset_vb, int64_t capacity_vb);
+
 Suite *ssvr_state_suite(void);
 Suite *ssvr_zero_suite(void);
 Suite *ssvr_shred_suite(void);

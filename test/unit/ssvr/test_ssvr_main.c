@@ -51,6 +51,14 @@ void ssvr_env_file(struct ssvr_env *e, const char *name, uint64_t size,
 	fclose(f);
 }
 
+struct shred_req ssvr_req(int64_t eventid, int64_t dextid, uint32_t pdskid,
+			  int64_t offset_vb, int64_t capacity_vb)
+{
+	struct shred_req r = {eventid, dextid, pdskid, offset_vb, capacity_vb};
+
+	return r;
+}
+
 int main(void)
 {
 	SRunner *sr = srunner_create(ssvr_state_suite());

@@ -123,11 +123,7 @@ END_TEST
 
 START_TEST(test_patrol_skips_shredding)
 {
-	struct shred_req r = {.eventid = 1,
-			      .dextid = 1,
-			      .pdskid = 6,
-			      .offset_vb = 0,
-			      .capacity_vb = 1};
+	struct shred_req r = ssvr_req(1, 1, 6, 0, 1);
 	struct event_table *ev;
 	struct shredder *sh;
 	struct patrol *p;

@@ -90,11 +90,7 @@ static int wait_status(int64_t id)
 
 START_TEST(test_shred_one_extent)
 {
-	struct shred_req r = {.eventid = 5,
-			      .dextid = 9,
-			      .pdskid = 4,
-			      .offset_vb = 1,
-			      .capacity_vb = 1};
+	struct shred_req r = ssvr_req(5, 9, 4, 1, 1);
 	struct shredder *s;
 	int status, result;
 
@@ -113,11 +109,7 @@ END_TEST
 
 START_TEST(test_shred_resend_after_done)
 {
-	struct shred_req r = {.eventid = 6,
-			      .dextid = 9,
-			      .pdskid = 4,
-			      .offset_vb = 0,
-			      .capacity_vb = 1};
+	struct shred_req r = ssvr_req(6, 9, 4, 0, 1);
 	struct shredder *s;
 	int i;
 
@@ -140,11 +132,7 @@ END_TEST
 
 START_TEST(test_shred_unknown_disk_fails)
 {
-	struct shred_req r = {.eventid = 8,
-			      .dextid = 1,
-			      .pdskid = 99,
-			      .offset_vb = 0,
-			      .capacity_vb = 1};
+	struct shred_req r = ssvr_req(8, 1, 99, 0, 1);
 	struct shredder *s;
 
 	ck_assert_int_eq(shredder_new(&env.cfg, events, &s), 0);
@@ -157,11 +145,7 @@ END_TEST
 
 START_TEST(test_shred_busy_and_persisted)
 {
-	struct shred_req r = {.eventid = 0x11,
-			      .dextid = 2,
-			      .pdskid = 4,
-			      .offset_vb = 0,
-			      .capacity_vb = 2};
+	struct shred_req r = ssvr_req(0x11, 2, 4, 0, 2);
 	struct shred_req other = r;
 	char path[PATH_MAX], buf[128];
 	struct shredder *s;
