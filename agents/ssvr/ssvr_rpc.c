@@ -1,0 +1,136 @@
+/*
+ * ssvr_agent's XML-RPC methods (ssvr.md 3.2): helloWorld,
+ * registerShredRequest, getEventStatus. Nothing else is callable.
+ */
+#include "ssvr_rpc.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vas/event_table.h"
+#include "vas/log.h"
+#include "vas/rpc.h"
+
+static int api_hello(struct rpc_request *req)
+{
+	(void)req;
+	return 0;
+}
+
+/*
+ * With [ssvr_agent] allowed_peers set, only those addresses (the
+ * manager's) may call; others get fault EACCES (13).
+ */
+static int check_peer(struct rpc_request *req)
+{
+	const struct ssvr_cfg *cfg = ((struct ssvr_agent *)req->ctx)->cfg;
+	int i;
+
+	for (i = 0; i < cfg->n_peers; i++)
+		if (!strcmp(cfg->peers[i], req->peer))
+			return 0;
+	if (!cfg->n_peers)
+		return 0;
+	log_warn("%s from %s refused: not in allowed_peers", req->method,
+		 req->peer);
+	req->fault_code = EACCES;
+	snprintf(req->fault_string, sizeof(req->fault_string), "EACCES");
+	return -1;
+}
+
+/* Checks that this host exports pdskid and the extent fits the device. */
+static int check_extent(const struct ssvr_cfg *cfg, const struct shred_req *r)
+{
+	char link[PATH_MAX];
+	struct ssvr_disk d;
+	uint64_t size;
+	int ret;
+
+	ret = ssvr_disk_load(cfg, r->pdskid, &d);
+	if (ret) {
+		log_info("registerShredRequest: pdsk-%08x is not exported here",
+			 r->pdskid);
+		return -EINVAL;
+	}
+	ret = ssvr_disk_link(cfg, r->pdskid, link, sizeof(link));
+	if (!ret)
+		ret = zero_size_path(link, &size);
+	if (ret) {
+		/* Known disk whose device is not there (yet): retry later. */
+		log_warn("registerShredRequest: pdsk-%08x: %s: %s", r->pdskid,
+			 d.path, strerror(-ret));
+		return -EAGAIN;
+	}
+	if ((uint64_t)(r->offset_vb + r->capacity_vb) * SSVR_VB_BYTES > size) {
+		log_info("registerShredRequest: pdsk-%08x: vb %lld+%lld beyond "
+			 "the device (%llu bytes)",
+			 r->pdskid, (long long)r->offset_vb,
+			 (long long)r->capacity_vb, (unsigned long long)size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int api_shred(struct rpc_request *req)
+{
+	struct ssvr_agent *a = req->ctx;
+	struct shred_req r;
+	int ret;
+
+	ret = check_peer(req);
+	if (ret)
+		return ret;
+	r.eventid = rpc_int(req, "eventid", 0);
+	r.dextid = rpc_int(req, "dextid", 0);
+	r.pdskid = (uint32_t)rpc_int(req, "pdskid", 0);
+	r.offset_vb = rpc_int(req, "offset", 0);
+	r.capacity_vb = rpc_int(req, "capacity", 0);
+	ret = check_extent(a->cfg, &r);
+	if (ret)
+		return ret;
+	return shredder_submit(a->shred, &r);
+}
+
+static int api_event_status(struct rpc_request *req)
+{
+	struct ssvr_agent *a = req->ctx;
+	xmlrpc_value *arr;
+	int status, result;
+
+	if (check_peer(req))
+		return -1;
+	event_table_read(a->events, rpc_int(req, "eventid", 0), &status,
+			 &result);
+	arr = xmlrpc_array_new(req->env);
+	if (req->env->fault_occurred)
+		return -ENOMEM;
+	rpc_append(req, arr, xmlrpc_int_new(req->env, status));
+	rpc_append(req, arr, xmlrpc_int_new(req->env, result));
+	req->result = arr;
+	return 0;
+}
+
+static const struct rpc_param_spec shred_spec[] = {
+    {"eventid", RPC_T_INT, RPC_REQUIRED, 1, INT32_MAX, 0},
+    {"dextid", RPC_T_INT, RPC_REQUIRED, 0, INT32_MAX, 0},
+    {"pdskid", RPC_T_INT, RPC_REQUIRED, 0, INT32_MAX, 0},
+    {"offset", RPC_T_INT, RPC_REQUIRED, 0, INT32_MAX, 0},
+    {"capacity", RPC_T_INT, RPC_REQUIRED, 1, INT32_MAX, 0},
+    {NULL, 0, 0, 0, 0, 0},
+};
+
+static const struct rpc_param_spec event_spec[] = {
+    {"eventid", RPC_T_INT, RPC_REQUIRED, INT32_MIN, INT32_MAX, 0},
+    {NULL, 0, 0, 0, 0, 0},
+};
+
+static const struct rpc_param_spec no_spec[] = {{NULL, 0, 0, 0, 0, 0}};
+
+const struct rpc_method ssvr_methods[] = {
+    {"helloWorld", api_hello, no_spec, RPC_M_NOVERSION},
+    {"registerShredRequest", api_shred, shred_spec, RPC_M_MUTATES},
+    {"getEventStatus", api_event_status, event_spec, 0},
+    {NULL, NULL, NULL, 0},
+};

@@ -1,0 +1,330 @@
+/*
+ * iSCSI target drivers: tgt (tgtadm, default) and IET (ietadm). Each is a
+ * struct of list/create/remove; every command is an argv, never a shell.
+ */
+#include "ssvr_priv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vas/exec.h"
+#include "vas/log.h"
+
+#define ARGV_MAX 48
+
+int ssvr_run(const struct ssvr_cfg *cfg, const char *const *argv, char **out)
+{
+	struct exec_result res;
+	int ret;
+
+	memset(&res, 0, sizeof(res));
+	ret = vas_exec(argv, (int)cfg->exec_timeout_ms, NULL, &res);
+	if (ret) {
+		log_err("%s: %s", argv[0], strerror(-ret));
+		goto out;
+	}
+	if (res.status) {
+		char cmd[512] = "";
+		size_t n = 0;
+		int i;
+
+		for (i = 0; argv[i] && n < sizeof(cmd); i++)
+			n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, "%s%s",
+					      i ? " " : "", argv[i]);
+		log_err("'%s' exited %d: %s", cmd, res.status,
+			res.err ? res.err : "");
+		ret = -EIO;
+		goto out;
+	}
+	if (out) {
+		*out = res.out;
+		res.out = NULL;
+	}
+out:
+	exec_result_free(&res);
+	return ret;
+}
+
+/* An argv under construction; words are borrowed or kept in bufs. */
+struct argv_b {
+	const char *v[ARGV_MAX + 1];
+	int n;
+	char bufs[8][512];
+	int nbuf;
+	int err;
+};
+
+static void arg(struct argv_b *a, const char *s)
+{
+	if (a->n == ARGV_MAX) {
+		a->err = -E2BIG;
+		return;
+	}
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+static void argf(struct argv_b *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void argf(struct argv_b *a, const char *fmt, ...)
+{
+	va_list ap;
+	int m;
+
+	if (a->nbuf == 8) {
+		a->err = -E2BIG;
+		return;
+	}
+	va_start(ap, fmt);
+	m = vsnprintf(a->bufs[a->nbuf], sizeof(a->bufs[0]), fmt, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)m >= sizeof(a->bufs[0])) {
+		a->err = -E2BIG;
+		return;
+	}
+	arg(a, a->bufs[a->nbuf++]);
+}
+
+/* Appends the blank-separated words of a config string (kept in bufs). */
+static void arg_words(struct argv_b *a, const char *s)
+{
+	char *p;
+
+	if (a->nbuf == 8 ||
+	    (size_t)snprintf(a->bufs[a->nbuf], sizeof(a->bufs[0]), "%s", s) >=
+		sizeof(a->bufs[0])) {
+		a->err = -E2BIG;
+		return;
+	}
+	p = a->bufs[a->nbuf++];
+	while (*p) {
+		char *end;
+
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		end = p + strcspn(p, " \t");
+		if (*end)
+			*end++ = '\0';
+		arg(a, p);
+		p = end;
+	}
+}
+
+static int run_b(const struct ssvr_cfg *cfg, struct argv_b *a, char **out)
+{
+	if (a->err)
+		return a->err;
+	return ssvr_run(cfg, a->v, out);
+}
+
+static void tgt_base(const struct ssvr_cfg *cfg, struct argv_b *a,
+		     const char *op, const char *mode)
+{
+	memset(a, 0, sizeof(*a));
+	arg(a, cfg->tgtadm);
+	arg(a, "-C");
+	argf(a, "%ld", cfg->tgt_control_port);
+	arg(a, "--lld");
+	arg(a, "iscsi");
+	arg(a, "--op");
+	arg(a, op);
+	arg(a, "--mode");
+	arg(a, mode);
+}
+
+static int push_ent(struct target_ent **arr, int *n, int *cap, int tid,
+		    const char *iqn)
+{
+	if (*n == *cap) {
+		struct target_ent *na;
+
+		*cap = *cap ? *cap * 2 : 16;
+		na = realloc(*arr, (size_t)*cap * sizeof(**arr));
+		if (!na)
+			return -ENOMEM;
+		*arr = na;
+	}
+	(*arr)[*n].tid = tid;
+	snprintf((*arr)[*n].iqn, sizeof((*arr)[*n].iqn), "%s", iqn);
+	(*n)++;
+	return 0;
+}
+
+/*
+ * Collects the (tid, iqn) pairs of a target listing whose lines match fmt
+ * ("...%d...%239s"); other lines are ignored. Consumes text.
+ */
+static int parse_targets(char *text, const char *fmt, struct target_ent **out,
+			 int *n)
+{
+	char *line = text;
+	int cap = 0, ret = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (line && *line && !ret) {
+		char *nl = strchr(line, '\n'), iqn[SSVR_IQN_MAX + 16];
+		int tid;
+
+		if (nl)
+			*nl = '\0';
+		if (sscanf(line, fmt, &tid, iqn) == 2)
+			ret = push_ent(out, n, &cap, tid, iqn);
+		line = nl ? nl + 1 : NULL;
+	}
+	if (ret) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return ret;
+}
+
+/* Lines "Target <tid>: <iqn>" of `tgtadm --op show --mode target`. */
+static int tgt_list(const struct ssvr_cfg *cfg, struct target_ent **out, int *n)
+{
+	struct argv_b a;
+	char *text = NULL;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	tgt_base(cfg, &a, "show", "target");
+	ret = run_b(cfg, &a, &text);
+	if (!ret)
+		ret = parse_targets(text, "Target %d: %239s", out, n);
+	free(text);
+	return ret;
+}
+
+static int tgt_remove(const struct ssvr_cfg *cfg, int tid)
+{
+	struct argv_b a;
+
+	tgt_base(cfg, &a, "delete", "target");
+	arg(&a, "--force");
+	arg(&a, "--tid");
+	argf(&a, "%d", tid);
+	return run_b(cfg, &a, NULL);
+}
+
+static int tgt_create(const struct ssvr_cfg *cfg, int tid, const char *iqn,
+		      const char *backing, uint32_t pdskid)
+{
+	struct argv_b a;
+	int i, ret;
+
+	tgt_base(cfg, &a, "new", "target");
+	arg(&a, "--tid");
+	argf(&a, "%d", tid);
+	arg(&a, "--targetname");
+	arg(&a, iqn);
+	ret = run_b(cfg, &a, NULL);
+	if (ret)
+		return ret;
+	for (i = 0; i < (cfg->n_initiators ? cfg->n_initiators : 1); i++) {
+		tgt_base(cfg, &a, "bind", "target");
+		arg(&a, "--tid");
+		argf(&a, "%d", tid);
+		arg(&a, "--initiator-address");
+		arg(&a, cfg->n_initiators ? cfg->initiators[i] : "ALL");
+		ret = run_b(cfg, &a, NULL);
+		if (ret)
+			return ret;
+	}
+	tgt_base(cfg, &a, "new", "logicalunit");
+	arg(&a, "--tid");
+	argf(&a, "%d", tid);
+	arg(&a, "--lun");
+	arg(&a, "1");
+	arg(&a, "--backing-store");
+	arg(&a, backing);
+	arg_words(&a, cfg->tgtadm_params_lun);
+	ret = run_b(cfg, &a, NULL);
+	if (ret)
+		return ret;
+	tgt_base(cfg, &a, "update", "logicalunit");
+	arg(&a, "--tid");
+	argf(&a, "%d", tid);
+	arg(&a, "--lun");
+	arg(&a, "1");
+	arg(&a, "--params");
+	argf(&a, "scsi_id=%08x,scsi_sn=%08x", pdskid, pdskid);
+	return run_b(cfg, &a, NULL);
+}
+
+#define IET_VOLUME_MAX (4 * 1024 * 1024)
+
+/* /proc/net/iet/volume: "tid:<n> name:<iqn>" lines. */
+static int iet_list(const struct ssvr_cfg *cfg, struct target_ent **out, int *n)
+{
+	char *text = malloc(IET_VOLUME_MAX);
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	if (!text)
+		return -ENOMEM;
+	ret = ssvr_read_file(cfg->iet_volume_file, text, IET_VOLUME_MAX);
+	if (!ret)
+		ret = parse_targets(text, "tid:%d name:%239s", out, n);
+	free(text);
+	return ret;
+}
+
+static void iet_base(const struct ssvr_cfg *cfg, struct argv_b *a,
+		     const char *op, int tid)
+{
+	memset(a, 0, sizeof(*a));
+	arg(a, cfg->ietadm);
+	arg(a, "--op");
+	arg(a, op);
+	argf(a, "--tid=%d", tid);
+}
+
+static int iet_remove(const struct ssvr_cfg *cfg, int tid)
+{
+	struct argv_b a;
+
+	iet_base(cfg, &a, "delete", tid);
+	return run_b(cfg, &a, NULL);
+}
+
+static int iet_create(const struct ssvr_cfg *cfg, int tid, const char *iqn,
+		      const char *backing, uint32_t pdskid)
+{
+	struct argv_b a;
+	int ret;
+
+	iet_base(cfg, &a, "new", tid);
+	arg(&a, "--params");
+	argf(&a, "Name=%s", iqn);
+	ret = run_b(cfg, &a, NULL);
+	if (ret)
+		return ret;
+	iet_base(cfg, &a, "update", tid);
+	argf(&a, "--params=%s", cfg->ietadm_params_tid);
+	ret = run_b(cfg, &a, NULL);
+	if (ret)
+		return ret;
+	iet_base(cfg, &a, "new", tid);
+	arg(&a, "--lun=1");
+	arg(&a, "--params");
+	argf(&a, "Path=%s,ScsiId=%08x,ScsiSN=%08x,%s", backing, pdskid, pdskid,
+	     cfg->ietadm_params_lun);
+	return run_b(cfg, &a, NULL);
+}
+
+static const struct target_driver drivers[] = {
+    [SSVR_TARGET_TGT] = {"tgt", tgt_list, tgt_create, tgt_remove, 1048575},
+    [SSVR_TARGET_IET] = {"iet", iet_list, iet_create, iet_remove, 255},
+};
+
+const struct target_driver *target_driver_get(const struct ssvr_cfg *cfg)
+{
+	return &drivers[cfg->target_type];
+}
