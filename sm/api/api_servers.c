@@ -114,7 +114,7 @@ static int list_servers(struct rpc_request *req, enum srv_kind kind,
 		rpc_set_int(req, st, idkey, rows[i].id);
 		rpc_set_int(req, st, "priority", rows[i].priority);
 		rpc_set_value(req, st, "ip_data", ip_array(req, &rows[i]));
-		rpc_set_int(req, st, "resync", 0);
+		rpc_set_int(req, st, "resync", rows[i].resync);
 		if (kind == SRV_SSVR) {
 			rpc_set_int(req, st, "available", rows[i].available_vb);
 			rpc_set_int(req, st, "capacity", rows[i].capacity_vb);
@@ -154,7 +154,7 @@ int api_list_pdsks(struct rpc_request *req)
 		rpc_set_int(req, st, "pdskid", rows[i].pdskid);
 		rpc_set_int(req, st, "priority", rows[i].priority);
 		rpc_set_str(req, st, "local_path", rows[i].local_path);
-		rpc_set_int(req, st, "resync", 0);
+		rpc_set_int(req, st, "resync", rows[i].resync);
 		rpc_set_int(req, st, "capacity", rows[i].capacity_vb);
 		rpc_set_int(req, st, "available", rows[i].available_vb);
 		rpc_append(req, out, st);

@@ -35,12 +35,15 @@ static void fill_row(const PGresult *r, int i, struct pdsk_row *row)
 	row->capacity_vb = db_l(r, i, 3);
 	snprintf(row->local_path, sizeof(row->local_path), "%s", db_s(r, i, 4));
 	row->available_vb = db_l(r, i, 5);
+	row->resync = (int)db_l(r, i, 6);
 }
 
 #define PDSK_COLUMNS                                                           \
 	"p.pdskid, p.ssvrid, p.priority, p.capacity, p.local_path, "           \
 	"COALESCE((SELECT available FROM dskspace d WHERE d.pdskid = "         \
-	"p.pdskid), 0) "
+	"p.pdskid), 0), (SELECT count(*) FROM resync r JOIN dskmap d ON "      \
+	"d.dextid = r.lvolid_add WHERE r.status = 2 AND d.pdskid = "           \
+	"p.pdskid) "
 
 int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct pdsk_row *row)
 {

@@ -12,6 +12,7 @@ struct pdsk_row {
 	int priority;
 	int64_t capacity_vb;
 	int64_t available_vb;
+	int resync; /* rebuilds running onto this disk */
 	char local_path[1025];
 };
 

@@ -95,12 +95,12 @@ int db_fail_pdsk(struct db_tx *tx, int32_t pdskid)
 int db_fail_dext_check(struct db_tx *tx, int32_t dextid)
 {
 	PGresult *r;
-	int ret =
-	    db_q(tx, &r,
-		 "SELECT d.status, p.priority, m.lvolid IS NOT NULL FROM "
-		 "dskmap d JOIN pdsklst p ON p.pdskid = d.pdskid LEFT JOIN "
-		 "lvolmap m ON m.dextid = d.dextid WHERE d.dextid = $1",
-		 "d", dextid);
+	int ret = db_q(
+	    tx, &r,
+	    "SELECT d.status, p.priority, (m.lvolid IS NOT NULL)::int FROM "
+	    "dskmap d JOIN pdsklst p ON p.pdskid = d.pdskid LEFT JOIN "
+	    "lvolmap m ON m.dextid = d.dextid WHERE d.dextid = $1",
+	    "d", dextid);
 
 	if (ret)
 		return ret;

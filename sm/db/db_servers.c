@@ -36,8 +36,12 @@ static const struct kind_sql sql[] = {
 	    "NOT NULL",
 	    "DELETE FROM ipdata WHERE hsvrid = $1",
 	    "DELETE FROM hsvrlst WHERE hsvrid = $1",
-	    "SELECT hsvrid, priority, 0, 0 FROM hsvrlst "
-	    "WHERE $1 = 0 OR hsvrid = $1 ORDER BY hsvrid",
+	    "SELECT h.hsvrid, h.priority, 0, 0, (SELECT count(*) FROM "
+	    "resync r JOIN lvolmap m ON m.lvolid = r.lvolid_add LEFT JOIN "
+	    "assoc o ON o.assoc_lvolid = m.toplvolid JOIN attach a ON "
+	    "a.lvolid = COALESCE(o.lvolid, m.toplvolid) WHERE r.status = 2 "
+	    "AND a.hsvrid = h.hsvrid) FROM hsvrlst h "
+	    "WHERE $1 = 0 OR h.hsvrid = $1 ORDER BY h.hsvrid",
 	    "SELECT ip FROM ipdata WHERE hsvrid = $1 ORDER BY seq",
 	    "UPDATE hsvrlst SET priority = $1 WHERE priority IN (1, 2)",
 	},
@@ -58,6 +62,9 @@ static const struct kind_sql sql[] = {
 	    "s.ssvrid), 0), "
 	    " COALESCE((SELECT sum(capacity) FROM pdsklst p WHERE p.ssvrid = "
 	    "s.ssvrid), 0) "
+	    ", (SELECT count(*) FROM resync r JOIN dskmap d ON "
+	    "d.dextid = r.lvolid_add JOIN pdsklst p ON p.pdskid = d.pdskid "
+	    "WHERE r.status = 2 AND p.ssvrid = s.ssvrid) "
 	    "FROM ssvrlst s WHERE $1 = 0 OR s.ssvrid = $1 ORDER BY s.ssvrid",
 	    "SELECT ip FROM ipdata WHERE ssvrid = $1 ORDER BY seq",
 	    "UPDATE ssvrlst SET priority = $1 WHERE priority IN (1, 2)",
@@ -170,6 +177,7 @@ int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
 		s->priority = (int)db_l(r, i, 1);
 		s->available_vb = db_l(r, i, 2);
 		s->capacity_vb = db_l(r, i, 3);
+		s->resync = (int)db_l(r, i, 4);
 		ret = db_server_ips(tx, kind, s->id, s);
 	}
 	*n = PQntuples(r);

@@ -17,6 +17,7 @@ struct srv_row {
 	char ip[SRV_MAX_IPS][21];
 	int64_t available_vb; /* storage servers */
 	int64_t capacity_vb;
+	int resync; /* rebuilds running (for lists) */
 };
 
 /* Id of the server of this kind owning ip, 0 if none. */
