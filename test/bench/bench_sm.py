@@ -35,7 +35,7 @@ def main():
     try:
         t0 = time.perf_counter()
         for i in range(100):
-            sid = s.registerStorageServer(v(ip_data=["10.%d.%d.1" % (i // 250, i % 250)]))
+            sid = s.registerStorageServer(v(ip_data=["127.10.%d.%d" % (i // 250, i % 250 + 1)]))
             for d in range(12):
                 s.registerPhysicalDisk(v(ssvrid=sid, local_path="/dev/sd%s" % chr(97 + d),
                                          capacity=str(TB_SECTORS)))
@@ -43,7 +43,7 @@ def main():
         sm.sql("DELETE FROM shred; UPDATE dskmap SET status = 2 WHERE status = 4")
         print("extents: %s" % sm.sql("SELECT count(*) FROM dskmap"))
 
-        sid = s.registerStorageServer(v(ip_data=["10.99.99.1"]))
+        sid = s.registerStorageServer(v(ip_data=["127.10.99.99"]))
         t = timed(lambda: s.registerPhysicalDisk(
             v(ssvrid=sid, local_path="/dev/big%d" % time.perf_counter_ns(),
               capacity=str(16 * 10**12 // 512))), 3)

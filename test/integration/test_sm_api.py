@@ -57,31 +57,31 @@ class Envelope(SmTestCase):
 
 class Servers(SmTestCase):
     def test_register_head_server(self):  # 12.3, 12.5
-        self.assertEqual(self.s.registerHeadServer(v(ip_data=["10.0.0.1"])), 1)
+        self.assertEqual(self.s.registerHeadServer(v(ip_data=["127.0.9.1"])), 1)
         self.assertEqual(self.s.listHeadServers(v()),
-                         [{"hsvrid": 1, "priority": 1, "ip_data": ["10.0.0.1"], "resync": 0}])
-        self.fault(17, self.s.registerHeadServer, v(ip_data=["10.0.0.1"]))
+                         [{"hsvrid": 1, "priority": 1, "ip_data": ["127.0.9.1"], "resync": 0}])
+        self.fault(17, self.s.registerHeadServer, v(ip_data=["127.0.9.1"]))
         self.assertEqual(self.s.notifyFailure(v(target=1, targetid=1)), 0)
         self.assertEqual(self.s.listHeadServers(v(hsvrid=1))[0]["priority"], 4)
-        self.assertEqual(self.s.registerHeadServer(v(ip_data=["10.0.0.1"])), 1)
+        self.assertEqual(self.s.registerHeadServer(v(ip_data=["127.0.9.1"])), 1)
         self.assertEqual(self.s.listHeadServers(v(hsvrid=1))[0]["priority"], 1)
 
     def test_register_bad_addresses(self):  # 12.4, M23
-        for bad in ({}, {"ip_data": []}, {"ip_data": ["10.0.0"]}, {"ip_data": ["999.1.1.1"]},
-                    {"ip_data": ["1.2.3.4\n"]}, {"ip_data": [5]}, {"ip_data": "10.0.0.1"},
+        for bad in ({}, {"ip_data": []}, {"ip_data": ["127.0.9"]}, {"ip_data": ["999.1.1.1"]},
+                    {"ip_data": ["1.2.3.4\n"]}, {"ip_data": [5]}, {"ip_data": "127.0.9.1"},
                     {"ip_data": ["1.1.1.1"] * 9}):
             self.fault(22, self.s.registerHeadServer, v(**bad))
         self.assertEqual(self.s.listHeadServers(v()), [])
 
     def test_partial_address_match_is_eexist(self):  # M5
-        self.s.registerHeadServer(v(ip_data=["10.0.0.1", "10.0.1.1"]))
-        self.fault(17, self.s.registerHeadServer, v(ip_data=["10.0.0.1", "10.0.9.9"]))
+        self.s.registerHeadServer(v(ip_data=["127.0.9.1", "127.0.9.2"]))
+        self.fault(17, self.s.registerHeadServer, v(ip_data=["127.0.9.1", "127.0.9.9"]))
 
     def test_shared_address_and_own_counters(self):  # 12.6
-        self.s.registerHeadServer(v(ip_data=["10.0.0.1"]))
-        self.assertEqual(self.s.registerStorageServer(v(ip_data=["10.0.0.1"])), 1)
-        self.assertEqual(self.s.listHeadServers(v())[0]["ip_data"], ["10.0.0.1"])
-        self.assertEqual(self.s.listStorageServers(v())[0]["ip_data"], ["10.0.0.1"])
+        self.s.registerHeadServer(v(ip_data=["127.0.9.1"]))
+        self.assertEqual(self.s.registerStorageServer(v(ip_data=["127.0.9.1"])), 1)
+        self.assertEqual(self.s.listHeadServers(v())[0]["ip_data"], ["127.0.9.1"])
+        self.assertEqual(self.s.listStorageServers(v())[0]["ip_data"], ["127.0.9.1"])
 
     def test_list_lookup_errors(self):  # M18
         self.fault(2, self.s.listHeadServers, v(hsvrid=9))
@@ -431,7 +431,7 @@ class Ids(SmTestCase):
         self.fault(28, self.s.createLogicalVolume, v(lvolname="a", capacity=10))
         self.fault(28, self.s.registerPhysicalDisk, v(ssvrid=1, local_path="/x", capacity="21000000"))
         self.sm.sql("UPDATE idtable SET id = maxid WHERE type = 1")
-        self.fault(28, self.s.registerHeadServer, v(ip_data=["10.0.0.1"]))
+        self.fault(28, self.s.registerHeadServer, v(ip_data=["127.0.9.1"]))
 
 
 class AttachDetach(SmTestCase):

@@ -48,7 +48,7 @@ class Embedded(unittest.TestCase):
     def test_lifecycle(self):
         p = self.start()
         s = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % self.port)
-        self.assertEqual(s.registerHeadServer(v(ip_data=["10.1.1.1"])), 1)
+        self.assertEqual(s.registerHeadServer(v(ip_data=["127.0.9.11"])), 1)
         self.assertTrue(os.path.exists(os.path.join(self.dir, "state/pg/data/PG_VERSION")))
         self.assertTrue(self.postgres_running())
         # nothing listens on TCP: the socket lives in the state directory
@@ -56,7 +56,7 @@ class Embedded(unittest.TestCase):
         self.stop(p)
         self.assertFalse(self.postgres_running())
         p = self.start()
-        self.assertEqual(s.listHeadServers(v())[0]["ip_data"], ["10.1.1.1"])
+        self.assertEqual(s.listHeadServers(v())[0]["ip_data"], ["127.0.9.11"])
         self.stop(p)
 
     def test_init_db_only(self):
