@@ -3,6 +3,7 @@
 #include "attach.h"
 #include "db.h"
 #include "pg_embedded.h"
+#include "health.h"
 #include "resync.h"
 #include "shred.h"
 #include "worker_loop.h"
@@ -130,8 +131,9 @@ int main(int argc, char **argv)
 	opts.io_timeout_s = sm.cfg.request_timeout_s;
 	if (rpc_server_new(&opts, sm_methods, &sm, &sigs.srv))
 		goto out;
-	if (shred_sched_start(&sm) || resync_start(&sm)) {
+	if (shred_sched_start(&sm) || resync_start(&sm) || health_start(&sm)) {
 		log_err("cannot start the schedulers");
+		worker_loop_stop(sm.resync);
 		worker_loop_stop(sm.shred);
 		rpc_server_free(sigs.srv);
 		goto out;
@@ -144,6 +146,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	rpc_server_run(sigs.srv);
 	pthread_join(sigthr, NULL);
+	worker_loop_stop(sm.health);
 	worker_loop_stop(sm.resync);
 	worker_loop_stop(sm.shred);
 	rpc_server_free(sigs.srv);

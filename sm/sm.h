@@ -35,6 +35,9 @@ struct sm_config {
 	int shred_poll_ms;    /* getEventStatus period of shreds */
 	int sched_period_ms;  /* scheduler pass without a wake-up */
 	int resync_poll_ms;   /* getEventStatus period of resyncs */
+	int server_check_interval_s; /* health polling; 0 = off */
+	int health_timeout_ms;	     /* one helloWorld */
+	int health_retry_ms;	     /* second chance before failing */
 };
 
 struct db;

@@ -111,5 +111,11 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 		       &cfg->sched_period_ms);
 	ret |= get_int(conf, S, "resync_poll_ms", 10000, 10, 600000,
 		       &cfg->resync_poll_ms);
+	ret |= get_int(conf, S, "server_check_interval", 30, 0, 86400,
+		       &cfg->server_check_interval_s);
+	ret |= get_int(conf, S, "health_timeout_ms", 5000, 10, 600000,
+		       &cfg->health_timeout_ms);
+	ret |= get_int(conf, S, "health_retry_ms", 10000, 0, 600000,
+		       &cfg->health_retry_ms);
 	return ret ? -EINVAL : 0;
 }

@@ -91,6 +91,7 @@ class Sm:
             "port": self.port, "listen_address": "127.0.0.1", "dsn": pg.dsn(self.db),
             "state_dir": self.dir, "shred_poll_ms": 100, "attach_poll_ms": 50,
             "agent_timeout_ms": 3000, "op_timeout": 20,
+            "server_check_interval": 0,  # tests that poll health turn it on
         }
         opts.update(extra or {})
         with open(self.conf, "w") as f:

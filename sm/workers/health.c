@@ -1,0 +1,165 @@
+/*
+ * Health polling (the original's check_servers, inside the manager): every
+ * server_check_interval, helloWorld on every data address of every live
+ * server; a server none of whose addresses answers, twice health_retry_ms
+ * apart, is failed through the notifyFailure path. When most servers stop
+ * answering at once, the manager suspects its own network and fails none.
+ */
+#include "health.h"
+#include "agent_ops.h"
+#include "db_servers.h"
+#include "failures.h"
+#include "worker_loop.h"
+#include "vas/log.h"
+#include "vas/proto.h"
+#include "vas/rpc_client.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct probe {
+	enum srv_kind kind;
+	struct srv_row srv;
+	bool down;
+};
+
+static bool answers(struct sm *sm, const struct probe *p)
+{
+	const char *hosts[SRV_MAX_IPS];
+	xmlrpc_value *param, *res = NULL;
+	struct rpc_outcome oc;
+	xmlrpc_env env;
+	int i, ret;
+
+	for (i = 0; i < p->srv.n_ip; i++)
+		hosts[i] = p->srv.ip[i];
+	xmlrpc_env_init(&env);
+	param = xmlrpc_build_value(&env, "{s:i}", "ver", VAS_XMLRPC_VERSION);
+	if (env.fault_occurred) {
+		xmlrpc_env_clean(&env);
+		return true; /* cannot tell: never fail a server for our OOM */
+	}
+	/* Any address that answers (even with a fault) means alive. */
+	ret = rpc_call(hosts, p->srv.n_ip,
+		       p->kind == SRV_HSVR ? sm->cfg.hsvr_port
+					   : sm->cfg.ssvr_port,
+		       "helloWorld", param, sm->cfg.health_timeout_ms,
+		       RPC_FAILOVER_AGENT, &res, &oc);
+	xmlrpc_DECREF(param);
+	if (res)
+		xmlrpc_DECREF(res);
+	xmlrpc_env_clean(&env);
+	return ret == 0 || ret == -EREMOTEIO;
+}
+
+/* Live (HIGH/LOW) servers of both kinds, with their addresses. */
+static int load(struct sm *sm, struct probe **out, int *n)
+{
+	struct srv_row *rows = NULL;
+	struct db_tx *tx = NULL;
+	int ret, kind, k, i;
+
+	*out = NULL;
+	*n = 0;
+	ret = db_begin(sm->db, false, &tx);
+	for (kind = SRV_HSVR; !ret && kind <= SRV_SSVR; kind++) {
+		struct probe *grown;
+
+		ret = db_server_list(tx, kind, 0, &rows, &k);
+		if (ret)
+			break;
+		grown = realloc(*out, sizeof(**out) * (size_t)(*n + k + 1));
+		if (!grown) {
+			ret = -ENOMEM;
+			free(rows);
+			break;
+		}
+		*out = grown;
+		for (i = 0; i < k; i++) {
+			if (rows[i].priority != PRIO_HIGH &&
+			    rows[i].priority != PRIO_LOW)
+				continue;
+			(*out)[*n].kind = kind;
+			(*out)[*n].srv = rows[i];
+			(*out)[*n].down = false;
+			(*n)++;
+		}
+		free(rows);
+	}
+	if (tx)
+		db_rollback(tx);
+	return ret;
+}
+
+static int check(struct sm *sm, struct probe *p, int n)
+{
+	int i, down = 0;
+
+	/* Only servers still marked down are asked (again). */
+	for (i = 0; i < n; i++) {
+		if (!p[i].down)
+			continue;
+		p[i].down = !answers(sm, &p[i]);
+		down += p[i].down;
+	}
+	return down;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void pass(void *arg)
+{
+	static const char *const kind_name[] = {"hsvr", "ssvr"};
+	struct sm *sm = arg;
+	struct probe *p = NULL;
+	int n = 0, i, down;
+
+	if (load(sm, &p, &n) || !n) {
+		free(p);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		p[i].down = true;
+	down = check(sm, p, n);
+	if (down) {
+		/* One retry, as check_servers did: a blip is not a failure. */
+		sleep_ms(sm->cfg.health_retry_ms);
+		down = check(sm, p, n);
+	}
+	if (down && n >= 3 && down * 2 > n) {
+		log_err("%d of %d servers do not answer: suspecting this "
+			"manager's own network, failing none",
+			down, n);
+		free(p);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (!p[i].down)
+			continue;
+		log_warn("%s-%08x does not answer on any address: failing it",
+			 kind_name[p[i].kind], p[i].srv.id);
+		if (sm_notify_failure(
+			sm, p[i].kind == SRV_HSVR ? TARGET_HSVR : TARGET_SSVR,
+			p[i].srv.id))
+			log_err("%s-%08x: recording the failure failed; "
+				"next pass retries",
+				kind_name[p[i].kind], p[i].srv.id);
+	}
+	free(p);
+}
+
+int health_start(struct sm *sm)
+{
+	if (sm->cfg.server_check_interval_s <= 0)
+		return 0;
+	return worker_loop_start("health",
+				 sm->cfg.server_check_interval_s * 1000, pass,
+				 sm, &sm->health);
+}

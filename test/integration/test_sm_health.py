@@ -1,0 +1,78 @@
+"""Health polling (issue 8): a server that stops answering helloWorld on
+every address is failed through the notifyFailure path; a blip is not a
+failure; most servers silent at once means the manager's own network."""
+import time
+
+from vastest import FakeAgent, SmTestCase, main, v, wait_until
+
+
+class Health(SmTestCase):
+    n_ssvr = 4
+
+    def sm_options(self):
+        return {"server_check_interval": 1, "health_timeout_ms": 500,
+                "health_retry_ms": 300, "resync_poll_ms": 100}
+
+    def setUp(self):
+        super().setUp()
+        self.ssvrids, _ = self.cluster(disk_sectors=str(2099200 * 21))
+        self.hid = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+
+    def prio(self, kind, i):
+        return getattr(self.s, "list%sServers" % kind)(v())[i]["priority"]
+
+    def test_all_alive_nothing_happens(self):
+        time.sleep(2.5)
+        self.assertEqual([s["priority"] for s in self.s.listStorageServers(v())], [1, 1, 1, 1])
+        self.assertEqual(self.s.listHeadServers(v())[0]["priority"], 1)
+        self.assertTrue(len(self.ssvrs[0].called("helloWorld")) >= 2)
+
+    def test_dead_storage_server_is_failed_and_remirrored(self):
+        lv = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+        self.s.attachLogicalVolume(v(lvolid=lv, hsvrid=self.hid))
+        tree = self.s.showLogicalVolume(v(lvolid=lv))
+        mirror = tree["components"][0]["components"][0]["components"][0]
+        victim = mirror["components"][0]["lvolspec"]["ssvrid"]
+        self.ssvrs[self.ssvrids.index(victim)].stop()
+        self.assertTrue(wait_until(lambda: self.prio("Storage", self.ssvrids.index(victim)) == 4, 15))
+        self.assertTrue(wait_until(lambda: not self.s.listLogicalVolumes(v(lvolid=lv))[0]["fault"], 15))
+        self.assertEqual([s["priority"] for i, s in enumerate(self.s.listStorageServers(v()))
+                          if self.ssvrids[i] != victim], [1, 1, 1])
+        self.invariants()
+        # it comes back: the reporter re-registers it
+        self.ssvrs[self.ssvrids.index(victim)] = FakeAgent(
+            "127.0.0.%d" % (11 + self.ssvrids.index(victim)), self.ssvr_port)
+        self.s.registerStorageServer(v(ip_data=["127.0.0.%d" % (11 + self.ssvrids.index(victim))]))
+        time.sleep(2)
+        self.assertEqual(self.prio("Storage", self.ssvrids.index(victim)), 1)
+
+    def test_dead_head_server_drops_attachments(self):
+        lv = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+        self.s.attachLogicalVolume(v(lvolid=lv, hsvrid=self.hid))
+        self.hsvr.stop()
+        self.assertTrue(wait_until(lambda: self.prio("Head", 0) == 4, 15))
+        e = self.s.listLogicalVolumes(v(lvolid=lv))[0]
+        self.assertEqual((e["hsvrid"], e["bind_status"]), (0, 0))
+        self.hsvr = FakeAgent("127.0.0.21", self.hsvr_port)
+
+    def test_mass_silence_fails_nobody(self):
+        for a in self.ssvrs:
+            a.stop()
+        time.sleep(3.5)
+        self.assertEqual([s["priority"] for s in self.s.listStorageServers(v())], [1, 1, 1, 1])
+        self.assertIn("suspecting this manager's own network", self.sm.logtext())
+        self.ssvrs = [FakeAgent("127.0.0.%d" % (11 + i), self.ssvr_port) for i in range(4)]
+
+    def test_second_address_keeps_a_server_alive(self):
+        second = FakeAgent("127.0.0.16", self.ssvr_port)
+        try:
+            sid = self.s.registerStorageServer(v(ip_data=["127.0.0.17", "127.0.0.16"]))
+            time.sleep(2.5)  # .17 has no agent, .16 answers
+            self.assertEqual(self.s.listStorageServers(v(ssvrid=sid))[0]["priority"], 1)
+            self.assertTrue(second.called("helloWorld"))
+        finally:
+            second.stop()
+
+
+if __name__ == "__main__":
+    main()
