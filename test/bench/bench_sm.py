@@ -30,7 +30,8 @@ def timed(fn, n=1):
 
 def main():
     pg = Postgres()
-    sm = Sm(pg, extra={"shred_poll_ms": 600000, "max_connections": 32}).start()
+    sm = Sm(pg, extra={"shred_poll_ms": 600000, "max_connections": 32,
+                       "server_check_interval": 0}).start()
     s = sm.proxy()
     try:
         t0 = time.perf_counter()
