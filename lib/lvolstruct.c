@@ -279,36 +279,33 @@ static int each(xmlrpc_env *env, const xmlrpc_value *st, const char *k,
 	return ret;
 }
 
-static int add_label_cb(xmlrpc_env *env, xmlrpc_value *e, void *arg, int d)
+/* A string element (at most 255 bytes) handed to add(node, string). */
+static int add_string(xmlrpc_env *env, xmlrpc_value *e, void *node,
+		      int (*add)(struct vas_lvolstruct *, const char *))
 {
 	const char *s = NULL;
 	int ret;
 
-	(void)d;
 	if (xmlrpc_value_type(e) != XMLRPC_TYPE_STRING)
 		return -EINVAL;
 	xmlrpc_read_string(env, e, &s);
 	if (env->fault_occurred)
 		return -EINVAL;
-	ret = strlen(s) > 255 ? -EINVAL : lvs_add_label(arg, s);
+	ret = strlen(s) > 255 ? -EINVAL : add(node, s);
 	free((void *)s);
 	return ret;
 }
 
+static int add_label_cb(xmlrpc_env *env, xmlrpc_value *e, void *arg, int d)
+{
+	(void)d;
+	return add_string(env, e, arg, lvs_add_label);
+}
+
 static int add_path_cb(xmlrpc_env *env, xmlrpc_value *e, void *arg, int d)
 {
-	const char *s = NULL;
-	int ret;
-
 	(void)d;
-	if (xmlrpc_value_type(e) != XMLRPC_TYPE_STRING)
-		return -EINVAL;
-	xmlrpc_read_string(env, e, &s);
-	if (env->fault_occurred)
-		return -EINVAL;
-	ret = strlen(s) > 255 ? -EINVAL : lvs_add_path(arg, s);
-	free((void *)s);
-	return ret;
+	return add_string(env, e, arg, lvs_add_path);
 }
 
 static int decode_node(xmlrpc_env *env, const xmlrpc_value *v,

@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <stdlib.h>
 
-static void fill(const PGresult *r, int i, struct attach_row *a)
+static void fill(const PGresult *r, int i, void *elem)
 {
+	struct attach_row *a = elem;
+
 	a->lvolid = (int32_t)db_l(r, i, 0);
 	a->hsvrid = (int32_t)db_l(r, i, 1);
 	a->status = (int)db_l(r, i, 2);
@@ -35,28 +37,11 @@ int db_attach_get(struct db_tx *tx, int32_t root, struct attach_row *row)
 
 int db_attach_in_flight(struct db_tx *tx, struct attach_row **rows, int *n)
 {
-	PGresult *r;
-	int ret = db_q(
-		tx, &r,
-		"SELECT lvolid, hsvrid, status, eventid, event_type, "
-		"assoc_lvolid FROM attach WHERE eventid <> 0 ORDER BY lvolid",
-		NULL),
-	    i;
-
-	*rows = NULL;
-	*n = 0;
-	if (ret)
-		return ret;
-	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
-	if (!*rows) {
-		PQclear(r);
-		return -ENOMEM;
-	}
-	for (i = 0; i < PQntuples(r); i++)
-		fill(r, i, &(*rows)[i]);
-	*n = PQntuples(r);
-	PQclear(r);
-	return 0;
+	return db_rows(tx, (void **)rows, n, sizeof(**rows), fill,
+		       "SELECT lvolid, hsvrid, status, eventid, event_type, "
+		       "assoc_lvolid FROM attach WHERE eventid <> 0 ORDER BY "
+		       "lvolid",
+		       NULL);
 }
 
 int db_attach_insert(struct db_tx *tx, const struct attach_row *a)

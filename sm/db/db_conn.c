@@ -130,20 +130,18 @@ static int map_error(const PGresult *res, PGconn *conn, const char *sql)
 	return -EIO;
 }
 
-int db_q(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
-	 ...)
+int db_vq(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
+	  va_list ap)
 {
 	const char *values[16];
 	char bufs[16][24];
 	int n = 0, ret = 0;
 	PGresult *r;
-	va_list ap;
 
 	if (res)
 		*res = NULL;
 	if (tx->failed)
 		return -EIO;
-	va_start(ap, fmt);
 	for (; fmt && *fmt && n < 16; fmt++, n++) {
 		switch (*fmt) {
 		case 'd':
@@ -161,7 +159,6 @@ int db_q(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
 			break;
 		}
 	}
-	va_end(ap);
 	r = PQexecParams(tx->conn, sql, n, NULL, values, NULL, NULL, 0);
 	switch (PQresultStatus(r)) {
 	case PGRES_COMMAND_OK:
@@ -178,6 +175,53 @@ int db_q(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
 	else
 		PQclear(r);
 	return 0;
+}
+
+int db_q(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
+	 ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = db_vq(tx, res, sql, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int db_rows_from(const PGresult *r, void **rows, int *n, size_t elem_size,
+		 void (*fill)(const PGresult *, int, void *))
+{
+	int i;
+
+	*rows = calloc((size_t)PQntuples(r) + 1, elem_size);
+	*n = 0;
+	if (!*rows)
+		return -ENOMEM;
+	for (i = 0; i < PQntuples(r); i++)
+		fill(r, i, (char *)*rows + (size_t)i * elem_size);
+	*n = PQntuples(r);
+	return 0;
+}
+
+int db_rows(struct db_tx *tx, void **rows, int *n, size_t elem_size,
+	    void (*fill)(const PGresult *, int, void *), const char *sql,
+	    const char *fmt, ...)
+{
+	PGresult *r;
+	va_list ap;
+	int ret;
+
+	*rows = NULL;
+	*n = 0;
+	va_start(ap, fmt);
+	ret = db_vq(tx, &r, sql, fmt, ap);
+	va_end(ap);
+	if (ret)
+		return ret;
+	ret = db_rows_from(r, rows, n, elem_size, fill);
+	PQclear(r);
+	return ret;
 }
 
 int64_t db_l(const PGresult *r, int row, int col)

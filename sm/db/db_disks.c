@@ -27,8 +27,10 @@ int db_pdsk_find(struct db_tx *tx, int32_t ssvrid, const char *path,
 	return ret;
 }
 
-static void fill_row(const PGresult *r, int i, struct pdsk_row *row)
+static void fill_row(const PGresult *r, int i, void *elem)
 {
+	struct pdsk_row *row = elem;
+
 	row->pdskid = (int32_t)db_l(r, i, 0);
 	row->ssvrid = (int32_t)db_l(r, i, 1);
 	row->priority = (int)db_l(r, i, 2);
@@ -65,27 +67,10 @@ int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct pdsk_row *row)
 int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct pdsk_row **rows,
 		 int *n)
 {
-	PGresult *r;
-	int ret = db_q(tx, &r,
+	return db_rows(tx, (void **)rows, n, sizeof(**rows), fill_row,
 		       "SELECT " PDSK_COLUMNS "FROM pdsklst p WHERE $1 = 0 OR "
 		       "p.ssvrid = $1 ORDER BY p.pdskid",
-		       "d", ssvrid),
-	    i;
-
-	*rows = NULL;
-	*n = 0;
-	if (ret)
-		return ret;
-	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
-	if (!*rows) {
-		PQclear(r);
-		return -ENOMEM;
-	}
-	for (i = 0; i < PQntuples(r); i++)
-		fill_row(r, i, &(*rows)[i]);
-	*n = PQntuples(r);
-	PQclear(r);
-	return 0;
+		       "d", ssvrid);
 }
 
 int db_pdsk_set_priority(struct db_tx *tx, int32_t pdskid, int priority)

@@ -3,6 +3,8 @@
 #define VAS_DB_PRIV_H
 
 #include <libpq-fe.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -28,6 +30,19 @@ struct db_tx {
  */
 int db_q(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
 	 ...);
+int db_vq(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
+	  va_list ap);
+/*
+ * Runs a query and turns every result row into one element (elem_size
+ * bytes) of a calloc'd array via fill(result, row, element). The caller
+ * frees *rows.
+ */
+int db_rows(struct db_tx *tx, void **rows, int *n, size_t elem_size,
+	    void (*fill)(const PGresult *, int, void *), const char *sql,
+	    const char *fmt, ...);
+/* The same for a result already at hand. */
+int db_rows_from(const PGresult *r, void **rows, int *n, size_t elem_size,
+		 void (*fill)(const PGresult *, int, void *));
 /* Column helpers on a result row. */
 int64_t db_l(const PGresult *r, int row, int col);
 const char *db_s(const PGresult *r, int row, int col);

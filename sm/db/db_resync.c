@@ -15,8 +15,10 @@
 	"FROM lvolmap m JOIN dskmap d ON d.dextid = m.dextid JOIN pdsklst p "  \
 	"ON p.pdskid = d.pdskid "
 
-static void fill_leg(const PGresult *r, int i, struct leg_row *l)
+static void fill_leg(const PGresult *r, int i, void *elem)
 {
+	struct leg_row *l = elem;
+
 	l->dextid = (int32_t)db_l(r, i, 0);
 	l->mirrorid = (int32_t)db_l(r, i, 1);
 	l->toplvolid = (int32_t)db_l(r, i, 2);
@@ -28,27 +30,11 @@ static void fill_leg(const PGresult *r, int i, struct leg_row *l)
 
 int db_legs_on(struct db_tx *tx, int32_t where, struct leg_row **rows, int *n)
 {
-	PGresult *r;
-	int ret, i;
-
-	*rows = NULL;
-	*n = 0;
-	ret = db_q(tx, &r,
-		   "SELECT " LEG_COLUMNS LEG_FROM
-		   "WHERE p.pdskid = $1 OR p.ssvrid = -$1 ORDER BY m.dextid",
-		   "d", where);
-	if (ret)
-		return ret;
-	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
-	if (!*rows) {
-		PQclear(r);
-		return -ENOMEM;
-	}
-	for (i = 0; i < PQntuples(r); i++)
-		fill_leg(r, i, &(*rows)[i]);
-	*n = PQntuples(r);
-	PQclear(r);
-	return 0;
+	return db_rows(
+	    tx, (void **)rows, n, sizeof(**rows), fill_leg,
+	    "SELECT " LEG_COLUMNS LEG_FROM
+	    "WHERE p.pdskid = $1 OR p.ssvrid = -$1 ORDER BY m.dextid",
+	    "d", where);
 }
 
 int db_leg_get(struct db_tx *tx, int32_t dextid, struct leg_row *row)
@@ -204,26 +190,17 @@ int db_resync_purge(struct db_tx *tx)
 	"LEFT JOIN assoc o ON o.assoc_lvolid = l.lvolid "                      \
 	"JOIN attach a ON a.lvolid = COALESCE(o.lvolid, l.lvolid) "
 
-static int fetch(PGresult *r, struct resync_row **rows, int *n)
+static void fill_resync(const PGresult *r, int i, void *elem)
 {
-	int i;
+	struct resync_row *x = elem;
 
-	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
-	if (!*rows)
-		return -ENOMEM;
-	for (i = 0; i < PQntuples(r); i++) {
-		struct resync_row *x = &(*rows)[i];
-
-		x->eventid = (int32_t)db_l(r, i, 0);
-		x->mirrorid = (int32_t)db_l(r, i, 1);
-		x->add = (int32_t)db_l(r, i, 2);
-		x->rm = (int32_t)db_l(r, i, 3);
-		x->attempts = (int)db_l(r, i, 4);
-		x->hsvrid = (int32_t)db_l(r, i, 5);
-		x->pdskid = (int32_t)db_l(r, i, 6);
-	}
-	*n = PQntuples(r);
-	return 0;
+	x->eventid = (int32_t)db_l(r, i, 0);
+	x->mirrorid = (int32_t)db_l(r, i, 1);
+	x->add = (int32_t)db_l(r, i, 2);
+	x->rm = (int32_t)db_l(r, i, 3);
+	x->attempts = (int)db_l(r, i, 4);
+	x->hsvrid = (int32_t)db_l(r, i, 5);
+	x->pdskid = (int32_t)db_l(r, i, 6);
 }
 
 int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n)
@@ -251,7 +228,7 @@ int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n)
 	    "d", max);
 	if (ret)
 		return ret;
-	ret = fetch(r, rows, n);
+	ret = db_rows_from(r, (void **)rows, n, sizeof(**rows), fill_resync);
 	PQclear(r);
 	return ret;
 }
@@ -270,7 +247,7 @@ int db_resync_running(struct db_tx *tx, struct resync_row **rows, int *n)
 	*n = 0;
 	if (ret)
 		return ret;
-	ret = fetch(r, rows, n);
+	ret = db_rows_from(r, (void **)rows, n, sizeof(**rows), fill_resync);
 	PQclear(r);
 	return ret;
 }

@@ -68,26 +68,17 @@ int db_shred_salvage(struct db_tx *tx)
 	return ret;
 }
 
-static int fetch(PGresult *r, struct shred_row **rows, int *n)
+static void fill(const PGresult *r, int i, void *elem)
 {
-	int i;
+	struct shred_row *s = elem;
 
-	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
-	if (!*rows)
-		return -ENOMEM;
-	for (i = 0; i < PQntuples(r); i++) {
-		struct shred_row *s = &(*rows)[i];
-
-		s->eventid = (int32_t)db_l(r, i, 0);
-		s->dextid = (int32_t)db_l(r, i, 1);
-		s->pdskid = (int32_t)db_l(r, i, 2);
-		s->ssvrid = (int32_t)db_l(r, i, 3);
-		s->offset_vb = db_l(r, i, 4);
-		s->capacity_vb = db_l(r, i, 5);
-		s->attempts = (int)db_l(r, i, 6);
-	}
-	*n = PQntuples(r);
-	return 0;
+	s->eventid = (int32_t)db_l(r, i, 0);
+	s->dextid = (int32_t)db_l(r, i, 1);
+	s->pdskid = (int32_t)db_l(r, i, 2);
+	s->ssvrid = (int32_t)db_l(r, i, 3);
+	s->offset_vb = db_l(r, i, 4);
+	s->capacity_vb = db_l(r, i, 5);
+	s->attempts = (int)db_l(r, i, 6);
 }
 
 int db_shred_pick(struct db_tx *tx, int max, int per_server,
@@ -125,7 +116,7 @@ int db_shred_pick(struct db_tx *tx, int max, int per_server,
 		 "dd", max, per_server);
 	if (ret)
 		return ret;
-	ret = fetch(r, rows, n);
+	ret = db_rows_from(r, (void **)rows, n, sizeof(**rows), fill);
 	PQclear(r);
 	return ret;
 }
@@ -145,7 +136,7 @@ int db_shred_running(struct db_tx *tx, struct shred_row **rows, int *n)
 	*n = 0;
 	if (ret)
 		return ret;
-	ret = fetch(r, rows, n);
+	ret = db_rows_from(r, (void **)rows, n, sizeof(**rows), fill);
 	PQclear(r);
 	return ret;
 }

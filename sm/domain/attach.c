@@ -280,22 +280,28 @@ int vol_detach(struct sm *sm, struct vol_ref ref)
 	return ret ? ret : run(sm, &op);
 }
 
-int attach_snapshot_begin(struct sm *sm, struct db_tx *tx,
-			  const struct attach_row *origin, int32_t snap,
-			  struct attach_op **out)
+/* Records an operation on one snapshot of an attached origin. */
+static int snapshot_op(struct sm *sm, struct db_tx *tx, enum op_kind kind,
+		       const struct attach_row *origin, int32_t snap,
+		       struct attach_op **out)
 {
 	struct op *op = calloc(1, sizeof(*op));
 	int ret;
 
 	if (!op)
 		return -ENOMEM;
-	op->kind = OP_SNAP_ATTACH;
+	op->kind = kind;
 	op->root = origin->lvolid;
 	op->target = snap;
 	ret = db_genid(tx, DB_ID_EVENT, &op->eventid);
 	if (!ret)
-		ret = db_attach_set_event(tx, op->root, op->eventid,
-					  ATTACH_BINDING, snap);
+		ret = db_attach_set_event(
+		    tx, op->root, op->eventid,
+		    kind == OP_SNAP_ATTACH ? ATTACH_BINDING : ATTACH_UNBINDING,
+		    snap);
+	/* Hidden from lists while its deletion runs (sm.md 5.4). */
+	if (!ret && kind == OP_SNAP_DETACH)
+		ret = db_lvol_set_deleted(tx, snap, 1);
 	if (!ret)
 		ret = op_load(sm, tx, op, origin->hsvrid);
 	if (ret) {
@@ -307,33 +313,18 @@ int attach_snapshot_begin(struct sm *sm, struct db_tx *tx,
 	return 0;
 }
 
+int attach_snapshot_begin(struct sm *sm, struct db_tx *tx,
+			  const struct attach_row *origin, int32_t snap,
+			  struct attach_op **out)
+{
+	return snapshot_op(sm, tx, OP_SNAP_ATTACH, origin, snap, out);
+}
+
 int attach_snapshot_delete_begin(struct sm *sm, struct db_tx *tx,
 				 const struct attach_row *origin, int32_t snap,
 				 struct attach_op **out)
 {
-	struct op *op = calloc(1, sizeof(*op));
-	int ret;
-
-	if (!op)
-		return -ENOMEM;
-	op->kind = OP_SNAP_DETACH;
-	op->root = origin->lvolid;
-	op->target = snap;
-	ret = db_genid(tx, DB_ID_EVENT, &op->eventid);
-	if (!ret)
-		ret = db_attach_set_event(tx, op->root, op->eventid,
-					  ATTACH_UNBINDING, snap);
-	if (!ret)
-		ret = db_lvol_set_deleted(tx, snap, 1);
-	if (!ret)
-		ret = op_load(sm, tx, op, origin->hsvrid);
-	if (ret) {
-		lvs_clear(&op->tree);
-		free(op);
-		return ret;
-	}
-	*out = (struct attach_op *)op;
-	return 0;
+	return snapshot_op(sm, tx, OP_SNAP_DETACH, origin, snap, out);
 }
 
 int attach_op_run(struct sm *sm, struct attach_op *aop)
