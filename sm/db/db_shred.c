@@ -161,7 +161,13 @@ int db_shred_done(struct db_tx *tx, const struct shred_row *row)
 		   row->capacity_vb);
 	if (ret)
 		return ret;
-	if (PQntuples(r) == 1)
+	/*
+	 * Only the extent's live shred frees it. A CANCELED row's dd was
+	 * started before the extent was given up again (server failure):
+	 * by now a newer shred may be queued or running, or the extent may
+	 * be re-used and released dirty - a late DONE must free nothing.
+	 */
+	if (PQntuples(r) == 1 && db_l(r, 0, 0) == EV_PROGRESS)
 		ret =
 		    db_q(tx, NULL,
 			 "UPDATE dskmap SET status = $2 WHERE dextid = $1 AND "

@@ -1,0 +1,396 @@
+"""Crashes and faults the manager must survive (issue 8): kill -9 at random
+moments of a mixed workload, agents that hang, die mid-event or answer
+garbage, a dead data link, and the data safety rule (an extent that held
+data is FREE only after a shred of that very extent, requested after its
+last use, completed).
+
+The fake agents keep a ledger: the head agent records the extents it may
+have written (every leg of a tree it was asked to attach, every extent a
+rebuild added) and when it last touched them; the storage agents record
+every shred they carried out. check_data_safety() holds every FREE extent
+of the database against that ledger."""
+import os
+import random
+import re
+import shutil
+import socket
+import threading
+import time
+import xmlrpc.client
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from vastest import FakeAgent, Sm, SmTestCase, main, v, wait_until
+
+VB = 2099200  # sectors per vb
+ROUNDS = int(os.environ.get("VAS_CRASH_ROUNDS", "50"))
+
+
+# --------------------------------------------------------------------------
+# Database invariants (sm.md 2.4), one query; returns the violated names.
+
+INVARIANTS = {
+    # BUSY <=> a leg uses the extent, with the same size
+    "busy_iff_leg": "SELECT count(*) FROM dskmap d WHERE (d.status = 1) <> EXISTS (SELECT 1 "
+                    "FROM lvolmap m WHERE m.dextid = d.dextid AND m.capacity = d.capacity)",
+    "extent_in_two_legs": "SELECT count(*) FROM (SELECT dextid FROM lvolmap WHERE dextid IS NOT "
+                          "NULL GROUP BY 1 HAVING count(*) > 1) x",
+    "legs_on_one_server": "SELECT count(*) FROM (SELECT m.superlvolid FROM lvolmap m JOIN dskmap d "
+                          "ON d.dextid = m.dextid JOIN pdsklst p ON p.pdskid = d.pdskid "
+                          "GROUP BY m.superlvolid, p.ssvrid HAVING count(*) > 1) x",
+    "mirror_not_redundancy_legs": "SELECT count(*) FROM lvolmap m JOIN lvollst l ON l.lvolid = "
+                                  "m.toplvolid WHERE m.lvoltype = 2 AND (SELECT count(*) FROM "
+                                  "lvolmap c WHERE c.superlvolid = m.lvolid AND c.lvoltype = 3) "
+                                  "<> l.redundancy",
+    "volume_without_mirrors": "SELECT count(*) FROM lvollst l WHERE NOT EXISTS (SELECT 1 FROM "
+                              "lvolmap m WHERE m.toplvolid = l.lvolid AND m.lvoltype = 2)",
+    # data extents tile [0, capacity) of each disk: no gap, no overlap
+    "disk_not_tiled": "SELECT count(*) FROM (SELECT pdskid, \"offset\", capacity, lag(\"offset\" "
+                      "+ capacity, 1, 0) OVER (PARTITION BY pdskid ORDER BY \"offset\") AS expect "
+                      "FROM dskmap WHERE status <> 5) x WHERE \"offset\" <> expect",
+    "disk_sum_not_capacity": "SELECT count(*) FROM pdsklst p WHERE p.capacity <> COALESCE((SELECT "
+                             "sum(capacity) FROM dskmap d WHERE d.pdskid = p.pdskid AND d.status "
+                             "<> 5), 0)",
+    "pdsk_free_wrong": "SELECT count(*) FROM pdsklst p LEFT JOIN pdsk_free f USING (pdskid) WHERE "
+                       "COALESCE(f.free_vb, 0) <> COALESCE((SELECT sum(capacity) FROM dskmap d "
+                       "WHERE d.pdskid = p.pdskid AND d.status = 2), 0)",
+    "attach_of_snapshot": "SELECT count(*) FROM attach a JOIN assoc o ON o.assoc_lvolid = a.lvolid",
+    "attach_event_mismatch": "SELECT count(*) FROM attach WHERE (eventid = 0) <> (event_type = 0) "
+                             "OR (assoc_lvolid <> 0 AND NOT EXISTS (SELECT 1 FROM assoc o WHERE "
+                             "o.assoc_lvolid = attach.assoc_lvolid AND o.lvolid = attach.lvolid))",
+    "live_shred_not_offline": "SELECT count(*) FROM shred s JOIN dskmap d USING (dextid) WHERE "
+                              "s.status IN (1, 2) AND (d.status <> 4 OR d.pdskid <> s.pdskid OR "
+                              "d.\"offset\" <> s.\"offset\" OR d.capacity <> s.capacity)",
+    "two_live_shreds": "SELECT count(*) FROM (SELECT dextid FROM shred WHERE status IN (1, 2) "
+                       "GROUP BY 1 HAVING count(*) > 1) x",
+    # an OFFLINE extent of a healthy disk must be on its way to FREE
+    "offline_stranded": "SELECT count(*) FROM dskmap d JOIN pdsklst p USING (pdskid) JOIN ssvrlst s "
+                        "USING (ssvrid) WHERE d.status = 4 AND p.priority IN (1, 2) AND s.priority "
+                        "IN (1, 2) AND NOT EXISTS (SELECT 1 FROM shred x WHERE x.dextid = d.dextid "
+                        "AND x.status IN (1, 2))",
+    "event_id_shared": "SELECT count(*) FROM (SELECT e FROM (SELECT eventid e FROM shred UNION ALL "
+                       "SELECT eventid FROM resync UNION ALL SELECT eventid FROM attach WHERE "
+                       "eventid <> 0) x GROUP BY e HAVING count(*) > 1) y",
+}
+
+# Only after the workers had time to tidy up (resync housekeeping).
+SETTLED = {
+    "resync_not_spare_leg": "SELECT count(*) FROM resync r WHERE NOT EXISTS (SELECT 1 FROM "
+                            "lvolmap m WHERE m.lvolid = r.lvolid_add AND m.mirror_status = 3)",
+}
+
+
+def violated(sm, checks):
+    q = " UNION ALL ".join("SELECT '%s', (%s)" % (k, sql) for k, sql in checks.items())
+    out = sm.sql("SELECT * FROM (%s) x(name, n) WHERE n > 0" % q)
+    return out.splitlines() if out else []
+
+
+# --------------------------------------------------------------------------
+# Agents with a ledger.
+
+class Ledger:
+    """What the fake agents did, with times (time.monotonic())."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.touched = {}   # dextid -> (pdskid, offset, capacity, last touch)
+        self.held = set()   # dextids the head may still write
+        self.shreds = []    # (pdskid, dextid, offset, capacity, t_request, t_done)
+
+    def hold(self, legs):
+        now = time.monotonic()
+        with self.lock:
+            for d, p, o, c in legs:
+                self.touched[d] = (p, o, c, now)
+                self.held.add(d)
+
+    def touch_held(self):
+        now = time.monotonic()
+        with self.lock:
+            for d in self.held:
+                p, o, c, _ = self.touched[d]
+                self.touched[d] = (p, o, c, now)
+
+    def release(self, dextids):
+        self.touch_held()
+        with self.lock:
+            self.held -= set(dextids)
+
+    def release_where(self, pred):
+        self.touch_held()
+        with self.lock:
+            self.held = {d for d in self.held if not pred(self.touched[d])}
+
+    def shredded(self, rec):
+        with self.lock:
+            self.shreds.append(rec)
+
+
+def tree_legs(node):
+    """(dextid, pdskid, offset, capacity) of every DEXT in an lvolstruct."""
+    out = []
+    if node.get("lvoltype") == 3:
+        s = node["lvolspec"]
+        out.append((node["lvolid"], s["pdskid"], s["offset"], node["capacity"]))
+    for c in node.get("components", []):
+        out += tree_legs(c)
+    if node.get("lvoltype") == 0:
+        for a in node["lvolspec"].get("assoc", []):
+            out += tree_legs(a)
+    return out
+
+
+def add_leg(node):
+    m = re.search(r":([0-9a-f]{8})-lun-1$", node["lvolspec"]["iscsi_path"][0])
+    return (node["lvolid"], int(m.group(1), 16), node["lvolspec"]["offset"], node["capacity"])
+
+
+class ShredAgent:
+    """Storage agent behaviour: an event per eventid (idempotent re-send, as
+    ssvr.md 3.2), DONE after `delay` s, consumed by the first read."""
+
+    def __init__(self, agent, ledger, delay=lambda: 0.0):
+        self.agent, self.ledger, self.delay = agent, ledger, delay
+        self.events = {}
+        self.lock = threading.Lock()
+        self.gate = None  # callable(eventid) -> False keeps it PROGRESS
+        agent.request_answer = self.request
+        agent.event_answer = self.status
+
+    def request(self, method, p):
+        if method == "registerShredRequest":
+            with self.lock:
+                if p["eventid"] not in self.events:
+                    self.events[p["eventid"]] = dict(p, t=time.monotonic(),
+                                                     due=time.monotonic() + self.delay())
+        return 0
+
+    def status(self, ev):
+        with self.lock:
+            e = self.events.get(ev)
+            if e is None:
+                return [0, 0]
+            now = time.monotonic()
+            if now < e["due"] or (self.gate and not self.gate(ev)):
+                return [2, 0]
+            del self.events[ev]
+        self.ledger.shredded((e["pdskid"], e["dextid"], e["offset"], e["capacity"], e["t"], now))
+        return [3, 0]
+
+
+class HeadAgent:
+    """Head agent behaviour: attach/detach/replaceMirrorDisk events that end
+    DONE after `polls` PROGRESS answers; the legs it is given go into the
+    ledger as written."""
+
+    def __init__(self, agent, ledger, polls=lambda: 0):
+        self.agent, self.ledger, self.polls = agent, ledger, polls
+        self.events = {}
+        self.lock = threading.Lock()
+        agent.request_answer = self.request
+        agent.event_answer = self.status
+
+    def request(self, method, p):
+        self.ledger.touch_held()
+        with self.lock:
+            if p["eventid"] in self.events:
+                return 0
+        if method == "attachLogicalVolume":
+            self.ledger.hold(tree_legs(p["lvolstruct"]))
+            done = None
+        elif method == "detachLogicalVolume":
+            done = [l[0] for l in tree_legs(p["lvolstruct"])]
+        elif method == "replaceMirrorDisk":
+            self.ledger.hold([add_leg(p["add"])])
+            done = [p["remove"]["lvolid"]] if p["remove"]["lvolid"] != p["add"]["lvolid"] else []
+        else:
+            return 0
+        with self.lock:
+            self.events[p["eventid"]] = [self.polls(), done]
+        return 0
+
+    def status(self, ev):
+        self.ledger.touch_held()
+        with self.lock:
+            e = self.events.get(ev)
+            if e is None:
+                return [0, 0]
+            if e[0] > 0:
+                e[0] -= 1
+                return [2, 0]
+            del self.events[ev]
+        if e[1]:
+            self.ledger.release(e[1])
+        return [3, 0]
+
+
+def check_data_safety(tc, sm, ledger):
+    """Every FREE extent: each leg the head may have written that overlaps it
+    was shredded - same extent, offset and size - by a request made after
+    the head last touched it. And no extent the head still holds is FREE."""
+    rows = sm.sql("SELECT pdskid, \"offset\", capacity, dextid FROM dskmap WHERE status = 2")
+    free = [tuple(int(x) for x in r.split("|")) for r in rows.splitlines()] if rows else []
+    with ledger.lock:
+        touched = dict(ledger.touched)
+        held = set(ledger.held)
+        shreds = list(ledger.shreds)
+    by_disk = {}
+    for d, (p, o, c, t) in touched.items():
+        by_disk.setdefault(p, []).append((d, o, c, t))
+    bad = []
+    for p, o, c, dext in free:
+        for d, lo, lc, t in by_disk.get(p, []):
+            if lo >= o + c or o >= lo + lc:
+                continue
+            if d in held:
+                bad.append("dext %d is FREE (as part of dext %d) while a head holds it" % (d, dext))
+                continue
+            if not any(s[0] == p and s[1] == d and s[2] == lo and s[3] == lc and s[4] > t
+                       for s in shreds):
+                bad.append("dext %d (pdsk %d, offset %d, %d vb) FREE with no shred after its "
+                           "last use" % (d, p, lo, lc))
+    tc.assertEqual(bad, [], "data safety rule broken")
+
+
+# --------------------------------------------------------------------------
+
+class FaultCase(SmTestCase):
+    n_ssvr = 4
+
+    def sm_options(self):
+        return {"resync_poll_ms": 100, "agent_timeout_ms": 1000, "op_timeout": 5}
+
+    def legs_of(self, lv):
+        tree = self.s.showLogicalVolume(v(lvolid=lv))
+        return [(d["lvolid"], d["lvolspec"]["ssvrid"]) for m in
+                tree["components"][0]["components"][0]["components"] for d in m["components"]]
+
+    def check_all(self, sm=None, settled=False):
+        sm = sm or self.sm
+        checks = dict(INVARIANTS)
+        if settled:
+            checks.update(SETTLED)
+        bad = violated(sm, checks)
+        if bad:  # enough context to understand a violation
+            self.fail("database invariants: %s\nshred:\n%s\nextents not FREE:\n%s\nlog:\n%s" % (
+                bad, sm.sql("SELECT * FROM shred ORDER BY dextid"),
+                sm.sql("SELECT * FROM dskmap WHERE status <> 2 ORDER BY dextid"),
+                sm.logtext()[-2000:]))
+
+
+class CrashLoop(FaultCase):
+    """kill -9 of vas_sm at random moments of a mixed workload; after each
+    restart the invariants hold and no FREE extent holds old data."""
+
+    def sm_options(self):
+        return {"resync_poll_ms": 50, "agent_timeout_ms": 1000, "op_timeout": 5,
+                "shred_poll_ms": 50}
+
+    def setUp(self):
+        super().setUp()
+        self.ledger = Ledger()
+        rnd = random.Random(os.environ.get("VAS_CRASH_SEED", "8"))
+        self.rnd = rnd
+        self.shred_agents = [ShredAgent(a, self.ledger, lambda: rnd.random() * 0.2)
+                             for a in self.ssvrs]
+        self.head = HeadAgent(self.hsvr, self.ledger, lambda: rnd.randrange(4))
+        self.ssvrids, self.pdskids = self.cluster(disk_sectors=str(VB * 60 + 1000))
+        self.hid = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+
+    def restart(self, kill):
+        if kill:
+            self.sm.kill()
+        else:
+            self.s("close")()
+            self.assertEqual(self.sm.stop(), 0)
+        old = self.sm
+        self.sm = Sm(self.pg, db=old.db, ssvr_port=self.ssvr_port, hsvr_port=self.hsvr_port,
+                     extra=self.sm_options()).start()
+        shutil.rmtree(old.dir, ignore_errors=True)
+        self.s = self.sm.proxy()
+
+    def workload(self, stop, port, seed):
+        rnd = random.Random(seed)
+        p = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % port)
+        n = 0
+        while not stop.is_set() and n < 40:
+            n += 1
+            try:
+                vols = p.listLogicalVolumes(v())
+                att = [x for x in vols if x["bind_status"] and not x["associated_to"]]
+                det = [x for x in vols if not x["bind_status"] and not x["associated_to"]]
+                op = rnd.random()
+                if op < 0.25 or not vols:
+                    p.createLogicalVolume(v(lvolname="v%d" % rnd.randrange(10 ** 6),
+                                            capacity=rnd.choice([10, 20]),
+                                            redundancy=rnd.choice([2, 3])))
+                elif op < 0.45 and det:
+                    p.attachLogicalVolume(v(lvolid=rnd.choice(det)["lvolid"], hsvrid=self.hid))
+                elif op < 0.6 and att:
+                    p.detachLogicalVolume(v(lvolid=rnd.choice(att)["lvolid"]))
+                elif op < 0.8 and det:
+                    p.deleteLogicalVolume(v(lvolid=rnd.choice(det)["lvolid"]))
+                elif op < 0.95 and att:
+                    tree = p.showLogicalVolume(v(lvolid=rnd.choice(att)["lvolid"]))
+                    leg = rnd.choice(tree_legs(tree))
+                    p.notifyFailure(v(target=4, targetid=leg[0]))
+                else:
+                    self.fail_and_return_server(p, rnd)
+            except (xmlrpc.client.Fault, OSError, xmlrpc.client.ProtocolError,
+                    IndexError, KeyError):
+                time.sleep(0.01)
+
+    def fail_and_return_server(self, p, rnd):
+        i = rnd.randrange(len(self.ssvrids))
+        sid = self.ssvrids[i]
+        disks = {self.pdskids[i]}
+        # a dead server's disks cannot be written any more
+        self.ledger.release_where(lambda t: t[0] in disks)
+        p.notifyFailure(v(target=2, targetid=sid))
+        p.registerStorageServer(v(ip_data=["127.0.0.%d" % (11 + i)]))
+        p.registerPhysicalDisk(v(ssvrid=sid, local_path="/dev/sdb", capacity=str(VB * 60 + 1000)))
+
+    def test_kill_9_during_mixed_workload(self):
+        t0 = time.time()
+        for rnd_no in range(ROUNDS):
+            stop = threading.Event()
+            workers = [threading.Thread(target=self.workload,
+                                        args=(stop, self.sm.port, rnd_no * 10 + k))
+                       for k in range(3)]
+            for w in workers:
+                w.start()
+            time.sleep(self.rnd.uniform(0.05, 0.6))
+            self.sm.kill()  # kill -9 while the workers still call
+            stop.set()
+            for w in workers:
+                w.join(30)
+            self.restart(kill=True)
+            with self.subTest(round=rnd_no):
+                self.check_all()
+                check_data_safety(self, self.sm, self.ledger)
+        crash_s = time.time() - t0
+        # Settle: everything in flight ends, then the cluster drains clean.
+        self.sm.sql("UPDATE shred SET next_try = now(); UPDATE resync SET next_try = now()")
+        self.assertTrue(wait_until(lambda: self.sm.sql(
+            "SELECT count(*) FROM attach WHERE eventid <> 0") == "0", 30), "attach stuck in flight")
+        self.assertTrue(wait_until(lambda: not violated(self.sm, SETTLED), 10))
+        for x in self.s.listLogicalVolumes(v()):
+            if x["bind_status"]:
+                self.s.detachLogicalVolume(v(lvolid=x["lvolid"]))
+        for x in self.s.listLogicalVolumes(v()):
+            self.s.deleteLogicalVolume(v(lvolid=x["lvolid"]))
+        self.sm.sql("UPDATE shred SET next_try = now()")
+        self.assertTrue(wait_until(lambda: self.sm.sql("SELECT count(*) FROM shred") == "0", 30),
+                        self.sm.sql("SELECT * FROM shred"))
+        self.check_all(settled=True)
+        check_data_safety(self, self.sm, self.ledger)
+        # no space lost: every extent of every healthy disk is FREE again
+        self.assertEqual(self.sm.sql("SELECT count(*) FROM dskmap WHERE status NOT IN (2, 5)"), "0")
+        self.assertEqual(sum(x["available"] for x in self.s.listStorageServers(v())),
+                         60 * len(self.ssvrids))
+        print("\n%d kill -9 rounds in %.1f s; %d shreds, %d extents written"
+              % (ROUNDS, crash_s, len(self.ledger.shreds), len(self.ledger.touched)))
+
+
+if __name__ == "__main__":
+    main()
