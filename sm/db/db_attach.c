@@ -35,6 +35,39 @@ int db_attach_get(struct db_tx *tx, int32_t root, struct attach_row *row)
 	return ret;
 }
 
+int db_root_in_flight(struct db_tx *tx, int32_t toplvolid, bool *busy)
+{
+	PGresult *r;
+	int ret = db_q(tx, &r,
+		       "SELECT COALESCE(o.lvolid, l.lvolid) FROM lvollst l LEFT "
+		       "JOIN assoc o ON o.assoc_lvolid = l.lvolid WHERE "
+		       "l.lvolid = $1",
+		       "d", toplvolid);
+	int32_t root;
+
+	*busy = false;
+	if (ret)
+		return ret;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	root = (int32_t)db_l(r, 0, 0);
+	PQclear(r);
+	/* Lock order: the root's lvollst row, then its attach row. */
+	ret = db_lvol_lock(tx, root);
+	if (!ret)
+		ret = db_q(tx, &r,
+			   "SELECT eventid FROM attach WHERE lvolid = $1 FOR "
+			   "UPDATE",
+			   "d", root);
+	if (ret)
+		return ret;
+	*busy = PQntuples(r) == 1 && db_l(r, 0, 0) != 0;
+	PQclear(r);
+	return 0;
+}
+
 int db_attach_in_flight(struct db_tx *tx, struct attach_row **rows, int *n)
 {
 	return db_rows(tx, (void **)rows, n, sizeof(**rows), fill,

@@ -71,8 +71,12 @@ int db_mirror_servers(struct db_tx *tx, int32_t mirrorid, int32_t except,
 	return 0;
 }
 
-/* The attach row of the leg's volume (or of its origin), if idle. */
-static int root_idle_attached(struct db_tx *tx, int32_t toplvolid, bool *yes)
+/*
+ * Whether the leg's volume (or its origin) has an attach row; with
+ * idle_only, one with no operation in flight.
+ */
+static int root_attached(struct db_tx *tx, int32_t toplvolid, bool idle_only,
+			 bool *yes)
 {
 	PGresult *r;
 	int ret = db_q(tx, &r,
@@ -83,8 +87,7 @@ static int root_idle_attached(struct db_tx *tx, int32_t toplvolid, bool *yes)
 
 	if (ret)
 		return ret;
-	/* In flight: the attach hook queues the rebuild when it ends (M67). */
-	*yes = PQntuples(r) == 1 && db_l(r, 0, 0) == 0;
+	*yes = PQntuples(r) == 1 && (!idle_only || db_l(r, 0, 0) == 0);
 	PQclear(r);
 	return 0;
 }
@@ -128,8 +131,15 @@ int db_leg_swap(struct db_tx *tx, const struct leg_row *old, int32_t new_id,
 			 "$1::int)",
 			 "ddldd", new_id, old->mirrorid, old->capacity_vb,
 			 old->toplvolid, new_status);
+	/*
+	 * Also while an attach or detach is in flight: its tree may have been
+	 * built before this swap, so the head can end up holding the old
+	 * extent; the row tells it to drop that extent, and the old extent
+	 * is not shredded before it did (db_shred_pick). The attach hook
+	 * queues no second row for the leg (M67).
+	 */
 	if (!ret && new_status == MIRROR_SPARE)
-		ret = root_idle_attached(tx, old->toplvolid, &attached);
+		ret = root_attached(tx, old->toplvolid, false, &attached);
 	if (!ret && attached)
 		ret = queue(tx, old->mirrorid, new_id, old->dextid);
 	else if (!ret)
@@ -144,7 +154,8 @@ int db_leg_readd(struct db_tx *tx, const struct leg_row *leg)
 	int ret = db_leg_set_status(tx, leg->dextid, MIRROR_SPARE);
 
 	if (!ret)
-		ret = root_idle_attached(tx, leg->toplvolid, &attached);
+		/* In flight: the attach hook queues the re-add (M67). */
+		ret = root_attached(tx, leg->toplvolid, true, &attached);
 	if (!ret && attached)
 		ret = queue(tx, leg->mirrorid, leg->dextid, leg->dextid);
 	return ret;
@@ -254,10 +265,18 @@ int db_resync_running(struct db_tx *tx, struct resync_row **rows, int *n)
 
 int db_resync_start(struct db_tx *tx, int32_t eventid)
 {
-	return db_q(tx, NULL,
-		    "UPDATE resync SET status = $2, attempts = attempts + 1 "
-		    "WHERE eventid = $1 AND status = $3",
-		    "ddd", eventid, EV_PROGRESS, EV_PENDING);
+	PGresult *r;
+	/* Gone since the pick (detach, replacement): send nothing. */
+	int ret = db_q(tx, &r,
+		       "UPDATE resync SET status = $2, attempts = attempts + 1 "
+		       "WHERE eventid = $1 AND status = $3 RETURNING 1",
+		       "ddd", eventid, EV_PROGRESS, EV_PENDING);
+
+	if (ret)
+		return ret;
+	ret = PQntuples(r) == 1 ? 0 : -ENOENT;
+	PQclear(r);
+	return ret;
 }
 
 int db_resync_done(struct db_tx *tx, const struct resync_row *row)

@@ -50,6 +50,7 @@ int db_resync_purge(struct db_tx *tx);
 /* Ready rows, fewest in-sync legs first; never a mirror with none (M68). */
 int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n);
 int db_resync_running(struct db_tx *tx, struct resync_row **rows, int *n);
+/* PENDING -> PROGRESS; -ENOENT if the row is gone. */
 int db_resync_start(struct db_tx *tx, int32_t eventid);
 /* The head reported the leg in sync: INSYNC, row removed. */
 int db_resync_done(struct db_tx *tx, const struct resync_row *row);

@@ -109,7 +109,11 @@ int db_shred_pick(struct db_tx *tx, int max, int per_server,
 		 " WHERE s.status = 1 AND s.next_try <= now() "
 		 " AND p.priority IN (1, 2) AND v.priority IN (1, 2) "
 		 " AND NOT EXISTS (SELECT 1 FROM shred b WHERE b.pdskid = "
-		 " s.pdskid AND b.status = 2) ORDER BY s.pdskid, s.eventid) "
+		 " s.pdskid AND b.status = 2) "
+		 /* a head may still hold a replaced extent until told to drop it */
+		 " AND NOT EXISTS (SELECT 1 FROM resync x WHERE x.lvolid_rm = "
+		 " s.dextid AND x.lvolid_add <> s.dextid) "
+		 " ORDER BY s.pdskid, s.eventid) "
 		 "SELECT c.* FROM cand c LEFT JOIN running r USING (ssvrid) "
 		 "WHERE COALESCE(r.n, 0) < $2 "
 		 "ORDER BY COALESCE(r.n, 0), c.eventid LIMIT $1",
@@ -143,10 +147,19 @@ int db_shred_running(struct db_tx *tx, struct shred_row **rows, int *n)
 
 int db_shred_start(struct db_tx *tx, int32_t eventid)
 {
-	return db_q(tx, NULL,
-		    "UPDATE shred SET status = $2, attempts = attempts + 1 "
-		    "WHERE eventid = $1 AND status = $3",
-		    "ddd", eventid, EV_PROGRESS, EV_PENDING);
+	PGresult *r;
+	/* Still queued and its extent still OFFLINE, else send nothing (M54). */
+	int ret = db_q(tx, &r,
+		       "UPDATE shred s SET status = $2, attempts = attempts + 1 "
+		       "FROM dskmap d WHERE s.eventid = $1 AND s.status = $3 "
+		       "AND d.dextid = s.dextid AND d.status = $4 RETURNING 1",
+		       "dddd", eventid, EV_PROGRESS, EV_PENDING, EXT_OFFLINE);
+
+	if (ret)
+		return ret;
+	ret = PQntuples(r) == 1 ? 0 : -ENOENT;
+	PQclear(r);
+	return ret;
 }
 
 int db_shred_done(struct db_tx *tx, const struct shred_row *row)

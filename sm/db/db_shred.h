@@ -30,6 +30,7 @@ int db_shred_salvage(struct db_tx *tx);
 int db_shred_pick(struct db_tx *tx, int max, int per_server,
 		  struct shred_row **rows, int *n);
 int db_shred_running(struct db_tx *tx, struct shred_row **rows, int *n);
+/* PENDING -> PROGRESS; -ENOENT if the row or its OFFLINE extent is gone. */
 int db_shred_start(struct db_tx *tx, int32_t eventid);
 /*
  * The agent finished zeroing exactly this extent range: the extent becomes

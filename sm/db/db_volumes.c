@@ -49,6 +49,13 @@ int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
 	return ret;
 }
 
+int db_lvol_lock(struct db_tx *tx, int32_t lvolid)
+{
+	return db_q(tx, NULL,
+		    "SELECT 1 FROM lvollst WHERE lvolid = $1 FOR UPDATE", "d",
+		    lvolid);
+}
+
 int db_lvol_name_taken(struct db_tx *tx, const char *name, bool *taken)
 {
 	PGresult *r;

@@ -71,6 +71,14 @@ int db_lvolstruct(struct db_tx *tx, int32_t lvolid, const char *iqn_prefix,
 		  struct vas_lvolstruct *out);
 
 int db_attach_get(struct db_tx *tx, int32_t root, struct attach_row *row);
+/*
+ * Locks the volume's root (its lvollst row, then its attach row) and says
+ * whether an attach/detach of it is in flight. Serialises leg replacement
+ * with the building of the tree an operation sends to the head.
+ */
+int db_root_in_flight(struct db_tx *tx, int32_t toplvolid, bool *busy);
+/* SELECT ... FOR UPDATE of the lvollst row. */
+int db_lvol_lock(struct db_tx *tx, int32_t lvolid);
 int db_attach_insert(struct db_tx *tx, const struct attach_row *row);
 int db_attach_set_event(struct db_tx *tx, int32_t root, int32_t eventid,
 			int type, int32_t assoc);

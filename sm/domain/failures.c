@@ -73,11 +73,22 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 		    (!part_failed(disks[i].priority) && !part_failed(prio)))
 			continue;
 		ret = db_legs_on(tx, disks[i].pdskid, &legs, &n_legs);
-		for (j = 0; !ret && j < n_legs; j++)
-			ret = replace_leg(tx, &pool, &legs[j],
-					  disks[i].priority == PRIO_FAULTY
-					      ? EXT_FAULTY
-					      : EXT_OFFLINE);
+		for (j = 0; !ret && j < n_legs; j++) {
+			bool busy = false;
+
+			/*
+			 * An attach/detach in flight sends a tree built
+			 * before now: swapping a leg under it would leave
+			 * the head holding an extent this manager shreds
+			 * and re-uses. A later pass replaces the leg.
+			 */
+			ret = db_root_in_flight(tx, legs[j].toplvolid, &busy);
+			if (!ret && !busy)
+				ret = replace_leg(tx, &pool, &legs[j],
+						  disks[i].priority == PRIO_FAULTY
+						      ? EXT_FAULTY
+						      : EXT_OFFLINE);
+		}
 		free(legs);
 		legs = NULL;
 	}
