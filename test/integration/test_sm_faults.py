@@ -459,5 +459,334 @@ class CrashLoop(FaultCase):
               % (ROUNDS, crash_s, len(self.ledger.shreds), len(self.ledger.touched)))
 
 
+# --------------------------------------------------------------------------
+# Misbehaving peers.
+
+class HangServer:
+    """Accepts TCP connections and never answers."""
+
+    def __init__(self, ip, port):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((ip, port))
+        self.sock.listen(64)
+        self.conns = []
+        self.sock.settimeout(0.1)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.done.is_set():
+            try:
+                c, _ = self.sock.accept()
+                self.conns.append(c)
+            except OSError:
+                pass
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+class GarbageServer:
+    """An HTTP peer answering every POST with `body(method)` (bytes)."""
+
+    def __init__(self, ip, port, body):
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            def do_POST(self):
+                data = self.rfile.read(int(self.headers["Content-Length"]))
+                method = xmlrpc.client.loads(data)[1]
+                outer.calls.append(method)
+                out = body(method)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *a):
+                pass
+
+        self.calls = []
+        self.server = ThreadingHTTPServer((ip, port), H)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def reply(value):
+    return xmlrpc.client.dumps((value,), methodresponse=True).encode()
+
+
+class AgentFaults(FaultCase):
+    """Bounded waits, retries, no stuck worker, no leaked slot."""
+
+    def disk_free(self, pdskid):
+        return [d["available"] for d in self.s.listPhysicalDisks(v()) if d["pdskid"] == pdskid][0]
+
+    def quick(self, fn, *args):
+        t = time.monotonic()
+        r = fn(*args)
+        self.assertLess(time.monotonic() - t, 0.5, "an API call waited on an agent")
+        return r
+
+    def replace_agent(self, i, new):
+        self.ssvrs[i].stop()
+        self.ssvrs[i] = new
+
+    def drain_shreds(self):
+        self.sm.sql("UPDATE shred SET next_try = now()")
+        self.wait_shredded(20)
+
+    def test_hung_storage_agent_blocks_nothing(self):
+        self.ssvrs[3].stop()
+        hang = HangServer("127.0.0.14", self.ssvr_port)
+        try:
+            _, pdskids = self.cluster(wait_free=False)
+            # the three others are zeroed while one agent never answers
+            self.assertTrue(wait_until(lambda: [self.quick(self.disk_free, p)
+                                                for p in pdskids[:3]] == [10] * 3, 20))
+            self.assertEqual(self.disk_free(pdskids[3]), 0)
+            self.assertTrue(wait_until(lambda: self.sm.sql(
+                "SELECT attempts > 0 AND status = 1 AND next_try > now() FROM shred") == "t", 10))
+            lv = self.quick(self.s.createLogicalVolume, v(lvolname="a", capacity=10))
+            self.assertGreater(lv, 0)
+        finally:
+            hang.stop()
+        self.ssvrs[3] = FakeAgent("127.0.0.14", self.ssvr_port)
+        self.drain_shreds()
+        self.assertEqual(self.disk_free(pdskids[3]), 10)
+        self.check_all()
+
+    def test_attach_on_hung_head_is_bounded(self):
+        self.cluster(disk_sectors=str(VB * 30))
+        hang = HangServer("127.0.0.22", self.hsvr_port)
+        try:
+            bad = self.s.registerHeadServer(v(ip_data=["127.0.0.22"]))
+            good = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+            a = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+            b = self.s.createLogicalVolume(v(lvolname="b", capacity=10))
+            out = {}
+
+            def attach():
+                t = time.monotonic()
+                try:
+                    self.sm.proxy().attachLogicalVolume(v(lvolid=a, hsvrid=bad))
+                    out["r"] = 0
+                except xmlrpc.client.Fault as f:
+                    out["r"] = f.faultCode
+                out["t"] = time.monotonic() - t
+
+            th = threading.Thread(target=attach)
+            th.start()
+            time.sleep(0.3)
+            # meanwhile: lists answer at once, another head attaches
+            self.assertEqual(self.quick(self.s.listLogicalVolumes, v(lvolid=a))[0]["bind_event"], 1)
+            self.assertEqual(self.s.attachLogicalVolume(v(lvolid=b, hsvrid=good)), 0)
+            th.join(30)
+            self.assertIn(out.get("r"), (500, 110))
+            self.assertLess(out["t"], 5 + 3 + 2)  # op_timeout + one agent timeout + slack
+            e = self.s.listLogicalVolumes(v(lvolid=a))[0]
+            self.assertEqual(e["bind_event"], 0)
+            self.assertIn(e["bind_status"], (0, 2))  # uncertain: ERROR, not BOUND
+        finally:
+            hang.stop()
+        self.check_all()
+
+    def test_storage_agent_dies_mid_shred(self):
+        self.ssvrs[0].event_answer = lambda ev: [2, 0]
+        sid = self.s.registerStorageServer(v(ip_data=["127.0.0.11"]))
+        pid = self.s.registerPhysicalDisk(v(ssvrid=sid, local_path="/d", capacity="21000000"))
+        first = wait_until(lambda: self.ssvrs[0].called("registerShredRequest"))[0]
+        self.assertTrue(wait_until(lambda: self.ssvrs[0].called("getEventStatus")))
+        self.ssvrs[0].stop()  # dies with the event in PROGRESS
+        self.assertTrue(wait_until(lambda: self.sm.sql(
+            "SELECT status = 1 AND next_try > now() FROM shred") == "t", 10))
+        self.assertEqual(self.disk_free(pid), 0)
+        self.ssvrs[0] = FakeAgent("127.0.0.11", self.ssvr_port)  # back, forgot everything
+        self.drain_shreds()
+        again = self.ssvrs[0].called("registerShredRequest")[0]
+        self.assertEqual(again, first)  # same event, extent, offset, size
+        self.assertEqual(self.disk_free(pid), 10)
+        self.assertEqual(self.sm.sql("SELECT count(*) FROM shred"), "0")
+
+    def test_head_dies_mid_attach(self):
+        self.cluster()
+        hid = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+        lv = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+        polled = threading.Event()
+
+        def progress(ev):
+            polled.set()
+            return [2, 0]
+
+        self.hsvr.event_answer = progress
+        threading.Thread(target=lambda: (polled.wait(10), self.hsvr.stop())).start()
+        t = time.monotonic()
+        f = self.fault(500, self.s.attachLogicalVolume, v(lvolid=lv, hsvrid=hid))
+        self.assertLess(time.monotonic() - t, 8, f.faultString)
+        e = self.s.listLogicalVolumes(v(lvolid=lv))[0]
+        self.assertEqual((e["bind_status"], e["bind_event"]), (2, 0))
+        # the head may have written: the legs count as dirty (M50)
+        self.assertEqual(self.sm.sql("SELECT count(*) FROM lvolmap WHERE lvoltype = 3 AND "
+                                     "mirror_status <> 5"), "0")
+        self.hsvr = FakeAgent("127.0.0.21", self.hsvr_port)
+        self.assertEqual(self.s.detachLogicalVolume(v(lvolid=lv)), 0)
+        self.s.deleteLogicalVolume(v(lvolid=lv))
+        self.assertEqual(self.sm.sql("SELECT count(*) FROM shred"), "3")
+        self.drain_shreds()
+        self.check_all()
+
+    GARBAGE = ["DONE", [3, 0, 0], {"status": 3}, ["3", 0], [3], [], [3.0, 0], True]
+
+    def test_garbage_event_status_is_never_success(self):
+        answers = list(self.GARBAGE)
+        self.ssvrs[0].event_answer = lambda ev: answers[0]
+        sid = self.s.registerStorageServer(v(ip_data=["127.0.0.11"]))
+        pid = self.s.registerPhysicalDisk(v(ssvrid=sid, local_path="/d", capacity="21000000"))
+        for g in self.GARBAGE:
+            answers[0] = g
+            n = len(self.ssvrs[0].called("getEventStatus"))
+            self.sm.sql("UPDATE shred SET next_try = now()")
+            self.assertTrue(wait_until(lambda: len(self.ssvrs[0].called("getEventStatus")) > n, 10))
+            self.assertTrue(wait_until(lambda: self.sm.sql(
+                "SELECT status FROM shred") == "1", 10), g)
+            self.assertEqual(self.disk_free(pid), 0, g)
+        answers[0] = [3, 0]
+        self.drain_shreds()
+        self.assertEqual(self.disk_free(pid), 10)
+
+    def test_non_xml_and_wrong_types_from_agents(self):
+        self.ssvrs[0].stop()
+        bodies = [b"this is not xml", b"<?xml version='1.0'?><methodResponse>",
+                  reply("x"), reply({"a": 1})]
+        which = [0]
+        g = GarbageServer("127.0.0.11", self.ssvr_port, lambda m: bodies[which[0]])
+        try:
+            sid = self.s.registerStorageServer(v(ip_data=["127.0.0.11"]))
+            pid = self.s.registerPhysicalDisk(v(ssvrid=sid, local_path="/d", capacity="21000000"))
+            for i in range(len(bodies)):
+                which[0] = i
+                n = len(g.calls)
+                self.sm.sql("UPDATE shred SET next_try = now()")
+                self.assertTrue(wait_until(lambda: len(g.calls) > n, 10))
+                time.sleep(0.3)
+                self.assertEqual(self.quick(self.disk_free, pid), 0)
+        finally:
+            g.stop()
+        self.ssvrs[0] = FakeAgent("127.0.0.11", self.ssvr_port)
+        self.drain_shreds()
+        self.assertEqual(self.disk_free(pid), 10)
+
+    def test_garbage_from_head_fails_the_attach(self):
+        self.cluster(disk_sectors=str(VB * 40))
+        hid = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+        for i, g in enumerate(["DONE", [3, 0, 0], {"status": 3}]):
+            lv = self.s.createLogicalVolume(v(lvolname="g%d" % i, capacity=10))
+            self.hsvr.event_answer = lambda ev: g
+            self.fault(500, self.s.attachLogicalVolume, v(lvolid=lv, hsvrid=hid))
+            self.assertEqual(self.s.listLogicalVolumes(v(lvolid=lv))[0]["bind_status"], 2)
+        self.check_all()
+
+
+class DataLinkDown(FaultCase):
+    """Servers registered with two data addresses, the first one dead:
+    everything goes over the second; calls try the addresses in
+    registration order."""
+
+    def setUp(self):
+        super().setUp()
+        self.ssvrids = [self.s.registerStorageServer(v(ip_data=["127.0.0.%d" % (111 + i),
+                                                                "127.0.0.%d" % (11 + i)]))
+                        for i in range(self.n_ssvr)]
+        self.pdskids = [self.s.registerPhysicalDisk(v(ssvrid=s, local_path="/d",
+                                                      capacity=str(VB * 21)))
+                        for s in self.ssvrids]
+        self.hid = self.s.registerHeadServer(v(ip_data=["127.0.0.121", "127.0.0.21"]))
+
+    def test_everything_over_the_other_link(self):
+        self.wait_shredded()
+        lv = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+        self.assertEqual(self.s.attachLogicalVolume(v(lvolid=lv, hsvrid=self.hid)), 0)
+        gone = self.legs_of(lv)[0][1]
+        self.s.notifyFailure(v(target=2, targetid=gone))
+        self.assertTrue(wait_until(lambda: not self.s.listLogicalVolumes(v(lvolid=lv))[0]["fault"]))
+        self.assertEqual(len(self.hsvr.called("replaceMirrorDisk")), 1)
+        self.assertEqual(self.s.detachLogicalVolume(v(lvolid=lv)), 0)
+        self.s.deleteLogicalVolume(v(lvolid=lv))
+        self.wait_shredded()
+        self.check_all()
+
+    def test_failover_order_is_registration_order(self):
+        first = FakeAgent("127.0.0.111", self.ssvr_port)
+        try:
+            self.wait_shredded()
+            # the first address answered everything once it was up
+            self.assertTrue(first.called("registerShredRequest") or
+                            all(a.called("registerShredRequest") for a in self.ssvrs))
+            n = len(self.ssvrs[0].called("registerShredRequest"))
+            self.s.registerPhysicalDisk(v(ssvrid=self.ssvrids[0], local_path="/e",
+                                          capacity=str(VB * 10)))
+            self.wait_shredded()
+            self.assertEqual(len(first.called("registerShredRequest")), 1)
+            self.assertEqual(len(self.ssvrs[0].called("registerShredRequest")), n)
+        finally:
+            first.stop()
+        self.s.registerPhysicalDisk(v(ssvrid=self.ssvrids[0], local_path="/f",
+                                      capacity=str(VB * 10)))
+        self.wait_shredded()
+        self.assertEqual(len(self.ssvrs[0].called("registerShredRequest")), n + 1)
+
+
+class DataSafety(FaultCase):
+    """An extent that held data becomes FREE only after a shred of that very
+    extent completed after it was released."""
+
+    def test_late_done_of_a_cancelled_shred_frees_nothing(self):
+        held = {}  # eventid -> answer of agent 0; every new event PROGRESS
+
+        def request(method, p):
+            held.setdefault(p["eventid"], [2, 0])
+            return 0
+
+        self.ssvrs[0].request_answer = request
+        self.ssvrs[0].event_answer = lambda ev: held.get(ev, [0, 0])
+        ssvrids, pdskids = self.cluster(wait_free=False)
+        e1 = wait_until(lambda: self.ssvrs[0].called("registerShredRequest"))[0]["eventid"]
+        self.s.notifyFailure(v(target=2, targetid=ssvrids[0]))  # e1 CANCELED, its dd goes on
+        self.assertEqual(self.sm.sql("SELECT status FROM shred WHERE eventid = %d" % e1), "4")
+        self.s.registerStorageServer(v(ip_data=["127.0.0.11"]))
+        self.s.registerPhysicalDisk(v(ssvrid=ssvrids[0], local_path="/dev/sdb",
+                                      capacity="21000000"))
+        e2 = int(self.sm.sql("SELECT eventid FROM shred WHERE status IN (1, 2)"))
+        self.assertTrue(wait_until(lambda: e2 in held))
+        # the old dd ends first: its DONE must not free the extent the new
+        # shred is still zeroing (it could be handed out under a running dd)
+        polls = lambda ev: len([p for p in self.ssvrs[0].called("getEventStatus")
+                                if p["eventid"] == ev])
+        n = polls(e1)
+        held[e1] = [3, 0]
+        self.assertTrue(wait_until(lambda: polls(e1) > n))
+        time.sleep(0.3)
+        self.assertEqual(self.sm.sql("SELECT status FROM dskmap WHERE pdskid = %d AND status <> 5"
+                                     % pdskids[0]), "4")
+        self.assertEqual(self.disk_free(pdskids[0]), 0)
+        held[e2] = [3, 0]
+        self.assertTrue(wait_until(lambda: self.disk_free(pdskids[0]) == 10))
+        self.check_all()
+
+    disk_free = AgentFaults.disk_free
+
+
 if __name__ == "__main__":
     main()
