@@ -786,6 +786,45 @@ class DataSafety(FaultCase):
         self.assertTrue(wait_until(lambda: self.disk_free(pdskids[0]) == 10))
         self.check_all()
 
+    def test_leg_not_swapped_under_an_attach_in_flight(self):
+        """A storage server fails while an attach is in flight: the head
+        gets the tree built before, so the old leg is replaced only after
+        the attach, the head is told to drop it, and it is not zeroed and
+        re-used before that."""
+        ssvrids, pdskids = self.cluster(disk_sectors=str(VB * 21))
+        hid = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+        lv = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+        gate = threading.Event()
+        self.hsvr.event_answer = lambda ev: [3, 0] if gate.is_set() else [2, 0]
+        th = threading.Thread(target=lambda: self.sm.proxy().attachLogicalVolume(
+            v(lvolid=lv, hsvrid=hid)))
+        th.start()
+        sent = wait_until(lambda: self.hsvr.called("attachLogicalVolume"))[0]
+        old_leg, victim = self.legs_of(lv)[0]
+        self.s.notifyFailure(v(target=2, targetid=victim))
+        self.assertIn(old_leg, [d for d, _ in self.legs_of(lv)])  # not under the attach
+        self.hsvr.event_answer = lambda ev: [3, 0] if gate.is_set() or (
+            ev == sent["eventid"]) else [2, 0]
+        th.join(20)
+        # after the attach: replaced, and the head told to drop the old leg
+        r = wait_until(lambda: self.hsvr.called("replaceMirrorDisk"), 10)
+        self.assertTrue(r)
+        self.assertEqual(r[0]["remove"]["lvolid"], old_leg)
+        self.assertNotIn(old_leg, [d for d, _ in self.legs_of(lv)])
+        i = ssvrids.index(victim)  # the server is back: its extents are zeroed...
+        self.s.registerStorageServer(v(ip_data=["127.0.0.%d" % (11 + i)]))
+        self.s.registerPhysicalDisk(v(ssvrid=victim, local_path="/dev/sdb",
+                                      capacity=str(VB * 21)))
+        time.sleep(0.5)  # ...but the old leg waits for the rebuild to drop it
+        self.assertEqual(self.sm.sql("SELECT status FROM dskmap WHERE dextid = %d" % old_leg), "4")
+        self.assertEqual(self.sm.sql("SELECT count(*) FROM shred WHERE dextid = %d AND status = 2"
+                                     % old_leg), "0")
+        gate.set()
+        self.assertTrue(wait_until(lambda: self.sm.sql(
+            "SELECT status FROM dskmap WHERE dextid = %d" % old_leg) == "2", 15))
+        self.assertFalse(self.s.listLogicalVolumes(v(lvolid=lv))[0]["fault"])
+        self.check_all(settled=True)
+
     disk_free = AgentFaults.disk_free
 
 
