@@ -260,8 +260,16 @@ int db_begin(struct db *db, bool mutating, struct db_tx **out)
 			break;
 		}
 		ret = db_q(tx, NULL, "BEGIN", NULL);
-		if (!ret || PQstatus(tx->conn) == CONNECTION_OK)
+		if (!ret)
 			break;
+		/*
+		 * libpq may still call a connection OK after the server
+		 * died under it (its last words were a WARNING, then EOF):
+		 * whatever made BEGIN fail, retry on a fresh connection.
+		 */
+		PQfinish(tx->conn);
+		db->conns[tx->slot] = NULL;
+		tx->conn = NULL;
 	}
 	if (!ret && mutating)
 		ret = db_q(tx, NULL, "SELECT pg_advisory_xact_lock($1)", "d",

@@ -14,12 +14,13 @@ import random
 import re
 import shutil
 import socket
+import subprocess
 import threading
 import time
 import xmlrpc.client
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from vastest import FakeAgent, Sm, SmTestCase, main, v, wait_until
+from vastest import PG_BIN, FakeAgent, Sm, SmTestCase, main, v, wait_until
 
 VB = 2099200  # sectors per vb
 ROUNDS = int(os.environ.get("VAS_CRASH_ROUNDS", "50"))
@@ -826,6 +827,61 @@ class DataSafety(FaultCase):
         self.check_all(settled=True)
 
     disk_free = AgentFaults.disk_free
+
+
+class DatabaseRestartInFlight(FaultCase):
+    """PostgreSQL restarted while an attach and a shred are in flight and
+    both end meanwhile: nothing is lost, nothing is freed twice."""
+
+    def pg_ctl(self, action):
+        extra = ["-o", "-k %s -c listen_addresses='' -c fsync=off -c max_connections=300"
+                 % self.pg.dir] if action == "start" else ["-m", "immediate"]
+        subprocess.run(self.pg.as_pg + [PG_BIN + "/pg_ctl", "-D", self.pg.dir + "/data", "-l",
+                                        self.pg.dir + "/log", "-w"] + extra + [action],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def test_attach_and_shred_end_while_the_database_is_down(self):
+        try:
+            self.attach_and_shred_end_while_the_database_is_down()
+        except Exception:
+            if os.environ.get("VAS_FAULTS_DEBUG"):
+                print(self.sm.logtext()[-5000:])
+            raise
+
+    def attach_and_shred_end_while_the_database_is_down(self):
+        ssvrids, _ = self.cluster(disk_sectors=str(VB * 21))
+        hid = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+        lv = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+        gate = threading.Event()
+        self.hsvr.event_answer = lambda ev: [3, 0] if gate.is_set() else [2, 0]
+        self.ssvrs[0].event_answer = lambda ev: [3, 0] if gate.is_set() else [2, 0]
+        pid = self.s.registerPhysicalDisk(v(ssvrid=ssvrids[0], local_path="/e",
+                                            capacity=str(VB * 10 + 1000)))
+        self.assertTrue(wait_until(lambda: any(p["pdskid"] == pid for p in
+                                               self.ssvrs[0].called("registerShredRequest"))))
+        out = {}
+        th = threading.Thread(target=lambda: out.setdefault("r", self.sm.proxy(
+        ).attachLogicalVolume(v(lvolid=lv, hsvrid=hid))))
+        th.start()
+        self.assertTrue(wait_until(lambda: self.hsvr.called("attachLogicalVolume")))
+        self.pg_ctl("stop")
+        try:
+            gate.set()  # both end while nothing can be recorded
+            time.sleep(1.5)
+            self.fault(500, self.s.listLogicalVolumes, v())
+        finally:
+            self.pg_ctl("start")
+        th.join(40)
+        self.assertEqual(out.get("r"), 0)  # the outcome was kept and recorded (M47)
+        e = self.s.listLogicalVolumes(v(lvolid=lv))[0]
+        self.assertEqual((e["bind_status"], e["bind_event"], e["fault"]), (1, 0, False))
+        self.assertEqual(self.sm.sql("SELECT DISTINCT mirror_status FROM lvolmap WHERE "
+                                     "lvoltype = 3"), "2")
+        self.sm.sql("UPDATE shred SET next_try = now()")
+        self.wait_shredded(20)
+        self.assertEqual([d["available"] for d in self.s.listPhysicalDisks(v())
+                          if d["pdskid"] == pid], [10])
+        self.check_all(settled=True)
 
 
 if __name__ == "__main__":
