@@ -648,6 +648,29 @@ class AgentFaults(FaultCase):
         self.drain_shreds()
         self.check_all()
 
+    def test_head_dies_mid_rebuild(self):
+        self.cluster(disk_sectors=str(VB * 21))
+        hid = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+        lv = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+        self.s.attachLogicalVolume(v(lvolid=lv, hsvrid=hid))
+        self.hsvr.event_answer = lambda ev: [2, 0]
+        self.s.notifyFailure(v(target=2, targetid=self.legs_of(lv)[0][1]))
+        first = wait_until(lambda: self.hsvr.called("replaceMirrorDisk"))[0]
+        self.assertTrue(wait_until(lambda: self.s.listHeadServers(v())[0]["resync"] == 1))
+        self.hsvr.stop()  # dies with the rebuild in PROGRESS
+        self.assertTrue(wait_until(lambda: self.sm.sql(
+            "SELECT status = 1 AND attempts > 0 AND next_try > now() FROM resync") == "t", 10))
+        self.assertEqual(self.quick(self.s.listHeadServers, v())[0]["resync"], 0)  # no slot kept
+        self.assertTrue(self.s.listLogicalVolumes(v(lvolid=lv))[0]["fault"])
+        self.hsvr = FakeAgent("127.0.0.21", self.hsvr_port)  # back, knows nothing
+        self.sm.sql("UPDATE resync SET next_try = now()")
+        self.assertTrue(wait_until(lambda: not self.s.listLogicalVolumes(v(lvolid=lv))[0]["fault"]))
+        again = self.hsvr.called("replaceMirrorDisk")[0]
+        self.assertEqual((again["eventid"], again["add"], again["remove"]),
+                         (first["eventid"], first["add"], first["remove"]))
+        self.assertEqual(self.sm.sql("SELECT count(*) FROM resync"), "0")
+        self.check_all(settled=True)
+
     GARBAGE = ["DONE", [3, 0, 0], {"status": 3}, ["3", 0], [3], [], [3.0, 0], True]
 
     def test_garbage_event_status_is_never_success(self):
