@@ -113,6 +113,13 @@ int db_shred_pick(struct db_tx *tx, int max, int per_server,
 		 /* a head may still hold a replaced extent until told to drop it */
 		 " AND NOT EXISTS (SELECT 1 FROM resync x WHERE x.lvolid_rm = "
 		 " s.dextid AND x.lvolid_add <> s.dextid) "
+		 /*
+		  * an agent is never told of a cancel: while the old dd may
+		  * still run, a new shred could free the extent for re-use
+		  * under it
+		  */
+		 " AND NOT EXISTS (SELECT 1 FROM shred c WHERE c.dextid = "
+		 " s.dextid AND c.status = 4) "
 		 " ORDER BY s.pdskid, s.eventid) "
 		 "SELECT c.* FROM cand c LEFT JOIN running r USING (ssvrid) "
 		 "WHERE COALESCE(r.n, 0) < $2 "

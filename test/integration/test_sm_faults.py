@@ -794,14 +794,17 @@ class DataSafety(FaultCase):
         self.s.registerPhysicalDisk(v(ssvrid=ssvrids[0], local_path="/dev/sdb",
                                       capacity="21000000"))
         e2 = int(self.sm.sql("SELECT eventid FROM shred WHERE status IN (1, 2)"))
-        self.assertTrue(wait_until(lambda: e2 in held))
-        # the old dd ends first: its DONE must not free the extent the new
-        # shred is still zeroing (it could be handed out under a running dd)
+        # no second dd while the cancelled one may still run: a new shred
+        # could free the extent for re-use under the old dd
+        time.sleep(0.5)
+        self.assertNotIn(e2, held)
+        # the old dd ends: its DONE frees nothing, the new shred starts
         polls = lambda ev: len([p for p in self.ssvrs[0].called("getEventStatus")
                                 if p["eventid"] == ev])
         n = polls(e1)
         held[e1] = [3, 0]
         self.assertTrue(wait_until(lambda: polls(e1) > n))
+        self.assertTrue(wait_until(lambda: e2 in held))
         time.sleep(0.3)
         self.assertEqual(self.sm.sql("SELECT status FROM dskmap WHERE pdskid = %d AND status <> 5"
                                      % pdskids[0]), "4")
