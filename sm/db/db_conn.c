@@ -260,8 +260,15 @@ int db_begin(struct db *db, bool mutating, struct db_tx **out)
 			break;
 		}
 		ret = db_q(tx, NULL, "BEGIN", NULL);
-		if (!ret || PQstatus(tx->conn) == CONNECTION_OK)
+		if (!ret)
 			break;
+		/*
+		 * BEGIN fails only on a connection the server dropped, even
+		 * when libpq has not noticed yet (admin shutdown notice).
+		 */
+		PQfinish(db->conns[tx->slot]);
+		db->conns[tx->slot] = NULL;
+		tx->conn = NULL;
 	}
 	if (!ret && mutating)
 		ret = db_q(tx, NULL, "SELECT pg_advisory_xact_lock($1)", "d",
