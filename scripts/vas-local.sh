@@ -31,6 +31,12 @@ die() {
 	exit 1
 }
 
+# failed DAEMON-ADDR: the end of a daemon's log, then exit
+failed() {
+	tail -5 "$DIR/logs/$1.log" >&2
+	die "$1 failed: see $DIR/logs/$1.log"
+}
+
 # daemon NAME ADDR CMD...: runs CMD in the background, logs/NAME-ADDR.log
 daemon() {
 	n=$1-$2
@@ -144,7 +150,7 @@ port = $HSVR_PORT
 iqn_prefix = 2010-01.local.vastsky
 EOC
 daemon vas_sm 127.0.0.1 "$BUILD/sm/vas_sm" --config "$DIR/vas.conf"
-$PY wait-port 127.0.0.1 "$SM_PORT" 120 || die "vas_sm did not start: see $DIR/logs/vas_sm-127.0.0.1.log"
+$PY wait-port 127.0.0.1 "$SM_PORT" 120 || failed vas_sm-127.0.0.1
 echo "vas_sm up on $VAS_SM (embedded PostgreSQL in $DIR/sm/pg)"
 
 for i in $(seq $NSSVR); do
@@ -177,9 +183,9 @@ tgt_portal = $ip:3260
 iqn_prefix = 2010-01.local.vastsky
 EOC
 	daemon ssvr_agent "$ip" "$BUILD/agents/ssvr/ssvr_agent" --config "$d/vas.conf"
-	$PY wait-port "$ip" "$SSVR_PORT" 30 || die "ssvr_agent on $ip did not start"
+	$PY wait-port "$ip" "$SSVR_PORT" 30 || failed "ssvr_agent-$ip"
 	timeout 120 "$BUILD/agents/ssvr/ssvr_reporter" --config "$d/vas.conf" \
-		>>"$DIR/logs/ssvr_reporter-$ip.log" 2>&1 || die "ssvr_reporter on $ip failed"
+		>>"$DIR/logs/ssvr_reporter-$ip.log" 2>&1 || failed "ssvr_reporter-$ip"
 	echo "storage server $ip up: tgtd -C $ctl, 2 x $SIZE disks registered"
 done
 
@@ -202,9 +208,9 @@ sim_resync_ms = 3000
 iqn_prefix = 2010-01.local.vastsky
 EOC
 daemon hsvr_agent "$HIP" "$BUILD/agents/hsvr/hsvr_agent" --config "$d/vas.conf"
-$PY wait-port "$HIP" "$HSVR_PORT" 30 || die "hsvr_agent did not start"
+$PY wait-port "$HIP" "$HSVR_PORT" 30 || failed "hsvr_agent-$HIP"
 timeout 120 "$BUILD/agents/hsvr/hsvr_reporter" --config "$d/vas.conf" \
-	>>"$DIR/logs/hsvr_reporter-$HIP.log" 2>&1 || die "hsvr_reporter failed"
+	>>"$DIR/logs/hsvr_reporter-$HIP.log" 2>&1 || failed "hsvr_reporter-$HIP"
 HSVR=$(cat "$d/state/hsvrid")
 echo "head server $HIP up: $HSVR, device back end $BACKEND"
 
@@ -224,7 +230,7 @@ SSVRID=$1 IP=$2
 == a storage server dies: kill -9 ssvr_agent on $IP, then report it like a
    health check would (notifyFailure target=SSVR; the manager's own polling
    of helloWorld, [storage_manager] server_check_interval, does this too)"
-step "kill ssvr_agent $IP" halt "$DIR/run/ssvr_agent-$IP.pid" KILL
+step "kill ssvr_agent $IP" kill -KILL "$(cat "$DIR/run/ssvr_agent-$IP.pid")"
 step "notifyFailure $IP" $PY fail "$SSVRID"
 step "show (legs SPARE)" lvol_show demo
 step "re-mirroring" $PY wait-remirror "$SSVRID" 300

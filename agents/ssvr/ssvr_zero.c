@@ -1,6 +1,6 @@
 /*
  * Zero-fill of a byte range of a disk without a shell: BLKZEROOUT for block
- * devices, fallocate(ZERO_RANGE / PUNCH_HOLE, KEEP_SIZE) for files, else
+ * devices, fallocate(PUNCH_HOLE / ZERO_RANGE, KEEP_SIZE) for files, else
  * O_DIRECT writes of a large aligned buffer.
  */
 #include "ssvr_priv.h"
@@ -119,9 +119,10 @@ int zero_range(int fd, uint64_t off, uint64_t len, enum zero_method m,
 		if (!unsupported(errno))
 			return -errno;
 	} else if (m == ZERO_AUTO && S_ISREG(st.st_mode)) {
-		if (!fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+		/* Punch first: a sparse file-backed disk stays sparse. */
+		if (!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       (off_t)off, (off_t)len) ||
-		    !fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		    !fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
 			       (off_t)off, (off_t)len))
 			return fdatasync(fd) ? -errno : 0;
 		if (!unsupported(errno))
