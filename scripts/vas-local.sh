@@ -60,8 +60,9 @@ halt() {
 stop() {
 	[ -d "$DIR/run" ] || return 0
 	for f in "$DIR"/run/hsvr_agent-*.pid "$DIR"/run/ssvr_agent-*.pid; do
-		[ -f "$f" ] && halt "$f"
+		[ -f "$f" ] && halt "$f" &
 	done
+	wait
 	[ -f "$DIR/run/vas_sm-127.0.0.1.pid" ] && halt "$DIR/run/vas_sm-127.0.0.1.pid"
 	pg=$(head -1 "$DIR/sm/pg/postmaster.pid" 2>/dev/null) || pg=""
 	[ -n "$pg" ] && kill -INT "$pg" 2>/dev/null && sleep 2
@@ -74,8 +75,9 @@ stop() {
 		done
 	done
 	for f in "$DIR"/run/tgtd-*.pid; do
-		[ -f "$f" ] && halt "$f" KILL # tgtd ignores SIGTERM with targets
+		[ -f "$f" ] && halt "$f" KILL & # tgtd ignores SIGTERM with targets
 	done
+	wait
 	rm -rf "$DIR/run"
 	echo "local cluster in $DIR stopped"
 }
