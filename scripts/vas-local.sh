@@ -23,8 +23,9 @@ CTL=${VAS_TGT_CTL:-10}
 QUICK=${VAS_LOCAL_QUICK:-}
 NSSVR=4
 HIP=$NET.21
-export VAS_SM=127.0.0.1:$SM_PORT PATH="$BUILD/cli:$PATH"
-PY="python3 $ROOT/scripts/vas_local.py"
+IQN=2010-01.local.vastsky
+export VAS_SM="127.0.0.1:$SM_PORT" PATH="$BUILD/cli:$PATH"
+PY="$ROOT/scripts/vas_local.py"
 
 die() {
 	echo "vas-local: $*" >&2
@@ -43,6 +44,24 @@ daemon() {
 	shift 2
 	"$@" >>"$DIR/logs/$n.log" 2>&1 &
 	echo $! >"$DIR/run/$n.pid"
+}
+
+# agent_conf KIND ADDR PORT DIR <TEXT: an agent's config (manager, IQN
+# prefix, its address, port and state), then TEXT in its section
+agent_conf() {
+	printf '[iscsi]\niqn_prefix = %s\n' "$IQN"
+	printf '[storage_manager]\nhost_list = 127.0.0.1\nport = %s\n' "$SM_PORT"
+	printf 'shredder_count = 4\n[%s_agent]\nlisten_address = %s\n' "$1" "$2"
+	printf 'ip_data = %s\nport = %s\nstate_dir = %s/state\n' "$2" "$3" "$4"
+	cat
+}
+
+# server KIND ADDR PORT CONF: KIND_agent as a daemon, then KIND_reporter once
+server() {
+	daemon "$1_agent" "$2" "$BUILD/agents/$1/$1_agent" --config "$4"
+	"$PY" wait-port "$2" "$3" 30 || failed "$1_agent-$2"
+	timeout 120 "$BUILD/agents/$1/$1_reporter" --config "$4" \
+		>>"$DIR/logs/$1_reporter-$2.log" 2>&1 || failed "$1_reporter-$2"
 }
 
 # halt PIDFILE [SIGNAL]: stops one daemon, bounded (60 s, then SIGKILL)
@@ -104,7 +123,7 @@ stop)
 	exit 0
 	;;
 status)
-	exec $PY status "$DIR" "${2:-}"
+	exec "$PY" status "$DIR" "${2:-}"
 	;;
 start) ;;
 *)
@@ -149,10 +168,10 @@ port = $SSVR_PORT
 [hsvr_agent]
 port = $HSVR_PORT
 [iscsi]
-iqn_prefix = 2010-01.local.vastsky
+iqn_prefix = $IQN
 EOC
 daemon vas_sm 127.0.0.1 "$BUILD/sm/vas_sm" --config "$DIR/vas.conf"
-$PY wait-port 127.0.0.1 "$SM_PORT" 120 || failed vas_sm-127.0.0.1
+"$PY" wait-port 127.0.0.1 "$SM_PORT" 120 || failed vas_sm-127.0.0.1
 echo "vas_sm up on $VAS_SM (embedded PostgreSQL in $DIR/sm/pg)"
 
 for i in $(seq $NSSVR); do
@@ -169,54 +188,27 @@ for i in $(seq $NSSVR); do
 		truncate -s "$SIZE" "$d/disk$k.img"
 		echo "pdsk,$d/disk$k.img" >>"$d/state/register_device_list"
 	done
-	cat >"$d/vas.conf" <<EOC
-[storage_manager]
-host_list = 127.0.0.1
-port = $SM_PORT
-shredder_count = 4
-[ssvr_agent]
-port = $SSVR_PORT
-listen_address = $ip
-ip_data = $ip
-state_dir = $d/state
+	agent_conf ssvr "$ip" "$SSVR_PORT" "$d" >"$d/vas.conf" <<EOC
 tgt_control_port = $ctl
 tgt_portal = $ip:3260
-[iscsi]
-iqn_prefix = 2010-01.local.vastsky
 EOC
-	daemon ssvr_agent "$ip" "$BUILD/agents/ssvr/ssvr_agent" --config "$d/vas.conf"
-	$PY wait-port "$ip" "$SSVR_PORT" 30 || failed "ssvr_agent-$ip"
-	timeout 120 "$BUILD/agents/ssvr/ssvr_reporter" --config "$d/vas.conf" \
-		>>"$DIR/logs/ssvr_reporter-$ip.log" 2>&1 || failed "ssvr_reporter-$ip"
+	server ssvr "$ip" "$SSVR_PORT" "$d/vas.conf"
 	echo "storage server $ip up: tgtd -C $ctl, 2 x $SIZE disks registered"
 done
 
 d=$DIR/hsvr
 mkdir -p "$d/state"
-cat >"$d/vas.conf" <<EOC
-[storage_manager]
-host_list = 127.0.0.1
-port = $SM_PORT
-[hsvr_agent]
-port = $HSVR_PORT
-listen_address = $HIP
-ip_data = $HIP
-state_dir = $d/state
+agent_conf hsvr "$HIP" "$HSVR_PORT" "$d" >"$d/vas.conf" <<EOC
 device_backend = $BACKEND
 register_retry_s = 1
 monitor_interval_ms = 1000
 sim_resync_ms = 3000
-[iscsi]
-iqn_prefix = 2010-01.local.vastsky
 EOC
-daemon hsvr_agent "$HIP" "$BUILD/agents/hsvr/hsvr_agent" --config "$d/vas.conf"
-$PY wait-port "$HIP" "$HSVR_PORT" 30 || failed "hsvr_agent-$HIP"
-timeout 120 "$BUILD/agents/hsvr/hsvr_reporter" --config "$d/vas.conf" \
-	>>"$DIR/logs/hsvr_reporter-$HIP.log" 2>&1 || failed "hsvr_reporter-$HIP"
+server hsvr "$HIP" "$HSVR_PORT" "$d/vas.conf"
 HSVR=$(cat "$d/state/hsvrid")
 echo "head server $HIP up: $HSVR, device back end $BACKEND"
 
-$PY wait-free $((NSSVR * 2)) 600 || die "disks not FREE after 600 s"
+"$PY" wait-free $((NSSVR * 2)) 600 || die "disks not FREE after 600 s"
 echo "cluster ready $(($(date +%s) - T0)) s after start" | tee "$DIR/timings"
 
 [ -z "$QUICK" ] && echo "
@@ -226,16 +218,17 @@ step "list" lvol_list
 step "show" lvol_show demo
 step "attach" lvol_attach demo "$HSVR"
 step "snapshot" snap_create demo demo-snap
-set -- $($PY victim demo)
+# shellcheck disable=SC2046 # "ssvrid ip"
+set -- $("$PY" victim demo)
 SSVRID=$1 IP=$2
 [ -z "$QUICK" ] && echo "
 == a storage server dies: kill -9 ssvr_agent on $IP, then report it like a
    health check would (notifyFailure target=SSVR; the manager's own polling
    of helloWorld, [storage_manager] server_check_interval, does this too)"
 step "kill ssvr_agent $IP" kill -KILL "$(cat "$DIR/run/ssvr_agent-$IP.pid")"
-step "notifyFailure $IP" $PY fail "$SSVRID"
+step "notifyFailure $IP" "$PY" fail "$SSVRID"
 step "show (legs SPARE)" lvol_show demo
-step "re-mirroring" $PY wait-remirror "$SSVRID" 300
+step "re-mirroring" "$PY" wait-remirror "$SSVRID" 300
 step "show (legs INSYNC)" lvol_show demo
 step "detach" lvol_detach demo
 step "delete snapshot" lvol_delete demo-snap

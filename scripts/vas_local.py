@@ -37,21 +37,31 @@ def progress(text, end=False):
     sys.stdout.flush()
 
 
-def wait_free(ndisks, seconds):
-    s, t0 = sm(), time.time()
+def poll(state, seconds):
+    """Calls state(elapsed) -> (done, text) every second, showing text as
+    a progress line, until done or seconds passed."""
+    t0 = time.time()
     while True:
-        pd = s.listPhysicalDisks(v())
-        free = sum(p["available"] for p in pd)
-        cap = sum(p["capacity"] for p in pd)
-        done = len(pd) == ndisks and free == cap
-        text = "shredding: %d/%d disks FREE, %d/%d GB available (%ds)" % (
-            sum(p["available"] == p["capacity"] for p in pd), ndisks, free,
-            cap, time.time() - t0)
+        done, text = state(time.time() - t0)
         if done or time.time() - t0 > seconds:
             progress(text, True)
             return 0 if done else 1
         progress(text)
         time.sleep(1)
+
+
+def wait_free(ndisks, seconds):
+    s = sm()
+
+    def state(t):
+        pd = s.listPhysicalDisks(v())
+        free = sum(p["available"] for p in pd)
+        cap = sum(p["capacity"] for p in pd)
+        return len(pd) == ndisks and free == cap, (
+            "shredding: %d/%d disks FREE, %d/%d GB available (%ds)" % (
+                sum(p["available"] == p["capacity"] for p in pd), ndisks,
+                free, cap, t))
+    return poll(state, seconds)
 
 
 def dexts(node):
@@ -77,21 +87,17 @@ def victim(name):
 
 
 def wait_remirror(sid, seconds):
-    s, t0 = sm(), time.time()
-    while True:
+    s = sm()
+
+    def state(t):
         legs = all_legs(s)
         dead = sum(d["lvolspec"]["ssvrid"] == sid for d in legs)
         spare = sum(d["mirror_status"] == SPARE for d in legs)
         insync = sum(d["mirror_status"] == INSYNC for d in legs)
-        done = dead == 0 and insync == len(legs)
-        text = ("re-mirroring: %d/%d legs INSYNC, %d SPARE, %d still on "
-                "ssvr-%08x (%ds)" % (insync, len(legs), spare, dead, sid,
-                                     time.time() - t0))
-        if done or time.time() - t0 > seconds:
-            progress(text, True)
-            return 0 if done else 1
-        progress(text)
-        time.sleep(1)
+        return dead == 0 and insync == len(legs), (
+            "re-mirroring: %d/%d legs INSYNC, %d SPARE, %d still on "
+            "ssvr-%08x (%ds)" % (insync, len(legs), spare, dead, sid, t))
+    return poll(state, seconds)
 
 
 def alive(pidfile):
