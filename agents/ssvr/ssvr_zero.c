@@ -1,6 +1,6 @@
 /*
  * Zero-fill of a byte range of a disk without a shell: BLKZEROOUT for block
- * devices, fallocate(PUNCH_HOLE / ZERO_RANGE, KEEP_SIZE) for files, else
+ * devices, fallocate(ZERO_RANGE / PUNCH_HOLE, KEEP_SIZE) for files, else
  * O_DIRECT writes of a large aligned buffer.
  */
 #include "ssvr_priv.h"
@@ -119,7 +119,10 @@ int zero_range(int fd, uint64_t off, uint64_t len, enum zero_method m,
 		if (!unsupported(errno))
 			return -errno;
 	} else if (m == ZERO_AUTO && S_ISREG(st.st_mode)) {
-		/* Punch first: a sparse file-backed disk stays sparse. */
+		/*
+		 * A hole reads as zeroes and gives the space back: file-backed
+		 * disks stay sparse (zero-range would allocate every block).
+		 */
 		if (!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       (off_t)off, (off_t)len) ||
 		    !fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
