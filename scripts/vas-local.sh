@@ -4,7 +4,7 @@
 # $NET.11-14 (ssvr_agent + tgtd + two sparse-file disks each) and a head
 # server on $NET.21, waits until the disks are FREE, narrates a volume life
 # cycle with the CLI and leaves the cluster running.
-#   vas-local.sh [start] | stop | status [--watch]
+#   vas-local.sh [start] | stop | status [--watch]   (start replaces a running one)
 # Environment: VAS_LOCAL_DIR (/var/tmp/vas-local), VAS_BUILD_DIR (skip the
 # build, use these binaries), VAS_LOCAL_QUICK=1 (smaller disks, no
 # narration), VAS_SM_PORT/VAS_SSVR_PORT/VAS_HSVR_PORT (8881/8883/8882),
