@@ -1,24 +1,120 @@
 #!/bin/sh
-# Runs Vastsky on this machine: installs what is missing, builds, and starts
-# vas_sm on its embedded PostgreSQL under $VAS_LOCAL_DIR (default
-# /var/tmp/vas-local). "vas-local.sh stop" stops it, "status" shows it.
+# Runs a whole Vastsky cluster on this machine: installs what is missing,
+# builds, starts vas_sm (embedded PostgreSQL), four storage servers on
+# $NET.11-14 (ssvr_agent + tgtd + two sparse-file disks each) and a head
+# server on $NET.21, waits until the disks are FREE, narrates a volume life
+# cycle with the CLI and leaves the cluster running.
+#   vas-local.sh [start] | stop | status [--watch]   (start replaces a running one)
+# Environment: VAS_LOCAL_DIR (/var/tmp/vas-local), VAS_BUILD_DIR (skip the
+# build, use these binaries), VAS_LOCAL_QUICK=1 (smaller disks, no
+# narration), VAS_SM_PORT/VAS_SSVR_PORT/VAS_HSVR_PORT (8881/8883/8882),
+# VAS_LOCAL_NET (127.0.0), VAS_TGT_CTL (10: tgtd control ports 11-14),
+# VAS_HSVR_BACKEND (kernel|simulated; default: kernel if dm and md exist).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DIR=${VAS_LOCAL_DIR:-/var/tmp/vas-local}
-PORT=${VAS_SM_PORT:-8881}
-BUILD="$ROOT/build/release"
+BUILD=${VAS_BUILD_DIR:-$ROOT/build/release}
+SM_PORT=${VAS_SM_PORT:-8881}
+SSVR_PORT=${VAS_SSVR_PORT:-8883}
+HSVR_PORT=${VAS_HSVR_PORT:-8882}
+NET=${VAS_LOCAL_NET:-127.0.0}
+CTL=${VAS_TGT_CTL:-10}
+QUICK=${VAS_LOCAL_QUICK:-}
+NSSVR=4
+HIP=$NET.21
+IQN=2010-01.local.vastsky
+export VAS_SM="127.0.0.1:$SM_PORT" PATH="$BUILD/cli:$PATH"
+PY="$ROOT/scripts/vas_local.py"
+
+die() {
+	echo "vas-local: $*" >&2
+	exit 1
+}
+
+# failed DAEMON-ADDR: the end of a daemon's log, then exit
+failed() {
+	tail -5 "$DIR/logs/$1.log" >&2
+	die "$1 failed: see $DIR/logs/$1.log"
+}
+
+# daemon NAME ADDR CMD...: runs CMD in the background, logs/NAME-ADDR.log
+daemon() {
+	n=$1-$2
+	shift 2
+	"$@" >>"$DIR/logs/$n.log" 2>&1 &
+	echo $! >"$DIR/run/$n.pid"
+}
+
+# agent_conf KIND ADDR PORT DIR <TEXT: an agent's config (manager, IQN
+# prefix, its address, port and state), then TEXT in its section
+agent_conf() {
+	printf '[iscsi]\niqn_prefix = %s\n' "$IQN"
+	printf '[storage_manager]\nhost_list = 127.0.0.1\nport = %s\n' "$SM_PORT"
+	printf 'shredder_count = 4\n[%s_agent]\nlisten_address = %s\n' "$1" "$2"
+	printf 'ip_data = %s\nport = %s\nstate_dir = %s/state\n' "$2" "$3" "$4"
+	cat
+}
+
+# server KIND ADDR PORT CONF: KIND_agent as a daemon, then KIND_reporter once
+server() {
+	daemon "$1_agent" "$2" "$BUILD/agents/$1/$1_agent" --config "$4"
+	"$PY" wait-port "$2" "$3" 30 || failed "$1_agent-$2"
+	timeout 120 "$BUILD/agents/$1/$1_reporter" --config "$4" \
+		>>"$DIR/logs/$1_reporter-$2.log" 2>&1 || failed "$1_reporter-$2"
+}
+
+# halt PIDFILE [SIGNAL]: stops one daemon, bounded (60 s, then SIGKILL)
+halt() {
+	pid=$(cat "$1" 2>/dev/null) || return 0
+	rm -f "$1"
+	kill -"${2:-TERM}" "$pid" 2>/dev/null || return 0
+	for _ in $(seq 300); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.2
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
 
 stop() {
-	if [ -f "$DIR/vas_sm.pid" ]; then
-		kill "$(cat "$DIR/vas_sm.pid")" 2>/dev/null || true
-		for _ in $(seq 50); do
-			kill -0 "$(cat "$DIR/vas_sm.pid")" 2>/dev/null || break
-			sleep 0.2
+	[ -d "$DIR/run" ] || return 0
+	for f in "$DIR"/run/hsvr_agent-*.pid "$DIR"/run/ssvr_agent-*.pid; do
+		[ -f "$f" ] && halt "$f" &
+	done
+	wait
+	[ -f "$DIR/run/vas_sm-127.0.0.1.pid" ] && halt "$DIR/run/vas_sm-127.0.0.1.pid"
+	pg=$(head -1 "$DIR/sm/pg/postmaster.pid" 2>/dev/null) || pg=""
+	[ -n "$pg" ] && kill -INT "$pg" 2>/dev/null && sleep 2
+	for c in "$DIR"/ssvr*/ctl; do
+		[ -f "$c" ] || continue
+		ctl=$(cat "$c")
+		for tid in $(tgtadm -C "$ctl" --lld iscsi --op show --mode target 2>/dev/null |
+			sed -n 's/^Target \([0-9]*\):.*/\1/p'); do
+			tgtadm -C "$ctl" --lld iscsi --op delete --force --mode target --tid "$tid" || true
 		done
-		rm -f "$DIR/vas_sm.pid"
-		echo "vas_sm stopped"
+	done
+	for f in "$DIR"/run/tgtd-*.pid; do
+		[ -f "$f" ] && halt "$f" KILL & # tgtd ignores SIGTERM with targets
+	done
+	wait
+	rm -rf "$DIR/run"
+	echo "local cluster in $DIR stopped"
+}
+
+# step TEXT CMD...: runs one life-cycle step, shows its output and time
+step() {
+	what=$1
+	shift
+	t0=$(date +%s%N)
+	if [ -n "$QUICK" ]; then
+		"$@" >>"$DIR/logs/cli.log" 2>&1 || die "step '$what' failed: see $DIR/logs/cli.log"
+	else
+		printf '\n== %s\n$ %s\n' "$what" "$*"
+		"$@" || die "step '$what' failed"
 	fi
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	printf 'step %-28s ok %d.%03d s\n' "$what" $((ms / 1000)) $((ms % 1000)) |
+		tee -a "$DIR/timings"
 }
 
 case "${1:-start}" in
@@ -27,49 +123,122 @@ stop)
 	exit 0
 	;;
 status)
-	if [ -f "$DIR/vas_sm.pid" ] && kill -0 "$(cat "$DIR/vas_sm.pid")" 2>/dev/null; then
-		echo "vas_sm running (pid $(cat "$DIR/vas_sm.pid")), port $PORT, logs $DIR/logs"
-	else
-		echo "vas_sm not running"
-	fi
-	exit 0
+	exec "$PY" status "$DIR" "${2:-}"
 	;;
 start) ;;
 *)
-	echo "usage: $0 [start|stop|status]" >&2
+	echo "usage: $0 [start|stop|status [--watch]]" >&2
 	exit 2
 	;;
 esac
 
-scripts/install-deps.sh
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" >/dev/null
-stop
-mkdir -p "$DIR/logs"
-chmod 755 "$DIR"
+T0=$(date +%s)
+if [ -z "${VAS_BUILD_DIR:-}" ]; then
+	scripts/install-deps.sh
+	echo "building in $BUILD ..."
+	cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build "$BUILD" -j"$(nproc)" >/dev/null
+fi
+stop >/dev/null
+rm -rf "$DIR"
+mkdir -p "$DIR/logs" "$DIR/run"
+chmod 755 "$DIR" # PostgreSQL runs as postgres under $DIR/sm/pg
+if [ -n "$QUICK" ]; then SIZE=8G; VOLGB=2; else SIZE=20G; VOLGB=4; fi
+BACKEND=${VAS_HSVR_BACKEND:-simulated}
+if [ -z "${VAS_HSVR_BACKEND:-}" ] && { [ -d /sys/module/dm_mod ] || dmsetup version >/dev/null 2>&1; } &&
+	[ -e /proc/mdstat ] && command -v iscsiadm >/dev/null; then
+	BACKEND=kernel
+fi
+
 cat >"$DIR/vas.conf" <<EOC
-# Local single-machine Vastsky: every option is documented in packaging/vas.conf.
+# The local cluster's manager (and CLI: --config $DIR/vas.conf). Every
+# option is documented in packaging/vas.conf.
 [storage_manager]
 host_list = 127.0.0.1
-port = $PORT
+port = $SM_PORT
 listen_address = 127.0.0.1
 state_dir = $DIR/sm
+extentsize = 1
+sched_period_ms = 1000
+shred_poll_ms = 1000
+resync_poll_ms = 1000
+attach_poll_ms = 500
+[ssvr_agent]
+port = $SSVR_PORT
+[hsvr_agent]
+port = $HSVR_PORT
 [iscsi]
-iqn_prefix = 2010-01.local.vastsky
+iqn_prefix = $IQN
 EOC
-"$BUILD/sm/vas_sm" --config "$DIR/vas.conf" >"$DIR/logs/vas_sm.out" 2>"$DIR/logs/vas_sm-127.0.0.1.log" &
-echo $! >"$DIR/vas_sm.pid"
-for _ in $(seq 150); do
-	grep -q "Listening" "$DIR/logs/vas_sm.out" 2>/dev/null && break
-	kill -0 "$(cat "$DIR/vas_sm.pid")" 2>/dev/null || {
-		cat "$DIR/logs/vas_sm-127.0.0.1.log" >&2
-		exit 1
-	}
-	sleep 0.2
+daemon vas_sm 127.0.0.1 "$BUILD/sm/vas_sm" --config "$DIR/vas.conf"
+"$PY" wait-port 127.0.0.1 "$SM_PORT" 120 || failed vas_sm-127.0.0.1
+echo "vas_sm up on $VAS_SM (embedded PostgreSQL in $DIR/sm/pg)"
+
+for i in $(seq $NSSVR); do
+	ip=$NET.$((10 + i)) d=$DIR/ssvr$i ctl=$((CTL + i))
+	mkdir -p "$d/state"
+	echo "$ctl" >"$d/ctl"
+	daemon tgtd "$ip" tgtd -f -C "$ctl" --iscsi portal="$ip:3260"
+	for _ in $(seq 100); do
+		tgtadm -C "$ctl" --lld iscsi --op show --mode target >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	: >"$d/state/register_device_list"
+	for k in 1 2; do
+		truncate -s "$SIZE" "$d/disk$k.img"
+		echo "pdsk,$d/disk$k.img" >>"$d/state/register_device_list"
+	done
+	agent_conf ssvr "$ip" "$SSVR_PORT" "$d" >"$d/vas.conf" <<EOC
+tgt_control_port = $ctl
+tgt_portal = $ip:3260
+EOC
+	server ssvr "$ip" "$SSVR_PORT" "$d/vas.conf"
+	echo "storage server $ip up: tgtd -C $ctl, 2 x $SIZE disks registered"
 done
+
+d=$DIR/hsvr
+mkdir -p "$d/state"
+agent_conf hsvr "$HIP" "$HSVR_PORT" "$d" >"$d/vas.conf" <<EOC
+device_backend = $BACKEND
+register_retry_s = 1
+monitor_interval_ms = 1000
+sim_resync_ms = 3000
+EOC
+server hsvr "$HIP" "$HSVR_PORT" "$d/vas.conf"
+HSVR=$(cat "$d/state/hsvrid")
+echo "head server $HIP up: $HSVR, device back end $BACKEND"
+
+"$PY" wait-free $((NSSVR * 2)) 600 || die "disks not FREE after 600 s"
+echo "cluster ready $(($(date +%s) - T0)) s after start" | tee "$DIR/timings"
+
+[ -z "$QUICK" ] && echo "
+Now a volume's life cycle, with the CLI (VAS_SM=$VAS_SM, PATH=$BUILD/cli:...):"
+step "create" lvol_create --redundancy 3 demo "$VOLGB"
+step "list" lvol_list
+step "show" lvol_show demo
+step "attach" lvol_attach demo "$HSVR"
+step "snapshot" snap_create demo demo-snap
+# shellcheck disable=SC2046 # "ssvrid ip"
+set -- $("$PY" victim demo)
+SSVRID=$1 IP=$2
+[ -z "$QUICK" ] && echo "
+== a storage server dies: kill -9 ssvr_agent on $IP, then report it like a
+   health check would (notifyFailure target=SSVR; the manager's own polling
+   of helloWorld, [storage_manager] server_check_interval, does this too)"
+step "kill ssvr_agent $IP" kill -KILL "$(cat "$DIR/run/ssvr_agent-$IP.pid")"
+step "notifyFailure $IP" "$PY" fail "$SSVRID"
+step "show (legs SPARE)" lvol_show demo
+step "re-mirroring" "$PY" wait-remirror "$SSVRID" 300
+step "show (legs INSYNC)" lvol_show demo
+step "detach" lvol_detach demo
+step "delete snapshot" lvol_delete demo-snap
+step "delete" lvol_delete demo
+
 cat <<EOM
-vas_sm is running on 127.0.0.1:$PORT with its embedded PostgreSQL ($DIR/sm/pg).
-Logs: $DIR/logs/. Talk to it, e.g.:
-  python3 -c "import xmlrpc.client as x; s = x.ServerProxy('http://127.0.0.1:$PORT/RPC2'); print(s.listStorageServers({'ver': 5}))"
-Stop it with: $0 stop
+
+The cluster keeps running (storage server $IP stays failed). Use it:
+  export VAS_SM=$VAS_SM PATH=$BUILD/cli:\$PATH
+  lvol_create myvol 10; lvol_attach myvol $HSVR; lvol_list; pdsk_list
+  $ROOT/scripts/vas-local.sh status [--watch]   # daemons, servers, disks, volumes
+Logs: $DIR/logs/. Stop everything: $ROOT/scripts/vas-local.sh stop
 EOM

@@ -148,8 +148,10 @@ static int decode_dext(struct rpc_request *req, const char *name,
 		return -EINVAL;
 	if (may_be_empty && d->lvolid == 0)
 		return 0;
+	/* The manager names a dead "remove" extent only: offset and capacity
+	 * 0 (sm.md 8.4.5). */
 	if (d->lvoltype != LVOLTYPE_DEXT || d->n_paths <= 0 || d->lvolid <= 0 ||
-	    d->capacity <= 0) {
+	    (d->capacity <= 0 && !may_be_empty)) {
 		lvs_clear(d);
 		return -EINVAL;
 	}

@@ -119,9 +119,13 @@ int zero_range(int fd, uint64_t off, uint64_t len, enum zero_method m,
 		if (!unsupported(errno))
 			return -errno;
 	} else if (m == ZERO_AUTO && S_ISREG(st.st_mode)) {
-		if (!fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+		/*
+		 * A hole reads as zeroes and gives the space back: file-backed
+		 * disks stay sparse (zero-range would allocate every block).
+		 */
+		if (!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       (off_t)off, (off_t)len) ||
-		    !fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		    !fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
 			       (off_t)off, (off_t)len))
 			return fdatasync(fd) ? -errno : 0;
 		if (!unsupported(errno))

@@ -263,11 +263,10 @@ int db_begin(struct db *db, bool mutating, struct db_tx **out)
 		if (!ret)
 			break;
 		/*
-		 * libpq may still call a connection OK after the server
-		 * died under it (its last words were a WARNING, then EOF):
-		 * whatever made BEGIN fail, retry on a fresh connection.
+		 * BEGIN fails only on a connection the server dropped, even
+		 * when libpq has not noticed yet (admin shutdown notice).
 		 */
-		PQfinish(tx->conn);
+		PQfinish(db->conns[tx->slot]);
 		db->conns[tx->slot] = NULL;
 		tx->conn = NULL;
 	}

@@ -92,17 +92,22 @@ static int load(struct sm *sm, struct probe **out, int *n)
 	return ret;
 }
 
+static void ask(void *ctx, void *item)
+{
+	struct probe *p = item;
+
+	if (p->down)
+		p->down = !answers(ctx, p);
+}
+
 static int check(struct sm *sm, struct probe *p, int n)
 {
 	int i, down = 0;
 
-	/* Only servers still marked down are asked (again). */
-	for (i = 0; i < n; i++) {
-		if (!p[i].down)
-			continue;
-		p[i].down = !answers(sm, &p[i]);
+	/* Only servers still marked down are asked (again), in parallel. */
+	worker_fanout(p, n, sizeof(*p), ask, sm, 16);
+	for (i = 0; i < n; i++)
 		down += p[i].down;
-	}
 	return down;
 }
 

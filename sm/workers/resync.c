@@ -97,8 +97,10 @@ static int build_request(struct sm *sm, const struct resync_row *row,
 	return env->fault_occurred ? -ENOMEM : 0;
 }
 
-static void dispatch(struct sm *sm, struct resync_row *row)
+static void dispatch(void *ctx, void *item)
 {
+	struct resync_row *row = item;
+	struct sm *sm = ctx;
 	xmlrpc_value *p = NULL, *res = NULL;
 	struct srv_row head = {0};
 	struct rpc_outcome oc;
@@ -132,8 +134,10 @@ static void dispatch(struct sm *sm, struct resync_row *row)
 	}
 }
 
-static void poll_one(struct sm *sm, struct resync_row *row)
+static void poll_one(void *ctx, void *item)
 {
+	struct resync_row *row = item;
+	struct sm *sm = ctx;
 	struct srv_row head = {0};
 	int status = 0, result = 0, ret;
 
@@ -162,32 +166,27 @@ static void pass(void *arg)
 	struct sm *sm = arg;
 	struct resync_row *rows = NULL;
 	struct db_tx *tx = NULL;
-	int n = 0, i, running;
+	int n = 0, ret, running;
 
 	if (worker_tx(sm, do_housekeeping, sm))
 		log_warn("resync housekeeping failed; retrying next pass");
 	if (db_begin(sm->db, false, &tx))
 		return;
-	if (db_resync_running(tx, &rows, &n)) {
-		db_rollback(tx);
-		return;
-	}
+	ret = db_resync_running(tx, &rows, &n);
 	db_rollback(tx);
-	for (i = 0; i < n; i++)
-		poll_one(sm, &rows[i]);
+	if (ret)
+		return;
+	worker_fanout(rows, n, sizeof(*rows), poll_one, sm, 16);
 	running = n;
 	free(rows);
 	rows = NULL;
 	n = 0;
 	if (running >= sm->cfg.max_resync_tasks || db_begin(sm->db, false, &tx))
 		return;
-	if (db_resync_pick(tx, sm->cfg.max_resync_tasks - running, &rows, &n)) {
-		db_rollback(tx);
-		return;
-	}
+	ret = db_resync_pick(tx, sm->cfg.max_resync_tasks - running, &rows, &n);
 	db_rollback(tx);
-	for (i = 0; i < n; i++)
-		dispatch(sm, &rows[i]);
+	if (!ret)
+		worker_fanout(rows, n, sizeof(*rows), dispatch, sm, 16);
 	free(rows);
 }
 

@@ -61,8 +61,10 @@ static int ssvr_of(struct sm *sm, int32_t ssvrid, struct srv_row *srv)
 	return ret;
 }
 
-static void dispatch(struct sm *sm, struct shred_row *row)
+static void dispatch(void *ctx, void *item)
 {
+	struct shred_row *row = item;
+	struct sm *sm = ctx;
 	xmlrpc_value *p, *res = NULL;
 	struct rpc_outcome oc;
 	struct srv_row srv = {0};
@@ -98,8 +100,10 @@ static void dispatch(struct sm *sm, struct shred_row *row)
 	}
 }
 
-static void poll_one(struct sm *sm, struct shred_row *row)
+static void poll_one(void *ctx, void *item)
 {
+	struct shred_row *row = item;
+	struct sm *sm = ctx;
 	struct srv_row srv = {0};
 	int status = 0, result = 0, ret;
 
@@ -125,31 +129,26 @@ static void pass(struct sm *sm)
 {
 	struct shred_row *rows = NULL;
 	struct db_tx *tx = NULL;
-	int n = 0, i, running;
+	int n = 0, ret, running;
 
 	if (db_begin(sm->db, false, &tx))
 		return;
-	if (!db_shred_running(tx, &rows, &n)) {
-		db_rollback(tx);
-		tx = NULL;
-		for (i = 0; i < n; i++)
-			poll_one(sm, &rows[i]);
-	}
+	ret = db_shred_running(tx, &rows, &n);
 	db_rollback(tx);
+	if (ret)
+		return;
+	worker_fanout(rows, n, sizeof(*rows), poll_one, sm, 16);
 	running = n;
 	free(rows);
 	rows = NULL;
 	n = 0;
 	if (running >= sm->cfg.max_shred_tasks || db_begin(sm->db, false, &tx))
 		return;
-	if (!db_shred_pick(tx, sm->cfg.max_shred_tasks - running,
-			   sm->cfg.shredder_count, &rows, &n)) {
-		db_rollback(tx);
-		tx = NULL;
-		for (i = 0; i < n; i++)
-			dispatch(sm, &rows[i]);
-	}
+	ret = db_shred_pick(tx, sm->cfg.max_shred_tasks - running,
+			    sm->cfg.shredder_count, &rows, &n);
 	db_rollback(tx);
+	if (!ret)
+		worker_fanout(rows, n, sizeof(*rows), dispatch, sm, 16);
 	free(rows);
 }
 

@@ -126,3 +126,49 @@ int worker_backoff_s(int attempts)
 		s *= 2;
 	return s > 600 ? 600 : s;
 }
+
+struct fanout {
+	char *items;
+	int n;
+	size_t size;
+	void (*fn)(void *, void *);
+	void *ctx;
+	int next;
+	pthread_mutex_t lock;
+};
+
+static void *fanout_thread(void *arg)
+{
+	struct fanout *f = arg;
+
+	for (;;) {
+		int i;
+
+		pthread_mutex_lock(&f->lock);
+		i = f->next++;
+		pthread_mutex_unlock(&f->lock);
+		if (i >= f->n)
+			return NULL;
+		f->fn(f->ctx, f->items + (size_t)i * f->size);
+	}
+}
+
+void worker_fanout(void *items, int n, size_t size,
+		   void (*fn)(void *ctx, void *item), void *ctx,
+		   int max_threads)
+{
+	struct fanout f = {
+	    items, n, size, fn, ctx, 0, PTHREAD_MUTEX_INITIALIZER};
+	pthread_t threads[32];
+	int started = 0, i;
+
+	if (max_threads > 32)
+		max_threads = 32;
+	for (i = 0; i < max_threads && i < n - 1; i++)
+		if (!pthread_create(&threads[started], NULL, fanout_thread, &f))
+			started++;
+	fanout_thread(&f); /* this thread works too */
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	pthread_mutex_destroy(&f.lock);
+}

@@ -17,6 +17,15 @@ void worker_loop_wake(struct worker_loop *w);
 /* Joins the thread and frees; NULL is a no-op. */
 void worker_loop_stop(struct worker_loop *w);
 
+/*
+ * Calls fn(ctx, item) for each of n items (size bytes each) on up to
+ * max_threads threads at once and waits for all: one slow agent costs a
+ * pass one timeout, not one per row.
+ */
+void worker_fanout(void *items, int n, size_t size,
+		   void (*fn)(void *ctx, void *item), void *ctx,
+		   int max_threads);
+
 /* Runs fn in one mutating transaction (commit on 0, else rollback). */
 int worker_tx(struct sm *sm, int (*fn)(struct db_tx *, void *), void *arg);
 /* Exponential back-off of a failed attempt: 10 s .. 10 min. */

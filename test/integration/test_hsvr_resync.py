@@ -27,7 +27,8 @@ def test_replace(a):
     check(a.attach(1, vol()) == [EV_DONE, 0], "attach")
     a.commands()
     new = leg(dext(0x16, 3, 9, 0, status=3))
-    old = leg(dext(0x15, 2, 7, 0))
+    # The dead leg as the manager names it: capacity 0 (sm.md 8.4.5).
+    old = leg(dext(0x15, 2, 7, 0, cap=0))
     check(replace(a, 2, new, old) == 0, "accepted")
     first = a.rpc.getEventStatus({"ver": 5, "eventid": 2})
     check(first == [EV_PROGRESS, 0], "progress first: %s" % first)

@@ -30,6 +30,8 @@ class DatabaseOutage(SmTestCase):
                     p.listLogicalVolumes(v())
                 except xmlrpc.client.Fault as f:
                     codes.add(f.faultCode)
+                except OSError:  # a keep-alive connection closed by the server
+                    p = self.sm.proxy()
 
         t = threading.Thread(target=load)
         t.start()

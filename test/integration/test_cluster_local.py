@@ -1,0 +1,133 @@
+"""scripts/vas-local.sh in CI: the whole local cluster (vas_sm on its
+embedded PostgreSQL, four storage servers with tgtd, a simulated head
+server) comes up in a private directory on its own ports and addresses
+(127.0.1.x), runs the volume life cycle without narration, and
+"vas-local.sh stop" leaves no process of it behind."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xmlrpc.client
+
+SRC = os.environ.get("VAS_SOURCE_DIR",
+                     os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("VAS_BUILD_DIR", os.path.join(SRC, "build", "release"))
+SCRIPT = os.path.join(SRC, "scripts", "vas-local.sh")
+SM_PORT = 18881
+STEPS = ["create", "list", "show", "attach", "snapshot",
+         "kill ssvr_agent 127.0.1.11", "notifyFailure", "show (legs SPARE)",
+         "re-mirroring", "show (legs INSYNC)", "detach", "delete snapshot",
+         "delete"]
+
+
+def skip(msg):
+    print("SKIP:", msg)
+    sys.exit(77)
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+    print("ok -", msg)
+
+
+def run(env, *args, timeout=600):
+    return subprocess.run([SCRIPT] + list(args), env=env, text=True,
+                          capture_output=True, timeout=timeout)
+
+
+def leftovers(d):
+    """Processes whose command line names the cluster's directory or its
+    tgtd control ports."""
+    left = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if d in cmd or any("-C 1801%d " % i in cmd for i in range(1, 5)):
+            left.append("%s %s" % (pid, cmd))
+    return left
+
+
+def sanitizer_reports(d):
+    bad = []
+    logs = os.path.join(d, "logs")
+    for name in os.listdir(logs):
+        with open(os.path.join(logs, name), errors="replace") as f:
+            text = f.read()
+        if "Sanitizer" in text or "runtime error:" in text:
+            bad.append(name)
+    return bad
+
+
+def main():
+    if os.geteuid() != 0:
+        skip("needs root (tgtd, PostgreSQL as postgres)")
+    for tool in ("tgtd", "tgtadm"):
+        if not shutil.which(tool):
+            skip(tool + " missing")
+    if not os.path.exists("/usr/lib/postgresql/15/bin/initdb"):
+        skip("PostgreSQL 15 missing")
+    for b in ("sm/vas_sm", "agents/ssvr/ssvr_agent", "agents/hsvr/hsvr_agent",
+              "cli/lvol_create"):
+        if not os.path.exists(os.path.join(BUILD, b)):
+            skip(b + " not built in " + BUILD)
+    d = tempfile.mkdtemp(prefix="vas-cluster-test-")
+    os.chmod(d, 0o755)
+    env = dict(os.environ, VAS_LOCAL_DIR=d, VAS_BUILD_DIR=BUILD,
+               VAS_LOCAL_QUICK="1", VAS_SM_PORT=str(SM_PORT),
+               VAS_SSVR_PORT="18883", VAS_HSVR_PORT="18882",
+               VAS_LOCAL_NET="127.0.1", VAS_TGT_CTL="18010",
+               VAS_HSVR_BACKEND="simulated")
+    try:
+        t0 = time.time()
+        r = run(env, "start")
+        out = r.stdout + r.stderr
+        print(out)
+        check(r.returncode == 0, "vas-local.sh start succeeded (%.0f s)"
+              % (time.time() - t0))
+        check("8/8 disks FREE" in out, "all disks shredded and FREE")
+        for s in STEPS:
+            check(any(line.startswith("step " + s) and " ok " in line
+                      for line in out.splitlines()), "step %s ok" % s)
+        sm = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % SM_PORT)
+        ss = sm.listStorageServers({"ver": 5})
+        check(sorted(s["ip_data"][0] for s in ss) ==
+              ["127.0.1.1%d" % i for i in range(1, 5)],
+              "four storage servers registered")
+        check(len(sm.listPhysicalDisks({"ver": 5})) == 8, "eight disks")
+        check(len(sm.listHeadServers({"ver": 5})) == 1, "one head server")
+        check(sm.listLogicalVolumes({"ver": 5}) == [],
+              "volume and snapshot deleted")
+        logs = sorted(os.listdir(os.path.join(d, "logs")))
+        for n in ("vas_sm-127.0.0.1.log", "hsvr_agent-127.0.1.21.log",
+                  "ssvr_agent-127.0.1.14.log", "tgtd-127.0.1.11.log"):
+            check(n in logs, "log %s" % n)
+        st = run(env, "status", timeout=60)
+        check(st.returncode == 0 and "vas_sm-127.0.0.1" in st.stdout and
+              "pdsk-" in st.stdout and "hsvr-" in st.stdout,
+              "status shows daemons, disks, head server:\n" + st.stdout)
+    finally:
+        r = run(env, "stop", timeout=300)
+        print(r.stdout + r.stderr)
+    check(r.returncode == 0, "vas-local.sh stop succeeded")
+    left = []
+    for _ in range(50):
+        left = leftovers(d)
+        if not left:
+            break
+        time.sleep(0.2)
+    check(left == [], "nothing left running: %s" % left)
+    check(sanitizer_reports(d) == [], "no sanitizer reports in the logs")
+    shutil.rmtree(d, ignore_errors=True)
+    print("local cluster test passed")
+
+
+if __name__ == "__main__":
+    main()
