@@ -38,11 +38,12 @@ int db_attach_get(struct db_tx *tx, int32_t root, struct attach_row *row)
 int db_root_in_flight(struct db_tx *tx, int32_t toplvolid, bool *busy)
 {
 	PGresult *r;
-	int ret = db_q(tx, &r,
-		       "SELECT COALESCE(o.lvolid, l.lvolid) FROM lvollst l LEFT "
-		       "JOIN assoc o ON o.assoc_lvolid = l.lvolid WHERE "
-		       "l.lvolid = $1",
-		       "d", toplvolid);
+	int ret =
+	    db_q(tx, &r,
+		 "SELECT COALESCE(o.lvolid, l.lvolid) FROM lvollst l LEFT "
+		 "JOIN assoc o ON o.assoc_lvolid = l.lvolid WHERE "
+		 "l.lvolid = $1",
+		 "d", toplvolid);
 	int32_t root;
 
 	*busy = false;

@@ -97,34 +97,34 @@ int db_shred_pick(struct db_tx *tx, int max, int per_server,
 		 "dd", EV_PENDING, EXT_OFFLINE);
 	if (ret)
 		return ret;
-	ret =
-	    db_q(tx, &r,
-		 "WITH running AS (SELECT p.ssvrid, count(*) AS n FROM shred s "
-		 " JOIN pdsklst p ON p.pdskid = s.pdskid WHERE s.status = 2 "
-		 " GROUP BY p.ssvrid), "
-		 "cand AS (SELECT DISTINCT ON (s.pdskid) s.eventid, s.dextid, "
-		 " s.pdskid, p.ssvrid, s.\"offset\", s.capacity, s.attempts "
-		 " FROM shred s JOIN pdsklst p ON p.pdskid = s.pdskid "
-		 " JOIN ssvrlst v ON v.ssvrid = p.ssvrid "
-		 " WHERE s.status = 1 AND s.next_try <= now() "
-		 " AND p.priority IN (1, 2) AND v.priority IN (1, 2) "
-		 " AND NOT EXISTS (SELECT 1 FROM shred b WHERE b.pdskid = "
-		 " s.pdskid AND b.status = 2) "
-		 /* a head may still hold a replaced extent until told to drop it */
-		 " AND NOT EXISTS (SELECT 1 FROM resync x WHERE x.lvolid_rm = "
-		 " s.dextid AND x.lvolid_add <> s.dextid) "
-		 /*
-		  * an agent is never told of a cancel: while the old dd may
-		  * still run, a new shred could free the extent for re-use
-		  * under it
-		  */
-		 " AND NOT EXISTS (SELECT 1 FROM shred c WHERE c.dextid = "
-		 " s.dextid AND c.status = 4) "
-		 " ORDER BY s.pdskid, s.eventid) "
-		 "SELECT c.* FROM cand c LEFT JOIN running r USING (ssvrid) "
-		 "WHERE COALESCE(r.n, 0) < $2 "
-		 "ORDER BY COALESCE(r.n, 0), c.eventid LIMIT $1",
-		 "dd", max, per_server);
+	ret = db_q(
+	    tx, &r,
+	    "WITH running AS (SELECT p.ssvrid, count(*) AS n FROM shred s "
+	    " JOIN pdsklst p ON p.pdskid = s.pdskid WHERE s.status = 2 "
+	    " GROUP BY p.ssvrid), "
+	    "cand AS (SELECT DISTINCT ON (s.pdskid) s.eventid, s.dextid, "
+	    " s.pdskid, p.ssvrid, s.\"offset\", s.capacity, s.attempts "
+	    " FROM shred s JOIN pdsklst p ON p.pdskid = s.pdskid "
+	    " JOIN ssvrlst v ON v.ssvrid = p.ssvrid "
+	    " WHERE s.status = 1 AND s.next_try <= now() "
+	    " AND p.priority IN (1, 2) AND v.priority IN (1, 2) "
+	    " AND NOT EXISTS (SELECT 1 FROM shred b WHERE b.pdskid = "
+	    " s.pdskid AND b.status = 2) "
+	    /* a head may still hold a replaced extent until told to drop it */
+	    " AND NOT EXISTS (SELECT 1 FROM resync x WHERE x.lvolid_rm = "
+	    " s.dextid AND x.lvolid_add <> s.dextid) "
+	    /*
+	     * an agent is never told of a cancel: while the old dd may
+	     * still run, a new shred could free the extent for re-use
+	     * under it
+	     */
+	    " AND NOT EXISTS (SELECT 1 FROM shred c WHERE c.dextid = "
+	    " s.dextid AND c.status = 4) "
+	    " ORDER BY s.pdskid, s.eventid) "
+	    "SELECT c.* FROM cand c LEFT JOIN running r USING (ssvrid) "
+	    "WHERE COALESCE(r.n, 0) < $2 "
+	    "ORDER BY COALESCE(r.n, 0), c.eventid LIMIT $1",
+	    "dd", max, per_server);
 	if (ret)
 		return ret;
 	ret = db_rows_from(r, (void **)rows, n, sizeof(**rows), fill);
@@ -155,12 +155,14 @@ int db_shred_running(struct db_tx *tx, struct shred_row **rows, int *n)
 int db_shred_start(struct db_tx *tx, int32_t eventid)
 {
 	PGresult *r;
-	/* Still queued and its extent still OFFLINE, else send nothing (M54). */
-	int ret = db_q(tx, &r,
-		       "UPDATE shred s SET status = $2, attempts = attempts + 1 "
-		       "FROM dskmap d WHERE s.eventid = $1 AND s.status = $3 "
-		       "AND d.dextid = s.dextid AND d.status = $4 RETURNING 1",
-		       "dddd", eventid, EV_PROGRESS, EV_PENDING, EXT_OFFLINE);
+	/* Still queued and its extent still OFFLINE, else send nothing (M54).
+	 */
+	int ret =
+	    db_q(tx, &r,
+		 "UPDATE shred s SET status = $2, attempts = attempts + 1 "
+		 "FROM dskmap d WHERE s.eventid = $1 AND s.status = $3 "
+		 "AND d.dextid = s.dextid AND d.status = $4 RETURNING 1",
+		 "dddd", eventid, EV_PROGRESS, EV_PENDING, EXT_OFFLINE);
 
 	if (ret)
 		return ret;

@@ -221,7 +221,7 @@ int vol_attach(struct sm *sm, struct vol_ref ref, int32_t hsvrid)
 	ret = lookup_root(tx, ref, &v);
 	if (!ret && v.origin)
 		ret = -EINVAL; /* snapshots follow their origin */
-	if (!ret) /* no leg is replaced while the tree is built */
+	if (!ret)	       /* no leg is replaced while the tree is built */
 		ret = db_lvol_lock(tx, v.lvolid);
 	if (!ret) {
 		ret = db_attach_get(tx, v.lvolid, &a);

@@ -84,10 +84,11 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 			 */
 			ret = db_root_in_flight(tx, legs[j].toplvolid, &busy);
 			if (!ret && !busy)
-				ret = replace_leg(tx, &pool, &legs[j],
-						  disks[i].priority == PRIO_FAULTY
-						      ? EXT_FAULTY
-						      : EXT_OFFLINE);
+				ret =
+				    replace_leg(tx, &pool, &legs[j],
+						disks[i].priority == PRIO_FAULTY
+						    ? EXT_FAULTY
+						    : EXT_OFFLINE);
 		}
 		free(legs);
 		legs = NULL;
