@@ -186,3 +186,24 @@ int db_pdsk_delete(struct db_tx *tx, int32_t pdskid)
 			   "d", pdskid);
 	return ret;
 }
+
+static void fill_evacuee(const PGresult *r, int i, void *elem)
+{
+	struct pdsk_row *row = elem;
+
+	row->pdskid = (int32_t)db_l(r, i, 0);
+	row->ssvrid = (int32_t)db_l(r, i, 1);
+	row->priority = (int)db_l(r, i, 2);
+}
+
+int db_pdsk_to_evacuate(struct db_tx *tx, struct pdsk_row **rows, int *n)
+{
+	return db_rows(
+	    tx, (void **)rows, n, sizeof(**rows), fill_evacuee,
+	    "SELECT p.pdskid, p.ssvrid, p.priority FROM pdsklst p "
+	    "JOIN ssvrlst s ON s.ssvrid = p.ssvrid WHERE (p.priority "
+	    "IN ($1, $2) OR s.priority IN ($1, $2)) AND EXISTS "
+	    "(SELECT 1 FROM dskmap d JOIN lvolmap m ON m.dextid = "
+	    "d.dextid WHERE d.pdskid = p.pdskid) ORDER BY p.pdskid",
+	    "dd", PRIO_OFFLINE, PRIO_FAULTY);
+}

@@ -40,6 +40,12 @@ int db_pdsk_insert(struct db_tx *tx, int32_t pdskid, int32_t ssvrid,
 /* Number of data extents a disk of vb gets with this carve size. */
 int64_t db_pdsk_extent_count(int64_t vb, int64_t carve);
 
+/*
+ * Disks that still carry legs although the disk is OFFLINE/FAULTY or its
+ * server OFFLINE/FAULTY (pdskid, ssvrid, priority filled), in id order.
+ */
+int db_pdsk_to_evacuate(struct db_tx *tx, struct pdsk_row **rows, int *n);
+
 /* Deletes a disk whose extents are all unused; -EBUSY if one is in use. */
 int db_pdsk_delete(struct db_tx *tx, int32_t pdskid);
 /* Disks in id order, optionally of one server. */

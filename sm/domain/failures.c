@@ -61,17 +61,14 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 	struct alloc_pool pool = {0};
 	struct leg_row *legs = NULL;
 	struct pdsk_row *disks = NULL;
-	int n_disks = 0, n_legs = 0, ret, i, j, prio;
+	int n_disks = 0, n_legs = 0, ret, i, j;
 
 	(void)sm;
-	ret = db_pdsk_list(tx, 0, &disks, &n_disks);
-	if (!ret)
+	/* Runs every resync pass: nothing but one query when all is well. */
+	ret = db_pdsk_to_evacuate(tx, &disks, &n_disks);
+	if (!ret && n_disks)
 		ret = db_alloc_pool_load(tx, &pool);
 	for (i = 0; !ret && i < n_disks; i++) {
-		ret = db_server_priority(tx, SRV_SSVR, disks[i].ssvrid, &prio);
-		if (ret ||
-		    (!part_failed(disks[i].priority) && !part_failed(prio)))
-			continue;
 		ret = db_legs_on(tx, disks[i].pdskid, &legs, &n_legs);
 		for (j = 0; !ret && j < n_legs; j++) {
 			bool busy = false;
