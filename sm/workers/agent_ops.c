@@ -1,5 +1,6 @@
 /* Calls to head and storage agents, with address failover. */
 #include "agent_ops.h"
+#include "db.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/rpc_client.h"
@@ -23,6 +24,20 @@ static void sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+int agent_server_load(struct sm *sm, enum srv_kind kind, int32_t id,
+		      struct srv_row *srv)
+{
+	struct db_tx *tx = NULL;
+	int ret = db_begin(sm->db, false, &tx);
+
+	if (ret)
+		return ret;
+	srv->id = id;
+	ret = db_server_ips(tx, kind, id, srv);
+	db_rollback(tx);
+	return ret;
 }
 
 int agent_call(const struct sm_config *cfg, const struct srv_row *srv, int port,

@@ -34,6 +34,10 @@ void agent_drive_lvol(const struct sm_config *cfg, const struct srv_row *hsvr,
 		      const struct vas_lvolstruct *tree,
 		      struct agent_result *res);
 
+/* A server's data addresses, read in their own short transaction. */
+int agent_server_load(struct sm *sm, enum srv_kind kind, int32_t id,
+		      struct srv_row *srv);
+
 /* One call with {ver:5, ...members}; the param struct is borrowed. */
 int agent_call(const struct sm_config *cfg, const struct srv_row *srv, int port,
 	       const char *method, xmlrpc_value *param, xmlrpc_value **result,

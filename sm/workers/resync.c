@@ -56,19 +56,6 @@ static void retry(struct sm *sm, const struct resync_row *row)
 		log_err("resync %d: cannot requeue", row->eventid);
 }
 
-static int head_of(struct sm *sm, int32_t hsvrid, struct srv_row *h)
-{
-	struct db_tx *tx = NULL;
-	int ret = db_begin(sm->db, false, &tx);
-
-	if (ret)
-		return ret;
-	h->id = hsvrid;
-	ret = db_server_ips(tx, SRV_HSVR, hsvrid, h);
-	db_rollback(tx);
-	return ret;
-}
-
 static int build_request(struct sm *sm, const struct resync_row *row,
 			 xmlrpc_env *env, xmlrpc_value **out)
 {
@@ -108,7 +95,7 @@ static void dispatch(void *ctx, void *item)
 	int ret;
 
 	xmlrpc_env_init(&env);
-	ret = head_of(sm, row->hsvrid, &head);
+	ret = agent_server_load(sm, SRV_HSVR, row->hsvrid, &head);
 	if (!ret)
 		ret = build_request(sm, row, &env, &p);
 	if (!ret)
@@ -141,7 +128,7 @@ static void poll_one(void *ctx, void *item)
 	struct srv_row head = {0};
 	int status = 0, result = 0, ret;
 
-	if (head_of(sm, row->hsvrid, &head))
+	if (agent_server_load(sm, SRV_HSVR, row->hsvrid, &head))
 		return;
 	ret = agent_event_status(&sm->cfg, &head, sm->cfg.hsvr_port,
 				 row->eventid, &status, &result);
@@ -161,33 +148,30 @@ static void poll_one(void *ctx, void *item)
 	retry(sm, row);
 }
 
+static int running(struct db_tx *tx, void **rows, int *n)
+{
+	return db_resync_running(tx, (struct resync_row **)rows, n);
+}
+
+static int pick(struct sm *sm, struct db_tx *tx, int max, void **rows, int *n)
+{
+	(void)sm;
+	return db_resync_pick(tx, max, (struct resync_row **)rows, n);
+}
+
 static void pass(void *arg)
 {
 	struct sm *sm = arg;
-	struct resync_row *rows = NULL;
-	struct db_tx *tx = NULL;
-	int n = 0, ret, running;
+	struct worker_queue q = {sizeof(struct resync_row),
+				 sm->cfg.max_resync_tasks,
+				 running,
+				 pick,
+				 poll_one,
+				 dispatch};
 
 	if (worker_tx(sm, do_housekeeping, sm))
 		log_warn("resync housekeeping failed; retrying next pass");
-	if (db_begin(sm->db, false, &tx))
-		return;
-	ret = db_resync_running(tx, &rows, &n);
-	db_rollback(tx);
-	if (ret)
-		return;
-	worker_fanout(rows, n, sizeof(*rows), poll_one, sm, 16);
-	running = n;
-	free(rows);
-	rows = NULL;
-	n = 0;
-	if (running >= sm->cfg.max_resync_tasks || db_begin(sm->db, false, &tx))
-		return;
-	ret = db_resync_pick(tx, sm->cfg.max_resync_tasks - running, &rows, &n);
-	db_rollback(tx);
-	if (!ret)
-		worker_fanout(rows, n, sizeof(*rows), dispatch, sm, 16);
-	free(rows);
+	worker_queue_pass(sm, &q);
 }
 
 static int salvage(struct db_tx *tx, void *arg)

@@ -48,19 +48,6 @@ static void retry(struct sm *sm, const struct shred_row *row)
 		log_err("shred %d: cannot requeue", row->eventid);
 }
 
-static int ssvr_of(struct sm *sm, int32_t ssvrid, struct srv_row *srv)
-{
-	struct db_tx *tx = NULL;
-	int ret = db_begin(sm->db, false, &tx);
-
-	if (ret)
-		return ret;
-	srv->id = ssvrid;
-	ret = db_server_ips(tx, SRV_SSVR, ssvrid, srv);
-	db_rollback(tx);
-	return ret;
-}
-
 static void dispatch(void *ctx, void *item)
 {
 	struct shred_row *row = item;
@@ -71,7 +58,7 @@ static void dispatch(void *ctx, void *item)
 	xmlrpc_env env;
 	int ret;
 
-	if (ssvr_of(sm, row->ssvrid, &srv) ||
+	if (agent_server_load(sm, SRV_SSVR, row->ssvrid, &srv) ||
 	    worker_tx(sm, do_start, &row->eventid))
 		return;
 	row->attempts++;
@@ -107,7 +94,7 @@ static void poll_one(void *ctx, void *item)
 	struct srv_row srv = {0};
 	int status = 0, result = 0, ret;
 
-	if (ssvr_of(sm, row->ssvrid, &srv))
+	if (agent_server_load(sm, SRV_SSVR, row->ssvrid, &srv))
 		return;
 	ret = agent_event_status(&sm->cfg, &srv, sm->cfg.ssvr_port,
 				 row->eventid, &status, &result);
@@ -125,31 +112,15 @@ static void poll_one(void *ctx, void *item)
 	retry(sm, row);
 }
 
-static void pass(struct sm *sm)
+static int running(struct db_tx *tx, void **rows, int *n)
 {
-	struct shred_row *rows = NULL;
-	struct db_tx *tx = NULL;
-	int n = 0, ret, running;
+	return db_shred_running(tx, (struct shred_row **)rows, n);
+}
 
-	if (db_begin(sm->db, false, &tx))
-		return;
-	ret = db_shred_running(tx, &rows, &n);
-	db_rollback(tx);
-	if (ret)
-		return;
-	worker_fanout(rows, n, sizeof(*rows), poll_one, sm, 16);
-	running = n;
-	free(rows);
-	rows = NULL;
-	n = 0;
-	if (running >= sm->cfg.max_shred_tasks || db_begin(sm->db, false, &tx))
-		return;
-	ret = db_shred_pick(tx, sm->cfg.max_shred_tasks - running,
-			    sm->cfg.shredder_count, &rows, &n);
-	db_rollback(tx);
-	if (!ret)
-		worker_fanout(rows, n, sizeof(*rows), dispatch, sm, 16);
-	free(rows);
+static int pick(struct sm *sm, struct db_tx *tx, int max, void **rows, int *n)
+{
+	return db_shred_pick(tx, max, sm->cfg.shredder_count,
+			     (struct shred_row **)rows, n);
 }
 
 static int salvage(struct db_tx *tx, void *arg)
@@ -160,7 +131,15 @@ static int salvage(struct db_tx *tx, void *arg)
 
 static void shred_pass(void *arg)
 {
-	pass(arg);
+	struct sm *sm = arg;
+	struct worker_queue q = {sizeof(struct shred_row),
+				 sm->cfg.max_shred_tasks,
+				 running,
+				 pick,
+				 poll_one,
+				 dispatch};
+
+	worker_queue_pass(sm, &q);
 }
 
 int shred_sched_start(struct sm *sm)

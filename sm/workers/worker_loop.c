@@ -172,3 +172,35 @@ void worker_fanout(void *items, int n, size_t size,
 		pthread_join(threads[i], NULL);
 	pthread_mutex_destroy(&f.lock);
 }
+
+/* Reads rows with fetch (a running() or pick() call) in a read transaction. */
+static int queue_read(struct sm *sm, const struct worker_queue *q, int max,
+		      void **rows, int *n)
+{
+	struct db_tx *tx = NULL;
+	int ret = db_begin(sm->db, false, &tx);
+
+	if (ret)
+		return ret;
+	ret = max < 0 ? q->running(tx, rows, n) : q->pick(sm, tx, max, rows, n);
+	db_rollback(tx);
+	return ret;
+}
+
+void worker_queue_pass(struct sm *sm, const struct worker_queue *q)
+{
+	void *rows = NULL;
+	int n = 0, running;
+
+	if (queue_read(sm, q, -1, &rows, &n))
+		return;
+	worker_fanout(rows, n, q->row_size, q->poll, sm, 16);
+	running = n;
+	free(rows);
+	rows = NULL;
+	n = 0;
+	if (running >= q->max || queue_read(sm, q, q->max - running, &rows, &n))
+		return;
+	worker_fanout(rows, n, q->row_size, q->dispatch, sm, 16);
+	free(rows);
+}

@@ -26,6 +26,22 @@ void worker_fanout(void *items, int n, size_t size,
 		   void (*fn)(void *ctx, void *item), void *ctx,
 		   int max_threads);
 
+/*
+ * One pass over a work queue kept in the database: poll every running row,
+ * then start up to max minus those. Rows are row_size bytes; running() and
+ * pick() return heap arrays of them.
+ */
+struct worker_queue {
+	size_t row_size;
+	int max;
+	int (*running)(struct db_tx *tx, void **rows, int *n);
+	int (*pick)(struct sm *sm, struct db_tx *tx, int max, void **rows,
+		    int *n);
+	void (*poll)(void *sm, void *row);
+	void (*dispatch)(void *sm, void *row);
+};
+void worker_queue_pass(struct sm *sm, const struct worker_queue *q);
+
 /* Runs fn in one mutating transaction (commit on 0, else rollback). */
 int worker_tx(struct sm *sm, int (*fn)(struct db_tx *, void *), void *arg);
 /* Exponential back-off of a failed attempt: 10 s .. 10 min. */
