@@ -41,7 +41,7 @@ int api_snap_create(struct rpc_request *req)
 	int32_t id = 0;
 	int ret = vol_snapshot(ctx(req),
 			       ref_of(req, "origin_lvolid", "origin_lvolname"),
-			       rpc_str(req, "snapshot_lvolname", ""), &id);
+			       rpc_str(req, "snapshot_lvolname", NULL), &id);
 
 	if (!ret)
 		rpc_result_int(req, id);

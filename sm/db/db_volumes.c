@@ -30,7 +30,7 @@ int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
 	PGresult *r;
 	int ret;
 
-	if (id > 0)
+	if (id)
 		ret = db_q(tx, &r,
 			   "SELECT " LVOL_COLUMNS
 			   "FROM lvollst l WHERE l.lvolid = $1",

@@ -202,7 +202,7 @@ static int finish_prepare(struct db_tx *tx, struct op *op, int ret)
 
 static int lookup_root(struct db_tx *tx, struct vol_ref ref, struct lvol_row *v)
 {
-	if (ref.id <= 0 && (!ref.name || !*ref.name))
+	if (!ref.id && (!ref.name || !*ref.name))
 		return -EINVAL;
 	return db_lvol_lookup(tx, ref.id, ref.name, v);
 }
@@ -262,11 +262,12 @@ int vol_detach(struct sm *sm, struct vol_ref ref)
 	ret = lookup_root(tx, ref, &v);
 	if (!ret && v.origin)
 		ret = -EINVAL;
-	if (!ret)
+	if (!ret) {
 		ret = db_attach_get(tx, v.lvolid, &a);
-	if (ret == -ENOENT) {
-		db_rollback(tx);
-		return 0; /* not attached: nothing to do */
+		if (ret == -ENOENT) {
+			db_rollback(tx);
+			return 0; /* not attached: nothing to do */
+		}
 	}
 	if (!ret && a.eventid)
 		ret = -EAGAIN;

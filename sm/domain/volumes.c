@@ -14,7 +14,7 @@
 
 static int lookup(struct db_tx *tx, struct vol_ref v, struct lvol_row *row)
 {
-	if (v.id <= 0 && (!v.name || !*v.name))
+	if (!v.id && (!v.name || !*v.name))
 		return -EINVAL;
 	return db_lvol_lookup(tx, v.id, v.name, row);
 }
@@ -151,12 +151,13 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 	bool taken, attached = false;
 	int ret;
 
-	if (names_check_lvolname(name))
-		return -EINVAL;
 	ret = db_begin(sm->db, true, &tx);
 	if (ret)
 		return ret;
+	/* The origin first: 3.0 answers ENOENT before a bad name. */
 	ret = lookup(tx, origin, &o);
+	if (!ret && (!name || names_check_lvolname(name)))
+		ret = -EINVAL;
 	if (!ret) {
 		ret = db_lvol_name_taken(tx, name, &taken);
 		if (!ret && taken)
@@ -172,7 +173,7 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 		else if (!ret && (a.eventid || a.status != ATTACH_BOUND))
 			ret = -EBUSY;
 	}
-	snprintf(v.lvolname, sizeof(v.lvolname), "%s", name);
+	snprintf(v.lvolname, sizeof(v.lvolname), "%s", name ? name : "");
 	v.redundancy = o.redundancy;
 	v.capacity = units_cow_gib(o.capacity, sm->cfg.unit);
 	if (!ret)
