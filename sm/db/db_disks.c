@@ -44,7 +44,7 @@ static void fill_row(const PGresult *r, int i, void *elem)
 	"p.pdskid, p.ssvrid, p.priority, p.capacity, p.local_path, "           \
 	"COALESCE((SELECT available FROM dskspace d WHERE d.pdskid = "         \
 	"p.pdskid), 0), (SELECT count(*) FROM resync r JOIN dskmap d ON "      \
-	"d.dextid = r.lvolid_add WHERE r.status = 2 AND d.pdskid = "           \
+	"d.dextid = r.lvolid_add WHERE r.status = $2 AND d.pdskid = "          \
 	"p.pdskid) "
 
 int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct pdsk_row *row)
@@ -53,7 +53,7 @@ int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct pdsk_row *row)
 	int ret = db_q(tx, &r,
 		       "SELECT " PDSK_COLUMNS
 		       "FROM pdsklst p WHERE p.pdskid = $1 FOR UPDATE OF p",
-		       "d", pdskid);
+		       "dd", pdskid, EV_PROGRESS);
 
 	if (ret)
 		return ret;
@@ -70,7 +70,7 @@ int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct pdsk_row **rows,
 	return db_rows(tx, (void **)rows, n, sizeof(**rows), fill_row,
 		       "SELECT " PDSK_COLUMNS "FROM pdsklst p WHERE $1 = 0 OR "
 		       "p.ssvrid = $1 ORDER BY p.pdskid",
-		       "d", ssvrid);
+		       "dd", ssvrid, EV_PROGRESS);
 }
 
 int db_pdsk_set_priority(struct db_tx *tx, int32_t pdskid, int priority)
@@ -90,9 +90,10 @@ int db_pdsks_of_ssvr_set(struct db_tx *tx, int32_t ssvrid, int to, int keep)
 
 int db_pdsks_set_all(struct db_tx *tx, int to)
 {
-	return db_q(tx, NULL,
-		    "UPDATE pdsklst SET priority = $1 WHERE priority IN (1, 2)",
-		    "d", to);
+	return db_q(
+	    tx, NULL,
+	    "UPDATE pdsklst SET priority = $1 WHERE priority IN ($2, $3)",
+	    "ddd", to, PRIO_HIGH, PRIO_LOW);
 }
 
 int db_pdsk_has_faulty(struct db_tx *tx, int32_t pdskid, int *yes)

@@ -87,18 +87,19 @@ int db_layer_insert(struct db_tx *tx, int32_t id, int type, int32_t super,
 		    "INSERT INTO lvolmap (lvolid, lvoltype, superlvolid, "
 		    "\"offset\", capacity, toplvolid, mirror_status, dextid) "
 		    "VALUES ($1::int, $2::int, $3, $4, $5, $6, $7, CASE WHEN "
-		    "$2::int = 3 THEN $1::int END)",
-		    "dddlldd", id, type, super, offset, capacity, top,
-		    mirror_status);
+		    "$2::int = $8::int THEN $1::int END)",
+		    "dddllddd", id, type, super, offset, capacity, top,
+		    mirror_status, LVOLTYPE_DEXT);
 }
 
 int db_top_layer(struct db_tx *tx, int32_t lvolid, int32_t *layer)
 {
 	PGresult *r;
-	int ret = db_q(tx, &r,
-		       "SELECT lvolid FROM lvolmap WHERE superlvolid = $1 AND "
-		       "toplvolid = $1 AND lvoltype IN (6, 7)",
-		       "d", lvolid);
+	int ret =
+	    db_q(tx, &r,
+		 "SELECT lvolid FROM lvolmap WHERE superlvolid = $1 AND "
+		 "toplvolid = $1 AND lvoltype IN ($2, $3)",
+		 "ddd", lvolid, LVOLTYPE_SNAPSHOT_ORIGIN, LVOLTYPE_SNAPSHOT);
 
 	if (ret)
 		return ret;
@@ -147,12 +148,12 @@ int db_alloc_pool_load(struct db_tx *tx, struct alloc_pool *pool)
 	    db_q(tx, &r,
 		 "SELECT p.pdskid, p.ssvrid, p.capacity, f.free_vb, "
 		 " (SELECT d.capacity FROM dskmap d WHERE d.pdskid = p.pdskid "
-		 "  AND d.status = 2 ORDER BY d.capacity DESC LIMIT 1) "
+		 "  AND d.status = $1 ORDER BY d.capacity DESC LIMIT 1) "
 		 "FROM pdsklst p JOIN pdsk_free f ON f.pdskid = p.pdskid "
 		 "JOIN ssvrlst s ON s.ssvrid = p.ssvrid "
-		 "WHERE f.free_vb > 0 AND p.priority IN (1, 2) AND "
-		 "s.priority IN (1, 2) ORDER BY p.ssvrid, p.pdskid",
-		 NULL);
+		 "WHERE f.free_vb > 0 AND p.priority IN ($2, $3) AND "
+		 "s.priority IN ($2, $3) ORDER BY p.ssvrid, p.pdskid",
+		 "ddd", EXT_FREE, PRIO_HIGH, PRIO_LOW);
 	if (ret)
 		return ret;
 	pool->n = PQntuples(r);
@@ -184,9 +185,9 @@ int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
 
 	ret = db_q(tx, &r,
 		   "SELECT dextid, \"offset\", capacity FROM dskmap WHERE "
-		   "pdskid = $1 AND status = 2 ORDER BY capacity DESC, "
+		   "pdskid = $1 AND status = $2 ORDER BY capacity DESC, "
 		   "\"offset\" LIMIT 1 FOR UPDATE",
-		   "d", disk->pdskid);
+		   "dd", disk->pdskid, EXT_FREE);
 	if (ret)
 		return ret;
 	if (PQntuples(r) != 1 || db_l(r, 0, 2) < c) {
@@ -218,8 +219,8 @@ int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
 	ret =
 	    db_q(tx, &r,
 		 "SELECT COALESCE(max(capacity), 0) FROM dskmap WHERE pdskid = "
-		 "$1 AND status = 2",
-		 "d", disk->pdskid);
+		 "$1 AND status = $2",
+		 "dd", disk->pdskid, EXT_FREE);
 	if (ret)
 		return ret;
 	disk->largest_vb = db_l(r, 0, 0);
@@ -233,20 +234,20 @@ int db_lvol_delete(struct db_tx *tx, int32_t lvolid)
 	int ret, i;
 
 	/* Never-attached legs are clean: FREE at once, no shred. */
-	ret =
-	    db_q(tx, NULL,
-		 "UPDATE dskmap d SET status = $2 FROM lvolmap m WHERE "
-		 "m.toplvolid = $1 AND m.lvoltype = 3 AND m.mirror_status = $3 "
-		 "AND d.dextid = m.dextid",
-		 "ddd", lvolid, EXT_FREE, MIRROR_ALLOCATED);
+	ret = db_q(
+	    tx, NULL,
+	    "UPDATE dskmap d SET status = $2 FROM lvolmap m WHERE "
+	    "m.toplvolid = $1 AND m.lvoltype = $4 AND m.mirror_status = $3 "
+	    "AND d.dextid = m.dextid",
+	    "dddd", lvolid, EXT_FREE, MIRROR_ALLOCATED, LVOLTYPE_DEXT);
 	if (ret)
 		return ret;
 	ret =
 	    db_q(tx, &r,
 		 "SELECT m.dextid FROM lvolmap m JOIN lvolmap p ON p.lvolid = "
-		 "m.superlvolid WHERE m.toplvolid = $1 AND m.lvoltype = 3 AND "
+		 "m.superlvolid WHERE m.toplvolid = $1 AND m.lvoltype = $3 AND "
 		 "m.mirror_status <> $2 ORDER BY p.\"offset\", m.seq",
-		 "dd", lvolid, MIRROR_ALLOCATED);
+		 "ddd", lvolid, MIRROR_ALLOCATED, LVOLTYPE_DEXT);
 	if (ret)
 		return ret;
 	for (i = 0; !ret && i < PQntuples(r); i++)
@@ -292,18 +293,18 @@ int db_lvol_list(struct db_tx *tx, int32_t id, struct lvol_list_row **rows,
 	ret =
 	    db_q(tx, &r,
 		 "SELECT " LVOL_COLUMNS ", COALESCE(a.hsvrid, 0), "
-		 " COALESCE(a.status, 0), CASE WHEN a.eventid <> 0 AND "
+		 " COALESCE(a.status, $3), CASE WHEN a.eventid <> 0 AND "
 		 " (a.lvolid = l.lvolid OR a.assoc_lvolid = l.lvolid) THEN "
-		 " a.event_type ELSE 0 END, "
+		 " a.event_type ELSE $4 END, "
 		 " EXISTS (SELECT 1 FROM lvolmap m WHERE m.toplvolid = "
-		 " l.lvolid AND m.mirror_status = 3)::int, "
+		 " l.lvolid AND m.mirror_status = $2)::int, "
 		 " (SELECT string_agg(s.assoc_lvolid::text, ',' ORDER BY "
 		 " s.seq) FROM assoc s WHERE s.lvolid = l.lvolid) "
 		 "FROM lvollst l LEFT JOIN assoc o ON o.assoc_lvolid = "
 		 "l.lvolid LEFT JOIN attach a ON a.lvolid = COALESCE(o.lvolid, "
 		 "l.lvolid) WHERE l.deleted = 0 AND ($1 = 0 OR l.lvolid = $1) "
 		 "ORDER BY l.lvolid",
-		 "d", id);
+		 "dddd", id, MIRROR_SPARE, ATTACH_UNBOUND, ATTACH_EV_NONE);
 	if (ret)
 		return ret;
 	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
