@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vas/clock.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 
@@ -20,14 +21,6 @@ struct iscsi_target {
 	int n;
 	char user[32]; /* the DEXT name */
 };
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 static int target_of(struct hsvr *h, const struct vas_lvolstruct *lv,
 		     struct iscsi_target *t)
@@ -76,7 +69,7 @@ static void wait_links(struct hsvr *h, const struct iscsi_target *t,
 	(void)hx_run(h->hx, &c, NULL); /* best effort */
 	while (waited < h->login_wait_ms &&
 	       (present ? !links_present(t, 1) : links_present(t, 0))) {
-		sleep_ms(200);
+		vas_sleep_ms(200);
 		waited += 200;
 	}
 }

@@ -154,11 +154,10 @@ static int record(struct sm *sm, const struct op *op,
 	if (ret)
 		return ret;
 	ret = complete(sm, tx, op, res);
-	if (ret && ret != -EHOSTDOWN) {
-		db_rollback(tx);
-		return ret;
-	}
-	return db_commit(tx) ? -EIO : ret;
+	if (ret && ret != -EHOSTDOWN)
+		return db_end(tx, ret);
+	/* -EHOSTDOWN: the outcome is moot, the rest is kept all the same. */
+	return db_end(tx, 0) ? -EIO : ret;
 }
 
 /* Drives the recorded operation and records its outcome. */
@@ -189,12 +188,7 @@ static int run(struct sm *sm, struct op *op)
 
 static int finish_prepare(struct db_tx *tx, struct op *op, int ret)
 {
-	if (ret) {
-		db_rollback(tx);
-		lvs_clear(&op->tree);
-		return ret;
-	}
-	ret = db_commit(tx);
+	ret = db_end(tx, ret);
 	if (ret)
 		lvs_clear(&op->tree);
 	return ret;

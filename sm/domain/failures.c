@@ -153,11 +153,7 @@ int sm_notify_failure(struct sm *sm, int target, int32_t id)
 	default:
 		ret = -EINVAL;
 	}
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	ret = db_commit(tx);
+	ret = db_end(tx, ret);
 	if (!ret) {
 		log_warn("failure recorded: target %d id %08x", target, id);
 		sm_wake_resync(sm);
@@ -201,11 +197,7 @@ int sm_notify_bad_blocks(struct sm *sm, int32_t pdskid, const int32_t *blocks,
 	}
 	free(busy);
 	free(pool.disk);
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	ret = db_commit(tx);
+	ret = db_end(tx, ret);
 	if (!ret)
 		sm_wake_resync(sm);
 	return ret;

@@ -77,11 +77,7 @@ int srv_register(struct sm *sm, enum srv_kind kind, const char *const *ips,
 			ret = db_ip_add(tx, kind, ips[i], *id);
 	}
 out:
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	ret = db_commit(tx);
+	ret = db_end(tx, ret);
 	if (!ret) {
 		log_info("%s-%08x registered (%s)", kind_name[kind], *id,
 			 ips[0]);
@@ -123,11 +119,7 @@ int srv_delete(struct sm *sm, enum srv_kind kind, int32_t id)
 	}
 	if (!ret)
 		ret = db_server_delete(tx, kind, id);
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	return db_commit(tx);
+	return db_end(tx, ret);
 }
 
 int srv_list(struct sm *sm, enum srv_kind kind, int32_t id,
@@ -227,11 +219,7 @@ int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
 	if (!ret && !first_event)
 		ret = db_shred_queue_offline(tx, *pdskid);
 out:
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	ret = db_commit(tx);
+	ret = db_end(tx, ret);
 	if (!ret) {
 		log_info("pdsk-%08x on ssvr-%08x: %s", *pdskid, ssvrid, path);
 		sm_wake_shred(sm);
@@ -255,11 +243,7 @@ int pdsk_delete(struct sm *sm, int32_t pdskid)
 		ret = -EBUSY;
 	if (!ret)
 		ret = db_pdsk_delete(tx, pdskid);
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	return db_commit(tx);
+	return db_end(tx, ret);
 }
 
 int pdsk_list(struct sm *sm, int32_t ssvrid, struct pdsk_row **rows, int *n)
@@ -294,9 +278,5 @@ int sm_shutdown_all(struct sm *sm)
 		ret = db_servers_set_all(tx, SRV_SSVR, PRIO_HALT);
 	if (!ret)
 		ret = db_pdsks_set_all(tx, PRIO_HALT);
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	return db_commit(tx);
+	return db_end(tx, ret);
 }

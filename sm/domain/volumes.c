@@ -94,15 +94,6 @@ static int build_volume(struct sm *sm, struct db_tx *tx, struct lvol_row *v,
 	return ret;
 }
 
-static int finish(struct db_tx *tx, int ret)
-{
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	return db_commit(tx);
-}
-
 int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
 	       int redundancy, int32_t *lvolid)
 {
@@ -131,7 +122,7 @@ int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
 	v.capacity = cap;
 	if (!ret)
 		ret = build_volume(sm, tx, &v, LVOLTYPE_SNAPSHOT_ORIGIN, &top);
-	ret = finish(tx, ret);
+	ret = db_end(tx, ret);
 	if (!ret) {
 		*lvolid = v.lvolid;
 		log_info("lvol-%08x '%s' created: %lld GiB x%d", v.lvolid, name,
@@ -184,7 +175,7 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 	/* An attached origin gets the snapshot on its head server too. */
 	if (!ret && attached)
 		ret = attach_snapshot_begin(sm, tx, &a, v.lvolid, &op);
-	ret = finish(tx, ret);
+	ret = db_end(tx, ret);
 	if (ret) {
 		attach_op_free(op);
 		return ret;
@@ -222,7 +213,7 @@ int vol_delete(struct sm *sm, struct vol_ref ref)
 	}
 	if (!ret && !op)
 		ret = db_lvol_delete(tx, v.lvolid);
-	ret = finish(tx, ret);
+	ret = db_end(tx, ret);
 	if (ret) {
 		attach_op_free(op);
 		return ret;

@@ -1,6 +1,7 @@
 /* Calls to head and storage agents, with address failover. */
 #include "agent_ops.h"
 #include "db.h"
+#include "vas/clock.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/rpc_client.h"
@@ -9,22 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 int agent_server_load(struct sm *sm, enum srv_kind kind, int32_t id,
 		      struct srv_row *srv)
@@ -144,8 +129,9 @@ void agent_drive_lvol(const struct sm_config *cfg, const struct srv_row *h,
 		      const struct vas_lvolstruct *tree,
 		      struct agent_result *res)
 {
-	long deadline =
-	    cfg->op_timeout_s > 0 ? now_ms() + cfg->op_timeout_s * 1000L : 0;
+	int64_t deadline = cfg->op_timeout_s > 0
+			       ? vas_now_ms() + cfg->op_timeout_s * 1000L
+			       : 0;
 	int status, result, poll_failures = 0, ret;
 
 	memset(res, 0, sizeof(*res));
@@ -186,11 +172,11 @@ void agent_drive_lvol(const struct sm_config *cfg, const struct srv_row *h,
 				return;
 			}
 		}
-		if (deadline && now_ms() >= deadline) {
+		if (deadline && vas_now_ms() >= deadline) {
 			res->outcome = AGENT_TIMEDOUT;
 			res->code = ETIMEDOUT;
 			return;
 		}
-		sleep_ms(cfg->attach_poll_ms);
+		vas_sleep_ms(cfg->attach_poll_ms);
 	}
 }

@@ -44,7 +44,7 @@ static void retry(struct sm *sm, const struct shred_row *row)
 
 	log_info("shred %d of dext-%08x: retry in %d s", row->eventid,
 		 row->dextid, r.delay);
-	if (worker_tx(sm, do_retry, &r))
+	if (db_run(sm->db, true, do_retry, &r))
 		log_err("shred %d: cannot requeue", row->eventid);
 }
 
@@ -59,7 +59,7 @@ static void dispatch(void *ctx, void *item)
 	int ret;
 
 	if (agent_server_load(sm, SRV_SSVR, row->ssvrid, &srv) ||
-	    worker_tx(sm, do_start, &row->eventid))
+	    db_run(sm->db, true, do_start, &row->eventid))
 		return;
 	row->attempts++;
 	xmlrpc_env_init(&env);
@@ -101,7 +101,7 @@ static void poll_one(void *ctx, void *item)
 	if (!ret && status == EV_PROGRESS)
 		return;
 	if (!ret && status == EV_DONE) {
-		if (worker_tx(sm, do_done, row))
+		if (db_run(sm->db, true, do_done, row))
 			log_err("shred %d: cannot record completion",
 				row->eventid);
 		else
@@ -147,7 +147,7 @@ int shred_sched_start(struct sm *sm)
 	int ret;
 
 	/* A failed salvage would strand rows forever (M76): fatal. */
-	ret = worker_tx(sm, salvage, NULL);
+	ret = db_run(sm->db, true, salvage, NULL);
 	if (ret)
 		return ret;
 	return worker_loop_start("shred", sm->cfg.shred_poll_ms, shred_pass, sm,
