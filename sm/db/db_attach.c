@@ -8,7 +8,7 @@
 
 static void fill(const PGresult *r, int i, void *elem)
 {
-	struct attach_row *a = elem;
+	struct sm_attachment *a = elem;
 
 	a->lvolid = (int32_t)db_l(r, i, 0);
 	a->hsvrid = (int32_t)db_l(r, i, 1);
@@ -18,7 +18,7 @@ static void fill(const PGresult *r, int i, void *elem)
 	a->assoc_lvolid = (int32_t)db_l(r, i, 5);
 }
 
-int db_attach_get(struct db_tx *tx, int32_t root, struct attach_row *row)
+int db_attach_get(struct db_tx *tx, int32_t root, struct sm_attachment *row)
 {
 	PGresult *r;
 	int ret = db_q(tx, &r,
@@ -69,7 +69,7 @@ int db_root_in_flight(struct db_tx *tx, int32_t toplvolid, bool *busy)
 	return 0;
 }
 
-int db_attach_in_flight(struct db_tx *tx, struct attach_row **rows, int *n)
+int db_attach_in_flight(struct db_tx *tx, struct sm_attachment **rows, int *n)
 {
 	return db_rows(tx, (void **)rows, n, sizeof(**rows), fill,
 		       "SELECT lvolid, hsvrid, status, eventid, event_type, "
@@ -78,7 +78,7 @@ int db_attach_in_flight(struct db_tx *tx, struct attach_row **rows, int *n)
 		       NULL);
 }
 
-int db_attach_insert(struct db_tx *tx, const struct attach_row *a)
+int db_attach_insert(struct db_tx *tx, const struct sm_attachment *a)
 {
 	return db_q(tx, NULL,
 		    "INSERT INTO attach (lvolid, hsvrid, status, eventid, "

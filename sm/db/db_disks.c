@@ -29,7 +29,7 @@ int db_pdsk_find(struct db_tx *tx, int32_t ssvrid, const char *path,
 
 static void fill_row(const PGresult *r, int i, void *elem)
 {
-	struct pdsk_row *row = elem;
+	struct sm_disk *row = elem;
 
 	row->pdskid = (int32_t)db_l(r, i, 0);
 	row->ssvrid = (int32_t)db_l(r, i, 1);
@@ -47,7 +47,7 @@ static void fill_row(const PGresult *r, int i, void *elem)
 	"d.dextid = r.lvolid_add WHERE r.status = $2 AND d.pdskid = "          \
 	"p.pdskid) "
 
-int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct pdsk_row *row)
+int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct sm_disk *row)
 {
 	PGresult *r;
 	int ret = db_q(tx, &r,
@@ -64,7 +64,7 @@ int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct pdsk_row *row)
 	return ret;
 }
 
-int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct pdsk_row **rows,
+int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct sm_disk **rows,
 		 int *n)
 {
 	return db_rows(tx, (void **)rows, n, sizeof(**rows), fill_row,
@@ -190,14 +190,14 @@ int db_pdsk_delete(struct db_tx *tx, int32_t pdskid)
 
 static void fill_evacuee(const PGresult *r, int i, void *elem)
 {
-	struct pdsk_row *row = elem;
+	struct sm_disk *row = elem;
 
 	row->pdskid = (int32_t)db_l(r, i, 0);
 	row->ssvrid = (int32_t)db_l(r, i, 1);
 	row->priority = (int)db_l(r, i, 2);
 }
 
-int db_pdsk_to_evacuate(struct db_tx *tx, struct pdsk_row **rows, int *n)
+int db_pdsk_to_evacuate(struct db_tx *tx, struct sm_disk **rows, int *n)
 {
 	return db_rows(
 	    tx, (void **)rows, n, sizeof(**rows), fill_evacuee,

@@ -137,7 +137,7 @@ int db_server_delete(struct db_tx *tx, enum srv_kind kind, int32_t id)
 }
 
 int db_server_ips(struct db_tx *tx, enum srv_kind kind, int32_t id,
-		  struct srv_row *row)
+		  struct sm_server *row)
 {
 	PGresult *r;
 	int ret = db_q(tx, &r, sql[kind].ips, "d", id), i;
@@ -153,7 +153,7 @@ int db_server_ips(struct db_tx *tx, enum srv_kind kind, int32_t id,
 }
 
 int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
-		   struct srv_row **rows, int *n)
+		   struct sm_server **rows, int *n)
 {
 	PGresult *r;
 	int ret = db_q(tx, &r, sql[kind].list, "dd", id, EV_PROGRESS), i;
@@ -172,7 +172,7 @@ int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
 		return -ENOMEM;
 	}
 	for (i = 0; i < PQntuples(r) && !ret; i++) {
-		struct srv_row *s = &(*rows)[i];
+		struct sm_server *s = &(*rows)[i];
 
 		s->id = (int32_t)db_l(r, i, 0);
 		s->priority = (int)db_l(r, i, 1);

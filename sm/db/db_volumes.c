@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void fill_lvol(const PGresult *r, int i, struct lvol_row *v)
+static void fill_lvol(const PGresult *r, int i, struct sm_volume *v)
 {
 	v->lvolid = (int32_t)db_l(r, i, 0);
 	snprintf(v->lvolname, sizeof(v->lvolname), "%s", db_s(r, i, 1));
@@ -25,7 +25,7 @@ static void fill_lvol(const PGresult *r, int i, struct lvol_row *v)
 	"(SELECT a.lvolid FROM assoc a WHERE a.assoc_lvolid = l.lvolid) "
 
 int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
-		   struct lvol_row *row)
+		   struct sm_volume *row)
 {
 	PGresult *r;
 	int ret;
@@ -69,7 +69,7 @@ int db_lvol_name_taken(struct db_tx *tx, const char *name, bool *taken)
 	return 0;
 }
 
-int db_lvol_insert(struct db_tx *tx, const struct lvol_row *v)
+int db_lvol_insert(struct db_tx *tx, const struct sm_volume *v)
 {
 	return db_q(
 	    tx, NULL,
@@ -282,14 +282,22 @@ int db_lvol_set_deleted(struct db_tx *tx, int32_t lvolid, int deleted)
 		    lvolid, deleted);
 }
 
-int db_lvol_list(struct db_tx *tx, int32_t id, struct lvol_list_row **rows,
-		 int *n)
+/* Snapshot ids in a row's comma-separated list. */
+static int count_ids(const char *list)
+{
+	int n = *list ? 1 : 0;
+
+	for (; *list; list++)
+		n += *list == ',';
+	return n;
+}
+
+int db_lvol_list(struct db_tx *tx, int32_t id, struct sm_volume_list *out)
 {
 	PGresult *r;
-	int ret, i;
+	int ret, i, n_snaps = 0;
 
-	*rows = NULL;
-	*n = 0;
+	memset(out, 0, sizeof(*out));
 	ret =
 	    db_q(tx, &r,
 		 "SELECT " LVOL_COLUMNS ", COALESCE(a.hsvrid, 0), "
@@ -307,54 +315,37 @@ int db_lvol_list(struct db_tx *tx, int32_t id, struct lvol_list_row **rows,
 		 "dddd", id, MIRROR_SPARE, ATTACH_UNBOUND, ATTACH_EV_NONE);
 	if (ret)
 		return ret;
-	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
-	if (!*rows) {
+	for (i = 0; i < PQntuples(r); i++)
+		n_snaps += count_ids(db_s(r, i, 11));
+	out->e = calloc((size_t)PQntuples(r) + 1, sizeof(*out->e));
+	out->snaps = calloc((size_t)n_snaps + 1, sizeof(*out->snaps));
+	if (!out->e || !out->snaps) {
 		PQclear(r);
+		free(out->e);
+		free(out->snaps);
+		memset(out, 0, sizeof(*out));
 		return -ENOMEM;
 	}
+	n_snaps = 0;
 	for (i = 0; i < PQntuples(r); i++) {
-		struct lvol_list_row *row = &(*rows)[i];
-		const char *snaps = db_s(r, i, 11);
+		struct sm_volume_entry *e = &out->e[i];
+		const char *p = db_s(r, i, 11);
 
-		fill_lvol(r, i, &row->v);
-		row->hsvrid = (int32_t)db_l(r, i, 7);
-		row->bind_status = (int)db_l(r, i, 8);
-		row->bind_event = (int)db_l(r, i, 9);
-		row->fault = db_l(r, i, 10) != 0;
-		if (*snaps) {
-			const char *p = snaps;
-			int cnt = 1;
-
-			for (; *p; p++)
-				cnt += *p == ',';
-			row->snaps = calloc((size_t)cnt, sizeof(int32_t));
-			if (!row->snaps) {
-				ret = -ENOMEM;
-				break;
-			}
-			for (p = snaps; *p;) {
-				row->snaps[row->n_snaps++] =
-				    (int32_t)strtol(p, (char **)&p, 10);
-				if (*p == ',')
-					p++;
-			}
+		fill_lvol(r, i, &e->v);
+		e->hsvrid = (int32_t)db_l(r, i, 7);
+		e->bind_status = (int)db_l(r, i, 8);
+		e->bind_event = (int)db_l(r, i, 9);
+		e->fault = db_l(r, i, 10) != 0;
+		e->first_snap = n_snaps;
+		while (*p) {
+			out->snaps[n_snaps++] =
+			    (int32_t)strtol(p, (char **)&p, 10);
+			if (*p == ',')
+				p++;
 		}
+		e->n_snaps = n_snaps - e->first_snap;
 	}
-	*n = i;
+	out->n = PQntuples(r);
 	PQclear(r);
-	if (ret) {
-		db_lvol_list_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-	}
-	return ret;
-}
-
-void db_lvol_list_free(struct lvol_list_row *rows, int n)
-{
-	int i;
-
-	for (i = 0; rows && i < n; i++)
-		free(rows[i].snaps);
-	free(rows);
+	return 0;
 }

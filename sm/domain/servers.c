@@ -1,5 +1,7 @@
 /* Registration and deletion of servers and disks; shutdownAll. */
 #include "servers.h"
+#include "db_disks.h"
+#include "db_servers.h"
 #include "db_shred.h"
 #include "db_volumes.h"
 #include "vas/log.h"
@@ -89,7 +91,7 @@ out:
 
 int srv_delete(struct sm *sm, enum srv_kind kind, int32_t id)
 {
-	struct pdsk_row *disks = NULL;
+	struct sm_disk *disks = NULL;
 	struct db_tx *tx = NULL;
 	int ret, prio, n = 0, i, attached = 0;
 
@@ -123,7 +125,7 @@ int srv_delete(struct sm *sm, enum srv_kind kind, int32_t id)
 }
 
 int srv_list(struct sm *sm, enum srv_kind kind, int32_t id,
-	     struct srv_row **rows, int *n)
+	     struct sm_server **rows, int *n)
 {
 	struct db_tx *tx = NULL;
 	int ret = db_begin(sm->db, false, &tx);
@@ -230,7 +232,7 @@ out:
 int pdsk_delete(struct sm *sm, int32_t pdskid)
 {
 	struct db_tx *tx = NULL;
-	struct pdsk_row row;
+	struct sm_disk row;
 	int ret;
 
 	if (pdskid <= 0)
@@ -246,7 +248,7 @@ int pdsk_delete(struct sm *sm, int32_t pdskid)
 	return db_end(tx, ret);
 }
 
-int pdsk_list(struct sm *sm, int32_t ssvrid, struct pdsk_row **rows, int *n)
+int pdsk_list(struct sm *sm, int32_t ssvrid, struct sm_disk **rows, int *n)
 {
 	struct db_tx *tx = NULL;
 	int ret, prio;

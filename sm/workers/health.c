@@ -21,7 +21,7 @@
 
 struct probe {
 	enum srv_kind kind;
-	struct srv_row srv;
+	struct sm_server srv;
 	bool down;
 };
 
@@ -57,7 +57,7 @@ static bool answers(struct sm *sm, const struct probe *p)
 /* Live (HIGH/LOW) servers of both kinds, with their addresses. */
 static int load(struct sm *sm, struct probe **out, int *n)
 {
-	struct srv_row *rows = NULL;
+	struct sm_server *rows = NULL;
 	struct db_tx *tx = NULL;
 	int ret, kind, k, i;
 

@@ -89,7 +89,7 @@ static void dispatch(void *ctx, void *item)
 	struct resync_row *row = item;
 	struct sm *sm = ctx;
 	xmlrpc_value *p = NULL, *res = NULL;
-	struct srv_row head = {0};
+	struct sm_server head = {0};
 	struct rpc_outcome oc;
 	xmlrpc_env env;
 	int ret;
@@ -125,7 +125,7 @@ static void poll_one(void *ctx, void *item)
 {
 	struct resync_row *row = item;
 	struct sm *sm = ctx;
-	struct srv_row head = {0};
+	struct sm_server head = {0};
 	int status = 0, result = 0, ret;
 
 	if (agent_server_load(sm, SRV_HSVR, row->hsvrid, &head))
@@ -180,17 +180,18 @@ static int salvage(struct db_tx *tx, void *arg)
 	return db_resync_salvage(tx);
 }
 
+static void wake(struct sm *sm)
+{
+	worker_loop_wake(sm->resync);
+}
+
 int resync_start(struct sm *sm)
 {
 	int ret = db_run(sm->db, true, salvage, NULL);
 
 	if (ret)
-		return ret; /* stranded rows would never run (M76) */
+		return ret;	      /* stranded rows would never run (M76) */
+	sm->hooks.wake_resync = wake; /* a no-op until the loop runs */
 	return worker_loop_start("resync", sm->cfg.resync_poll_ms, pass, sm,
 				 &sm->resync);
-}
-
-void sm_wake_resync(struct sm *sm)
-{
-	worker_loop_wake(sm->resync);
 }

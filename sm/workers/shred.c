@@ -54,7 +54,7 @@ static void dispatch(void *ctx, void *item)
 	struct sm *sm = ctx;
 	xmlrpc_value *p, *res = NULL;
 	struct rpc_outcome oc;
-	struct srv_row srv = {0};
+	struct sm_server srv = {0};
 	xmlrpc_env env;
 	int ret;
 
@@ -91,7 +91,7 @@ static void poll_one(void *ctx, void *item)
 {
 	struct shred_row *row = item;
 	struct sm *sm = ctx;
-	struct srv_row srv = {0};
+	struct sm_server srv = {0};
 	int status = 0, result = 0, ret;
 
 	if (agent_server_load(sm, SRV_SSVR, row->ssvrid, &srv))
@@ -142,6 +142,11 @@ static void shred_pass(void *arg)
 	worker_queue_pass(sm, &q);
 }
 
+static void wake(struct sm *sm)
+{
+	worker_loop_wake(sm->shred);
+}
+
 int shred_sched_start(struct sm *sm)
 {
 	int ret;
@@ -150,11 +155,7 @@ int shred_sched_start(struct sm *sm)
 	ret = db_run(sm->db, true, salvage, NULL);
 	if (ret)
 		return ret;
+	sm->hooks.wake_shred = wake; /* a no-op until the loop runs */
 	return worker_loop_start("shred", sm->cfg.shred_poll_ms, shred_pass, sm,
 				 &sm->shred);
-}
-
-void sm_wake_shred(struct sm *sm)
-{
-	worker_loop_wake(sm->shred);
 }
