@@ -157,9 +157,12 @@ int main(int argc, char **argv)
 	}
 	opts.listen_address = sm.cfg.listen_address;
 	opts.port = sm.cfg.port;
-	opts.max_conn = sm.cfg.max_connections;
+	opts.workers = sm.cfg.max_connections;
 	opts.max_request_bytes = sm.cfg.max_request_bytes;
-	opts.io_timeout_s = sm.cfg.request_timeout_s;
+	opts.request_timeout_s = sm.cfg.request_timeout_s;
+	opts.idle_timeout_s = sm.cfg.idle_timeout_s;
+	opts.max_open = sm.cfg.max_open_connections;
+	opts.max_per_peer = sm.cfg.max_connections_per_peer;
 	if (rpc_server_new(&opts, sm_methods, &sm, &sigs.srv))
 		goto out;
 	if (workers_start(&sm)) {
