@@ -165,7 +165,7 @@ follow() {
 }
 
 run() {
-	local run out log t rc acc
+	local run out log t rc acc steps=${VAS_VM_STEPS:-}
 	image
 	run=$D/run-$(date +%Y%m%d-%H%M%S)-$$
 	out=$run/out
@@ -181,7 +181,7 @@ run() {
 		-m "$MEM" -smp 2 -nographic -nodefaults -serial stdio -nic none \
 		-no-reboot -snapshot \
 		-kernel "$(dirname "$IMG")/vmlinuz" -initrd "$(dirname "$IMG")/initrd" \
-		-append "root=/dev/vda rw console=ttyS0 panic=-1 quiet init=/sbin/vas-vm-init vas.src=$ROOT vas.build=$BUILD vas.steps=${VAS_VM_STEPS// /,}" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 quiet init=/sbin/vas-vm-init vas.src=$ROOT vas.build=$BUILD vas.steps=${steps// /,}" \
 		-drive file="$IMG",format=raw,if=virtio,cache=unsafe \
 		-virtfs local,path="$ROOT",mount_tag=src,security_model=none,readonly=on \
 		-virtfs local,path="$BUILD",mount_tag=build,security_model=none,readonly=on \

@@ -37,7 +37,7 @@ ip link set lo up
 /lib/systemd/systemd-udevd --daemon
 udevadm trigger --action=add >/dev/null 2>&1
 udevadm settle -t 60
-for m in dm_mod dm_multipath dm_round_robin dm_snapshot raid1 md_mod iscsi_tcp; do
+for m in dm_mod dm_multipath dm_round_robin dm_snapshot raid1 md_mod iscsi_tcp loop; do
 	modprobe "$m" || log "modprobe $m failed"
 done
 # Rebuilds are as fast as the emulated CPU allows.
