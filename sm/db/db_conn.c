@@ -1,62 +1,94 @@
-/* Connection pool, transactions, the query helper and schema migrations. */
+/*
+ * The connection pool and transactions, and what happens when PostgreSQL
+ * goes away: a transaction that cannot start waits for one reconnect and
+ * tries once more, then answers -EAGAIN; a transaction cut off before its
+ * COMMIT answered learns after reconnecting whether it committed.
+ */
 #include "db_priv.h"
+#include "vas/clock.h"
 #include "vas/log.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* pg_advisory_xact_lock key of every mutating transaction ("VAS"). */
-#define DB_MUTATE_LOCK 0x564153
+#define DB_MUTATE_LOCK "5652819"
+/* A transaction that could not start waits this long, once, to retry. */
+#define DB_RETRY_WAIT_MS 1000
+/* How long a lost COMMIT's outcome is asked for before giving up. */
+#define DB_OUTCOME_WAIT_MS 10000
+#define DB_OUTCOME_STEP_MS 250
 
 struct db {
 	char *dsn;
 	int size;
-	PGconn **conns;
+	struct db_session *sessions;
 	bool *busy;
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
+	atomic_bool down; /* last seen unreachable (for the log) */
 };
 
-static PGconn *connect_one(const char *dsn)
+void db_note_down(struct db *db, const char *why)
 {
-	PGconn *c = PQconnectdb(dsn);
+	if (!atomic_exchange(&db->down, true))
+		log_err("database unreachable: %s", why);
+}
+
+void db_note_up(struct db *db)
+{
+	if (atomic_exchange(&db->down, false))
+		log_info("database reachable again");
+}
+
+static PGconn *connect_one(struct db *db)
+{
+	/* connect_timeout first: the dsn's own setting wins. */
+	const char *keys[] = {"connect_timeout", "dbname", NULL};
+	const char *vals[] = {"5", db->dsn, NULL};
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	PGresult *r;
 
 	if (PQstatus(c) != CONNECTION_OK) {
-		log_err("database connection failed: %s", PQerrorMessage(c));
+		db_note_down(db, PQerrorMessage(c));
 		PQfinish(c);
 		return NULL;
 	}
+	/* JIT compiles a plan in ~9 ms; no query of ours runs long enough. */
+	r = PQexec(c, "SET jit = off");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		log_warn("SET jit = off: %s", PQerrorMessage(c));
+	PQclear(r);
+	db_note_up(db);
 	return c;
 }
 
 int db_open(const char *dsn, int pool_size, struct db **out)
 {
 	struct db *db = calloc(1, sizeof(*db));
-	PGconn *probe;
 
 	if (!db)
 		return -ENOMEM;
 	db->dsn = strdup(dsn);
 	db->size = pool_size > 0 ? pool_size : 8;
-	db->conns = calloc((size_t)db->size, sizeof(*db->conns));
+	db->sessions = calloc((size_t)db->size, sizeof(*db->sessions));
 	db->busy = calloc((size_t)db->size, sizeof(*db->busy));
-	if (!db->dsn || !db->conns || !db->busy) {
+	pthread_mutex_init(&db->lock, NULL);
+	pthread_cond_init(&db->freed, NULL);
+	if (!db->dsn || !db->sessions || !db->busy) {
 		db_close(db);
 		return -ENOMEM;
 	}
-	pthread_mutex_init(&db->lock, NULL);
-	pthread_cond_init(&db->freed, NULL);
 	/* Fail early when the database is unreachable at start-up. */
-	probe = connect_one(dsn);
-	if (!probe) {
+	db->sessions[0].conn = connect_one(db);
+	if (!db->sessions[0].conn) {
 		db_close(db);
 		return -EIO;
 	}
-	db->conns[0] = probe;
 	*out = db;
 	return 0;
 }
@@ -67,10 +99,9 @@ void db_close(struct db *db)
 
 	if (!db)
 		return;
-	for (i = 0; db->conns && i < db->size; i++)
-		if (db->conns[i])
-			PQfinish(db->conns[i]);
-	free(db->conns);
+	for (i = 0; db->sessions && i < db->size; i++)
+		db_session_close(&db->sessions[i]);
+	free(db->sessions);
 	free(db->busy);
 	free(db->dsn);
 	pthread_mutex_destroy(&db->lock);
@@ -94,205 +125,177 @@ static int checkout(struct db *db)
 	}
 }
 
-static void checkin(struct db *db, int slot)
+static void release(struct db_tx *tx)
 {
+	struct db *db = tx->db;
+
+	/* A broken connection is replaced by the slot's next user. */
+	if (tx->lost)
+		db_session_close(tx->s);
 	pthread_mutex_lock(&db->lock);
-	db->busy[slot] = false;
+	db->busy[tx->slot] = false;
 	pthread_cond_signal(&db->freed);
 	pthread_mutex_unlock(&db->lock);
+	free(tx);
 }
 
-/* A usable connection for the slot, reconnecting after an outage. */
-static PGconn *slot_conn(struct db *db, int slot)
+/* BEGIN on the slot's connection (made if needed); 0 or an errno. */
+static int start(struct db_tx *tx, bool mutating)
 {
-	PGconn *c = db->conns[slot];
+	struct db_session *s = tx->s;
+	PGresult *r;
+	int ret = 0;
 
-	if (c && PQstatus(c) == CONNECTION_OK)
-		return c;
-	if (c) {
-		PQfinish(c);
-		db->conns[slot] = NULL;
-	}
-	db->conns[slot] = connect_one(db->dsn);
-	return db->conns[slot];
-}
-
-static int map_error(const PGresult *res, PGconn *conn, const char *sql)
-{
-	const char *state =
-	    res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-
-	if (state && !strcmp(state, "23505"))
-		return -EEXIST;
-	if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
+	tx->failed = 0;
+	tx->lost = false;
+	tx->xid = 0;
+	if (s->conn && PQstatus(s->conn) != CONNECTION_OK)
+		db_session_close(s);
+	if (!s->conn)
+		s->conn = connect_one(tx->db);
+	tx->conn = s->conn;
+	if (!tx->conn) {
+		tx->lost = true;
 		return -EAGAIN;
-	log_err("SQL failed (%s): %.120s", PQerrorMessage(conn), sql);
-	return -EIO;
-}
-
-int db_vq(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
-	  va_list ap)
-{
-	const char *values[16];
-	char bufs[16][24];
-	int n = 0, ret = 0;
-	PGresult *r;
-
-	if (res)
-		*res = NULL;
-	if (tx->failed)
-		return -EIO;
-	for (; fmt && *fmt && n < 16; fmt++, n++) {
-		switch (*fmt) {
-		case 'd':
-			snprintf(bufs[n], sizeof(bufs[n]), "%d",
-				 va_arg(ap, int));
-			values[n] = bufs[n];
-			break;
-		case 'l':
-			snprintf(bufs[n], sizeof(bufs[n]), "%lld",
-				 (long long)va_arg(ap, int64_t));
-			values[n] = bufs[n];
-			break;
-		default:
-			values[n] = va_arg(ap, const char *);
-			break;
-		}
 	}
-	r = PQexecParams(tx->conn, sql, n, NULL, values, NULL, NULL, 0);
-	switch (PQresultStatus(r)) {
-	case PGRES_COMMAND_OK:
-	case PGRES_TUPLES_OK:
-		break;
-	default:
-		ret = map_error(r, tx->conn, sql);
-		tx->failed = 1;
-		PQclear(r);
-		return ret;
-	}
-	if (res)
-		*res = r;
+	/*
+	 * Reads need no transaction: under READ COMMITTED each statement
+	 * takes its own snapshot anyway, so BEGIN and ROLLBACK would only
+	 * cost two round trips.
+	 */
+	if (!mutating)
+		return 0;
+	/*
+	 * One round trip. Mutating transactions serialise on the advisory
+	 * lock; their id tells a lost commit's outcome later.
+	 */
+	r = PQexec(tx->conn,
+		   "BEGIN; SELECT pg_advisory_xact_lock(" DB_MUTATE_LOCK
+		   "), pg_current_xact_id()");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		ret = db_fail(tx, r, "BEGIN");
 	else
-		PQclear(r);
-	return 0;
-}
-
-int db_q(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
-	 ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = db_vq(tx, res, sql, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-int db_rows_from(const PGresult *r, void **rows, int *n, size_t elem_size,
-		 void (*fill)(const PGresult *, int, void *))
-{
-	int i;
-
-	*rows = calloc((size_t)PQntuples(r) + 1, elem_size);
-	*n = 0;
-	if (!*rows)
-		return -ENOMEM;
-	for (i = 0; i < PQntuples(r); i++)
-		fill(r, i, (char *)*rows + (size_t)i * elem_size);
-	*n = PQntuples(r);
-	return 0;
-}
-
-int db_rows(struct db_tx *tx, void **rows, int *n, size_t elem_size,
-	    void (*fill)(const PGresult *, int, void *), const char *sql,
-	    const char *fmt, ...)
-{
-	PGresult *r;
-	va_list ap;
-	int ret;
-
-	*rows = NULL;
-	*n = 0;
-	va_start(ap, fmt);
-	ret = db_vq(tx, &r, sql, fmt, ap);
-	va_end(ap);
-	if (ret)
-		return ret;
-	ret = db_rows_from(r, rows, n, elem_size, fill);
+		tx->xid = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
 	PQclear(r);
 	return ret;
 }
 
-int64_t db_l(const PGresult *r, int row, int col)
+int db_reconnect(struct db_tx *tx)
 {
-	return PQgetisnull(r, row, col)
-		   ? 0
-		   : strtoll(PQgetvalue(r, row, col), NULL, 10);
-}
-
-const char *db_s(const PGresult *r, int row, int col)
-{
-	return PQgetvalue(r, row, col);
-}
-
-static void release(struct db_tx *tx)
-{
-	checkin(tx->db, tx->slot);
-	free(tx);
+	db_session_close(tx->s);
+	tx->s->conn = connect_one(tx->db);
+	if (!tx->s->conn) {
+		/* Away, or restarting (which takes about a second). */
+		vas_sleep_ms(DB_RETRY_WAIT_MS);
+		tx->s->conn = connect_one(tx->db);
+	}
+	tx->conn = tx->s->conn;
+	tx->failed = 0;
+	tx->lost = !tx->conn;
+	return tx->conn ? 0 : -EAGAIN;
 }
 
 int db_begin(struct db *db, bool mutating, struct db_tx **out)
 {
 	struct db_tx *tx = calloc(1, sizeof(*tx));
-	int ret, attempt;
+	int ret;
 
 	if (!tx)
 		return -ENOMEM;
 	tx->db = db;
+	tx->mutating = mutating;
 	tx->slot = checkout(db);
-	/* A pooled connection may have died with the server: reconnect once. */
-	for (attempt = 0; attempt < 2; attempt++) {
-		tx->failed = 0;
-		tx->conn = slot_conn(db, tx->slot);
-		if (!tx->conn) {
-			ret = -EIO;
-			break;
-		}
-		ret = db_q(tx, NULL, "BEGIN", NULL);
-		if (!ret)
-			break;
-		/*
-		 * BEGIN fails only on a connection the server dropped, even
-		 * when libpq has not noticed yet (admin shutdown notice).
-		 */
-		PQfinish(db->conns[tx->slot]);
-		db->conns[tx->slot] = NULL;
-		tx->conn = NULL;
-	}
-	if (!ret && mutating)
-		ret = db_q(tx, NULL, "SELECT pg_advisory_xact_lock($1)", "d",
-			   DB_MUTATE_LOCK);
+	tx->s = &db->sessions[tx->slot];
+	/* A pooled connection may have died with the server. */
+	ret = start(tx, mutating);
+	if (ret && tx->lost && !db_reconnect(tx))
+		ret = start(tx, mutating);
 	if (ret) {
-		if (tx->conn)
-			db_rollback(tx);
-		else
-			release(tx);
+		if (!tx->lost && mutating)
+			PQclear(PQexec(tx->conn, "ROLLBACK"));
+		release(tx);
 		return ret;
 	}
 	*out = tx;
 	return 0;
 }
 
+/* "committed", "aborted", or NULL while it cannot be told. */
+static const char *xact_status(struct db_tx *tx, char *buf, size_t len)
+{
+	char xid[24];
+	const char *values[1] = {xid};
+	PGresult *r;
+
+	if (!tx->s->conn)
+		tx->s->conn = connect_one(tx->db);
+	if (!tx->s->conn)
+		return NULL;
+	snprintf(xid, sizeof(xid), "%lld", (long long)tx->xid);
+	r = PQexecParams(tx->s->conn, "SELECT pg_xact_status($1::xid8)", 1,
+			 NULL, values, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		PQclear(r);
+		db_session_close(tx->s);
+		return NULL;
+	}
+	snprintf(buf, len, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return !strcmp(buf, "committed") || !strcmp(buf, "aborted") ? buf
+								    : NULL;
+}
+
+/*
+ * The connection broke before COMMIT was answered: whether it committed
+ * is known once the server is reachable again. 0 committed, -EAGAIN not
+ * committed, -EIO still unknown after DB_OUTCOME_WAIT_MS.
+ */
+static int lost_commit_outcome(struct db_tx *tx)
+{
+	int64_t deadline = vas_now_ms() + DB_OUTCOME_WAIT_MS;
+	const char *status;
+	char buf[32];
+
+	db_session_close(tx->s);
+	for (;;) {
+		status = xact_status(tx, buf, sizeof(buf));
+		if (status)
+			break;
+		if (vas_now_ms() >= deadline) {
+			log_err("transaction %lld: connection lost at COMMIT "
+				"and the outcome is unknown",
+				(long long)tx->xid);
+			return -EIO;
+		}
+		vas_sleep_ms(DB_OUTCOME_STEP_MS);
+	}
+	log_warn("transaction %lld: connection lost at COMMIT; it %s",
+		 (long long)tx->xid, status);
+	tx->lost = false; /* the slot holds a fresh connection */
+	return strcmp(status, "committed") ? -EAGAIN : 0;
+}
+
 int db_commit(struct db_tx *tx)
 {
+	PGresult *r;
 	int ret;
 
 	if (tx->failed) {
+		ret = tx->failed;
 		db_rollback(tx);
-		return -EIO;
+		return ret;
 	}
-	ret = db_q(tx, NULL, "COMMIT", NULL);
+	if (!tx->mutating) {
+		release(tx);
+		return 0;
+	}
+	r = PQexec(tx->conn, "COMMIT");
+	ret = PQresultStatus(r) == PGRES_COMMAND_OK ? 0
+						    : db_fail(tx, r, "COMMIT");
+	PQclear(r);
+	/* Without an id nothing was written: the reads stand. */
+	if (ret && tx->lost)
+		ret = tx->xid ? lost_commit_outcome(tx) : 0;
 	release(tx);
 	return ret;
 }
@@ -303,59 +306,11 @@ void db_rollback(struct db_tx *tx)
 
 	if (!tx)
 		return;
-	if (PQstatus(tx->conn) == CONNECTION_OK) {
+	if (!tx->lost && tx->mutating) {
 		r = PQexec(tx->conn, "ROLLBACK");
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			tx->lost = true; /* the next user reconnects */
 		PQclear(r);
 	}
 	release(tx);
-}
-
-int db_migrate(struct db *db)
-{
-	struct db_tx *tx = NULL;
-	PGresult *r = NULL;
-	int ret, i;
-
-	ret = db_begin(db, true, &tx);
-	if (ret)
-		return ret;
-	ret = db_q(tx, NULL,
-		   "CREATE TABLE IF NOT EXISTS schema_version ("
-		   "name text PRIMARY KEY, applied timestamptz NOT NULL "
-		   "DEFAULT now())",
-		   NULL);
-	for (i = 0; !ret && db_migrations[i].name; i++) {
-		ret =
-		    db_q(tx, &r, "SELECT 1 FROM schema_version WHERE name = $1",
-			 "s", db_migrations[i].name);
-		if (ret)
-			break;
-		if (PQntuples(r) == 0) {
-			PGresult *m = PQexec(tx->conn, db_migrations[i].sql);
-
-			if (PQresultStatus(m) != PGRES_COMMAND_OK &&
-			    PQresultStatus(m) != PGRES_TUPLES_OK) {
-				log_err("migration %s failed: %s",
-					db_migrations[i].name,
-					PQerrorMessage(tx->conn));
-				ret = -EIO;
-				tx->failed = 1;
-			} else {
-				log_info("applied migration %s",
-					 db_migrations[i].name);
-				ret = db_q(tx, NULL,
-					   "INSERT INTO schema_version (name) "
-					   "VALUES ($1)",
-					   "s", db_migrations[i].name);
-			}
-			PQclear(m);
-		}
-		PQclear(r);
-		r = NULL;
-	}
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	return db_commit(tx);
 }

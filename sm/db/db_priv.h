@@ -3,6 +3,7 @@
 #define VAS_DB_PRIV_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,12 +16,40 @@ struct db_migration {
 };
 extern const struct db_migration db_migrations[];
 
+/* One pooled connection and the statements prepared on it (db_exec.c). */
+struct db_stmt;
+struct db_session {
+	PGconn *conn;
+	struct db_stmt *stmts; /* NULL until the first statement */
+};
+/* Closes the connection and forgets its statements. */
+void db_session_close(struct db_session *s);
+
 struct db_tx {
 	struct db *db;
-	PGconn *conn;
+	struct db_session *s;
+	PGconn *conn; /* s->conn */
 	int slot;
-	int failed;
+	bool mutating; /* else read-only: statements run one by one */
+	int failed;    /* 0, or what every later statement returns */
+	bool lost;     /* the connection broke: it is dropped at the end */
+	int64_t xid;   /* of a mutating transaction: a lost commit's outcome */
 };
+
+/*
+ * Records a failed statement in tx and returns its errno: -EEXIST for a
+ * unique violation, -EAGAIN for a serialisation failure or a lost
+ * connection (tx->lost), -EIO for anything else (logged).
+ */
+int db_fail(struct db_tx *tx, const PGresult *res, const char *sql);
+/*
+ * A new connection for tx's slot after the old one was lost; if the
+ * server cannot be reached, waits a second for it once. 0 or -EAGAIN.
+ */
+int db_reconnect(struct db_tx *tx);
+/* The database was found unreachable / reachable; logs the changes. */
+void db_note_down(struct db *db, const char *why);
+void db_note_up(struct db *db);
 
 /*
  * Runs one parameterised statement. fmt has one letter per parameter:
