@@ -85,6 +85,14 @@ class HostileInputs:
                      b"<methodCall><methodName>x</methodName></methodCall>")
         self.refused(deep_arrays(5000).decode().encode("utf-16"))
 
+    def test_unparsable_i8(self):
+        """xmlrpc-c 1.33 dies formatting the fault for these (found by
+        fuzz_rpc_request)."""
+        for text in (b"5x", b"5 ", b"99999999999999999999", b"-"):
+            self.refused(call_doc("helloWorld", b"<value><struct><member><name>ver</name>"
+                                  b"<value><i8>" + text + b"</i8></value></member>"
+                                  b"</struct></value>"))
+
     def test_empty_and_oversized_bodies(self):
         self.refused(b"")
         big = call_doc("helloWorld", b"<value><string>" + b"x" * self.limit + b"</string></value>")

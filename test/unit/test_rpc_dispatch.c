@@ -142,6 +142,25 @@ START_TEST(validation)
 }
 END_TEST
 
+/* Bodies that crashed or stalled xmlrpc-c get fault 22 (issue 13). */
+START_TEST(hostile_bodies)
+{
+	int v;
+
+	ck_assert_int_eq(call(CALL(M("ver", "<i8>5x</i8>")), &v), EINVAL);
+	ck_assert_int_eq(
+	    call(CALL(M("ver", "<i8>99999999999999999999</i8>")), &v), EINVAL);
+	ck_assert_int_eq(call("<?xml version='1.0'?><!DOCTYPE a [<!ENTITY b "
+			      "'c'>]><methodCall/>",
+			      &v),
+			 EINVAL);
+	ck_assert_int_eq(call("", &v), EINVAL);
+	/* i8 is a valid integer for ver too. */
+	ck_assert_int_eq(
+	    call(CALL(M("ver", "<i8>5</i8>") M("n", "<int>1</int>")), &v), 0);
+}
+END_TEST
+
 START_TEST(faults)
 {
 	int v;
@@ -164,6 +183,7 @@ int main(void)
 	tcase_add_test(tc, envelope);
 	tcase_add_test(tc, validation);
 	tcase_add_test(tc, faults);
+	tcase_add_test(tc, hostile_bodies);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
