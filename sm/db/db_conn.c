@@ -149,6 +149,7 @@ static int start(struct db_tx *tx, bool mutating)
 	tx->failed = 0;
 	tx->lost = false;
 	tx->xid = 0;
+	tx->piped = 0;
 	if (s->conn && PQstatus(s->conn) != CONNECTION_OK)
 		db_session_close(s);
 	if (!s->conn)
@@ -289,13 +290,20 @@ int db_commit(struct db_tx *tx)
 		release(tx);
 		return 0;
 	}
-	r = PQexec(tx->conn, "COMMIT");
-	ret = PQresultStatus(r) == PGRES_COMMAND_OK ? 0
-						    : db_fail(tx, r, "COMMIT");
+	/* One round trip with the statements not read yet. */
+	r = db_exec_last(tx, "COMMIT");
+	if (r && PQresultStatus(r) == PGRES_COMMAND_OK)
+		ret = 0;
+	else
+		ret = r ? db_fail(tx, r, "COMMIT") : tx->failed;
 	PQclear(r);
-	/* Without an id nothing was written: the reads stand. */
-	if (ret && tx->lost)
-		ret = tx->xid ? lost_commit_outcome(tx) : 0;
+	if (ret && tx->lost) {
+		ret = lost_commit_outcome(tx);
+	} else if (ret) {
+		/* A deferred statement failed: the transaction is still open.
+		 */
+		PQclear(PQexec(tx->conn, "ROLLBACK"));
+	}
 	release(tx);
 	return ret;
 }
@@ -307,8 +315,9 @@ void db_rollback(struct db_tx *tx)
 	if (!tx)
 		return;
 	if (!tx->lost && tx->mutating) {
-		r = PQexec(tx->conn, "ROLLBACK");
-		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		(void)db_flush(tx); /* its errors no longer matter */
+		r = tx->lost ? NULL : PQexec(tx->conn, "ROLLBACK");
+		if (r && PQresultStatus(r) != PGRES_COMMAND_OK)
 			tx->lost = true; /* the next user reconnects */
 		PQclear(r);
 	}

@@ -42,19 +42,36 @@ static uint64_t hash_sql(const char *sql)
 	return h ? h : 1;
 }
 
+/* The table slot for sql: its entry, or the free slot to use (NULL: full). */
+static struct db_stmt *find(struct db_session *s, const char *sql, uint64_t h,
+			    int *idx)
+{
+	struct db_stmt *e;
+	int i;
+
+	for (i = 0; i < STMT_SLOTS; i++) {
+		*idx = (int)((h + (uint64_t)i) % STMT_SLOTS);
+		e = &s->stmts[*idx];
+		if (!e->hash || (e->hash == h && !strcmp(e->sql, sql)))
+			return e;
+	}
+	return NULL;
+}
+
 /*
  * The prepared statement for sql on this connection, preparing it on
- * first use; NULL when it must run unprepared (table full, no memory).
- * -1 in *err when preparing failed (the statement's own error).
+ * first use (prepare: false only looks); NULL when it must run unprepared
+ * (table full, no memory, not prepared yet). When preparing failed, *err
+ * holds the statement's own error.
  */
 static const char *prepared(struct db_tx *tx, const char *sql, int n,
-			    PGresult **err)
+			    bool prepare, PGresult **err)
 {
 	struct db_session *s = tx->s;
 	uint64_t h = hash_sql(sql);
-	struct db_stmt *e = NULL;
+	struct db_stmt *e;
 	PGresult *r;
-	int i, idx;
+	int idx;
 
 	*err = NULL;
 	if (!s->stmts) {
@@ -62,15 +79,10 @@ static const char *prepared(struct db_tx *tx, const char *sql, int n,
 		if (!s->stmts)
 			return NULL;
 	}
-	for (i = 0; i < STMT_SLOTS; i++) {
-		idx = (int)((h + (uint64_t)i) % STMT_SLOTS);
-		e = &s->stmts[idx];
-		if (!e->hash)
-			break;
-		if (e->hash == h && !strcmp(e->sql, sql))
-			return e->name;
-	}
-	if (i == STMT_SLOTS || !(e->sql = strdup(sql)))
+	e = find(s, sql, h, &idx);
+	if (e && e->hash)
+		return e->name;
+	if (!e || !prepare || !(e->sql = strdup(sql)))
 		return NULL;
 	snprintf(e->name, sizeof(e->name), "s%d", idx);
 	r = PQprepare(tx->conn, e->name, sql, n, NULL);
@@ -90,11 +102,15 @@ static bool connection_lost(const PGresult *res, PGconn *conn)
 	const char *state =
 	    res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
-	if (PQstatus(conn) != CONNECTION_OK)
-		return true;
-	/* 08: connection exception; 57P0x: the server shuts down. */
-	return state && (!strncmp(state, "08", 2) || !strcmp(state, "57P01") ||
-			 !strcmp(state, "57P02") || !strcmp(state, "57P03"));
+	/*
+	 * The server sends a SQLSTATE with every error; one without comes
+	 * from libpq itself ("server closed the connection unexpectedly",
+	 * also while PQstatus still says OK). 08: connection exception;
+	 * 57P0x: the server shuts down.
+	 */
+	return PQstatus(conn) != CONNECTION_OK || !state ||
+	       !strncmp(state, "08", 2) || !strcmp(state, "57P01") ||
+	       !strcmp(state, "57P02") || !strcmp(state, "57P03");
 }
 
 int db_fail(struct db_tx *tx, const PGresult *res, const char *sql)
@@ -121,13 +137,154 @@ int db_fail(struct db_tx *tx, const PGresult *res, const char *sql)
 	return ret;
 }
 
+/* The next statement's result in the pipeline (its NULL read), or NULL. */
+static PGresult *next_result(struct db_tx *tx)
+{
+	PGresult *r = PQgetResult(tx->conn), *end;
+
+	if (r && PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+		while ((end = PQgetResult(tx->conn)))
+			PQclear(end);
+	return r;
+}
+
+/* After a failure: the skipped statements' results up to the sync point. */
+static void drain(struct db_tx *tx)
+{
+	bool after_result = false;
+	PGresult *r;
+
+	while (!tx->lost) {
+		r = PQgetResult(tx->conn);
+		if (!r) {
+			if (!after_result)
+				break; /* nothing more will come */
+			after_result = false;
+			continue;
+		}
+		after_result = true;
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			break;
+		}
+		PQclear(r);
+	}
+}
+
+/*
+ * Ends the pipeline: reads the deferred statements' results and then
+ * last's (sent after them; its result goes to *res). Returns 0 or the
+ * first failure's errno, recorded in tx.
+ */
+static int pipeline_end(struct db_tx *tx, const char *last, PGresult **res)
+{
+	int ret = 0, i, n = tx->piped + (last ? 1 : 0);
+	PGresult *r;
+
+	*res = NULL;
+	if (!PQpipelineSync(tx->conn))
+		ret = db_fail(tx, NULL, "pipeline sync");
+	for (i = 0; !ret && i < n; i++) {
+		const char *sql = i < tx->piped ? tx->piped_sql[i] : last;
+
+		r = next_result(tx);
+		if (!r || PQresultStatus(r) == PGRES_FATAL_ERROR)
+			ret = db_fail(tx, r, sql);
+		if (!ret && i == n - 1 && last)
+			*res = r;
+		else
+			PQclear(r);
+	}
+	if (ret)
+		drain(tx);
+	else
+		PQclear(next_result(tx)); /* the sync point */
+	tx->piped = 0;
+	if (!tx->lost && !PQexitPipelineMode(tx->conn) && !ret)
+		ret = db_fail(tx, NULL, "pipeline end");
+	if (ret && *res) {
+		PQclear(*res);
+		*res = NULL;
+	}
+	return ret;
+}
+
+int db_flush(struct db_tx *tx)
+{
+	PGresult *r;
+
+	return tx->piped ? pipeline_end(tx, NULL, &r) : tx->failed;
+}
+
+PGresult *db_exec_last(struct db_tx *tx, const char *sql)
+{
+	PGresult *r = NULL;
+
+	if (!tx->piped)
+		return PQexec(tx->conn, sql);
+	if (!PQsendQueryParams(tx->conn, sql, 0, NULL, NULL, NULL, NULL, 0))
+		db_fail(tx, NULL, sql);
+	pipeline_end(tx, sql, &r);
+	return r;
+}
+
+/*
+ * A statement of a mutating transaction whose result nobody reads is only
+ * sent: it travels with the next one that is read (or COMMIT), saving a
+ * round trip each while the manager's lock is held. An error is reported
+ * there; the transaction is lost either way.
+ */
+static bool defer(struct db_tx *tx, const char *sql, int n,
+		  const char *const *values)
+{
+	const char *name;
+	PGresult *err;
+
+	name = prepared(tx, sql, n, false, &err);
+	if (!name || (tx->piped == DB_MAX_PIPED && db_flush(tx)))
+		return false;
+	if (!tx->piped && !PQenterPipelineMode(tx->conn))
+		return false;
+	if (!PQsendQueryPrepared(tx->conn, name, n, values, NULL, NULL, 0)) {
+		db_fail(tx, NULL, sql);
+		tx->lost = true; /* half sent: never reuse it */
+		return true;
+	}
+	tx->piped_sql[tx->piped++] = sql;
+	return true;
+}
+
+/* Sends the statement after the deferred ones: its result, or NULL to run
+ * it alone (not prepared yet). */
+static PGresult *run_piped(struct db_tx *tx, const char *sql, int n,
+			   const char *const *values)
+{
+	PGresult *r = NULL, *err;
+	const char *name = prepared(tx, sql, n, false, &err);
+
+	if (!name)
+		return db_flush(tx)
+			   ? PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR)
+			   : NULL;
+	if (!PQsendQueryPrepared(tx->conn, name, n, values, NULL, NULL, 0))
+		db_fail(tx, NULL, sql);
+	if (pipeline_end(tx, sql, &r))
+		return PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
+	return r;
+}
+
 static PGresult *run(struct db_tx *tx, const char *sql, int n,
 		     const char *const *values)
 {
 	const char *name;
 	PGresult *r;
 
-	name = prepared(tx, sql, n, &r);
+	if (tx->piped) {
+		r = run_piped(tx, sql, n, values);
+		if (r)
+			return r;
+	}
+	name = prepared(tx, sql, n, true, &r);
 	if (name)
 		return PQexecPrepared(tx->conn, name, n, values, NULL, NULL, 0);
 	if (r) /* the statement itself is wrong */
@@ -164,8 +321,14 @@ int db_vq(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
 			break;
 		}
 	}
+	if (!res && tx->mutating && defer(tx, sql, n, values))
+		return tx->failed;
 	for (attempt = 0;; attempt++) {
 		r = run(tx, sql, n, values);
+		if (tx->failed) { /* a deferred statement failed */
+			PQclear(r);
+			return tx->failed;
+		}
 		if (PQresultStatus(r) == PGRES_COMMAND_OK ||
 		    PQresultStatus(r) == PGRES_TUPLES_OK)
 			break;

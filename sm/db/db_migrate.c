@@ -25,7 +25,10 @@ int db_migrate(struct db *db)
 		if (ret)
 			break;
 		if (PQntuples(r) == 0) {
-			PGresult *m = PQexec(tx->conn, db_migrations[i].sql);
+			PGresult *m =
+			    db_flush(tx)
+				? NULL
+				: PQexec(tx->conn, db_migrations[i].sql);
 
 			if (PQresultStatus(m) != PGRES_COMMAND_OK &&
 			    PQresultStatus(m) != PGRES_TUPLES_OK) {

@@ -16,6 +16,9 @@ struct db_migration {
 };
 extern const struct db_migration db_migrations[];
 
+/* Statements of a transaction sent before their results are read. */
+#define DB_MAX_PIPED 64
+
 /* One pooled connection and the statements prepared on it (db_exec.c). */
 struct db_stmt;
 struct db_session {
@@ -34,7 +37,20 @@ struct db_tx {
 	int failed;    /* 0, or what every later statement returns */
 	bool lost;     /* the connection broke: it is dropped at the end */
 	int64_t xid;   /* of a mutating transaction: a lost commit's outcome */
+	/* Sent but not yet read (libpq pipeline mode), see db_exec.c. */
+	int piped;
+	const char *piped_sql[DB_MAX_PIPED];
 };
+
+/*
+ * Reads what statements were only sent (db_exec.c defers those whose
+ * result nobody reads); 0 or the first failure's errno. Required before
+ * any PQexec on tx->conn.
+ */
+int db_flush(struct db_tx *tx);
+/* PQexec(sql) sent after the deferred statements, in one round trip;
+ * NULL when one of them failed (recorded in tx). */
+PGresult *db_exec_last(struct db_tx *tx, const char *sql);
 
 /*
  * Records a failed statement in tx and returns its errno: -EEXIST for a

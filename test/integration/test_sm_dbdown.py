@@ -129,6 +129,29 @@ class DatabaseOutage(SmTestCase):
         self.assertIn("connection lost at COMMIT; it committed", self.sm.logtext())
         self.invariants()
 
+    def test_statement_failing_after_others_were_sent(self):
+        """Statements whose result nobody reads travel with the next one
+        (db_exec.c): one of them failing fails the call as it would alone,
+        leaves nothing behind, and the connection stays usable."""
+        self.cluster()
+        self.sm.sql("CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                    "IF NEW.lvolname LIKE 'bad%' THEN RAISE EXCEPTION 'refused'; END IF; "
+                    "RETURN NEW; END $$ LANGUAGE plpgsql; CREATE TRIGGER refuse BEFORE INSERT "
+                    "ON lvollst FOR EACH ROW EXECUTE FUNCTION refuse()")
+        # The first call runs on cold connections: statements one by one.
+        self.fault(500, self.s.createLogicalVolume, v(lvolname="bad", capacity=10))
+        # Warm every connection the calls use: prepared, hence sent ahead.
+        for i in range(12):
+            self.s.createLogicalVolume(v(lvolname="ok%d" % i, capacity=10))
+            self.s.deleteLogicalVolume(v(lvolname="ok%d" % i))
+        for i in range(5):
+            self.fault(500, self.s.createLogicalVolume, v(lvolname="bad%d" % i, capacity=10))
+        self.assertEqual(self.names(), [])
+        self.assertGreater(self.s.createLogicalVolume(v(lvolname="c", capacity=10)), 0)
+        self.assertEqual(self.names(), ["c"])
+        self.assertIn("refused", self.sm.logtext())
+        self.invariants()
+
 
 if __name__ == "__main__":
     main()
