@@ -28,13 +28,16 @@ struct sm_config {
 	char iqn_prefix[128];
 	int max_connections;
 	size_t max_request_bytes;
-	int request_timeout_s;
-	int op_timeout_s;     /* synchronous attach/detach deadline */
-	int agent_timeout_ms; /* one call to an agent */
-	int attach_poll_ms;   /* getEventStatus period of attach/detach */
-	int shred_poll_ms;    /* getEventStatus period of shreds */
-	int sched_period_ms;  /* scheduler pass without a wake-up */
-	int resync_poll_ms;   /* getEventStatus period of resyncs */
+	int request_timeout_s;	      /* a request arrives, a reply leaves */
+	int idle_timeout_s;	      /* keep-alive connection, no request */
+	int max_open_connections;     /* more wait in the listen backlog */
+	int max_connections_per_peer; /* more from one address are closed */
+	int op_timeout_s;	      /* synchronous attach/detach deadline */
+	int agent_timeout_ms;	      /* one call to an agent */
+	int attach_poll_ms;  /* getEventStatus period of attach/detach */
+	int shred_poll_ms;   /* getEventStatus period of shreds */
+	int sched_period_ms; /* scheduler pass without a wake-up */
+	int resync_poll_ms;  /* getEventStatus period of resyncs */
 	int server_check_interval_s; /* health polling; 0 = off */
 	int health_timeout_ms;	     /* one helloWorld */
 	int health_retry_ms;	     /* second chance before failing */
