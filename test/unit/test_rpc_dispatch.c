@@ -2,6 +2,8 @@
 #include "vas/proto.h"
 #include "vas/rpc.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -155,20 +157,11 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rpc_dispatch");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+	    success, envelope, validation, faults, NULL,
+	};
 
-	tcase_add_test(tc, success);
-	tcase_add_test(tc, envelope);
-	tcase_add_test(tc, validation);
-	tcase_add_test(tc, faults);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	/* one process: the handlers count calls in a static */
+	return check_run_suite(check_suite("rpc_dispatch", tests, NULL, NULL),
+			       false);
 }
