@@ -4,6 +4,7 @@
 #include "vas/client.h"
 #include "vas/proto.h"
 #include "vas/units.h"
+#include "vas/lvolstruct_rpc.h"
 
 #include <errno.h>
 #include <stdio.h>

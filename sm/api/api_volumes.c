@@ -3,6 +3,7 @@
 #include "volumes.h"
 #include "vas/proto.h"
 #include "vas/units.h"
+#include "vas/lvolstruct_rpc.h"
 
 #include <errno.h>
 #include <stdlib.h>

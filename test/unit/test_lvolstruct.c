@@ -1,5 +1,5 @@
 /* lvolstruct: wire encoding, decoding and hostile input. */
-#include "vas/lvolstruct.h"
+#include "vas/lvolstruct_rpc.h"
 #include "vas/proto.h"
 
 #include "check_run.h"

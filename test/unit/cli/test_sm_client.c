@@ -3,6 +3,7 @@
 #include "vas/client.h"
 #include "vas/log.h"
 #include "vas/proto.h"
+#include "vas/lvolstruct_rpc.h"
 
 #include <arpa/inet.h>
 #include "check_run.h"
