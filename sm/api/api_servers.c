@@ -96,15 +96,13 @@ static int list_servers(struct rpc_request *req, enum srv_kind kind,
 	struct rpc_writer *w;
 	int n = 0, i, ret;
 
+	w = api_reply(req);
+	if (!w)
+		return -ENOMEM;
 	ret = srv_list(api_sm(req), kind, (int32_t)rpc_int(req, idkey, 0),
 		       &rows, &n);
-	w = ret ? NULL : api_reply(req);
-	if (!ret && !w)
-		ret = -ENOMEM;
-	if (ret) {
-		free(rows);
+	if (ret)
 		return ret;
-	}
 	rpc_w_array_begin(w);
 	for (i = 0; i < n; i++) {
 		rpc_w_struct_begin(w);
@@ -139,15 +137,13 @@ int api_list_pdsks(struct rpc_request *req)
 	struct rpc_writer *w;
 	int n = 0, i, ret;
 
+	w = api_reply(req);
+	if (!w)
+		return -ENOMEM;
 	ret = pdsk_list(api_sm(req), (int32_t)rpc_int(req, "ssvrid", 0), &rows,
 			&n);
-	w = ret ? NULL : api_reply(req);
-	if (!ret && !w)
-		ret = -ENOMEM;
-	if (ret) {
-		free(rows);
+	if (ret)
 		return ret;
-	}
 	rpc_w_array_begin(w);
 	for (i = 0; i < n; i++) {
 		rpc_w_struct_begin(w);

@@ -76,12 +76,13 @@ static void write_assoc(struct rpc_writer *w, const char *name,
 /* Streamed: 10 000 volumes must list in well under 200 ms. */
 int api_lvol_list(struct rpc_request *req)
 {
+	struct rpc_writer *w = api_reply(req);
 	struct sm_volume_list list;
-	struct rpc_writer *w;
-	struct vol_ref r;
+	struct vol_ref r = ref_of(req, "lvolid", "lvolname");
 	int i, ret;
 
-	r = ref_of(req, "lvolid", "lvolname");
+	if (!w)
+		return -ENOMEM;
 	/* Present members make it a lookup, whatever their value. */
 	ret = vol_list(
 	    api_sm(req),
@@ -89,11 +90,6 @@ int api_lvol_list(struct rpc_request *req)
 	    &list);
 	if (ret)
 		return ret;
-	w = api_reply(req);
-	if (!w) {
-		vol_list_free(&list);
-		return -ENOMEM;
-	}
 	rpc_w_array_begin(w);
 	for (i = 0; i < list.n; i++) {
 		const struct sm_volume_entry *l = &list.e[i];

@@ -29,6 +29,16 @@ def masked(text):
     return TIME.sub("YYYY-MM-DDThh:mm:ss", text)
 
 
+def run_cli(conf, tool, *args):
+    """(exit status, stdout, stderr) of a CLI tool with this config."""
+    env = dict(os.environ)
+    env.pop("VAS_SM", None)
+    p = subprocess.run([os.path.join(CLI, tool), "--config", conf] + list(args),
+                       capture_output=True, text=True, env=env,
+                       stdin=subprocess.DEVNULL, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
 class CliGolden(vastest.SmTestCase):
     def sm_options(self):
         return {"extentsize": "1", "resync_poll_ms": 100}
@@ -43,17 +53,12 @@ class CliGolden(vastest.SmTestCase):
         self.wrong = []
 
     def run_tool(self, tool, *args):
-        env = dict(os.environ)
-        env.pop("VAS_SM", None)
-        p = subprocess.run([os.path.join(CLI, tool), "--config", self.conf]
-                           + list(args), capture_output=True, text=True,
-                           env=env, stdin=subprocess.DEVNULL, timeout=120)
-        out = p.stdout
-        if p.stderr:
-            out += "--- stderr\n" + p.stderr
-        if p.returncode:
-            out += "--- exit %d\n" % p.returncode
-        return p.returncode, masked(out)
+        rc, out, err = run_cli(self.conf, tool, *args)
+        if err:
+            out += "--- stderr\n" + err
+        if rc:
+            out += "--- exit %d\n" % rc
+        return rc, masked(out)
 
     def case(self, tool, name, *args):
         """Runs tool, checks its output against its golden file."""
@@ -208,12 +213,7 @@ class CliBehaviour(vastest.SmTestCase):
                     % (hosts, self.sm.port))
 
     def cli(self, tool, *args):
-        env = dict(os.environ)
-        env.pop("VAS_SM", None)
-        p = subprocess.run([os.path.join(CLI, tool), "--config", self.conf]
-                           + list(args), capture_output=True, text=True,
-                           env=env, stdin=subprocess.DEVNULL, timeout=120)
-        return p.returncode, p.stdout, p.stderr
+        return run_cli(self.conf, tool, *args)
 
     def test_timeout_operation_continues(self):
         self.cluster()

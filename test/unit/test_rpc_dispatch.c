@@ -3,6 +3,7 @@
 #include "vas/rpc.h"
 
 #include "check_run.h"
+#include "rpc_call.h"
 
 #include <check.h>
 #include <errno.h>
@@ -40,26 +41,7 @@ static const struct rpc_method table[] = {
 /* Runs one call and returns the fault code (0 = success, value in *v). */
 static int call(const char *xml, int *v)
 {
-	xmlrpc_mem_block *out = rpc_process(table, NULL, xml, strlen(xml), "t");
-	xmlrpc_value *res = NULL;
-	const char *fs = NULL;
-	int code = 0;
-	xmlrpc_env env;
-
-	ck_assert_ptr_nonnull(out);
-	xmlrpc_env_init(&env);
-	xmlrpc_parse_response2(&env, XMLRPC_MEMBLOCK_CONTENTS(char, out),
-			       XMLRPC_MEMBLOCK_SIZE(char, out), &res, &code,
-			       &fs);
-	ck_assert(!env.fault_occurred);
-	if (res) {
-		xmlrpc_read_int(&env, res, v);
-		xmlrpc_DECREF(res);
-	}
-	free((void *)fs);
-	xmlrpc_env_clean(&env);
-	XMLRPC_MEMBLOCK_FREE(char, out);
-	return code;
+	return rpc_call_table(table, xml, strlen(xml), v);
 }
 
 #define CALL(members)                                                          \
