@@ -1,13 +1,9 @@
 /* vas_sm: the Vastsky storage manager daemon. */
 #include "api.h"
-#include "attach.h"
 #include "db.h"
 #include "pg_embedded.h"
-#include "health.h"
-#include "resync.h"
-#include "shred.h"
-#include "worker_loop.h"
 #include "sm.h"
+#include "workers.h"
 #include "vas/conf.h"
 #include "vas/log.h"
 #include "vas/rpc.h"
@@ -161,32 +157,27 @@ int main(int argc, char **argv)
 	}
 	opts.listen_address = sm.cfg.listen_address;
 	opts.port = sm.cfg.port;
-	opts.max_conn = sm.cfg.max_connections;
+	opts.workers = sm.cfg.max_connections;
 	opts.max_request_bytes = sm.cfg.max_request_bytes;
-	opts.io_timeout_s = sm.cfg.request_timeout_s;
+	opts.request_timeout_s = sm.cfg.request_timeout_s;
+	opts.idle_timeout_s = sm.cfg.idle_timeout_s;
+	opts.max_open = sm.cfg.max_open_connections;
+	opts.max_per_peer = sm.cfg.max_connections_per_peer;
 	if (rpc_server_new(&opts, sm_methods, &sm, &sigs.srv))
 		goto out;
-	if (shred_sched_start(&sm) || resync_start(&sm) || health_start(&sm)) {
-		log_err("cannot start the schedulers");
-		worker_loop_stop(sm.resync);
-		worker_loop_stop(sm.shred);
+	if (workers_start(&sm)) {
 		rpc_server_free(sigs.srv);
 		goto out;
 	}
-	if (attach_salvage(&sm))
-		log_err("could not resume every attach/detach in flight");
 	pthread_create(&sigthr, NULL, signal_thread, &sigs);
 	/* Tests and scripts wait for this line. */
 	printf("Listening on port %d\n", rpc_server_port(sigs.srv));
 	fflush(stdout);
 	rpc_server_run(sigs.srv);
 	pthread_join(sigthr, NULL);
-	worker_loop_stop(sm.health);
-	worker_loop_stop(sm.resync);
-	worker_loop_stop(sm.shred);
 	rpc_server_free(sigs.srv);
 	ret = 0;
-	if (!attach_salvage_wait(10)) {
+	if (!workers_stop(&sm, 10 * 1000)) {
 		/* They hold the database: exit without closing it under them.
 		 */
 		log_warn("resumed operations still running; exiting anyway");
