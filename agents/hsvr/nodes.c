@@ -136,7 +136,7 @@ static int mpath_name(struct hsvr *h, const struct iscsi_target *t, char *map,
 		if (i) {
 			cmd_udev_settle(&c);
 			(void)hx_probe(h->hx, &c, NULL); /* only a pause */
-			sleep_ms(h->mpath_retry_ms);
+			vas_sleep_ms(h->mpath_retry_ms);
 		}
 		ret = path_device(t, dev, sizeof(dev));
 		if (ret)
@@ -223,7 +223,7 @@ static int run_retried(struct hsvr *h,
 		if (i) {
 			cmd_udev_settle(&c);
 			(void)hx_probe(h->hx, &c, NULL); /* only a pause */
-			sleep_ms(200L * i);
+			vas_sleep_ms(200L * i);
 		}
 		build(&c, arg);
 		ret = hx_run(h->hx, &c, NULL);
