@@ -17,55 +17,18 @@
 
 /* pg_advisory_xact_lock key of every mutating transaction ("VAS"). */
 #define DB_MUTATE_LOCK "5652819"
-/* A transaction that could not start waits this long, once, to retry. */
-#define DB_RETRY_WAIT_MS 1000
 /* How long a lost COMMIT's outcome is asked for before giving up. */
 #define DB_OUTCOME_WAIT_MS 10000
 #define DB_OUTCOME_STEP_MS 250
 
 struct db {
-	char *dsn;
+	struct db_target target;
 	int size;
 	struct db_session *sessions;
 	bool *busy;
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
-	atomic_bool down; /* last seen unreachable (for the log) */
 };
-
-void db_note_down(struct db *db, const char *why)
-{
-	if (!atomic_exchange(&db->down, true))
-		log_err("database unreachable: %s", why);
-}
-
-void db_note_up(struct db *db)
-{
-	if (atomic_exchange(&db->down, false))
-		log_info("database reachable again");
-}
-
-static PGconn *connect_one(struct db *db)
-{
-	/* connect_timeout first: the dsn's own setting wins. */
-	const char *keys[] = {"connect_timeout", "dbname", NULL};
-	const char *vals[] = {"5", db->dsn, NULL};
-	PGconn *c = PQconnectdbParams(keys, vals, 1);
-	PGresult *r;
-
-	if (PQstatus(c) != CONNECTION_OK) {
-		db_note_down(db, PQerrorMessage(c));
-		PQfinish(c);
-		return NULL;
-	}
-	/* JIT compiles a plan in ~9 ms; no query of ours runs long enough. */
-	r = PQexec(c, "SET jit = off");
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		log_warn("SET jit = off: %s", PQerrorMessage(c));
-	PQclear(r);
-	db_note_up(db);
-	return c;
-}
 
 int db_open(const char *dsn, int pool_size, struct db **out)
 {
@@ -73,18 +36,18 @@ int db_open(const char *dsn, int pool_size, struct db **out)
 
 	if (!db)
 		return -ENOMEM;
-	db->dsn = strdup(dsn);
+	db->target.dsn = strdup(dsn);
 	db->size = pool_size > 0 ? pool_size : 8;
 	db->sessions = calloc((size_t)db->size, sizeof(*db->sessions));
 	db->busy = calloc((size_t)db->size, sizeof(*db->busy));
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_cond_init(&db->freed, NULL);
-	if (!db->dsn || !db->sessions || !db->busy) {
+	if (!db->target.dsn || !db->sessions || !db->busy) {
 		db_close(db);
 		return -ENOMEM;
 	}
 	/* Fail early when the database is unreachable at start-up. */
-	db->sessions[0].conn = connect_one(db);
+	db->sessions[0].conn = db_connect(&db->target);
 	if (!db->sessions[0].conn) {
 		db_close(db);
 		return -EIO;
@@ -103,7 +66,7 @@ void db_close(struct db *db)
 		db_session_close(&db->sessions[i]);
 	free(db->sessions);
 	free(db->busy);
-	free(db->dsn);
+	free(db->target.dsn);
 	pthread_mutex_destroy(&db->lock);
 	pthread_cond_destroy(&db->freed);
 	free(db);
@@ -153,7 +116,7 @@ static int start(struct db_tx *tx, bool mutating)
 	if (s->conn && PQstatus(s->conn) != CONNECTION_OK)
 		db_session_close(s);
 	if (!s->conn)
-		s->conn = connect_one(tx->db);
+		s->conn = db_connect(tx->target);
 	tx->conn = s->conn;
 	if (!tx->conn) {
 		tx->lost = true;
@@ -181,21 +144,6 @@ static int start(struct db_tx *tx, bool mutating)
 	return ret;
 }
 
-int db_reconnect(struct db_tx *tx)
-{
-	db_session_close(tx->s);
-	tx->s->conn = connect_one(tx->db);
-	if (!tx->s->conn) {
-		/* Away, or restarting (which takes about a second). */
-		vas_sleep_ms(DB_RETRY_WAIT_MS);
-		tx->s->conn = connect_one(tx->db);
-	}
-	tx->conn = tx->s->conn;
-	tx->failed = 0;
-	tx->lost = !tx->conn;
-	return tx->conn ? 0 : -EAGAIN;
-}
-
 int db_begin(struct db *db, bool mutating, struct db_tx **out)
 {
 	struct db_tx *tx = calloc(1, sizeof(*tx));
@@ -204,6 +152,7 @@ int db_begin(struct db *db, bool mutating, struct db_tx **out)
 	if (!tx)
 		return -ENOMEM;
 	tx->db = db;
+	tx->target = &db->target;
 	tx->mutating = mutating;
 	tx->slot = checkout(db);
 	tx->s = &db->sessions[tx->slot];
@@ -229,7 +178,7 @@ static const char *xact_status(struct db_tx *tx, char *buf, size_t len)
 	PGresult *r;
 
 	if (!tx->s->conn)
-		tx->s->conn = connect_one(tx->db);
+		tx->s->conn = db_connect(tx->target);
 	if (!tx->s->conn)
 		return NULL;
 	snprintf(xid, sizeof(xid), "%lld", (long long)tx->xid);

@@ -1,7 +1,7 @@
 /*
- * Running one statement: parameters as text, each distinct SQL text
- * prepared once per connection (parsed and planned once, not per call),
- * failures turned into errno codes, result rows copied out.
+ * Running one statement: parameters as text, the statement prepared once
+ * per connection (db_session.c), statements whose result nobody reads
+ * sent ahead, failures turned into errno codes, result rows copied out.
  */
 #include "db_priv.h"
 #include "vas/log.h"
@@ -10,92 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Distinct statements remembered per connection; more run unprepared. */
-#define STMT_SLOTS 512
-
-struct db_stmt {
-	uint64_t hash; /* 0 = free slot */
-	char *sql;
-	char name[16];
-};
-
-void db_session_close(struct db_session *s)
-{
-	int i;
-
-	if (s->conn)
-		PQfinish(s->conn);
-	s->conn = NULL;
-	for (i = 0; s->stmts && i < STMT_SLOTS; i++)
-		free(s->stmts[i].sql);
-	free(s->stmts);
-	s->stmts = NULL;
-}
-
-static uint64_t hash_sql(const char *sql)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (; *sql; sql++)
-		h = (h ^ (unsigned char)*sql) * 1099511628211ULL;
-	return h ? h : 1;
-}
-
-/* The table slot for sql: its entry, or the free slot to use (NULL: full). */
-static struct db_stmt *find(struct db_session *s, const char *sql, uint64_t h,
-			    int *idx)
-{
-	struct db_stmt *e;
-	int i;
-
-	for (i = 0; i < STMT_SLOTS; i++) {
-		*idx = (int)((h + (uint64_t)i) % STMT_SLOTS);
-		e = &s->stmts[*idx];
-		if (!e->hash || (e->hash == h && !strcmp(e->sql, sql)))
-			return e;
-	}
-	return NULL;
-}
-
-/*
- * The prepared statement for sql on this connection, preparing it on
- * first use (prepare: false only looks); NULL when it must run unprepared
- * (table full, no memory, not prepared yet). When preparing failed, *err
- * holds the statement's own error.
- */
-static const char *prepared(struct db_tx *tx, const char *sql, int n,
-			    bool prepare, PGresult **err)
-{
-	struct db_session *s = tx->s;
-	uint64_t h = hash_sql(sql);
-	struct db_stmt *e;
-	PGresult *r;
-	int idx;
-
-	*err = NULL;
-	if (!s->stmts) {
-		s->stmts = calloc(STMT_SLOTS, sizeof(*s->stmts));
-		if (!s->stmts)
-			return NULL;
-	}
-	e = find(s, sql, h, &idx);
-	if (e && e->hash)
-		return e->name;
-	if (!e || !prepare || !(e->sql = strdup(sql)))
-		return NULL;
-	snprintf(e->name, sizeof(e->name), "s%d", idx);
-	r = PQprepare(tx->conn, e->name, sql, n, NULL);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		free(e->sql);
-		e->sql = NULL;
-		*err = r;
-		return NULL;
-	}
-	PQclear(r);
-	e->hash = h;
-	return e->name;
-}
 
 static bool connection_lost(const PGresult *res, PGconn *conn)
 {
@@ -121,7 +35,7 @@ int db_fail(struct db_tx *tx, const PGresult *res, const char *sql)
 
 	if (connection_lost(res, tx->conn)) {
 		tx->lost = true;
-		db_note_down(tx->db, PQerrorMessage(tx->conn));
+		db_target_down(tx->target, PQerrorMessage(tx->conn));
 		ret = -EAGAIN;
 	} else if (state && !strcmp(state, "23505")) {
 		ret = -EEXIST;
@@ -240,7 +154,7 @@ static bool defer(struct db_tx *tx, const char *sql, int n,
 	const char *name;
 	PGresult *err;
 
-	name = prepared(tx, sql, n, false, &err);
+	name = db_session_prepared(tx->s, sql, n, false, &err);
 	if (!name || (tx->piped == DB_MAX_PIPED && db_flush(tx)))
 		return false;
 	if (!tx->piped && !PQenterPipelineMode(tx->conn))
@@ -260,7 +174,7 @@ static PGresult *run_piped(struct db_tx *tx, const char *sql, int n,
 			   const char *const *values)
 {
 	PGresult *r = NULL, *err;
-	const char *name = prepared(tx, sql, n, false, &err);
+	const char *name = db_session_prepared(tx->s, sql, n, false, &err);
 
 	if (!name)
 		return db_flush(tx)
@@ -284,7 +198,7 @@ static PGresult *run(struct db_tx *tx, const char *sql, int n,
 		if (r)
 			return r;
 	}
-	name = prepared(tx, sql, n, true, &r);
+	name = db_session_prepared(tx->s, sql, n, true, &r);
 	if (name)
 		return PQexecPrepared(tx->conn, name, n, values, NULL, NULL, 0);
 	if (r) /* the statement itself is wrong */

@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,17 +20,36 @@ extern const struct db_migration db_migrations[];
 /* Statements of a transaction sent before their results are read. */
 #define DB_MAX_PIPED 64
 
-/* One pooled connection and the statements prepared on it (db_exec.c). */
+/* Where connections go, and whether the server was last seen away. */
+struct db_target {
+	char *dsn;
+	atomic_bool down; /* for the log: one line per outage */
+};
+
+/* One pooled connection and the statements prepared on it (db_session.c). */
 struct db_stmt;
 struct db_session {
 	PGconn *conn;
 	struct db_stmt *stmts; /* NULL until the first statement */
 };
+/* A new connection with the session settings, or NULL (logged once). */
+PGconn *db_connect(struct db_target *t);
 /* Closes the connection and forgets its statements. */
 void db_session_close(struct db_session *s);
+/*
+ * The name of sql prepared on s, preparing it first unless prepare is
+ * false; NULL when it must run unprepared (not prepared yet, table full,
+ * no memory). When preparing failed, *err holds the statement's error.
+ */
+const char *db_session_prepared(struct db_session *s, const char *sql, int n,
+				bool prepare, PGresult **err);
+/* The server was found unreachable / reachable; logs the changes. */
+void db_target_down(struct db_target *t, const char *why);
+void db_target_up(struct db_target *t);
 
 struct db_tx {
 	struct db *db;
+	struct db_target *target;
 	struct db_session *s;
 	PGconn *conn; /* s->conn */
 	int slot;
@@ -63,9 +83,6 @@ int db_fail(struct db_tx *tx, const PGresult *res, const char *sql);
  * server cannot be reached, waits a second for it once. 0 or -EAGAIN.
  */
 int db_reconnect(struct db_tx *tx);
-/* The database was found unreachable / reachable; logs the changes. */
-void db_note_down(struct db *db, const char *why);
-void db_note_up(struct db *db);
 
 /*
  * Runs one parameterised statement. fmt has one letter per parameter:
@@ -85,6 +102,10 @@ int db_vq(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
 int db_rows(struct db_tx *tx, void **rows, int *n, size_t elem_size,
 	    void (*fill)(const PGresult *, int, void *), const char *sql,
 	    const char *fmt, ...);
+/* The first row into *row via fill(); -ENOENT when there is none. */
+int db_row(struct db_tx *tx, void *row,
+	   void (*fill)(const PGresult *, int, void *), const char *sql,
+	   const char *fmt, ...);
 /* The same for a result already at hand. */
 int db_rows_from(const PGresult *r, void **rows, int *n, size_t elem_size,
 		 void (*fill)(const PGresult *, int, void *));

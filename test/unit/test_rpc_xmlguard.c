@@ -1,6 +1,8 @@
 /* The pass that refuses what the XML parser must never see. */
 #include "vas/rpc.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -85,19 +87,12 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rpc_xmlguard");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+	    depth,
+	    declarations_and_encodings,
+	    i8_content,
+	    NULL,
+	};
 
-	tcase_add_test(tc, depth);
-	tcase_add_test(tc, declarations_and_encodings);
-	tcase_add_test(tc, i8_content);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run("rpc_xmlguard", tests, NULL, NULL);
 }
