@@ -15,6 +15,7 @@ import re
 import statistics
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -33,6 +34,10 @@ RESULT = re.compile(r"RESULT requests=(\d+) duration_us=(\d+) p50_us=(\d+) "
 
 
 def wrk(url, conns, seconds, threads, args):
+    # Calls a client gave up on at the end of the previous run still
+    # hold their connections until they are served: let them drain, or
+    # the new run's connections meet max_connections_per_peer.
+    time.sleep(3)
     cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", "%ds" % seconds,
            "--timeout", "10s", "-s", os.path.join(HERE, "wrk_rpc.lua"), url, "--"] + args
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -80,8 +85,8 @@ def main():
     sm = Sm(pg, ssvr_port=ssvr_port, extra=extra).start()
     url = "http://127.0.0.1:%d/RPC2" % sm.port
     try:
-        print("vas_sm %s, %d s per run, %d runs per figure"
-              % (sm.proc.args[0], a.seconds, a.runs))
+        print("vas_sm %s, %d s per run, %d runs per figure; load average %s"
+              % (sm.proc.args[0], a.seconds, a.runs, os.getloadavg()[0]))
         if a.only != "write":
             for method in ("listHeadServers", "listLogicalVolumes"):
                 for c in conns:
@@ -104,6 +109,7 @@ def main():
                 report("create+delete, %d" % c, runs, "cycles/s", 2)
                 report("  (requests)", runs)
                 reference(("cycle", c))
+        print("load average at the end: %.1f (2 cores, shared)" % os.getloadavg()[0])
     finally:
         sm.stop()
         for ag in agents:

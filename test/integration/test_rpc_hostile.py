@@ -281,6 +281,63 @@ class LockOut(SmTestCase):
                 s.close()
         self.assertIn("past the deadline", self.sm.logtext())
 
+def server_has_read(pid, server_port, client_port):
+    """The server's end of the connection has nothing left to read."""
+    with open("/proc/%d/net/tcp" % pid) as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            local, remote = fields[1], fields[2]
+            if (int(local.split(":")[1], 16) == server_port and
+                    int(remote.split(":")[1], 16) == client_port):
+                return int(fields[4].split(":")[1], 16) == 0
+    return False
+
+
+class AbandonedCall(SmTestCase):
+    """A call whose client closed the connection while it waited for a
+    worker is not run (and its connection is let go)."""
+
+    def sm_options(self):
+        return {"max_connections": 1}
+
+    def test_call_of_a_gone_client_is_not_run(self):
+        self.cluster(disk_sectors="63000000")  # room for a second volume
+        hid = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+        lv = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+        gate = threading.Event()
+        self.hsvr.event_answer = lambda ev: [3, 0] if gate.is_set() else [2, 0]
+        out = {}
+
+        def attach():
+            with self.sm.proxy() as p:
+                out["r"] = p.attachLogicalVolume(v(lvolid=lv, hsvrid=hid))
+
+        t = threading.Thread(target=attach)
+        t.start()
+        try:
+            # The only worker now waits for the head agent.
+            self.assertTrue(wait_until(lambda: self.hsvr.called("getEventStatus")))
+            body = call_doc("createLogicalVolume",
+                            b"<value><struct><member><name>ver</name><value><int>5</int>"
+                            b"</value></member><member><name>lvolname</name><value>"
+                            b"<string>gone</string></value></member><member><name>capacity"
+                            b"</name><value><int>10</int></value></member></struct></value>")
+            s = socket.create_connection(("127.0.0.1", self.sm.port))
+            s.sendall(b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            # Read by the server (and queued: the worker is busy), then
+            # the client gives up.
+            self.assertTrue(wait_until(lambda: server_has_read(
+                self.sm.proc.pid, self.sm.port, s.getsockname()[1])))
+            s.close()
+        finally:
+            gate.set()
+            t.join(60)
+        self.assertEqual(out.get("r"), 0)
+        # Served after the abandoned call (one worker, calls in order).
+        self.assertEqual([x["lvolname"] for x in self.s.listLogicalVolumes(v())], ["a"])
+
+
 def vm_kib(pid, field):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
