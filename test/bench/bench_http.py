@@ -8,7 +8,8 @@ several times; min and median are printed, since a shared machine makes
 single runs vary.
 
 Usage: VAS_BUILD_DIR=build/release python3 test/bench/bench_http.py
-       [--runs N] [--seconds S] [--conns 1,16,200] [--only read|write]"""
+       [--runs N] [--seconds S] [--conns 1,16,200] [--only read|write]
+       [--baseline OTHER_BUILD_DIR]"""
 import argparse
 import os
 import re
@@ -19,6 +20,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import vastest  # noqa: E402
 from vastest import FakeAgent, Postgres, Sm, free_port, v  # noqa: E402
 
 # The 3.0 figures measured in issue 13 (Python 2 + SQLite, same machine).
@@ -65,12 +67,31 @@ def reference(key):
         print("%-28s 3.0: %s" % ("", REFERENCE[key]))
 
 
+def start_sm(pg, build, ssvr_port, extra):
+    """A vas_sm of build on its own database, with three storage servers
+    whose disks are FREE (zeroing 9000 extents through agents is not what
+    is measured; the room outlasts the volumes each run leaves behind)."""
+    vastest.BUILD = build
+    sm = Sm(pg, ssvr_port=ssvr_port, extra=extra).start()
+    s = sm.proxy()
+    for i in range(3):
+        sid = s.registerStorageServer(v(ip_data=["127.0.0.%d" % (11 + i)]))
+        s.registerPhysicalDisk(v(ssvrid=sid, local_path="/dev/sdb",
+                                 capacity=str(30000 * 2099200 + 1)))
+    sm.sql("DELETE FROM shred; UPDATE dskmap SET status = 2 WHERE status = 4")
+    s("close")()
+    return sm
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--conns", default="1,16,200")
     ap.add_argument("--only", choices=("read", "write"))
+    ap.add_argument("--baseline", metavar="BUILD_DIR",
+                    help="another build to measure, its runs alternating "
+                    "with this one's so that both see the same load")
     ap.add_argument("--sm-option", action="append", default=[],
                     help="extra [storage_manager] key=value")
     a = ap.parse_args()
@@ -79,43 +100,46 @@ def main():
     for kv in a.sm_option:
         k, val = kv.split("=", 1)
         extra[k] = val
+    builds = [("this", vastest.BUILD)] + ([("baseline", a.baseline)] if a.baseline else [])
     pg = Postgres()
     ssvr_port = free_port("127.0.0.11")
     agents = [FakeAgent("127.0.0.%d" % (11 + i), ssvr_port) for i in range(3)]
-    sm = Sm(pg, ssvr_port=ssvr_port, extra=extra).start()
-    url = "http://127.0.0.1:%d/RPC2" % sm.port
+    sms = []
     try:
-        print("vas_sm %s, %d s per run, %d runs per figure; load average %s"
-              % (sm.proc.args[0], a.seconds, a.runs, os.getloadavg()[0]))
+        for name, build in builds:
+            sms.append((name, start_sm(pg, build, ssvr_port, extra)))
+            print("%-8s vas_sm %s" % (name, sms[-1][1].proc.args[0]))
+        print("%d s per run, %d runs per figure; load average %.1f"
+              % (a.seconds, a.runs, os.getloadavg()[0]))
+
+        def figure(label, threads, args, unit="req/s", per=1):
+            runs = {name: [] for name, _ in sms}
+            for r in range(a.runs):
+                for name, sm in sms:
+                    url = "http://127.0.0.1:%d/RPC2" % sm.port
+                    runs[name].append(wrk(url, c, a.seconds, threads,
+                                          [x % r if "%" in x else x for x in args]))
+            for name, _ in sms:
+                report("%s, %d%s" % (label, c, "" if len(sms) == 1 else " " + name),
+                       runs[name], unit, per)
+            return runs
+
         if a.only != "write":
             for method in ("listHeadServers", "listLogicalVolumes"):
                 for c in conns:
-                    runs = [wrk(url, c, a.seconds, min(c, 2), ["call", method])
-                            for _ in range(a.runs)]
-                    report("%s, %d" % (method, c), runs)
+                    figure(method, min(c, 2), ["call", method])
                     reference((method, c))
         if a.only != "read":
-            s = sm.proxy()
-            for i in range(3):
-                sid = s.registerStorageServer(v(ip_data=["127.0.0.%d" % (11 + i)]))
-                s.registerPhysicalDisk(v(ssvrid=sid, local_path="/dev/sdb",
-                                         capacity=str(3000 * 2099200 + 1)))
-            # Zeroing 900 extents through agents is not what is measured.
-            sm.sql("DELETE FROM shred; UPDATE dskmap SET status = 2 WHERE status = 4")
-            s("close")()
             for c in conns:
-                runs = [wrk(url, c, a.seconds, c, ["cycle", "r%dc%d" % (r, c)])
-                        for r in range(a.runs)]
-                report("create+delete, %d" % c, runs, "cycles/s", 2)
-                report("  (requests)", runs)
+                figure("create+delete", c, ["cycle", "r%%dc%d" % c], "cycles/s", 2)
                 reference(("cycle", c))
         print("load average at the end: %.1f (2 cores, shared)" % os.getloadavg()[0])
     finally:
-        sm.stop()
+        for _, sm in sms:
+            sm.stop()
         for ag in agents:
             ag.stop()
         pg.stop()
-
 
 if __name__ == "__main__":
     main()
