@@ -41,6 +41,7 @@ struct hgraph {
 	int n, cap;
 	int (*edges)[2]; /* {before, after} node indexes */
 	int ne, cap_e;
+	int rollback_failed; /* graph_attach: some undo failed, parts left */
 };
 
 /* Builds the graph of an LVOL (or SNAPSHOT-only) tree. 0 or -errno. */

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,6 +64,19 @@ static int outcome_to_err(const struct agent_result *res)
 	}
 }
 
+static _Thread_local char failure_cause[256];
+
+const char *attach_failure_cause(void)
+{
+	return failure_cause;
+}
+
+/* Our head agent says when a failed attach left nothing behind. */
+static bool rolled_back(const struct agent_result *res)
+{
+	return res->outcome == AGENT_FAILED && res->rolled_back;
+}
+
 /* Nothing ran on the head: a definite refusal (M51). */
 static bool nothing_built(const struct agent_result *res)
 {
@@ -93,6 +107,14 @@ static int complete(struct sm *sm, struct db_tx *tx, const struct op *op,
 			ret = end_event(tx, op, 0, &matched);
 			if (!ret && matched)
 				ret = db_attach_delete(tx, op->root);
+		} else if (rolled_back(res)) {
+			/* Nothing left on the head: no ERROR row blocking
+			 * snapshots; md may have written: legs dirty (M50). */
+			ret = end_event(tx, op, 0, &matched);
+			if (!ret && matched)
+				ret = db_attach_delete(tx, op->root);
+			if (!ret && matched)
+				ret = db_legs_detached(tx, op->root, true);
 		} else {
 			/* Maybe partly built: ERROR, legs dirty (M50). */
 			ret = end_event(tx, op, ATTACH_ERROR, &matched);
@@ -170,6 +192,11 @@ static int run(struct sm *sm, struct op *op)
 	agent_drive_lvol(&sm->cfg, &op->hsvr, op_method[op->kind], op->eventid,
 			 &op->tree, &res);
 	lvs_clear(&op->tree);
+	snprintf(failure_cause, sizeof(failure_cause), "%s",
+		 res.outcome == AGENT_FAILED ? res.string : "");
+	if (failure_cause[0])
+		log_warn("lvol-%08x %s on hsvr-%08x: %s", op->target,
+			 op_method[op->kind], op->hsvr.id, failure_cause);
 	/* The agent's outcome must not be lost to a database blip (M47). */
 	for (tries = 0;; tries++) {
 		ret = record(sm, op, &res);

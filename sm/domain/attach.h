@@ -25,6 +25,12 @@ int attach_snapshot_delete_begin(struct sm *sm, struct db_tx *tx,
 int attach_op_run(struct sm *sm, struct attach_op *op);
 void attach_op_free(struct attach_op *op);
 
+/*
+ * Why the calling thread's last head-agent operation failed, as the agent
+ * told it (the failed command, its exit code, its stderr); "" if untold.
+ */
+const char *attach_failure_cause(void);
+
 /* Start-up: re-drives every operation left in flight, each in a thread. */
 int attach_salvage(struct sm *sm);
 /* At shutdown: waits for resumed operations; false if some still run. */

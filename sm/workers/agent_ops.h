@@ -25,7 +25,8 @@ enum agent_outcome {
 struct agent_result {
 	enum agent_outcome outcome;
 	int code;
-	char string[128];
+	char string[256]; /* a fault's text, or the reason of an ERROR */
+	int rolled_back;  /* ERROR of an attach that left nothing (ours) */
 };
 
 /* Runs method {ver, eventid, lvolstruct} on a head agent. */
@@ -45,5 +46,13 @@ int agent_call(const struct sm_config *cfg, const struct srv_row *srv, int port,
 /* getEventStatus -> status/result; -EPROTO for a malformed answer. */
 int agent_event_status(const struct sm_config *cfg, const struct srv_row *srv,
 		       int port, int32_t eventid, int *status, int *result);
+/*
+ * The same asking our head agent for the reason of an ERROR ("detail"):
+ * into msg, and whether a failed attach left nothing (may be NULL).
+ */
+int agent_event_status_msg(const struct sm_config *cfg,
+			   const struct srv_row *srv, int port, int32_t eventid,
+			   int *status, int *result, char *msg, size_t len,
+			   int *rolled_back);
 
 #endif

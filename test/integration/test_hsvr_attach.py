@@ -188,7 +188,14 @@ def test_rollback():
         lv = volume(0x400, "rb", 20, [
             (0x403, [dext(0x404, 1, 5, 0), dext(0x405, 2, 7, 0)]),
             (0x406, [dext(0x407, 1, 6, 0), dext(0x408, 2, 8, 0)])])
-        check(a.attach(30, lv) == [EV_ERROR, 500], "attach fails")
+        assert a.rpc.attachLogicalVolume(
+            {"ver": 5, "eventid": 30, "lvolstruct": lv}) == 0
+        st = a.wait(30, detail=True)
+        # Rolled back: the step's errno (EIO), not 500, and its cause.
+        check(st[:2] == [EV_ERROR, 5], "attach fails with EIO: %s" % st)
+        check("dmsetup create linear-00000402" in st[2] and
+              "exit 1" in st[2] and st[3] == 1,
+              "the failed command is the cause, all rolled back: %s" % st)
         cmds = a.commands()
         i = cmds.index(["dmsetup", "create", "linear-00000402",
                         a.state + "/tables/linear-00000402.table"])

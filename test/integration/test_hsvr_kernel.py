@@ -1,6 +1,6 @@
 """The kernel back end with fake tools (paths from the configuration):
 commands are run and recorded, a failing login ends the attach in
-ERROR/500, and a full operation queue answers EAGAIN."""
+ERROR/EIO (rolled back), and a full operation queue answers EAGAIN."""
 import os
 import stat
 import sys
@@ -43,8 +43,8 @@ def main():
               "a refused call records nothing")
         check(a.rpc.getEventStatus({"ver": 5, "eventid": 2})[0] ==
               EV_PROGRESS, "second is waiting")
-        check(a.wait(1) == [EV_ERROR, 500], "login fails -> 500")
-        check(a.wait(2) == [EV_ERROR, 500], "second too")
+        check(a.wait(1) == [EV_ERROR, 5], "login fails -> EIO")
+        check(a.wait(2) == [EV_ERROR, 5], "second too")
         cmds = a.commands()
         check(cmds[0] == ["iscsiadm", "-m", "node", "-o", "new", "-T",
                           "iqn.2010-01.example:00000005", "-p",

@@ -282,12 +282,16 @@ def cluster():
                VAS_LOCAL_DIR=LOCAL, VAS_LOCAL_DISK_SIZE="8G",
                VAS_LOCAL_DISK_DM="1",
                VAS_LOCAL_SM_CONF="\n".join([
-                   "server_check_interval = 5", "health_retry_ms = 2000",
-                   "health_timeout_ms = 3000", "resync_poll_ms = 1000"]),
+                   # An emulated CPU on a busy host: slow answers are
+                   # not deaths; a killed server refuses at once.
+                   "server_check_interval = 5", "health_retry_ms = 3000",
+                   "health_timeout_ms = 30000", "agent_timeout_ms = 60000",
+                   "resync_poll_ms = 1000"]),
                VAS_LOCAL_SSVR_CONF="\n".join([
                    "patrol_bandwidth = 8", "scrub_stripe_size = 1",
                    "scrub_first_sleep_time = 0"]),
-               VAS_LOCAL_HSVR_CONF="")
+               VAS_LOCAL_HSVR_CONF="\n".join([
+                   "multipath_retries = 10", "multipath_retry_ms = 2000"]))
     p = subprocess.run([SRC + "/scripts/vas-local.sh", "up"], env=env,
                        capture_output=True, text=True, timeout=900)
     if p.returncode:
