@@ -9,6 +9,7 @@
 
 #include "graph.h"
 #include "mdstat.h"
+#include "pool.h"
 #include "virt.h"
 #include "vas/log.h"
 #include "vas/proto.h"
@@ -441,8 +442,9 @@ static int op_first(const struct hsvr *h, const struct op *op)
 	return 1;
 }
 
-void op_run(struct op *op)
+void op_run(void *job)
 {
+	struct op *op = job;
 	struct hsvr *h = op->h;
 
 	pthread_mutex_lock(&h->busy_lock);
@@ -461,4 +463,5 @@ void op_run(struct op *op)
 		break;
 	}
 	op_forget(op);
+	op_free(op);
 }
