@@ -3,6 +3,7 @@ commands are run and recorded, a failing login ends the attach in
 ERROR/EIO (rolled back), and a full operation queue answers EAGAIN."""
 import os
 import stat
+import time
 import sys
 import xmlrpc.client
 
@@ -30,9 +31,15 @@ def main():
     def body():
         lv = volume(0x10, "k", 10, [(0x13, [dext(0x14, 1, 5, 0),
                                             dext(0x15, 2, 7, 0)])])
+        log = os.path.join(a.dir, "fake.log")
         for eid in (1, 2):
             check(a.rpc.attachLogicalVolume(
                 {"ver": 5, "eventid": eid, "lvolstruct": lv}) == 0, "queued")
+            # The one worker has taken the first: the queue holds one.
+            end = time.time() + 30
+            while eid == 1 and not os.path.exists(log) and \
+                    time.time() < end:
+                time.sleep(0.05)
         try:
             a.rpc.attachLogicalVolume({"ver": 5, "eventid": 3,
                                        "lvolstruct": lv})
