@@ -240,12 +240,6 @@ def linear_layout(name):
     return out
 
 
-def leg_backing(leg):
-    """(backing file, byte offset) of a leg on its storage server."""
-    p = disks()[leg["lvolspec"]["pdskid"]]
-    return p["local_path"], leg["lvolspec"]["offset"] * VB
-
-
 def leg_slices(layout, regions=None, only_insync=True):
     """(leg, backing file, byte offset there, expected bytes) for every
     written byte on every leg of the layout (see linear_layout)."""
@@ -309,7 +303,6 @@ def cluster():
 def check_graph(name, expect_mirrors):
     """The device graph of hsvr.md 7-8, seen by the kernel."""
     t = tree(name)
-    so = walk(t, 6)[0]
     lin = walk(t, 1)[0]
     ms = mirrors(name)
     expect(len(ms) >= expect_mirrors, "%d mirrors" % len(ms))
@@ -370,8 +363,9 @@ def check_graph(name, expect_mirrors):
                "linear line %r" % line)
         off += int(ln)
     expect(off == total, "linear covers %d sectors" % total)
-    top = "snapshot-origin-%08x" % so["lvolid"] if t["components"][0][
-        "lvoltype"] == 6 else "snapshot-%08x" % t["components"][0]["lvolid"]
+    layer = t["components"][0]       # SNAPSHOT-ORIGIN, or SNAPSHOT
+    top = ("snapshot-origin-%08x" if layer["lvoltype"] == 6 else
+           "snapshot-%08x") % layer["lvolid"]
     tab = dm_table(top).split()
     if tab[2] == "snapshot-origin":
         expect(tab[:2] == ["0", str(total)] and
@@ -384,6 +378,12 @@ def check_graph(name, expect_mirrors):
         expect(size_bytes(p) == t["capacity"] << 30, "%s size" % p)
 
 
+def keep(name, text):
+    """Saves a kernel text for the host (test/unit fixtures, reports)."""
+    with open(os.path.join("/vm-out", name), "w") as f:
+        f.write(text)
+
+
 def create_attach():
     cli("lvol_create", "--redundancy", "3", VOL, str(GIB))
     t0 = time.time()
@@ -391,6 +391,10 @@ def create_attach():
     info("attach of %d legs took %.1f s" % (
         sum(len(l) for _, l in mirrors(VOL)), time.time() - t0))
     check_graph(VOL, 3)
+    keep("mdstat-attached.txt", mdstat())
+    info("mirrors: " + ", ".join("%s -> %s" % (
+        p, os.path.realpath(p)) for p in sorted(
+            os.path.join(MD_DIR, x) for x in os.listdir(MD_DIR))))
 
 
 def data():
@@ -485,6 +489,15 @@ def kill_ssvr():
         os.kill(pid, 9)
     t0 = time.time()
     io_until_faulty("ssvr-%08x" % victim)
+    keep("mdstat-faulty.txt", mdstat())
+
+    def rebuilding():
+        text = mdstat()
+        if "recovery" in text:
+            keep("mdstat-recovery.txt", text)
+            return True
+        return "no recovery yet"
+    wait(rebuilding, 300, "a rebuild onto the new legs", every=1)
     info("md marked the dead server's legs faulty after %.1f s" % (
         time.time() - t0))
     wait_remirrored(lambda l: l["lvolspec"]["ssvrid"] == victim, 600)
@@ -521,8 +534,8 @@ def fail_disk():
     io_until_faulty("pdsk-%08x" % pdsk)
     info("md marked legs on pdsk-%08x faulty after %.1f s" % (
         pdsk, time.time() - t0))
-    wait(lambda: disks()[pdsk]["priority"] != 1 or "still HIGH", 120,
-         "the manager to retire pdsk-%08x" % pdsk)
+    wait(lambda: disks()[pdsk]["priority"] == 5 or "not FAULTY", 120,
+         "the manager to retire pdsk-%08x (notifyFailure PDSK)" % pdsk)
     wait_remirrored(lambda l: l["lvolspec"]["pdskid"] == pdsk, 600)
     info("re-mirrored %.1f s after the failure" % (time.time() - t0))
     check_all_insync()
@@ -594,7 +607,9 @@ def main():
             fn()
             print("PASS %s (%.1f s)" % (name, time.time() - t0), flush=True)
         except (Failed, subprocess.SubprocessError, OSError,
-                xmlrpc.client.Error) as e:
+                xmlrpc.client.Error, LookupError, ValueError) as e:
+            # Also the kernel's or the manager's answers not in the
+            # expected shape (a missing map, an unparsable table).
             print("FAIL %s (%.1f s): %s" % (name, time.time() - t0, e),
                   flush=True)
             if name in ("cluster", "create+attach"):
