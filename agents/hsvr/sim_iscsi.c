@@ -178,7 +178,7 @@ int sim_scsi_id(struct hx *hx, const char *const argv[], char **out)
 	char k[32];
 
 	if (!dev || sim_resolve(hx, dev, k, sizeof(k)) || sim_load(hx, k, &d) ||
-	    !d.wwid[0])
+	    !d.wwid[0] || d.dead)
 		return SIM_EXIT;
 	return set_out(out, d.wwid);
 }

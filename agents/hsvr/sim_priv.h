@@ -32,6 +32,7 @@ struct sim_dev {
 	char uuid[160];
 	int open;
 	int suspended;
+	int dead; /* sd: the path's server is gone, no SCSI command answers */
 	int readonly;
 	char wwid[64];
 	char iqn[224];

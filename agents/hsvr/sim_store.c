@@ -57,6 +57,8 @@ static void sim_dev_parse_line(struct sim_dev *d, char *line)
 		d->open = atoi(v);
 	else if (!strcmp(k, "suspended"))
 		d->suspended = atoi(v);
+	else if (!strcmp(k, "dead"))
+		d->dead = atoi(v);
 	else if (!strcmp(k, "readonly"))
 		d->readonly = atoi(v);
 	else if (!strcmp(k, "wwid"))
@@ -111,8 +113,9 @@ int sim_save(struct hx *hx, const struct sim_dev *d)
 	if (!text)
 		return -ENOMEM;
 #define EMIT(...) used += (size_t)snprintf(text + used, cap - used, __VA_ARGS__)
-	EMIT("kind=%s\nsize=%lld\nopen=%d\nsuspended=%d\nreadonly=%d\n",
-	     d->kind, d->size, d->open, d->suspended, d->readonly);
+	EMIT("kind=%s\nsize=%lld\nopen=%d\nsuspended=%d\nreadonly=%d\n"
+	     "dead=%d\n",
+	     d->kind, d->size, d->open, d->suspended, d->readonly, d->dead);
 	if (d->name[0])
 		EMIT("name=%s\n", d->name);
 	if (d->uuid[0])

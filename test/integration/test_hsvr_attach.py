@@ -118,6 +118,24 @@ def test_shared_session(a):
     check(a.devices() == [], "nothing left: %s" % a.devices())
 
 
+def test_dead_server_map_flushed(a):
+    """A storage server died under an attached volume: its paths answer
+    no SCSI command (scsi_id fails). The detach still flushes the map by
+    the name recorded at login and logs out: no pathless map is left."""
+    v = volume(0x300, "v3", 10, [(0x303, [dext(0x304, 1, 5, 20),
+                                          dext(0x305, 2, 7, 20)])])
+    check(a.attach(14, v) == [EV_DONE, 0], "v3")
+    for f in os.listdir(a.p("/dev/disk/by-path")):
+        if f.endswith(":00000005-lun-1"):
+            a.set_key(os.path.realpath(a.p("/dev/disk/by-path/" + f)),
+                      "dead", "1")
+    check(a.detach(15, v) == [EV_DONE, 0], "detach over a dead path")
+    cmds = a.commands()
+    check(len([c for c in cmds if c[:2] == ["multipath", "-f"]]) == 2,
+          "both maps flushed: %s" % cmds[-12:])
+    check(a.devices() == [], "nothing left: %s" % a.devices())
+
+
 def test_busy(a):
     lv = volume(0x300, "busy", 10, [(0x303, [dext(0x304, 1, 5, 0),
                                              dext(0x305, 2, 7, 0)])])
@@ -239,6 +257,7 @@ def main():
     try:
         test_attach_detach(a)
         test_shared_session(a)
+        test_dead_server_map_flushed(a)
         test_busy(a)
         test_redundancy3_and_assemble(a)
     except Exception:

@@ -51,9 +51,10 @@ def sh(*argv, check=True, timeout=300, stdin=None):
     return p.stdout if check else p
 
 
-def cli(*argv):
-    """A CLI command as a user types it; Failed with its message."""
-    return sh(*argv, timeout=900)
+def cli(cmd, *args):
+    """A CLI command as a user types it; Failed with its message. The
+    emulated CPU is slow: the client waits up to 30 min."""
+    return sh(cmd, "--timeout", "1800", *args, timeout=1900)
 
 
 def expect(cond, what):
@@ -285,7 +286,9 @@ def cluster():
                    "patrol_bandwidth = 8", "scrub_stripe_size = 1",
                    "scrub_first_sleep_time = 0"]),
                VAS_LOCAL_HSVR_CONF="\n".join([
-                   "multipath_retries = 10", "multipath_retry_ms = 2000"]))
+                   "multipath_retries = 10", "multipath_retry_ms = 2000"] +
+                   (["[syslog]", "loglevel = DEBUG"] if os.environ.get(
+                       "VAS_VM_DEBUG") or _cmdline("vas.debug") else [])))
     p = subprocess.run([SRC + "/scripts/vas-local.sh", "up"], env=env,
                        capture_output=True, text=True, timeout=900)
     if p.returncode:
@@ -480,7 +483,10 @@ def io_until_faulty(what):
 
 
 def kill_ssvr():
-    legs = [l for _, ls in mirrors(VOL) for l in ls]
+    failed = disks()[STATE.get("failed_pdsk", 0)]["ssvrid"] if \
+        STATE.get("failed_pdsk") else 0
+    legs = [l for _, ls in mirrors(VOL) for l in ls
+            if l["lvolspec"]["ssvrid"] != failed]
     victim = legs[0]["lvolspec"]["ssvrid"]
     ip = servers()[victim]["ip_data"][0]
     STATE["dead_ssvr"] = victim
@@ -519,9 +525,7 @@ def kill_ssvr():
 def fail_disk():
     """A disk of a live server turns to dm-error under I/O: md fails its
     legs, the storage server's patrol reports the disk, the legs move."""
-    dead = STATE.get("dead_ssvr")
-    legs = [l for _, ls in mirrors(VOL) for l in ls
-            if l["lvolspec"]["ssvrid"] != dead]
+    legs = [l for _, ls in mirrors(VOL) for l in ls]
     pdsk = legs[0]["lvolspec"]["pdskid"]
     path = disks()[pdsk]["local_path"]
     name = os.path.basename(path)
@@ -586,18 +590,55 @@ def detach_delete():
     info("%d written ranges zero on the old legs after the shred" % n)
 
 
+def md_names():
+    """The names the head agent gives mirrors (<md_dir>/%08x, ids up to
+    0x7fffffff) with its mdadm options: accepted by this mdadm, the
+    kernel name it picks, and /proc/mdstat as our parser reads it."""
+    loops = []
+    try:
+        for k in range(2):
+            f = "/var/tmp/md-probe-%d.img" % k
+            with open(f, "wb") as fh:
+                fh.truncate(64 * MIB)
+            loops.append(sh("losetup", "-f", "--show", f).strip())
+        picked = []
+        for mid in (0x2d, 0x123, 0x7ffffffe):
+            md = "%s/%08x" % (MD_DIR, mid)
+            sh("mdadm", "--create", md, "--auto=md", "--bitmap=internal",
+               "--metadata=0", "--run", "--bitmap-chunk=65536",
+               "--delay=5", "--level=1", "--assume-clean",
+               "--raid-devices=2", *loops)
+            kn = os.path.basename(os.path.realpath(md))
+            expect(kn.startswith("md") and os.path.exists("/sys/block/" + kn),
+                   "%s is an md device: %s" % (md, kn))
+            expect(re.search(r"^%s : active raid1 loop\d+\[1\] loop\d+\[0\]"
+                             % kn, mdstat(), re.M), "mdstat line of " + kn)
+            picked.append("%08x -> %s" % (mid, kn))
+            sh("mdadm", "-S", md)
+            for lo in loops:
+                sh("mdadm", "--zero-superblock", lo)
+        info("mdadm picks: " + ", ".join(picked))
+    finally:
+        for lo in loops:
+            sh("losetup", "-d", lo, check=False)
+
+
 def main():
-    steps = [("cluster", cluster), ("create+attach", create_attach),
+    steps = [("cluster", cluster), ("md names", md_names),
+             ("create+attach", create_attach),
              ("data", data), ("snapshot", snapshot),
-             ("kill storage server", kill_ssvr),
+             # The disk first: after a server died, 3 are left and a leg
+             # has nowhere to go (never back onto a failed server).
              ("disk fails under I/O", fail_disk),
+             ("kill storage server", kill_ssvr),
              ("kill hsvr_agent", kill_hsvr),
              ("detach+delete", detach_delete)]
     only = set(filter(None, re.split(r"[ ,]", os.environ.get(
         "VAS_VM_STEPS", "") or _cmdline("vas.steps"))))
     broken = None
     for name, fn in steps:
-        if only and name.split()[0] not in only and name != "cluster":
+        if only and name != "cluster" and \
+                not any(name.startswith(o) for o in only):
             continue
         if broken:
             print("FAIL %s: not run, %s failed" % (name, broken), flush=True)
