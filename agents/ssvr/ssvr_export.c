@@ -7,10 +7,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,7 +107,7 @@ static int make_link(const struct ssvr_cfg *cfg, const struct ssvr_disk *d,
 	return 0;
 }
 
-int export_activate(const struct ssvr_cfg *cfg, const struct ssvr_disk *d)
+static int activate(const struct ssvr_cfg *cfg, const struct ssvr_disk *d)
 {
 	const struct target_driver *drv = target_driver_get(cfg);
 	char link[PATH_MAX], iqn[SSVR_IQN_MAX + 16], id[16];
@@ -146,7 +148,7 @@ int export_activate(const struct ssvr_cfg *cfg, const struct ssvr_disk *d)
 	return 0;
 }
 
-int export_deactivate(const struct ssvr_cfg *cfg, uint32_t pdskid)
+static int deactivate(const struct ssvr_cfg *cfg, uint32_t pdskid)
 {
 	const struct target_driver *drv = target_driver_get(cfg);
 	char link[PATH_MAX];
@@ -273,7 +275,7 @@ static enum owner ask_manager(const struct ssvr_cfg *cfg, uint32_t pdskid)
 	return o;
 }
 
-int export_reconcile(const struct ssvr_cfg *cfg)
+static int reconcile(const struct ssvr_cfg *cfg)
 {
 	const struct target_driver *drv = target_driver_get(cfg);
 	struct ssvr_disk *disks = NULL;
@@ -322,7 +324,7 @@ int export_reconcile(const struct ssvr_cfg *cfg)
 		goto out;
 	drop_stale_links(cfg, disks, nd);
 	for (j = 0; j < nd; j++) {
-		ret = export_activate(cfg, &disks[j]);
+		ret = activate(cfg, &disks[j]);
 		if (ret && !first)
 			first = ret;
 	}
@@ -330,6 +332,64 @@ int export_reconcile(const struct ssvr_cfg *cfg)
 out:
 	free(disks);
 	free(ents);
+	return ret;
+}
+
+/*
+ * The reporter and the agent's keeper both export the same disks: one at
+ * a time (flock on <state_dir>/export.lock), else both pick the same free
+ * tid and the loser's cleanup removes the winner's target.
+ */
+static int lock_exports(const struct ssvr_cfg *cfg)
+{
+	char path[PATH_MAX];
+	int fd, ret;
+
+	ret = ssvr_path(path, sizeof(path), cfg, "export.lock");
+	if (ret)
+		return ret;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX))
+		if (errno != EINTR) {
+			ret = -errno;
+			close(fd);
+			return ret;
+		}
+	return fd;
+}
+
+static void unlock_exports(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+}
+
+int export_activate(const struct ssvr_cfg *cfg, const struct ssvr_disk *d)
+{
+	int fd = lock_exports(cfg);
+	int ret = fd < 0 ? fd : activate(cfg, d);
+
+	unlock_exports(fd);
+	return ret;
+}
+
+int export_deactivate(const struct ssvr_cfg *cfg, uint32_t pdskid)
+{
+	int fd = lock_exports(cfg);
+	int ret = fd < 0 ? fd : deactivate(cfg, pdskid);
+
+	unlock_exports(fd);
+	return ret;
+}
+
+int export_reconcile(const struct ssvr_cfg *cfg)
+{
+	int fd = lock_exports(cfg);
+	int ret = fd < 0 ? fd : reconcile(cfg);
+
+	unlock_exports(fd);
 	return ret;
 }
 
