@@ -64,6 +64,22 @@ void resync_state_put(void *arg)
 		free(rs);
 }
 
+/* sysfs where the kernel has it (hsvr.md 7.10), else /proc/mdstat. */
+static int member_state(struct hsvr *h, const struct md_array *a,
+			const struct md_member *m)
+{
+	char path[PATH_MAX], *flags = NULL;
+	int state;
+
+	if (snprintf(path, sizeof(path), "%s/sys/block/%s/md/dev-%s/state",
+		     h->hx->root, a->kname, m->kname) >= (int)sizeof(path) ||
+	    hx_read_file(path, &flags))
+		return md_member_state(a, m);
+	state = md_state_of_flags(flags);
+	free(flags);
+	return state;
+}
+
 int mirror_members(struct hsvr *h, int32_t mirrorid, int32_t *dextids,
 		   int *states, int max, int *n)
 {
@@ -86,7 +102,7 @@ int mirror_members(struct hsvr *h, int32_t mirrorid, int32_t *dextids,
 			continue;
 		for (k = 0; k < arr[i].nmem && *n < max; k++) {
 			dextids[*n] = dext_of_kname(h, arr[i].mem[k].kname);
-			states[*n] = md_member_state(&arr[i], &arr[i].mem[k]);
+			states[*n] = member_state(h, &arr[i], &arr[i].mem[k]);
 			(*n)++;
 		}
 		break;
