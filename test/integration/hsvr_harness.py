@@ -160,7 +160,7 @@ class Agent:
         return self.p("/dev/mapper/" + name)
 
     def md(self, mirrorid):
-        return self.p("/dev/md/%08x" % mirrorid)
+        return self.p("/dev/md/vas-%08x" % mirrorid)
 
     def dm_file(self, name):
         """The simulated state file of a dm device."""

@@ -174,6 +174,11 @@ def size_bytes(path):
     return int(sh("blockdev", "--getsize64", path))
 
 
+def md_path(mirrorid):
+    """Where the head agent puts a mirror (never a number to mdadm)."""
+    return "%s/vas-%08x" % (MD_DIR, mirrorid)
+
+
 def dext_name(d):
     return "%08x-%08x" % (d["lvolspec"]["ssvrid"], d["lvolid"])
 
@@ -231,7 +236,7 @@ def linear_layout(name):
     table = dm_table("linear-%08x" % lin["lvolid"]).splitlines()
     by_devno = {}
     for m, legs in mirrors(name):
-        by_devno[devno("%s/%08x" % (MD_DIR, m["lvolid"]))] = (m, legs)
+        by_devno[devno(md_path(m["lvolid"]))] = (m, legs)
     out = []
     for line in table:
         start, length, target, dev, off = line.split()
@@ -311,7 +316,7 @@ def check_graph(name, expect_mirrors):
     expect(len(ms) >= expect_mirrors, "%d mirrors" % len(ms))
     want_sessions = set()
     for m, legs in ms:
-        md = "%s/%08x" % (MD_DIR, m["lvolid"])
+        md = md_path(m["lvolid"])
         d = md_detail(md)
         expect(d.get("Raid Level") == "raid1", "%s raid1: %s" % (md, d))
         expect(d.get("Version") == "0.90", "%s metadata 0.90" % md)
@@ -457,7 +462,7 @@ def wait_remirrored(avoid, seconds):
 
 def check_all_insync():
     for m, legs in mirrors(VOL):
-        md = "%s/%08x" % (MD_DIR, m["lvolid"])
+        md = md_path(m["lvolid"])
         d = md_detail(md)
         expect(d.get("Active Devices") == str(len(legs)) and
                d.get("Failed Devices") == "0" and
@@ -591,34 +596,38 @@ def detach_delete():
 
 
 def md_names():
-    """The names the head agent gives mirrors (<md_dir>/%08x, ids up to
-    0x7fffffff) with its mdadm options: accepted by this mdadm, the
-    kernel name it picks, and /proc/mdstat as our parser reads it."""
-    loops = []
+    """The mirror names of the head agent (<md_dir>/vas-%08x) with its
+    mdadm options, for ids up to 0x7fffffff, several at once: this mdadm
+    takes each, and /proc/mdstat reads as our parser expects. (3.0's
+    "%08x" made "00000127" md127, the minor mdadm gives the first named
+    array: the second create failed.)"""
+    loops, made, picked = [], [], []
     try:
-        for k in range(2):
-            f = "/var/tmp/md-probe-%d.img" % k
-            with open(f, "wb") as fh:
-                fh.truncate(64 * MIB)
-            loops.append(sh("losetup", "-f", "--show", f).strip())
-        picked = []
-        for mid in (0x2d, 0x123, 0x7ffffffe):
-            md = "%s/%08x" % (MD_DIR, mid)
+        for mid in (0x2d, 0x127, 0x123, 0x7ffffffe):
+            pair = []
+            for k in range(2):
+                f = "/var/tmp/md-probe-%x-%d.img" % (mid, k)
+                with open(f, "wb") as fh:
+                    fh.truncate(64 * MIB)
+                pair.append(sh("losetup", "-f", "--show", f).strip())
+            loops += pair
+            md = md_path(mid)
             sh("mdadm", "--create", md, "--auto=md", "--bitmap=internal",
                "--metadata=0", "--run", "--bitmap-chunk=65536",
                "--delay=5", "--level=1", "--assume-clean",
-               "--raid-devices=2", *loops)
+               "--raid-devices=2", *pair)
+            made.append(md)
             kn = os.path.basename(os.path.realpath(md))
             expect(kn.startswith("md") and os.path.exists("/sys/block/" + kn),
                    "%s is an md device: %s" % (md, kn))
             expect(re.search(r"^%s : active raid1 loop\d+\[1\] loop\d+\[0\]"
                              % kn, mdstat(), re.M), "mdstat line of " + kn)
             picked.append("%08x -> %s" % (mid, kn))
-            sh("mdadm", "-S", md)
-            for lo in loops:
-                sh("mdadm", "--zero-superblock", lo)
+        keep("mdstat-probe.txt", mdstat())
         info("mdadm picks: " + ", ".join(picked))
     finally:
+        for md in made:
+            sh("mdadm", "-S", md, check=False)
         for lo in loops:
             sh("losetup", "-d", lo, check=False)
 
