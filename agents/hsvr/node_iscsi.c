@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vas/clock.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 
@@ -24,14 +25,6 @@ struct iscsi_target {
 	int n;
 	char user[32]; /* the DEXT name */
 };
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 static int target_of(struct hsvr *h, const struct vas_lvolstruct *lv,
 		     struct iscsi_target *t)
@@ -80,7 +73,7 @@ static void wait_links(struct hsvr *h, const struct iscsi_target *t,
 	(void)hx_run(h->hx, &c, NULL); /* best effort */
 	while (waited < h->login_wait_ms &&
 	       (present ? !links_present(t, 1) : links_present(t, 0))) {
-		sleep_ms(200);
+		vas_sleep_ms(200);
 		waited += 200;
 	}
 }
@@ -146,7 +139,7 @@ static int mpath_name(struct hsvr *h, const struct iscsi_target *t, char *map,
 		if (i) {
 			cmd_udev_settle(&c);
 			(void)hx_probe(h->hx, &c, NULL); /* only a pause */
-			sleep_ms(h->mpath_retry_ms);
+			vas_sleep_ms(h->mpath_retry_ms);
 		}
 		ret = path_device(t, dev, sizeof(dev));
 		if (ret)
@@ -233,7 +226,7 @@ static int run_retried(struct hsvr *h,
 		if (i) {
 			cmd_udev_settle(&c);
 			(void)hx_probe(h->hx, &c, NULL); /* only a pause */
-			sleep_ms(200L * i);
+			vas_sleep_ms(200L * i);
 		}
 		build(&c, arg);
 		ret = hx_run(h->hx, &c, NULL);

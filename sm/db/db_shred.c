@@ -30,8 +30,8 @@ int db_shred_queue_offline(struct db_tx *tx, int32_t pdskid)
 	    tx, &r,
 	    "SELECT d.dextid FROM dskmap d WHERE d.pdskid = $1 AND "
 	    "d.status = $2 AND NOT EXISTS (SELECT 1 FROM shred s WHERE "
-	    "s.dextid = d.dextid AND s.status IN (1, 2)) ORDER BY d.dextid",
-	    "dd", pdskid, EXT_OFFLINE);
+	    "s.dextid = d.dextid AND s.status IN ($3, $4)) ORDER BY d.dextid",
+	    "dddd", pdskid, EXT_OFFLINE, EV_PENDING, EV_PROGRESS);
 	if (ret)
 		return ret;
 	for (i = 0; !ret && i < PQntuples(r); i++)
@@ -100,16 +100,16 @@ int db_shred_pick(struct db_tx *tx, int max, int per_server,
 	ret = db_q(
 	    tx, &r,
 	    "WITH running AS (SELECT p.ssvrid, count(*) AS n FROM shred s "
-	    " JOIN pdsklst p ON p.pdskid = s.pdskid WHERE s.status = 2 "
+	    " JOIN pdsklst p ON p.pdskid = s.pdskid WHERE s.status = $3 "
 	    " GROUP BY p.ssvrid), "
 	    "cand AS (SELECT DISTINCT ON (s.pdskid) s.eventid, s.dextid, "
 	    " s.pdskid, p.ssvrid, s.\"offset\", s.capacity, s.attempts "
 	    " FROM shred s JOIN pdsklst p ON p.pdskid = s.pdskid "
 	    " JOIN ssvrlst v ON v.ssvrid = p.ssvrid "
-	    " WHERE s.status = 1 AND s.next_try <= now() "
-	    " AND p.priority IN (1, 2) AND v.priority IN (1, 2) "
+	    " WHERE s.status = $4 AND s.next_try <= now() "
+	    " AND p.priority IN ($5, $6) AND v.priority IN ($5, $6) "
 	    " AND NOT EXISTS (SELECT 1 FROM shred b WHERE b.pdskid = "
-	    " s.pdskid AND b.status = 2) "
+	    " s.pdskid AND b.status = $3) "
 	    /* a head may still hold a replaced extent until told to drop it */
 	    " AND NOT EXISTS (SELECT 1 FROM resync x WHERE x.lvolid_rm = "
 	    " s.dextid AND x.lvolid_add <> s.dextid) "
@@ -119,12 +119,13 @@ int db_shred_pick(struct db_tx *tx, int max, int per_server,
 	     * under it
 	     */
 	    " AND NOT EXISTS (SELECT 1 FROM shred c WHERE c.dextid = "
-	    " s.dextid AND c.status = 4) "
+	    " s.dextid AND c.status = $7) "
 	    " ORDER BY s.pdskid, s.eventid) "
 	    "SELECT c.* FROM cand c LEFT JOIN running r USING (ssvrid) "
 	    "WHERE COALESCE(r.n, 0) < $2 "
 	    "ORDER BY COALESCE(r.n, 0), c.eventid LIMIT $1",
-	    "dd", max, per_server);
+	    "ddddddd", max, per_server, EV_PROGRESS, EV_PENDING, PRIO_HIGH,
+	    PRIO_LOW, EV_CANCELED);
 	if (ret)
 		return ret;
 	ret = db_rows_from(r, (void **)rows, n, sizeof(**rows), fill);
@@ -140,8 +141,8 @@ int db_shred_running(struct db_tx *tx, struct shred_row **rows, int *n)
 		 "SELECT s.eventid, s.dextid, s.pdskid, p.ssvrid, "
 		 "s.\"offset\", s.capacity, s.attempts FROM shred s "
 		 "JOIN pdsklst p ON p.pdskid = s.pdskid WHERE s.status IN "
-		 "(2, 4) ORDER BY s.eventid",
-		 NULL);
+		 "($1, $2) ORDER BY s.eventid",
+		 "dd", EV_PROGRESS, EV_CANCELED);
 
 	*rows = NULL;
 	*n = 0;

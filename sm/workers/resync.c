@@ -52,7 +52,7 @@ static void retry(struct sm *sm, const struct resync_row *row)
 
 	log_info("resync %d of dext-%08x: retry in %d s", row->eventid,
 		 row->add, r.delay);
-	if (worker_tx(sm, do_retry, &r))
+	if (db_run(sm->db, true, do_retry, &r))
 		log_err("resync %d: cannot requeue", row->eventid);
 }
 
@@ -89,7 +89,7 @@ static void dispatch(void *ctx, void *item)
 	struct resync_row *row = item;
 	struct sm *sm = ctx;
 	xmlrpc_value *p = NULL, *res = NULL;
-	struct srv_row head = {0};
+	struct sm_server head = {0};
 	struct rpc_outcome oc;
 	xmlrpc_env env;
 	int ret;
@@ -99,7 +99,7 @@ static void dispatch(void *ctx, void *item)
 	if (!ret)
 		ret = build_request(sm, row, &env, &p);
 	if (!ret)
-		ret = worker_tx(sm, do_start, &row->eventid);
+		ret = db_run(sm->db, true, do_start, &row->eventid);
 	if (ret) {
 		xmlrpc_env_clean(&env);
 		return; /* the row vanished or the database is away */
@@ -125,7 +125,7 @@ static void poll_one(void *ctx, void *item)
 {
 	struct resync_row *row = item;
 	struct sm *sm = ctx;
-	struct srv_row head = {0};
+	struct sm_server head = {0};
 	int status = 0, result = 0, ret;
 
 	if (agent_server_load(sm, SRV_HSVR, row->hsvrid, &head))
@@ -135,7 +135,7 @@ static void poll_one(void *ctx, void *item)
 	if (!ret && status == EV_PROGRESS)
 		return;
 	if (!ret && status == EV_DONE) {
-		if (worker_tx(sm, do_done, row))
+		if (db_run(sm->db, true, do_done, row))
 			log_err("resync %d: cannot record completion",
 				row->eventid);
 		else
@@ -169,7 +169,7 @@ static void pass(void *arg)
 				 poll_one,
 				 dispatch};
 
-	if (worker_tx(sm, do_housekeeping, sm))
+	if (db_run(sm->db, true, do_housekeeping, sm))
 		log_warn("resync housekeeping failed; retrying next pass");
 	worker_queue_pass(sm, &q);
 }
@@ -180,17 +180,18 @@ static int salvage(struct db_tx *tx, void *arg)
 	return db_resync_salvage(tx);
 }
 
-int resync_start(struct sm *sm)
-{
-	int ret = worker_tx(sm, salvage, NULL);
-
-	if (ret)
-		return ret; /* stranded rows would never run (M76) */
-	return worker_loop_start("resync", sm->cfg.resync_poll_ms, pass, sm,
-				 &sm->resync);
-}
-
-void sm_wake_resync(struct sm *sm)
+static void wake(struct sm *sm)
 {
 	worker_loop_wake(sm->resync);
+}
+
+int resync_start(struct sm *sm)
+{
+	int ret = db_run(sm->db, true, salvage, NULL);
+
+	if (ret)
+		return ret;	      /* stranded rows would never run (M76) */
+	sm->hooks.wake_resync = wake; /* a no-op until the loop runs */
+	return worker_loop_start("resync", sm->cfg.resync_poll_ms, pass, sm,
+				 &sm->resync);
 }

@@ -44,7 +44,7 @@ static void retry(struct sm *sm, const struct shred_row *row)
 
 	log_info("shred %d of dext-%08x: retry in %d s", row->eventid,
 		 row->dextid, r.delay);
-	if (worker_tx(sm, do_retry, &r))
+	if (db_run(sm->db, true, do_retry, &r))
 		log_err("shred %d: cannot requeue", row->eventid);
 }
 
@@ -54,12 +54,12 @@ static void dispatch(void *ctx, void *item)
 	struct sm *sm = ctx;
 	xmlrpc_value *p, *res = NULL;
 	struct rpc_outcome oc;
-	struct srv_row srv = {0};
+	struct sm_server srv = {0};
 	xmlrpc_env env;
 	int ret;
 
 	if (agent_server_load(sm, SRV_SSVR, row->ssvrid, &srv) ||
-	    worker_tx(sm, do_start, &row->eventid))
+	    db_run(sm->db, true, do_start, &row->eventid))
 		return;
 	row->attempts++;
 	xmlrpc_env_init(&env);
@@ -91,7 +91,7 @@ static void poll_one(void *ctx, void *item)
 {
 	struct shred_row *row = item;
 	struct sm *sm = ctx;
-	struct srv_row srv = {0};
+	struct sm_server srv = {0};
 	int status = 0, result = 0, ret;
 
 	if (agent_server_load(sm, SRV_SSVR, row->ssvrid, &srv))
@@ -101,7 +101,7 @@ static void poll_one(void *ctx, void *item)
 	if (!ret && status == EV_PROGRESS)
 		return;
 	if (!ret && status == EV_DONE) {
-		if (worker_tx(sm, do_done, row))
+		if (db_run(sm->db, true, do_done, row))
 			log_err("shred %d: cannot record completion",
 				row->eventid);
 		else
@@ -142,19 +142,20 @@ static void shred_pass(void *arg)
 	worker_queue_pass(sm, &q);
 }
 
+static void wake(struct sm *sm)
+{
+	worker_loop_wake(sm->shred);
+}
+
 int shred_sched_start(struct sm *sm)
 {
 	int ret;
 
 	/* A failed salvage would strand rows forever (M76): fatal. */
-	ret = worker_tx(sm, salvage, NULL);
+	ret = db_run(sm->db, true, salvage, NULL);
 	if (ret)
 		return ret;
+	sm->hooks.wake_shred = wake; /* a no-op until the loop runs */
 	return worker_loop_start("shred", sm->cfg.shred_poll_ms, shred_pass, sm,
 				 &sm->shred);
-}
-
-void sm_wake_shred(struct sm *sm)
-{
-	worker_loop_wake(sm->shred);
 }

@@ -42,8 +42,6 @@ struct worker_queue {
 };
 void worker_queue_pass(struct sm *sm, const struct worker_queue *q);
 
-/* Runs fn in one mutating transaction (commit on 0, else rollback). */
-int worker_tx(struct sm *sm, int (*fn)(struct db_tx *, void *), void *arg);
 /* Exponential back-off of a failed attempt: 10 s .. 10 min. */
 int worker_backoff_s(int attempts);
 
