@@ -31,7 +31,7 @@ MIB = 1 << 20
 INSYNC, SPARE = 2, 3
 VOL, SNAP, GIB = "vm1", "vm1snap", 3
 
-os.environ.update(VAS_SM=SM_ADDR, PATH="%s/cli:%s" % (BUILD, os.environ[
+os.environ.update(VAS_SM=SM_ADDR, VAS_BUILD_DIR=BUILD, PATH="%s/cli:%s" % (BUILD, os.environ[
     "PATH"]))
 
 
@@ -286,6 +286,7 @@ def cluster():
                    # not deaths; a killed server refuses at once.
                    "server_check_interval = 5", "health_retry_ms = 3000",
                    "health_timeout_ms = 30000", "agent_timeout_ms = 60000",
+                   "op_timeout = 1800",
                    "resync_poll_ms = 1000"]),
                VAS_LOCAL_SSVR_CONF="\n".join([
                    "patrol_bandwidth = 8", "scrub_stripe_size = 1",
