@@ -174,6 +174,8 @@ run() {
 	mkdir -p "$out"
 	chmod 777 "$out"
 	ln -sfn "$run" "$D/last"
+	# Keep the last three runs' logs.
+	ls -d "$D"/run-* 2>/dev/null | sort | head -n -3 | xargs -r rm -rf
 	acc=(-accel tcg,thread=multi -cpu max)
 	t=$(now)
 	say "booting (TCG, $MEM MiB, 2 CPUs, no NIC) -> $log"
