@@ -410,7 +410,8 @@ def data():
     dev = os.path.join(VAS_DIR, VOL)
     layout = linear_layout(VOL)
     for start, length, m, legs in layout:
-        DATA.write(dev, start, 256 << 10)                       # first
+        # Past the previous mirror's boundary region (no overlap).
+        DATA.write(dev, start + (MIB if start else 0), 256 << 10)  # first
         DATA.write(dev, start + length // 2 + 12288, 1 << 20)   # middle
         if start + length < GIB << 30:                          # across
             DATA.write(dev, start + length - (512 << 10), 1 << 20)
