@@ -15,6 +15,7 @@
 #include "ops.h"
 #include "vas/log.h"
 #include "vas/proto.h"
+#include "vas/lvolstruct_rpc.h"
 
 #define EVENTID                                                                \
 	{                                                                      \

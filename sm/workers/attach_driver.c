@@ -13,6 +13,7 @@
 #include "vas/clock.h"
 #include "vas/log.h"
 #include "vas/proto.h"
+#include "vas/lvolstruct_rpc.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -9,6 +9,7 @@ have written (every leg of a tree it was asked to attach, every extent a
 rebuild added) and when it last touched them; the storage agents record
 every shred they carried out. check_data_safety() holds every FREE extent
 of the database against that ledger."""
+import http.client
 import os
 import random
 import re
@@ -20,7 +21,7 @@ import time
 import xmlrpc.client
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from vastest import PG_BIN, FakeAgent, Sm, SmTestCase, main, v, wait_until
+from vastest import PG_BIN, FakeAgent, Sm, SmTestCase, main, more_calls, v, wait_until
 
 VB = 2099200  # sectors per vb
 ROUNDS = int(os.environ.get("VAS_CRASH_ROUNDS", "50"))
@@ -394,7 +395,8 @@ class CrashLoop(FaultCase):
                     p.notifyFailure(v(target=4, targetid=leg[0]))
                 else:
                     self.fail_and_return_server(p, rnd)
-            except Exception:  # the manager dies under us: anything goes
+            except (xmlrpc.client.Fault, xmlrpc.client.ProtocolError, OSError,
+                    http.client.HTTPException):  # the manager dies under us
                 time.sleep(0.01)
 
     def fail_and_return_server(self, p, rnd):
@@ -709,7 +711,9 @@ class AgentFaults(FaultCase):
                 n = len(g.calls)
                 self.sm.sql("UPDATE shred SET next_try = now()")
                 self.assertTrue(wait_until(lambda: len(g.calls) > n, 10))
-                time.sleep(0.3)
+                # the garbage was taken for a failure: retried later
+                self.assertTrue(wait_until(lambda: self.sm.sql(
+                    "SELECT bool_and(next_try > now()) FROM shred") == "t", 10))
                 self.assertEqual(self.quick(self.disk_free, pid), 0)
         finally:
             g.stop()
@@ -801,7 +805,8 @@ class DataSafety(FaultCase):
         e2 = int(self.sm.sql("SELECT eventid FROM shred WHERE status IN (1, 2)"))
         # no second dd while the cancelled one may still run: a new shred
         # could free the extent for re-use under the old dd
-        time.sleep(0.5)
+        self.assertTrue(more_calls(self.ssvrs[0], "getEventStatus",
+                                   match=lambda p: p["eventid"] == e1))
         self.assertNotIn(e2, held)
         # the old dd ends: its DONE frees nothing, the new shred starts
         polls = lambda ev: len([p for p in self.ssvrs[0].called("getEventStatus")
@@ -810,7 +815,8 @@ class DataSafety(FaultCase):
         held[e1] = [3, 0]
         self.assertTrue(wait_until(lambda: polls(e1) > n))
         self.assertTrue(wait_until(lambda: e2 in held))
-        time.sleep(0.3)
+        self.assertTrue(more_calls(self.ssvrs[0], "getEventStatus",
+                                   match=lambda p: p["eventid"] == e2))
         self.assertEqual(self.sm.sql("SELECT status FROM dskmap WHERE pdskid = %d AND status <> 5"
                                      % pdskids[0]), "4")
         self.assertEqual(self.disk_free(pdskids[0]), 0)
@@ -844,10 +850,18 @@ class DataSafety(FaultCase):
         self.assertEqual(r[0]["remove"]["lvolid"], old_leg)
         self.assertNotIn(old_leg, [d for d, _ in self.legs_of(lv)])
         i = ssvrids.index(victim)  # the server is back: its extents are zeroed...
+        asked = len(self.ssvrs[i].called("registerShredRequest"))
         self.s.registerStorageServer(v(ip_data=["127.0.0.%d" % (11 + i)]))
         self.s.registerPhysicalDisk(v(ssvrid=victim, local_path="/dev/sdb",
                                       capacity=str(VB * 21)))
-        time.sleep(0.5)  # ...but the old leg waits for the rebuild to drop it
+        # ...but the old leg waits for the rebuild to drop it, while the
+        # scheduler zeroes a new disk of the same server meanwhile
+        new = self.s.registerPhysicalDisk(v(ssvrid=victim, local_path="/dev/sdc",
+                                            capacity=str(VB * 21)))
+        self.assertTrue(wait_until(lambda: self.sm.sql(
+            "SELECT count(*) FROM shred WHERE pdskid = %d" % new) == "0", 15))
+        self.assertNotIn(old_leg, [p["dextid"] for p in
+                                   self.ssvrs[i].called("registerShredRequest")[asked:]])
         self.assertEqual(self.sm.sql("SELECT status FROM dskmap WHERE dextid = %d" % old_leg), "4")
         self.assertEqual(self.sm.sql("SELECT count(*) FROM shred WHERE dextid = %d AND status = 2"
                                      % old_leg), "0")

@@ -187,6 +187,15 @@ class FakeAgent:
         self.server.server_close()
 
 
+def more_calls(agent, method, n=2, timeout=20, match=lambda p: True):
+    """Waits until agent got n more calls of method (matching match):
+    evidence that the manager's workers made passes since. A check that
+    something did NOT happen waits for this first, never for a time."""
+    start = len([p for p in agent.called(method) if match(p)])
+    return wait_until(lambda: len([p for p in agent.called(method)
+                                   if match(p)]) >= start + n, timeout)
+
+
 def wait_until(pred, timeout=20, step=0.05):
     end = time.time() + timeout
     while time.time() < end:

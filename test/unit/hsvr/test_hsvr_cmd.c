@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "hsvr_cmd.h"
-#include "hsvr_check.h"
+#include "check_run.h"
 
 static const char *joined(const struct cmdline *c)
 {
@@ -203,5 +203,5 @@ int main(void)
 	    tables,	    names,	 iscsi_paths, NULL,
 	};
 
-	return hsvr_check_run("hsvr_cmd", tests, NULL, NULL);
+	return check_run("hsvr_cmd", tests, NULL, NULL);
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "mdstat.h"
-#include "hsvr_check.h"
+#include "check_run.h"
 
 static const char *const sample =
     "Personalities : [raid1] \n"
@@ -125,5 +125,5 @@ int main(void)
 	    limits_and_garbage,	       NULL,
 	};
 
-	return hsvr_check_run("hsvr_mdstat", tests, NULL, NULL);
+	return check_run("hsvr_mdstat", tests, NULL, NULL);
 }
