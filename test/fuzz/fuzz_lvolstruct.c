@@ -4,6 +4,7 @@
  * then encoded back and freed.
  */
 #include "vas/lvolstruct.h"
+#include "vas/lvolstruct_rpc.h"
 #include "fuzz.h"
 
 #include <stdint.h>
