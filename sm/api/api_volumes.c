@@ -22,10 +22,11 @@ static struct vol_ref ref_of(struct rpc_request *req, const char *prefix_id,
 int api_lvol_create(struct rpc_request *req)
 {
 	int32_t id = 0;
-	int ret = vol_create(
-	    api_sm(req), rpc_str(req, "lvolname", ""),
-	    rpc_int(req, "capacity", 0),
-	    (int)rpc_int(req, "redundancy", VAS_DEF_REDUNDANCY), &id);
+	int ret =
+	    vol_create(api_sm(req), rpc_str(req, "lvolname", ""),
+		       rpc_int(req, "capacity", 0),
+		       (int)rpc_int(req, "redundancy", VAS_DEF_REDUNDANCY),
+		       api_opt_str(req, "pool"), &id);
 
 	return ret ? ret : api_reply_int(req, id);
 }
@@ -35,7 +36,8 @@ int api_snap_create(struct rpc_request *req)
 	int32_t id = 0;
 	int ret = vol_snapshot(api_sm(req),
 			       ref_of(req, "origin_lvolid", "origin_lvolname"),
-			       rpc_str(req, "snapshot_lvolname", ""), &id);
+			       rpc_str(req, "snapshot_lvolname", ""),
+			       api_opt_str(req, "pool"), &id);
 
 	return ret ? ret : api_reply_int(req, id);
 }
@@ -77,6 +79,7 @@ static void write_assoc(struct rpc_writer *w, const char *name,
 int api_lvol_list(struct rpc_request *req)
 {
 	struct rpc_writer *w = api_reply(req);
+	bool placement = api_flag(req, "placement");
 	struct sm_volume_list list;
 	struct vol_ref r = ref_of(req, "lvolid", "lvolname");
 	int i, ret;
@@ -87,7 +90,7 @@ int api_lvol_list(struct rpc_request *req)
 	ret = vol_list(
 	    api_sm(req),
 	    rpc_has(req, "lvolid") || rpc_has(req, "lvolname") ? &r : NULL,
-	    &list);
+	    api_opt_str(req, "pool"), &list);
 	if (ret)
 		return ret;
 	rpc_w_array_begin(w);
@@ -108,6 +111,8 @@ int api_lvol_list(struct rpc_request *req)
 		rpc_w_int(w, "bind_status", l->bind_status);
 		rpc_w_int(w, "bind_event", l->bind_event);
 		rpc_w_str(w, "ctime", l->v.ctime);
+		if (placement) /* on request only (issue 16) */
+			rpc_w_str(w, "pool", l->pool);
 		rpc_w_struct_end(w);
 	}
 	rpc_w_array_end(w);
