@@ -3,10 +3,13 @@
 -- under 'default' (id 1), which holds everything an older database had.
 -- Nothing existing changes: new columns only, with defaults.
 
--- An attachment may have an extension in flight: event_type 3.
+-- An attachment may have an extension in flight (extendLogicalVolume):
+-- event_type 3, with the capacity (GiB) the volume had before, so that
+-- an extension the head refused is undone, also after a restart.
 ALTER TABLE attach DROP CONSTRAINT attach_event_type_check;
 ALTER TABLE attach ADD CONSTRAINT attach_event_type_check
 	CHECK (event_type IN (0, 1, 2, 3));
+ALTER TABLE attach ADD COLUMN grow_from int NOT NULL DEFAULT 0;
 
 -- Pool ids have their own gap-free counter (sm.md 2.5), type 6.
 ALTER TABLE idtable DROP CONSTRAINT idtable_type_check;

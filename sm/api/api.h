@@ -45,6 +45,7 @@ int api_lvol_attach(struct rpc_request *req);
 int api_lvol_detach(struct rpc_request *req);
 int api_lvol_list(struct rpc_request *req);
 int api_lvol_show(struct rpc_request *req);
+int api_lvol_extend(struct rpc_request *req);
 
 int api_pool_create(struct rpc_request *req);
 int api_pool_delete(struct rpc_request *req);

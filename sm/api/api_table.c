@@ -97,6 +97,11 @@ static const struct rpc_param_spec pool_quota[] = {
 /* Exactly one of ssvrid and pdskid (checked by the handler). */
 static const struct rpc_param_spec storage_pool[] = {
     POOLNAME("pool", RPC_REQUIRED), ID("ssvrid"), ID("pdskid"), END};
+static const struct rpc_param_spec lvol_extend[] = {
+    LVOLID("lvolid"),
+    NAME("lvolname"),
+    {"capacity", RPC_T_INT, RPC_REQUIRED, 1, VAS_MAX_LENGTH_GIB, 0},
+    END};
 static const struct rpc_param_spec failure_domain[] = {
     REQ_ID("ssvrid"), POOLNAME("domain", RPC_REQUIRED), END};
 
@@ -128,5 +133,6 @@ const struct rpc_method sm_methods[] = {
     {"setPoolQuota", api_pool_quota, pool_quota, RPC_M_MUTATES},
     {"setStoragePool", api_storage_pool, storage_pool, RPC_M_MUTATES},
     {"setFailureDomain", api_failure_domain, failure_domain, RPC_M_MUTATES},
+    {"extendLogicalVolume", api_lvol_extend, lvol_extend, RPC_M_MUTATES},
     {0, 0, 0, 0},
 };

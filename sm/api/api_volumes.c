@@ -76,6 +76,13 @@ static void write_assoc(struct rpc_writer *w, const char *name,
 }
 
 /* Streamed: 10 000 volumes must list in well under 200 ms. */
+int api_lvol_extend(struct rpc_request *req)
+{
+	return vol_extend(api_sm(req), ref_of(req, "lvolid", "lvolname"),
+			  rpc_int(req, "capacity", 0));
+}
+
+/* Streamed: 10 000 volumes must list in well under 200 ms. */
 int api_lvol_list(struct rpc_request *req)
 {
 	struct rpc_writer *w = api_reply(req);

@@ -31,6 +31,12 @@ int vol_list(struct sm *sm, const struct vol_ref *v, const char *pool,
 	     struct sm_volume_list *out);
 void vol_list_free(struct sm_volume_list *list);
 int vol_show(struct sm *sm, struct vol_ref v, struct vas_lvolstruct *out);
+/*
+ * Grows a volume to capacity_gib (rounded up to the unit; larger only):
+ * extend.c (issue 16). When attached, returns once its head has grown the
+ * device, with the outcome of that as attach would.
+ */
+int vol_extend(struct sm *sm, struct vol_ref v, int64_t capacity_gib);
 
 struct db_tx;
 /*

@@ -48,7 +48,7 @@ class Envelope(SmTestCase):
         with open(os.path.join(os.environ.get("VAS_SOURCE_DIR", "."),
                                "sm", "api", "api_table.c")) as f:
             table = re.findall(r'\{"(\w+)", api_\w+', f.read())
-        self.assertEqual(len(table), 26)
+        self.assertEqual(len(table), 27)
         self.assertEqual(table[19], "shutdownAll")
         self.assertEqual(sorted(self.s.system.listMethods()), sorted(
             table + ["system.listMethods", "system.methodHelp", "system.methodSignature"]))

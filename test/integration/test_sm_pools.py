@@ -4,6 +4,7 @@ for, and quotas under 20 concurrent creates."""
 import threading
 import xmlrpc.client
 
+import vastest
 from vastest import SmTestCase, main, v
 
 DISK_100VB = "209920001"  # 100 vb: ten extents of 10
@@ -113,6 +114,104 @@ class Pools(SmTestCase):
         self.assertEqual(s.listPools(v(pool="tenant"))[0]["capacity"], 300)
         self.assertEqual(s.listPools(v(pool="tenant"))[0]["available"], 300 - 60)
         self.invariants()
+
+
+class Extend(SmTestCase):
+    def legs(self, name):
+        tree = self.s.showLogicalVolume(v(lvolname=name))
+        return [leg for m in tree["components"][0]["components"][0]["components"]
+                for leg in m["components"]]
+
+    def test_extend_faults(self):
+        s = self.s
+        self.cluster(disk_sectors=DISK_100VB)
+        s.createPool(v(pool="q", quota=40))
+        a = s.createLogicalVolume(v(lvolname="a", capacity=10, redundancy=2, pool="q"))
+        s.createSnapshot(v(origin_lvolid=a, snapshot_lvolname="sa"))
+        self.fault(22, s.extendLogicalVolume, v(lvolname="a", capacity=10))
+        self.fault(22, s.extendLogicalVolume, v(lvolname="a", capacity=5))
+        self.fault(22, s.extendLogicalVolume, v(lvolname="sa", capacity=50))
+        self.fault(22, s.extendLogicalVolume, v(capacity=50))
+        self.fault(22, s.extendLogicalVolume, v(lvolname="a", capacity="20"))
+        self.fault(2, s.extendLogicalVolume, v(lvolname="nosuch", capacity=50))
+        f = self.fault(122, s.extendLogicalVolume, v(lvolname="a", capacity=30))
+        self.assertEqual(f.faultString, "EDQUOT")
+        s.setPoolQuota(v(pool="q", quota=0))
+        self.fault(28, s.extendLogicalVolume, v(lvolid=a, capacity=1000))
+        self.assertEqual(s.extendLogicalVolume(v(lvolid=a, capacity=25)), 0)
+        e = s.listLogicalVolumes(v(lvolid=a))[0]
+        self.assertEqual((e["capacity"], e["bind_status"]), (30, 0))
+        self.assertEqual(len(self.legs("a")), 6)
+        self.assertEqual(self.hsvr.called("extendLogicalVolume"), [])
+        self.invariants()
+
+    def test_attached_volume_grows_on_its_head(self):
+        s = self.s
+        self.cluster(disk_sectors=DISK_100VB)
+        hid = s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+        a = s.createLogicalVolume(v(lvolname="a", capacity=10, redundancy=2))
+        s.attachLogicalVolume(v(lvolid=a, hsvrid=hid))
+        self.assertEqual(s.extendLogicalVolume(v(lvolname="a", capacity=20)), 0)
+        sent = self.hsvr.called("extendLogicalVolume")
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(sent[0]["lvolstruct"]["capacity"], 20)
+        self.assertEqual(len(sent[0]["lvolstruct"]["components"][0]["components"][0][
+            "components"]), 2)
+        self.assertEqual({leg["mirror_status"] for leg in self.legs("a")}, {2})
+        # a head that cannot grow it: the extension is undone
+
+        def answer(method, p):
+            if method == "extendLogicalVolume":
+                raise xmlrpc.client.Fault(1, "method not supported")
+            return 0
+        self.hsvr.request_answer = answer
+        free = s.listStorageServers(v())
+        self.fault(1, s.extendLogicalVolume, v(lvolname="a", capacity=40))
+        e = s.listLogicalVolumes(v(lvolid=a))[0]
+        self.assertEqual((e["capacity"], e["bind_status"], e["bind_event"]), (20, 1, 0))
+        self.assertEqual(s.listStorageServers(v()), free)
+        # the head fails half-way: ERROR, cleared by a detach
+        self.hsvr.request_answer = lambda m, p: 0
+        self.hsvr.event_answer = lambda ev: [5, 5]
+        self.fault(5, s.extendLogicalVolume, v(lvolname="a", capacity=30))
+        e = s.listLogicalVolumes(v(lvolid=a))[0]
+        self.assertEqual((e["capacity"], e["bind_status"]), (30, 2))
+        self.fault(16, s.extendLogicalVolume, v(lvolname="a", capacity=40))
+        self.hsvr.event_answer = lambda ev: [3, 0]
+        self.assertEqual(s.detachLogicalVolume(v(lvolid=a)), 0)
+        self.invariants()
+
+    def test_growth_in_flight_resumes_after_kill(self):
+        s = self.s
+        self.cluster(disk_sectors=DISK_100VB)
+        hid = s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+        a = s.createLogicalVolume(v(lvolname="a", capacity=10, redundancy=2))
+        s.attachLogicalVolume(v(lvolid=a, hsvrid=hid))
+        self.hsvr.event_answer = lambda ev: [2, 0]
+
+        def grow():
+            with self.sm.proxy() as p:
+                try:
+                    p.extendLogicalVolume(v(lvolid=a, capacity=20))
+                except (xmlrpc.client.Fault, xmlrpc.client.ProtocolError, OSError):
+                    pass
+        t = threading.Thread(target=grow)
+        t.start()
+        self.assertTrue(vastest.wait_until(lambda: self.hsvr.called("extendLogicalVolume")))
+        self.assertEqual(s.listLogicalVolumes(v(lvolid=a))[0]["bind_event"], 1)
+        ev = self.hsvr.called("extendLogicalVolume")[0]["eventid"]
+        self.sm.kill()
+        t.join(30)
+        self.hsvr.event_answer = lambda e: (
+            [0, 0] if len(self.hsvr.called("extendLogicalVolume")) < 2 else [3, 0])
+        self.sm.start()
+        self.s = self.sm.proxy()
+        self.assertTrue(vastest.wait_until(
+            lambda: self.s.listLogicalVolumes(v(lvolid=a))[0]["bind_event"] == 0))
+        self.assertEqual([c["eventid"] for c in self.hsvr.called("extendLogicalVolume")],
+                         [ev, ev])
+        self.assertEqual({leg["mirror_status"] for leg in self.legs("a")}, {2})
+        self.assertEqual(self.s.listLogicalVolumes(v(lvolid=a))[0]["capacity"], 20)
 
 
 class QuotaRaces(SmTestCase):

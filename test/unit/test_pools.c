@@ -374,6 +374,113 @@ START_TEST(re_mirroring_keeps_domains_and_pool_apart)
 }
 END_TEST
 
+static int64_t capacity_of(const char *vol)
+{
+	char q[256];
+
+	snprintf(q, sizeof(q),
+		 "SELECT capacity FROM lvollst WHERE lvolname = '%s'", vol);
+	return sql_int(q);
+}
+
+START_TEST(extending_books_mirrors_by_the_pools_rules)
+{
+	int32_t ssvr[16], dext[16], snap = 0, before;
+	int n;
+
+	storage(3);
+	pool("q", NULL, 40);
+	ck_assert_int_gt(create("v", 10, 2, "q"), 0);
+	ck_assert_int_eq(vol_extend(&sm, named("v"), 25), 0);
+	ck_assert_int_eq(capacity_of("v"), 30);
+	n = legs("v", ssvr, dext, 16);
+	ck_assert_int_eq(n, 6);
+	for (n = 0; n < 6; n += 2)
+		ck_assert_int_ne(ssvr[n], ssvr[n + 1]);
+	ck_assert_int_eq(sql_int("SELECT (string_agg(\"offset\"::text, ',' "
+				 "ORDER BY \"offset\") = '0,10,20')::int FROM "
+				 "lvolmap WHERE lvoltype = 2"),
+			 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM lvolmap WHERE "
+				 "lvoltype IN (1, 6) AND capacity = 30"),
+			 2);
+	ck_assert_int_eq(driven, 0); /* not attached: nothing to drive */
+	/* larger only; snapshots stay; the quota and the disks bound it */
+	before = (int32_t)sql_int("SELECT id FROM idtable WHERE type = 2");
+	ck_assert_int_eq(vol_extend(&sm, named("v"), 30), -EINVAL);
+	ck_assert_int_eq(vol_extend(&sm, named("v"), 50), -EDQUOT);
+	ck_assert_int_eq(pool_set_quota(&sm, "q", 0), 0);
+	ck_assert_int_eq(vol_extend(&sm, named("v"), 200), -ENOSPC);
+	ck_assert_int_eq(vol_extend(&sm, named("nosuch"), 50), -ENOENT);
+	ck_assert_int_eq(vol_extend(&sm, named(""), 50), -EINVAL);
+	ck_assert_int_eq(capacity_of("v"), 30);
+	ck_assert_int_eq(sql_int("SELECT id FROM idtable WHERE type = 2"),
+			 before);
+	ck_assert_int_eq(vol_snapshot(&sm, named("v"), "s", NULL, &snap), 0);
+	ck_assert_int_eq(vol_extend(&sm, named("s"), 100), -EINVAL);
+	ck_assert_int_eq(pool_row("q").used_gib, 30 + 40);
+}
+END_TEST
+
+START_TEST(extending_an_attached_volume_drives_its_head)
+{
+	struct attach_op **ops = NULL;
+	int32_t h;
+	int n = 0;
+
+	storage(3);
+	h = server(SRV_HSVR, "127.0.0.21");
+	ck_assert_int_gt(create("v", 10, 2, NULL), 0);
+	ck_assert_int_eq(vol_attach(&sm, named("v"), h), 0);
+	driven = 0;
+	ck_assert_int_eq(vol_extend(&sm, named("v"), 20), 0);
+	ck_assert_int_eq(driven, 1);
+	ck_assert_int_eq(driven_kind, ATTACH_OP_GROW);
+	ck_assert_int_eq(capacity_of("v"), 20);
+	ck_assert_int_eq(
+	    sql_int("SELECT count(*) FROM lvolmap WHERE mirror_status = 2"), 4);
+	/* refused by the head: undone, extents free at once */
+	answer = (struct agent_result){AGENT_REFUSED, VAS_ENOMETHOD, ""};
+	ck_assert_int_eq(vol_extend(&sm, named("v"), 40),
+			 -(VAS_ERELAY + VAS_ENOMETHOD));
+	ck_assert_int_eq(capacity_of("v"), 20);
+	ck_assert_int_eq(
+	    sql_int("SELECT count(*) FROM dskmap WHERE status = 1"), 4);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM lvolmap"), 2 + 2 + 4);
+	ck_assert_int_eq(sql_int("SELECT status * 10 + eventid FROM attach"),
+			 10);
+	ck_assert_int_eq(pool_row("default").used_gib, 20);
+	/* left in flight by a crash: found again, with where it started */
+	answer = (struct agent_result){AGENT_DONE, 0, ""};
+	leave_in_flight = true;
+	ck_assert_int_eq(vol_extend(&sm, named("v"), 30), -VAS_EINTERNAL);
+	ck_assert_int_eq(attach_ops_in_flight(&sm, &ops, &n), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(ops[0]->kind, ATTACH_OP_GROW);
+	ck_assert_int_eq(ops[0]->grow_from, 20);
+	ck_assert_str_eq(attach_op_method(ops[0]), "extendLogicalVolume");
+	/* meanwhile the volume is busy; lists show it being bound */
+	ck_assert_int_eq(vol_extend(&sm, named("v"), 40), -EBUSY);
+	{
+		struct sm_volume_list l;
+
+		ck_assert_int_eq(entry("v", &l).bind_event, ATTACH_BINDING);
+		vol_list_free(&l);
+	}
+	/* the head may have built part of it: ERROR, new legs dirty */
+	leave_in_flight = false;
+	answer = (struct agent_result){AGENT_UNCERTAIN, VAS_EINTERNAL, ""};
+	ck_assert_int_eq(attach_op_record(&sm, ops[0], &answer), 0);
+	ck_assert_int_eq(sql_int("SELECT status FROM attach"), ATTACH_ERROR);
+	ck_assert_int_eq(
+	    sql_int("SELECT count(*) FROM lvolmap WHERE mirror_status = 5"), 2);
+	ck_assert_int_eq(capacity_of("v"), 30);
+	ck_assert_int_eq(vol_extend(&sm, named("v"), 40), -EBUSY);
+	attach_op_free(ops[0]);
+	free(ops);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
@@ -386,6 +493,8 @@ int main(void)
 	    moving_storage_moves_no_data,
 	    legs_of_a_mirror_on_distinct_domains,
 	    re_mirroring_keeps_domains_and_pool_apart,
+	    extending_books_mirrors_by_the_pools_rules,
+	    extending_an_attached_volume_drives_its_head,
 	    NULL,
 	};
 

@@ -229,7 +229,8 @@ static const char *const v5_methods[] = {
 /* The additions of issue 16. */
 static const char *const added_methods[] = {
     "createPool",   "deletePool",     "listPools",
-    "setPoolQuota", "setStoragePool", "setFailureDomain"};
+    "setPoolQuota", "setStoragePool", "setFailureDomain",
+    "extendLogicalVolume"};
 
 static bool in_table(const char *name)
 {
