@@ -150,6 +150,21 @@ static const char *err_text(int err)
 	return strerror(-err);
 }
 
+/*
+ * The cause a manager adds after the errno name ("EIO: <cause>", a head
+ * agent's failed command), or NULL.
+ */
+static const char *fault_detail(const struct rpc_outcome *oc)
+{
+	const char *name = strerrorname_np(oc->fault_code);
+	size_t n = name ? strlen(name) : 0;
+
+	if (!n || strncmp(oc->fault_string, name, n) ||
+	    strncmp(oc->fault_string + n, ": ", 2) || !oc->fault_string[n + 2])
+		return NULL;
+	return oc->fault_string + n + 2;
+}
+
 int cli_report(struct cli_ctx *ctx, const char *object, int err)
 {
 	const struct rpc_outcome *oc =
@@ -189,6 +204,8 @@ int cli_report(struct cli_ctx *ctx, const char *object, int err)
 	else if (err == -VAS_ENOMETHOD && fault)
 		fprintf(f, "%s (manager: %s)\n", err_text(err),
 			oc->fault_string);
+	else if (fault && fault_detail(oc))
+		fprintf(f, "%s (%s)\n", err_text(err), fault_detail(oc));
 	else
 		fprintf(f, "%s\n", err_text(err));
 	return CLI_EXIT_FAIL;

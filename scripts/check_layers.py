@@ -47,10 +47,6 @@ RULES = [
 # reported, not failed on. Delete a line when its circle is gone (the
 # script says so); never add one for new code.
 KNOWN_CIRCLES = {
-    ("agents/hsvr/ops.c", "agents/hsvr/pool.c"):
-        "vm: the pool calls op_run/op_free by name (issue 17)",
-    ("agents/hsvr/hx.c", "agents/hsvr/sim_backend.c"):
-        "vm: hx picks the simulated back end by name (issue 17)",
     ("lib/rpc_http.c", "lib/rpc_workers.c"):
         "req: the worker pool calls rpc_http_run by name",
 }

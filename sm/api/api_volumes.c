@@ -1,11 +1,13 @@
 /* Handlers: volume and snapshot operations, lists and trees. */
 #include "api.h"
+#include "attach.h"
 #include "volumes.h"
 #include "vas/proto.h"
 #include "vas/units.h"
 #include "vas/lvolstruct_rpc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* LOOKUP (sm.md 3.0): id when non-zero, else a non-empty name. */
@@ -47,15 +49,34 @@ int api_lvol_delete(struct rpc_request *req)
 	return vol_delete(api_sm(req), ref_of(req, "lvolid", "lvolname"));
 }
 
+/*
+ * A head agent's failure, relayed with its cause after the errno name
+ * ("EIO: attach failed, rolled back: 'multipath /dev/sdc': exit 1: ...");
+ * clients that read only the code see nothing new.
+ */
+static int relay(struct rpc_request *req, int ret)
+{
+	const char *cause = attach_failure_cause(), *name;
+
+	if (ret > -VAS_ERELAY || !cause[0])
+		return ret;
+	rpc_fault_from_err(ret, &req->fault_code, &name);
+	snprintf(req->fault_string, sizeof(req->fault_string), "%s: %s", name,
+		 cause);
+	return -1;
+}
+
 int api_lvol_attach(struct rpc_request *req)
 {
-	return vol_attach(api_sm(req), ref_of(req, "lvolid", "lvolname"),
-			  (int32_t)rpc_int(req, "hsvrid", 0));
+	return relay(req,
+		     vol_attach(api_sm(req), ref_of(req, "lvolid", "lvolname"),
+				(int32_t)rpc_int(req, "hsvrid", 0)));
 }
 
 int api_lvol_detach(struct rpc_request *req)
 {
-	return vol_detach(api_sm(req), ref_of(req, "lvolid", "lvolname"));
+	return relay(
+	    req, vol_detach(api_sm(req), ref_of(req, "lvolid", "lvolname")));
 }
 
 static void write_assoc(struct rpc_writer *w, const char *name,

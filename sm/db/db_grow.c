@@ -1,6 +1,7 @@
 /* SQL of growing a volume (issue 16). */
 #include "db_grow.h"
 #include "db_priv.h"
+#include "db_shred.h"
 #include "records.h"
 #include "vas/proto.h"
 
@@ -73,17 +74,26 @@ int db_attach_grow_from(struct db_tx *tx, int32_t root, int64_t *from_gib)
 	"(SELECT l.lvolid FROM lvolmap m JOIN lvolmap l ON l.superlvolid = "   \
 	"m.lvolid WHERE m.superlvolid = $1 AND m.\"offset\" >= $2)"
 
-int db_lvol_shrink_back(struct db_tx *tx, int32_t lvolid, int64_t from_gib)
+int db_lvol_shrink_back(struct db_tx *tx, int32_t lvolid, int64_t from_gib,
+			bool dirty)
 {
+	PGresult *r = NULL;
 	int32_t linear;
-	int ret = db_lvol_linear(tx, lvolid, &linear);
+	int ret = db_lvol_linear(tx, lvolid, &linear), i;
 
-	/* Never on a head: clean, FREE at once (as sm.md 7.1 for ALLOCATED). */
-	if (!ret)
+	/* Never on a head: clean, FREE at once (as sm.md 7.1 for ALLOCATED);
+	 * else zeroed before they are used again. */
+	if (!ret && !dirty)
 		ret = db_q(
 		    tx, NULL,
 		    "UPDATE dskmap SET status = $3 WHERE dextid IN " GROWN_LEGS,
 		    "dld", linear, from_gib, EXT_FREE);
+	if (!ret && dirty)
+		ret = db_q(tx, &r, "SELECT lvolid FROM " GROWN_LEGS " x", "dl",
+			   linear, from_gib);
+	for (i = 0; !ret && r && i < PQntuples(r); i++)
+		ret = db_shred_queue_extent(tx, (int32_t)db_l(r, i, 0));
+	PQclear(r);
 	if (!ret)
 		ret = db_q(tx, NULL,
 			   "DELETE FROM lvolmap WHERE lvolid IN " GROWN_LEGS,

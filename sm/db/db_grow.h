@@ -5,6 +5,7 @@
 #ifndef VAS_SM_DB_GROW_H
 #define VAS_SM_DB_GROW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -20,11 +21,13 @@ int db_attach_set_grow(struct db_tx *tx, int32_t root, int32_t eventid);
 /* The capacity an extension in flight started from. */
 int db_attach_grow_from(struct db_tx *tx, int32_t root, int64_t *from_gib);
 /*
- * Undoes an extension nothing of which was built: the mirrors from GiB
- * from_gib on are dropped (their clean legs' extents FREE at once) and the
- * volume is from_gib again.
+ * Undoes an extension the head does not hold: the mirrors from GiB
+ * from_gib on are dropped and the volume is from_gib again. Their legs'
+ * extents are FREE at once, or, when dirty (the head wrote and removed
+ * them), queued for shredding.
  */
-int db_lvol_shrink_back(struct db_tx *tx, int32_t lvolid, int64_t from_gib);
+int db_lvol_shrink_back(struct db_tx *tx, int32_t lvolid, int64_t from_gib,
+			bool dirty);
 /* Legs not yet attached (ALLOCATED) may have been written: NEEDSHRED. */
 int db_legs_dirty(struct db_tx *tx, int32_t lvolid);
 

@@ -12,6 +12,7 @@
 #include "vas/proto.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,25 @@ int attach_op_error(const struct agent_result *res)
 	}
 }
 
+static _Thread_local char failure_cause[256];
+
+const char *attach_failure_cause(void)
+{
+	return failure_cause;
+}
+
+void attach_note_failure(const struct agent_result *res)
+{
+	snprintf(failure_cause, sizeof(failure_cause), "%s",
+		 res->outcome == AGENT_FAILED ? res->string : "");
+}
+
+/* Our head agent says when a failed attach left nothing behind. */
+static bool rolled_back(const struct agent_result *res)
+{
+	return res->outcome == AGENT_FAILED && res->rolled_back;
+}
+
 /* Nothing ran on the head: a definite refusal (M51). */
 static bool nothing_built(const struct agent_result *res)
 {
@@ -89,15 +109,17 @@ static int end_event(struct db_tx *tx, const struct attach_op *op, int status,
 }
 
 /*
- * An extension: done, the new legs are in sync; refused, it is undone
- * (nothing half-made); else the head may hold part of it: ERROR, and the
+ * An extension: done, the new legs are in sync; refused, or failed and
+ * rolled back by our head, it is undone (nothing half-made; legs the head
+ * wrote are shredded); else the head may hold part of it: ERROR, and the
  * new legs count as dirty (M50). The volume keeps its new size then: a
  * detach and attach build it whole.
  */
 static int grown(struct db_tx *tx, const struct attach_op *op,
 		 const struct agent_result *res, bool *matched)
 {
-	bool done = res->outcome == AGENT_DONE, undo = nothing_built(res);
+	bool done = res->outcome == AGENT_DONE;
+	bool undo = nothing_built(res) || rolled_back(res);
 	int ret = db_attach_end_event(tx, op->root, op->eventid,
 				      done || undo ? 0 : ATTACH_ERROR, matched);
 
@@ -106,7 +128,8 @@ static int grown(struct db_tx *tx, const struct attach_op *op,
 	if (done)
 		return db_legs_attached(tx, op->root, false);
 	if (undo)
-		return db_lvol_shrink_back(tx, op->root, op->grow_from);
+		return db_lvol_shrink_back(tx, op->root, op->grow_from,
+					   rolled_back(res));
 	return db_legs_dirty(tx, op->root);
 }
 
@@ -127,6 +150,14 @@ static int complete(struct db_tx *tx, const struct attach_op *op,
 			ret = end_event(tx, op, 0, &matched);
 			if (!ret && matched)
 				ret = db_attach_delete(tx, op->root);
+		} else if (rolled_back(res)) {
+			/* Nothing left on the head: no ERROR row blocking
+			 * snapshots; md may have written: legs dirty (M50). */
+			ret = end_event(tx, op, 0, &matched);
+			if (!ret && matched)
+				ret = db_attach_delete(tx, op->root);
+			if (!ret && matched)
+				ret = db_legs_detached(tx, op->root, true);
 		} else {
 			/* Maybe partly built: ERROR, legs dirty (M50). */
 			ret = end_event(tx, op, ATTACH_ERROR, &matched);

@@ -2,12 +2,12 @@
 """Leg placement cost against cluster size, with and without failure
 domains (issue 16), printed, not asserted: createLogicalVolume of 1 TB
 (103 mirrors x 3 legs) and of 10 GiB (one mirror) on N servers x 12 disks,
+fastest of several runs,
 servers in racks of 10 when domains are on, the volume in a pool of its own
 holding every server.
 Usage: VAS_BUILD_DIR=build/release python3 test/bench/bench_alloc.py [N...]
 Extents are marked FREE in the database directly (no zeroing)."""
 import os
-import statistics
 import sys
 import time
 
@@ -19,12 +19,14 @@ SIZES = [int(a) for a in sys.argv[1:]] or [25, 100, 400]
 
 
 def timed(fn, n):
+    """The fastest of n runs: the machine is shared, the minimum is what
+    the manager needs, the rest is other processes' turn."""
     t = []
     for _ in range(n):
         s = time.perf_counter()
         fn()
         t.append(time.perf_counter() - s)
-    return statistics.median(t)
+    return min(t)
 
 
 def measure(pg, n_servers, domains):
@@ -42,7 +44,7 @@ def measure(pg, n_servers, domains):
         sm.sql("DELETE FROM shred; UPDATE dskmap SET status = 2 WHERE status = 4; ANALYZE")
         names = iter(range(10**9))
         big = timed(lambda: s.createLogicalVolume(v(
-            lvolname="tb%d" % next(names), capacity=1024, redundancy=3, pool="bench")), 5)
+            lvolname="tb%d" % next(names), capacity=1024, redundancy=3, pool="bench")), 7)
         small = timed(lambda: s.createLogicalVolume(v(
             lvolname="g%d" % next(names), capacity=10, redundancy=3, pool="bench")), 20)
         print("%4d servers x 12 disks, domains %-3s: 1 TB x3 %.3f s (%.0f us/leg), "

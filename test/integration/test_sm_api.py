@@ -492,6 +492,26 @@ class AttachDetach(SmTestCase):
         self.assertEqual(self.s.detachLogicalVolume(v(lvolname="a")), 0)
         self.assertEqual(self.s.listLogicalVolumes(v(lvolid=self.lv))[0]["bind_status"], 0)
 
+    def test_attach_rolled_back(self):
+        # Our head agent, asked for detail, says the failed attach left
+        # nothing: the cause reaches the client, no ERROR row stays to
+        # make createSnapshot answer EBUSY.
+        cause = "attach failed, rolled back: 'multipath /dev/sdc': exit 1: x"
+        self.hsvr.event_answer = lambda ev: [5, 5, cause, 1]
+        f = self.fault(5, self.s.attachLogicalVolume,
+                       v(lvolname="a", hsvrid=self.hid))
+        self.assertEqual(f.faultString, "EIO: " + cause[:122])
+        e = self.s.listLogicalVolumes(v(lvolid=self.lv))[0]
+        self.assertEqual((e["hsvrid"], e["bind_status"]), (0, 0))
+        try:  # this fixture has no room for a COW store: ENOSPC is fine
+            self.s.createSnapshot(v(origin_lvolname="a",
+                                    snapshot_lvolname="a-snap"))
+        except xmlrpc.client.Fault as snap_fault:
+            self.assertNotEqual(snap_fault.faultCode, 16, "EBUSY")
+        self.hsvr.event_answer = lambda ev: [3, 0]
+        self.assertEqual(self.s.attachLogicalVolume(
+            v(lvolname="a", hsvrid=self.hid)), 0)
+
     def test_detach_busy(self):  # 12.27
         self.s.attachLogicalVolume(v(lvolname="a", hsvrid=self.hid))
         self.hsvr.event_answer = lambda ev: [5, 16]

@@ -89,7 +89,7 @@ static void setup(void)
 	ck_assert_int_eq(db_migrate(sm.db), 0);
 	sm.hooks = (struct sm_hooks){wake_shred, wake_resync, run_attach};
 	woken_shred = woken_resync = driven = 0;
-	answer = (struct agent_result){AGENT_DONE, 0, ""};
+	answer = (struct agent_result){AGENT_DONE, 0, "", 0};
 	leave_in_flight = false;
 }
 

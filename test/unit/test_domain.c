@@ -88,6 +88,7 @@ START_TEST(attach_records_what_the_agent_did)
 	ck_assert_int_eq(vol_create(&sm, "done", 10, 3, NULL, &id), 0);
 	ck_assert_int_eq(vol_create(&sm, "refused", 10, 3, NULL, &id), 0);
 	ck_assert_int_eq(vol_create(&sm, "unsure", 10, 3, NULL, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "rolled", 10, 3, NULL, &id), 0);
 	ck_assert_int_eq(vol_attach(&sm, named("done"), h + 1), -EINVAL);
 	ck_assert_int_eq(driven, 0);
 
@@ -104,7 +105,7 @@ START_TEST(attach_records_what_the_agent_did)
 	ck_assert_int_eq(vol_attach(&sm, named("done"), h), -EBUSY);
 
 	/* a definite refusal leaves nothing behind, with the agent's code */
-	answer = (struct agent_result){AGENT_REFUSED, EEXIST, "EEXIST"};
+	answer = (struct agent_result){AGENT_REFUSED, EEXIST, "EEXIST", 0};
 	ck_assert_int_eq(vol_attach(&sm, named("refused"), h),
 			 -(VAS_ERELAY + EEXIST));
 	e = entry("refused", &l);
@@ -112,7 +113,7 @@ START_TEST(attach_records_what_the_agent_did)
 	vol_list_free(&l);
 
 	/* maybe partly built: ERROR, and the legs count as dirty (M50) */
-	answer = (struct agent_result){AGENT_UNCERTAIN, VAS_EINTERNAL, ""};
+	answer = (struct agent_result){AGENT_UNCERTAIN, VAS_EINTERNAL, "", 0};
 	ck_assert_int_eq(vol_attach(&sm, named("unsure"), h), -VAS_EINTERNAL);
 	e = entry("unsure", &l);
 	ck_assert_int_eq(e.bind_status, ATTACH_ERROR);
@@ -120,6 +121,19 @@ START_TEST(attach_records_what_the_agent_did)
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM lvolmap WHERE "
 				 "mirror_status = 5"),
 			 3);
+
+	/* our agent says the failed attach left nothing: no ERROR row (it
+	 * would make createSnapshot answer EBUSY), legs still dirty */
+	answer = (struct agent_result){AGENT_FAILED, EIO, "cause", 1};
+	ck_assert_int_eq(vol_attach(&sm, named("rolled"), h),
+			 -(VAS_ERELAY + EIO));
+	e = entry("rolled", &l);
+	ck_assert_int_eq(e.hsvrid, 0);
+	ck_assert_int_eq(e.bind_status, 0);
+	vol_list_free(&l);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM lvolmap WHERE "
+				 "mirror_status = 5"),
+			 6);
 }
 END_TEST
 
@@ -134,11 +148,11 @@ START_TEST(detach_busy_keeps_the_attachment)
 	ck_assert_int_eq(vol_detach(&sm, named("v")), 0); /* not attached */
 	ck_assert_int_eq(driven, 0);
 	ck_assert_int_eq(vol_attach(&sm, named("v"), h), 0);
-	answer = (struct agent_result){AGENT_FAILED, EBUSY, ""};
+	answer = (struct agent_result){AGENT_FAILED, EBUSY, "", 0};
 	ck_assert_int_eq(vol_detach(&sm, named("v")), -(VAS_ERELAY + EBUSY));
 	ck_assert_int_eq(entry("v", &l).bind_status, ATTACH_BOUND);
 	vol_list_free(&l);
-	answer = (struct agent_result){AGENT_DONE, 0, ""};
+	answer = (struct agent_result){AGENT_DONE, 0, "", 0};
 	woken_shred = 0;
 	ck_assert_int_eq(vol_detach(&sm, named("v")), 0);
 	ck_assert_int_eq(driven_kind, ATTACH_OP_DETACH);
@@ -334,12 +348,12 @@ START_TEST(outcomes_map_to_the_documented_errors)
 		struct agent_result r;
 		int err;
 	} t[] = {
-	    {{AGENT_DONE, 0, ""}, 0},
-	    {{AGENT_TIMEDOUT, ETIMEDOUT, ""}, -ETIMEDOUT},
-	    {{AGENT_UNREACHED, VAS_EINTERNAL, ""}, -VAS_EINTERNAL},
-	    {{AGENT_UNCERTAIN, VAS_EINTERNAL, ""}, -VAS_EINTERNAL},
-	    {{AGENT_FAILED, ENOSPC, ""}, -(VAS_ERELAY + ENOSPC)},
-	    {{AGENT_REFUSED, 0, ""}, -VAS_EINTERNAL},
+	    {{AGENT_DONE, 0, "", 0}, 0},
+	    {{AGENT_TIMEDOUT, ETIMEDOUT, "", 0}, -ETIMEDOUT},
+	    {{AGENT_UNREACHED, VAS_EINTERNAL, "", 0}, -VAS_EINTERNAL},
+	    {{AGENT_UNCERTAIN, VAS_EINTERNAL, "", 0}, -VAS_EINTERNAL},
+	    {{AGENT_FAILED, ENOSPC, "", 0}, -(VAS_ERELAY + ENOSPC)},
+	    {{AGENT_REFUSED, 0, "", 0}, -VAS_EINTERNAL},
 	};
 	size_t i;
 

@@ -440,7 +440,7 @@ START_TEST(extending_an_attached_volume_drives_its_head)
 	ck_assert_int_eq(
 	    sql_int("SELECT count(*) FROM lvolmap WHERE mirror_status = 2"), 4);
 	/* refused by the head: undone, extents free at once */
-	answer = (struct agent_result){AGENT_REFUSED, VAS_ENOMETHOD, ""};
+	answer = (struct agent_result){AGENT_REFUSED, VAS_ENOMETHOD, "", 0};
 	ck_assert_int_eq(vol_extend(&sm, named("v"), 40),
 			 -(VAS_ERELAY + VAS_ENOMETHOD));
 	ck_assert_int_eq(capacity_of("v"), 20);
@@ -451,7 +451,7 @@ START_TEST(extending_an_attached_volume_drives_its_head)
 			 10);
 	ck_assert_int_eq(pool_row("default").used_gib, 20);
 	/* left in flight by a crash: found again, with where it started */
-	answer = (struct agent_result){AGENT_DONE, 0, ""};
+	answer = (struct agent_result){AGENT_DONE, 0, "", 0};
 	leave_in_flight = true;
 	ck_assert_int_eq(vol_extend(&sm, named("v"), 30), -VAS_EINTERNAL);
 	ck_assert_int_eq(attach_ops_in_flight(&sm, &ops, &n), 0);
@@ -469,7 +469,7 @@ START_TEST(extending_an_attached_volume_drives_its_head)
 	}
 	/* the head may have built part of it: ERROR, new legs dirty */
 	leave_in_flight = false;
-	answer = (struct agent_result){AGENT_UNCERTAIN, VAS_EINTERNAL, ""};
+	answer = (struct agent_result){AGENT_UNCERTAIN, VAS_EINTERNAL, "", 0};
 	ck_assert_int_eq(attach_op_record(&sm, ops[0], &answer), 0);
 	ck_assert_int_eq(sql_int("SELECT status FROM attach"), ATTACH_ERROR);
 	ck_assert_int_eq(
