@@ -212,12 +212,12 @@ class CliGolden(vastest.SmTestCase):
         self.case("pool_create", "bad_quota", "z", "--quota", "-1")
         third = s.registerStorageServer(v(ip_data=["127.0.0.13"], pool="fast",
                                           domain="rack-2"))
-        s.registerPhysicalDisk(v(ssvrid=third, local_path="/dev/sdb", capacity="209920001"))
-        s.registerPhysicalDisk(v(ssvrid=self.ssvrids[1], local_path="/dev/sdc",
-                                 capacity="209920001"))
+        for ssvrid, path in ((third, "/dev/sdb"), (third, "/dev/sdc"),
+                             (self.ssvrids[1], "/dev/sdc")):
+            s.registerPhysicalDisk(v(ssvrid=ssvrid, local_path=path, capacity="21000000"))
         s.setStoragePool(v(pool="fast", ssvrid=self.ssvrids[1]))
         s.setFailureDomain(v(ssvrid=self.ssvrids[1], domain="rack-1"))
-        self.wait_shredded()
+        self.wait_shredded(timeout=120)
         self.ok("lvol_create", "in_pool", "t1", "4", "-r", "2", "--pool", "tenant")
         self.case("lvol_create", "over_quota", "t2", "60", "-r", "2", "--pool", "tenant")
         self.case("lvol_create", "unknown_pool", "t3", "1", "--pool", "nosuch")
