@@ -131,29 +131,13 @@ int db_mirror_legs(struct db_tx *tx, int32_t mirrorid, int32_t except,
 
 int db_pool_storage(struct db_tx *tx, int32_t poolid, int32_t *storage)
 {
-	PGresult *r;
-	int ret = db_q(tx, &r, "SELECT pool_storage($1)", "d", poolid);
+	int ret = db_id(tx, storage, "SELECT pool_storage($1)", "d", poolid);
 
-	if (ret)
-		return ret;
-	ret = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? 0 : -ENOSPC;
-	if (!ret)
-		*storage = (int32_t)db_l(r, 0, 0);
-	PQclear(r);
-	return ret;
+	return ret == -ENOENT ? -ENOSPC : ret;
 }
 
 int db_lvol_pool(struct db_tx *tx, int32_t lvolid, int32_t *poolid)
 {
-	PGresult *r;
-	int ret = db_q(tx, &r, "SELECT poolid FROM lvollst WHERE lvolid = $1",
-		       "d", lvolid);
-
-	if (ret)
-		return ret;
-	ret = PQntuples(r) == 1 ? 0 : -ENOENT;
-	if (!ret)
-		*poolid = (int32_t)db_l(r, 0, 0);
-	PQclear(r);
-	return ret;
+	return db_id(tx, poolid, "SELECT poolid FROM lvollst WHERE lvolid = $1",
+		     "d", lvolid);
 }

@@ -9,19 +9,12 @@
 
 int db_lvol_linear(struct db_tx *tx, int32_t lvolid, int32_t *linear)
 {
-	PGresult *r;
-	int ret = db_q(tx, &r,
-		       "SELECT lvolid FROM lvolmap WHERE toplvolid = $1 AND "
-		       "lvoltype = $2",
-		       "dd", lvolid, LVOLTYPE_LINEAR);
+	int ret = db_id(tx, linear,
+			"SELECT lvolid FROM lvolmap WHERE toplvolid = $1 AND "
+			"lvoltype = $2",
+			"dd", lvolid, LVOLTYPE_LINEAR);
 
-	if (ret)
-		return ret;
-	ret = PQntuples(r) == 1 ? 0 : -EIO;
-	if (!ret)
-		*linear = (int32_t)db_l(r, 0, 0);
-	PQclear(r);
-	return ret;
+	return ret == -ENOENT ? -EIO : ret; /* every volume has one */
 }
 
 int db_lvol_resize(struct db_tx *tx, int32_t lvolid, int64_t capacity_gib)
@@ -56,16 +49,12 @@ int db_attach_set_grow(struct db_tx *tx, int32_t root, int32_t eventid)
 
 int db_attach_grow_from(struct db_tx *tx, int32_t root, int64_t *from_gib)
 {
-	PGresult *r;
-	int ret = db_q(tx, &r, "SELECT grow_from FROM attach WHERE lvolid = $1",
-		       "d", root);
+	int32_t from = 0;
+	int ret =
+	    db_id(tx, &from, "SELECT grow_from FROM attach WHERE lvolid = $1",
+		  "d", root);
 
-	if (ret)
-		return ret;
-	ret = PQntuples(r) == 1 ? 0 : -ENOENT;
-	if (!ret)
-		*from_gib = db_l(r, 0, 0);
-	PQclear(r);
+	*from_gib = from;
 	return ret;
 }
 

@@ -9,17 +9,8 @@
 
 int db_pool_find(struct db_tx *tx, const char *name, int32_t *poolid)
 {
-	PGresult *r;
-	int ret = db_q(tx, &r, "SELECT poolid FROM pool WHERE poolname = $1",
-		       "s", name);
-
-	if (ret)
-		return ret;
-	ret = PQntuples(r) == 1 ? 0 : -ENOENT;
-	if (!ret)
-		*poolid = (int32_t)db_l(r, 0, 0);
-	PQclear(r);
-	return ret;
+	return db_id(tx, poolid, "SELECT poolid FROM pool WHERE poolname = $1",
+		     "s", name);
 }
 
 int db_pool_insert(struct db_tx *tx, int32_t poolid, const char *name,
