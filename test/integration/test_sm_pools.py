@@ -117,6 +117,14 @@ class Pools(SmTestCase):
 
 
 class Extend(SmTestCase):
+    def attached(self):
+        """Volume "a", 10 GiB x2 on room for more, attached: its id."""
+        self.cluster(disk_sectors=DISK_100VB)
+        hid = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+        a = self.s.createLogicalVolume(v(lvolname="a", capacity=10, redundancy=2))
+        self.s.attachLogicalVolume(v(lvolid=a, hsvrid=hid))
+        return a
+
     def legs(self, name):
         tree = self.s.showLogicalVolume(v(lvolname=name))
         return [leg for m in tree["components"][0]["components"][0]["components"]
@@ -146,11 +154,7 @@ class Extend(SmTestCase):
         self.invariants()
 
     def test_attached_volume_grows_on_its_head(self):
-        s = self.s
-        self.cluster(disk_sectors=DISK_100VB)
-        hid = s.registerHeadServer(v(ip_data=["127.0.0.21"]))
-        a = s.createLogicalVolume(v(lvolname="a", capacity=10, redundancy=2))
-        s.attachLogicalVolume(v(lvolid=a, hsvrid=hid))
+        s, a = self.s, self.attached()
         self.assertEqual(s.extendLogicalVolume(v(lvolname="a", capacity=20)), 0)
         sent = self.hsvr.called("extendLogicalVolume")
         self.assertEqual(len(sent), 1)
@@ -182,11 +186,7 @@ class Extend(SmTestCase):
         self.invariants()
 
     def test_growth_in_flight_resumes_after_kill(self):
-        s = self.s
-        self.cluster(disk_sectors=DISK_100VB)
-        hid = s.registerHeadServer(v(ip_data=["127.0.0.21"]))
-        a = s.createLogicalVolume(v(lvolname="a", capacity=10, redundancy=2))
-        s.attachLogicalVolume(v(lvolid=a, hsvrid=hid))
+        s, a = self.s, self.attached()
         self.hsvr.event_answer = lambda ev: [2, 0]
 
         def grow():
