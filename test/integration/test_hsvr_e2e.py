@@ -113,8 +113,11 @@ class HeadServerE2E(vastest.SmTestCase):
         ok = wait_until(lambda: self.legs(lv)[1]["mirror_status"] == 3, 20)
         self.assertTrue(ok, "leg not marked SPARE:\n" +
                         a.logtext()[-2000:] + self.sm.logtext()[-2000:])
-        self.assertIn("notifyFailure LVOL %08x was called" % bad["lvolid"],
-                      a.logtext())
+        # The agent logs the call once it returned: it may follow the
+        # manager's change.
+        said = "notifyFailure LVOL %08x was called" % bad["lvolid"]
+        self.assertTrue(wait_until(lambda: said in a.logtext(), 20),
+                        a.logtext()[-2000:])
         set_member_state(a, mirror["lvolid"], "%08x-%08x" % (
             bad["lvolspec"]["ssvrid"], bad["lvolid"]), "in_sync")
         self.assertEqual(self.s.detachLogicalVolume(v(lvolname="e2e")), 0)
