@@ -468,7 +468,7 @@ def extend():
     origin, snap = os.path.join(VAS_DIR, VOL), os.path.join(VAS_DIR, SNAP)
     cli("snap_create", VOL, SNAP)
     old, old_end = dict(DATA.regions), GIB << 30
-    GIB += 2
+    GIB += 1
     cli("lvol_extend", VOL, str(GIB))
     expect(size_bytes(origin) == GIB << 30, "%s is %d GiB" % (origin, GIB))
     check_graph(VOL, GIB)
@@ -559,7 +559,7 @@ def kill_ssvr():
     wait(rebuilding, 300, "a rebuild onto the new legs", every=1)
     info("md marked the dead server's legs faulty after %.1f s" % (
         time.time() - t0))
-    wait_remirrored(lambda l: l["lvolspec"]["ssvrid"] == victim, 600)
+    wait_remirrored(lambda l: l["lvolspec"]["ssvrid"] == victim, 1500)
     info("re-mirrored %.1f s after the kill" % (time.time() - t0))
     check_all_insync()
     DATA.check(os.path.join(VAS_DIR, VOL))
@@ -593,7 +593,7 @@ def fail_disk():
         pdsk, time.time() - t0))
     wait(lambda: disks()[pdsk]["priority"] == 5 or "not FAULTY", 120,
          "the manager to retire pdsk-%08x (notifyFailure PDSK)" % pdsk)
-    wait_remirrored(lambda l: l["lvolspec"]["pdskid"] == pdsk, 600)
+    wait_remirrored(lambda l: l["lvolspec"]["pdskid"] == pdsk, 1500)
     info("re-mirrored %.1f s after the failure" % (time.time() - t0))
     check_all_insync()
     DATA.check(os.path.join(VAS_DIR, VOL))
