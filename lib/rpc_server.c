@@ -16,6 +16,7 @@ struct rpc_server {
 	TServer abyss;
 	TChanSwitch *chan;
 	const struct rpc_method *table;
+	const struct rpc_get_route *routes;
 	void *ctx;
 	int port;
 	int fd;
@@ -38,6 +39,50 @@ static void processor(xmlrpc_env *env, void *arg, const char *xml, size_t len,
 	*response = rpc_process(srv->table, srv->ctx, xml, len, peer);
 	if (!*response)
 		xmlrpc_faultf(env, "out of memory");
+}
+
+/* GET of an extra route (rpc_get_route); anything else passes on. */
+static void get_route(void *arg, TSession *session, abyss_bool *handled)
+{
+	struct rpc_server *srv = arg;
+	const struct rpc_get_route *r = srv->routes;
+	const TRequestInfo *info = NULL;
+	const char *type = "text/plain";
+	char *body = NULL;
+	size_t len = 0;
+
+	*handled = false;
+	SessionGetRequestInfo(session, &info);
+	if (!info || info->method != m_get || !info->uri)
+		return;
+	for (; r && r->path && strcmp(r->path, info->uri); r++)
+		;
+	if (!r || !r->path)
+		return;
+	*handled = true;
+	if (r->get(srv->ctx, &body, &len, &type) || len > UINT32_MAX) {
+		ResponseStatus(session, 500);
+		free(body);
+		return;
+	}
+	ResponseStatus(session, 200);
+	ResponseContentType(session, type);
+	ResponseContentLength(session, len);
+	ResponseWriteStart(session);
+	ResponseWriteBody(session, body, (xmlrpc_uint32_t)len);
+	ResponseWriteEnd(session);
+	free(body);
+}
+
+static int add_routes(struct rpc_server *srv)
+{
+	struct ServerReqHandler3 h = {.handleReq = get_route, .userdata = srv};
+	abyss_bool ok = false;
+
+	if (!srv->routes)
+		return 0;
+	ServerAddHandler3(&srv->abyss, &h, &ok);
+	return ok ? 0 : -ENOMEM;
 }
 
 static int bind_socket(const struct rpc_server_opts *opts, int *port_out)
@@ -121,6 +166,7 @@ int rpc_server_new(const struct rpc_server_opts *opts,
 	if (!srv)
 		return -ENOMEM;
 	srv->table = table;
+	srv->routes = opts->get_routes;
 	srv->ctx = ctx;
 	srv->fd = bind_socket(opts, &srv->port);
 	if (srv->fd < 0) {
@@ -144,7 +190,8 @@ int rpc_server_new(const struct rpc_server_opts *opts,
 	ServerSetTimeout(&srv->abyss,
 			 opts->io_timeout_s > 0 ? opts->io_timeout_s : 300);
 	ServerSetKeepaliveTimeout(&srv->abyss, 15);
-	if (add_handler(srv, "/RPC2") || add_handler(srv, "/")) {
+	if (add_routes(srv) || add_handler(srv, "/RPC2") ||
+	    add_handler(srv, "/")) {
 		ServerFree(&srv->abyss);
 		ChanSwitchDestroy(srv->chan);
 		goto fail;

@@ -4,6 +4,7 @@
 #include "db.h"
 #include "pg_embedded.h"
 #include "health.h"
+#include "metrics.h"
 #include "resync.h"
 #include "shred.h"
 #include "worker_loop.h"
@@ -129,12 +130,14 @@ int main(int argc, char **argv)
 	opts.max_conn = sm.cfg.max_connections;
 	opts.max_request_bytes = sm.cfg.max_request_bytes;
 	opts.io_timeout_s = sm.cfg.request_timeout_s;
+	opts.get_routes = sm_get_routes;
+	rpc_set_observer(sm_metrics_request);
 	if (rpc_server_new(&opts, sm_methods, &sm, &sigs.srv))
 		goto out;
 	if (shred_sched_start(&sm) || resync_start(&sm) || health_start(&sm)) {
 		log_err("cannot start the schedulers");
-		worker_loop_stop(sm.resync);
-		worker_loop_stop(sm.shred);
+		resync_stop(&sm);
+		shred_sched_stop(&sm);
 		rpc_server_free(sigs.srv);
 		goto out;
 	}
@@ -147,8 +150,8 @@ int main(int argc, char **argv)
 	rpc_server_run(sigs.srv);
 	pthread_join(sigthr, NULL);
 	worker_loop_stop(sm.health);
-	worker_loop_stop(sm.resync);
-	worker_loop_stop(sm.shred);
+	resync_stop(&sm);
+	shred_sched_stop(&sm);
 	rpc_server_free(sigs.srv);
 	ret = 0;
 	if (!attach_salvage_wait(10)) {

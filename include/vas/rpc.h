@@ -47,6 +47,7 @@ struct rpc_request {
 	/* A handler relaying a peer's fault sets these and returns -1. */
 	int fault_code;
 	char fault_string[128];
+	bool failed; /* answered with a fault (set by the dispatcher) */
 	/* Strings handed out by rpc_str(), freed with the request. */
 	char *owned[RPC_MAX_OWNED];
 	int n_owned;
@@ -67,13 +68,32 @@ struct rpc_method {
 	unsigned flags;
 };
 
+/*
+ * An extra GET route served beside XML-RPC (e.g. /metrics): get() fills
+ * *body (heap memory the server frees) and *type; 0 or a negative errno.
+ */
+struct rpc_get_route {
+	const char *path;
+	int (*get)(void *ctx, char **body, size_t *len, const char **type);
+};
+
 struct rpc_server_opts {
 	const char *listen_address; /* NULL or "" = all addresses */
 	int port;		    /* 0 = ephemeral (tests) */
 	int max_conn;
 	size_t max_request_bytes;
 	int io_timeout_s;
+	const struct rpc_get_route *get_routes; /* NULL, or ended by {0} */
 };
+
+/*
+ * Told of every request once answered: the method's name from the table
+ * (or "unknown", "malformed"), whether the answer was a fault, and the
+ * seconds from parsing to the encoded reply. Set once, before serving.
+ */
+typedef void (*rpc_observer)(void *ctx, const char *method, bool fault,
+			     double seconds);
+void rpc_set_observer(rpc_observer fn);
 
 struct rpc_server;
 

@@ -6,6 +6,7 @@
 #ifndef VAS_SM_AGENT_OPS_H
 #define VAS_SM_AGENT_OPS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "db_servers.h"
@@ -45,5 +46,29 @@ int agent_call(const struct sm_config *cfg, const struct srv_row *srv, int port,
 /* getEventStatus -> status/result; -EPROTO for a malformed answer. */
 int agent_event_status(const struct sm_config *cfg, const struct srv_row *srv,
 		       int port, int32_t eventid, int *status, int *result);
+
+/*
+ * Sends a queued job's request (param borrowed) for event eventid. On
+ * failure *may_hold says whether the agent may still hold the event (a
+ * timeout or garbled answer) or surely not (a fault; nothing reached it).
+ */
+int agent_send_job(const struct sm_config *cfg, const struct srv_row *srv,
+		   int port, const char *method, xmlrpc_value *param,
+		   int32_t eventid, bool *may_hold);
+
+/* Where a queued job stands on its agent (shred and resync alike). */
+enum agent_poll {
+	AGENT_POLL_RUNNING, /* PROGRESS */
+	AGENT_POLL_DONE,    /* DONE, consumed by this read */
+	AGENT_POLL_GONE,    /* NONE or ERROR: the agent holds no such event */
+	AGENT_POLL_LOST,    /* no usable answer: the agent may still hold it */
+};
+/*
+ * One getEventStatus for eventid on srv. Only DONE is success (M77); a
+ * status outside the protocol counts as LOST, never as DONE.
+ */
+enum agent_poll agent_poll_event(const struct sm_config *cfg,
+				 const struct srv_row *srv, int port,
+				 int32_t eventid);
 
 #endif

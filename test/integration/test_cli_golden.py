@@ -186,8 +186,16 @@ class CliGolden(vastest.SmTestCase):
         self.assertEqual((rc, out), (1, ""))
         self.assertTrue(err.startswith("lvol_attach: lvol-%08x: "
                                        % ids["bar"]), err)
-        self.hsvr.event_answer = lambda ev: [3, 0]
-        # A leg of foo fails: SPARE, awaiting resync ("failure yes").
+        # A leg of foo fails: SPARE, awaiting resync ("failure yes"); its
+        # rebuild stays in progress on the head while the test looks.
+        rebuilds = set()
+
+        def request(method, p):
+            if method == "replaceMirrorDisk":
+                rebuilds.add(p["eventid"])
+            return 0
+        self.hsvr.request_answer = request
+        self.hsvr.event_answer = lambda ev: [2, 0] if ev in rebuilds else [3, 0]
         tree = self.s.showLogicalVolume(v(lvolname="foo"))
         leg = tree["components"][0]["components"][0]["components"][1][
             "components"][0]

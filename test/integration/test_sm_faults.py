@@ -70,7 +70,12 @@ INVARIANTS = {
                         "AND x.status IN (1, 2))",
     "event_id_shared": "SELECT count(*) FROM (SELECT e FROM (SELECT eventid e FROM shred UNION ALL "
                        "SELECT eventid FROM resync UNION ALL SELECT eventid FROM attach WHERE "
-                       "eventid <> 0) x GROUP BY e HAVING count(*) > 1) y",
+                       "eventid <> 0) x WHERE e IS NOT NULL GROUP BY e HAVING count(*) > 1) y",
+    # an id is taken when a row is sent, and held only while an agent may know it
+    "queued_with_fresh_id": "SELECT count(*) FROM (SELECT eventid, status, attempts FROM shred "
+                            "UNION ALL SELECT eventid, status, attempts FROM resync) x WHERE "
+                            "(status = 2 AND eventid IS NULL) OR (attempts = 0 AND eventid IS "
+                            "NOT NULL AND status = 1)",
 }
 
 # Only after the workers had time to tidy up (resync housekeeping).
@@ -643,8 +648,15 @@ class AgentFaults(FaultCase):
                                      "mirror_status <> 5"), "0")
         self.hsvr = FakeAgent("127.0.0.21", self.hsvr_port)
         self.assertEqual(self.s.detachLogicalVolume(v(lvolid=lv)), 0)
+        legs = [int(x) for x in self.sm.sql(
+            "SELECT dextid FROM lvolmap WHERE lvoltype = 3").split()]
+        shreds = lambda: [len([p for a in self.ssvrs for p in a.called("registerShredRequest")
+                               if p["dextid"] == d]) for d in legs]
+        before = shreds()
         self.s.deleteLogicalVolume(v(lvolid=lv))
-        self.assertEqual(self.sm.sql("SELECT count(*) FROM shred"), "3")
+        # every leg is zeroed again before it is free (quickly, by now)
+        self.assertTrue(wait_until(lambda: all(n > b for n, b in zip(shreds(), before))),
+                        (before, shreds()))
         self.drain_shreds()
         self.check_all()
 
@@ -793,18 +805,21 @@ class DataSafety(FaultCase):
         self.s.registerStorageServer(v(ip_data=["127.0.0.11"]))
         self.s.registerPhysicalDisk(v(ssvrid=ssvrids[0], local_path="/dev/sdb",
                                       capacity="21000000"))
-        e2 = int(self.sm.sql("SELECT eventid FROM shred WHERE status IN (1, 2)"))
+        # queued again, but not sent (it would take its event id then)
+        self.assertEqual(self.sm.sql("SELECT status, eventid IS NULL FROM shred WHERE "
+                                     "status IN (1, 2)"), "1|t")
         # no second dd while the cancelled one may still run: a new shred
         # could free the extent for re-use under the old dd
         time.sleep(0.5)
-        self.assertNotIn(e2, held)
+        self.assertEqual(list(held), [e1])
         # the old dd ends: its DONE frees nothing, the new shred starts
         polls = lambda ev: len([p for p in self.ssvrs[0].called("getEventStatus")
                                 if p["eventid"] == ev])
         n = polls(e1)
         held[e1] = [3, 0]
         self.assertTrue(wait_until(lambda: polls(e1) > n))
-        self.assertTrue(wait_until(lambda: e2 in held))
+        self.assertTrue(wait_until(lambda: len(held) == 2))
+        e2 = [e for e in held if e != e1][0]
         time.sleep(0.3)
         self.assertEqual(self.sm.sql("SELECT status FROM dskmap WHERE pdskid = %d AND status <> 5"
                                      % pdskids[0]), "4")
