@@ -1,6 +1,6 @@
 # xmlrpc-c 1.33 ships no pkg-config file: ask xmlrpc-c-config.
 find_program(XMLRPC_C_CONFIG xmlrpc-c-config REQUIRED)
-foreach(kind abyss-server client)
+foreach(kind client)
 	execute_process(COMMAND ${XMLRPC_C_CONFIG} ${kind} --libs
 		OUTPUT_VARIABLE libs OUTPUT_STRIP_TRAILING_WHITESPACE)
 	execute_process(COMMAND ${XMLRPC_C_CONFIG} ${kind} --cflags

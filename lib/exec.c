@@ -1,5 +1,6 @@
 /* fork/exec with argv, separate bounded stdout/stderr capture, timeout. */
 #include "vas/exec.h"
+#include "vas/clock.h"
 #include "vas/log.h"
 
 #include <errno.h>
@@ -14,14 +15,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
 
 struct buf {
 	char *data;
@@ -76,7 +69,7 @@ int vas_exec(const char *const argv[], int timeout_ms,
 {
 	int out_p[2] = {-1, -1}, err_p[2] = {-1, -1};
 	struct buf out = {0}, err = {0};
-	long deadline = now_ms() + timeout_ms;
+	int64_t deadline = vas_now_ms() + timeout_ms;
 	int fds[2], wstatus = 0, ret = 0;
 	pid_t pid;
 
@@ -107,7 +100,7 @@ int vas_exec(const char *const argv[], int timeout_ms,
 		struct pollfd pfd[2] = {{fds[0], POLLIN, 0},
 					{fds[1], POLLIN, 0}};
 		struct buf *bufs[2] = {&out, &err};
-		long left = deadline - now_ms();
+		int64_t left = deadline - vas_now_ms();
 		int n, i;
 
 		if (left <= 0) {

@@ -14,23 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static atomic_ulong next_reqno = 1;
-static rpc_observer observer; /* set once, before any request */
-
-void rpc_set_observer(rpc_observer fn)
-{
-	observer = fn;
-}
-
-static double seconds_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void rpc_fault_from_err(int err, int *code, const char **string)
 {
@@ -92,6 +77,11 @@ static xmlrpc_mem_block *serialize_fault(int code, const char *string)
 	xmlrpc_env_clean(&fault);
 	xmlrpc_env_clean(&env);
 	return out;
+}
+
+xmlrpc_mem_block *rpc_fault_doc(int code, const char *string)
+{
+	return serialize_fault(code, string);
 }
 
 static xmlrpc_mem_block *serialize_result(xmlrpc_value *result)
@@ -302,23 +292,35 @@ static int check_version(xmlrpc_env *env, xmlrpc_value *st)
 	xmlrpc_struct_find_value(env, st, "ver", &v);
 	if (env->fault_occurred || !v)
 		return -EPROTO;
-	if (xmlrpc_value_type(v) == XMLRPC_TYPE_INT)
+	if (xmlrpc_value_type(v) == XMLRPC_TYPE_INT) {
 		xmlrpc_read_int(env, v, &ver);
+	} else if (xmlrpc_value_type(v) == XMLRPC_TYPE_I8) {
+		xmlrpc_int64 v8 = 0;
+
+		/* i8 is as valid an integer as int (issue 13). */
+		xmlrpc_read_i8(env, v, &v8);
+		ver = v8 == VAS_XMLRPC_VERSION ? VAS_XMLRPC_VERSION : 0;
+	}
 	xmlrpc_DECREF(v);
 	return ver == VAS_XMLRPC_VERSION ? 0 : -EPROTO;
 }
 
+/*
+ * Introspection as Python's SimpleXMLRPCServer answers it (ssvr.md 2.1),
+ * except that listMethods also names the table's methods (README,
+ * compatibility notes).
+ */
+static const char *const sys_methods[] = {
+    "system.listMethods", "system.methodHelp", "system.methodSignature"};
+
 static xmlrpc_value *list_methods(xmlrpc_env *env,
 				  const struct rpc_method *table)
 {
-	static const char *const sys[] = {"system.listMethods",
-					  "system.methodHelp",
-					  "system.methodSignature"};
 	xmlrpc_value *arr = xmlrpc_array_new(env);
 	size_t i;
 
 	for (i = 0; i < 3 && !env->fault_occurred; i++) {
-		xmlrpc_value *s = xmlrpc_string_new(env, sys[i]);
+		xmlrpc_value *s = xmlrpc_string_new(env, sys_methods[i]);
 
 		xmlrpc_array_append_item(env, arr, s);
 		xmlrpc_DECREF(s);
@@ -332,14 +334,43 @@ static xmlrpc_value *list_methods(xmlrpc_env *env,
 	return arr;
 }
 
-static xmlrpc_mem_block *run_method(const struct rpc_method *m,
-				    struct rpc_request *req,
-				    xmlrpc_value *params)
+/* The reply to a system.* call; NULL when name is not one. */
+static xmlrpc_mem_block *introspect(const struct rpc_method *table,
+				    const char *name, const char **method)
+{
+	xmlrpc_value *v = NULL;
+	xmlrpc_mem_block *out;
+	xmlrpc_env env;
+	size_t i;
+
+	for (i = 0; i < 3 && strcmp(name, sys_methods[i]); i++)
+		;
+	if (i == 3)
+		return NULL;
+	*method = sys_methods[i];
+	xmlrpc_env_init(&env);
+	if (i == 0)
+		v = list_methods(&env, table);
+	else if (i == 1)
+		v = xmlrpc_string_new(&env, "");
+	else
+		v = xmlrpc_string_new(&env, "signatures not supported");
+	out = env.fault_occurred
+		  ? serialize_fault(VAS_EINTERNAL, "Internal Server Error")
+		  : serialize_result(v);
+	if (v)
+		xmlrpc_DECREF(v);
+	xmlrpc_env_clean(&env);
+	return out;
+}
+
+/* Runs the handler; returns 0 or the fault code of the reply in *out. */
+static int run_method(const struct rpc_method *m, struct rpc_request *req,
+		      xmlrpc_value *params, xmlrpc_mem_block **out)
 {
 	const char *bad = NULL;
-	xmlrpc_mem_block *out;
 	xmlrpc_value *st = NULL;
-	int ret = 0, code;
+	int ret = 0, code = 0;
 	const char *string;
 
 	if (!(m->flags & RPC_M_NOVERSION)) {
@@ -371,7 +402,6 @@ static xmlrpc_mem_block *run_method(const struct rpc_method *m,
 		ret = -VAS_EINTERNAL;
 	}
 fault:
-	req->failed = ret != 0;
 	if (m->flags & RPC_M_MUTATES)
 		log_info("#%lu %s from %s -> %d", req->reqno, m->name,
 			 req->peer, ret == -1 ? req->fault_code : -ret);
@@ -381,7 +411,8 @@ fault:
 	if (st)
 		xmlrpc_DECREF(st);
 	if (ret == -1 && req->fault_code) {
-		out = serialize_fault(req->fault_code, req->fault_string);
+		code = req->fault_code;
+		*out = serialize_fault(code, req->fault_string);
 	} else if (ret) {
 		rpc_fault_from_err(ret, &code, &string);
 		if (ret == -VAS_ENOMETHOD) {
@@ -390,18 +421,18 @@ fault:
 			snprintf(msg, sizeof(msg),
 				 "method \"%s\" takes one struct parameter",
 				 m->name);
-			out = serialize_fault(code, msg);
+			*out = serialize_fault(code, msg);
 		} else {
-			out = serialize_fault(code, string);
+			*out = serialize_fault(code, string);
 		}
 	} else if (req->reply_text) {
-		out = text_reply(req->reply_text);
+		*out = text_reply(req->reply_text);
 	} else if (req->result) {
-		out = serialize_result(req->result);
+		*out = serialize_result(req->result);
 	} else {
 		xmlrpc_value *zero = xmlrpc_int_new(req->env, 0);
 
-		out = serialize_result(zero);
+		*out = serialize_result(zero);
 		if (zero)
 			xmlrpc_DECREF(zero);
 	}
@@ -412,49 +443,55 @@ fault:
 		free(req->reply_text);
 	}
 	rpc_request_release(req);
-	return out;
+	return code;
 }
 
-xmlrpc_mem_block *rpc_process(const struct rpc_method *table, void *ctx,
-			      const char *xml, size_t len, const char *peer)
+/* Fault EINVAL for a body the parser must not see or could not parse. */
+static xmlrpc_mem_block *refuse(unsigned long reqno, const char *peer,
+				const char *why, struct rpc_served *outcome)
 {
+	log_info("#%lu malformed request from %s: %s", reqno, peer, why);
+	outcome->fault_code = EINVAL;
+	return serialize_fault(EINVAL, "EINVAL");
+}
+
+xmlrpc_mem_block *rpc_process_call(const struct rpc_method *table, void *ctx,
+				   const char *xml, size_t len,
+				   const struct rpc_peer *peer,
+				   struct rpc_served *outcome)
+{
+	struct rpc_served scratch;
 	struct rpc_request req;
-	const char *name = NULL;
+	const char *name = NULL, *why;
 	xmlrpc_value *params = NULL;
 	const struct rpc_method *m;
 	xmlrpc_mem_block *out;
 	xmlrpc_env env;
-	double t0 = observer ? seconds_now() : 0;
-	const char *seen = "malformed";
-	bool fault = true;
 
-	xmlrpc_env_init(&env);
+	if (!outcome)
+		outcome = &scratch;
+	outcome->method = NULL;
+	outcome->fault_code = 0;
 	memset(&req, 0, sizeof(req));
 	req.reqno = atomic_fetch_add(&next_reqno, 1);
-	snprintf(req.peer, sizeof(req.peer), "%s", peer ? peer : "?");
+	snprintf(req.peer, sizeof(req.peer), "%s",
+		 peer && peer->text[0] ? peer->text : "?");
+	if (peer)
+		req.peer_addr = peer->addr;
+	else
+		req.peer_addr.ss_family = AF_UNSPEC;
+	if (rpc_xml_guard(xml, len, RPC_MAX_XML_DEPTH, &why))
+		return refuse(req.reqno, req.peer, why, outcome);
+	xmlrpc_env_init(&env);
 	xmlrpc_parse_call(&env, xml, len, &name, &params);
 	if (env.fault_occurred) {
-		log_info("#%lu malformed request from %s: %s", req.reqno,
-			 req.peer, env.fault_string);
+		out = refuse(req.reqno, req.peer, env.fault_string, outcome);
 		xmlrpc_env_clean(&env);
-		if (observer)
-			observer(ctx, seen, true, seconds_now() - t0);
-		return serialize_fault(EINVAL, "EINVAL");
+		return out;
 	}
-	seen = "unknown";
-	if (!strcmp(name, "system.listMethods")) {
-		xmlrpc_value *list = list_methods(&env, table);
-
-		seen = "system.listMethods";
-		fault = env.fault_occurred;
-		out = env.fault_occurred
-			  ? serialize_fault(VAS_EINTERNAL,
-					    "Internal Server Error")
-			  : serialize_result(list);
-		if (list)
-			xmlrpc_DECREF(list);
+	out = introspect(table, name, &outcome->method);
+	if (out)
 		goto out;
-	}
 	m = find_method(table, name);
 	if (!m) {
 		char msg[256];
@@ -463,22 +500,30 @@ xmlrpc_mem_block *rpc_process(const struct rpc_method *table, void *ctx,
 			 req.peer);
 		snprintf(msg, sizeof(msg), "method \"%.128s\" is not supported",
 			 name);
+		outcome->fault_code = VAS_ENOMETHOD;
 		out = serialize_fault(VAS_ENOMETHOD, msg);
 		goto out;
 	}
+	outcome->method = m->name;
 	req.method = m->name;
 	req.env = &env;
 	req.ctx = ctx;
-	seen = m->name;
-	out = run_method(m, &req, params);
-	fault = req.failed;
+	outcome->fault_code = run_method(m, &req, params, &out);
 out:
-	/* Method names only from the table: hostile names add no labels. */
-	if (observer)
-		observer(ctx, seen, fault, seconds_now() - t0);
 	free((void *)name);
 	if (params)
 		xmlrpc_DECREF(params);
 	xmlrpc_env_clean(&env);
 	return out;
+}
+
+xmlrpc_mem_block *rpc_process(const struct rpc_method *table, void *ctx,
+			      const char *xml, size_t len, const char *peer)
+{
+	struct rpc_peer p;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.text, sizeof(p.text), "%s", peer ? peer : "?");
+	p.addr.ss_family = AF_UNSPEC;
+	return rpc_process_call(table, ctx, xml, len, &p, NULL);
 }

@@ -1,88 +1,48 @@
-/* Abyss HTTP server: binds its own socket, serves "/RPC2" and "/". */
+/*
+ * The HTTP front end shared by vas_sm and the agents: the listening
+ * socket, the options given to libmicrohttpd, and the life cycle of its
+ * event thread, the workers and the deadline sweeper.
+ */
+#include "rpc_server_priv.h"
 #include "vas/log.h"
-#include "vas/rpc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <xmlrpc-c/abyss.h>
-#include <xmlrpc-c/server_abyss.h>
 
-struct rpc_server {
-	TServer abyss;
-	TChanSwitch *chan;
-	const struct rpc_method *table;
-	const struct rpc_get_route *routes;
-	void *ctx;
-	int port;
-	int fd;
-};
+#define DEFAULT_WORKERS		16
+#define DEFAULT_MAX_REQUEST	(1u << 20)
+#define DEFAULT_REQUEST_TIMEOUT 10
+#define DEFAULT_IDLE_TIMEOUT	30
+#define DEFAULT_MAX_OPEN	1024
+#define DEFAULT_MAX_PER_PEER	256
+#define DEFAULT_MAX_BUFFERED	(64u << 20)
+#define LISTEN_BACKLOG		1024
+#define CONNECTION_MEMORY_BYTES (32u * 1024)
 
-static void processor(xmlrpc_env *env, void *arg, const char *xml, size_t len,
-		      TSession *session, xmlrpc_mem_block **response)
+static void fill_defaults(struct rpc_server_opts *o)
 {
-	struct rpc_server *srv = arg;
-	struct abyss_unix_chaninfo *info = NULL;
-	char peer[64] = "?";
-
-	SessionGetChannelInfo(session, (void **)&info);
-	if (info && info->peerAddr.sa_family == AF_INET) {
-		const struct sockaddr_in *sin =
-		    (const struct sockaddr_in *)&info->peerAddr;
-
-		inet_ntop(AF_INET, &sin->sin_addr, peer, sizeof(peer));
-	}
-	*response = rpc_process(srv->table, srv->ctx, xml, len, peer);
-	if (!*response)
-		xmlrpc_faultf(env, "out of memory");
-}
-
-/* GET of an extra route (rpc_get_route); anything else passes on. */
-static void get_route(void *arg, TSession *session, abyss_bool *handled)
-{
-	struct rpc_server *srv = arg;
-	const struct rpc_get_route *r = srv->routes;
-	const TRequestInfo *info = NULL;
-	const char *type = "text/plain";
-	char *body = NULL;
-	size_t len = 0;
-
-	*handled = false;
-	SessionGetRequestInfo(session, &info);
-	if (!info || info->method != m_get || !info->uri)
-		return;
-	for (; r && r->path && strcmp(r->path, info->uri); r++)
-		;
-	if (!r || !r->path)
-		return;
-	*handled = true;
-	if (r->get(srv->ctx, &body, &len, &type) || len > UINT32_MAX) {
-		ResponseStatus(session, 500);
-		free(body);
-		return;
-	}
-	ResponseStatus(session, 200);
-	ResponseContentType(session, type);
-	ResponseContentLength(session, len);
-	ResponseWriteStart(session);
-	ResponseWriteBody(session, body, (xmlrpc_uint32_t)len);
-	ResponseWriteEnd(session);
-	free(body);
-}
-
-static int add_routes(struct rpc_server *srv)
-{
-	struct ServerReqHandler3 h = {.handleReq = get_route, .userdata = srv};
-	abyss_bool ok = false;
-
-	if (!srv->routes)
-		return 0;
-	ServerAddHandler3(&srv->abyss, &h, &ok);
-	return ok ? 0 : -ENOMEM;
+	if (o->workers <= 0)
+		o->workers = DEFAULT_WORKERS;
+	if (!o->max_request_bytes)
+		o->max_request_bytes = DEFAULT_MAX_REQUEST;
+	if (o->request_timeout_s <= 0)
+		o->request_timeout_s = DEFAULT_REQUEST_TIMEOUT;
+	if (o->idle_timeout_s <= 0)
+		o->idle_timeout_s = DEFAULT_IDLE_TIMEOUT;
+	if (o->max_open <= 0)
+		o->max_open = DEFAULT_MAX_OPEN;
+	if (o->max_per_peer <= 0)
+		o->max_per_peer = DEFAULT_MAX_PER_PEER;
+	if (!o->max_buffered_bytes)
+		o->max_buffered_bytes = DEFAULT_MAX_BUFFERED;
 }
 
 static int bind_socket(const struct rpc_server_opts *opts, int *port_out)
@@ -108,8 +68,10 @@ static int bind_socket(const struct rpc_server_opts *opts, int *port_out)
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 128) ||
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		log_warn("SO_REUSEADDR: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    listen(fd, LISTEN_BACKLOG) ||
 	    getsockname(fd, (struct sockaddr *)&sin, &slen)) {
 		int err = -errno;
 
@@ -123,86 +85,38 @@ static int bind_socket(const struct rpc_server_opts *opts, int *port_out)
 	return fd;
 }
 
-static int add_handler(struct rpc_server *srv, const char *path)
-{
-	xmlrpc_server_abyss_handler_parms parms;
-	xmlrpc_env env;
-	int ret = 0;
-
-	memset(&parms, 0, sizeof(parms));
-	parms.xml_processor = processor;
-	parms.xml_processor_arg = srv;
-	parms.xml_processor_max_stack = 1024 * 1024;
-	parms.uri_path = path;
-	parms.chunk_response = false;
-	xmlrpc_env_init(&env);
-	xmlrpc_server_abyss_set_handler3(&env, &srv->abyss, &parms,
-					 XMLRPC_AHPSIZE(chunk_response));
-	if (env.fault_occurred) {
-		log_err("cannot add handler %s: %s", path, env.fault_string);
-		ret = -ENOMEM;
-	}
-	xmlrpc_env_clean(&env);
-	return ret;
-}
-
 int rpc_server_new(const struct rpc_server_opts *opts,
 		   const struct rpc_method *table, void *ctx,
 		   struct rpc_server **out)
 {
-	struct rpc_server *srv;
-	const char *err = NULL;
-	xmlrpc_env env;
-	int ret;
+	struct rpc_server *srv = calloc(1, sizeof(*srv));
 
-	xmlrpc_env_init(&env);
-	xmlrpc_server_abyss_global_init(&env);
-	xmlrpc_env_clean(&env);
-	if (opts->max_request_bytes)
-		xmlrpc_limit_set(XMLRPC_XML_SIZE_LIMIT_ID,
-				 opts->max_request_bytes);
-
-	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return -ENOMEM;
+	srv->opts = *opts;
+	fill_defaults(&srv->opts);
 	srv->table = table;
-	srv->routes = opts->get_routes;
 	srv->ctx = ctx;
-	srv->fd = bind_socket(opts, &srv->port);
-	if (srv->fd < 0) {
-		ret = srv->fd;
+	srv->listen_fd = bind_socket(&srv->opts, &srv->port);
+	if (srv->listen_fd < 0) {
+		int ret = srv->listen_fd;
+
 		free(srv);
 		return ret;
 	}
-	ChanSwitchUnixCreateFd(srv->fd, &srv->chan, &err);
-	if (err) {
-		log_err("abyss channel: %s", err);
-		goto fail;
-	}
-	ServerCreateSwitch(&srv->abyss, srv->chan, &err);
-	if (err) {
-		log_err("abyss server: %s", err);
-		ChanSwitchDestroy(srv->chan);
-		goto fail;
-	}
-	ServerSetAdvertise(&srv->abyss, false);
-	ServerSetMaxConn(&srv->abyss, opts->max_conn > 0 ? opts->max_conn : 64);
-	ServerSetTimeout(&srv->abyss,
-			 opts->io_timeout_s > 0 ? opts->io_timeout_s : 300);
-	ServerSetKeepaliveTimeout(&srv->abyss, 15);
-	if (add_routes(srv) || add_handler(srv, "/RPC2") ||
-	    add_handler(srv, "/")) {
-		ServerFree(&srv->abyss);
-		ChanSwitchDestroy(srv->chan);
-		goto fail;
-	}
+	/* The parser's own cap (512 KiB by default) must not be lower. */
+	if (xmlrpc_limit_get(XMLRPC_XML_SIZE_LIMIT_ID) <
+	    srv->opts.max_request_bytes)
+		xmlrpc_limit_set(XMLRPC_XML_SIZE_LIMIT_ID,
+				 srv->opts.max_request_bytes);
+	pthread_mutex_init(&srv->run_lock, NULL);
+	pthread_cond_init(&srv->run_cond, NULL);
+	pthread_mutex_init(&srv->conns.lock, NULL);
+	pthread_cond_init(&srv->conns.wake, NULL);
+	pthread_mutex_init(&srv->queue.lock, NULL);
+	pthread_cond_init(&srv->queue.ready, NULL);
 	*out = srv;
 	return 0;
-fail:
-	free((void *)err);
-	close(srv->fd);
-	free(srv);
-	return -EIO;
 }
 
 int rpc_server_port(const struct rpc_server *srv)
@@ -210,24 +124,147 @@ int rpc_server_port(const struct rpc_server *srv)
 	return srv->port;
 }
 
+int rpc_server_add_route(struct rpc_server *srv, const char *method,
+			 const char *path, rpc_route_fn fn, void *ctx)
+{
+	struct rpc_route *r;
+	int i;
+
+	for (i = 0; i < srv->n_routes; i++)
+		if (!strcmp(srv->routes[i].method, method) &&
+		    !strcmp(srv->routes[i].path, path))
+			return -EEXIST;
+	if (srv->n_routes == RPC_MAX_ROUTES ||
+	    strlen(method) >= sizeof(r->method) ||
+	    strlen(path) >= sizeof(r->path))
+		return -ENOSPC;
+	r = &srv->routes[srv->n_routes];
+	snprintf(r->method, sizeof(r->method), "%s", method);
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	r->fn = fn;
+	r->ctx = ctx;
+	srv->n_routes++;
+	return 0;
+}
+
+void rpc_server_set_observer(struct rpc_server *srv, rpc_observer_fn fn,
+			     void *ctx)
+{
+	srv->observer = fn;
+	srv->observer_ctx = ctx;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[256];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_debug("http: %s", line);
+}
+
+/*
+ * The one place that configures libmicrohttpd (also where HTTPS options
+ * will go). Returns the number of items written.
+ */
+static int mhd_options(struct rpc_server *srv, struct MHD_OptionItem *it)
+{
+	const struct rpc_server_opts *o = &srv->opts;
+	int n = 0;
+
+#define OPT(opt, val, ptr)                                                     \
+	it[n++] = (struct MHD_OptionItem){(opt), (intptr_t)(val), (ptr)}
+	OPT(MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, o->max_open, NULL);
+	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_per_peer, NULL);
+	/* MHD's inactivity timeout; the sweeper enforces the rest. */
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s, NULL);
+	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_BYTES, NULL);
+	OPT(MHD_OPTION_NOTIFY_CONNECTION, rpc_conns_notify, srv);
+	OPT(MHD_OPTION_URI_LOG_CALLBACK, rpc_http_uri_cb, srv);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, rpc_http_completed, srv);
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL);
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+	return n;
+}
+
+/* Room for max_open sockets besides the database and the files. */
+static void raise_fd_limit(int max_open)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_open + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		log_warn("cannot raise the descriptor limit to %llu",
+			 (unsigned long long)rl.rlim_cur);
+}
+
+static int start(struct rpc_server *srv)
+{
+	struct MHD_OptionItem items[16];
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+
+	raise_fd_limit(srv->opts.max_open);
+	mhd_options(srv, items);
+	if (rpc_workers_start(srv) || rpc_conns_start(srv))
+		return -EAGAIN;
+	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, rpc_http_access, srv,
+				    MHD_OPTION_ARRAY, items, MHD_OPTION_END);
+	if (!srv->mhd) {
+		log_err("cannot start the HTTP server on port %d", srv->port);
+		return -EIO;
+	}
+	return 0;
+}
+
 int rpc_server_run(struct rpc_server *srv)
 {
-	ServerInit(&srv->abyss);
-	ServerRun(&srv->abyss);
-	return 0;
+	int ret = 0;
+
+	pthread_mutex_lock(&srv->run_lock);
+	if (!srv->stop_requested) {
+		pthread_mutex_unlock(&srv->run_lock);
+		ret = start(srv);
+		pthread_mutex_lock(&srv->run_lock);
+		while (!ret && !srv->stop_requested)
+			pthread_cond_wait(&srv->run_cond, &srv->run_lock);
+	}
+	pthread_mutex_unlock(&srv->run_lock);
+	/* Stop accepting; the listening socket stays ours to close. */
+	if (srv->mhd)
+		MHD_quiesce_daemon(srv->mhd);
+	rpc_workers_stop(srv);
+	rpc_conns_stop(srv);
+	if (srv->mhd)
+		MHD_stop_daemon(srv->mhd);
+	srv->mhd = NULL;
+	return ret;
 }
 
 void rpc_server_stop(struct rpc_server *srv)
 {
-	ServerTerminate(&srv->abyss);
+	pthread_mutex_lock(&srv->run_lock);
+	srv->stop_requested = true;
+	pthread_cond_broadcast(&srv->run_cond);
+	pthread_mutex_unlock(&srv->run_lock);
 }
 
 void rpc_server_free(struct rpc_server *srv)
 {
 	if (!srv)
 		return;
-	ServerFree(&srv->abyss);
-	ChanSwitchDestroy(srv->chan);
-	close(srv->fd);
+	close(srv->listen_fd);
+	pthread_mutex_destroy(&srv->run_lock);
+	pthread_cond_destroy(&srv->run_cond);
+	pthread_mutex_destroy(&srv->conns.lock);
+	pthread_cond_destroy(&srv->conns.wake);
+	pthread_mutex_destroy(&srv->queue.lock);
+	pthread_cond_destroy(&srv->queue.ready);
 	free(srv);
 }

@@ -2,8 +2,8 @@
 # Installs every Debian package needed to build, test and run Vastsky.
 set -eu
 PKGS="build-essential cmake pkg-config libxmlrpc-core-c3-dev libcurl4-openssl-dev
-libpq-dev postgresql-15 libvirt-dev check tgt libiscsi-bin libiscsi-dev python3
-valgrind clang-format iproute2"
+libpq-dev libmicrohttpd-dev postgresql-15 libvirt-dev check tgt libiscsi-bin libiscsi-dev
+python3 valgrind clang-format iproute2 debhelper lintian debootstrap"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

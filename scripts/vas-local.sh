@@ -4,12 +4,20 @@
 # $NET.11-14 (ssvr_agent + tgtd + two sparse-file disks each) and a head
 # server on $NET.21, waits until the disks are FREE, narrates a volume life
 # cycle with the CLI and leaves the cluster running.
-#   vas-local.sh [start] | stop | status [--watch]   (start replaces a running one)
+#   vas-local.sh [start] | up | stop | status [--watch]
+# start replaces a running cluster; up is start without the narrated life
+# cycle (returns once every disk is FREE).
 # Environment: VAS_LOCAL_DIR (/var/tmp/vas-local), VAS_BUILD_DIR (skip the
 # build, use these binaries), VAS_LOCAL_QUICK=1 (smaller disks, no
 # narration), VAS_SM_PORT/VAS_SSVR_PORT/VAS_HSVR_PORT (8881/8883/8882),
 # VAS_LOCAL_NET (127.0.0), VAS_TGT_CTL (10: tgtd control ports 11-14),
-# VAS_HSVR_BACKEND (kernel|simulated; default: kernel if dm and md exist).
+# VAS_HSVR_BACKEND (kernel|simulated; default: kernel if dm and md exist),
+# VAS_LOCAL_DISK_SIZE (20G, quick 8G: each of the 8 sparse file disks),
+# VAS_LOCAL_SM_CONF, VAS_LOCAL_SSVR_CONF, VAS_LOCAL_HSVR_CONF (extra
+# "key = value" lines for that daemon's section, e.g. a test's timings),
+# VAS_LOCAL_DISK_DM=1 (each disk file behind a loop device and a dm map
+# /dev/mapper/vaslocal-<server>-<k>, so a test can fail it: kernel only).
+#   vas-local.sh respawn KIND ADDR   starts KIND_agent on ADDR again
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -64,6 +72,15 @@ server() {
 		>>"$DIR/logs/$1_reporter-$2.log" 2>&1 || failed "$1_reporter-$2"
 }
 
+# dm_disk FILE NAME: FILE behind a loop device and a dm linear map NAME
+dm_disk() {
+	loop=$(losetup -f --show "$1") || die "losetup $1"
+	echo "0 $(blockdev --getsz "$loop") linear $loop 0" | dmsetup create "$2" ||
+		die "dmsetup create $2"
+	echo "$loop" >"$DIR/run/dm-$2"
+	echo "/dev/mapper/$2"
+}
+
 # halt PIDFILE [SIGNAL]: stops one daemon, bounded (60 s, then SIGKILL)
 halt() {
 	pid=$(cat "$1" 2>/dev/null) || return 0
@@ -97,6 +114,11 @@ stop() {
 		[ -f "$f" ] && halt "$f" KILL & # tgtd ignores SIGTERM with targets
 	done
 	wait
+	for m in "$DIR"/run/dm-*; do
+		[ -f "$m" ] || continue
+		dmsetup remove "$(basename "$m" | cut -c4-)" 2>/dev/null
+		losetup -d "$(cat "$m")" 2>/dev/null
+	done
 	rm -rf "$DIR/run"
 	echo "local cluster in $DIR stopped"
 }
@@ -125,9 +147,16 @@ stop)
 status)
 	exec "$PY" status "$DIR" "${2:-}"
 	;;
+respawn)
+	conf=$(grep -l "^listen_address = ${3:-}\$" "$DIR"/*/vas.conf | head -1)
+	[ -n "$conf" ] || die "no $2 agent on ${3:-} in $DIR"
+	daemon "$2_agent" "$3" "$BUILD/agents/$2/$2_agent" --config "$conf"
+	exec "$PY" wait-port "$3" "$(sed -n 's/^port = //p' "$conf" | tail -1)" 30
+	;;
 start) ;;
+up) QUICK=1 ;;
 *)
-	echo "usage: $0 [start|stop|status [--watch]]" >&2
+	echo "usage: $0 [start|up|stop|status [--watch]]" >&2
 	exit 2
 	;;
 esac
@@ -144,6 +173,7 @@ rm -rf "$DIR"
 mkdir -p "$DIR/logs" "$DIR/run"
 chmod 755 "$DIR" # PostgreSQL runs as postgres under $DIR/sm/pg
 if [ -n "$QUICK" ]; then SIZE=8G; VOLGB=2; else SIZE=20G; VOLGB=4; fi
+SIZE=${VAS_LOCAL_DISK_SIZE:-$SIZE}
 BACKEND=${VAS_HSVR_BACKEND:-simulated}
 if [ -z "${VAS_HSVR_BACKEND:-}" ] && { [ -d /sys/module/dm_mod ] || dmsetup version >/dev/null 2>&1; } &&
 	[ -e /proc/mdstat ] && command -v iscsiadm >/dev/null; then
@@ -163,6 +193,7 @@ sched_period_ms = 1000
 shred_poll_ms = 1000
 resync_poll_ms = 1000
 attach_poll_ms = 500
+${VAS_LOCAL_SM_CONF:-}
 [ssvr_agent]
 port = $SSVR_PORT
 [hsvr_agent]
@@ -186,11 +217,14 @@ for i in $(seq $NSSVR); do
 	: >"$d/state/register_device_list"
 	for k in 1 2; do
 		truncate -s "$SIZE" "$d/disk$k.img"
-		echo "pdsk,$d/disk$k.img" >>"$d/state/register_device_list"
+		disk=$d/disk$k.img
+		[ -n "${VAS_LOCAL_DISK_DM:-}" ] && disk=$(dm_disk "$disk" "vaslocal-ssvr$i-$k")
+		echo "pdsk,$disk" >>"$d/state/register_device_list"
 	done
 	agent_conf ssvr "$ip" "$SSVR_PORT" "$d" >"$d/vas.conf" <<EOC
 tgt_control_port = $ctl
 tgt_portal = $ip:3260
+${VAS_LOCAL_SSVR_CONF:-}
 EOC
 	server ssvr "$ip" "$SSVR_PORT" "$d/vas.conf"
 	echo "storage server $ip up: tgtd -C $ctl, 2 x $SIZE disks registered"
@@ -203,6 +237,7 @@ device_backend = $BACKEND
 register_retry_s = 1
 monitor_interval_ms = 1000
 sim_resync_ms = 3000
+${VAS_LOCAL_HSVR_CONF:-}
 EOC
 server hsvr "$HIP" "$HSVR_PORT" "$d/vas.conf"
 HSVR=$(cat "$d/state/hsvrid")
@@ -210,6 +245,7 @@ echo "head server $HIP up: $HSVR, device back end $BACKEND"
 
 "$PY" wait-free $((NSSVR * 2)) 600 || die "disks not FREE after 600 s"
 echo "cluster ready $(($(date +%s) - T0)) s after start" | tee "$DIR/timings"
+[ "${1:-start}" = up ] && exit 0
 
 [ -z "$QUICK" ] && echo "
 Now a volume's life cycle, with the CLI (VAS_SM=$VAS_SM, PATH=$BUILD/cli:...):"

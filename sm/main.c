@@ -1,19 +1,16 @@
 /* vas_sm: the Vastsky storage manager daemon. */
 #include "api.h"
-#include "attach.h"
 #include "db.h"
-#include "pg_embedded.h"
-#include "health.h"
 #include "metrics.h"
-#include "resync.h"
-#include "shred.h"
-#include "worker_loop.h"
+#include "pg_embedded.h"
 #include "sm.h"
+#include "workers.h"
 #include "vas/conf.h"
 #include "vas/log.h"
 #include "vas/rpc.h"
 #include "vas/rpc_client.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,14 +19,42 @@
 #include <string.h>
 #include <unistd.h>
 
-static void usage(const char *argv0)
+/* Exit codes besides 0, 1 (error) and 2 (usage); see vas_sm(8). */
+#define SM_EXIT_RUNNING	   3 /* another vas_sm holds state_dir */
+#define SM_EXIT_FOREIGN_PG 4 /* a PostgreSQL we did not start runs there */
+
+static void usage(FILE *f, const char *argv0)
 {
-	fprintf(stderr,
-		"usage: %s [--config FILE] [--init-db] [--host ADDR] [--help]\n"
-		"  --config FILE  configuration (default %s)\n"
-		"  --init-db      create or upgrade the schema, then exit\n"
-		"  --host ADDR    listen address (overrides listen_address)\n",
-		argv0, VAS_CONF_DEFAULT);
+	fprintf(f,
+		"usage: %s [-c|--config FILE] [--init-db] [-h|--host ADDR] "
+		"[--help]\n"
+		"  -c, --config FILE  configuration (default %s)\n"
+		"      --init-db      create or upgrade the schema, then exit\n"
+		"  -h, --host ADDR    listen address (overrides "
+		"listen_address)\n"
+		"      --help         print this help and exit\n"
+		"Exit status: 0 stopped by SIGTERM/SIGINT or --init-db done; "
+		"1 error;\n"
+		"2 bad usage; %d another vas_sm runs on state_dir; %d a "
+		"PostgreSQL it did\n"
+		"not start runs on state_dir/pg/data (neither is touched).\n",
+		argv0, VAS_CONF_DEFAULT, SM_EXIT_RUNNING, SM_EXIT_FOREIGN_PG);
+}
+
+static int start_embedded(struct sm *sm, char *dsn, size_t len,
+			  struct pg_embedded **pg)
+{
+	int ret = pg_embedded_start(&sm->cfg, dsn, len, pg);
+
+	if (ret == -EBUSY)
+		return SM_EXIT_RUNNING;
+	if (ret == -EEXIST)
+		return SM_EXIT_FOREIGN_PG;
+	if (ret) {
+		log_err("cannot start the embedded database");
+		return 1;
+	}
+	return 0;
 }
 
 struct sig_ctx {
@@ -61,8 +86,9 @@ int main(int argc, char **argv)
 	struct rpc_server_opts opts = {0};
 	struct vas_conf *conf = NULL;
 	struct sig_ctx sigs;
+	struct pg_embedded *pg = NULL;
 	struct sm sm = {0};
-	int opt, init_only = 0, embedded, ret = 1;
+	int opt, init_only = 0, ret = 1;
 	pthread_t sigthr;
 	char dsn[1024];
 
@@ -77,13 +103,16 @@ int main(int argc, char **argv)
 		case 'h':
 			host = optarg;
 			break;
+		case 'H':
+			usage(stdout, argv[0]);
+			return 0;
 		default:
-			usage(argv[0]);
+			usage(stderr, argv[0]);
 			return 2;
 		}
 	}
 	if (optind != argc) {
-		usage(argv[0]);
+		usage(stderr, argv[0]);
 		return 2;
 	}
 	log_init(argv[0], LOG_LVL_INFO, 0);
@@ -107,15 +136,17 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	rpc_client_global_init();
 
-	embedded = !sm.cfg.dsn[0];
-	if (embedded) {
-		if (pg_embedded_start(&sm.cfg, dsn, sizeof(dsn))) {
-			log_err("cannot start the embedded database");
+	if (!sm.cfg.dsn[0]) {
+		ret = start_embedded(&sm, dsn, sizeof(dsn), &pg);
+		if (ret)
 			goto out;
-		}
+		ret = 1;
 	} else {
 		snprintf(dsn, sizeof(dsn), "%s", sm.cfg.dsn);
 	}
+	/* "relation ... already exists, skipping" is no news at every start;
+	 * a PGOPTIONS of the administrator's, or options in dsn, win. */
+	setenv("PGOPTIONS", "-c client_min_messages=warning", 0);
 	if (db_open(dsn, sm.cfg.max_connections + 4, &sm.db) ||
 	    db_migrate(sm.db)) {
 		log_err("database unusable");
@@ -127,45 +158,39 @@ int main(int argc, char **argv)
 	}
 	opts.listen_address = sm.cfg.listen_address;
 	opts.port = sm.cfg.port;
-	opts.max_conn = sm.cfg.max_connections;
+	opts.workers = sm.cfg.max_connections;
 	opts.max_request_bytes = sm.cfg.max_request_bytes;
-	opts.io_timeout_s = sm.cfg.request_timeout_s;
-	opts.get_routes = sm_get_routes;
-	rpc_set_observer(sm_metrics_request);
+	opts.request_timeout_s = sm.cfg.request_timeout_s;
+	opts.idle_timeout_s = sm.cfg.idle_timeout_s;
+	opts.max_open = sm.cfg.max_open_connections;
+	opts.max_per_peer = sm.cfg.max_connections_per_peer;
 	if (rpc_server_new(&opts, sm_methods, &sm, &sigs.srv))
 		goto out;
-	if (shred_sched_start(&sm) || resync_start(&sm) || health_start(&sm)) {
-		log_err("cannot start the schedulers");
-		resync_stop(&sm);
-		shred_sched_stop(&sm);
+	rpc_server_set_observer(sigs.srv, sm_metrics_request, &sm);
+	if (rpc_server_add_route(sigs.srv, "GET", "/metrics", sm_metrics_route,
+				 &sm) ||
+	    workers_start(&sm)) {
 		rpc_server_free(sigs.srv);
 		goto out;
 	}
-	if (attach_salvage(&sm))
-		log_err("could not resume every attach/detach in flight");
 	pthread_create(&sigthr, NULL, signal_thread, &sigs);
 	/* Tests and scripts wait for this line. */
 	printf("Listening on port %d\n", rpc_server_port(sigs.srv));
 	fflush(stdout);
 	rpc_server_run(sigs.srv);
 	pthread_join(sigthr, NULL);
-	worker_loop_stop(sm.health);
-	resync_stop(&sm);
-	shred_sched_stop(&sm);
 	rpc_server_free(sigs.srv);
 	ret = 0;
-	if (!attach_salvage_wait(10)) {
+	if (!workers_stop(&sm, 10 * 1000)) {
 		/* They hold the database: exit without closing it under them.
 		 */
 		log_warn("resumed operations still running; exiting anyway");
-		if (embedded)
-			pg_embedded_stop(&sm.cfg);
+		pg_embedded_stop(pg);
 		_exit(0);
 	}
 out:
 	db_close(sm.db);
-	if (embedded)
-		pg_embedded_stop(&sm.cfg);
+	pg_embedded_stop(pg);
 	rpc_client_global_cleanup();
 	log_info("stopped");
 	return ret;

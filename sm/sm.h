@@ -28,13 +28,16 @@ struct sm_config {
 	char iqn_prefix[128];
 	int max_connections;
 	size_t max_request_bytes;
-	int request_timeout_s;
-	int op_timeout_s;     /* synchronous attach/detach deadline */
-	int agent_timeout_ms; /* one call to an agent */
-	int attach_poll_ms;   /* getEventStatus period of attach/detach */
-	int shred_poll_ms;    /* longest gap between polls of a shred */
-	int sched_period_ms;  /* scheduler pass without a wake-up */
-	int resync_poll_ms;   /* longest gap between polls of a resync */
+	int request_timeout_s;	      /* a request arrives, a reply leaves */
+	int idle_timeout_s;	      /* keep-alive connection, no request */
+	int max_open_connections;     /* more wait in the listen backlog */
+	int max_connections_per_peer; /* more from one address are closed */
+	int op_timeout_s;	      /* synchronous attach/detach deadline */
+	int agent_timeout_ms;	      /* one call to an agent */
+	int attach_poll_ms;  /* getEventStatus period of attach/detach */
+	int shred_poll_ms;   /* longest gap between polls of a shred */
+	int sched_period_ms; /* scheduler pass without a wake-up */
+	int resync_poll_ms;  /* longest gap between polls of a resync */
 	int server_check_interval_s; /* health polling; 0 = off */
 	int health_timeout_ms;	     /* one helloWorld */
 	int health_retry_ms;	     /* second chance before failing */
@@ -43,13 +46,34 @@ struct sm_config {
 struct db;
 struct jobs;
 struct worker_loop;
+struct sm;
+struct attach_op;
+struct attach_driver;
+
+/*
+ * What the rules (sm/domain) ask of the background machinery
+ * (sm/workers): the workers fill these in as they start, so the domain
+ * never names a worker. NULL until then (unit tests): waking is a no-op.
+ */
+struct sm_hooks {
+	void (*wake_shred)(struct sm *sm);
+	void (*wake_resync)(struct sm *sm);
+	/*
+	 * Drives a recorded attach/detach on its head agent, waits for the
+	 * outcome and records it; frees op. 0 or the error for the caller.
+	 */
+	int (*run_attach)(struct sm *sm, struct attach_op *op);
+};
 
 struct sm {
 	struct sm_config cfg;
 	struct db *db;
+	struct sm_hooks hooks;
+	/* The workers' own state; only sm/workers/ looks inside. */
 	struct jobs *shred;
 	struct jobs *resync;
 	struct worker_loop *health;
+	struct attach_driver *attach;
 };
 
 /* Reads [storage_manager] and friends; -EINVAL on a malformed value. */
@@ -58,8 +82,17 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg);
 int sm_parse_extentsize(const char *text, struct sm_config *cfg);
 
 /* Wakes the shred scheduler (new rows, freed capacity). */
-void sm_wake_shred(struct sm *sm);
-/* Wakes the resync worker (new rows, attach done, failures). */
-void sm_wake_resync(struct sm *sm);
+static inline void sm_wake_shred(struct sm *sm)
+{
+	if (sm->hooks.wake_shred)
+		sm->hooks.wake_shred(sm);
+}
+
+/* Wakes the resync worker (new rows, failures). */
+static inline void sm_wake_resync(struct sm *sm)
+{
+	if (sm->hooks.wake_resync)
+		sm->hooks.wake_resync(sm);
+}
 
 #endif

@@ -102,8 +102,14 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 	ret |= conf_get_long(conf, S, "max_request_bytes", 1 << 20, 4096,
 			     64L << 20, &bytes);
 	cfg->max_request_bytes = (size_t)bytes;
-	ret |= get_int(conf, S, "request_timeout", 300, 1, 3600,
+	ret |= get_int(conf, S, "request_timeout", 10, 1, 3600,
 		       &cfg->request_timeout_s);
+	ret |=
+	    get_int(conf, S, "idle_timeout", 30, 1, 3600, &cfg->idle_timeout_s);
+	ret |= get_int(conf, S, "max_open_connections", 1024, 1, 65536,
+		       &cfg->max_open_connections);
+	ret |= get_int(conf, S, "max_connections_per_peer", 256, 1, 65536,
+		       &cfg->max_connections_per_peer);
 	ret |=
 	    get_int(conf, S, "op_timeout", 600, 0, 86400, &cfg->op_timeout_s);
 	ret |= get_int(conf, S, "agent_timeout_ms", 30000, 100, 600000,

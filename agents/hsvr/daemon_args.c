@@ -21,11 +21,14 @@ int daemon_args(int argc, char **argv, const char **config)
 			*config = optarg;
 			continue;
 		}
-		printf("usage: %s [--config FILE] [--help]\n", argv[0]);
+		/* --help is an answer (stdout, 0); anything else an error. */
+		fprintf(opt == 'H' ? stdout : stderr,
+			"usage: %s [--config FILE] [--help]\n", argv[0]);
 		return opt == 'H' ? 0 : 2;
 	}
 	if (optind != argc) {
-		printf("usage: %s [--config FILE] [--help]\n", argv[0]);
+		fprintf(stderr, "usage: %s [--config FILE] [--help]\n",
+			argv[0]);
 		return 2;
 	}
 	return -1;

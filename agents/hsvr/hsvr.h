@@ -21,6 +21,7 @@ struct op_pool;
 struct iscsi_ref {
 	char iqn[224];
 	char user[32]; /* the DEXT device name using the session */
+	char map[128]; /* its multipath map, "" until known */
 };
 
 struct hsvr {
@@ -32,6 +33,8 @@ struct hsvr {
 	char table_dir[PATH_MAX]; /* dm table files for dmsetup create */
 	char libvirt_uri[256];	  /* "" = no libvirt check */
 	long login_wait_ms;
+	long mpath_retries;	    /* tries to find/create a multipath map */
+	long mpath_retry_ms;	    /* pause between them */
 	pthread_mutex_t iscsi_lock; /* sessions and refs */
 	pthread_mutex_t mdadm_lock; /* mdadm --create/--assemble/-S */
 	struct iscsi_ref *refs;
@@ -68,6 +71,13 @@ void hsvr_fini(struct hsvr *h);
  */
 int refs_add(struct hsvr *h, const char *iqn, const char *user);
 int refs_del(struct hsvr *h, const char *iqn, const char *user);
+/*
+ * The multipath map of iqn's session, recorded at login so the logout can
+ * flush it when no path answers any more (a dead storage server).
+ */
+int refs_set_map(struct hsvr *h, const char *iqn, const char *map);
+/* map = "" when unknown; 0 or -ENAMETOOLONG. */
+int refs_map(const struct hsvr *h, const char *iqn, char *map, size_t len);
 
 /* dmdev.c: device helpers over the exec layer. */
 int dev_exists(const char *path);

@@ -106,9 +106,8 @@ static int start(struct agent *a)
 	opts.listen_address =
 	    conf_get_str(a->conf, SEC, "listen_address", "0.0.0.0");
 	opts.port = (int)port;
-	opts.max_conn = 64;
+	opts.workers = 64;
 	opts.max_request_bytes = 8u << 20;
-	opts.io_timeout_s = 300;
 	ret = rpc_server_new(&opts, hsvr_methods, &a->h, &a->srv);
 	if (ret)
 		return ret;

@@ -106,9 +106,10 @@ void cmd_scsi_id(struct cmdline *c, const char *dev)
 	cmd_add(c, "%s", dev);
 }
 
-void cmd_multipath_scan(struct cmdline *c)
+void cmd_multipath_add(struct cmdline *c, const char *dev)
 {
 	cmd_init(c, "multipath");
+	cmd_add(c, "%s", dev);
 }
 
 void cmd_multipath_flush(struct cmdline *c, const char *map)

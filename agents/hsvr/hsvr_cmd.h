@@ -33,7 +33,8 @@ void cmd_iscsi_login(struct cmdline *c, const char *iqn);
 void cmd_iscsi_logout(struct cmdline *c, const char *iqn);
 void cmd_iscsi_delete(struct cmdline *c, const char *iqn);
 void cmd_scsi_id(struct cmdline *c, const char *dev);
-void cmd_multipath_scan(struct cmdline *c);
+/* "multipath <dev>": the map of one device (find_multipaths strict). */
+void cmd_multipath_add(struct cmdline *c, const char *dev);
 void cmd_multipath_flush(struct cmdline *c, const char *map);
 void cmd_udev_settle(struct cmdline *c);
 void cmd_blockdev_size(struct cmdline *c, const char *dev);

@@ -20,7 +20,7 @@ static int refs_file(const struct hsvr *h, char *buf, size_t len)
 static int refs_save(struct hsvr *h)
 {
 	char path[PATH_MAX], *text;
-	size_t cap = (size_t)h->n_refs * 260 + 1, used = 0;
+	size_t cap = (size_t)h->n_refs * 400 + 1, used = 0;
 	int i, ret;
 
 	ret = refs_file(h, path, sizeof(path));
@@ -30,8 +30,9 @@ static int refs_save(struct hsvr *h)
 	if (!text)
 		return -ENOMEM;
 	for (i = 0; i < h->n_refs; i++)
-		used += (size_t)snprintf(text + used, cap - used, "%s %s\n",
-					 h->refs[i].iqn, h->refs[i].user);
+		used += (size_t)snprintf(
+		    text + used, cap - used, "%s %s %s\n", h->refs[i].iqn,
+		    h->refs[i].user, h->refs[i].map[0] ? h->refs[i].map : "-");
 	ret = hx_write_file(path, text);
 	free(text);
 	if (ret)
@@ -59,11 +60,13 @@ static int refs_find(const struct hsvr *h, const char *iqn, const char *user)
 	return -1;
 }
 
-static int refs_append(struct hsvr *h, const char *iqn, const char *user)
+static int refs_append(struct hsvr *h, const char *iqn, const char *user,
+		       const char *map)
 {
 	struct iscsi_ref *r;
 
-	if (strlen(iqn) >= sizeof(r->iqn) || strlen(user) >= sizeof(r->user))
+	if (strlen(iqn) >= sizeof(r->iqn) || strlen(user) >= sizeof(r->user) ||
+	    strlen(map) >= sizeof(r->map))
 		return -ENAMETOOLONG;
 	r = realloc(h->refs, sizeof(*r) * (size_t)(h->n_refs + 1));
 	if (!r)
@@ -71,8 +74,39 @@ static int refs_append(struct hsvr *h, const char *iqn, const char *user)
 	h->refs = r;
 	snprintf(r[h->n_refs].iqn, sizeof(r->iqn), "%s", iqn);
 	snprintf(r[h->n_refs].user, sizeof(r->user), "%s", user);
+	snprintf(r[h->n_refs].map, sizeof(r->map), "%s", map);
 	h->n_refs++;
 	return 0;
+}
+
+int refs_map(const struct hsvr *h, const char *iqn, char *map, size_t len)
+{
+	int i;
+
+	map[0] = '\0';
+	for (i = 0; i < h->n_refs; i++)
+		if (!strcmp(h->refs[i].iqn, iqn) && h->refs[i].map[0])
+			return snprintf(map, len, "%s", h->refs[i].map) >=
+				       (int)len
+				   ? -ENAMETOOLONG
+				   : 0;
+	return 0;
+}
+
+int refs_set_map(struct hsvr *h, const char *iqn, const char *map)
+{
+	int i, changed = 0;
+
+	if (strlen(map) >= sizeof(h->refs[0].map))
+		return -ENAMETOOLONG;
+	for (i = 0; i < h->n_refs; i++)
+		if (!strcmp(h->refs[i].iqn, iqn) &&
+		    strcmp(h->refs[i].map, map)) {
+			snprintf(h->refs[i].map, sizeof(h->refs[i].map), "%s",
+				 map);
+			changed = 1;
+		}
+	return changed ? refs_save(h) : 0;
 }
 
 int refs_add(struct hsvr *h, const char *iqn, const char *user)
@@ -80,7 +114,11 @@ int refs_add(struct hsvr *h, const char *iqn, const char *user)
 	int ret;
 
 	if (refs_find(h, iqn, user) < 0) {
-		ret = refs_append(h, iqn, user);
+		char map[128];
+
+		ret = refs_map(h, iqn, map, sizeof(map));
+		if (!ret)
+			ret = refs_append(h, iqn, user, map);
 		if (!ret)
 			ret = refs_save(h);
 		if (ret)
@@ -116,12 +154,12 @@ static int refs_load(struct hsvr *h)
 		return ret;
 	for (line = strtok_r(text, "\n", &save); line && !ret;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *sp = strchr(line, ' ');
+		char iqn[224], user[32], map[128] = "-";
 
-		if (!sp)
+		/* "iqn user map"; files of older agents have no map. */
+		if (sscanf(line, "%223s %31s %127s", iqn, user, map) < 2)
 			continue;
-		*sp = '\0';
-		ret = refs_append(h, line, sp + 1);
+		ret = refs_append(h, iqn, user, strcmp(map, "-") ? map : "");
 	}
 	free(text);
 	return ret;
@@ -190,6 +228,12 @@ int hsvr_init(struct hsvr *h, const struct vas_conf *conf, struct hx *hx)
 	if (!ret)
 		ret = conf_get_long(conf, SEC, "login_wait_ms", 60000, 0,
 				    600000, &h->login_wait_ms);
+	if (!ret)
+		ret = conf_get_long(conf, SEC, "multipath_retries", 10, 1, 1000,
+				    &h->mpath_retries);
+	if (!ret)
+		ret = conf_get_long(conf, SEC, "multipath_retry_ms", 10000, 0,
+				    600000, &h->mpath_retry_ms);
 	uri = conf_get_str(conf, SEC, "libvirt_uri", "");
 	if (!ret && snprintf(h->libvirt_uri, sizeof(h->libvirt_uri), "%s",
 			     uri) >= (int)sizeof(h->libvirt_uri))

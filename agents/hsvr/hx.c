@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,9 +135,31 @@ out:
 	pthread_mutex_unlock(&hx->lock);
 }
 
-int hx_run(struct hx *hx, const struct cmdline *c, char **out)
+static _Thread_local char last_error[HX_WHY_MAX + 256];
+
+const char *hx_last_error(void)
 {
-	char line[1024];
+	return last_error;
+}
+
+void hx_clear_error(void)
+{
+	last_error[0] = '\0';
+}
+
+void hx_set_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+}
+
+static int run(struct hx *hx, const struct cmdline *c, char **out, int probe)
+{
+	char line[1024], why[HX_WHY_MAX] = "";
+	int ret;
 
 	if (out)
 		*out = NULL;
@@ -145,10 +168,31 @@ int hx_run(struct hx *hx, const struct cmdline *c, char **out)
 		return -E2BIG;
 	}
 	record(hx, c->argv);
-	if (log_get_level() >= LOG_LVL_DEBUG &&
-	    !cmd_join(c->argv, line, sizeof(line)))
-		log_debug("run: %s", line);
-	return hx->be->run(hx, c->argv, out);
+	if (cmd_join(c->argv, line, sizeof(line)))
+		snprintf(line + sizeof(line) - 5, 5, "...");
+	log_debug("run: %s", line);
+	ret = hx->be->run(hx, c->argv, out, why, sizeof(why));
+	if (!ret)
+		return 0;
+	if (!why[0])
+		snprintf(why, sizeof(why), "%s", strerror(-ret));
+	if (probe) {
+		log_debug("'%s': %s", line, why);
+		return ret;
+	}
+	log_err("'%s': %s", line, why);
+	snprintf(last_error, sizeof(last_error), "%.200s: %s", line, why);
+	return ret;
+}
+
+int hx_run(struct hx *hx, const struct cmdline *c, char **out)
+{
+	return run(hx, c, out, 0);
+}
+
+int hx_probe(struct hx *hx, const struct cmdline *c, char **out)
+{
+	return run(hx, c, out, 1);
 }
 
 int hx_mdstat(struct hx *hx, char **out)
@@ -161,7 +205,8 @@ int hx_mounts(struct hx *hx, char **out)
 	return hx->be->mounts(hx, out);
 }
 
-static int kernel_run(struct hx *hx, const char *const argv[], char **out)
+static int kernel_run(struct hx *hx, const char *const argv[], char **out,
+		      char *why, size_t why_len)
 {
 	const char *args[CMD_MAX_ARGS + 1];
 	struct exec_result res;
@@ -176,14 +221,16 @@ static int kernel_run(struct hx *hx, const char *const argv[], char **out)
 	args[i] = NULL;
 	ret = vas_exec(args, hx->timeout_ms, NULL, &res);
 	if (ret) {
-		log_err("%s: %s", args[0], strerror(-ret));
+		snprintf(why, why_len, "%s: %s", args[0], strerror(-ret));
 		return ret;
 	}
 	if (res.status) {
-		char line[1024] = "";
+		size_t n = strlen(res.err);
 
-		(void)cmd_join(args, line, sizeof(line)); /* log only */
-		log_err("'%s' exited %d: %s", line, res.status, res.err);
+		while (n && (res.err[n - 1] == '\n' || res.err[n - 1] == ' '))
+			res.err[--n] = '\0';
+		snprintf(why, why_len, "exit %d: %s", res.status,
+			 n ? res.err : res.out);
 		exec_result_free(&res);
 		return -EIO;
 	}

@@ -1,6 +1,7 @@
 /* Node actions: do (build) and undo (tear down) per node kind (hsvr.md 7). */
 #include "graph.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vas/clock.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 
@@ -20,14 +22,6 @@ struct iscsi_target {
 	int n;
 	char user[32]; /* the DEXT name */
 };
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 static int target_of(struct hsvr *h, const struct vas_lvolstruct *lv,
 		     struct iscsi_target *t)
@@ -76,50 +70,90 @@ static void wait_links(struct hsvr *h, const struct iscsi_target *t,
 	(void)hx_run(h->hx, &c, NULL); /* best effort */
 	while (waited < h->login_wait_ms &&
 	       (present ? !links_present(t, 1) : links_present(t, 0))) {
-		sleep_ms(200);
+		vas_sleep_ms(200);
 		waited += 200;
 	}
 }
 
-/* The multipath map over the session (7.1 step 2): name into map. */
-static int mpath_name(struct hsvr *h, const struct iscsi_target *t, char *map,
-		      size_t len)
+/* The kernel device behind the first present by-path link (/dev/sdX). */
+static int path_device(const struct iscsi_target *t, char *dev, size_t len)
+{
+	char real[PATH_MAX];
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		if (realpath(t->link[i], real))
+			return snprintf(dev, len, "%s", real) >= (int)len
+				   ? -ENAMETOOLONG
+				   : 0;
+	return -ENODEV;
+}
+
+/* The map named mpath-<wwid of dev>, if it exists. 0, -ENODEV, -errno. */
+static int mpath_lookup(struct hsvr *h, const char *dev, char *map, size_t len)
 {
 	char *wwid = NULL, *name = NULL, uuid[128];
 	struct cmdline c;
-	int ret, i;
+	int ret;
 
-	for (i = 0; i < t->n; i++) {
-		if (!dev_exists(t->link[i]))
-			continue;
-		cmd_scsi_id(&c, t->link[i]);
-		ret = hx_run(h->hx, &c, &wwid);
-		if (!ret && wwid && wwid[0])
-			break;
-		free(wwid);
-		wwid = NULL;
-	}
-	if (!wwid)
-		return -ENODEV;
-	snprintf(uuid, sizeof(uuid), "mpath-%s", wwid);
+	cmd_scsi_id(&c, dev);
+	ret = hx_probe(h->hx, &c, &wwid); /* a dying path has no answer */
+	if (!ret && (!wwid || !wwid[0]))
+		ret = -ENODEV;
+	if (!ret &&
+	    snprintf(uuid, sizeof(uuid), "mpath-%s", wwid) >= (int)sizeof(uuid))
+		ret = -ENAMETOOLONG;
 	free(wwid);
+	if (ret)
+		return ret;
 	cmd_dm_name_by_uuid(&c, uuid);
-	ret = hx_run(h->hx, &c, &name);
-	if (ret || !name || !name[0]) {
-		free(name);
-		name = NULL;
-		/* No map yet: let multipath create it, then look again. */
-		cmd_multipath_scan(&c);
-		ret = hx_run(h->hx, &c, NULL);
-		cmd_dm_name_by_uuid(&c, uuid);
-		if (!ret)
-			ret = hx_run(h->hx, &c, &name);
-	}
+	ret = hx_probe(h->hx, &c, &name); /* no map yet is an answer */
 	if (!ret && (!name || !name[0]))
 		ret = -ENODEV;
 	if (!ret && snprintf(map, len, "%s", name) >= (int)len)
 		ret = -ENAMETOOLONG;
 	free(name);
+	return ret ? -ENODEV : 0;
+}
+
+/*
+ * The multipath map over the session (7.1 step 2), created if missing.
+ * Debian's multipath-tools default to find_multipaths "strict": a bare
+ * scan only builds maps of WWIDs already listed in /etc/multipath/wwids,
+ * so the map is asked for by device ("multipath /dev/sdX"). A map may
+ * appear late (udev, multipathd): mpath_retries tries, mpath_retry_ms
+ * apart, as 3.0 did (10 x 10 s).
+ */
+static int mpath_name(struct hsvr *h, const struct iscsi_target *t, char *map,
+		      size_t len)
+{
+	char dev[PATH_MAX];
+	struct cmdline c;
+	long i;
+	int ret = -ENODEV;
+
+	for (i = 0; i < h->mpath_retries; i++) {
+		if (i) {
+			cmd_udev_settle(&c);
+			(void)hx_probe(h->hx, &c, NULL); /* only a pause */
+			vas_sleep_ms(h->mpath_retry_ms);
+		}
+		ret = path_device(t, dev, sizeof(dev));
+		if (ret)
+			continue;
+		if (!mpath_lookup(h, dev, map, len))
+			return 0;
+		cmd_multipath_add(&c, dev);
+		(void)hx_run(h->hx, &c, NULL); /* the lookup decides */
+		ret = mpath_lookup(h, dev, map, len);
+		if (!ret)
+			return 0;
+	}
+	log_err("%s: no multipath map after %ld tries", t->iqn,
+		h->mpath_retries);
+	if (!hx_last_error()[0] || ret != -EIO)
+		hx_set_error("%s: no multipath map after %ld tries (%s)",
+			     t->iqn, h->mpath_retries, strerror(-ret));
 	return ret;
 }
 
@@ -143,33 +177,95 @@ static int iscsi_login(struct hsvr *h, const struct iscsi_target *t)
 	return ret ? ret : (links_present(t, 1) ? 0 : -ETIMEDOUT);
 }
 
-/* Flush the map, log out, delete the node record (7.1 undo step 3). */
-static int iscsi_logout(struct hsvr *h, const struct iscsi_target *t)
+/*
+ * The map to flush at logout, known without scsi_id (which needs a live
+ * path): the name recorded at login, else the dm holder of a path in
+ * sysfs. "" when there is none.
+ */
+static void mpath_of_session(struct hsvr *h, const struct iscsi_target *t,
+			     char *map, size_t len)
 {
-	char map[128];
+	char dev[PATH_MAX], dir[PATH_MAX], name[PATH_MAX], *text = NULL;
+	struct dirent *e;
+	DIR *dh;
+
+	if (map[0])
+		return;
+	if (path_device(t, dev, sizeof(dev)) ||
+	    snprintf(dir, sizeof(dir), "%s/sys/block/%s/holders", h->hx->root,
+		     strrchr(dev, '/') + 1) >= (int)sizeof(dir))
+		return;
+	dh = opendir(dir);
+	while (dh && (e = readdir(dh))) {
+		if (strncmp(e->d_name, "dm-", 3) ||
+		    snprintf(name, sizeof(name), "%s/sys/block/%s/dm/name",
+			     h->hx->root, e->d_name) >= (int)sizeof(name) ||
+		    hx_read_file(name, &text))
+			continue;
+		text[strcspn(text, "\n")] = '\0';
+		snprintf(map, len, "%s", text);
+		free(text);
+		break;
+	}
+	if (dh)
+		closedir(dh);
+}
+
+/* Runs c until it succeeds or tries are spent, udev settled between. */
+static int run_retried(struct hsvr *h,
+		       void (*build)(struct cmdline *, const char *),
+		       const char *arg, int tries)
+{
+	struct cmdline c;
+	int i, ret = 0;
+
+	for (i = 0; i < tries; i++) {
+		if (i) {
+			cmd_udev_settle(&c);
+			(void)hx_probe(h->hx, &c, NULL); /* only a pause */
+			vas_sleep_ms(200L * i);
+		}
+		build(&c, arg);
+		ret = hx_run(h->hx, &c, NULL);
+		if (!ret)
+			break;
+	}
+	return ret;
+}
+
+/*
+ * Flush the map, log out, delete the node record (7.1 undo step 3), each
+ * retried. A map that cannot be flushed stops the teardown before the
+ * logout (W11: still in use), so nothing is left half torn. map: the
+ * recorded map name, "" when unknown (then found through sysfs).
+ */
+static int iscsi_logout(struct hsvr *h, const struct iscsi_target *t, char *map,
+			size_t len)
+{
+	char mpath[PATH_MAX];
 	struct cmdline c;
 	int ret;
 
-	if (!links_present(t, 0))
+	mpath_of_session(h, t, map, len);
+	if (!map[0] && !links_present(t, 0))
 		return 0; /* never logged in */
-	ret = mpath_name(h, t, map, sizeof(map));
-	if (!ret) {
-		/* W11: a map that cannot be flushed is still in use. */
-		cmd_multipath_flush(&c, map);
-		ret = hx_run(h->hx, &c, NULL);
+	if (map[0] && !path_mapper(mpath, sizeof(mpath), h->hx->root, map) &&
+	    dev_exists(mpath)) {
+		ret = run_retried(h, cmd_multipath_flush, map, 3);
 		if (ret)
 			return -EBUSY;
 	}
-	cmd_iscsi_logout(&c, t->iqn);
-	ret = hx_run(h->hx, &c, NULL);
-	if (ret && links_present(t, 0))
-		return ret;
+	if (links_present(t, 0)) {
+		ret = run_retried(h, cmd_iscsi_logout, t->iqn, 3);
+		if (ret && links_present(t, 0))
+			return ret;
+	}
 	cmd_iscsi_delete(&c, t->iqn);
-	ret = hx_run(h->hx, &c, NULL);
+	(void)hx_probe(h->hx, &c, NULL); /* a stale record is harmless */
 	wait_links(h, t, 0);
 	if (links_present(t, 0))
 		log_err("iscsi logout timeout: %s", t->iqn);
-	return ret;
+	return 0;
 }
 
 static int iscsi_do(struct hsvr *h, struct hnode *n)
@@ -190,9 +286,16 @@ static int iscsi_do(struct hsvr *h, struct hnode *n)
 	if (!ret)
 		ret = mpath_name(h, &t, map, sizeof(map));
 	if (!ret)
+		ret = refs_set_map(h, t.iqn, map);
+	if (!ret)
 		ret = path_mapper(n->path, sizeof(n->path), h->hx->root, map);
-	if (ret && users >= 0 && refs_del(h, t.iqn, t.user) == 0)
-		(void)iscsi_logout(h, &t); /* cleanup; errors logged */
+	if (ret && users >= 0) {
+		char known[128];
+
+		(void)refs_map(h, t.iqn, known, sizeof(known)); /* "" if none */
+		if (refs_del(h, t.iqn, t.user) == 0)
+			(void)iscsi_logout(h, &t, known, sizeof(known));
+	} /* cleanup: errors logged, the attach error is the cause */
 	pthread_mutex_unlock(&h->iscsi_lock);
 	return ret;
 }
@@ -200,17 +303,20 @@ static int iscsi_do(struct hsvr *h, struct hnode *n)
 static int iscsi_undo(struct hsvr *h, struct hnode *n)
 {
 	struct iscsi_target t;
+	char map[128];
 	int ret, users;
 
 	ret = target_of(h, n->lv, &t);
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&h->iscsi_lock);
+	(void)refs_map(h, t.iqn, map, sizeof(map)); /* "" if none */
 	users = refs_del(h, t.iqn, t.user);
 	if (users == 0) {
-		ret = iscsi_logout(h, &t);
-		if (ret)
-			(void)refs_add(h, t.iqn, t.user); /* still ours */
+		ret = iscsi_logout(h, &t, map, sizeof(map));
+		/* Still ours: kept for the next detach (logged). */
+		if (ret && refs_add(h, t.iqn, t.user) >= 0)
+			(void)refs_set_map(h, t.iqn, map);
 	} else if (users < 0) {
 		ret = users;
 	}

@@ -740,11 +740,62 @@ static int mp_scan_cb(struct hx *hx, struct sim_dev *d, void *arg)
 	return 0;
 }
 
+/*
+ * Debian 12's multipath-tools with no multipath.conf: find_multipaths
+ * "strict". A bare scan builds maps only for the WWIDs listed in
+ * etc/multipath/wwids; "multipath <dev>" builds that device's map and
+ * lists its WWID.
+ */
+static int sim_wwids(struct hx *hx, const char *add, int *listed,
+		     const char *want)
+{
+	char path[PATH_MAX], *text = NULL, line[96];
+	int ret;
+
+	if (spath(hx, path, sizeof(path), "etc/multipath", "wwids"))
+		return -ENAMETOOLONG;
+	ret = hx_read_file(path, &text);
+	if (ret && ret != -ENOENT)
+		return ret;
+	if (listed) {
+		snprintf(line, sizeof(line), "/%s/\n", want);
+		*listed = text && strstr(text, line) != NULL;
+	}
+	if (add) {
+		char *nt;
+
+		snprintf(line, sizeof(line), "/%s/\n", add);
+		if (text && strstr(text, line)) {
+			free(text);
+			return 0;
+		}
+		size_t n = (text ? strlen(text) : 0) + strlen(line) + 1;
+
+		nt = calloc(1, n);
+		if (!nt) {
+			free(text);
+			return -ENOMEM;
+		}
+		snprintf(nt, n, "%s%s", text ? text : "", line);
+		*strrchr(path, '/') = '\0';
+		ret = hx_mkdirs(path);
+		if (!ret)
+			ret = spath(hx, path, sizeof(path), "etc/multipath",
+				    "wwids");
+		if (!ret)
+			ret = hx_write_file(path, nt);
+		free(nt);
+	}
+	free(text);
+	return ret < 0 ? ret : 0;
+}
+
 static int sim_multipath(struct hx *hx, const char *const argv[], char **out)
 {
+	char want[64] = "";
 	struct mp_scan *s;
 	struct sim_dev d;
-	int i, ret = 0;
+	int i, ret = 0, listed;
 
 	(void)out;
 	if (argv[1] && !strcmp(argv[1], "-f")) {
@@ -754,6 +805,17 @@ static int sim_multipath(struct hx *hx, const char *const argv[], char **out)
 			return SIM_EXIT;
 		return sim_dev_unlink(hx, &d);
 	}
+	if (argv[1]) {
+		char k[32];
+
+		if (sim_resolve(hx, argv[1], k, sizeof(k)) ||
+		    sim_load(hx, k, &d) || strcmp(d.kind, "sd"))
+			return SIM_EXIT;
+		snprintf(want, sizeof(want), "%s", d.wwid);
+		ret = sim_wwids(hx, want, NULL, NULL);
+		if (ret)
+			return ret;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -761,6 +823,11 @@ static int sim_multipath(struct hx *hx, const char *const argv[], char **out)
 	for (i = 0; i < s->n && !ret; i++) {
 		char uuid[96], line[512], *lines[1] = {line};
 
+		if (want[0] && strcmp(want, s->wwid[i]))
+			continue;
+		ret = sim_wwids(hx, NULL, &listed, s->wwid[i]);
+		if (ret || !listed)
+			continue;
 		snprintf(uuid, sizeof(uuid), "mpath-%s", s->wwid[i]);
 		if (!sim_find_dm(hx, uuid, 1, &d))
 			continue;
@@ -1025,7 +1092,8 @@ static int sim_mdstat_locked(struct hx *hx, char **out)
 	return ret;
 }
 
-static int sim_run(struct hx *hx, const char *const argv[], char **out)
+static int sim_run(struct hx *hx, const char *const argv[], char **out,
+		   char *why, size_t why_len)
 {
 	const struct sim_tool *t;
 	char line[2048];
@@ -1033,7 +1101,7 @@ static int sim_run(struct hx *hx, const char *const argv[], char **out)
 
 	if (hx->sim_fail[0] && !cmd_join(argv, line, sizeof(line)) &&
 	    strstr(line, hx->sim_fail)) {
-		log_err("simulated failure of '%s'", line);
+		snprintf(why, why_len, "exit 1: simulated failure");
 		return SIM_EXIT;
 	}
 	pthread_mutex_lock(&hx->lock);
@@ -1045,8 +1113,9 @@ static int sim_run(struct hx *hx, const char *const argv[], char **out)
 	if (!ret && !strcmp(argv[0], "mdadm"))
 		ret = sim_mdstat_locked(hx, NULL);
 	pthread_mutex_unlock(&hx->lock);
-	if (ret && ret != SIM_EXIT)
-		log_err("simulated %s: %s", argv[0], strerror(-ret));
+	if (ret)
+		snprintf(why, why_len, "exit 1: simulated %s: %s", argv[0],
+			 strerror(-ret));
 	return ret ? SIM_EXIT : 0;
 }
 

@@ -14,11 +14,12 @@
 
 #define SEC "hsvr_agent"
 
-static void usage(const char *argv0)
+static void usage(FILE *f, const char *argv0)
 {
-	printf("usage: %s [--config FILE] [--uri URI] attach|detach <lvol> "
-	       "<domain>\n",
-	       argv0);
+	fprintf(f,
+		"usage: %s [--config FILE] [--uri URI] attach|detach <lvol> "
+		"<domain>\n",
+		argv0);
 }
 
 /* The label of lvol, in the directory the agent uses. */
@@ -56,13 +57,13 @@ int main(int argc, char **argv)
 		} else if (opt == 'u') {
 			uri = optarg;
 		} else {
-			usage(argv[0]);
+			usage(opt == 'H' ? stdout : stderr, argv[0]);
 			return opt == 'H' ? 0 : 2;
 		}
 	}
 	if (argc - optind != 3 || (strcmp(argv[optind], "attach") &&
 				   strcmp(argv[optind], "detach"))) {
-		usage(argv[0]);
+		usage(stderr, argv[0]);
 		return 2;
 	}
 	op = argv[optind];

@@ -42,9 +42,8 @@ static int serve(const struct ssvr_cfg *cfg, struct ssvr_agent *a)
 	struct rpc_server_opts opts = {
 	    .listen_address = cfg->listen_address,
 	    .port = (int)cfg->port,
-	    .max_conn = 32,
+	    .workers = 32,
 	    .max_request_bytes = 64 * 1024,
-	    .io_timeout_s = 60,
 	};
 	struct sig_waiter w;
 	struct rpc_server *srv = NULL;

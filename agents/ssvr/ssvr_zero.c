@@ -114,6 +114,14 @@ int zero_range(int fd, uint64_t off, uint64_t len, enum zero_method m,
 	if (m == ZERO_AUTO && S_ISBLK(st.st_mode)) {
 		uint64_t range[2] = {off, len};
 
+		/*
+		 * Zeroes that may unmap first: a thin device (a LUN of a SAN,
+		 * a loop device over a sparse file) gives the space back,
+		 * where BLKZEROOUT would allocate all of it.
+		 */
+		if (!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       (off_t)off, (off_t)len))
+			return 0;
 		if (!ioctl(fd, BLKZEROOUT, range))
 			return 0;
 		if (!unsupported(errno))

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <xmlrpc-c/base.h>
 
 enum rpc_type {
@@ -39,6 +40,9 @@ struct rpc_request {
 	xmlrpc_env *env;      /* for building the result */
 	xmlrpc_value *params; /* the one struct parameter (borrowed) */
 	char peer[64];
+	/* The peer's socket address (AF_UNSPEC when unknown), for access
+	 * control. */
+	struct sockaddr_storage peer_addr;
 	unsigned long reqno;
 	void *ctx;	      /* the server's context pointer */
 	xmlrpc_value *result; /* set by the handler; NULL means int 0 */
@@ -47,7 +51,6 @@ struct rpc_request {
 	/* A handler relaying a peer's fault sets these and returns -1. */
 	int fault_code;
 	char fault_string[128];
-	bool failed; /* answered with a fault (set by the dispatcher) */
 	/* Strings handed out by rpc_str(), freed with the request. */
 	char *owned[RPC_MAX_OWNED];
 	int n_owned;
@@ -69,31 +72,30 @@ struct rpc_method {
 };
 
 /*
- * An extra GET route served beside XML-RPC (e.g. /metrics): get() fills
- * *body (heap memory the server frees) and *type; 0 or a negative errno.
+ * The HTTP front end (lib/rpc_server.c, libmicrohttpd): one event thread
+ * reads requests with epoll, a pool of `workers` threads runs them, so an
+ * idle, slow or stalled connection holds no worker. Every field may be 0
+ * for its default. Memory held for request bodies is bounded by
+ * max_open * 16 KiB + max_buffered_bytes.
  */
-struct rpc_get_route {
-	const char *path;
-	int (*get)(void *ctx, char **body, size_t *len, const char **type);
-};
-
 struct rpc_server_opts {
 	const char *listen_address; /* NULL or "" = all addresses */
 	int port;		    /* 0 = ephemeral (tests) */
-	int max_conn;
-	size_t max_request_bytes;
-	int io_timeout_s;
-	const struct rpc_get_route *get_routes; /* NULL, or ended by {0} */
+	int workers;		    /* requests run at once; 16 */
+	size_t max_request_bytes;   /* larger bodies get fault EINVAL; 1 MiB */
+	/* Seconds for a request to arrive, and for its reply to leave; 10. */
+	int request_timeout_s;
+	int idle_timeout_s; /* keep-alive connection without a request; 30 */
+	int max_open;	    /* open connections; more wait in backlog; 1024 */
+	int max_per_peer;   /* from one address; more are closed; 256 */
+	/* Bodies beyond their first 16 KiB, all together; 64 MiB. */
+	size_t max_buffered_bytes;
+	/*
+	 * HTTPS with client certificates plugs in here later: a field for
+	 * the PEM material, turned into MHD options in mhd_options() of
+	 * lib/rpc_server.c, the one place that configures libmicrohttpd.
+	 */
 };
-
-/*
- * Told of every request once answered: the method's name from the table
- * (or "unknown", "malformed"), whether the answer was a fault, and the
- * seconds from parsing to the encoded reply. Set once, before serving.
- */
-typedef void (*rpc_observer)(void *ctx, const char *method, bool fault,
-			     double seconds);
-void rpc_set_observer(rpc_observer fn);
 
 struct rpc_server;
 
@@ -102,11 +104,67 @@ int rpc_server_new(const struct rpc_server_opts *opts,
 		   const struct rpc_method *table, void *ctx,
 		   struct rpc_server **out);
 int rpc_server_port(const struct rpc_server *srv);
-/* Serves until rpc_server_stop(); returns 0. */
+/*
+ * Serves until rpc_server_stop(); returns 0, or a negative errno when the
+ * server could not start. Waits for the requests that are running.
+ */
 int rpc_server_run(struct rpc_server *srv);
-/* Safe to call from another thread. */
+/* Safe to call from another thread, also before rpc_server_run(). */
 void rpc_server_stop(struct rpc_server *srv);
 void rpc_server_free(struct rpc_server *srv);
+
+/*
+ * Extension point: a plain HTTP route beside the XML-RPC paths ("/" and
+ * "/RPC2", POST), e.g. rpc_server_add_route(srv, "GET", "/metrics", cb,
+ * ctx). Call before rpc_server_run(); at most RPC_MAX_ROUTES. The callback
+ * runs on a worker thread and fills *reply; the server frees reply->body
+ * (malloc'd) after sending it. Returns 0, -EEXIST or -ENOSPC.
+ */
+#define RPC_MAX_ROUTES 8
+
+struct rpc_http_request {
+	const char *method; /* "GET", "POST", ... */
+	const char *path;   /* without the query string */
+	const char *body;   /* request body (may be empty, not NUL-free) */
+	size_t body_len;
+	const char *peer; /* dotted quad */
+	const struct sockaddr_storage *peer_addr;
+};
+
+struct rpc_http_reply {
+	int status;		  /* 0 = 200 */
+	const char *content_type; /* static string; NULL = text/plain */
+	char *body;		  /* malloc'd, freed by the server */
+	size_t body_len;
+};
+
+typedef void (*rpc_route_fn)(void *ctx, const struct rpc_http_request *rq,
+			     struct rpc_http_reply *reply);
+
+int rpc_server_add_route(struct rpc_server *srv, const char *method,
+			 const char *path, rpc_route_fn fn, void *ctx);
+
+/*
+ * Extension point: called on the worker thread after every XML-RPC call
+ * has its reply (and for bodies refused before parsing), e.g. for
+ * per-method latency histograms. Must be quick and thread-safe.
+ */
+struct rpc_served {
+	/* Table name, "system.listMethods", or NULL: no method was found. */
+	const char *method;
+	int fault_code; /* 0 = success */
+	const char *peer;
+	uint64_t queued_us; /* body complete -> a worker took it */
+	uint64_t run_us;    /* worker took it -> reply ready */
+	size_t request_bytes;
+	size_t reply_bytes;
+};
+
+typedef void (*rpc_observer_fn)(void *ctx, const struct rpc_served *o);
+
+/* One observer per server; call before rpc_server_run(). */
+void rpc_server_set_observer(struct rpc_server *srv, rpc_observer_fn fn,
+			     void *ctx);
 
 /*
  * Processes one XML call document and returns the response document
@@ -114,6 +172,32 @@ void rpc_server_free(struct rpc_server *srv);
  */
 xmlrpc_mem_block *rpc_process(const struct rpc_method *table, void *ctx,
 			      const char *xml, size_t len, const char *peer);
+
+/*
+ * The same with the peer's socket address (handed to the handler in
+ * req->peer_addr) and, when outcome is not NULL, what happened (method
+ * and fault code) for the observer. NULL only when out of memory.
+ */
+struct rpc_peer {
+	char text[64];
+	struct sockaddr_storage addr; /* ss_family AF_UNSPEC when unknown */
+};
+
+xmlrpc_mem_block *rpc_process_call(const struct rpc_method *table, void *ctx,
+				   const char *xml, size_t len,
+				   const struct rpc_peer *peer,
+				   struct rpc_served *outcome);
+
+/* A serialised fault response; NULL when out of memory. */
+xmlrpc_mem_block *rpc_fault_doc(int code, const char *string);
+
+/*
+ * Refuses, before any parsing, what the XML parser must never see: a
+ * DOCTYPE or other declaration, elements nested deeper than max_depth,
+ * NUL bytes or UTF-16. 0 or -EINVAL with *why set.
+ */
+#define RPC_MAX_XML_DEPTH 100
+int rpc_xml_guard(const char *xml, size_t len, int max_depth, const char **why);
 
 /* Fault code and string for a negative errno (or -VAS_EINTERNAL). */
 void rpc_fault_from_err(int err, int *code, const char **string);

@@ -86,7 +86,8 @@ int api_delete_ssvr(struct rpc_request *req)
 			  (int32_t)rpc_int(req, "ssvrid", 0));
 }
 
-static xmlrpc_value *ip_array(struct rpc_request *req, const struct srv_row *s)
+static xmlrpc_value *ip_array(struct rpc_request *req,
+			      const struct sm_server *s)
 {
 	xmlrpc_value *arr = xmlrpc_array_new(req->env);
 	int i;
@@ -99,7 +100,7 @@ static xmlrpc_value *ip_array(struct rpc_request *req, const struct srv_row *s)
 static int list_servers(struct rpc_request *req, enum srv_kind kind,
 			const char *idkey)
 {
-	struct srv_row *rows = NULL;
+	struct sm_server *rows = NULL;
 	xmlrpc_value *out;
 	int n = 0, i, ret;
 
@@ -138,7 +139,7 @@ int api_list_ssvrs(struct rpc_request *req)
 
 int api_list_pdsks(struct rpc_request *req)
 {
-	struct pdsk_row *rows = NULL;
+	struct sm_disk *rows = NULL;
 	xmlrpc_value *out;
 	int n = 0, i, ret;
 

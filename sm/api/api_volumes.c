@@ -84,28 +84,28 @@ static void write_assoc(struct rpc_writer *w, const char *name,
 /* Written as text: 10 000 volumes must list in well under 200 ms. */
 int api_lvol_list(struct rpc_request *req)
 {
-	struct lvol_list_row *rows = NULL;
+	struct sm_volume_list list;
 	struct rpc_writer *w;
 	struct vol_ref r;
-	int n = 0, i, ret;
+	int i, ret;
 
 	r = ref_of(req, "lvolid", "lvolname");
 	/* Present members make it a lookup, whatever their value. */
 	ret = vol_list(
 	    ctx(req),
 	    rpc_has(req, "lvolid") || rpc_has(req, "lvolname") ? &r : NULL,
-	    &rows, &n);
+	    &list);
 	if (ret)
 		return ret;
 	w = calloc(1, sizeof(*w));
 	if (!w) {
-		db_lvol_list_free(rows, n);
+		vol_list_free(&list);
 		return -ENOMEM;
 	}
 	rpc_writer_init(w);
 	rpc_w_array_begin(w);
-	for (i = 0; i < n; i++) {
-		const struct lvol_list_row *l = &rows[i];
+	for (i = 0; i < list.n; i++) {
+		const struct sm_volume_entry *l = &list.e[i];
 
 		rpc_w_struct_begin(w);
 		rpc_w_int(w, "hsvrid", l->hsvrid);
@@ -115,7 +115,8 @@ int api_lvol_list(struct rpc_request *req)
 		rpc_w_int(w, "capacity", l->v.capacity);
 		write_assoc(w, "associated_to", &l->v.origin,
 			    l->v.origin ? 1 : 0);
-		write_assoc(w, "associated_from", l->snaps, l->n_snaps);
+		write_assoc(w, "associated_from", list.snaps + l->first_snap,
+			    l->n_snaps);
 		rpc_w_bool(w, "fault", l->fault);
 		rpc_w_int(w, "bind_status", l->bind_status);
 		rpc_w_int(w, "bind_event", l->bind_event);
@@ -123,7 +124,7 @@ int api_lvol_list(struct rpc_request *req)
 		rpc_w_struct_end(w);
 	}
 	rpc_w_array_end(w);
-	db_lvol_list_free(rows, n);
+	vol_list_free(&list);
 	req->reply_text = w;
 	return 0;
 }

@@ -31,6 +31,14 @@ int db_begin(struct db *db, bool mutating, struct db_tx **tx);
 int db_commit(struct db_tx *tx);
 /* Rolls back and returns the connection. NULL is a no-op. */
 void db_rollback(struct db_tx *tx);
+/*
+ * Ends tx with the outcome of the work done in it: commits when ret is 0,
+ * else rolls back. Returns ret, or the commit's error.
+ */
+int db_end(struct db_tx *tx, int ret);
+/* Runs fn in a transaction of its own, ended by db_end(). */
+int db_run(struct db *db, bool mutating, int (*fn)(struct db_tx *, void *),
+	   void *arg);
 
 /* Id counters (sm.md 2.5): gap-free, inside the caller's transaction. */
 enum db_idtype {

@@ -8,7 +8,7 @@
 
 static void fill(const PGresult *r, int i, void *elem)
 {
-	struct attach_row *a = elem;
+	struct sm_attachment *a = elem;
 
 	a->lvolid = (int32_t)db_l(r, i, 0);
 	a->hsvrid = (int32_t)db_l(r, i, 1);
@@ -18,7 +18,7 @@ static void fill(const PGresult *r, int i, void *elem)
 	a->assoc_lvolid = (int32_t)db_l(r, i, 5);
 }
 
-int db_attach_get(struct db_tx *tx, int32_t root, struct attach_row *row)
+int db_attach_get(struct db_tx *tx, int32_t root, struct sm_attachment *row)
 {
 	PGresult *r;
 	int ret = db_q(tx, &r,
@@ -69,7 +69,7 @@ int db_root_in_flight(struct db_tx *tx, int32_t toplvolid, bool *busy)
 	return 0;
 }
 
-int db_attach_in_flight(struct db_tx *tx, struct attach_row **rows, int *n)
+int db_attach_in_flight(struct db_tx *tx, struct sm_attachment **rows, int *n)
 {
 	return db_rows(tx, (void **)rows, n, sizeof(**rows), fill,
 		       "SELECT lvolid, hsvrid, status, eventid, event_type, "
@@ -78,7 +78,7 @@ int db_attach_in_flight(struct db_tx *tx, struct attach_row **rows, int *n)
 		       NULL);
 }
 
-int db_attach_insert(struct db_tx *tx, const struct attach_row *a)
+int db_attach_insert(struct db_tx *tx, const struct sm_attachment *a)
 {
 	return db_q(tx, NULL,
 		    "INSERT INTO attach (lvolid, hsvrid, status, eventid, "
@@ -102,11 +102,11 @@ int db_attach_end_event(struct db_tx *tx, int32_t root, int32_t eventid,
 	PGresult *r;
 	int ret =
 	    db_q(tx, &r,
-		 "UPDATE attach SET eventid = 0, event_type = 0, "
+		 "UPDATE attach SET eventid = 0, event_type = $4, "
 		 "assoc_lvolid = 0, status = CASE WHEN $3 = 0 THEN status "
 		 "ELSE $3 END WHERE lvolid = $1 AND eventid = $2 "
 		 "RETURNING 1",
-		 "ddd", root, eventid, status);
+		 "dddd", root, eventid, status, ATTACH_EV_NONE);
 
 	if (ret)
 		return ret;
@@ -144,21 +144,22 @@ int db_legs_attached(struct db_tx *tx, int32_t lvolid, bool with_snaps)
 	int ret = db_q(
 	    tx, NULL,
 	    "UPDATE lvolmap SET mirror_status = $3 WHERE toplvolid IN " FAMILY
-	    " AND lvoltype = 3 AND mirror_status IN ($4, $5)",
-	    "ddddd", lvolid, (int)with_snaps, MIRROR_INSYNC, MIRROR_ALLOCATED,
-	    MIRROR_NEEDSHRED);
+	    " AND lvoltype = $6 AND mirror_status IN ($4, $5)",
+	    "dddddd", lvolid, (int)with_snaps, MIRROR_INSYNC, MIRROR_ALLOCATED,
+	    MIRROR_NEEDSHRED, LVOLTYPE_DEXT);
 	PGresult *r;
 	int i;
 
 	if (ret)
 		return ret;
 	/* SPARE legs get their rebuild queued now that a head holds them. */
-	ret = db_q(tx, &r,
-		   "SELECT m.lvolid, m.superlvolid FROM lvolmap m WHERE "
-		   "m.toplvolid IN " FAMILY " AND m.lvoltype = 3 AND "
-		   "m.mirror_status = $3 AND NOT EXISTS (SELECT 1 FROM resync "
-		   "x WHERE x.lvolid_add = m.lvolid) ORDER BY m.lvolid",
-		   "ddd", lvolid, (int)with_snaps, MIRROR_SPARE);
+	ret =
+	    db_q(tx, &r,
+		 "SELECT m.lvolid, m.superlvolid FROM lvolmap m WHERE "
+		 "m.toplvolid IN " FAMILY " AND m.lvoltype = $4 AND "
+		 "m.mirror_status = $3 AND NOT EXISTS (SELECT 1 FROM resync "
+		 "x WHERE x.lvolid_add = m.lvolid) ORDER BY m.lvolid",
+		 "dddd", lvolid, (int)with_snaps, MIRROR_SPARE, LVOLTYPE_DEXT);
 	if (ret)
 		return ret;
 	/* Each takes its event id only when it is sent. */
@@ -177,9 +178,9 @@ int db_legs_detached(struct db_tx *tx, int32_t lvolid, bool with_snaps)
 	int ret = db_q(
 	    tx, NULL,
 	    "UPDATE lvolmap SET mirror_status = $3 WHERE toplvolid IN " FAMILY
-	    " AND lvoltype = 3 AND mirror_status = $4",
-	    "dddd", lvolid, (int)with_snaps, MIRROR_NEEDSHRED,
-	    MIRROR_ALLOCATED);
+	    " AND lvoltype = $5 AND mirror_status = $4",
+	    "ddddd", lvolid, (int)with_snaps, MIRROR_NEEDSHRED,
+	    MIRROR_ALLOCATED, LVOLTYPE_DEXT);
 
 	if (!ret)
 		ret = db_q(tx, NULL,

@@ -29,7 +29,7 @@ int db_pdsk_find(struct db_tx *tx, int32_t ssvrid, const char *path,
 
 static void fill_row(const PGresult *r, int i, void *elem)
 {
-	struct pdsk_row *row = elem;
+	struct sm_disk *row = elem;
 
 	row->pdskid = (int32_t)db_l(r, i, 0);
 	row->ssvrid = (int32_t)db_l(r, i, 1);
@@ -44,16 +44,16 @@ static void fill_row(const PGresult *r, int i, void *elem)
 	"p.pdskid, p.ssvrid, p.priority, p.capacity, p.local_path, "           \
 	"COALESCE((SELECT available FROM dskspace d WHERE d.pdskid = "         \
 	"p.pdskid), 0), (SELECT count(*) FROM resync r JOIN dskmap d ON "      \
-	"d.dextid = r.lvolid_add WHERE r.status = 2 AND d.pdskid = "           \
+	"d.dextid = r.lvolid_add WHERE r.status = $2 AND d.pdskid = "          \
 	"p.pdskid) "
 
-int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct pdsk_row *row)
+int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct sm_disk *row)
 {
 	PGresult *r;
 	int ret = db_q(tx, &r,
 		       "SELECT " PDSK_COLUMNS
 		       "FROM pdsklst p WHERE p.pdskid = $1 FOR UPDATE OF p",
-		       "d", pdskid);
+		       "dd", pdskid, EV_PROGRESS);
 
 	if (ret)
 		return ret;
@@ -64,13 +64,13 @@ int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct pdsk_row *row)
 	return ret;
 }
 
-int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct pdsk_row **rows,
+int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct sm_disk **rows,
 		 int *n)
 {
 	return db_rows(tx, (void **)rows, n, sizeof(**rows), fill_row,
 		       "SELECT " PDSK_COLUMNS "FROM pdsklst p WHERE $1 = 0 OR "
 		       "p.ssvrid = $1 ORDER BY p.pdskid",
-		       "d", ssvrid);
+		       "dd", ssvrid, EV_PROGRESS);
 }
 
 int db_pdsk_set_priority(struct db_tx *tx, int32_t pdskid, int priority)
@@ -90,9 +90,10 @@ int db_pdsks_of_ssvr_set(struct db_tx *tx, int32_t ssvrid, int to, int keep)
 
 int db_pdsks_set_all(struct db_tx *tx, int to)
 {
-	return db_q(tx, NULL,
-		    "UPDATE pdsklst SET priority = $1 WHERE priority IN (1, 2)",
-		    "d", to);
+	return db_q(
+	    tx, NULL,
+	    "UPDATE pdsklst SET priority = $1 WHERE priority IN ($2, $3)",
+	    "ddd", to, PRIO_HIGH, PRIO_LOW);
 }
 
 int db_pdsk_has_faulty(struct db_tx *tx, int32_t pdskid, int *yes)
@@ -180,14 +181,14 @@ int db_pdsk_delete(struct db_tx *tx, int32_t pdskid)
 
 static void fill_evacuee(const PGresult *r, int i, void *elem)
 {
-	struct pdsk_row *row = elem;
+	struct sm_disk *row = elem;
 
 	row->pdskid = (int32_t)db_l(r, i, 0);
 	row->ssvrid = (int32_t)db_l(r, i, 1);
 	row->priority = (int)db_l(r, i, 2);
 }
 
-int db_pdsk_to_evacuate(struct db_tx *tx, struct pdsk_row **rows, int *n)
+int db_pdsk_to_evacuate(struct db_tx *tx, struct sm_disk **rows, int *n)
 {
 	return db_rows(
 	    tx, (void **)rows, n, sizeof(**rows), fill_evacuee,

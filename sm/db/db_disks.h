@@ -5,22 +5,13 @@
 #include <stdint.h>
 
 #include "db.h"
-
-struct pdsk_row {
-	int32_t pdskid;
-	int32_t ssvrid;
-	int priority;
-	int64_t capacity_vb;
-	int64_t available_vb;
-	int resync; /* rebuilds running onto this disk */
-	char local_path[1025];
-};
+#include "records.h"
 
 /* The disk of ssvrid at path (its id and priority), or -ENOENT. */
 int db_pdsk_find(struct db_tx *tx, int32_t ssvrid, const char *path,
 		 int32_t *pdskid, int *priority);
 /* Locks and reads a disk; -ENOENT if unknown. */
-int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct pdsk_row *row);
+int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct sm_disk *row);
 int db_pdsk_set_priority(struct db_tx *tx, int32_t pdskid, int priority);
 /* Every disk of a storage server -> priority (optionally keeping one). */
 int db_pdsks_of_ssvr_set(struct db_tx *tx, int32_t ssvrid, int to, int keep);
@@ -43,12 +34,12 @@ int64_t db_pdsk_extent_count(int64_t vb, int64_t carve);
  * Disks that still carry legs although the disk is OFFLINE/FAULTY or its
  * server OFFLINE/FAULTY (pdskid, ssvrid, priority filled), in id order.
  */
-int db_pdsk_to_evacuate(struct db_tx *tx, struct pdsk_row **rows, int *n);
+int db_pdsk_to_evacuate(struct db_tx *tx, struct sm_disk **rows, int *n);
 
 /* Deletes a disk whose extents are all unused; -EBUSY if one is in use. */
 int db_pdsk_delete(struct db_tx *tx, int32_t pdskid);
 /* Disks in id order, optionally of one server. */
-int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct pdsk_row **rows,
+int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct sm_disk **rows,
 		 int *n);
 
 #endif

@@ -44,17 +44,17 @@ static int cancel_shreds(struct db_tx *tx, int32_t id)
 {
 	int ret =
 	    db_q(tx, NULL,
-		 "DELETE FROM shred WHERE status = 1 AND pdskid IN (SELECT "
+		 "DELETE FROM shred WHERE status = $2 AND pdskid IN (SELECT "
 		 "pdskid FROM pdsklst WHERE pdskid = $1 OR ssvrid = -$1)",
-		 "d", id);
+		 "dd", id, EV_PENDING);
 
 	if (!ret)
 		ret =
 		    db_q(tx, NULL,
-			 "UPDATE shred SET status = 4 WHERE status = 2 AND "
+			 "UPDATE shred SET status = $2 WHERE status = $3 AND "
 			 "pdskid IN (SELECT pdskid FROM pdsklst WHERE pdskid = "
 			 "$1 OR ssvrid = -$1)",
-			 "d", id);
+			 "ddd", id, EV_CANCELED, EV_PROGRESS);
 	return ret;
 }
 
@@ -160,13 +160,14 @@ int db_bad_blocks(struct db_tx *tx, int32_t pdskid, const int32_t *blocks,
 				ret =
 				    db_q(tx, NULL,
 					 "DELETE FROM shred WHERE dextid = $1 "
-					 "AND status = 1",
-					 "d", dextid);
+					 "AND status = $2",
+					 "dd", dextid, EV_PENDING);
 			if (!ret)
 				ret = db_q(tx, NULL,
-					   "UPDATE shred SET status = 4 WHERE "
-					   "dextid = $1 AND status = 2",
-					   "d", dextid);
+					   "UPDATE shred SET status = $2 WHERE "
+					   "dextid = $1 AND status = $3",
+					   "ddd", dextid, EV_CANCELED,
+					   EV_PROGRESS);
 		}
 	}
 	if (!ret)

@@ -126,10 +126,10 @@ int db_leg_swap(struct db_tx *tx, const struct leg_row *old, int32_t new_id,
 		    db_q(tx, NULL,
 			 "INSERT INTO lvolmap (lvolid, lvoltype, superlvolid, "
 			 "\"offset\", capacity, toplvolid, mirror_status, "
-			 "dextid) VALUES ($1::int, 3, $2, 0, $3, $4, $5, "
+			 "dextid) VALUES ($1::int, $6, $2, 0, $3, $4, $5, "
 			 "$1::int)",
-			 "ddldd", new_id, old->mirrorid, old->capacity_vb,
-			 old->toplvolid, new_status);
+			 "ddlddd", new_id, old->mirrorid, old->capacity_vb,
+			 old->toplvolid, new_status, LVOLTYPE_DEXT);
 	/*
 	 * Also while an attach or detach is in flight: its tree may have been
 	 * built before this swap, so the head can end up holding the old
@@ -189,8 +189,8 @@ int db_resync_purge(struct db_tx *tx)
 	    "lvolmap m JOIN lvollst l ON l.lvolid = m.toplvolid LEFT "
 	    "JOIN assoc o ON o.assoc_lvolid = l.lvolid JOIN attach a ON "
 	    "a.lvolid = COALESCE(o.lvolid, l.lvolid) WHERE m.lvolid = "
-	    "r.lvolid_add AND m.mirror_status = 3)",
-	    NULL);
+	    "r.lvolid_add AND m.mirror_status = $1)",
+	    "d", MIRROR_SPARE);
 }
 
 #define RESYNC_FROM                                                            \
@@ -229,18 +229,19 @@ int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n)
 	    "SELECT * FROM (SELECT DISTINCT ON (d.pdskid) r.eventid, "
 	    " r.mirrorid, r.lvolid_add, r.lvolid_rm, r.attempts, "
 	    " a.hsvrid, d.pdskid, d.capacity, (SELECT count(*) FROM "
-	    " lvolmap x WHERE "
-	    " x.superlvolid = r.mirrorid AND x.mirror_status = 2) AS "
+	    " lvolmap x WHERE x.superlvolid = r.mirrorid AND "
+	    " x.mirror_status = $2) AS "
 	    "insync " RESYNC_FROM
-	    " WHERE r.status = 1 AND r.next_try <= now() AND a.eventid = 0 "
-	    " AND a.status = 1 AND s.priority = 1 AND p.priority IN (1, 2) "
+	    " WHERE r.status = $3 AND r.next_try <= now() AND a.eventid = 0 "
+	    " AND a.status = $4 AND s.priority = $5 AND p.priority IN ($5, $6) "
 	    " AND NOT EXISTS (SELECT 1 FROM resync b JOIN dskmap bd ON "
-	    " bd.dextid = b.lvolid_add WHERE b.status = 2 AND bd.pdskid = "
+	    " bd.dextid = b.lvolid_add WHERE b.status = $7 AND bd.pdskid = "
 	    " d.pdskid) AND NOT EXISTS (SELECT 1 FROM resync b WHERE "
-	    " b.status = 2 AND b.mirrorid = r.mirrorid) "
+	    " b.status = $7 AND b.mirrorid = r.mirrorid) "
 	    " ORDER BY d.pdskid, r.eventid NULLS LAST, r.lvolid_add) c "
 	    "WHERE c.insync > 0 ORDER BY c.insync, c.lvolid_add LIMIT $1",
-	    "d", max);
+	    "ddddddd", max, MIRROR_INSYNC, EV_PENDING, ATTACH_BOUND, PRIO_HIGH,
+	    PRIO_LOW, EV_PROGRESS);
 	if (ret)
 		return ret;
 	ret = db_rows_from(r, (void **)rows, n, sizeof(**rows), fill_resync);
@@ -255,8 +256,8 @@ int db_resync_running(struct db_tx *tx, struct resync_row **rows, int *n)
 	    db_q(tx, &r,
 		 "SELECT r.eventid, r.mirrorid, r.lvolid_add, r.lvolid_rm, "
 		 "r.attempts, a.hsvrid, d.pdskid, d.capacity " RESYNC_FROM
-		 "WHERE r.status = 2 ORDER BY r.eventid",
-		 NULL);
+		 "WHERE r.status = $1 ORDER BY r.eventid",
+		 "d", EV_PROGRESS);
 
 	*rows = NULL;
 	*n = 0;
@@ -397,18 +398,18 @@ int db_resync_count(struct db_tx *tx, const char *kind, int32_t id, int *n)
 {
 	static const char *const sql[] = {
 	    "SELECT count(*) " RESYNC_FROM
-	    "WHERE r.status = 2 AND a.hsvrid = $1",
+	    "WHERE r.status = $2 AND a.hsvrid = $1",
 	    "SELECT count(*) " RESYNC_FROM
-	    "WHERE r.status = 2 AND p.ssvrid = $1",
+	    "WHERE r.status = $2 AND p.ssvrid = $1",
 	    "SELECT count(*) " RESYNC_FROM
-	    "WHERE r.status = 2 AND p.pdskid = $1",
+	    "WHERE r.status = $2 AND p.pdskid = $1",
 	};
 	PGresult *r;
 	int ret = db_q(tx, &r,
 		       sql[kind[0] == 'h'   ? 0
 			   : kind[0] == 's' ? 1
 					    : 2],
-		       "d", id);
+		       "dd", id, EV_PROGRESS);
 
 	if (ret)
 		return ret;

@@ -1,6 +1,7 @@
 /* SQL for hsvrlst, ssvrlst and ipdata. */
 #include "db_priv.h"
 #include "db_servers.h"
+#include "vas/proto.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,11 +40,11 @@ static const struct kind_sql sql[] = {
 	    "SELECT h.hsvrid, h.priority, 0, 0, (SELECT count(*) FROM "
 	    "resync r JOIN lvolmap m ON m.lvolid = r.lvolid_add LEFT JOIN "
 	    "assoc o ON o.assoc_lvolid = m.toplvolid JOIN attach a ON "
-	    "a.lvolid = COALESCE(o.lvolid, m.toplvolid) WHERE r.status = 2 "
+	    "a.lvolid = COALESCE(o.lvolid, m.toplvolid) WHERE r.status = $2 "
 	    "AND a.hsvrid = h.hsvrid) FROM hsvrlst h "
 	    "WHERE $1 = 0 OR h.hsvrid = $1 ORDER BY h.hsvrid",
 	    "SELECT ip FROM ipdata WHERE hsvrid = $1 ORDER BY seq",
-	    "UPDATE hsvrlst SET priority = $1 WHERE priority IN (1, 2)",
+	    "UPDATE hsvrlst SET priority = $1 WHERE priority IN ($2, $3)",
 	},
     [SRV_SSVR] =
 	{
@@ -64,10 +65,10 @@ static const struct kind_sql sql[] = {
 	    "s.ssvrid), 0) "
 	    ", (SELECT count(*) FROM resync r JOIN dskmap d ON "
 	    "d.dextid = r.lvolid_add JOIN pdsklst p ON p.pdskid = d.pdskid "
-	    "WHERE r.status = 2 AND p.ssvrid = s.ssvrid) "
+	    "WHERE r.status = $2 AND p.ssvrid = s.ssvrid) "
 	    "FROM ssvrlst s WHERE $1 = 0 OR s.ssvrid = $1 ORDER BY s.ssvrid",
 	    "SELECT ip FROM ipdata WHERE ssvrid = $1 ORDER BY seq",
-	    "UPDATE ssvrlst SET priority = $1 WHERE priority IN (1, 2)",
+	    "UPDATE ssvrlst SET priority = $1 WHERE priority IN ($2, $3)",
 	},
 };
 
@@ -136,7 +137,7 @@ int db_server_delete(struct db_tx *tx, enum srv_kind kind, int32_t id)
 }
 
 int db_server_ips(struct db_tx *tx, enum srv_kind kind, int32_t id,
-		  struct srv_row *row)
+		  struct sm_server *row)
 {
 	PGresult *r;
 	int ret = db_q(tx, &r, sql[kind].ips, "d", id), i;
@@ -152,10 +153,10 @@ int db_server_ips(struct db_tx *tx, enum srv_kind kind, int32_t id,
 }
 
 int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
-		   struct srv_row **rows, int *n)
+		   struct sm_server **rows, int *n)
 {
 	PGresult *r;
-	int ret = db_q(tx, &r, sql[kind].list, "d", id), i;
+	int ret = db_q(tx, &r, sql[kind].list, "dd", id, EV_PROGRESS), i;
 
 	*rows = NULL;
 	*n = 0;
@@ -171,7 +172,7 @@ int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
 		return -ENOMEM;
 	}
 	for (i = 0; i < PQntuples(r) && !ret; i++) {
-		struct srv_row *s = &(*rows)[i];
+		struct sm_server *s = &(*rows)[i];
 
 		s->id = (int32_t)db_l(r, i, 0);
 		s->priority = (int)db_l(r, i, 1);
@@ -192,5 +193,6 @@ int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
 
 int db_servers_set_all(struct db_tx *tx, enum srv_kind kind, int to)
 {
-	return db_q(tx, NULL, sql[kind].set_all, "d", to);
+	return db_q(tx, NULL, sql[kind].set_all, "ddd", to, PRIO_HIGH,
+		    PRIO_LOW);
 }

@@ -5,20 +5,7 @@
 #include <stdint.h>
 
 #include "db.h"
-
-enum srv_kind { SRV_HSVR = 0, SRV_SSVR = 1 };
-
-#define SRV_MAX_IPS 8
-
-struct srv_row {
-	int32_t id;
-	int priority;
-	int n_ip;
-	char ip[SRV_MAX_IPS][21];
-	int64_t available_vb; /* storage servers */
-	int64_t capacity_vb;
-	int resync; /* rebuilds running (for lists) */
-};
+#include "records.h"
 
 /* Id of the server of this kind owning ip, 0 if none. */
 int db_ip_owner(struct db_tx *tx, enum srv_kind kind, const char *ip,
@@ -36,10 +23,10 @@ int db_ip_add(struct db_tx *tx, enum srv_kind kind, const char *ip, int32_t id);
 int db_server_delete(struct db_tx *tx, enum srv_kind kind, int32_t id);
 /* Servers in id order (one when id > 0: -ENOENT if unknown). */
 int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
-		   struct srv_row **rows, int *n);
+		   struct sm_server **rows, int *n);
 /* Data addresses in registration order. */
 int db_server_ips(struct db_tx *tx, enum srv_kind kind, int32_t id,
-		  struct srv_row *row);
+		  struct sm_server *row);
 /* Priorities of every server of a kind: from -> to (shutdownAll). */
 int db_servers_set_all(struct db_tx *tx, enum srv_kind kind, int to);
 

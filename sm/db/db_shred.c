@@ -19,8 +19,8 @@ int db_shred_queue_offline(struct db_tx *tx, int32_t pdskid)
 	    "SELECT d.dextid, d.pdskid, d.\"offset\", d.capacity, $3 FROM "
 	    "dskmap d WHERE d.pdskid = $1 AND d.status = $2 AND NOT EXISTS "
 	    "(SELECT 1 FROM shred s WHERE s.dextid = d.dextid AND s.status "
-	    "IN (1, 2)) ORDER BY d.dextid",
-	    "ddd", pdskid, EXT_OFFLINE, EV_PENDING);
+	    "IN ($3, $4)) ORDER BY d.dextid",
+	    "dddd", pdskid, EXT_OFFLINE, EV_PENDING, EV_PROGRESS);
 }
 
 int db_shred_queue_extent(struct db_tx *tx, int32_t dextid)
@@ -72,11 +72,14 @@ static void fill(const PGresult *r, int i, void *elem)
 	s->attempts = (int)db_l(r, i, 7);
 }
 
-/* Extents a shred must not free yet (see db_shred.h). */
+/*
+ * Extents a shred must not free yet (see db_shred.h). Parameters of the
+ * statements below: $1 PENDING, $2 PROGRESS, $3 CANCELED, $4 HIGH, $5 LOW.
+ */
 #define SHRED_MAY_RUN(s)                                                       \
 	" NOT EXISTS (SELECT 1 FROM resync x WHERE x.lvolid_rm = " s           \
 	".dextid AND x.lvolid_add <> " s ".dextid) AND NOT EXISTS (SELECT "    \
-	"1 FROM shred k WHERE k.dextid = " s ".dextid AND k.status = 4) "
+	"1 FROM shred k WHERE k.dextid = " s ".dextid AND k.status = $3) "
 
 #define SHRED_COLUMNS                                                          \
 	"s.shredid, s.eventid, s.dextid, s.pdskid, s.\"offset\", "             \
@@ -91,18 +94,18 @@ static void fill(const PGresult *r, int i, void *elem)
 	"SELECT c.shredid, c.eventid, c.dextid, c.pdskid, p.ssvrid, "          \
 	"c.\"offset\", c.capacity, c.attempts FROM pdsklst p JOIN ssvrlst v "  \
 	"ON v.ssvrid = p.ssvrid CROSS JOIN LATERAL ((SELECT " SHRED_COLUMNS    \
-	"FROM shred s WHERE s.pdskid = p.pdskid AND s.status = 1 AND "         \
+	"FROM shred s WHERE s.pdskid = p.pdskid AND s.status = $1 AND "        \
 	"s.eventid IS NOT NULL ORDER BY s.dextid LIMIT 1) UNION ALL "          \
 	"(SELECT " SHRED_COLUMNS                                               \
 	"FROM shred s WHERE s.pdskid = p.pdskid AND s.status "                 \
-	"= 1 AND s.eventid IS NULL AND s.next_try <= now() "                   \
+	"= $1 AND s.eventid IS NULL AND s.next_try <= now() "                  \
 	"AND " SHRED_MAY_RUN(                                                  \
 	    "s") "ORDER BY s.dextid LIMIT 1) LIMIT 1) c WHERE "                \
-		 "p.priority IN (1, 2) AND v.priority IN (1, 2) AND "          \
-		 "c.next_try <= "                                              \
-		 "now() AND NOT EXISTS (SELECT 1 FROM shred b WHERE b.pdskid " \
-		 "= "                                                          \
-		 "p.pdskid AND b.status = 2) AND " SHRED_MAY_RUN("c")
+		 "p.priority IN ($4, $5) AND v.priority IN ($4, $5) AND "      \
+		 "c.next_try "                                                 \
+		 "<= now() AND NOT EXISTS (SELECT 1 FROM shred b WHERE "       \
+		 "b.pdskid = "                                                 \
+		 "p.pdskid AND b.status = $2) AND " SHRED_MAY_RUN("c")
 
 static int64_t get_pdskid(const void *e)
 {
@@ -119,14 +122,17 @@ int db_shred_candidates(struct db_tx *tx, const struct shred_row *near, int n,
 	*n_rows = 0;
 	if (n <= 0)
 		return db_rows(tx, (void **)rows, n_rows, sizeof(**rows), fill,
-			       CANDIDATES "ORDER BY p.pdskid", NULL);
+			       CANDIDATES "ORDER BY p.pdskid", "ddddd",
+			       EV_PENDING, EV_PROGRESS, EV_CANCELED, PRIO_HIGH,
+			       PRIO_LOW);
 	disks = db_array(near, sizeof(*near), n, get_pdskid);
 	if (!disks)
 		return -ENOMEM;
 	ret = db_rows(tx, (void **)rows, n_rows, sizeof(**rows), fill,
-		      CANDIDATES "AND p.pdskid = ANY($1::int[]) ORDER BY "
+		      CANDIDATES "AND p.pdskid = ANY($6::int[]) ORDER BY "
 				 "p.pdskid",
-		      "s", disks);
+		      "ddddds", EV_PENDING, EV_PROGRESS, EV_CANCELED, PRIO_HIGH,
+		      PRIO_LOW, disks);
 	free(disks);
 	return ret;
 }
@@ -186,8 +192,8 @@ int db_shred_running(struct db_tx *tx, struct shred_row **rows, int *n)
 		       "SELECT s.shredid, s.eventid, s.dextid, s.pdskid, "
 		       "p.ssvrid, s.\"offset\", s.capacity, s.attempts FROM "
 		       "shred s JOIN pdsklst p ON p.pdskid = s.pdskid WHERE "
-		       "s.status IN (2, 4) ORDER BY s.eventid",
-		       NULL);
+		       "s.status IN ($1, $2) ORDER BY s.eventid",
+		       "dd", EV_PROGRESS, EV_CANCELED);
 }
 
 static int64_t get_done_ev(const void *e)

@@ -80,7 +80,7 @@ static int attach_children(struct db_tx *tx, struct vas_lvolstruct *node,
 static int build(struct db_tx *tx, int32_t lvolid, const char *iqn,
 		 struct vas_lvolstruct *out, bool with_assoc)
 {
-	struct lvol_row v;
+	struct sm_volume v;
 	struct layer *all = NULL;
 	char label[32];
 	PGresult *r = NULL;

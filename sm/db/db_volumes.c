@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void fill_lvol(const PGresult *r, int i, struct lvol_row *v)
+static void fill_lvol(const PGresult *r, int i, struct sm_volume *v)
 {
 	v->lvolid = (int32_t)db_l(r, i, 0);
 	snprintf(v->lvolname, sizeof(v->lvolname), "%s", db_s(r, i, 1));
@@ -25,7 +25,7 @@ static void fill_lvol(const PGresult *r, int i, struct lvol_row *v)
 	"(SELECT a.lvolid FROM assoc a WHERE a.assoc_lvolid = l.lvolid) "
 
 int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
-		   struct lvol_row *row)
+		   struct sm_volume *row)
 {
 	PGresult *r;
 	int ret;
@@ -69,7 +69,7 @@ int db_lvol_name_taken(struct db_tx *tx, const char *name, bool *taken)
 	return 0;
 }
 
-int db_lvol_insert(struct db_tx *tx, const struct lvol_row *v)
+int db_lvol_insert(struct db_tx *tx, const struct sm_volume *v)
 {
 	return db_q(
 	    tx, NULL,
@@ -87,18 +87,19 @@ int db_layer_insert(struct db_tx *tx, int32_t id, int type, int32_t super,
 		    "INSERT INTO lvolmap (lvolid, lvoltype, superlvolid, "
 		    "\"offset\", capacity, toplvolid, mirror_status, dextid) "
 		    "VALUES ($1::int, $2::int, $3, $4, $5, $6, $7, CASE WHEN "
-		    "$2::int = 3 THEN $1::int END)",
-		    "dddlldd", id, type, super, offset, capacity, top,
-		    mirror_status);
+		    "$2::int = $8::int THEN $1::int END)",
+		    "dddllddd", id, type, super, offset, capacity, top,
+		    mirror_status, LVOLTYPE_DEXT);
 }
 
 int db_top_layer(struct db_tx *tx, int32_t lvolid, int32_t *layer)
 {
 	PGresult *r;
-	int ret = db_q(tx, &r,
-		       "SELECT lvolid FROM lvolmap WHERE superlvolid = $1 AND "
-		       "toplvolid = $1 AND lvoltype IN (6, 7)",
-		       "d", lvolid);
+	int ret =
+	    db_q(tx, &r,
+		 "SELECT lvolid FROM lvolmap WHERE superlvolid = $1 AND "
+		 "toplvolid = $1 AND lvoltype IN ($2, $3)",
+		 "ddd", lvolid, LVOLTYPE_SNAPSHOT_ORIGIN, LVOLTYPE_SNAPSHOT);
 
 	if (ret)
 		return ret;
@@ -147,12 +148,12 @@ int db_alloc_pool_load(struct db_tx *tx, struct alloc_pool *pool)
 	    db_q(tx, &r,
 		 "SELECT p.pdskid, p.ssvrid, p.capacity, f.free_vb, "
 		 " (SELECT d.capacity FROM dskmap d WHERE d.pdskid = p.pdskid "
-		 "  AND d.status = 2 ORDER BY d.capacity DESC LIMIT 1) "
+		 "  AND d.status = $1 ORDER BY d.capacity DESC LIMIT 1) "
 		 "FROM pdsklst p JOIN pdsk_free f ON f.pdskid = p.pdskid "
 		 "JOIN ssvrlst s ON s.ssvrid = p.ssvrid "
-		 "WHERE f.free_vb > 0 AND p.priority IN (1, 2) AND "
-		 "s.priority IN (1, 2) ORDER BY p.ssvrid, p.pdskid",
-		 NULL);
+		 "WHERE f.free_vb > 0 AND p.priority IN ($2, $3) AND "
+		 "s.priority IN ($2, $3) ORDER BY p.ssvrid, p.pdskid",
+		 "ddd", EXT_FREE, PRIO_HIGH, PRIO_LOW);
 	if (ret)
 		return ret;
 	pool->n = PQntuples(r);
@@ -184,9 +185,9 @@ int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
 
 	ret = db_q(tx, &r,
 		   "SELECT dextid, \"offset\", capacity FROM dskmap WHERE "
-		   "pdskid = $1 AND status = 2 ORDER BY capacity DESC, "
+		   "pdskid = $1 AND status = $2 ORDER BY capacity DESC, "
 		   "\"offset\" LIMIT 1 FOR UPDATE",
-		   "d", disk->pdskid);
+		   "dd", disk->pdskid, EXT_FREE);
 	if (ret)
 		return ret;
 	if (PQntuples(r) != 1 || db_l(r, 0, 2) < c) {
@@ -218,8 +219,8 @@ int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
 	ret =
 	    db_q(tx, &r,
 		 "SELECT COALESCE(max(capacity), 0) FROM dskmap WHERE pdskid = "
-		 "$1 AND status = 2",
-		 "d", disk->pdskid);
+		 "$1 AND status = $2",
+		 "dd", disk->pdskid, EXT_FREE);
 	if (ret)
 		return ret;
 	disk->largest_vb = db_l(r, 0, 0);
@@ -233,20 +234,20 @@ int db_lvol_delete(struct db_tx *tx, int32_t lvolid)
 	int ret, i;
 
 	/* Never-attached legs are clean: FREE at once, no shred. */
-	ret =
-	    db_q(tx, NULL,
-		 "UPDATE dskmap d SET status = $2 FROM lvolmap m WHERE "
-		 "m.toplvolid = $1 AND m.lvoltype = 3 AND m.mirror_status = $3 "
-		 "AND d.dextid = m.dextid",
-		 "ddd", lvolid, EXT_FREE, MIRROR_ALLOCATED);
+	ret = db_q(
+	    tx, NULL,
+	    "UPDATE dskmap d SET status = $2 FROM lvolmap m WHERE "
+	    "m.toplvolid = $1 AND m.lvoltype = $4 AND m.mirror_status = $3 "
+	    "AND d.dextid = m.dextid",
+	    "dddd", lvolid, EXT_FREE, MIRROR_ALLOCATED, LVOLTYPE_DEXT);
 	if (ret)
 		return ret;
 	ret =
 	    db_q(tx, &r,
 		 "SELECT m.dextid FROM lvolmap m JOIN lvolmap p ON p.lvolid = "
-		 "m.superlvolid WHERE m.toplvolid = $1 AND m.lvoltype = 3 AND "
+		 "m.superlvolid WHERE m.toplvolid = $1 AND m.lvoltype = $3 AND "
 		 "m.mirror_status <> $2 ORDER BY p.\"offset\", m.seq",
-		 "dd", lvolid, MIRROR_ALLOCATED);
+		 "ddd", lvolid, MIRROR_ALLOCATED, LVOLTYPE_DEXT);
 	if (ret)
 		return ret;
 	for (i = 0; !ret && i < PQntuples(r); i++)
@@ -281,79 +282,70 @@ int db_lvol_set_deleted(struct db_tx *tx, int32_t lvolid, int deleted)
 		    lvolid, deleted);
 }
 
-int db_lvol_list(struct db_tx *tx, int32_t id, struct lvol_list_row **rows,
-		 int *n)
+/* Snapshot ids in a row's comma-separated list. */
+static int count_ids(const char *list)
+{
+	int n = *list ? 1 : 0;
+
+	for (; *list; list++)
+		n += *list == ',';
+	return n;
+}
+
+int db_lvol_list(struct db_tx *tx, int32_t id, struct sm_volume_list *out)
 {
 	PGresult *r;
-	int ret, i;
+	int ret, i, n_snaps = 0;
 
-	*rows = NULL;
-	*n = 0;
+	memset(out, 0, sizeof(*out));
 	ret =
 	    db_q(tx, &r,
 		 "SELECT " LVOL_COLUMNS ", COALESCE(a.hsvrid, 0), "
-		 " COALESCE(a.status, 0), CASE WHEN a.eventid <> 0 AND "
+		 " COALESCE(a.status, $3), CASE WHEN a.eventid <> 0 AND "
 		 " (a.lvolid = l.lvolid OR a.assoc_lvolid = l.lvolid) THEN "
-		 " a.event_type ELSE 0 END, "
+		 " a.event_type ELSE $4 END, "
 		 " EXISTS (SELECT 1 FROM lvolmap m WHERE m.toplvolid = "
-		 " l.lvolid AND m.mirror_status = 3)::int, "
+		 " l.lvolid AND m.mirror_status = $2)::int, "
 		 " (SELECT string_agg(s.assoc_lvolid::text, ',' ORDER BY "
 		 " s.seq) FROM assoc s WHERE s.lvolid = l.lvolid) "
 		 "FROM lvollst l LEFT JOIN assoc o ON o.assoc_lvolid = "
 		 "l.lvolid LEFT JOIN attach a ON a.lvolid = COALESCE(o.lvolid, "
 		 "l.lvolid) WHERE l.deleted = 0 AND ($1 = 0 OR l.lvolid = $1) "
 		 "ORDER BY l.lvolid",
-		 "d", id);
+		 "dddd", id, MIRROR_SPARE, ATTACH_UNBOUND, ATTACH_EV_NONE);
 	if (ret)
 		return ret;
-	*rows = calloc((size_t)PQntuples(r) + 1, sizeof(**rows));
-	if (!*rows) {
+	for (i = 0; i < PQntuples(r); i++)
+		n_snaps += count_ids(db_s(r, i, 11));
+	out->e = calloc((size_t)PQntuples(r) + 1, sizeof(*out->e));
+	out->snaps = calloc((size_t)n_snaps + 1, sizeof(*out->snaps));
+	if (!out->e || !out->snaps) {
 		PQclear(r);
+		free(out->e);
+		free(out->snaps);
+		memset(out, 0, sizeof(*out));
 		return -ENOMEM;
 	}
+	n_snaps = 0;
 	for (i = 0; i < PQntuples(r); i++) {
-		struct lvol_list_row *row = &(*rows)[i];
-		const char *snaps = db_s(r, i, 11);
+		struct sm_volume_entry *e = &out->e[i];
+		const char *p = db_s(r, i, 11);
 
-		fill_lvol(r, i, &row->v);
-		row->hsvrid = (int32_t)db_l(r, i, 7);
-		row->bind_status = (int)db_l(r, i, 8);
-		row->bind_event = (int)db_l(r, i, 9);
-		row->fault = db_l(r, i, 10) != 0;
-		if (*snaps) {
-			const char *p = snaps;
-			int cnt = 1;
-
-			for (; *p; p++)
-				cnt += *p == ',';
-			row->snaps = calloc((size_t)cnt, sizeof(int32_t));
-			if (!row->snaps) {
-				ret = -ENOMEM;
-				break;
-			}
-			for (p = snaps; *p;) {
-				row->snaps[row->n_snaps++] =
-				    (int32_t)strtol(p, (char **)&p, 10);
-				if (*p == ',')
-					p++;
-			}
+		fill_lvol(r, i, &e->v);
+		e->hsvrid = (int32_t)db_l(r, i, 7);
+		e->bind_status = (int)db_l(r, i, 8);
+		e->bind_event = (int)db_l(r, i, 9);
+		e->fault = db_l(r, i, 10) != 0;
+		e->first_snap = n_snaps;
+		while (*p) {
+			out->snaps[n_snaps++] =
+			    (int32_t)strtol(p, (char **)&p, 10);
+			if (*p == ',')
+				p++;
 		}
+		e->n_snaps = n_snaps - e->first_snap;
 	}
-	*n = i;
+	out->n = PQntuples(r);
 	PQclear(r);
-	if (ret) {
-		db_lvol_list_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-	}
-	return ret;
-}
-
-void db_lvol_list_free(struct lvol_list_row *rows, int n)
-{
-	int i;
-
-	for (i = 0; rows && i < n; i++)
-		free(rows[i].snaps);
-	free(rows);
+	return 0;
 }

@@ -5,44 +5,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "alloc.h"
 #include "db.h"
+#include "records.h"
 #include "vas/lvolstruct.h"
-
-struct lvol_row {
-	int32_t lvolid;
-	char lvolname[65];
-	int redundancy;
-	int64_t capacity;
-	char ctime[21];
-	int deleted;
-	int32_t origin; /* for a snapshot: the origin volume, else 0 */
-};
-
-struct lvol_list_row {
-	struct lvol_row v;
-	int32_t hsvrid;
-	int bind_status;
-	int bind_event;
-	bool fault;
-	int n_snaps;
-	int32_t *snaps;
-};
-
-struct attach_row {
-	int32_t lvolid;
-	int32_t hsvrid;
-	int status;
-	int32_t eventid;
-	int event_type;
-	int32_t assoc_lvolid;
-};
 
 /* By id when id > 0, else by name; -ENOENT. */
 int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
-		   struct lvol_row *row);
+		   struct sm_volume *row);
 int db_lvol_name_taken(struct db_tx *tx, const char *name, bool *taken);
-int db_lvol_insert(struct db_tx *tx, const struct lvol_row *row);
+int db_lvol_insert(struct db_tx *tx, const struct sm_volume *row);
 int db_layer_insert(struct db_tx *tx, int32_t id, int type, int32_t super,
 		    int64_t offset, int64_t capacity, int32_t top,
 		    int mirror_status);
@@ -62,15 +33,13 @@ int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
 /* sm.md 7.1: legs freed or queued for shredding, rows removed. */
 int db_lvol_delete(struct db_tx *tx, int32_t lvolid);
 int db_lvol_set_deleted(struct db_tx *tx, int32_t lvolid, int deleted);
-/* Visible volumes (one when id > 0). Free with db_lvol_list_free(). */
-int db_lvol_list(struct db_tx *tx, int32_t id, struct lvol_list_row **rows,
-		 int *n);
-void db_lvol_list_free(struct lvol_list_row *rows, int n);
+/* Visible volumes (one when id > 0); the caller frees out->e, out->snaps. */
+int db_lvol_list(struct db_tx *tx, int32_t id, struct sm_volume_list *out);
 /* The lvolstruct tree of a volume (sm.md 6.2) into *out. */
 int db_lvolstruct(struct db_tx *tx, int32_t lvolid, const char *iqn_prefix,
 		  struct vas_lvolstruct *out);
 
-int db_attach_get(struct db_tx *tx, int32_t root, struct attach_row *row);
+int db_attach_get(struct db_tx *tx, int32_t root, struct sm_attachment *row);
 /*
  * Locks the volume's root (its lvollst row, then its attach row) and says
  * whether an attach/detach of it is in flight. Serialises leg replacement
@@ -79,7 +48,7 @@ int db_attach_get(struct db_tx *tx, int32_t root, struct attach_row *row);
 int db_root_in_flight(struct db_tx *tx, int32_t toplvolid, bool *busy);
 /* SELECT ... FOR UPDATE of the lvollst row. */
 int db_lvol_lock(struct db_tx *tx, int32_t lvolid);
-int db_attach_insert(struct db_tx *tx, const struct attach_row *row);
+int db_attach_insert(struct db_tx *tx, const struct sm_attachment *row);
 int db_attach_set_event(struct db_tx *tx, int32_t root, int32_t eventid,
 			int type, int32_t assoc);
 /* Clears the event if it is still eventid; status 0 keeps the status. */
@@ -88,7 +57,7 @@ int db_attach_end_event(struct db_tx *tx, int32_t root, int32_t eventid,
 int db_attach_delete(struct db_tx *tx, int32_t root);
 /* Attach rows of a head server (0 = of any). */
 int db_attach_count_hsvr(struct db_tx *tx, int32_t hsvrid, int *n);
-int db_attach_in_flight(struct db_tx *tx, struct attach_row **rows, int *n);
+int db_attach_in_flight(struct db_tx *tx, struct sm_attachment **rows, int *n);
 /* Leg effects of attach/detach DONE over the volume (and snapshots). */
 int db_legs_attached(struct db_tx *tx, int32_t lvolid, bool with_snaps);
 int db_legs_detached(struct db_tx *tx, int32_t lvolid, bool with_snaps);

@@ -7,19 +7,7 @@
 
 #include <stdint.h>
 
-struct alloc_disk {
-	int32_t pdskid;
-	int32_t ssvrid;
-	int64_t total_vb;
-	int64_t free_vb;
-	int64_t largest_vb; /* largest FREE extent */
-};
-
-/* Disks sorted by (ssvrid, pdskid). */
-struct alloc_pool {
-	struct alloc_disk *disk;
-	int n;
-};
+#include "records.h"
 
 /*
  * Index of the disk for a leg of c vb whose server is not in omit[]:

@@ -1,39 +1,35 @@
 /*
- * Synchronous attach and detach (sm.md 6.3, 6.4, 5.3, 5.4): one
- * transaction records the in-flight operation, the head agent is driven
- * with no transaction open, one transaction records the outcome. The same
- * completion functions finish operations salvaged after a restart (9.1).
+ * Synchronous attach and detach (sm.md 6.3, 6.4, 5.3, 5.4): what may be
+ * attached where, the in-flight record, and what each outcome means for
+ * the attach row and the legs. The agent is driven by sm/workers.
  */
-#include "agent_ops.h"
 #include "attach.h"
-#include "volumes.h"
+#include "db_servers.h"
+#include "db_volumes.h"
+#include "domain_priv.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-enum op_kind { OP_ATTACH, OP_DETACH, OP_SNAP_ATTACH, OP_SNAP_DETACH };
+const char *attach_op_method(const struct attach_op *op)
+{
+	return op->kind == ATTACH_OP_ATTACH || op->kind == ATTACH_OP_SNAP_ATTACH
+		   ? "attachLogicalVolume"
+		   : "detachLogicalVolume";
+}
 
-static const char *const op_method[] = {
-    "attachLogicalVolume", "detachLogicalVolume", "attachLogicalVolume",
-    "detachLogicalVolume"};
-
-struct op {
-	enum op_kind kind;
-	int32_t root;	/* the attach row */
-	int32_t target; /* root, or the snapshot concerned */
-	int32_t eventid;
-	struct srv_row hsvr;
-	struct vas_lvolstruct tree;
-};
+void attach_op_free(struct attach_op *op)
+{
+	if (op)
+		lvs_clear(&op->tree);
+	free(op);
+}
 
 /* Reads what the agent needs; inside the recording transaction. */
-static int op_load(struct sm *sm, struct db_tx *tx, struct op *op,
+static int op_load(struct sm *sm, struct db_tx *tx, struct attach_op *op,
 		   int32_t hsvrid)
 {
 	int ret;
@@ -46,7 +42,21 @@ static int op_load(struct sm *sm, struct db_tx *tx, struct op *op,
 	return ret;
 }
 
-static int outcome_to_err(const struct agent_result *res)
+/* A new operation of kind on root (and target); NULL when out of memory. */
+static struct attach_op *op_new(enum attach_kind kind, int32_t root,
+				int32_t target)
+{
+	struct attach_op *op = calloc(1, sizeof(*op));
+
+	if (op) {
+		op->kind = kind;
+		op->root = root;
+		op->target = target;
+	}
+	return op;
+}
+
+int attach_op_error(const struct agent_result *res)
 {
 	switch (res->outcome) {
 	case AGENT_DONE:
@@ -69,22 +79,21 @@ static bool nothing_built(const struct agent_result *res)
 	return res->outcome == AGENT_REFUSED || res->outcome == AGENT_UNREACHED;
 }
 
-static int end_event(struct db_tx *tx, const struct op *op, int status,
+static int end_event(struct db_tx *tx, const struct attach_op *op, int status,
 		     bool *matched)
 {
 	return db_attach_end_event(tx, op->root, op->eventid, status, matched);
 }
 
-/* Records the outcome; returns 0 or the transaction's error. */
-static int complete(struct sm *sm, struct db_tx *tx, const struct op *op,
+/* What the outcome means for the attach row and the legs. */
+static int complete(struct db_tx *tx, const struct attach_op *op,
 		    const struct agent_result *res)
 {
 	bool done = res->outcome == AGENT_DONE, matched = false;
 	int ret = 0;
 
-	(void)sm;
 	switch (op->kind) {
-	case OP_ATTACH:
+	case ATTACH_OP_ATTACH:
 		if (done) {
 			ret = end_event(tx, op, 0, &matched);
 			if (!ret && matched)
@@ -100,7 +109,7 @@ static int complete(struct sm *sm, struct db_tx *tx, const struct op *op,
 				ret = db_legs_detached(tx, op->root, true);
 		}
 		break;
-	case OP_DETACH:
+	case ATTACH_OP_DETACH:
 		if (done) {
 			ret = end_event(tx, op, 0, &matched);
 			if (!ret && matched)
@@ -119,7 +128,7 @@ static int complete(struct sm *sm, struct db_tx *tx, const struct op *op,
 			    &matched);
 		}
 		break;
-	case OP_SNAP_ATTACH:
+	case ATTACH_OP_SNAP_ATTACH:
 		/* The origin stays BOUND whatever happens (M14). */
 		ret = end_event(tx, op, 0, &matched);
 		if (!ret && matched && done)
@@ -129,7 +138,7 @@ static int complete(struct sm *sm, struct db_tx *tx, const struct op *op,
 		else if (!ret && matched)
 			ret = db_legs_detached(tx, op->target, false);
 		break;
-	case OP_SNAP_DETACH:
+	case ATTACH_OP_SNAP_DETACH:
 		ret = end_event(tx, op, 0, &matched);
 		if (!ret && matched && done)
 			ret = db_legs_detached(tx, op->target, false);
@@ -144,278 +153,119 @@ static int complete(struct sm *sm, struct db_tx *tx, const struct op *op,
 	return ret;
 }
 
-/* One transaction recording the outcome; -EIO when the DB is away. */
-static int record(struct sm *sm, const struct op *op,
-		  const struct agent_result *res)
+int attach_op_record(struct sm *sm, const struct attach_op *op,
+		     const struct agent_result *res)
 {
 	struct db_tx *tx = NULL;
 	int ret = db_begin(sm->db, true, &tx);
 
 	if (ret)
 		return ret;
-	ret = complete(sm, tx, op, res);
-	if (ret && ret != -EHOSTDOWN) {
-		db_rollback(tx);
-		return ret;
-	}
-	return db_commit(tx) ? -EIO : ret;
+	ret = complete(tx, op, res);
+	if (ret && ret != -EHOSTDOWN)
+		return db_end(tx, ret);
+	/* -EHOSTDOWN: the outcome is moot, the rest is kept all the same. */
+	return db_end(tx, 0) ? -EIO : ret;
 }
 
-/* Drives the recorded operation and records its outcome. */
-static int run(struct sm *sm, struct op *op)
+int attach_op_run(struct sm *sm, struct attach_op *op)
 {
-	struct agent_result res;
-	int ret, tries;
-
-	agent_drive_lvol(&sm->cfg, &op->hsvr, op_method[op->kind], op->eventid,
-			 &op->tree, &res);
-	lvs_clear(&op->tree);
-	/* The agent's outcome must not be lost to a database blip (M47). */
-	for (tries = 0;; tries++) {
-		ret = record(sm, op, &res);
-		if (ret != -EIO || tries >= 30)
-			break;
-		sleep(1);
+	if (!sm->hooks.run_attach) {
+		/* No driver (not started): the row stays in flight. */
+		attach_op_free(op);
+		return -VAS_EINTERNAL;
 	}
-	log_info("lvol-%08x %s (event %d) on hsvr-%08x: outcome %d code %d",
-		 op->target, op_method[op->kind], op->eventid, op->hsvr.id,
-		 res.outcome, res.code);
-	if (ret)
-		return ret;
-	if (op->kind != OP_ATTACH)
-		sm_wake_shred(sm);
-	return outcome_to_err(&res);
+	return sm->hooks.run_attach(sm, op);
 }
 
-static int finish_prepare(struct db_tx *tx, struct op *op, int ret)
+int attach_op_begin(struct sm *sm, struct db_tx *tx, enum attach_kind kind,
+		    int32_t root, int32_t target, int32_t hsvrid,
+		    struct attach_op **out)
 {
-	if (ret) {
-		db_rollback(tx);
-		lvs_clear(&op->tree);
-		return ret;
-	}
-	ret = db_commit(tx);
-	if (ret)
-		lvs_clear(&op->tree);
-	return ret;
-}
-
-static int lookup_root(struct db_tx *tx, struct vol_ref ref, struct lvol_row *v)
-{
-	if (ref.id <= 0 && (!ref.name || !*ref.name))
-		return -EINVAL;
-	return db_lvol_lookup(tx, ref.id, ref.name, v);
-}
-
-int vol_attach(struct sm *sm, struct vol_ref ref, int32_t hsvrid)
-{
-	struct op op = {.kind = OP_ATTACH};
-	struct attach_row a;
-	struct lvol_row v;
-	struct db_tx *tx = NULL;
-	int ret, prio;
-
-	ret = db_begin(sm->db, true, &tx);
-	if (ret)
-		return ret;
-	ret = lookup_root(tx, ref, &v);
-	if (!ret && v.origin)
-		ret = -EINVAL; /* snapshots follow their origin */
-	if (!ret)	       /* no leg is replaced while the tree is built */
-		ret = db_lvol_lock(tx, v.lvolid);
-	if (!ret) {
-		ret = db_attach_get(tx, v.lvolid, &a);
-		ret = ret == -ENOENT ? 0 : (ret ? ret : -EBUSY);
-	}
-	if (!ret) {
-		ret = db_server_priority(tx, SRV_HSVR, hsvrid, &prio);
-		if (ret == -ENOENT ||
-		    (!ret && (prio == PRIO_OFFLINE || prio == PRIO_FAULTY)))
-			ret = -EINVAL;
-	}
-	op.root = op.target = v.lvolid;
-	if (!ret)
-		ret = db_genid(tx, DB_ID_EVENT, &op.eventid);
-	if (!ret) {
-		a = (struct attach_row){v.lvolid,	hsvrid,
-					ATTACH_BOUND,	op.eventid,
-					ATTACH_BINDING, 0};
-		ret = db_attach_insert(tx, &a);
-	}
-	if (!ret)
-		ret = op_load(sm, tx, &op, hsvrid);
-	ret = finish_prepare(tx, &op, ret);
-	return ret ? ret : run(sm, &op);
-}
-
-int vol_detach(struct sm *sm, struct vol_ref ref)
-{
-	struct op op = {.kind = OP_DETACH};
-	struct attach_row a;
-	struct lvol_row v;
-	struct db_tx *tx = NULL;
-	int ret;
-
-	ret = db_begin(sm->db, true, &tx);
-	if (ret)
-		return ret;
-	ret = lookup_root(tx, ref, &v);
-	if (!ret && v.origin)
-		ret = -EINVAL;
-	if (!ret)
-		ret = db_attach_get(tx, v.lvolid, &a);
-	if (ret == -ENOENT) {
-		db_rollback(tx);
-		return 0; /* not attached: nothing to do */
-	}
-	if (!ret && a.eventid)
-		ret = -EAGAIN;
-	op.root = op.target = v.lvolid;
-	if (!ret)
-		ret = db_genid(tx, DB_ID_EVENT, &op.eventid);
-	if (!ret)
-		ret = db_attach_set_event(tx, v.lvolid, op.eventid,
-					  ATTACH_UNBINDING, 0);
-	if (!ret)
-		ret = op_load(sm, tx, &op, a.hsvrid);
-	ret = finish_prepare(tx, &op, ret);
-	return ret ? ret : run(sm, &op);
-}
-
-/* Records an operation on one snapshot of an attached origin. */
-static int snapshot_op(struct sm *sm, struct db_tx *tx, enum op_kind kind,
-		       const struct attach_row *origin, int32_t snap,
-		       struct attach_op **out)
-{
-	struct op *op = calloc(1, sizeof(*op));
+	struct attach_op *op = op_new(kind, root, target);
+	bool binding =
+	    kind == ATTACH_OP_ATTACH || kind == ATTACH_OP_SNAP_ATTACH;
 	int ret;
 
 	if (!op)
 		return -ENOMEM;
-	op->kind = kind;
-	op->root = origin->lvolid;
-	op->target = snap;
 	ret = db_genid(tx, DB_ID_EVENT, &op->eventid);
-	if (!ret)
-		ret = db_attach_set_event(
-		    tx, op->root, op->eventid,
-		    kind == OP_SNAP_ATTACH ? ATTACH_BINDING : ATTACH_UNBINDING,
-		    snap);
+	if (!ret && kind == ATTACH_OP_ATTACH) {
+		struct sm_attachment a = {
+		    root, hsvrid, ATTACH_BOUND, op->eventid, ATTACH_BINDING, 0};
+
+		ret = db_attach_insert(tx, &a);
+	} else if (!ret) {
+		ret = db_attach_set_event(tx, root, op->eventid,
+					  binding ? ATTACH_BINDING
+						  : ATTACH_UNBINDING,
+					  target == root ? 0 : target);
+	}
 	/* Hidden from lists while its deletion runs (sm.md 5.4). */
-	if (!ret && kind == OP_SNAP_DETACH)
-		ret = db_lvol_set_deleted(tx, snap, 1);
+	if (!ret && kind == ATTACH_OP_SNAP_DETACH)
+		ret = db_lvol_set_deleted(tx, target, 1);
 	if (!ret)
-		ret = op_load(sm, tx, op, origin->hsvrid);
+		ret = op_load(sm, tx, op, hsvrid);
 	if (ret) {
-		lvs_clear(&op->tree);
-		free(op);
+		attach_op_free(op);
 		return ret;
 	}
-	*out = (struct attach_op *)op;
+	*out = op;
 	return 0;
 }
 
-int attach_snapshot_begin(struct sm *sm, struct db_tx *tx,
-			  const struct attach_row *origin, int32_t snap,
-			  struct attach_op **out)
+/* The operation an in-flight attach row stands for. */
+static enum attach_kind kind_of(const struct sm_attachment *a)
 {
-	return snapshot_op(sm, tx, OP_SNAP_ATTACH, origin, snap, out);
+	if (a->event_type == ATTACH_BINDING)
+		return a->assoc_lvolid ? ATTACH_OP_SNAP_ATTACH
+				       : ATTACH_OP_ATTACH;
+	return a->assoc_lvolid ? ATTACH_OP_SNAP_DETACH : ATTACH_OP_DETACH;
 }
 
-int attach_snapshot_delete_begin(struct sm *sm, struct db_tx *tx,
-				 const struct attach_row *origin, int32_t snap,
-				 struct attach_op **out)
+int attach_ops_in_flight(struct sm *sm, struct attach_op ***ops, int *n)
 {
-	return snapshot_op(sm, tx, OP_SNAP_DETACH, origin, snap, out);
-}
-
-int attach_op_run(struct sm *sm, struct attach_op *aop)
-{
-	struct op *op = (struct op *)aop;
-	int ret = run(sm, op);
-
-	free(op);
-	return ret;
-}
-
-void attach_op_free(struct attach_op *aop)
-{
-	struct op *op = (struct op *)aop;
-
-	if (op)
-		lvs_clear(&op->tree);
-	free(op);
-}
-
-static atomic_int salvaging;
-
-struct salvage_arg {
-	struct sm *sm;
-	struct op op;
-};
-
-static void *salvage_thread(void *arg)
-{
-	struct salvage_arg *s = arg;
-
-	(void)run(s->sm, &s->op); /* outcome is in the database */
-	free(s);
-	atomic_fetch_sub(&salvaging, 1);
-	return NULL;
-}
-
-int attach_salvage(struct sm *sm)
-{
-	struct attach_row *rows = NULL;
+	struct sm_attachment *rows = NULL;
 	struct db_tx *tx = NULL;
-	int ret, n = 0, i;
+	int ret, n_rows = 0, i;
 
+	*ops = NULL;
+	*n = 0;
 	ret = db_begin(sm->db, false, &tx);
 	if (ret)
 		return ret;
-	ret = db_attach_in_flight(tx, &rows, &n);
+	ret = db_attach_in_flight(tx, &rows, &n_rows);
+	if (!ret) {
+		*ops = calloc((size_t)n_rows + 1, sizeof(**ops));
+		ret = *ops ? 0 : -ENOMEM;
+	}
 	/* Each row on its own: one bad row does not stop the rest (M60). */
-	for (i = 0; !ret && i < n; i++) {
-		struct salvage_arg *s = calloc(1, sizeof(*s));
-		pthread_t t;
+	for (i = 0; !ret && i < n_rows; i++) {
+		const struct sm_attachment *a = &rows[i];
+		struct attach_op *op =
+		    op_new(kind_of(a), a->lvolid,
+			   a->assoc_lvolid ? a->assoc_lvolid : a->lvolid);
 
-		if (!s) {
+		if (!op) {
 			ret = -ENOMEM;
 			break;
 		}
-		s->sm = sm;
-		s->op.root = rows[i].lvolid;
-		s->op.target = rows[i].assoc_lvolid ? rows[i].assoc_lvolid
-						    : rows[i].lvolid;
-		s->op.eventid = rows[i].eventid;
-		if (rows[i].event_type == ATTACH_BINDING)
-			s->op.kind =
-			    rows[i].assoc_lvolid ? OP_SNAP_ATTACH : OP_ATTACH;
-		else
-			s->op.kind =
-			    rows[i].assoc_lvolid ? OP_SNAP_DETACH : OP_DETACH;
-		atomic_fetch_add(&salvaging, 1);
-		if (op_load(sm, tx, &s->op, rows[i].hsvrid) ||
-		    pthread_create(&t, NULL, salvage_thread, s)) {
-			atomic_fetch_sub(&salvaging, 1);
-			log_err("lvol-%08x: cannot resume event %d",
-				rows[i].lvolid, rows[i].eventid);
-			lvs_clear(&s->op.tree);
-			free(s);
+		op->eventid = a->eventid;
+		if (op_load(sm, tx, op, a->hsvrid)) {
+			log_err("lvol-%08x: cannot resume event %d", a->lvolid,
+				a->eventid);
+			attach_op_free(op);
 			continue;
 		}
-		pthread_detach(t);
-		log_info("lvol-%08x: resuming %s event %d", s->op.target,
-			 op_method[s->op.kind], s->op.eventid);
+		(*ops)[(*n)++] = op;
 	}
 	free(rows);
 	db_rollback(tx);
+	if (ret) {
+		while (*n > 0)
+			attach_op_free((*ops)[--*n]);
+		free(*ops);
+		*ops = NULL;
+	}
 	return ret;
-}
-
-bool attach_salvage_wait(int seconds)
-{
-	while (atomic_load(&salvaging) > 0 && seconds-- > 0)
-		sleep(1);
-	return atomic_load(&salvaging) == 0;
 }

@@ -1,33 +1,71 @@
-/* Head-agent operations on snapshots, and resuming them after a restart. */
+/*
+ * Attach and detach operations as records (sm.md 6, 5.3, 5.4): the rules
+ * record one in flight in a transaction, sm/workers/attach_driver.c drives
+ * it on the head agent with no transaction open, and its outcome is
+ * recorded here in another. A restart resumes what was left in flight.
+ */
 #ifndef VAS_SM_ATTACH_H
 #define VAS_SM_ATTACH_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
-#include "db_volumes.h"
+#include "records.h"
 #include "sm.h"
+#include "vas/lvolstruct.h"
 
-struct attach_op;
+enum attach_kind {
+	ATTACH_OP_ATTACH,
+	ATTACH_OP_DETACH,
+	ATTACH_OP_SNAP_ATTACH,
+	ATTACH_OP_SNAP_DETACH,
+};
 
-/*
- * Inside the caller's transaction: records that snapshot snap of the
- * attached origin is being attached (or detached for deletion). After the
- * caller commits, attach_op_run() drives it and frees the op; if the
- * transaction fails, attach_op_free().
- */
-int attach_snapshot_begin(struct sm *sm, struct db_tx *tx,
-			  const struct attach_row *origin, int32_t snap,
-			  struct attach_op **out);
-int attach_snapshot_delete_begin(struct sm *sm, struct db_tx *tx,
-				 const struct attach_row *origin, int32_t snap,
-				 struct attach_op **out);
-int attach_op_run(struct sm *sm, struct attach_op *op);
+/* An operation in flight: what its head agent is sent. */
+struct attach_op {
+	enum attach_kind kind;
+	int32_t root;	/* the volume whose attachment it is */
+	int32_t target; /* root, or the snapshot concerned */
+	int32_t eventid;
+	struct sm_server hsvr;
+	struct vas_lvolstruct tree;
+};
+
+/* How an agent operation ended, as far as the manager can tell. */
+enum agent_outcome {
+	AGENT_DONE,	 /* event DONE */
+	AGENT_FAILED,	 /* event ERROR with result `code` */
+	AGENT_REFUSED,	 /* request answered with fault `code` */
+	AGENT_UNREACHED, /* no address took the request: nothing ran */
+	AGENT_UNCERTAIN, /* may have run: timeout, garbage, lost polls */
+	AGENT_TIMEDOUT,	 /* still PROGRESS at the deadline */
+};
+
+struct agent_result {
+	enum agent_outcome outcome;
+	int code;
+	char string[128];
+};
+
+/* attachLogicalVolume or detachLogicalVolume. */
+const char *attach_op_method(const struct attach_op *op);
+/* Frees op and its tree; NULL is a no-op. */
 void attach_op_free(struct attach_op *op);
 
-/* Start-up: re-drives every operation left in flight, each in a thread. */
-int attach_salvage(struct sm *sm);
-/* At shutdown: waits for resumed operations; false if some still run. */
-bool attach_salvage_wait(int seconds);
+/*
+ * One transaction recording res for op: 0; -EHOSTDOWN when the head
+ * server failed meanwhile (the rest is recorded all the same); -EIO when
+ * the database is away, so the caller may try again.
+ */
+int attach_op_record(struct sm *sm, const struct attach_op *op,
+		     const struct agent_result *res);
+/* What the client of the operation is answered for res (M53). */
+int attach_op_error(const struct agent_result *res);
+
+/*
+ * Start-up (sm.md 9.1): every operation left in flight, loaded to be
+ * driven again. *ops is a heap array of heap operations; an operation that
+ * cannot be loaded is logged and left out (M60).
+ */
+int attach_ops_in_flight(struct sm *sm, struct attach_op ***ops, int *n);
 
 #endif

@@ -60,7 +60,7 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 {
 	struct alloc_pool pool = {0};
 	struct leg_row *legs = NULL;
-	struct pdsk_row *disks = NULL;
+	struct sm_disk *disks = NULL;
 	int n_disks = 0, n_legs = 0, ret, i, j;
 
 	(void)sm;
@@ -111,7 +111,7 @@ static int fail_dext(struct db_tx *tx, int32_t dextid)
 
 int sm_notify_failure(struct sm *sm, int target, int32_t id)
 {
-	struct pdsk_row disk;
+	struct sm_disk disk;
 	struct db_tx *tx = NULL;
 	int ret, prio = 0;
 
@@ -153,11 +153,7 @@ int sm_notify_failure(struct sm *sm, int target, int32_t id)
 	default:
 		ret = -EINVAL;
 	}
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	ret = db_commit(tx);
+	ret = db_end(tx, ret);
 	if (!ret) {
 		log_warn("failure recorded: target %d id %08x", target, id);
 		sm_wake_resync(sm);
@@ -169,7 +165,7 @@ int sm_notify_bad_blocks(struct sm *sm, int32_t pdskid, const int32_t *blocks,
 			 int n)
 {
 	struct alloc_pool pool = {0};
-	struct pdsk_row disk;
+	struct sm_disk disk;
 	struct db_tx *tx = NULL;
 	int32_t *busy = NULL;
 	int n_busy = 0, ret, i;
@@ -201,11 +197,7 @@ int sm_notify_bad_blocks(struct sm *sm, int32_t pdskid, const int32_t *blocks,
 	}
 	free(busy);
 	free(pool.disk);
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	ret = db_commit(tx);
+	ret = db_end(tx, ret);
 	if (!ret)
 		sm_wake_resync(sm);
 	return ret;

@@ -4,8 +4,9 @@
 
 #include <stdint.h>
 
-#include "db.h"
 #include "sm.h"
+
+struct db_tx;
 
 int sm_notify_failure(struct sm *sm, int target, int32_t id);
 int sm_notify_bad_blocks(struct sm *sm, int32_t pdskid, const int32_t *blocks,

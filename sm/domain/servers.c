@@ -1,5 +1,7 @@
 /* Registration and deletion of servers and disks; shutdownAll. */
 #include "servers.h"
+#include "db_disks.h"
+#include "db_servers.h"
 #include "db_shred.h"
 #include "db_volumes.h"
 #include "vas/log.h"
@@ -77,11 +79,7 @@ int srv_register(struct sm *sm, enum srv_kind kind, const char *const *ips,
 			ret = db_ip_add(tx, kind, ips[i], *id);
 	}
 out:
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	ret = db_commit(tx);
+	ret = db_end(tx, ret);
 	if (!ret) {
 		log_info("%s-%08x registered (%s)", kind_name[kind], *id,
 			 ips[0]);
@@ -93,7 +91,7 @@ out:
 
 int srv_delete(struct sm *sm, enum srv_kind kind, int32_t id)
 {
-	struct pdsk_row *disks = NULL;
+	struct sm_disk *disks = NULL;
 	struct db_tx *tx = NULL;
 	int ret, prio, n = 0, i, attached = 0;
 
@@ -123,15 +121,11 @@ int srv_delete(struct sm *sm, enum srv_kind kind, int32_t id)
 	}
 	if (!ret)
 		ret = db_server_delete(tx, kind, id);
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	return db_commit(tx);
+	return db_end(tx, ret);
 }
 
 int srv_list(struct sm *sm, enum srv_kind kind, int32_t id,
-	     struct srv_row **rows, int *n)
+	     struct sm_server **rows, int *n)
 {
 	struct db_tx *tx = NULL;
 	int ret = db_begin(sm->db, false, &tx);
@@ -221,11 +215,7 @@ int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
 	if (!ret)
 		ret = db_shred_queue_offline(tx, *pdskid);
 out:
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	ret = db_commit(tx);
+	ret = db_end(tx, ret);
 	if (!ret) {
 		log_info("pdsk-%08x on ssvr-%08x: %s", *pdskid, ssvrid, path);
 		sm_wake_shred(sm);
@@ -236,7 +226,7 @@ out:
 int pdsk_delete(struct sm *sm, int32_t pdskid)
 {
 	struct db_tx *tx = NULL;
-	struct pdsk_row row;
+	struct sm_disk row;
 	int ret;
 
 	if (pdskid <= 0)
@@ -249,14 +239,10 @@ int pdsk_delete(struct sm *sm, int32_t pdskid)
 		ret = -EBUSY;
 	if (!ret)
 		ret = db_pdsk_delete(tx, pdskid);
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	return db_commit(tx);
+	return db_end(tx, ret);
 }
 
-int pdsk_list(struct sm *sm, int32_t ssvrid, struct pdsk_row **rows, int *n)
+int pdsk_list(struct sm *sm, int32_t ssvrid, struct sm_disk **rows, int *n)
 {
 	struct db_tx *tx = NULL;
 	int ret, prio;
@@ -288,9 +274,5 @@ int sm_shutdown_all(struct sm *sm)
 		ret = db_servers_set_all(tx, SRV_SSVR, PRIO_HALT);
 	if (!ret)
 		ret = db_pdsks_set_all(tx, PRIO_HALT);
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	return db_commit(tx);
+	return db_end(tx, ret);
 }

@@ -4,8 +4,7 @@
 
 #include <stdint.h>
 
-#include "db_disks.h"
-#include "db_servers.h"
+#include "records.h"
 #include "sm.h"
 
 int srv_register(struct sm *sm, enum srv_kind kind, const char *const *ips,
@@ -13,13 +12,13 @@ int srv_register(struct sm *sm, enum srv_kind kind, const char *const *ips,
 int srv_delete(struct sm *sm, enum srv_kind kind, int32_t id);
 /* Caller frees *rows. */
 int srv_list(struct sm *sm, enum srv_kind kind, int32_t id,
-	     struct srv_row **rows, int *n);
+	     struct sm_server **rows, int *n);
 
 /* capacity: decimal string of 512-byte sectors. */
 int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
 		  const char *capacity, int32_t *pdskid);
 int pdsk_delete(struct sm *sm, int32_t pdskid);
-int pdsk_list(struct sm *sm, int32_t ssvrid, struct pdsk_row **rows, int *n);
+int pdsk_list(struct sm *sm, int32_t ssvrid, struct sm_disk **rows, int *n);
 
 /* shutdownAll: EBUSY while anything is attached. */
 int sm_shutdown_all(struct sm *sm);

@@ -1,7 +1,9 @@
 /* Volume life cycle: create, snapshot, delete, list, show. */
 #include "volumes.h"
 #include "alloc.h"
-#include "attach.h"
+#include "db_servers.h"
+#include "db_volumes.h"
+#include "domain_priv.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/units.h"
@@ -12,11 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-static int lookup(struct db_tx *tx, struct vol_ref v, struct lvol_row *row)
+static int lookup(struct db_tx *tx, struct vol_ref ref, struct sm_volume *v)
 {
-	if (v.id <= 0 && (!v.name || !*v.name))
+	if (ref.id <= 0 && (!ref.name || !*ref.name))
 		return -EINVAL;
-	return db_lvol_lookup(tx, v.id, v.name, row);
+	return db_lvol_lookup(tx, ref.id, ref.name, v);
 }
 
 static void utc_now(char *buf, size_t len)
@@ -54,7 +56,7 @@ static int build_mirror(struct db_tx *tx, struct alloc_pool *pool,
 }
 
 /* LVOL row, top layer (SO or SNAPSHOT), LINEAR, mirrors (sm.md 3.7). */
-static int build_volume(struct sm *sm, struct db_tx *tx, struct lvol_row *v,
+static int build_volume(struct sm *sm, struct db_tx *tx, struct sm_volume *v,
 			int top_type, int32_t *top_layer)
 {
 	struct alloc_pool pool = {0};
@@ -94,19 +96,10 @@ static int build_volume(struct sm *sm, struct db_tx *tx, struct lvol_row *v,
 	return ret;
 }
 
-static int finish(struct db_tx *tx, int ret)
-{
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	return db_commit(tx);
-}
-
 int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
 	       int redundancy, int32_t *lvolid)
 {
-	struct lvol_row v = {0};
+	struct sm_volume v = {0};
 	struct db_tx *tx = NULL;
 	int32_t top;
 	bool taken;
@@ -131,7 +124,7 @@ int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
 	v.capacity = cap;
 	if (!ret)
 		ret = build_volume(sm, tx, &v, LVOLTYPE_SNAPSHOT_ORIGIN, &top);
-	ret = finish(tx, ret);
+	ret = db_end(tx, ret);
 	if (!ret) {
 		*lvolid = v.lvolid;
 		log_info("lvol-%08x '%s' created: %lld GiB x%d", v.lvolid, name,
@@ -140,12 +133,84 @@ int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
 	return ret;
 }
 
+/* Commits the recording transaction and runs op, or drops both. */
+static int commit_and_run(struct sm *sm, struct db_tx *tx, struct attach_op *op,
+			  int ret)
+{
+	ret = db_end(tx, ret);
+	if (ret) {
+		attach_op_free(op);
+		return ret;
+	}
+	return op ? attach_op_run(sm, op) : 0;
+}
+
+int vol_attach(struct sm *sm, struct vol_ref ref, int32_t hsvrid)
+{
+	struct attach_op *op = NULL;
+	struct sm_attachment a;
+	struct sm_volume v;
+	struct db_tx *tx = NULL;
+	int ret, prio;
+
+	ret = db_begin(sm->db, true, &tx);
+	if (ret)
+		return ret;
+	ret = lookup(tx, ref, &v);
+	if (!ret && v.origin)
+		ret = -EINVAL; /* snapshots follow their origin */
+	if (!ret)	       /* no leg is replaced while the tree is built */
+		ret = db_lvol_lock(tx, v.lvolid);
+	if (!ret) {
+		ret = db_attach_get(tx, v.lvolid, &a);
+		ret = ret == -ENOENT ? 0 : (ret ? ret : -EBUSY);
+	}
+	if (!ret) {
+		ret = db_server_priority(tx, SRV_HSVR, hsvrid, &prio);
+		if (ret == -ENOENT ||
+		    (!ret && (prio == PRIO_OFFLINE || prio == PRIO_FAULTY)))
+			ret = -EINVAL;
+	}
+	if (!ret)
+		ret = attach_op_begin(sm, tx, ATTACH_OP_ATTACH, v.lvolid,
+				      v.lvolid, hsvrid, &op);
+	return commit_and_run(sm, tx, op, ret);
+}
+
+int vol_detach(struct sm *sm, struct vol_ref ref)
+{
+	struct attach_op *op = NULL;
+	struct sm_attachment a;
+	struct sm_volume v;
+	struct db_tx *tx = NULL;
+	int ret;
+
+	ret = db_begin(sm->db, true, &tx);
+	if (ret)
+		return ret;
+	ret = lookup(tx, ref, &v);
+	if (!ret && v.origin)
+		ret = -EINVAL;
+	if (!ret)
+		ret = db_attach_get(tx, v.lvolid, &a);
+	if (ret == -ENOENT) {
+		db_rollback(tx);
+		return 0; /* not attached: nothing to do */
+	}
+	if (!ret && a.eventid)
+		ret = -EAGAIN;
+	if (!ret)
+		ret = attach_op_begin(sm, tx, ATTACH_OP_DETACH, v.lvolid,
+				      v.lvolid, a.hsvrid, &op);
+	return commit_and_run(sm, tx, op, ret);
+}
+
 int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 		 int32_t *lvolid)
 {
 	struct attach_op *op = NULL;
-	struct lvol_row o, v = {0};
-	struct attach_row a;
+	struct sm_volume o, v = {0};
+	struct sm_attachment a;
 	struct db_tx *tx = NULL;
 	int32_t top, origin_top;
 	bool taken, attached = false;
@@ -183,21 +248,18 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 		ret = db_snapshot_link(tx, o.lvolid, origin_top, v.lvolid, top);
 	/* An attached origin gets the snapshot on its head server too. */
 	if (!ret && attached)
-		ret = attach_snapshot_begin(sm, tx, &a, v.lvolid, &op);
-	ret = finish(tx, ret);
-	if (ret) {
-		attach_op_free(op);
-		return ret;
-	}
-	*lvolid = v.lvolid;
-	return op ? attach_op_run(sm, op) : 0;
+		ret = attach_op_begin(sm, tx, ATTACH_OP_SNAP_ATTACH, a.lvolid,
+				      v.lvolid, a.hsvrid, &op);
+	if (!ret)
+		*lvolid = v.lvolid;
+	return commit_and_run(sm, tx, op, ret);
 }
 
 int vol_delete(struct sm *sm, struct vol_ref ref)
 {
 	struct attach_op *op = NULL;
-	struct lvol_row v;
-	struct attach_row a;
+	struct sm_volume v;
+	struct sm_attachment a;
 	struct db_tx *tx = NULL;
 	int ret, snaps = 0;
 
@@ -217,12 +279,13 @@ int vol_delete(struct sm *sm, struct vol_ref ref)
 			 (!v.origin || a.eventid || a.status != ATTACH_BOUND))
 			ret = -EBUSY;
 		else if (!ret) /* attached snapshot: detach it, then delete */
-			ret = attach_snapshot_delete_begin(sm, tx, &a, v.lvolid,
-							   &op);
+			ret =
+			    attach_op_begin(sm, tx, ATTACH_OP_SNAP_DETACH,
+					    a.lvolid, v.lvolid, a.hsvrid, &op);
 	}
 	if (!ret && !op)
 		ret = db_lvol_delete(tx, v.lvolid);
-	ret = finish(tx, ret);
+	ret = db_end(tx, ret);
 	if (ret) {
 		attach_op_free(op);
 		return ret;
@@ -235,9 +298,9 @@ int vol_delete(struct sm *sm, struct vol_ref ref)
 }
 
 int vol_list(struct sm *sm, const struct vol_ref *ref,
-	     struct lvol_list_row **rows, int *n)
+	     struct sm_volume_list *out)
 {
-	struct lvol_row v;
+	struct sm_volume v;
 	struct db_tx *tx = NULL;
 	int ret = db_begin(sm->db, false, &tx);
 
@@ -247,14 +310,23 @@ int vol_list(struct sm *sm, const struct vol_ref *ref,
 	if (ref)
 		ret = lookup(tx, *ref, &v);
 	if (!ret)
-		ret = db_lvol_list(tx, v.lvolid, rows, n);
+		ret = db_lvol_list(tx, v.lvolid, out);
 	db_rollback(tx);
 	return ret;
 }
 
+void vol_list_free(struct sm_volume_list *list)
+{
+	free(list->e);
+	free(list->snaps);
+	list->e = NULL;
+	list->snaps = NULL;
+	list->n = 0;
+}
+
 int vol_show(struct sm *sm, struct vol_ref ref, struct vas_lvolstruct *out)
 {
-	struct lvol_row v;
+	struct sm_volume v;
 	struct db_tx *tx = NULL;
 	int ret = db_begin(sm->db, false, &tx);
 

@@ -4,8 +4,9 @@
 
 #include <stdint.h>
 
-#include "db_volumes.h"
+#include "records.h"
 #include "sm.h"
+#include "vas/lvolstruct.h"
 
 /* A volume named by id (when > 0) or by name (when non-empty). */
 struct vol_ref {
@@ -20,9 +21,10 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 int vol_delete(struct sm *sm, struct vol_ref v);
 int vol_attach(struct sm *sm, struct vol_ref v, int32_t hsvrid);
 int vol_detach(struct sm *sm, struct vol_ref v);
-/* ref NULL = all visible volumes. */
+/* ref NULL = all visible volumes. Free with vol_list_free(). */
 int vol_list(struct sm *sm, const struct vol_ref *v,
-	     struct lvol_list_row **rows, int *n);
+	     struct sm_volume_list *out);
+void vol_list_free(struct sm_volume_list *list);
 int vol_show(struct sm *sm, struct vol_ref v, struct vas_lvolstruct *out);
 
 #endif

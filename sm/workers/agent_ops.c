@@ -1,6 +1,6 @@
 /* Calls to head and storage agents, with address failover. */
 #include "agent_ops.h"
-#include "db.h"
+#include "db_servers.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/rpc_client.h"
@@ -10,24 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 int agent_server_load(struct sm *sm, enum srv_kind kind, int32_t id,
-		      struct srv_row *srv)
+		      struct sm_server *srv)
 {
 	struct db_tx *tx = NULL;
 	int ret = db_begin(sm->db, false, &tx);
@@ -40,9 +24,9 @@ int agent_server_load(struct sm *sm, enum srv_kind kind, int32_t id,
 	return ret;
 }
 
-int agent_call(const struct sm_config *cfg, const struct srv_row *srv, int port,
-	       const char *method, xmlrpc_value *param, xmlrpc_value **result,
-	       struct rpc_outcome *oc)
+int agent_call(const struct sm_config *cfg, const struct sm_server *srv,
+	       int port, const char *method, xmlrpc_value *param,
+	       xmlrpc_value **result, struct rpc_outcome *oc)
 {
 	const char *hosts[SRV_MAX_IPS];
 	int i;
@@ -53,7 +37,7 @@ int agent_call(const struct sm_config *cfg, const struct srv_row *srv, int port,
 			cfg->agent_timeout_ms, RPC_FAILOVER_AGENT, result, oc);
 }
 
-int agent_event_status(const struct sm_config *cfg, const struct srv_row *srv,
+int agent_event_status(const struct sm_config *cfg, const struct sm_server *srv,
 		       int port, int32_t eventid, int *status, int *result)
 {
 	xmlrpc_value *p, *res = NULL, *e0 = NULL, *e1 = NULL;
@@ -94,8 +78,7 @@ out:
 	xmlrpc_env_clean(&env);
 	return ret;
 }
-
-int agent_send_job(const struct sm_config *cfg, const struct srv_row *srv,
+int agent_send_job(const struct sm_config *cfg, const struct sm_server *srv,
 		   int port, const char *method, xmlrpc_value *param,
 		   int32_t eventid, bool *may_hold)
 {
@@ -112,9 +95,8 @@ int agent_send_job(const struct sm_config *cfg, const struct srv_row *srv,
 			 oc.detail[0] ? oc.detail : oc.fault_string);
 	return ret;
 }
-
 enum agent_poll agent_poll_event(const struct sm_config *cfg,
-				 const struct srv_row *srv, int port,
+				 const struct sm_server *srv, int port,
 				 int32_t eventid)
 {
 	int status = 0, result = 0;
@@ -131,105 +113,5 @@ enum agent_poll agent_poll_event(const struct sm_config *cfg,
 		return AGENT_POLL_GONE;
 	default:
 		return AGENT_POLL_LOST;
-	}
-}
-
-static int send_request(const struct sm_config *cfg, const struct srv_row *h,
-			const char *method, int32_t eventid,
-			const struct vas_lvolstruct *tree,
-			struct agent_result *res)
-{
-	xmlrpc_value *p, *t, *reply = NULL;
-	struct rpc_outcome oc;
-	xmlrpc_env env;
-	int ret;
-
-	xmlrpc_env_init(&env);
-	t = lvs_encode(&env, tree);
-	p = xmlrpc_build_value(&env, "{s:i,s:i,s:V}", "ver", VAS_XMLRPC_VERSION,
-			       "eventid", eventid, "lvolstruct", t);
-	if (t)
-		xmlrpc_DECREF(t);
-	if (env.fault_occurred) {
-		xmlrpc_env_clean(&env);
-		res->outcome = AGENT_UNCERTAIN;
-		res->code = VAS_EINTERNAL;
-		return -ENOMEM;
-	}
-	ret = agent_call(cfg, h, cfg->hsvr_port, method, p, &reply, &oc);
-	xmlrpc_DECREF(p);
-	if (reply)
-		xmlrpc_DECREF(reply);
-	xmlrpc_env_clean(&env);
-	if (!ret)
-		return 0;
-	if (ret == -EREMOTEIO) {
-		res->outcome = AGENT_REFUSED;
-		res->code = oc.fault_code;
-		snprintf(res->string, sizeof(res->string), "%s",
-			 oc.fault_string);
-	} else {
-		res->outcome = oc.fail == RPC_FAIL_CONNECT ? AGENT_UNREACHED
-							   : AGENT_UNCERTAIN;
-		res->code = VAS_EINTERNAL;
-	}
-	log_warn("%s event %d to hsvr-%08x: %s", method, eventid, h->id,
-		 oc.detail[0] ? oc.detail : oc.fault_string);
-	return -1;
-}
-
-void agent_drive_lvol(const struct sm_config *cfg, const struct srv_row *h,
-		      const char *method, int32_t eventid,
-		      const struct vas_lvolstruct *tree,
-		      struct agent_result *res)
-{
-	long deadline =
-	    cfg->op_timeout_s > 0 ? now_ms() + cfg->op_timeout_s * 1000L : 0;
-	int status, result, poll_failures = 0, ret;
-
-	memset(res, 0, sizeof(*res));
-	if (send_request(cfg, h, method, eventid, tree, res))
-		return;
-	for (;;) {
-		ret = agent_event_status(cfg, h, cfg->hsvr_port, eventid,
-					 &status, &result);
-		if (ret) {
-			/* A lost poll leaves the outcome unknown (M51). */
-			if (++poll_failures >= 3) {
-				res->outcome = AGENT_UNCERTAIN;
-				res->code = VAS_EINTERNAL;
-				return;
-			}
-		} else {
-			poll_failures = 0;
-			switch (status) {
-			case EV_DONE:
-				res->outcome = AGENT_DONE;
-				return;
-			case EV_ERROR:
-				res->outcome = AGENT_FAILED;
-				res->code = result ? result : VAS_EINTERNAL;
-				return;
-			case EV_PROGRESS:
-				break;
-			case EV_NONE:
-				/* The agent restarted and forgot: send again.
-				 */
-				if (send_request(cfg, h, method, eventid, tree,
-						 res))
-					return;
-				break;
-			default: /* M77: only DONE is success */
-				res->outcome = AGENT_FAILED;
-				res->code = VAS_EINTERNAL;
-				return;
-			}
-		}
-		if (deadline && now_ms() >= deadline) {
-			res->outcome = AGENT_TIMEDOUT;
-			res->code = ETIMEDOUT;
-			return;
-		}
-		sleep_ms(cfg->attach_poll_ms);
 	}
 }

@@ -1,7 +1,6 @@
 /*
- * Asynchronous agent operations driven to an outcome: send the request,
- * poll getEventStatus, re-send on NONE (agent restarted), bounded by a
- * deadline. No lock or transaction is held while this runs.
+ * Calls to head and storage agents with address failover. No lock or
+ * transaction is held while one runs.
  */
 #ifndef VAS_SM_AGENT_OPS_H
 #define VAS_SM_AGENT_OPS_H
@@ -9,42 +8,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "db_servers.h"
+#include "records.h"
 #include "sm.h"
-#include "vas/lvolstruct.h"
 #include "vas/rpc_client.h"
-
-enum agent_outcome {
-	AGENT_DONE,	 /* event DONE */
-	AGENT_FAILED,	 /* event ERROR with result `code` */
-	AGENT_REFUSED,	 /* request answered with fault `code` */
-	AGENT_UNREACHED, /* no address took the request: nothing ran */
-	AGENT_UNCERTAIN, /* may have run: timeout, garbage, lost polls */
-	AGENT_TIMEDOUT,	 /* still PROGRESS at the deadline */
-};
-
-struct agent_result {
-	enum agent_outcome outcome;
-	int code;
-	char string[128];
-};
-
-/* Runs method {ver, eventid, lvolstruct} on a head agent. */
-void agent_drive_lvol(const struct sm_config *cfg, const struct srv_row *hsvr,
-		      const char *method, int32_t eventid,
-		      const struct vas_lvolstruct *tree,
-		      struct agent_result *res);
 
 /* A server's data addresses, read in their own short transaction. */
 int agent_server_load(struct sm *sm, enum srv_kind kind, int32_t id,
-		      struct srv_row *srv);
+		      struct sm_server *srv);
 
 /* One call with {ver:5, ...members}; the param struct is borrowed. */
-int agent_call(const struct sm_config *cfg, const struct srv_row *srv, int port,
-	       const char *method, xmlrpc_value *param, xmlrpc_value **result,
-	       struct rpc_outcome *oc);
+int agent_call(const struct sm_config *cfg, const struct sm_server *srv,
+	       int port, const char *method, xmlrpc_value *param,
+	       xmlrpc_value **result, struct rpc_outcome *oc);
 /* getEventStatus -> status/result; -EPROTO for a malformed answer. */
-int agent_event_status(const struct sm_config *cfg, const struct srv_row *srv,
+int agent_event_status(const struct sm_config *cfg, const struct sm_server *srv,
 		       int port, int32_t eventid, int *status, int *result);
 
 /*
@@ -52,7 +29,7 @@ int agent_event_status(const struct sm_config *cfg, const struct srv_row *srv,
  * failure *may_hold says whether the agent may still hold the event (a
  * timeout or garbled answer) or surely not (a fault; nothing reached it).
  */
-int agent_send_job(const struct sm_config *cfg, const struct srv_row *srv,
+int agent_send_job(const struct sm_config *cfg, const struct sm_server *srv,
 		   int port, const char *method, xmlrpc_value *param,
 		   int32_t eventid, bool *may_hold);
 
@@ -68,7 +45,7 @@ enum agent_poll {
  * status outside the protocol counts as LOST, never as DONE.
  */
 enum agent_poll agent_poll_event(const struct sm_config *cfg,
-				 const struct srv_row *srv, int port,
+				 const struct sm_server *srv, int port,
 				 int32_t eventid);
 
 #endif

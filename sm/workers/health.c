@@ -10,6 +10,7 @@
 #include "db_servers.h"
 #include "failures.h"
 #include "worker_loop.h"
+#include "vas/clock.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/rpc_client.h"
@@ -20,7 +21,7 @@
 
 struct probe {
 	enum srv_kind kind;
-	struct srv_row srv;
+	struct sm_server srv;
 	bool down;
 };
 
@@ -56,7 +57,7 @@ static bool answers(struct sm *sm, const struct probe *p)
 /* Live (HIGH/LOW) servers of both kinds, with their addresses. */
 static int load(struct sm *sm, struct probe **out, int *n)
 {
-	struct srv_row *rows = NULL;
+	struct sm_server *rows = NULL;
 	struct db_tx *tx = NULL;
 	int ret, kind, k, i;
 
@@ -111,14 +112,6 @@ static int check(struct sm *sm, struct probe *p, int n)
 	return down;
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 static void pass(void *arg)
 {
 	static const char *const kind_name[] = {"hsvr", "ssvr"};
@@ -135,7 +128,7 @@ static void pass(void *arg)
 	down = check(sm, p, n);
 	if (down) {
 		/* One retry, as check_servers did: a blip is not a failure. */
-		sleep_ms(sm->cfg.health_retry_ms);
+		vas_sleep_ms(sm->cfg.health_retry_ms);
 		down = check(sm, p, n);
 	}
 	if (down && n >= 3 && down * 2 > n) {

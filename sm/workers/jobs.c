@@ -5,6 +5,7 @@
  */
 #include "jobs.h"
 #include "agent_ops.h"
+#include "db_servers.h"
 #include "eta.h"
 #include "worker_loop.h"
 #include "vas/log.h"
@@ -26,7 +27,7 @@ struct job {
 struct call {
 	struct jobs *j;
 	void *row;
-	const struct srv_row *srv;
+	const struct sm_server *srv;
 	enum agent_poll answer;
 	bool keep_id;
 	int ret;
@@ -48,8 +49,9 @@ struct jobs {
 	int n_ends;
 	int cap_ends;
 	struct eta_table *eta;
-	struct srv_row **srv; /* cache by server id (addresses never change) */
-	int *load;	      /* running jobs by server id */
+	struct sm_server *
+	    *srv;  /* cache by server id (addresses never change) */
+	int *load; /* running jobs by server id */
 	int n_srv;
 	double next_full;
 	double settle_after; /* after a failed transaction: not before */
@@ -106,7 +108,8 @@ static void cache_servers(struct jobs *j, const int32_t *ids, int n)
 			continue;
 		if (id >= j->n_srv) {
 			int cap = id * 2 + 16;
-			struct srv_row **s = realloc(j->srv, sizeof(*s) * cap);
+			struct sm_server **s =
+			    realloc(j->srv, sizeof(*s) * cap);
 			int *l = s ? realloc(j->load, sizeof(*l) * cap) : NULL;
 
 			if (s)
@@ -124,7 +127,7 @@ static void cache_servers(struct jobs *j, const int32_t *ids, int n)
 			continue;
 		if (!tx && db_begin(j->sm->db, false, &tx))
 			return;
-		j->srv[id] = calloc(1, sizeof(struct srv_row));
+		j->srv[id] = calloc(1, sizeof(struct sm_server));
 		if (j->srv[id]) {
 			j->srv[id]->id = id;
 			if (db_server_ips(tx, j->ops->kind, id, j->srv[id])) {
@@ -137,7 +140,7 @@ static void cache_servers(struct jobs *j, const int32_t *ids, int n)
 		db_rollback(tx);
 }
 
-static const struct srv_row *server_of(const struct jobs *j, int32_t id)
+static const struct sm_server *server_of(const struct jobs *j, int32_t id)
 {
 	return id > 0 && id < j->n_srv ? j->srv[id] : NULL;
 }
@@ -419,7 +422,7 @@ int jobs_start(struct sm *sm, const struct job_ops *ops,
 	j->eta = eta_new();
 	pthread_mutex_init(&j->lock, NULL);
 	/* Stranded PROGRESS rows would never run again (M76): fatal. */
-	ret = j->eta ? worker_tx(sm, salvage, (void *)ops) : -ENOMEM;
+	ret = j->eta ? db_run(sm->db, true, salvage, (void *)ops) : -ENOMEM;
 	if (!ret) {
 		pthread_mutex_lock(&j->lock);
 		ret = worker_loop_start(ops->name, cfg->full_ms, pass, j,
@@ -438,24 +441,35 @@ int jobs_start(struct sm *sm, const struct job_ops *ops,
 
 void jobs_wake(struct jobs *j)
 {
+	if (!j)
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->woken = true;
+	/* Under the lock: jobs_halt() cannot free the loop meanwhile. */
+	worker_loop_wake(j->loop);
+	pthread_mutex_unlock(&j->lock);
+}
+
+void jobs_halt(struct jobs *j)
+{
 	struct worker_loop *loop;
 
 	if (!j)
 		return;
 	pthread_mutex_lock(&j->lock);
-	j->woken = true;
 	loop = j->loop;
+	j->loop = NULL;
 	pthread_mutex_unlock(&j->lock);
-	worker_loop_wake(loop);
+	worker_loop_stop(loop);
 }
 
-void jobs_stop(struct jobs *j)
+void jobs_free(struct jobs *j)
 {
 	int i;
 
 	if (!j)
 		return;
-	worker_loop_stop(j->loop);
+	jobs_halt(j);
 	for (i = 0; i < j->n_run; i++)
 		free(j->run[i].row);
 	for (i = 0; i < j->n_ends; i++)

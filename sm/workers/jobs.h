@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "db.h"
-#include "db_servers.h"
+#include "records.h"
 #include "sm.h"
 
 struct jobs;
@@ -44,7 +44,7 @@ struct job_ops {
 	int (*settle)(struct jobs *j, struct db_tx *tx, struct job_end *ends,
 		      int n_ends, bool full, void **started, int *n_started);
 	/* Sends a started row; on failure *keep_id says if it may have run. */
-	int (*send)(struct sm *sm, void *row, const struct srv_row *srv,
+	int (*send)(struct sm *sm, void *row, const struct sm_server *srv,
 		    bool *keep_id);
 	/* After the commit of ends (optional). */
 	void (*settled)(struct sm *sm, const struct job_end *ends, int n);
@@ -63,10 +63,15 @@ struct jobs_config {
 /* Salvages (a failure is fatal, M76) and starts the worker. */
 int jobs_start(struct sm *sm, const struct job_ops *ops,
 	       const struct jobs_config *cfg, struct jobs **out);
-/* Joins the worker and frees; NULL is a no-op. */
-void jobs_stop(struct jobs *j);
 /* New work may be queued: look at the whole queue at once. */
 void jobs_wake(struct jobs *j);
+/*
+ * Stops the worker and joins it; later wakes are no-ops. Two engines that
+ * wake each other are both halted before either is freed.
+ */
+void jobs_halt(struct jobs *j);
+/* Halts if needed and frees; NULL is a no-op. */
+void jobs_free(struct jobs *j);
 
 /* For settle(): the manager, the room left under max_running, load. */
 struct sm *jobs_sm(const struct jobs *j);

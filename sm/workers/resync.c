@@ -145,7 +145,7 @@ static int build_request(struct sm *sm, const struct resync_row *row,
 	return env->fault_occurred ? -ENOMEM : 0;
 }
 
-static int send(struct sm *sm, void *r, const struct srv_row *head,
+static int send(struct sm *sm, void *r, const struct sm_server *head,
 		bool *keep_id)
 {
 	struct resync_row *row = r;
@@ -205,6 +205,11 @@ static const struct job_ops resync_ops = {
     .salvage = db_resync_salvage,
 };
 
+static void wake(struct sm *sm)
+{
+	jobs_wake(sm->resync);
+}
+
 int resync_start(struct sm *sm)
 {
 	struct jobs_config cfg = {
@@ -213,17 +218,9 @@ int resync_start(struct sm *sm)
 	    .max_gap_ms = sm->cfg.resync_poll_ms,
 	    .full_ms = sm->cfg.resync_poll_ms,
 	};
+	int ret = jobs_start(sm, &resync_ops, &cfg, &sm->resync);
 
-	return jobs_start(sm, &resync_ops, &cfg, &sm->resync);
-}
-
-void resync_stop(struct sm *sm)
-{
-	jobs_stop(sm->resync);
-	sm->resync = NULL;
-}
-
-void sm_wake_resync(struct sm *sm)
-{
-	jobs_wake(sm->resync);
+	if (!ret)
+		sm->hooks.wake_resync = wake;
+	return ret;
 }

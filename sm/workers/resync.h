@@ -6,7 +6,5 @@
 
 /* Salvages in-flight rows (sm.md 9.1) and starts the worker. */
 int resync_start(struct sm *sm);
-/* Stops the worker (joins its thread). */
-void resync_stop(struct sm *sm);
 
 #endif

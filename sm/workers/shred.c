@@ -131,7 +131,7 @@ static int settle(struct jobs *j, struct db_tx *tx, struct job_end *ends,
 	return 0;
 }
 
-static int send(struct sm *sm, void *r, const struct srv_row *srv,
+static int send(struct sm *sm, void *r, const struct sm_server *srv,
 		bool *keep_id)
 {
 	struct shred_row *row = r;
@@ -196,6 +196,11 @@ static const struct job_ops shred_ops = {
     .salvage = db_shred_salvage,
 };
 
+static void wake(struct sm *sm)
+{
+	jobs_wake(sm->shred);
+}
+
 int shred_sched_start(struct sm *sm)
 {
 	struct jobs_config cfg = {
@@ -204,17 +209,9 @@ int shred_sched_start(struct sm *sm)
 	    .max_gap_ms = sm->cfg.shred_poll_ms,
 	    .full_ms = sm->cfg.shred_poll_ms,
 	};
+	int ret = jobs_start(sm, &shred_ops, &cfg, &sm->shred);
 
-	return jobs_start(sm, &shred_ops, &cfg, &sm->shred);
-}
-
-void shred_sched_stop(struct sm *sm)
-{
-	jobs_stop(sm->shred);
-	sm->shred = NULL;
-}
-
-void sm_wake_shred(struct sm *sm)
-{
-	jobs_wake(sm->shred);
+	if (!ret)
+		sm->hooks.wake_shred = wake;
+	return ret;
 }

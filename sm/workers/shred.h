@@ -6,7 +6,5 @@
 
 /* Salvages in-flight rows (sm.md 9.1) and starts the scheduler thread. */
 int shred_sched_start(struct sm *sm);
-/* Stops the scheduler (joins its thread). */
-void shred_sched_stop(struct sm *sm);
 
 #endif

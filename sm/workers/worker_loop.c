@@ -1,5 +1,6 @@
 /* The periodic, wakeable worker thread of the manager's schedulers. */
 #include "worker_loop.h"
+#include "vas/clock.h"
 #include "vas/log.h"
 
 #include <errno.h>
@@ -21,21 +22,9 @@ struct worker_loop {
 	bool stop;
 };
 
-static void deadline(struct timespec *ts, int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 static void *run(void *arg)
 {
 	struct worker_loop *w = arg;
-	struct timespec until;
 
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
@@ -46,10 +35,11 @@ static void *run(void *arg)
 		pthread_mutex_lock(&w->lock);
 		if (w->woken || w->stop || w->next_ms == 0)
 			continue;
-		deadline(&until, w->next_ms > 0 && w->next_ms < w->period_ms
-				     ? w->next_ms
-				     : w->period_ms);
-		pthread_cond_timedwait(&w->cond, &w->lock, &until);
+		vas_cond_wait_until(
+		    &w->cond, &w->lock,
+		    vas_now_ms() + (w->next_ms > 0 && w->next_ms < w->period_ms
+					? w->next_ms
+					: w->period_ms));
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -59,7 +49,6 @@ int worker_loop_start(const char *name, int period_ms, void (*pass)(void *),
 		      void *arg, struct worker_loop **out)
 {
 	struct worker_loop *w = calloc(1, sizeof(*w));
-	pthread_condattr_t attr;
 
 	if (!w)
 		return -ENOMEM;
@@ -69,10 +58,7 @@ int worker_loop_start(const char *name, int period_ms, void (*pass)(void *),
 	w->pass = pass;
 	w->arg = arg;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	vas_cond_init(&w->cond);
 	if (pthread_create(&w->thread, NULL, run, w)) {
 		log_err("cannot start the %s worker", name);
 		pthread_mutex_destroy(&w->lock);
@@ -113,21 +99,6 @@ void worker_loop_stop(struct worker_loop *w)
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	free(w);
-}
-
-int worker_tx(struct sm *sm, int (*fn)(struct db_tx *, void *), void *arg)
-{
-	struct db_tx *tx = NULL;
-	int ret = db_begin(sm->db, true, &tx);
-
-	if (ret)
-		return ret;
-	ret = fn(tx, arg);
-	if (ret) {
-		db_rollback(tx);
-		return ret;
-	}
-	return db_commit(tx);
 }
 
 int worker_backoff_s(int attempts)

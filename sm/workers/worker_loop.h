@@ -31,8 +31,6 @@ void worker_fanout(void *items, int n, size_t size,
 		   void (*fn)(void *ctx, void *item), void *ctx,
 		   int max_threads);
 
-/* Runs fn in one mutating transaction (commit on 0, else rollback). */
-int worker_tx(struct sm *sm, int (*fn)(struct db_tx *, void *), void *arg);
 /* Exponential back-off of a failed attempt: 10 s .. 10 min. */
 int worker_backoff_s(int attempts);
 

@@ -648,15 +648,13 @@ class AgentFaults(FaultCase):
                                      "mirror_status <> 5"), "0")
         self.hsvr = FakeAgent("127.0.0.21", self.hsvr_port)
         self.assertEqual(self.s.detachLogicalVolume(v(lvolid=lv)), 0)
-        legs = [int(x) for x in self.sm.sql(
-            "SELECT dextid FROM lvolmap WHERE lvoltype = 3").split()]
-        shreds = lambda: [len([p for a in self.ssvrs for p in a.called("registerShredRequest")
-                               if p["dextid"] == d]) for d in legs]
-        before = shreds()
+        legs = {d for d, _ in self.legs_of(lv)}
+        before = [len(a.called("registerShredRequest")) for a in self.ssvrs]
         self.s.deleteLogicalVolume(v(lvolid=lv))
-        # every leg is zeroed again before it is free (quickly, by now)
-        self.assertTrue(wait_until(lambda: all(n > b for n, b in zip(shreds(), before))),
-                        (before, shreds()))
+        # dirty legs are zeroed before their extents are used again
+        self.assertTrue(wait_until(lambda: legs <= {
+            p["dextid"] for a, n in zip(self.ssvrs, before)
+            for p in a.called("registerShredRequest")[n:]}))
         self.drain_shreds()
         self.check_all()
 

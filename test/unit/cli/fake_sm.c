@@ -161,7 +161,7 @@ int fake_sm_start(const char *addr, int port, struct fake_sm **out)
 	struct rpc_server_opts opts = {
 	    .listen_address = addr,
 	    .port = port,
-	    .io_timeout_s = 5,
+	    .request_timeout_s = 5,
 	};
 	struct fake_sm *f;
 	int ret;

@@ -1,0 +1,147 @@
+/*
+ * Internals of the HTTP front end, shared by rpc_server.c (life cycle),
+ * rpc_http.c (libmicrohttpd callbacks), rpc_conns.c (connection table and
+ * deadlines) and rpc_workers.c (the queue and the worker threads).
+ *
+ * Threads: one libmicrohttpd event thread runs every MHD callback; the
+ * workers run calls; the sweeper enforces deadlines. Lock order:
+ * conns.lock, then queue.lock; neither is held across a handler.
+ */
+#ifndef VAS_RPC_SERVER_PRIV_H
+#define VAS_RPC_SERVER_PRIV_H
+
+#include "vas/rpc.h"
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* Bytes of every body that do not count against max_buffered_bytes. */
+#define RPC_BODY_FREE_BYTES (16u * 1024)
+
+enum rpc_conn_state {
+	RPC_CONN_IDLE,	  /* no request yet, or between requests */
+	RPC_CONN_READING, /* request line seen, body not complete */
+	RPC_CONN_RUNNING, /* a worker has it (no deadline) */
+	RPC_CONN_WRITING, /* reply queued */
+	RPC_CONN_CLOSING, /* shut down by the sweeper */
+};
+
+/* One TCP connection: MHD's socket context. */
+struct rpc_conn {
+	struct rpc_conn *prev, *next;
+	int fd;
+	enum rpc_conn_state state;
+	int64_t since_ms; /* when state was entered */
+	struct rpc_peer peer;
+};
+
+enum rpc_call_stage {
+	RPC_CALL_NEW,	 /* headers not yet seen by the handler */
+	RPC_CALL_READ,	 /* receiving the body */
+	RPC_CALL_QUEUED, /* suspended, waiting for or run by a worker */
+	RPC_CALL_DONE,	 /* reply ready, connection resumed */
+	RPC_CALL_DROP,	 /* server stopping: close without a reply */
+	RPC_CALL_SENT,	 /* reply handed to MHD */
+};
+
+/* One HTTP request: MHD's per-request context. */
+struct rpc_call {
+	struct rpc_server *srv;
+	struct MHD_Connection *mhd;
+	struct rpc_conn *conn;
+	struct rpc_call *next; /* queue link */
+	enum rpc_call_stage stage;
+	const struct rpc_route *route; /* NULL: an XML-RPC call */
+	char http_method[16];
+	char path[128];
+	char *body;
+	size_t len, cap;
+	size_t budgeted; /* bytes counted against max_buffered_bytes */
+	int refuse_code; /* body dropped: answer this fault, 0 = none */
+	int64_t complete_us;
+	/* The reply, built by a worker. */
+	int status;
+	const char *content_type;
+	xmlrpc_mem_block *doc; /* XML-RPC reply, or */
+	char *text;	       /* a route's malloc'd body */
+	size_t text_len;
+};
+
+struct rpc_route {
+	char method[16];
+	char path[128];
+	rpc_route_fn fn;
+	void *ctx;
+};
+
+struct rpc_server {
+	struct rpc_server_opts opts; /* defaults filled in */
+	const struct rpc_method *table;
+	void *ctx;
+	int listen_fd;
+	int port;
+	struct MHD_Daemon *mhd;
+	struct rpc_route routes[RPC_MAX_ROUTES];
+	int n_routes;
+	rpc_observer_fn observer;
+	void *observer_ctx;
+	atomic_size_t buffered; /* body bytes beyond the free part */
+
+	pthread_mutex_t run_lock; /* stop_requested, running */
+	pthread_cond_t run_cond;
+	bool stop_requested;
+
+	struct {
+		pthread_mutex_t lock;
+		struct rpc_conn *head;
+		int open;
+		pthread_t sweeper;
+		pthread_cond_t wake;
+		bool stop;
+		bool started;
+	} conns;
+
+	struct {
+		pthread_mutex_t lock;
+		pthread_cond_t ready;
+		struct rpc_call *head, *tail;
+		bool stopping;
+		pthread_t *threads;
+		int n_threads;
+	} queue;
+};
+
+int64_t rpc_now_ms(void);
+int64_t rpc_now_us(void);
+
+/* rpc_conns.c */
+int rpc_conns_start(struct rpc_server *srv);
+void rpc_conns_stop(struct rpc_server *srv);
+/* MHD_OPTION_NOTIFY_CONNECTION */
+void rpc_conns_notify(void *cls, struct MHD_Connection *mhd, void **socket_ctx,
+		      enum MHD_ConnectionNotificationCode what);
+/* Moves the connection to state, stamping the time. */
+void rpc_conn_set(struct rpc_server *srv, struct rpc_conn *c,
+		  enum rpc_conn_state state);
+
+/* rpc_workers.c */
+int rpc_workers_start(struct rpc_server *srv);
+/* Drops the queued calls, waits for the running ones. */
+void rpc_workers_stop(struct rpc_server *srv);
+/* Suspends the connection and queues the call; false when stopping. */
+bool rpc_workers_submit(struct rpc_server *srv, struct rpc_call *call);
+
+/* rpc_http.c */
+void *rpc_http_uri_cb(void *cls, const char *uri, struct MHD_Connection *mhd);
+enum MHD_Result rpc_http_access(void *cls, struct MHD_Connection *mhd,
+				const char *url, const char *method,
+				const char *version, const char *upload_data,
+				size_t *upload_data_size, void **con_cls);
+void rpc_http_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
+			enum MHD_RequestTerminationCode toe);
+/* Runs the call on the calling (worker) thread and fills its reply. */
+void rpc_http_run(struct rpc_server *srv, struct rpc_call *call);
+void rpc_http_observe(struct rpc_server *srv, const struct rpc_served *o);
+
+#endif

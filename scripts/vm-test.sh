@@ -1,0 +1,234 @@
+#!/bin/bash
+# Runs Vastsky on a real kernel: a Debian 12 QEMU guest (TCG, no network
+# card) boots with this build tree shared read-only over 9p, starts the
+# whole cluster inside with scripts/vas-local.sh (device_backend = kernel:
+# open-iscsi, dm, multipath, md) and runs test/vm/scenario.py, each step
+# checked against the kernel's own view. One PASS/FAIL line per step, then
+# "N passed, M failed"; exit 0 only when nothing failed, 77 (one line) when
+# QEMU cannot start at all.
+#   vm-test.sh [run] | image | clean
+# Environment: VAS_BUILD_DIR (build/release), VAS_VM_DIR (/var/tmp/vas-vm:
+# cached image, run logs), VAS_VM_TIMEOUT (guest wall time, 1200 s),
+# VAS_VM_MEM (3072 MiB), VAS_VM_STEPS (only these scenario steps, blank
+# separated), VAS_VM_MIRROR (Debian mirror; default: apt's sources).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "${VAS_BUILD_DIR:-$ROOT/build/release}" 2>/dev/null && pwd) ||
+	BUILD=${VAS_BUILD_DIR:-$ROOT/build/release}
+D=${VAS_VM_DIR:-/var/tmp/vas-vm}
+TMO=${VAS_VM_TIMEOUT:-1200}
+MEM=${VAS_VM_MEM:-3072}
+SUITE=bookworm
+# What the guest needs besides the libraries of our binaries (added below).
+BASE_PKGS="linux-image-amd64 udev kmod procps iproute2 e2fsprogs python3
+mdadm dmsetup multipath-tools open-iscsi tgt postgresql-15 util-linux"
+
+say() { echo "vm-test: $*" >&2; }
+now() { date +%s; }
+
+# QEMU cannot run here: one line, exit 77 (ctest: skipped).
+skip() {
+	echo "vm-test: SKIP: $*"
+	exit 77
+}
+
+host_tools() {
+	command -v qemu-system-x86_64 >/dev/null && command -v debootstrap >/dev/null &&
+		command -v mke2fs >/dev/null && return 0
+	local t
+	t=$(now)
+	say "installing qemu-system-x86, debootstrap, e2fsprogs"
+	if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends qemu-system-x86 debootstrap e2fsprogs >/dev/null; }; then
+		command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 cannot be installed"
+		return 1
+	fi
+	say "host tools installed in $(($(now) - t)) s"
+}
+
+# Debian packages holding the shared libraries our programs load.
+lib_pkgs() {
+	local bins=() f
+	for f in sm/vas_sm agents/hsvr/hsvr_agent agents/hsvr/hsvr_reporter \
+		agents/ssvr/ssvr_agent agents/ssvr/ssvr_reporter cli/vas; do
+		[ -x "$BUILD/$f" ] && bins+=("$BUILD/$f")
+	done
+	[ ${#bins[@]} -gt 0 ] || { say "no binaries in $BUILD (build first)"; exit 1; }
+	ldd "${bins[@]}" | awk '$3 ~ /^\// {print $3}' | sort -u |
+		xargs -r readlink -f | xargs -r dpkg -S 2>/dev/null |
+		sed 's/:.*//; s/,.*//' | sort -u | tr '\n' ' '
+}
+
+mirror() {
+	[ -n "${VAS_VM_MIRROR:-}" ] && { echo "$VAS_VM_MIRROR"; return; }
+	local u
+	u=$(awk '/^URIs:/ {for (i = 2; i <= NF; i++) if ($i ~ /\/debian\/?$/) {print $i; exit}}' \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+	[ -z "$u" ] && u=$(grep -hE '^deb +(\[[^]]*\] +)?https?://\S+/debian/? ' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		head -1 | sed -E 's/^deb +(\[[^]]*\] +)?//' | awk '{print $1}')
+	[ -n "$u" ] || { say "no Debian mirror in the apt sources; set VAS_VM_MIRROR"; exit 1; }
+	echo "$u"
+}
+
+# The guest's PID 1 as baked into the image: mounts the shares at the
+# host's own paths (so every absolute path of the build works) and hands
+# over to test/vm/guest.sh from the source share.
+stub_init() {
+	cat <<'EOF'
+#!/bin/sh
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -o remount,rw /
+for m in 9pnet_virtio 9p; do modprobe $m; done
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	vas.src=*) src=${arg#*=} ;;
+	vas.build=*) build=${arg#*=} ;;
+	esac
+done
+for s in src:$src:ro build:$build:ro out:/vm-out:rw; do
+	tag=${s%%:*} rest=${s#*:} dir=${rest%:*} mode=${rest##*:}
+	mkdir -p "$dir"
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,$mode "$tag" "$dir" ||
+		echo "VAS-VM: cannot mount $tag at $dir"
+done
+[ -x "$src/test/vm/guest.sh" ] || { echo "VAS-VM: no $src/test/vm/guest.sh"; echo o >/proc/sysrq-trigger; }
+exec "$src/test/vm/guest.sh"
+EOF
+}
+
+# Slims a fresh rootfs: no docs, locales, firmware, sound/gpu/media/
+# wireless drivers; no PostgreSQL cluster of the package's own.
+slim_rootfs() {
+	local r=$1 k
+	rm -rf "$r"/usr/share/doc/* "$r"/usr/share/man/* "$r"/usr/share/locale/* \
+		"$r"/usr/share/info/* "$r"/var/cache/apt/archives/*.deb \
+		"$r"/var/lib/apt/lists/* "$r"/usr/lib/firmware "$r"/lib/firmware \
+		"$r"/var/lib/postgresql/15/main "$r"/etc/postgresql/15/main
+	for k in "$r"/usr/lib/modules/*/kernel; do
+		rm -rf "$k"/sound "$k"/drivers/gpu "$k"/drivers/media \
+			"$k"/drivers/net/wireless "$k"/drivers/infiniband \
+			"$k"/drivers/staging "$k"/drivers/bluetooth "$k"/net/wireless \
+			"$k"/net/bluetooth "$k"/drivers/usb "$k"/drivers/hid \
+			"$k"/drivers/input/joystick "$k"/drivers/isdn
+	done
+	stub_init >"$r/sbin/vas-vm-init"
+	chmod 755 "$r/sbin/vas-vm-init"
+	echo vas-vm >"$r/etc/hostname"
+	printf '127.0.0.1 localhost vas-vm\n' >"$r/etc/hosts"
+}
+
+# image: debootstrap + slim + mke2fs, cached under $D/image-<key>; the key
+# covers the package list and this recipe, nothing else.
+image() {
+	local pkgs key dir t m
+	pkgs=$(echo "$BASE_PKGS $(lib_pkgs)" | tr ' \n' '\n\n' | sed '/^$/d' | sort -u | tr '\n' ',')
+	pkgs=${pkgs%,}
+	key=$( (echo "$SUITE $pkgs"; declare -f stub_init slim_rootfs image) | sha256sum | cut -c1-16)
+	dir=$D/image-$key
+	IMG=$dir/root.img
+	if [ -f "$dir/ok" ]; then
+		say "image cached: $dir"
+		return 0
+	fi
+	mkdir -p "$D"
+	rm -rf "$D"/image-*
+	mkdir -p "$dir"
+	m=$(mirror)
+	t=$(now)
+	say "building the guest image (debootstrap $SUITE from $m) ..."
+	if ! debootstrap --variant=minbase --include="$pkgs" "$SUITE" "$dir/root" "$m" \
+		>"$dir/debootstrap.log" 2>&1; then
+		tail -20 "$dir/debootstrap.log" >&2
+		say "debootstrap failed: $dir/debootstrap.log"
+		exit 1
+	fi
+	slim_rootfs "$dir/root"
+	cp "$(ls "$dir"/root/boot/vmlinuz-* | sort -V | tail -1)" "$dir/vmlinuz"
+	cp "$(ls "$dir"/root/boot/initrd.img-* | sort -V | tail -1)" "$dir/initrd"
+	mke2fs -q -t ext4 -L vasroot -d "$dir/root" "$IMG.tmp" 6G >/dev/null
+	mv "$IMG.tmp" "$IMG"
+	rm -rf "$dir/root"
+	echo "$pkgs" >"$dir/ok"
+	say "image built in $(($(now) - t)) s ($(du -sh "$IMG" | cut -f1) used)"
+}
+
+# The guest's serial console, followed while it runs: step lines pass
+# through as they come.
+follow() {
+	local log=$1 pid=$2
+	tail -n +1 -F "$log" 2>/dev/null --pid="$pid" | tr -d '\r' |
+		grep --line-buffered -aE '^(PASS|FAIL|INFO) |^VAS-VM: ' || true
+}
+
+run() {
+	local run out log t rc acc steps=${VAS_VM_STEPS:-}
+	image
+	run=$D/run-$(date +%Y%m%d-%H%M%S)-$$
+	out=$run/out
+	log=$run/console.log
+	mkdir -p "$out"
+	chmod 777 "$out"
+	ln -sfn "$run" "$D/last"
+	acc=(-accel tcg,thread=multi -cpu max)
+	t=$(now)
+	say "booting (TCG, $MEM MiB, 2 CPUs, no NIC) -> $log"
+	set +e
+	TMPDIR=$run timeout --kill-after=10 "$TMO" qemu-system-x86_64 "${acc[@]}" \
+		-m "$MEM" -smp 2 -nographic -nodefaults -serial stdio -nic none \
+		-no-reboot -snapshot \
+		-kernel "$(dirname "$IMG")/vmlinuz" -initrd "$(dirname "$IMG")/initrd" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 quiet init=/sbin/vas-vm-init vas.src=$ROOT vas.build=$BUILD vas.steps=${steps// /,}" \
+		-drive file="$IMG",format=raw,if=virtio,cache=unsafe \
+		-virtfs local,path="$ROOT",mount_tag=src,security_model=none,readonly=on \
+		-virtfs local,path="$BUILD",mount_tag=build,security_model=none,readonly=on \
+		-virtfs local,path="$out",mount_tag=out,security_model=none \
+		</dev/null >"$log" 2>&1 &
+	local qpid=$!
+	follow "$log" "$qpid" &
+	local fpid=$!
+	wait "$qpid"
+	rc=$?
+	wait "$fpid" 2>/dev/null
+	set -e
+	say "guest ended after $(($(now) - t)) s (qemu exit $rc); logs in $run"
+	if ! tr -d '\r' <"$log" | grep -aq '^VAS-VM: '; then
+		grep -aiE 'qemu|error' "$log" | head -3 >&2
+		skip "QEMU did not start a guest here (exit $rc): see $log"
+	fi
+	summary "$log" "$rc" "$out"
+}
+
+# summary LOG QEMU_RC OUT: "N passed, M failed" from the step lines.
+summary() {
+	local log=$1 rc=$2 out=$3 np nf
+	np=$(tr -d '\r' <"$log" | grep -ac '^PASS ' || true)
+	nf=$(tr -d '\r' <"$log" | grep -ac '^FAIL ' || true)
+	if ! tr -d '\r' <"$log" | grep -aq '^VAS-VM: .*scenario finished'; then
+		echo "FAIL guest: scenario did not finish (qemu exit $rc, timeout ${TMO}s?); end of console:"
+		tr -d '\r' <"$log" | tail -15 | sed 's/^/    /'
+		nf=$((nf + 1))
+	fi
+	[ -d "$out/logs" ] && say "daemon logs: $out/logs"
+	echo "$np passed, $nf failed"
+	[ "$nf" -eq 0 ]
+}
+
+case ${1:-run} in
+run)
+	host_tools || exit 1
+	run
+	;;
+image)
+	host_tools || exit 1
+	image
+	;;
+clean) rm -rf "$D" ;;
+*)
+	echo "usage: $0 [run|image|clean]" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,58 @@
+#!/bin/bash
+# PID 1 of the vm-test guest (after /sbin/vas-vm-init mounted the shares):
+# brings up what a Debian head/storage host has at boot - udev, the dm/md/
+# iSCSI modules, iscsid with an initiator name, the loopback - then runs
+# test/vm/scenario.py and powers off. No network card: everything talks
+# over the guest's own 127.0.0.0/8.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=/vm-out
+
+up() { cut -d' ' -f1 /proc/uptime; }
+log() { echo "VAS-VM: [$(up)] $*"; }
+
+finish() {
+	log "scenario finished"
+	mkdir -p "$OUT/logs"
+	cp -r /var/tmp/vas-local/logs/. "$OUT/logs/" 2>/dev/null
+	dmesg >"$OUT/logs/dmesg.txt" 2>/dev/null
+	sync
+	echo 1 >/proc/sys/kernel/sysrq
+	echo o >/proc/sysrq-trigger
+	sleep 10
+}
+trap finish EXIT
+
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs run /run
+mount -t tmpfs tmp /tmp
+mount -t tmpfs shm /dev/shm
+mkdir -p /run/lock /run/udev /run/postgresql /var/tmp
+chown postgres:postgres /run/postgresql 2>/dev/null
+log "init: kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print $2 / 1024 " MiB"}' /proc/meminfo)"
+hostname vas-vm
+ip link set lo up
+
+/lib/systemd/systemd-udevd --daemon
+udevadm trigger --action=add >/dev/null 2>&1
+udevadm settle -t 60
+for m in dm_mod dm_multipath dm_round_robin dm_snapshot raid1 md_mod iscsi_tcp loop; do
+	modprobe "$m" || log "modprobe $m failed"
+done
+# Rebuilds are as fast as the emulated CPU allows.
+echo 200000 >/proc/sys/dev/raid/speed_limit_min
+echo 2000000 >/proc/sys/dev/raid/speed_limit_max
+
+# open-iscsi as after a first boot: an initiator name, iscsid running. A
+# lost session fails its I/O after 5 s (120 s by default), so md sees a
+# dead storage server quickly - what a multipath setup configures anyway.
+mkdir -p /etc/iscsi /run/lock/iscsi /var/lib/iscsi
+echo "InitiatorName=$(iscsi-iname)" >/etc/iscsi/initiatorname.iscsi
+sed -i 's/^node.session.timeo.replacement_timeout = .*/node.session.timeo.replacement_timeout = 5/' \
+	/etc/iscsi/iscsid.conf
+iscsid
+log "udev, modules, iscsid up"
+
+python3 "$SRC/test/vm/scenario.py"
+log "scenario exited $?"

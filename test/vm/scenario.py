@@ -1,0 +1,613 @@
+#!/usr/bin/env python3
+"""The vm-test scenario, run inside the guest (test/vm/guest.sh): a whole
+cluster with device_backend = kernel, a redundancy-3 volume taken through
+its life, every step checked against the kernel's own view (dmsetup, mdadm,
+/proc/mdstat, iscsiadm, sysfs) and the data byte for byte, down to the
+storage servers' backing files. Prints "PASS <step> (<s>)" or
+"FAIL <step>: <why>" per step. Standard library only.
+"""
+import mmap
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+import xmlrpc.client
+
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+BUILD = os.environ.get("VAS_BUILD_DIR") or open(
+    "/proc/cmdline").read().split("vas.build=")[1].split()[0]
+LOCAL = "/var/tmp/vas-local"
+VAS_DIR = "/dev/vas"
+MD_DIR = "/dev/md"
+SM_ADDR = "127.0.0.1:8881"
+HSVR_IP = "127.0.0.21"
+VB = 1025 << 20          # bytes of one vb ("GB" of extents)
+VB_SECTORS = 2099200
+GIB_SECTORS = 2097152
+MIB = 1 << 20
+INSYNC, SPARE = 2, 3
+VOL, SNAP, GIB = "vm1", "vm1snap", 3
+
+os.environ.update(VAS_SM=SM_ADDR, PATH="%s/cli:%s" % (BUILD, os.environ[
+    "PATH"]))
+
+
+class Failed(Exception):
+    """A check did not hold: the step fails with this message."""
+
+
+# ---------------------------------------------------------------- helpers
+
+def sh(*argv, check=True, timeout=300, stdin=None):
+    """Runs argv; returns stdout. Failed with the tool's stderr if check."""
+    p = subprocess.run(argv, capture_output=True, text=True, input=stdin,
+                       timeout=timeout)
+    if check and p.returncode:
+        raise Failed("%s exited %d: %s" % (" ".join(argv), p.returncode,
+                                           (p.stderr or p.stdout).strip()))
+    return p.stdout if check else p
+
+
+def cli(*argv):
+    """A CLI command as a user types it; Failed with its message."""
+    return sh(*argv, timeout=900)
+
+
+def expect(cond, what):
+    if not cond:
+        raise Failed(what)
+
+
+def wait(fn, seconds, what, every=0.5):
+    """Calls fn() until it returns a true value; Failed after seconds,
+    saying what was awaited and fn's last answer."""
+    end = time.time() + seconds
+    last = None
+    while True:
+        last = fn()
+        if last and not isinstance(last, str):
+            return last
+        if time.time() > end:
+            raise Failed("after %ds still waiting for %s%s" % (
+                seconds, what, ": " + last if isinstance(last, str) else ""))
+        time.sleep(every)
+
+
+def sm():
+    return xmlrpc.client.ServerProxy("http://%s/RPC2" % SM_ADDR)
+
+
+def v(**kw):
+    kw["ver"] = 5
+    return kw
+
+
+def tree(name):
+    return sm().showLogicalVolume(v(lvolname=name))
+
+
+def walk(node, kind):
+    """Every node of lvoltype kind under node, in tree order."""
+    out = [node] if node["lvoltype"] == kind else []
+    for c in node.get("components", []):
+        out += walk(c, kind)
+    return out
+
+
+def mirrors(name):
+    """[(mirror node, [its DEXT nodes])] in offset order."""
+    return [(m, m["components"]) for m in walk(tree(name), 2)]
+
+
+def disks():
+    return {p["pdskid"]: p for p in sm().listPhysicalDisks(v())}
+
+
+def servers():
+    return {s["ssvrid"]: s for s in sm().listStorageServers(v())}
+
+
+# ----------------------------------------------------- the kernel's view
+
+def dm_names():
+    out = sh("dmsetup", "ls")
+    if "No devices found" in out:
+        return []
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+def dm_table(name):
+    return sh("dmsetup", "table", name).strip()
+
+
+def devno(path):
+    st = os.stat(path)
+    return "%d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev))
+
+
+def dm_by_devno(dn):
+    """(name, uuid) of the dm device with major:minor dn."""
+    kname = os.path.basename(os.path.realpath("/sys/dev/block/" + dn))
+    base = "/sys/block/%s/dm/" % kname
+    return (open(base + "name").read().strip(),
+            open(base + "uuid").read().strip())
+
+
+def kname_of(dn):
+    return os.path.basename(os.path.realpath("/sys/dev/block/" + dn))
+
+
+def md_detail(path):
+    """mdadm --detail as {key: value} plus "members": [(state, dev)]."""
+    out = sh("mdadm", "--detail", path)
+    d = {"members": []}
+    for line in out.splitlines():
+        m = re.match(r"\s*([A-Za-z ]+?) : (.*)$", line)
+        if m:
+            d[m.group(1).strip()] = m.group(2).strip()
+            continue
+        m = re.match(r"\s*(\d+|-)\s+\d+\s+\d+\s+(\d+|-)\s+(.*?)\s+(/dev/\S+)$",
+                     line)
+        if m:
+            d["members"].append((m.group(3), m.group(4)))
+    return d
+
+
+def mdstat():
+    return open("/proc/mdstat").read()
+
+
+def sessions():
+    """[(portal, iqn)] of the iSCSI sessions of this host."""
+    p = sh("iscsiadm", "-m", "session", check=False)
+    if p.returncode:
+        return []           # 21: no active sessions
+    return [tuple(re.match(r"tcp: \[\d+\] (\S+),\d+ (\S+)", line).groups())
+            for line in p.stdout.splitlines() if line.startswith("tcp:")]
+
+
+def size_bytes(path):
+    return int(sh("blockdev", "--getsize64", path))
+
+
+def dext_name(d):
+    return "%08x-%08x" % (d["lvolspec"]["ssvrid"], d["lvolid"])
+
+
+# ------------------------------------------------------------- the data
+
+class Data:
+    """What was written where on the volume; aligned O_DIRECT I/O."""
+
+    def __init__(self):
+        self.regions = {}   # offset -> bytes
+        self.rng = random.Random(12)
+
+    def write(self, dev, off, length, regions=None):
+        buf = mmap.mmap(-1, length)
+        buf.write(self.rng.randbytes(length))
+        fd = os.open(dev, os.O_WRONLY | os.O_DIRECT)
+        try:
+            expect(os.pwrite(fd, buf, off) == length, "short write")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        data = bytes(buf)
+        buf.close()
+        (self.regions if regions is None else regions)[off] = data
+        return data
+
+    @staticmethod
+    def read(dev, off, length, direct=True):
+        buf = mmap.mmap(-1, length)
+        fd = os.open(dev, os.O_RDONLY | (os.O_DIRECT if direct else 0))
+        try:
+            n = os.preadv(fd, [buf], off)
+        finally:
+            os.close(fd)
+        data = bytes(buf[:n])
+        buf.close()
+        return data
+
+    def check(self, dev, regions=None):
+        for off, data in sorted((regions or self.regions).items()):
+            got = self.read(dev, off, len(data))
+            expect(got == data, "%s: %d bytes at %d differ from what was "
+                   "written" % (dev, len(data), off))
+
+
+DATA = Data()
+STATE = {}
+
+
+def linear_layout(name):
+    """[(start, length, mirror node, legs)] from the kernel's linear table:
+    which md serves which part of the volume."""
+    lin = walk(tree(name), 1)[0]
+    table = dm_table("linear-%08x" % lin["lvolid"]).splitlines()
+    by_devno = {}
+    for m, legs in mirrors(name):
+        by_devno[devno("%s/%08x" % (MD_DIR, m["lvolid"]))] = (m, legs)
+    out = []
+    for line in table:
+        start, length, target, dev, off = line.split()
+        expect(target == "linear" and off == "0", "linear line " + line)
+        m, legs = by_devno[dev]
+        out.append((int(start) * 512, int(length) * 512, m, legs))
+    return out
+
+
+def leg_backing(leg):
+    """(backing file, byte offset) of a leg on its storage server."""
+    p = disks()[leg["lvolspec"]["pdskid"]]
+    return p["local_path"], leg["lvolspec"]["offset"] * VB
+
+
+def leg_slices(layout, regions=None, only_insync=True):
+    """(leg, backing file, byte offset there, expected bytes) for every
+    written byte on every leg of the layout (see linear_layout)."""
+    pd = disks()
+    for start, length, _m, legs in layout:
+        for off, data in sorted((regions or DATA.regions).items()):
+            lo, hi = max(off, start), min(off + len(data), start + length)
+            if lo >= hi:
+                continue
+            for leg in legs:
+                if only_insync and leg["mirror_status"] != INSYNC:
+                    continue
+                yield (leg, pd[leg["lvolspec"]["pdskid"]]["local_path"],
+                       leg["lvolspec"]["offset"] * VB + lo - start,
+                       data[lo - off:hi - off])
+
+
+def check_legs(name, regions=None):
+    """Every written byte is on every leg, in the storage servers' files."""
+    checked = 0
+    for leg, path, off, want in leg_slices(linear_layout(name), regions):
+        expect(Data.read(path, off, len(want), False) == want,
+               "leg dext-%08x (%s at %d): bytes differ" % (
+                   leg["lvolid"], path, off))
+        checked += 1
+    expect(checked, "no leg bytes compared")
+    return checked
+
+
+# ------------------------------------------------------------- the steps
+
+def cluster():
+    env = dict(os.environ, VAS_BUILD_DIR=BUILD, VAS_HSVR_BACKEND="kernel",
+               VAS_LOCAL_DIR=LOCAL, VAS_LOCAL_DISK_SIZE="8G",
+               VAS_LOCAL_DISK_DM="1",
+               VAS_LOCAL_SM_CONF="\n".join([
+                   "server_check_interval = 5", "health_retry_ms = 2000",
+                   "health_timeout_ms = 3000", "resync_poll_ms = 1000"]),
+               VAS_LOCAL_SSVR_CONF="\n".join([
+                   "patrol_bandwidth = 8", "scrub_stripe_size = 1",
+                   "scrub_first_sleep_time = 0"]),
+               VAS_LOCAL_HSVR_CONF="")
+    p = subprocess.run([SRC + "/scripts/vas-local.sh", "up"], env=env,
+                       capture_output=True, text=True, timeout=900)
+    if p.returncode:
+        raise Failed("vas-local.sh up exited %d: %s" % (
+            p.returncode, (p.stderr + p.stdout).strip()[-600:]))
+    expect(len(disks()) == 8, "8 disks registered")
+    for i in range(1, 5):
+        out = sh("tgtadm", "-C", str(10 + i), "--lld", "iscsi", "--op",
+                 "show", "--mode", "target")
+        expect(out.count("Target ") == 2, "tgtd %d exports 2 targets" % i)
+    STATE["hsvr"] = "hsvr-%08x" % sm().listHeadServers(v())[0]["hsvrid"]
+    info(p.stdout.strip().splitlines()[-1])
+
+
+def check_graph(name, expect_mirrors):
+    """The device graph of hsvr.md 7-8, seen by the kernel."""
+    t = tree(name)
+    so = walk(t, 6)[0]
+    lin = walk(t, 1)[0]
+    ms = mirrors(name)
+    expect(len(ms) >= expect_mirrors, "%d mirrors" % len(ms))
+    want_sessions = set()
+    for m, legs in ms:
+        md = "%s/%08x" % (MD_DIR, m["lvolid"])
+        d = md_detail(md)
+        expect(d.get("Raid Level") == "raid1", "%s raid1: %s" % (md, d))
+        expect(d.get("Version") == "0.90", "%s metadata 0.90" % md)
+        expect(d.get("Intent Bitmap") == "Internal", "%s internal bitmap" % md)
+        expect(d.get("Raid Devices") == str(len(legs)),
+               "%s raid devices %s" % (md, d.get("Raid Devices")))
+        kn = os.path.basename(os.path.realpath(md))
+        stat = re.search(r"^%s : .*\n(.*\n)*?\s*bitmap: .*?(\d+)KB chunk" %
+                         kn, mdstat(), re.M)
+        expect(stat and stat.group(2) == "65536",
+               "%s bitmap chunk 64 MiB in /proc/mdstat" % kn)
+        members = {}
+        for state, dev in d["members"]:
+            members[open("/sys/block/%s/dm/name" % os.path.basename(
+                os.path.realpath(dev))).read().strip()] = state
+        for leg in legs:
+            name_ = dext_name(leg)
+            spec = leg["lvolspec"]
+            tab = dm_table(name_).split()
+            expect(tab[:3] == ["0", str(VB_SECTORS * leg["capacity"]),
+                               "linear"] and
+                   tab[4] == str(spec["offset"] * VB_SECTORS),
+                   "dext %s table %s" % (name_, tab))
+            mp, uuid = dm_by_devno(tab[3])
+            expect(uuid.startswith("mpath-"), "%s over multipath, not %s" %
+                   (name_, uuid))
+            mptab = dm_table(mp)
+            paths = [kname_of(x) for x in re.findall(r"\b(\d+:\d+)\b",
+                                                     mptab.split("multipath",
+                                                                 1)[1])]
+            link = spec["iscsi_path"][0]
+            expect(os.path.basename(os.path.realpath(link)) in paths,
+                   "%s: multipath %s has the path %s" % (name_, mp, link))
+            iqn = re.search(r"-iscsi-(.*)-lun-", link).group(1)
+            want_sessions.add(iqn)
+            if leg["mirror_status"] == INSYNC:
+                expect(members.get(name_, "").endswith("active sync"),
+                       "%s member of %s: %s" % (name_, md, members))
+        # The md size 3.0's linear rule is built from (0.90: 64 KiB).
+        expect(size_bytes(md) == (VB_SECTORS * legs[0]["capacity"] // 128
+                                  * 128 - 128) * 512, "%s size" % md)
+    have = {iqn for _, iqn in sessions()}
+    expect(want_sessions <= have, "iSCSI sessions %s" % sorted(have))
+    lines = dm_table("linear-%08x" % lin["lvolid"]).splitlines()
+    total = t["capacity"] * GIB_SECTORS
+    off = 0
+    for i, line in enumerate(lines):
+        s, ln, target, dev, o = line.split()
+        mdsz = size_bytes("/dev/" + kname_of(dev)) // 512
+        expect(int(s) == off and target == "linear" and o == "0" and
+               int(ln) == (mdsz if i < len(lines) - 1 else total - off),
+               "linear line %r" % line)
+        off += int(ln)
+    expect(off == total, "linear covers %d sectors" % total)
+    top = "snapshot-origin-%08x" % so["lvolid"] if t["components"][0][
+        "lvoltype"] == 6 else "snapshot-%08x" % t["components"][0]["lvolid"]
+    tab = dm_table(top).split()
+    if tab[2] == "snapshot-origin":
+        expect(tab[:2] == ["0", str(total)] and
+               tab[3] == devno("/dev/mapper/linear-%08x" % lin["lvolid"]),
+               "origin table %s" % tab)
+    for label in (name, "lvol-%08x" % t["lvolid"]):
+        p = os.path.join(VAS_DIR, label)
+        expect(os.path.realpath(p) == os.path.realpath("/dev/mapper/" + top),
+               "%s -> %s" % (p, top))
+        expect(size_bytes(p) == t["capacity"] << 30, "%s size" % p)
+
+
+def create_attach():
+    cli("lvol_create", "--redundancy", "3", VOL, str(GIB))
+    t0 = time.time()
+    cli("lvol_attach", VOL, STATE["hsvr"])
+    info("attach of %d legs took %.1f s" % (
+        sum(len(l) for _, l in mirrors(VOL)), time.time() - t0))
+    check_graph(VOL, 3)
+
+
+def data():
+    dev = os.path.join(VAS_DIR, VOL)
+    layout = linear_layout(VOL)
+    for start, length, m, legs in layout:
+        DATA.write(dev, start, 256 << 10)                       # first
+        DATA.write(dev, start + length // 2 + 12288, 1 << 20)   # middle
+        if start + length < GIB << 30:                          # across
+            DATA.write(dev, start + length - (512 << 10), 1 << 20)
+    DATA.write(dev, (GIB << 30) - MIB, MIB)                    # the end
+    sh("sync")
+    open("/proc/sys/vm/drop_caches", "w").write("3")
+    DATA.check(dev)
+    info("%d regions, %d leg copies compared" % (len(DATA.regions),
+                                                 check_legs(VOL)))
+
+
+def snapshot():
+    cli("snap_create", VOL, SNAP)
+    check_graph(SNAP, 1)
+    t = tree(SNAP)
+    top = "snapshot-%08x" % t["components"][0]["lvolid"]
+    tab = dm_table(top).split()
+    expect(tab[2] == "snapshot" and tab[5:] == ["P", "32"],
+           "snapshot table %s" % tab)
+    expect("r" in sh("dmsetup", "info", "-c", "--noheadings", "-o", "attr",
+                     top), "%s read-only" % top)
+    snap = os.path.join(VAS_DIR, SNAP)
+    DATA.check(snap)
+    old = dict(DATA.regions)
+    first = min(DATA.regions)
+    across = sorted(DATA.regions)[3]
+    origin = os.path.join(VAS_DIR, VOL)
+    for off in (first, across):
+        DATA.write(origin, off, len(DATA.regions[off]))
+    DATA.check(origin)
+    DATA.check(snap, old)
+    expect(old[first] != DATA.regions[first], "new bytes differ from old")
+    cli("lvol_delete", SNAP)    # a detach of the snapshot alone
+    expect(not os.path.lexists(snap) and top not in dm_names(),
+           "snapshot device gone after its deletion")
+    DATA.check(origin)
+
+
+def wait_remirrored(avoid, seconds):
+    """Until no leg of VOL is on avoid(leg) and every leg is INSYNC."""
+    def state():
+        legs = [l for _, ls in mirrors(VOL) for l in ls]
+        bad = [dext_name(l) for l in legs if avoid(l)]
+        spare = [dext_name(l) for l in legs if l["mirror_status"] != INSYNC]
+        if bad or spare:
+            return "legs on the failed part %s, not INSYNC %s" % (bad, spare)
+        return True
+    return wait(state, seconds, "re-mirroring", every=2)
+
+
+def check_all_insync():
+    for m, legs in mirrors(VOL):
+        md = "%s/%08x" % (MD_DIR, m["lvolid"])
+        d = md_detail(md)
+        expect(d.get("Active Devices") == str(len(legs)) and
+               d.get("Failed Devices") == "0" and
+               "recover" not in d.get("State", ""),
+               "%s: %s active, %s failed, state %s" % (
+                   md, d.get("Active Devices"), d.get("Failed Devices"),
+                   d.get("State")))
+    expect("recovery" not in mdstat() and "resync" not in mdstat(),
+           "no rebuild in /proc/mdstat")
+
+
+def io_until_faulty(what):
+    """Writes to every mirror until md marks a leg faulty (or drops it)."""
+    origin = os.path.join(VAS_DIR, VOL)
+
+    def faulty():
+        for off in sorted(DATA.regions):
+            DATA.write(origin, off, len(DATA.regions[off]))
+        text = mdstat()
+        return "(F)" in text or "_" in "".join(
+            re.findall(r"\[([U_]+)\]", text)) or "no faulty leg yet"
+    wait(faulty, 120, "md to mark a leg of %s faulty" % what, every=1)
+
+
+def kill_ssvr():
+    legs = [l for _, ls in mirrors(VOL) for l in ls]
+    victim = legs[0]["lvolspec"]["ssvrid"]
+    ip = servers()[victim]["ip_data"][0]
+    STATE["dead_ssvr"] = victim
+    for daemon in ("ssvr_agent", "tgtd"):
+        pid = int(open("%s/run/%s-%s.pid" % (LOCAL, daemon, ip)).read())
+        os.kill(pid, 9)
+    t0 = time.time()
+    io_until_faulty("ssvr-%08x" % victim)
+    info("md marked the dead server's legs faulty after %.1f s" % (
+        time.time() - t0))
+    wait_remirrored(lambda l: l["lvolspec"]["ssvrid"] == victim, 600)
+    info("re-mirrored %.1f s after the kill" % (time.time() - t0))
+    check_all_insync()
+    DATA.check(os.path.join(VAS_DIR, VOL))
+    check_legs(VOL)
+    check_graph(VOL, 3)
+    dead_iqns = {"iqn.2010-01.local.vastsky:%08x" % p for p, d in
+                 disks().items() if d["ssvrid"] == victim}
+    left = [iqn for _, iqn in sessions() if iqn in dead_iqns]
+    expect(not left, "sessions to the dead server left: %s" % left)
+    maps = [n for n in dm_names() if dm_by_devno(devno(
+        "/dev/mapper/" + n))[1].startswith("mpath-") and
+        not re.search(r"\d+:\d+", dm_table(n).split("multipath", 1)[1])]
+    expect(not maps, "pathless multipath maps left: %s" % maps)
+
+
+def fail_disk():
+    """A disk of a live server turns to dm-error under I/O: md fails its
+    legs, the storage server's patrol reports the disk, the legs move."""
+    dead = STATE.get("dead_ssvr")
+    legs = [l for _, ls in mirrors(VOL) for l in ls
+            if l["lvolspec"]["ssvrid"] != dead]
+    pdsk = legs[0]["lvolspec"]["pdskid"]
+    path = disks()[pdsk]["local_path"]
+    name = os.path.basename(path)
+    expect(path.startswith("/dev/mapper/vaslocal-"), "dm disk: " + path)
+    STATE["failed_pdsk"] = pdsk
+    size = sh("blockdev", "--getsz", path).strip()
+    sh("dmsetup", "load", name, stdin="0 %s error\n" % size)
+    sh("dmsetup", "resume", name)
+    t0 = time.time()
+    io_until_faulty("pdsk-%08x" % pdsk)
+    info("md marked legs on pdsk-%08x faulty after %.1f s" % (
+        pdsk, time.time() - t0))
+    wait(lambda: disks()[pdsk]["priority"] != 1 or "still HIGH", 120,
+         "the manager to retire pdsk-%08x" % pdsk)
+    wait_remirrored(lambda l: l["lvolspec"]["pdskid"] == pdsk, 600)
+    info("re-mirrored %.1f s after the failure" % (time.time() - t0))
+    check_all_insync()
+    DATA.check(os.path.join(VAS_DIR, VOL))
+    check_legs(VOL)
+
+
+def kill_hsvr():
+    """kill -9 of hsvr_agent under an attached volume, then a restart."""
+    pidfile = "%s/run/hsvr_agent-%s.pid" % (LOCAL, HSVR_IP)
+    os.kill(int(open(pidfile).read()), 9)
+    origin = os.path.join(VAS_DIR, VOL)
+    DATA.check(origin)          # the kernel's devices do not need it
+    sh(SRC + "/scripts/vas-local.sh", "respawn", "hsvr", HSVR_IP,
+       stdin="")
+    off = sorted(DATA.regions)[1]
+    DATA.write(origin, off, len(DATA.regions[off]))
+    DATA.check(origin)
+    check_graph(VOL, 3)
+    check_legs(VOL)
+
+
+def detach_delete():
+    layout = linear_layout(VOL)
+    cli("lvol_detach", VOL)
+    left = [n for n in dm_names() if not n.startswith("vaslocal-")]
+    expect(not left, "dm maps left: %s" % left)
+    expect(not re.search(r"^md\d+ :", mdstat(), re.M), "md arrays left")
+    expect(not sessions(), "iSCSI sessions left: %s" % sessions())
+    expect(not os.listdir(VAS_DIR), "%s not empty" % VAS_DIR)
+    cli("lvol_delete", VOL)
+
+    def shredded():
+        busy = [p for p, d in disks().items() if d["priority"] == 1 and
+                d["available"] != d["capacity"]]
+        return not busy or "disks still shredding: %s" % busy
+    wait(shredded, 300, "the shred of the old legs")
+    n = 0
+    for leg, path, off, want in leg_slices(layout):
+        if leg["lvolspec"]["ssvrid"] == STATE.get("dead_ssvr") or \
+                leg["lvolspec"]["pdskid"] == STATE.get("failed_pdsk"):
+            continue
+        expect(Data.read(path, off, len(want), False) == bytes(len(want)),
+               "dext-%08x: written bytes not zero after the shred (%s at "
+               "%d)" % (leg["lvolid"], path, off))
+        n += 1
+    expect(n, "no old leg compared")
+    info("%d written ranges zero on the old legs after the shred" % n)
+
+
+def main():
+    steps = [("cluster", cluster), ("create+attach", create_attach),
+             ("data", data), ("snapshot", snapshot),
+             ("kill storage server", kill_ssvr),
+             ("disk fails under I/O", fail_disk),
+             ("kill hsvr_agent", kill_hsvr),
+             ("detach+delete", detach_delete)]
+    only = set(filter(None, re.split(r"[ ,]", os.environ.get(
+        "VAS_VM_STEPS", "") or _cmdline("vas.steps"))))
+    broken = None
+    for name, fn in steps:
+        if only and name.split()[0] not in only and name != "cluster":
+            continue
+        if broken:
+            print("FAIL %s: not run, %s failed" % (name, broken), flush=True)
+            continue
+        t0 = time.time()
+        try:
+            fn()
+            print("PASS %s (%.1f s)" % (name, time.time() - t0), flush=True)
+        except (Failed, subprocess.SubprocessError, OSError,
+                xmlrpc.client.Error) as e:
+            print("FAIL %s (%.1f s): %s" % (name, time.time() - t0, e),
+                  flush=True)
+            if name in ("cluster", "create+attach"):
+                broken = name
+    return 0
+
+
+def _cmdline(key):
+    for arg in open("/proc/cmdline").read().split():
+        if arg.startswith(key + "="):
+            return arg.split("=", 1)[1]
+    return ""
+
+
+def info(text):
+    print("INFO " + text, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
