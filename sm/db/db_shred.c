@@ -74,12 +74,15 @@ static void fill(const PGresult *r, int i, void *elem)
 
 /*
  * Extents a shred must not free yet (see db_shred.h). Parameters of the
- * statements below: $1 PENDING, $2 PROGRESS, $3 CANCELED, $4 HIGH, $5 LOW.
+ * statements below: $1 PENDING, $2 PROGRESS, $3 CANCELED, $4 HIGH, $5 LOW;
+ * of CANDIDATES also $6, the running rows that count as finished.
  */
-#define SHRED_MAY_RUN(s)                                                       \
+#define MAY_RUN(s)                                                             \
 	" NOT EXISTS (SELECT 1 FROM resync x WHERE x.lvolid_rm = " s           \
 	".dextid AND x.lvolid_add <> " s ".dextid) AND NOT EXISTS (SELECT "    \
 	"1 FROM shred k WHERE k.dextid = " s ".dextid AND k.status = $3) "
+#define MAY_RUN_S MAY_RUN("s")
+#define MAY_RUN_C MAY_RUN("c")
 
 #define SHRED_COLUMNS                                                          \
 	"s.shredid, s.eventid, s.dextid, s.pdskid, s.\"offset\", "             \
@@ -98,53 +101,51 @@ static void fill(const PGresult *r, int i, void *elem)
 	"s.eventid IS NOT NULL ORDER BY s.dextid LIMIT 1) UNION ALL "          \
 	"(SELECT " SHRED_COLUMNS                                               \
 	"FROM shred s WHERE s.pdskid = p.pdskid AND s.status "                 \
-	"= $1 AND s.eventid IS NULL AND s.next_try <= now() "                  \
-	"AND " SHRED_MAY_RUN(                                                  \
-	    "s") "ORDER BY s.dextid LIMIT 1) LIMIT 1) c WHERE "                \
-		 "p.priority IN ($4, $5) AND v.priority IN ($4, $5) AND "      \
-		 "c.next_try "                                                 \
-		 "<= now() AND NOT EXISTS (SELECT 1 FROM shred b WHERE "       \
-		 "b.pdskid = "                                                 \
-		 "p.pdskid AND b.status = $2) AND " SHRED_MAY_RUN("c")
+	"= $1 AND s.eventid IS NULL AND s.next_try <= now() AND " MAY_RUN_S    \
+	"ORDER BY s.dextid LIMIT 1) LIMIT 1) c WHERE p.priority IN ($4, $5) "  \
+	"AND v.priority IN ($4, $5) AND c.next_try <= now() AND NOT EXISTS "   \
+	"(SELECT 1 FROM shred b WHERE b.pdskid = p.pdskid AND b.status = $2 "  \
+	"AND b.eventid <> ALL($6::int[])) AND " MAY_RUN_C
 
 static int64_t get_pdskid(const void *e)
 {
 	return ((const struct shred_row *)e)->pdskid;
 }
 
-int db_shred_candidates(struct db_tx *tx, const struct shred_row *near, int n,
-			struct shred_row **rows, int *n_rows)
+static int64_t get_eventid(const void *e)
 {
-	char *disks = NULL;
-	int ret;
+	return ((const struct shred_row *)e)->eventid;
+}
+
+int db_shred_candidates(struct db_tx *tx, const struct shred_row *ended,
+			int n_ended, bool all, struct shred_row **rows,
+			int *n_rows)
+{
+	char *disks = db_array(ended, sizeof(*ended), n_ended, get_pdskid);
+	char *evs = db_array(ended, sizeof(*ended), n_ended, get_eventid);
+	int ret = disks && evs ? 0 : -ENOMEM;
 
 	*rows = NULL;
 	*n_rows = 0;
-	if (n <= 0)
-		return db_rows(tx, (void **)rows, n_rows, sizeof(**rows), fill,
-			       CANDIDATES "ORDER BY p.pdskid", "ddddd",
-			       EV_PENDING, EV_PROGRESS, EV_CANCELED, PRIO_HIGH,
-			       PRIO_LOW);
-	disks = db_array(near, sizeof(*near), n, get_pdskid);
-	if (!disks)
-		return -ENOMEM;
-	ret = db_rows(tx, (void **)rows, n_rows, sizeof(**rows), fill,
-		      CANDIDATES "AND p.pdskid = ANY($6::int[]) ORDER BY "
-				 "p.pdskid",
-		      "ddddds", EV_PENDING, EV_PROGRESS, EV_CANCELED, PRIO_HIGH,
-		      PRIO_LOW, disks);
+	if (!ret && all)
+		ret = db_rows(tx, (void **)rows, n_rows, sizeof(**rows), fill,
+			      CANDIDATES "ORDER BY p.pdskid", "ddddds",
+			      EV_PENDING, EV_PROGRESS, EV_CANCELED, PRIO_HIGH,
+			      PRIO_LOW, evs);
+	else if (!ret)
+		ret = db_rows(tx, (void **)rows, n_rows, sizeof(**rows), fill,
+			      CANDIDATES "AND p.pdskid = ANY($7::int[]) ORDER "
+					 "BY p.pdskid",
+			      "dddddss", EV_PENDING, EV_PROGRESS, EV_CANCELED,
+			      PRIO_HIGH, PRIO_LOW, evs, disks);
 	free(disks);
+	free(evs);
 	return ret;
 }
 
 static int64_t get_shredid(const void *e)
 {
 	return ((const struct shred_row *)e)->shredid;
-}
-
-static int64_t get_eventid(const void *e)
-{
-	return ((const struct shred_row *)e)->eventid;
 }
 
 int db_shred_begin(struct db_tx *tx, struct shred_row *rows, int *n)
@@ -165,10 +166,17 @@ int db_shred_begin(struct db_tx *tx, struct shred_row *rows, int *n)
 		    tx, &r,
 		    "UPDATE shred s SET status = $3, attempts = s.attempts + "
 		    "1, eventid = x.ev FROM unnest($1::bigint[], $2::int[]) "
-		    "AS x(id, ev), dskmap d WHERE s.shredid = x.id AND "
-		    "s.status = $4 AND d.dextid = s.dextid AND d.status = $5 "
-		    "RETURNING s.shredid",
-		    "ssddd", ids, evs, EV_PROGRESS, EV_PENDING, EXT_OFFLINE);
+		    "AS x(id, ev), dskmap d, pdsklst p, ssvrlst v WHERE "
+		    "s.shredid = x.id AND s.status = $4 AND d.dextid = "
+		    "s.dextid AND d.status = $5 AND p.pdskid = s.pdskid AND "
+		    "v.ssvrid = p.ssvrid AND p.priority IN ($6, $7) AND "
+		    "v.priority IN ($6, $7) AND NOT EXISTS (SELECT 1 FROM "
+		    "resync x WHERE x.lvolid_rm = s.dextid AND x.lvolid_add <> "
+		    "s.dextid) AND NOT EXISTS (SELECT 1 FROM shred k WHERE "
+		    "k.dextid = s.dextid AND k.status = $8) RETURNING "
+		    "s.shredid",
+		    "ssdddddd", ids, evs, EV_PROGRESS, EV_PENDING, EXT_OFFLINE,
+		    PRIO_HIGH, PRIO_LOW, EV_CANCELED);
 	/* A queued row whose extent is no longer OFFLINE never runs (M54). */
 	if (!ret)
 		ret = db_q(tx, NULL,

@@ -37,19 +37,21 @@ int db_shred_queue_extent(struct db_tx *tx, int32_t dextid);
 int db_shred_salvage(struct db_tx *tx);
 /*
  * The next shred for each idle eligible disk (HIGH/LOW disk on a HIGH/LOW
- * server, no shred running on it): among the disks of near[0..n) when
- * n > 0, else among all. A row that kept its id goes first, and while it
- * backs off its disk waits. Never an extent a head may still hold (a
- * resync must first drop it) or one whose cancelled shred may still run.
- * Caller frees *rows.
+ * server, no shred running on it; the running rows in ended[] count as
+ * finished): of all disks when all is set, else of the disks of ended[].
+ * A row that kept its id goes first, and while it backs off its disk
+ * waits. Never an extent a head may still hold (a resync must first drop
+ * it) or one whose cancelled shred may still run. Caller frees *rows.
  */
-int db_shred_candidates(struct db_tx *tx, const struct shred_row *near, int n,
-			struct shred_row **rows, int *n_rows);
+int db_shred_candidates(struct db_tx *tx, const struct shred_row *ended,
+			int n_ended, bool all, struct shred_row **rows,
+			int *n_rows);
 /*
  * PENDING -> PROGRESS for rows[0..*n), each taking an event id unless it
- * kept one, in this transaction. Rows no longer queued, or whose extent
- * is no longer OFFLINE (M54), are dropped from the array (the latter also
- * from the queue).
+ * kept one, in this transaction. Dropped from the array: rows no longer
+ * queued, on a disk or server no longer HIGH/LOW, whose extent a head
+ * may hold or a cancelled shred may still zero, or whose extent is no
+ * longer OFFLINE (M54; those also leave the queue).
  */
 int db_shred_begin(struct db_tx *tx, struct shred_row *rows, int *n);
 /* Running (PROGRESS) and cancelled-while-running rows, for polling. */

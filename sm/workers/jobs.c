@@ -326,15 +326,25 @@ static void send_started(struct jobs *j, char *rows, int n)
 static void settle(struct jobs *j, bool full, double now)
 {
 	struct db_tx *tx = NULL;
-	void *started = NULL;
+	void *started = NULL, *plan = NULL;
 	int n_started = 0, ret, i, done = 0;
+	double t0;
 
 	if ((!j->n_ends && !full) || now < j->settle_after)
 		return;
-	ret = db_begin(j->sm->db, true, &tx);
+	t0 = eta_now();
+	ret = j->ops->prepare ? db_begin(j->sm->db, false, &tx) : 0;
+	if (!ret && j->ops->prepare) {
+		ret = j->ops->prepare(j, tx, j->ends, j->n_ends, full, &plan);
+		db_rollback(tx);
+		tx = NULL;
+	}
 	if (!ret)
-		ret = j->ops->settle(j, tx, j->ends, j->n_ends, full, &started,
-				     &n_started);
+		ret = db_begin(j->sm->db, true, &tx);
+	if (!ret)
+		ret = j->ops->settle(j, tx, j->ends, j->n_ends, full, plan,
+				     &started, &n_started);
+	free(plan);
 	if (!ret)
 		ret = db_commit(tx);
 	else if (tx)
@@ -349,6 +359,11 @@ static void settle(struct jobs *j, bool full, double now)
 		return;
 	}
 	j->settle_after = 0;
+	/* Every mutation waits for this one: a long one is worth a line. */
+	if (eta_now() - t0 > 0.2)
+		log_info("%s: %d ended, %d started%s in %.0f ms", j->ops->name,
+			 j->n_ends, n_started, full ? " (whole queue)" : "",
+			 (eta_now() - t0) * 1000);
 	if (full)
 		j->next_full = now + j->cfg.full_ms / 1000.0;
 	if (j->ops->settled)
@@ -365,6 +380,14 @@ static void settle(struct jobs *j, bool full, double now)
 	if (n_started)
 		send_started(j, started, n_started);
 	free(started);
+}
+
+/* 100 ms, or a quarter of the longest poll gap when that is shorter. */
+static double batch_gap(const struct jobs *j)
+{
+	double g = gap_s(j) / 4;
+
+	return g < 0.1 ? g : 0.1;
 }
 
 static void pass(void *arg)
@@ -392,6 +415,12 @@ static void pass(void *arg)
 	for (i = 0; i < j->n_run; i++)
 		if (j->run[i].poll.next < next)
 			next = j->run[i].poll.next;
+	/*
+	 * Polls due close together share one pass (and one transaction,
+	 * which every other mutation waits for): at most one per batch gap.
+	 */
+	if (next < now + batch_gap(j))
+		next = now + batch_gap(j);
 	if (j->n_ends && j->settle_after < next)
 		next = j->settle_after;
 	if (loop)

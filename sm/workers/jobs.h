@@ -37,12 +37,21 @@ struct job_ops {
 	int64_t (*size_vb)(const void *row);
 	int (*attempts)(const void *row);
 	/*
+	 * Optional, in a read-only transaction that waits for no other
+	 * mutation: choose what settle() starts (*plan, heap memory the
+	 * engine frees after settle()). The ended jobs still look running.
+	 */
+	int (*prepare)(struct jobs *j, struct db_tx *tx,
+		       const struct job_end *ends, int n_ends, bool full,
+		       void **plan);
+	/*
 	 * In one mutating transaction: record ends[] and start new rows
 	 * (PENDING -> PROGRESS with event ids), at most jobs_room(), only
 	 * near the ended ones unless full. *started: heap array of rows.
 	 */
 	int (*settle)(struct jobs *j, struct db_tx *tx, struct job_end *ends,
-		      int n_ends, bool full, void **started, int *n_started);
+		      int n_ends, bool full, void *plan, void **started,
+		      int *n_started);
 	/* Sends a started row; on failure *keep_id says if it may have run. */
 	int (*send)(struct sm *sm, void *row, const struct sm_server *srv,
 		    bool *keep_id);

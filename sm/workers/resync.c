@@ -88,11 +88,13 @@ static int record(struct db_tx *tx, const struct job_end *e)
 }
 
 static int settle(struct jobs *j, struct db_tx *tx, struct job_end *ends,
-		  int n_ends, bool full, void **started, int *n_started)
+		  int n_ends, bool full, void *plan, void **started,
+		  int *n_started)
 {
 	struct resync_row *c = NULL;
 	int room = jobs_room(j), ret = 0, n = 0, k = 0, i;
 
+	(void)plan; /* few rows: chosen inside the transaction */
 	for (i = 0; !ret && i < n_ends; i++)
 		ret = record(tx, &ends[i]);
 	/* Legs on failed parts without a replacement yet; stale rows. */

@@ -96,37 +96,77 @@ static int apply_caps(struct jobs *j, struct shred_row *c, int n)
 	return kept;
 }
 
+/* What a pass starts: chosen before its transaction (one allocation). */
+struct plan {
+	int n;
+	struct shred_row rows[];
+};
+
+/* The next extent of each disk that just finished, of all when full. */
+static int prepare(struct jobs *j, struct db_tx *tx, const struct job_end *ends,
+		   int n_ends, bool full, void **out)
+{
+	struct shred_row *ended = calloc((size_t)n_ends + 1, sizeof(*ended));
+	struct shred_row *c = NULL;
+	struct plan *p = NULL;
+	int ret = ended ? 0 : -ENOMEM, n = 0, k = 0, i;
+
+	/* A disk whose agent may still run the ended dd waits for it. */
+	for (i = 0; !ret && i < n_ends; i++)
+		if (ends[i].done || !ends[i].keep_id)
+			ended[k++] = *(const struct shred_row *)ends[i].row;
+	if (!ret && (full || k) && jobs_room(j) > 0)
+		ret = db_shred_candidates(tx, ended, k, full, &c, &n);
+	if (!ret)
+		n = apply_caps(j, c, n);
+	if (!ret) {
+		p = malloc(sizeof(*p) + sizeof(*c) * (size_t)n);
+		ret = p ? 0 : -ENOMEM;
+	}
+	if (!ret) {
+		p->n = n;
+		if (n)
+			memcpy(p->rows, c, sizeof(*c) * (size_t)n);
+		*out = p;
+	}
+	free(ended);
+	free(c);
+	return ret;
+}
+
 static int settle(struct jobs *j, struct db_tx *tx, struct job_end *ends,
-		  int n_ends, bool full, void **started, int *n_started)
+		  int n_ends, bool full, void *plan, void **started,
+		  int *n_started)
 {
 	struct shred_end *e = calloc((size_t)n_ends + 1, sizeof(*e));
-	struct shred_row *near = calloc((size_t)n_ends + 1, sizeof(*near));
-	struct shred_row *c = NULL;
-	int ret = e && near ? 0 : -ENOMEM, n = 0, i;
+	const struct plan *p = plan;
+	struct shred_row *rows = NULL;
+	int ret = e ? 0 : -ENOMEM, n = p ? p->n : 0, i;
 
+	(void)j;
+	(void)full;
 	for (i = 0; !ret && i < n_ends; i++) {
 		e[i].row = *(struct shred_row *)ends[i].row;
 		e[i].done = ends[i].done;
 		e[i].keep_id = ends[i].keep_id;
 		e[i].delay_s = ends[i].delay_s;
-		near[i] = e[i].row;
 	}
 	if (!ret && n_ends)
 		ret = db_shred_end(tx, e, n_ends);
-	/* The disks that just finished go on at once; all of them when full. */
-	if (!ret && (full || n_ends) && jobs_room(j) > 0)
-		ret = db_shred_candidates(tx, near, full ? 0 : n_ends, &c, &n);
-	if (!ret)
-		n = apply_caps(j, c, n);
-	if (!ret && n)
-		ret = db_shred_begin(tx, c, &n);
+	if (!ret && n) {
+		rows = malloc(sizeof(*rows) * (size_t)n);
+		ret = rows ? 0 : -ENOMEM;
+	}
+	if (!ret && n) {
+		memcpy(rows, p->rows, sizeof(*rows) * (size_t)n);
+		ret = db_shred_begin(tx, rows, &n);
+	}
 	free(e);
-	free(near);
 	if (ret) {
-		free(c);
+		free(rows);
 		return ret;
 	}
-	*started = c;
+	*started = rows;
 	*n_started = n;
 	return 0;
 }
@@ -190,6 +230,7 @@ static const struct job_ops shred_ops = {
     .eta_key = row_disk,
     .size_vb = row_size,
     .attempts = row_attempts,
+    .prepare = prepare,
     .settle = settle,
     .send = send,
     .settled = settled,

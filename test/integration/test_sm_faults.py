@@ -805,7 +805,7 @@ class DataSafety(FaultCase):
                                       capacity="21000000"))
         # queued again, but not sent (it would take its event id then)
         self.assertEqual(self.sm.sql("SELECT status, eventid IS NULL FROM shred WHERE "
-                                     "status IN (1, 2)"), "1|t")
+                                     "status IN (1, 2) AND pdskid = %d" % pdskids[0]), "1|t")
         # no second dd while the cancelled one may still run: a new shred
         # could free the extent for re-use under the old dd
         time.sleep(0.5)
