@@ -103,14 +103,14 @@ static double gap_of(double expect, double max_gap)
 }
 
 void eta_begin(const struct eta_table *t, struct eta_poll *p, int64_t key,
-	       int64_t vb, double now, double max_gap)
+	       int64_t vb, int share, double now)
 {
 	const double *own = lookup(t, key);
 
-	(void)max_gap;
 	p->sent = now;
 	p->own = own != NULL;
-	p->expect = (double)(vb > 0 ? vb : 1) * (own ? *own : average(t));
+	p->units = (vb > 0 ? vb : 1) * (share > 1 ? share : 1);
+	p->expect = (double)p->units * (own ? *own : average(t));
 	p->last_running = -1;
 	if (own)
 		p->next = now + p->expect;
@@ -145,9 +145,10 @@ void eta_running(struct eta_poll *p, double now, double max_gap)
 }
 
 bool eta_done(struct eta_table *t, const struct eta_poll *p, int64_t key,
-	      int64_t vb, double now, double max_gap)
+	      double now, double max_gap)
 {
 	double e = now - p->sent, d, *have, avg;
+	int64_t vb = p->units;
 
 	if (vb <= 0 || !key)
 		return false;
@@ -186,13 +187,13 @@ bool eta_done(struct eta_table *t, const struct eta_poll *p, int64_t key,
 }
 
 void eta_replan(const struct eta_table *t, struct eta_poll *p, int64_t key,
-		int64_t vb, double now, double max_gap)
+		double now)
 {
 	double sent = p->sent, last = p->last_running;
 
 	if (p->own)
 		return;
-	eta_begin(t, p, key, vb, sent, max_gap);
+	eta_begin(t, p, key, p->units, 1, sent);
 	p->last_running = last;
 	if (p->next < now)
 		p->next = now;

@@ -21,6 +21,7 @@ struct eta_poll {
 	double next;	     /* when to ask next */
 	double last_running; /* elapsed at the last PROGRESS answer, or -1 */
 	bool own;	     /* expect comes from this resource's own speed */
+	int64_t units;	     /* the job's size in vb times its share */
 };
 
 struct eta_table *eta_new(void);
@@ -29,9 +30,12 @@ void eta_free(struct eta_table *t);
 /* Seconds since an arbitrary start, monotonic. */
 double eta_now(void);
 
-/* Plans the first poll of a job of vb on resource key sent at now. */
+/*
+ * Plans the first poll of a job of vb sent at now on resource key, which
+ * share jobs use at once (a link carrying two rebuilds: 2).
+ */
 void eta_begin(const struct eta_table *t, struct eta_poll *p, int64_t key,
-	       int64_t vb, double now, double max_gap);
+	       int64_t vb, int share, double now);
 /* The agent said PROGRESS at now: plan the next poll. */
 void eta_running(struct eta_poll *p, double now, double max_gap);
 /*
@@ -40,9 +44,9 @@ void eta_running(struct eta_poll *p, double now, double max_gap);
  * from it should be redone (eta_replan).
  */
 bool eta_done(struct eta_table *t, const struct eta_poll *p, int64_t key,
-	      int64_t vb, double now, double max_gap);
+	      double now, double max_gap);
 /* Redoes a plan that borrowed the average (p->own false). */
 void eta_replan(const struct eta_table *t, struct eta_poll *p, int64_t key,
-		int64_t vb, double now, double max_gap);
+		double now);
 
 #endif

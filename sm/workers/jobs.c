@@ -54,6 +54,7 @@ struct jobs {
 	int *load; /* running jobs by server id */
 	int n_srv;
 	double next_full;
+	double last_full;
 	double settle_after; /* after a failed transaction: not before */
 };
 
@@ -231,17 +232,15 @@ static void poll_due(struct jobs *j, double now)
 			continue;
 		}
 		if (a == AGENT_POLL_DONE)
-			replan |=
-			    eta_done(j->eta, &job->poll, j->ops->eta_key(row),
-				     j->ops->size_vb(row), now, gap_s(j));
+			replan |= eta_done(j->eta, &job->poll,
+					   j->ops->eta_key(row), now, gap_s(j));
 		set_load(j, row, -1);
 		add_end(j, row, a == AGENT_POLL_DONE, a == AGENT_POLL_LOST);
 	}
 	j->n_run = kept;
 	for (i = 0; replan && i < j->n_run; i++)
 		eta_replan(j->eta, &j->run[i].poll,
-			   j->ops->eta_key(j->run[i].row),
-			   j->ops->size_vb(j->run[i].row), now, gap_s(j));
+			   j->ops->eta_key(j->run[i].row), now);
 	pthread_mutex_lock(&j->lock);
 	j->st.polls += (uint64_t)n;
 	pthread_mutex_unlock(&j->lock);
@@ -275,9 +274,12 @@ static int add_running(struct jobs *j, void *row, double now)
 	}
 	job = &j->run[j->n_run++];
 	job->row = row;
-	eta_begin(j->eta, &job->poll, j->ops->eta_key(row),
-		  j->ops->size_vb(row), now, gap_s(j));
 	set_load(j, row, +1);
+	/* Jobs sharing their server's link go as fast as their share. */
+	eta_begin(
+	    j->eta, &job->poll, j->ops->eta_key(row), j->ops->size_vb(row),
+	    j->ops->share_server ? jobs_running_on(j, j->ops->server(row)) : 1,
+	    now);
 	return 0;
 }
 
@@ -327,7 +329,7 @@ static void settle(struct jobs *j, bool full, double now)
 {
 	struct db_tx *tx = NULL;
 	void *started = NULL, *plan = NULL;
-	int n_started = 0, ret, i, done = 0;
+	int n_started = 0, n_planned = 0, ret, i, done = 0;
 	double t0;
 
 	if ((!j->n_ends && !full) || now < j->settle_after)
@@ -335,9 +337,19 @@ static void settle(struct jobs *j, bool full, double now)
 	t0 = eta_now();
 	ret = j->ops->prepare ? db_begin(j->sm->db, false, &tx) : 0;
 	if (!ret && j->ops->prepare) {
-		ret = j->ops->prepare(j, tx, j->ends, j->n_ends, full, &plan);
+		ret = j->ops->prepare(j, tx, j->ends, j->n_ends, full, &plan,
+				      &n_planned);
 		db_rollback(tx);
 		tx = NULL;
+		/* Nothing to record or start: no mutation to wait for. */
+		if (!ret && !j->n_ends && !n_planned) {
+			free(plan);
+			if (full) {
+				j->last_full = now;
+				j->next_full = now + j->cfg.full_ms / 1000.0;
+			}
+			return;
+		}
 	}
 	if (!ret)
 		ret = db_begin(j->sm->db, true, &tx);
@@ -364,8 +376,10 @@ static void settle(struct jobs *j, bool full, double now)
 		log_info("%s: %d ended, %d started%s in %.0f ms", j->ops->name,
 			 j->n_ends, n_started, full ? " (whole queue)" : "",
 			 (eta_now() - t0) * 1000);
-	if (full)
+	if (full) {
+		j->last_full = now;
 		j->next_full = now + j->cfg.full_ms / 1000.0;
+	}
 	if (j->ops->settled)
 		j->ops->settled(j->sm, j->ends, j->n_ends);
 	for (i = 0; i < j->n_ends; i++) {
@@ -380,6 +394,14 @@ static void settle(struct jobs *j, bool full, double now)
 	if (n_started)
 		send_started(j, started, n_started);
 	free(started);
+}
+
+/* The shortest time between two looks at the whole queue: 250 ms. */
+static double full_gap(const struct jobs *j)
+{
+	double g = j->cfg.full_ms / 1000.0;
+
+	return g < 0.25 ? g : 0.25;
 }
 
 /* 100 ms, or a quarter of the longest poll gap when that is shorter. */
@@ -399,8 +421,14 @@ static void pass(void *arg)
 	int i;
 
 	pthread_mutex_lock(&j->lock);
-	full = j->woken || now >= j->next_full;
+	/*
+	 * Wakes come in bursts (a disk registered, a volume deleted): the
+	 * whole queue is looked at soon after, but not once per wake.
+	 */
+	if (j->woken && j->next_full > j->last_full + full_gap(j))
+		j->next_full = j->last_full + full_gap(j);
 	j->woken = false;
+	full = now >= j->next_full;
 	loop = j->loop;
 	pthread_mutex_unlock(&j->lock);
 	poll_due(j, now);

@@ -34,16 +34,19 @@ struct job_ops {
 	int32_t (*eventid)(const void *row);
 	int32_t (*server)(const void *row);
 	int64_t (*eta_key)(const void *row); /* what sets its speed */
+	bool share_server; /* jobs of one server share its speed (a link) */
 	int64_t (*size_vb)(const void *row);
 	int (*attempts)(const void *row);
 	/*
 	 * Optional, in a read-only transaction that waits for no other
 	 * mutation: choose what settle() starts (*plan, heap memory the
-	 * engine frees after settle()). The ended jobs still look running.
+	 * engine frees after settle(); *n_planned rows). The ended jobs
+	 * still look running. Nothing ended and nothing planned: no
+	 * settle().
 	 */
 	int (*prepare)(struct jobs *j, struct db_tx *tx,
 		       const struct job_end *ends, int n_ends, bool full,
-		       void **plan);
+		       void **plan, int *n_planned);
 	/*
 	 * In one mutating transaction: record ends[] and start new rows
 	 * (PENDING -> PROGRESS with event ids), at most jobs_room(), only

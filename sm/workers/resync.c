@@ -199,6 +199,7 @@ static const struct job_ops resync_ops = {
     .eventid = row_eventid,
     .server = row_head,
     .eta_key = row_link,
+    .share_server = true,
     .size_vb = row_size,
     .attempts = row_attempts,
     .settle = settle,

@@ -104,7 +104,7 @@ struct plan {
 
 /* The next extent of each disk that just finished, of all when full. */
 static int prepare(struct jobs *j, struct db_tx *tx, const struct job_end *ends,
-		   int n_ends, bool full, void **out)
+		   int n_ends, bool full, void **out, int *n_planned)
 {
 	struct shred_row *ended = calloc((size_t)n_ends + 1, sizeof(*ended));
 	struct shred_row *c = NULL;
@@ -128,6 +128,7 @@ static int prepare(struct jobs *j, struct db_tx *tx, const struct job_end *ends,
 		if (n)
 			memcpy(p->rows, c, sizeof(*c) * (size_t)n);
 		*out = p;
+		*n_planned = n;
 	}
 	free(ended);
 	free(c);
@@ -202,23 +203,23 @@ static int send(struct sm *sm, void *r, const struct sm_server *srv,
 
 static void settled(struct sm *sm, const struct job_end *ends, int n)
 {
-	int i, done = 0;
+	int i;
 
+	(void)sm;
+	/*
+	 * Freed space for a replacement leg that found no room (M63) is
+	 * seen by the resync worker's next look at its queue.
+	 */
 	for (i = 0; i < n; i++) {
 		const struct shred_row *row = ends[i].row;
 
-		if (ends[i].done) {
-			done++;
+		if (ends[i].done)
 			log_debug("shred %d of dext-%08x done", row->eventid,
 				  row->dextid);
-		} else {
+		else
 			log_info("shred %d of dext-%08x: retry in %d s",
 				 row->eventid, row->dextid, ends[i].delay_s);
-		}
 	}
-	/* Freed space may take a replacement leg that found no room (M63). */
-	if (done)
-		sm_wake_resync(sm);
 }
 
 static const struct job_ops shred_ops = {

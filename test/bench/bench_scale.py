@@ -264,9 +264,11 @@ def report_load(r, a):
                  1000 * p["load_write_p99"], 1000 * p["load_all_max"], p["load_errors"],
                  p["load_faults"]))
     if a.check_interval:
-        print("  health polling every %d s: every server asked at least %d times since the "
-              "failure; longest gap between two asks of one server %.1f s"
-              % (a.check_interval, st["ssvr_hello_least"], st["ssvr_hello_max_gap_s"]))
+        print("  health polling every %d s: since the failure every live storage server "
+              "asked at least %d times (servers never asked: %d, the failed one); longest gap "
+              "between two asks of one server %.1f s"
+              % (a.check_interval, st["ssvr_hello_second_least"], st["ssvr_hello_never"],
+                 st["ssvr_hello_max_gap_s"]))
 
 
 def main():

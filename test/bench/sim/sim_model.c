@@ -286,19 +286,29 @@ static void put_disks(struct sim_model *m, xmlrpc_env *env, xmlrpc_value *st)
 static void put_hello(struct sim_model *m, xmlrpc_env *env, xmlrpc_value *st,
 		      enum sim_role role, int n, const char *p)
 {
-	uint64_t least = UINT64_MAX;
+	uint64_t least = UINT64_MAX, second = UINT64_MAX;
 	double gap = 0;
 	char key[64];
-	int i;
+	int i, never = 0;
 
 	for (i = 0; i < n; i++) {
 		const struct sim_hello *h = &m->hello[role][i];
 
-		if (h->count < least)
+		if (h->count < least) {
+			second = least;
 			least = h->count;
+		} else if (h->count < second) {
+			second = h->count;
+		}
+		never += h->count == 0;
 		if (h->max_gap_s > gap)
 			gap = h->max_gap_s;
 	}
+	/* A failed server is asked no more: the second least as well. */
+	snprintf(key, sizeof(key), "%s_hello_never", p);
+	sim_put_int(env, st, key, never);
+	snprintf(key, sizeof(key), "%s_hello_second_least", p);
+	sim_put_int(env, st, key, n > 1 ? (int64_t)second : 0);
 	snprintf(key, sizeof(key), "%s_hello_least", p);
 	sim_put_int(env, st, key, n ? (int64_t)least : 0);
 	snprintf(key, sizeof(key), "%s_hello_max_gap_s", p);
