@@ -176,8 +176,9 @@ def phase_prepare(r, a):
 def phase_shred(r, a):
     lim = limit_s(a)
     r.ctl.simReset({})
-    r.ctl.loadStart({"conns": a.load_conns, "rate": a.load_rate, "port": r.sm.port,
-                     "n_ssvr": r.n, "lvolids": r.vols[:256], "write_percent": 20})
+    r.load_args = {"conns": a.load_conns, "rate": a.load_rate, "port": r.sm.port,
+                   "n_ssvr": r.n, "lvolids": r.vols[:256], "write_percent": 20}
+    r.ctl.loadStart(r.load_args)
     t0 = time.monotonic()
     before = set(r.registered)
     r.register(3, r.n)
@@ -204,21 +205,32 @@ def phase_shred(r, a):
     r.shred_load = st
 
 
-def phase_create(r, a):
+def creates(r, a, tag):
     t = []
     for i in range(a.creates):
         s0 = time.perf_counter()
         try:
-            lv = r.s.createLogicalVolume(v(lvolname="tb%d" % i, capacity=1024, redundancy=3))
+            lv = r.s.createLogicalVolume(v(lvolname="tb%s%d" % (tag, i), capacity=1024,
+                                           redundancy=3))
         except xmlrpc.client.Fault as f:
             print("  createLogicalVolume 1 TB x3: %s" % f)
-            return
+            return None
         t.append(time.perf_counter() - s0)
         r.s.deleteLogicalVolume(v(lvolid=lv))
     t.sort()
-    r.create_p50 = statistics.median(t)
-    print("  createLogicalVolume 1 TB x3 (309 legs): p50 %.3f s, p99 %.3f s over %d  goal <= 0.2 s"
-          % (r.create_p50, t[min(len(t) - 1, int(len(t) * 0.99))], len(t)))
+    return statistics.median(t), t[min(len(t) - 1, int(len(t) * 0.99))]
+
+
+def phase_create(r, a):
+    r.ctl.loadStop({})
+    quiet = creates(r, a, "q")
+    r.ctl.loadStart(r.load_args)
+    loaded = creates(r, a, "l")
+    if quiet and loaded:
+        print("  createLogicalVolume 1 TB x3 (309 legs) over %d calls: p50 %.3f s, p99 %.3f s; "
+              "under the API load p50 %.3f s, p99 %.3f s  goal <= 0.2 s"
+              % (a.creates, quiet[0], quiet[1], loaded[0], loaded[1]))
+        r.create_p50 = quiet[0]
 
 
 def phase_failure(r, a):

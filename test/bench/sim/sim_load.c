@@ -45,6 +45,7 @@ struct load {
 	bool running;
 	volatile bool stop;
 	unsigned seed;
+	int generation;	      /* of loadStart: volume names never repeat */
 	pthread_mutex_t lock; /* guards the figures below */
 	struct sim_hist all, reads, writes;
 	uint64_t errors, faults, late;
@@ -78,14 +79,14 @@ static void build(struct lconn *c)
 		method = "deleteLogicalVolume";
 		n = snprintf(m, sizeof(m),
 			     "<member><name>lvolname</name><value><string>"
-			     "ld%d_%d</string></value></member>",
-			     c->id, c->deleted++);
+			     "ld%d_%d_%d</string></value></member>",
+			     L.generation, c->id, c->deleted++);
 	} else if (c->write) {
 		method = "createLogicalVolume";
 		n = snprintf(m, sizeof(m),
 			     "<member><name>lvolname</name><value><string>"
-			     "ld%d_%d</string></value></member>",
-			     c->id, c->created++);
+			     "ld%d_%d_%d</string></value></member>",
+			     L.generation, c->id, c->created++);
 		n += member_int(m + n, sizeof(m) - (size_t)n, "capacity", 10);
 		member_int(m + n, sizeof(m) - (size_t)n, "redundancy", 2);
 	} else {
@@ -327,7 +328,8 @@ int sim_load_start(const struct sim_load_opts *o)
 		L.c = NULL;
 		return -ENOMEM;
 	}
-	L.seed = 12345;
+	L.seed = 12345u + (unsigned)L.generation;
+	L.generation++;
 	for (i = 0; i < o->conns; i++) {
 		L.c[i].fd = -1;
 		L.c[i].id = i;
