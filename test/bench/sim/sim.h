@@ -52,9 +52,11 @@ struct sim_opts {
 	char hsvr_base[32];
 	int ssvr_port;
 	int hsvr_port;
-	int control_port; /* on 127.0.0.1 */
-	double disk_mb_s; /* write rate of every disk, MB/s (1e6 bytes) */
-	double link_mb_s; /* data link of every head server, MB/s */
+	int control_port;   /* on 127.0.0.1 */
+	double disk_mb_s;   /* write rate of every disk, MB/s (1e6 bytes) */
+	double link_mb_s;   /* data link of every head server, MB/s */
+	int fast_first;	    /* disks of storage servers 0..fast_first-1 ... */
+	double fast_factor; /* ... write this many times faster */
 };
 
 /* The agents' model; everything runs on the agent loop's thread. */

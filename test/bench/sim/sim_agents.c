@@ -101,7 +101,7 @@ static xmlrpc_value *shred_request(struct sim_model *m, int idx,
 		}
 	j->kind = JOB_SHRED;
 	j->left_bytes = (double)j->key[4] * SIM_VB_BYTES;
-	j->disk = sim_disk_get(m, (int32_t)j->key[2]);
+	j->disk = sim_disk_get(m, (int32_t)j->key[2], idx);
 	return start(m, SIM_SSVR, idx, j->key[0], j, &m->shred, env);
 }
 
@@ -156,7 +156,7 @@ static xmlrpc_value *rebuild_request(struct sim_model *m, int idx,
 	j->kind = JOB_REBUILD;
 	j->key[3] = cap;
 	j->left_bytes = (double)cap * SIM_VB_BYTES;
-	j->disk = sim_disk_get(m, leg_pdskid(env, add));
+	j->disk = sim_disk_get(m, leg_pdskid(env, add), -1);
 	j->link = &m->links[idx];
 	xmlrpc_DECREF(add);
 	return start(m, SIM_HSVR, idx, j->key[0], j, &m->rebuild, env);

@@ -5,11 +5,14 @@
  *   vas_scale_sim --ssvr N --hsvr M [--ssvr-base 127.50.0.1]
  *       [--hsvr-base 127.60.0.1] [--ssvr-port 8883] [--hsvr-port 8882]
  *       [--control-port 8890] [--disk-mb-s 200] [--link-mb-s 1000]
+ *       [--fast-first N [--fast-factor 100]]
  *
  * Storage server i answers on ssvr-base + i, head server j on
  * hsvr-base + j (every address inside 127.0.0.0/8). A control XML-RPC
  * server on 127.0.0.1:control-port answers simStats, simReset,
- * loadStart, loadStop and simStop. Prints "sim ready" once listening.
+ * simDisks, loadStart, loadStop and simStop. The disks of the first N
+ * storage servers may write fast-factor times faster (a benchmark's
+ * set-up). Prints "sim ready" once listening.
  */
 #include "sim.h"
 
@@ -54,6 +57,8 @@ int main(int argc, char **argv)
 	    {"control-port", required_argument, 0, 'c'},
 	    {"disk-mb-s", required_argument, 0, 'd'},
 	    {"link-mb-s", required_argument, 0, 'l'},
+	    {"fast-first", required_argument, 0, 'f'},
+	    {"fast-factor", required_argument, 0, 'F'},
 	    {0, 0, 0, 0}};
 	struct sim_opts o = {0};
 	struct sim_server *srv = NULL;
@@ -68,6 +73,7 @@ int main(int argc, char **argv)
 	o.control_port = 8890;
 	o.disk_mb_s = 200;
 	o.link_mb_s = 1000;
+	o.fast_factor = 100;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
@@ -99,6 +105,12 @@ int main(int argc, char **argv)
 		case 'l':
 			o.link_mb_s = atof(optarg);
 			break;
+		case 'f':
+			o.fast_first = atoi(optarg);
+			break;
+		case 'F':
+			o.fast_factor = atof(optarg);
+			break;
 		default:
 			usage(argv[0]);
 			return 2;
@@ -106,7 +118,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || o.n_ssvr < 0 || o.n_hsvr < 0 ||
 	    o.n_ssvr + o.n_hsvr > 60000 || o.disk_mb_s <= 0 ||
-	    o.link_mb_s <= 0) {
+	    o.link_mb_s <= 0 || o.fast_first < 0 || o.fast_factor <= 0) {
 		usage(argv[0]);
 		return 2;
 	}

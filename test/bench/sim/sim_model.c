@@ -55,7 +55,7 @@ void sim_model_free(struct sim_model *m)
 	free(m);
 }
 
-struct sim_disk *sim_disk_get(struct sim_model *m, int32_t pdskid)
+struct sim_disk *sim_disk_get(struct sim_model *m, int32_t pdskid, int idx)
 {
 	struct sim_disk *d =
 	    sim_map_get(&m->disks, (uint64_t)(uint32_t)pdskid + 1);
@@ -66,6 +66,7 @@ struct sim_disk *sim_disk_get(struct sim_model *m, int32_t pdskid)
 	if (!d)
 		return NULL;
 	d->pdskid = pdskid;
+	d->speed = idx >= 0 && idx < m->o.fast_first ? m->o.fast_factor : 1;
 	if (sim_map_put(&m->disks, (uint64_t)(uint32_t)pdskid + 1, d)) {
 		free(d);
 		return NULL;
@@ -126,7 +127,7 @@ int sim_job_start(struct sim_model *m, struct sim_job *j)
 /* Bytes per second the job moves now: its share of disk and link. */
 static double rate_of(const struct sim_model *m, const struct sim_job *j)
 {
-	double r = m->o.disk_mb_s * 1e6 /
+	double r = m->o.disk_mb_s * 1e6 * (j->disk ? j->disk->speed : 1) /
 		   (j->disk && j->disk->active > 0 ? j->disk->active : 1);
 
 	if (j->link) {

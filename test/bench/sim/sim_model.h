@@ -18,6 +18,7 @@ enum sim_job_kind { JOB_SHRED, JOB_REBUILD, JOB_INSTANT };
 
 struct sim_disk {
 	int32_t pdskid;
+	double speed;	   /* factor on the set disk rate */
 	int active;	   /* jobs writing to it now */
 	int active_shreds; /* of which shreds */
 	int max_shreds;	   /* most shreds at once, ever */
@@ -83,7 +84,8 @@ struct sim_model {
 };
 
 uint64_t sim_event_key(enum sim_role role, int idx, int64_t eventid);
-struct sim_disk *sim_disk_get(struct sim_model *m, int32_t pdskid);
+/* The disk, created on first sight as a disk of storage server idx. */
+struct sim_disk *sim_disk_get(struct sim_model *m, int32_t pdskid, int idx);
 /* Starts a job writing size_bytes to disk (and over link if given). */
 int sim_job_start(struct sim_model *m, struct sim_job *j);
 /* A getEventStatus answer for the event, consuming a DONE. */
