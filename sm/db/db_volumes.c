@@ -147,13 +147,11 @@ int db_alloc_pool_load(struct db_tx *tx, struct alloc_pool *pool)
 	ret =
 	    db_q(tx, &r,
 		 "SELECT p.pdskid, p.ssvrid, p.capacity, f.free_vb, "
-		 " (SELECT d.capacity FROM dskmap d WHERE d.pdskid = p.pdskid "
-		 "  AND d.status = $1 ORDER BY d.capacity DESC LIMIT 1) "
-		 "FROM pdsklst p JOIN pdsk_free f ON f.pdskid = p.pdskid "
-		 "JOIN ssvrlst s ON s.ssvrid = p.ssvrid "
-		 "WHERE f.free_vb > 0 AND p.priority IN ($2, $3) AND "
-		 "s.priority IN ($2, $3) ORDER BY p.ssvrid, p.pdskid",
-		 "ddd", EXT_FREE, PRIO_HIGH, PRIO_LOW);
+		 "f.largest_vb FROM pdsklst p JOIN pdsk_free f ON f.pdskid = "
+		 "p.pdskid JOIN ssvrlst s ON s.ssvrid = p.ssvrid "
+		 "WHERE f.free_vb > 0 AND p.priority IN ($1, $2) AND "
+		 "s.priority IN ($1, $2) ORDER BY p.ssvrid, p.pdskid",
+		 "dd", PRIO_HIGH, PRIO_LOW);
 	if (ret)
 		return ret;
 	pool->n = PQntuples(r);

@@ -54,6 +54,9 @@ INVARIANTS = {
     "pdsk_free_wrong": "SELECT count(*) FROM pdsklst p LEFT JOIN pdsk_free f USING (pdskid) WHERE "
                        "COALESCE(f.free_vb, 0) <> COALESCE((SELECT sum(capacity) FROM dskmap d "
                        "WHERE d.pdskid = p.pdskid AND d.status = 2), 0)",
+    "largest_free_wrong": "SELECT count(*) FROM pdsklst p LEFT JOIN pdsk_free f USING (pdskid) "
+                          "WHERE COALESCE(f.largest_vb, 0) <> COALESCE((SELECT max(capacity) FROM "
+                          "dskmap d WHERE d.pdskid = p.pdskid AND d.status = 2), 0)",
     "attach_of_snapshot": "SELECT count(*) FROM attach a JOIN assoc o ON o.assoc_lvolid = a.lvolid",
     "attach_event_mismatch": "SELECT count(*) FROM attach WHERE (eventid = 0) <> (event_type = 0) "
                              "OR (assoc_lvolid <> 0 AND NOT EXISTS (SELECT 1 FROM assoc o WHERE "

@@ -277,6 +277,9 @@ class SmTestCase(unittest.TestCase):
         self.assertEqual(q("SELECT count(*) FROM pdsk_free f WHERE f.free_vb <> COALESCE((SELECT "
                            "sum(capacity) FROM dskmap d WHERE d.pdskid = f.pdskid AND d.status = 2), 0)"),
                          "0")
+        self.assertEqual(q("SELECT count(*) FROM pdsk_free f WHERE f.largest_vb <> COALESCE((SELECT "
+                           "max(capacity) FROM dskmap d WHERE d.pdskid = f.pdskid AND d.status = 2), 0)"),
+                         "0")
 
 
 def main():
