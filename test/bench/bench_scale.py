@@ -8,7 +8,7 @@ of the cluster on 127.50.x.y / 127.60.x.y, and for each cluster size:
      --volumes volumes of 10 GiB x3 (every one with a leg on server 1) and
      attaches them round-robin to the head servers;
   2. starts the API load (--load-conns connections, --load-rate requests/s,
-     a fifth of them create/delete), registers the other servers and waits
+     --load-writes percent of them create/delete), registers the others and waits
      until every extent is FREE: per disk, time from its registration to
      its last extent FREE, against the limit disk size / disk rate;
   3. createLogicalVolume 1 TB x3, p50/p99 of --creates calls;
@@ -179,7 +179,7 @@ def phase_shred(r, a):
     lim = limit_s(a)
     r.ctl.simReset({})
     r.load_args = {"conns": a.load_conns, "rate": a.load_rate, "port": r.sm.port,
-                   "n_ssvr": r.n, "lvolids": r.vols[:256], "write_percent": 20}
+                   "n_ssvr": r.n, "lvolids": r.vols[:256], "write_percent": a.load_writes}
     r.ctl.loadStart(r.load_args)
     t0 = time.monotonic()
     before = set(r.registered)
@@ -270,10 +270,10 @@ def report_load(r, a):
     st = r.stats()
     r.ctl.loadStop({})
     for name, p in (("shredding", r.shred_load), ("shredding + failure", st)):
-        print("  API load (%d connections, %d req/s offered, 20%% writes) during %s: %d calls, "
+        print("  API load (%d connections, %d req/s offered, %d%% writes) during %s: %d calls, "
               "p50 %.1f ms, p99 %.1f ms (reads %.1f, writes %.1f), max %.0f ms, %d errors, "
               "%d faults  goal p99 < 100 ms"
-              % (a.load_conns, a.load_rate, name, p["load_all_count"],
+              % (a.load_conns, a.load_rate, a.load_writes, name, p["load_all_count"],
                  1000 * p["load_all_p50"], 1000 * p["load_all_p99"], 1000 * p["load_read_p99"],
                  1000 * p["load_write_p99"], 1000 * p["load_all_max"], p["load_errors"],
                  p["load_faults"]))
@@ -297,6 +297,7 @@ def main():
     ap.add_argument("--creates", type=int, default=20)
     ap.add_argument("--load-conns", type=int, default=200)
     ap.add_argument("--load-rate", type=int, default=200)
+    ap.add_argument("--load-writes", type=int, default=5, help="percent create+delete")
     ap.add_argument("--check-interval", type=int, default=30)
     ap.add_argument("--max-connections", type=int, default=256)
     ap.add_argument("--reg-threads", type=int, default=4)
