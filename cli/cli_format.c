@@ -114,8 +114,9 @@ static void print_inets(FILE *f, const char (*ips)[16], int n)
 		fprintf(f, "\tinet %s\n", ips[i]);
 }
 
-void cli_print_hsvrs(FILE *f, const struct vas_hsvr_info *h, int n, bool header)
+void cli_print_hsvrs(FILE *f, const void *rows, int n, bool header)
 {
+	const struct vas_hsvr_info *h = rows;
 	char id[24], prio[16];
 	int i;
 
@@ -158,8 +159,9 @@ static void space_cells(struct space_cells *c, int64_t cap, int64_t avail)
 
 static const char ssvr_row[] = "%-14s %-9s %5s %10s %10s %5s\n";
 
-void cli_print_ssvrs(FILE *f, const struct vas_ssvr_info *s, int n, bool header)
+void cli_print_ssvrs(FILE *f, const void *rows, int n, bool header)
 {
+	const struct vas_ssvr_info *s = rows;
 	int64_t total = 0, avail = 0;
 	char id[24], prio[16], resync[16];
 	struct space_cells c;
@@ -188,8 +190,9 @@ void cli_print_ssvrs(FILE *f, const struct vas_ssvr_info *s, int n, bool header)
 static const char pdsk_row[] =
     "%-14s %-14s %-9s%6s %10s %10s %5s %-40s %-18s\n";
 
-void cli_print_pdsks(FILE *f, const struct vas_pdsk_info *p, int n, bool header)
+void cli_print_pdsks(FILE *f, const void *rows, int n, bool header)
 {
+	const struct vas_pdsk_info *p = rows;
 	char id[24], sid[24], prio[16], resync[16];
 	int64_t total = 0, avail = 0;
 	struct space_cells c;

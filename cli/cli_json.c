@@ -120,8 +120,9 @@ void cli_json_lvols(FILE *f, const struct vas_lvol_info *l, int n)
 	rows_close(f, n);
 }
 
-void cli_json_hsvrs(FILE *f, const struct vas_hsvr_info *h, int n)
+void cli_json_hsvrs(FILE *f, const void *rows, int n)
 {
+	const struct vas_hsvr_info *h = rows;
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -137,8 +138,9 @@ void cli_json_hsvrs(FILE *f, const struct vas_hsvr_info *h, int n)
 	rows_close(f, n);
 }
 
-void cli_json_ssvrs(FILE *f, const struct vas_ssvr_info *s, int n)
+void cli_json_ssvrs(FILE *f, const void *rows, int n)
 {
+	const struct vas_ssvr_info *s = rows;
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -156,8 +158,9 @@ void cli_json_ssvrs(FILE *f, const struct vas_ssvr_info *s, int n)
 	rows_close(f, n);
 }
 
-void cli_json_pdsks(FILE *f, const struct vas_pdsk_info *p, int n)
+void cli_json_pdsks(FILE *f, const void *rows, int n)
 {
+	const struct vas_pdsk_info *p = rows;
 	int i;
 
 	for (i = 0; i < n; i++) {

@@ -3,6 +3,7 @@
 #define VAS_CLI_PRIV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,10 +26,15 @@
 enum cli_ref_mode { CLI_REF_AUTO = 0, CLI_REF_ID, CLI_REF_NAME };
 
 struct cli_ctx;
+struct cli_list_ops;
+struct cli_delete_ops;
 
 struct cli_cmd {
 	const char *name;
 	int (*run)(struct cli_ctx *ctx, int argc, char **argv);
+	/* What the shared runners cli_run_list/cli_run_delete do. */
+	const struct cli_list_ops *list;
+	const struct cli_delete_ops *del;
 	unsigned opts;
 	int min_args;
 	int max_args;
@@ -62,21 +68,27 @@ extern const struct cli_cmd cli_cmd_lvol_create, cli_cmd_lvol_delete,
     cli_cmd_ssvr_list, cli_cmd_pdsk_list, cli_cmd_hsvr_delete,
     cli_cmd_ssvr_delete, cli_cmd_pdsk_delete, cli_cmd_shutdown_all;
 
-/* cli_common.c */
-/* Runs cmd with the arguments after the command name; returns the exit. */
-int cli_run(const struct cli_cmd *cmd, const char *prog, int argc, char **argv);
-void cli_ctx_release(struct cli_ctx *ctx);
+/* cli_options.c */
 /* Parses options into ctx; *first = index of the first positional. */
 int cli_parse_options(struct cli_ctx *ctx, int argc, char **argv, int *first);
+/* Strict decimal in [min, max]; 0 or -EINVAL. */
+int cli_parse_long(const char *s, long min, long max, long *out);
 /* Prints "prog: message", the usage line, a hint; returns 2. */
 int cli_usage_error(struct cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void cli_print_usage(FILE *f, const struct cli_cmd *cmd, const char *prog);
 void cli_print_help(FILE *f, const struct cli_cmd *cmd, const char *prog);
+
+/* cli_connect.c */
 /* Builds ctx->client from --sm, VAS_SM or the configuration. */
 int cli_connect(struct cli_ctx *ctx);
 /* Reports a failed call about object (NULL = none); returns 1. */
 int cli_report(struct cli_ctx *ctx, const char *object, int err);
+
+/* cli_common.c */
+/* Runs cmd with the arguments after the command name; returns the exit. */
+int cli_run(const struct cli_cmd *cmd, const char *prog, int argc, char **argv);
+void cli_ctx_release(struct cli_ctx *ctx);
 
 /*
  * Strict ids: "<prefix>XXXXXXXX" or "XXXXXXXX" (8 hex digits), within
@@ -113,38 +125,45 @@ typedef int (*cli_lvol_fn)(struct cli_ctx *ctx, struct vas_lvol_ref ref,
 int cli_lvol_call(struct cli_ctx *ctx, const char *arg, const char *object,
 		  cli_lvol_fn fn, void *fn_arg);
 
-/* hsvr_list, ssvr_list, pdsk_list: "[ID]" filter, table/json/-q. */
+/*
+ * hsvr_list, ssvr_list, pdsk_list: "[ID]" filter, table/json/-q. Rows are
+ * row_size bytes with their id at id_offset; table and json print the
+ * client's structs of kind.
+ */
 struct cli_list_ops {
+	enum vas_list_kind kind;
 	const char *filter_prefix; /* of the optional argument */
 	const char *id_prefix;	   /* of the ids printed by -q */
-	int (*list)(struct vas_client *c, int32_t id, void **rows, int *n);
-	int32_t (*id_of)(const void *rows, int i);
+	size_t row_size;
+	size_t id_offset;
 	void (*table)(FILE *f, const void *rows, int n, bool header);
 	void (*json)(FILE *f, const void *rows, int n);
 };
-int cli_run_list(struct cli_ctx *ctx, int argc, char **argv,
-		 const struct cli_list_ops *ops);
+int cli_run_list(struct cli_ctx *ctx, int argc, char **argv);
 /* hsvr_delete, ssvr_delete, pdsk_delete: one id argument. */
-int cli_run_delete(struct cli_ctx *ctx, const char *arg, const char *prefix,
-		   int (*del)(struct vas_client *c, int32_t id));
+struct cli_delete_ops {
+	const char *prefix;
+	int (*del)(struct vas_client *c, int32_t id);
+};
+int cli_run_delete(struct cli_ctx *ctx, int argc, char **argv);
 /* lvol_delete, lvol_detach: fn on one volume argument. */
 int cli_run_lvol_op(struct cli_ctx *ctx, const char *arg,
 		    int (*fn)(struct vas_client *c, struct vas_lvol_ref v));
 /* Prints the ids of -q, one per line. */
 void cli_print_ids(FILE *f, const char *prefix, int32_t id);
 
-/* cli_format.c: the classic layouts (cli.md section 4), pure. */
+/*
+ * cli_format.c: the classic layouts (cli.md section 4), pure. The server
+ * and disk lists take the client's rows of their kind.
+ */
 const char *cli_prio_name(int prio, char *buf, size_t len);
 const char *cli_sync_name(int status, char *buf, size_t len);
 int cli_use_pct(int64_t capacity, int64_t available);
 void cli_print_lvols(FILE *f, const struct vas_lvol_info *l, int n,
 		     bool header);
-void cli_print_hsvrs(FILE *f, const struct vas_hsvr_info *h, int n,
-		     bool header);
-void cli_print_ssvrs(FILE *f, const struct vas_ssvr_info *s, int n,
-		     bool header);
-void cli_print_pdsks(FILE *f, const struct vas_pdsk_info *p, int n,
-		     bool header);
+void cli_print_hsvrs(FILE *f, const void *rows, int n, bool header);
+void cli_print_ssvrs(FILE *f, const void *rows, int n, bool header);
+void cli_print_pdsks(FILE *f, const void *rows, int n, bool header);
 /* -EPROTO when the tree does not have the LVOL/xx/LINEAR/MIRROR shape. */
 int cli_print_lvol_show(FILE *f, const struct vas_lvolstruct *root);
 
@@ -175,9 +194,9 @@ void cli_print_lvol_summary(FILE *f, const struct cli_lvol_summary *s);
 
 /* cli_json.c: --json output with the API's member names. */
 void cli_json_lvols(FILE *f, const struct vas_lvol_info *l, int n);
-void cli_json_hsvrs(FILE *f, const struct vas_hsvr_info *h, int n);
-void cli_json_ssvrs(FILE *f, const struct vas_ssvr_info *s, int n);
-void cli_json_pdsks(FILE *f, const struct vas_pdsk_info *p, int n);
+void cli_json_hsvrs(FILE *f, const void *rows, int n);
+void cli_json_ssvrs(FILE *f, const void *rows, int n);
+void cli_json_pdsks(FILE *f, const void *rows, int n);
 void cli_json_lvolstruct(FILE *f, const struct vas_lvolstruct *n);
 void cli_json_lvol_summary(FILE *f, const struct cli_lvol_summary *s);
 void cli_json_string(FILE *f, const char *s);

@@ -3,15 +3,26 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 void cli_print_ids(FILE *f, const char *prefix, int32_t id)
 {
 	fprintf(f, "%s%08" PRIx32 "\n", prefix, (uint32_t)id);
 }
 
-int cli_run_list(struct cli_ctx *ctx, int argc, char **argv,
-		 const struct cli_list_ops *ops)
+static int32_t id_at(const struct cli_list_ops *ops, const void *rows, int i)
 {
+	int32_t id;
+
+	memcpy(&id,
+	       (const char *)rows + (size_t)i * ops->row_size + ops->id_offset,
+	       sizeof(id));
+	return id;
+}
+
+int cli_run_list(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct cli_list_ops *ops = ctx->cmd->list;
 	void *rows = NULL;
 	int32_t id = 0;
 	int i, n = 0, ret;
@@ -24,7 +35,7 @@ int cli_run_list(struct cli_ctx *ctx, int argc, char **argv,
 	ret = cli_connect(ctx);
 	if (ret)
 		return ret;
-	ret = ops->list(ctx->client, id, &rows, &n);
+	ret = vas_list(ctx->client, ops->kind, id, &rows, &n);
 	if (ret)
 		return cli_report(ctx, argc ? argv[0] : NULL, ret);
 	if (ctx->json)
@@ -32,27 +43,28 @@ int cli_run_list(struct cli_ctx *ctx, int argc, char **argv,
 	else if (ctx->quiet)
 		for (i = 0; i < n; i++)
 			cli_print_ids(ctx->out, ops->id_prefix,
-				      ops->id_of(rows, i));
+				      id_at(ops, rows, i));
 	else
 		ops->table(ctx->out, rows, n, !ctx->no_header);
 	free(rows);
 	return CLI_EXIT_OK;
 }
 
-int cli_run_delete(struct cli_ctx *ctx, const char *arg, const char *prefix,
-		   int (*del)(struct vas_client *c, int32_t id))
+int cli_run_delete(struct cli_ctx *ctx, int argc, char **argv)
 {
+	const struct cli_delete_ops *ops = ctx->cmd->del;
 	int32_t id;
 	int ret;
 
-	ret = cli_arg_id(ctx, arg, prefix, false, &id);
+	(void)argc; /* exactly one, as the table says */
+	ret = cli_arg_id(ctx, argv[0], ops->prefix, false, &id);
 	if (ret)
 		return ret;
 	ret = cli_connect(ctx);
 	if (ret)
 		return ret;
-	ret = del(ctx->client, id);
-	return ret ? cli_report(ctx, arg, ret) : CLI_EXIT_OK;
+	ret = ops->del(ctx->client, id);
+	return ret ? cli_report(ctx, argv[0], ret) : CLI_EXIT_OK;
 }
 
 struct lvol_op {

@@ -1,15 +1,15 @@
 /* hsvr_delete: forget an OFFLINE or FAULTY head server. */
 #include "cli_priv.h"
 
-static int run(struct cli_ctx *ctx, int argc, char **argv)
-{
-	(void)argc;
-	return cli_run_delete(ctx, argv[0], "hsvr-", vas_delete_hsvr);
-}
+static const struct cli_delete_ops ops = {
+    .prefix = "hsvr-",
+    .del = vas_delete_hsvr,
+};
 
 const struct cli_cmd cli_cmd_hsvr_delete = {
     .name = "hsvr_delete",
-    .run = run,
+    .run = cli_run_delete,
+    .del = &ops,
     .opts = 0,
     .min_args = 1,
     .max_args = 1,

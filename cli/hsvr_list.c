@@ -1,37 +1,20 @@
 /* hsvr_list: head servers with their priority and addresses. */
 #include "cli_priv.h"
 
-static int list(struct vas_client *c, int32_t id, void **rows, int *n)
-{
-	return vas_list_hsvrs(c, id, (struct vas_hsvr_info **)rows, n);
-}
-
-static int32_t id_of(const void *rows, int i)
-{
-	return ((const struct vas_hsvr_info *)rows)[i].hsvrid;
-}
-
-static void table(FILE *f, const void *rows, int n, bool header)
-{
-	cli_print_hsvrs(f, rows, n, header);
-}
-
-static void json(FILE *f, const void *rows, int n)
-{
-	cli_json_hsvrs(f, rows, n);
-}
-
-static const struct cli_list_ops ops = {"hsvr-", "hsvr-", list,
-					id_of,	 table,	  json};
-
-static int run(struct cli_ctx *ctx, int argc, char **argv)
-{
-	return cli_run_list(ctx, argc, argv, &ops);
-}
+static const struct cli_list_ops ops = {
+    .kind = VAS_LIST_HSVRS,
+    .filter_prefix = "hsvr-",
+    .id_prefix = "hsvr-",
+    .row_size = sizeof(struct vas_hsvr_info),
+    .id_offset = offsetof(struct vas_hsvr_info, hsvrid),
+    .table = cli_print_hsvrs,
+    .json = cli_json_hsvrs,
+};
 
 const struct cli_cmd cli_cmd_hsvr_list = {
     .name = "hsvr_list",
-    .run = run,
+    .run = cli_run_list,
+    .list = &ops,
     .opts = CLI_O_JSON | CLI_O_LIST,
     .min_args = 0,
     .max_args = 1,

@@ -1,15 +1,15 @@
 /* pdsk_delete: forget an OFFLINE or FAULTY physical disk. */
 #include "cli_priv.h"
 
-static int run(struct cli_ctx *ctx, int argc, char **argv)
-{
-	(void)argc;
-	return cli_run_delete(ctx, argv[0], "pdsk-", vas_delete_pdsk);
-}
+static const struct cli_delete_ops ops = {
+    .prefix = "pdsk-",
+    .del = vas_delete_pdsk,
+};
 
 const struct cli_cmd cli_cmd_pdsk_delete = {
     .name = "pdsk_delete",
-    .run = run,
+    .run = cli_run_delete,
+    .del = &ops,
     .opts = 0,
     .min_args = 1,
     .max_args = 1,

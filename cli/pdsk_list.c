@@ -1,37 +1,20 @@
 /* pdsk_list: physical disks, optionally of one storage server. */
 #include "cli_priv.h"
 
-static int list(struct vas_client *c, int32_t id, void **rows, int *n)
-{
-	return vas_list_pdsks(c, id, (struct vas_pdsk_info **)rows, n);
-}
-
-static int32_t id_of(const void *rows, int i)
-{
-	return ((const struct vas_pdsk_info *)rows)[i].pdskid;
-}
-
-static void table(FILE *f, const void *rows, int n, bool header)
-{
-	cli_print_pdsks(f, rows, n, header);
-}
-
-static void json(FILE *f, const void *rows, int n)
-{
-	cli_json_pdsks(f, rows, n);
-}
-
-static const struct cli_list_ops ops = {"ssvr-", "pdsk-", list,
-					id_of,	 table,	  json};
-
-static int run(struct cli_ctx *ctx, int argc, char **argv)
-{
-	return cli_run_list(ctx, argc, argv, &ops);
-}
+static const struct cli_list_ops ops = {
+    .kind = VAS_LIST_PDSKS,
+    .filter_prefix = "ssvr-",
+    .id_prefix = "pdsk-",
+    .row_size = sizeof(struct vas_pdsk_info),
+    .id_offset = offsetof(struct vas_pdsk_info, pdskid),
+    .table = cli_print_pdsks,
+    .json = cli_json_pdsks,
+};
 
 const struct cli_cmd cli_cmd_pdsk_list = {
     .name = "pdsk_list",
-    .run = run,
+    .run = cli_run_list,
+    .list = &ops,
     .opts = CLI_O_JSON | CLI_O_LIST,
     .min_args = 0,
     .max_args = 1,

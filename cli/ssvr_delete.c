@@ -1,15 +1,15 @@
 /* ssvr_delete: forget an OFFLINE storage server and its disks. */
 #include "cli_priv.h"
 
-static int run(struct cli_ctx *ctx, int argc, char **argv)
-{
-	(void)argc;
-	return cli_run_delete(ctx, argv[0], "ssvr-", vas_delete_ssvr);
-}
+static const struct cli_delete_ops ops = {
+    .prefix = "ssvr-",
+    .del = vas_delete_ssvr,
+};
 
 const struct cli_cmd cli_cmd_ssvr_delete = {
     .name = "ssvr_delete",
-    .run = run,
+    .run = cli_run_delete,
+    .del = &ops,
     .opts = 0,
     .min_args = 1,
     .max_args = 1,

@@ -1,37 +1,20 @@
 /* ssvr_list: storage servers with their space and addresses. */
 #include "cli_priv.h"
 
-static int list(struct vas_client *c, int32_t id, void **rows, int *n)
-{
-	return vas_list_ssvrs(c, id, (struct vas_ssvr_info **)rows, n);
-}
-
-static int32_t id_of(const void *rows, int i)
-{
-	return ((const struct vas_ssvr_info *)rows)[i].ssvrid;
-}
-
-static void table(FILE *f, const void *rows, int n, bool header)
-{
-	cli_print_ssvrs(f, rows, n, header);
-}
-
-static void json(FILE *f, const void *rows, int n)
-{
-	cli_json_ssvrs(f, rows, n);
-}
-
-static const struct cli_list_ops ops = {"ssvr-", "ssvr-", list,
-					id_of,	 table,	  json};
-
-static int run(struct cli_ctx *ctx, int argc, char **argv)
-{
-	return cli_run_list(ctx, argc, argv, &ops);
-}
+static const struct cli_list_ops ops = {
+    .kind = VAS_LIST_SSVRS,
+    .filter_prefix = "ssvr-",
+    .id_prefix = "ssvr-",
+    .row_size = sizeof(struct vas_ssvr_info),
+    .id_offset = offsetof(struct vas_ssvr_info, ssvrid),
+    .table = cli_print_ssvrs,
+    .json = cli_json_ssvrs,
+};
 
 const struct cli_cmd cli_cmd_ssvr_list = {
     .name = "ssvr_list",
-    .run = run,
+    .run = cli_run_list,
+    .list = &ops,
     .opts = CLI_O_JSON | CLI_O_LIST,
     .min_args = 0,
     .max_args = 1,

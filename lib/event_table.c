@@ -4,12 +4,15 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 struct event {
 	int64_t id;
 	int status;
 	int result;
+	char msg[256]; /* why an ERROR happened, "" if untold */
+	int flags;     /* the caller's, with msg */
 	event_hook hook;
 	void *hook_arg;
 	void (*free_arg)(void *);
@@ -99,6 +102,12 @@ out:
 int event_table_set(struct event_table *t, int64_t eventid, int status,
 		    int result)
 {
+	return event_table_set_msg(t, eventid, status, result, NULL, 0);
+}
+
+int event_table_set_msg(struct event_table *t, int64_t eventid, int status,
+			int result, const char *msg, int flags)
+{
 	struct event **pp;
 	int ret = -ENOENT;
 
@@ -107,6 +116,8 @@ int event_table_set(struct event_table *t, int64_t eventid, int status,
 	if (pp) {
 		(*pp)->status = status;
 		(*pp)->result = result;
+		snprintf((*pp)->msg, sizeof((*pp)->msg), "%s", msg ? msg : "");
+		(*pp)->flags = flags;
 		ret = 0;
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -144,6 +155,12 @@ bool event_table_exists(struct event_table *t, int64_t eventid)
 void event_table_read(struct event_table *t, int64_t eventid, int *status,
 		      int *result)
 {
+	event_table_read_msg(t, eventid, status, result, NULL, 0, NULL);
+}
+
+void event_table_read_msg(struct event_table *t, int64_t eventid, int *status,
+			  int *result, char *msg, size_t len, int *flags)
+{
 	struct event **pp, *gone = NULL;
 	event_hook hook = NULL;
 	void *arg = NULL;
@@ -163,9 +180,17 @@ void event_table_read(struct event_table *t, int64_t eventid, int *status,
 	pp = find(t, eventid);
 	*status = EV_NONE;
 	*result = 0;
+	if (len)
+		msg[0] = '\0';
+	if (flags)
+		*flags = 0;
 	if (pp) {
+		if (flags)
+			*flags = (*pp)->flags;
 		*status = (*pp)->status;
 		*result = (*pp)->result;
+		if (len)
+			snprintf(msg, len, "%s", (*pp)->msg);
 		if (*status == EV_DONE || *status == EV_ERROR) {
 			gone = *pp;
 			*pp = gone->next;

@@ -59,58 +59,12 @@ void rpc_fault_from_err(int err, int *code, const char **string)
 	*string = "Internal Server Error";
 }
 
-static xmlrpc_mem_block *serialize_fault(int code, const char *string)
+/* A finished document as the block the server sends; takes doc. */
+static xmlrpc_mem_block *memblock_of(char *doc, size_t len)
 {
-	xmlrpc_env env, fault;
 	xmlrpc_mem_block *out;
-
-	xmlrpc_env_init(&env);
-	xmlrpc_env_init(&fault);
-	xmlrpc_env_set_fault(&fault, code, string);
-	out = XMLRPC_MEMBLOCK_NEW(char, &env, 0);
-	if (!env.fault_occurred)
-		xmlrpc_serialize_fault(&env, out, &fault);
-	if (env.fault_occurred && out) {
-		XMLRPC_MEMBLOCK_FREE(char, out);
-		out = NULL;
-	}
-	xmlrpc_env_clean(&fault);
-	xmlrpc_env_clean(&env);
-	return out;
-}
-
-xmlrpc_mem_block *rpc_fault_doc(int code, const char *string)
-{
-	return serialize_fault(code, string);
-}
-
-static xmlrpc_mem_block *serialize_result(xmlrpc_value *result)
-{
-	xmlrpc_env env;
-	xmlrpc_mem_block *out;
-
-	xmlrpc_env_init(&env);
-	out = XMLRPC_MEMBLOCK_NEW(char, &env, 0);
-	if (!env.fault_occurred)
-		xmlrpc_serialize_response(&env, out, result);
-	if (env.fault_occurred) {
-		if (out)
-			XMLRPC_MEMBLOCK_FREE(char, out);
-		out = serialize_fault(VAS_EINTERNAL, "Internal Server Error");
-	}
-	xmlrpc_env_clean(&env);
-	return out;
-}
-
-static xmlrpc_mem_block *text_reply(struct rpc_writer *w)
-{
-	xmlrpc_mem_block *out = NULL;
-	char *doc = NULL;
-	size_t len = 0;
 	xmlrpc_env env;
 
-	if (rpc_writer_response(w, &doc, &len))
-		return serialize_fault(VAS_EINTERNAL, "Internal Server Error");
 	xmlrpc_env_init(&env);
 	out = XMLRPC_MEMBLOCK_NEW(char, &env, 0);
 	if (!env.fault_occurred)
@@ -121,8 +75,47 @@ static xmlrpc_mem_block *text_reply(struct rpc_writer *w)
 	}
 	xmlrpc_env_clean(&env);
 	free(doc);
+	return out;
+}
+
+/* Every reply is written by the one encoder, vas/rpc_writer.h. */
+static xmlrpc_mem_block *serialize_fault(int code, const char *string)
+{
+	char *doc = NULL;
+	size_t len = 0;
+
+	if (rpc_writer_fault(code, string, &doc, &len))
+		return NULL;
+	return memblock_of(doc, len);
+}
+
+xmlrpc_mem_block *rpc_fault_doc(int code, const char *string)
+{
+	return serialize_fault(code, string);
+}
+
+static xmlrpc_mem_block *text_reply(struct rpc_writer *w)
+{
+	xmlrpc_mem_block *out = NULL;
+	char *doc = NULL;
+	size_t len = 0;
+
+	if (!rpc_writer_response(w, &doc, &len))
+		out = memblock_of(doc, len);
 	return out ? out
 		   : serialize_fault(VAS_EINTERNAL, "Internal Server Error");
+}
+
+static xmlrpc_mem_block *serialize_result(xmlrpc_value *result)
+{
+	struct rpc_writer w;
+	xmlrpc_mem_block *out;
+
+	rpc_writer_init(&w);
+	rpc_w_value(&w, result);
+	out = text_reply(&w);
+	rpc_writer_free(&w);
+	return out;
 }
 
 static const struct rpc_method *find_method(const struct rpc_method *table,

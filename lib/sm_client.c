@@ -1,9 +1,11 @@
 /*
- * Typed client of the storage manager: builds the one-struct requests,
- * fails over on connect-phase errors only and maps faults to negative
- * codes. List replies are decoded by sm_reply.c.
+ * Typed client of the storage manager, its transport half: the client's
+ * hosts, the call that fails over on connect-phase errors only and maps
+ * faults to negative codes, and the one-struct request builder. The
+ * methods are in sm_calls.c, list replies are decoded by sm_reply.c.
  */
 #include "sm_reply.h"
+#include "sm_request.h"
 #include "vas/client.h"
 #include "vas/log.h"
 #include "vas/proto.h"
@@ -254,13 +256,7 @@ static int client_call(struct vas_client *c, const char *method,
 	return ret;
 }
 
-/* Request builder: the env records the first failure (ENOMEM). */
-struct req {
-	xmlrpc_env env;
-	xmlrpc_value *st;
-};
-
-static void req_init(struct req *r)
+void sm_req_init(struct sm_req *r)
 {
 	xmlrpc_env_init(&r->env);
 	r->st = xmlrpc_struct_new(&r->env);
@@ -274,7 +270,7 @@ static void req_init(struct req *r)
 	}
 }
 
-static void req_set(struct req *r, const char *key, xmlrpc_value *v)
+void sm_req_set(struct sm_req *r, const char *key, xmlrpc_value *v)
 {
 	if (!v)
 		return;
@@ -283,19 +279,19 @@ static void req_set(struct req *r, const char *key, xmlrpc_value *v)
 	xmlrpc_DECREF(v);
 }
 
-static void req_int(struct req *r, const char *key, int v)
+void sm_req_int(struct sm_req *r, const char *key, int v)
 {
 	if (!r->env.fault_occurred)
-		req_set(r, key, xmlrpc_int_new(&r->env, v));
+		sm_req_set(r, key, xmlrpc_int_new(&r->env, v));
 }
 
-static void req_str(struct req *r, const char *key, const char *v)
+void sm_req_str(struct sm_req *r, const char *key, const char *v)
 {
 	if (!r->env.fault_occurred)
-		req_set(r, key, xmlrpc_string_new(&r->env, v));
+		sm_req_set(r, key, xmlrpc_string_new(&r->env, v));
 }
 
-static void req_done(struct req *r)
+void sm_req_done(struct sm_req *r)
 {
 	if (r->st)
 		xmlrpc_DECREF(r->st);
@@ -303,8 +299,8 @@ static void req_done(struct req *r)
 }
 
 /* Calls with the built request; frees it. */
-static int req_send(struct vas_client *c, struct req *r, const char *method,
-		    xmlrpc_value **result)
+int sm_req_send(struct vas_client *c, struct sm_req *r, const char *method,
+		xmlrpc_value **result)
 {
 	int ret;
 
@@ -313,19 +309,19 @@ static int req_send(struct vas_client *c, struct req *r, const char *method,
 		ret = -ENOMEM;
 	else
 		ret = client_call(c, method, r->st, result);
-	req_done(r);
+	sm_req_done(r);
 	return ret;
 }
 
 /* A call whose reply is an int; *out may be NULL. */
-static int req_send_int(struct vas_client *c, struct req *r, const char *method,
-			int64_t *out)
+int sm_req_send_int(struct vas_client *c, struct sm_req *r, const char *method,
+		    int64_t *out)
 {
 	xmlrpc_value *res = NULL;
 	int64_t v = 0;
 	int ret;
 
-	ret = req_send(c, r, method, &res);
+	ret = sm_req_send(c, r, method, &res);
 	if (!ret)
 		ret = smr_read_int(res, &v);
 	if (res)
@@ -336,13 +332,13 @@ static int req_send_int(struct vas_client *c, struct req *r, const char *method,
 }
 
 /* A call whose reply is a new resource id (1 .. 0x7fffffff). */
-static int req_send_id(struct vas_client *c, struct req *r, const char *method,
-		       int32_t *id)
+int sm_req_send_id(struct vas_client *c, struct sm_req *r, const char *method,
+		   int32_t *id)
 {
 	int64_t v = 0;
 	int ret;
 
-	ret = req_send_int(c, r, method, &v);
+	ret = sm_req_send_int(c, r, method, &v);
 	if (!ret && (v < 1 || v > VAS_MAX_RESOURCEID))
 		ret = -EPROTO;
 	if (!ret && id)
@@ -350,293 +346,18 @@ static int req_send_id(struct vas_client *c, struct req *r, const char *method,
 	return ret;
 }
 
-static int req_ref(struct req *r, const char *prefix, struct vas_lvol_ref v)
+int sm_req_ref(struct sm_req *r, const char *prefix, struct vas_lvol_ref v)
 {
 	char key[32];
 
 	if (v.lvolid) {
 		snprintf(key, sizeof(key), "%slvolid", prefix);
-		req_int(r, key, v.lvolid);
+		sm_req_int(r, key, v.lvolid);
 	} else if (v.lvolname) {
 		snprintf(key, sizeof(key), "%slvolname", prefix);
-		req_str(r, key, v.lvolname);
+		sm_req_str(r, key, v.lvolname);
 	} else {
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* --- writes --- */
-
-static int register_server(struct vas_client *c, const char *method,
-			   const char *const *ips, int n, int32_t *id)
-{
-	xmlrpc_value *arr;
-	struct req r;
-	int i;
-
-	req_init(&r);
-	arr = xmlrpc_array_new(&r.env);
-	for (i = 0; i < n && !r.env.fault_occurred; i++) {
-		xmlrpc_value *s = xmlrpc_string_new(&r.env, ips[i]);
-
-		if (s) {
-			xmlrpc_array_append_item(&r.env, arr, s);
-			xmlrpc_DECREF(s);
-		}
-	}
-	req_set(&r, "ip_data", arr);
-	return req_send_id(c, &r, method, id);
-}
-
-int vas_register_hsvr(struct vas_client *c, const char *const *ips, int n,
-		      int32_t *hsvrid)
-{
-	return register_server(c, "registerHeadServer", ips, n, hsvrid);
-}
-
-int vas_register_ssvr(struct vas_client *c, const char *const *ips, int n,
-		      int32_t *ssvrid)
-{
-	return register_server(c, "registerStorageServer", ips, n, ssvrid);
-}
-
-int vas_register_pdsk(struct vas_client *c, int32_t ssvrid,
-		      const char *local_path, int64_t sectors, int32_t *pdskid)
-{
-	char cap[24];
-	struct req r;
-
-	snprintf(cap, sizeof(cap), "%lld", (long long)sectors);
-	req_init(&r);
-	req_int(&r, "ssvrid", ssvrid);
-	req_str(&r, "local_path", local_path);
-	req_str(&r, "capacity", cap);
-	return req_send_id(c, &r, "registerPhysicalDisk", pdskid);
-}
-
-static int delete_by_id(struct vas_client *c, const char *method,
-			const char *key, int32_t id)
-{
-	struct req r;
-
-	req_init(&r);
-	req_int(&r, key, id);
-	return req_send_int(c, &r, method, NULL);
-}
-
-int vas_delete_pdsk(struct vas_client *c, int32_t pdskid)
-{
-	return delete_by_id(c, "deletePhysicalDisk", "pdskid", pdskid);
-}
-
-int vas_delete_hsvr(struct vas_client *c, int32_t hsvrid)
-{
-	return delete_by_id(c, "deleteHeadServer", "hsvrid", hsvrid);
-}
-
-int vas_delete_ssvr(struct vas_client *c, int32_t ssvrid)
-{
-	return delete_by_id(c, "deleteStorageServer", "ssvrid", ssvrid);
-}
-
-int vas_lvol_create(struct vas_client *c, const char *name,
-		    int64_t capacity_gib, int redundancy, int32_t *lvolid)
-{
-	struct req r;
-
-	if (!name || capacity_gib < 1 || capacity_gib > VAS_MAX_LENGTH_GIB)
-		return -EINVAL;
-	req_init(&r);
-	req_str(&r, "lvolname", name);
-	req_int(&r, "capacity", (int)capacity_gib);
-	if (redundancy)
-		req_int(&r, "redundancy", redundancy);
-	return req_send_id(c, &r, "createLogicalVolume", lvolid);
-}
-
-int vas_snap_create(struct vas_client *c, struct vas_lvol_ref origin,
-		    const char *snapshot_name, int32_t *lvolid)
-{
-	struct req r;
-
-	if (!snapshot_name)
-		return -EINVAL;
-	req_init(&r);
-	if (req_ref(&r, "origin_", origin)) {
-		req_done(&r);
-		return -EINVAL;
-	}
-	req_str(&r, "snapshot_lvolname", snapshot_name);
-	return req_send_id(c, &r, "createSnapshot", lvolid);
-}
-
-/* A volume operation: {ver, lvolid|lvolname [, key: extra]}. */
-static int lvol_op(struct vas_client *c, const char *method,
-		   struct vas_lvol_ref v, const char *key, int32_t extra)
-{
-	struct req r;
-
-	req_init(&r);
-	if (req_ref(&r, "", v)) {
-		req_done(&r);
-		return -EINVAL;
-	}
-	if (key)
-		req_int(&r, key, extra);
-	return req_send_int(c, &r, method, NULL);
-}
-
-int vas_lvol_delete(struct vas_client *c, struct vas_lvol_ref v)
-{
-	return lvol_op(c, "deleteLogicalVolume", v, NULL, 0);
-}
-
-int vas_lvol_attach(struct vas_client *c, struct vas_lvol_ref v, int32_t hsvrid)
-{
-	return lvol_op(c, "attachLogicalVolume", v, "hsvrid", hsvrid);
-}
-
-int vas_lvol_detach(struct vas_client *c, struct vas_lvol_ref v)
-{
-	return lvol_op(c, "detachLogicalVolume", v, NULL, 0);
-}
-
-int vas_notify_failure(struct vas_client *c, int target, int32_t targetid)
-{
-	struct req r;
-
-	req_init(&r);
-	req_int(&r, "target", target);
-	req_int(&r, "targetid", targetid);
-	return req_send_int(c, &r, "notifyFailure", NULL);
-}
-
-int vas_notify_badblocks(struct vas_client *c, int32_t pdskid,
-			 const int32_t *blocks, int n)
-{
-	xmlrpc_value *arr;
-	struct req r;
-	int i;
-
-	req_init(&r);
-	req_int(&r, "pdskid", pdskid);
-	arr = xmlrpc_array_new(&r.env);
-	for (i = 0; i < n && !r.env.fault_occurred; i++) {
-		xmlrpc_value *b = xmlrpc_int_new(&r.env, blocks[i]);
-
-		if (b) {
-			xmlrpc_array_append_item(&r.env, arr, b);
-			xmlrpc_DECREF(b);
-		}
-	}
-	req_set(&r, "blocks", arr);
-	return req_send_int(c, &r, "notifyBadBlocks", NULL);
-}
-
-int vas_shutdown_all(struct vas_client *c)
-{
-	struct req r;
-
-	req_init(&r);
-	return req_send_int(c, &r, "shutdownAll", NULL);
-}
-
-static int list_call(struct vas_client *c, struct req *r, const char *method,
-		     enum smr_kind kind, void **out, int *n)
-{
-	xmlrpc_value *res = NULL;
-	int ret;
-
-	*out = NULL;
-	*n = 0;
-	ret = req_send(c, r, method, &res);
-	if (!ret)
-		ret = smr_decode(res, kind, out, n);
-	if (res)
-		xmlrpc_DECREF(res);
-	return ret;
-}
-
-static int list_by_id(struct vas_client *c, const char *method, const char *key,
-		      int32_t id, enum smr_kind kind, void **out, int *n)
-{
-	struct req r;
-
-	req_init(&r);
-	if (id)
-		req_int(&r, key, id);
-	return list_call(c, &r, method, kind, out, n);
-}
-
-int vas_list_hsvrs(struct vas_client *c, int32_t hsvrid,
-		   struct vas_hsvr_info **out, int *n)
-{
-	return list_by_id(c, "listHeadServers", "hsvrid", hsvrid, SMR_HSVR,
-			  (void **)out, n);
-}
-
-int vas_list_ssvrs(struct vas_client *c, int32_t ssvrid,
-		   struct vas_ssvr_info **out, int *n)
-{
-	return list_by_id(c, "listStorageServers", "ssvrid", ssvrid, SMR_SSVR,
-			  (void **)out, n);
-}
-
-int vas_list_pdsks(struct vas_client *c, int32_t ssvrid,
-		   struct vas_pdsk_info **out, int *n)
-{
-	return list_by_id(c, "listPhysicalDisks", "ssvrid", ssvrid, SMR_PDSK,
-			  (void **)out, n);
-}
-
-int vas_list_lvols(struct vas_client *c, const struct vas_lvol_ref *v,
-		   struct vas_lvol_info **out, int *n)
-{
-	struct req r;
-
-	req_init(&r);
-	if (v && req_ref(&r, "", *v)) {
-		req_done(&r);
-		*out = NULL;
-		*n = 0;
-		return -EINVAL;
-	}
-	return list_call(c, &r, "listLogicalVolumes", SMR_LVOL, (void **)out,
-			 n);
-}
-
-void vas_lvol_info_free(struct vas_lvol_info *a, int n)
-{
-	smr_free_lvols(a, n);
-}
-
-int vas_show_lvol(struct vas_client *c, struct vas_lvol_ref v,
-		  struct vas_lvolstruct **out)
-{
-	struct vas_lvolstruct *node;
-	xmlrpc_value *res = NULL;
-	struct req r;
-	int ret;
-
-	*out = NULL;
-	req_init(&r);
-	if (req_ref(&r, "", v)) {
-		req_done(&r);
-		return -EINVAL;
-	}
-	ret = req_send(c, &r, "showLogicalVolume", &res);
-	if (ret)
-		return ret;
-	node = calloc(1, sizeof(*node));
-	if (!node) {
-		ret = -ENOMEM;
-	} else if (lvs_decode(res, node)) {
-		free(node);
-		ret = -EPROTO;
-	} else {
-		*out = node;
-	}
-	xmlrpc_DECREF(res);
-	return ret;
 }

@@ -64,17 +64,28 @@ agent_conf() {
 	cat
 }
 
-# server KIND ADDR PORT CONF: KIND_agent as a daemon, then KIND_reporter once
-server() {
+# agent_up KIND ADDR PORT CONF: KIND_agent as a daemon, answering
+agent_up() {
 	daemon "$1_agent" "$2" "$BUILD/agents/$1/$1_agent" --config "$4"
-	"$PY" wait-port "$2" "$3" 30 || failed "$1_agent-$2"
-	timeout 120 "$BUILD/agents/$1/$1_reporter" --config "$4" \
+	"$PY" wait-port "$2" "$3" 120 || failed "$1_agent-$2"
+}
+
+# report KIND ADDR CONF: KIND_reporter once (registers with the manager)
+report() {
+	timeout 300 "$BUILD/agents/$1/$1_reporter" --config "$3" \
 		>>"$DIR/logs/$1_reporter-$2.log" 2>&1 || failed "$1_reporter-$2"
+}
+
+# all_ok PID...: waits for every background job; fails if one failed
+all_ok() {
+	ok=0
+	for p in "$@"; do wait "$p" || ok=1; done
+	[ $ok -eq 0 ] || die "start-up failed (see above)"
 }
 
 # dm_disk FILE NAME: FILE behind a loop device and a dm linear map NAME
 dm_disk() {
-	loop=$(losetup -f --show "$1") || die "losetup $1"
+	loop=$(flock "$DIR/run/losetup.lock" losetup -f --show "$1") || die "losetup $1"
 	echo "0 $(blockdev --getsz "$loop") linear $loop 0" | dmsetup create "$2" ||
 		die "dmsetup create $2"
 	echo "$loop" >"$DIR/run/dm-$2"
@@ -201,16 +212,17 @@ port = $HSVR_PORT
 [iscsi]
 iqn_prefix = $IQN
 EOC
+# The manager creates its database while the servers come up; every
+# storage server starts in parallel, reporters once the manager answers.
 daemon vas_sm 127.0.0.1 "$BUILD/sm/vas_sm" --config "$DIR/vas.conf"
-"$PY" wait-port 127.0.0.1 "$SM_PORT" 120 || failed vas_sm-127.0.0.1
-echo "vas_sm up on $VAS_SM (embedded PostgreSQL in $DIR/sm/pg)"
 
-for i in $(seq $NSSVR); do
-	ip=$NET.$((10 + i)) d=$DIR/ssvr$i ctl=$((CTL + i))
+# ssvr_up I: storage server I's tgtd, disks, config and agent
+ssvr_up() {
+	ip=$NET.$((10 + $1)) d=$DIR/ssvr$1 ctl=$((CTL + $1))
 	mkdir -p "$d/state"
 	echo "$ctl" >"$d/ctl"
 	daemon tgtd "$ip" tgtd -f -C "$ctl" --iscsi portal="$ip:3260"
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		tgtadm -C "$ctl" --lld iscsi --op show --mode target >/dev/null 2>&1 && break
 		sleep 0.1
 	done
@@ -218,7 +230,7 @@ for i in $(seq $NSSVR); do
 	for k in 1 2; do
 		truncate -s "$SIZE" "$d/disk$k.img"
 		disk=$d/disk$k.img
-		[ -n "${VAS_LOCAL_DISK_DM:-}" ] && disk=$(dm_disk "$disk" "vaslocal-ssvr$i-$k")
+		[ -n "${VAS_LOCAL_DISK_DM:-}" ] && disk=$(dm_disk "$disk" "vaslocal-ssvr$1-$k")
 		echo "pdsk,$disk" >>"$d/state/register_device_list"
 	done
 	agent_conf ssvr "$ip" "$SSVR_PORT" "$d" >"$d/vas.conf" <<EOC
@@ -226,10 +238,14 @@ tgt_control_port = $ctl
 tgt_portal = $ip:3260
 ${VAS_LOCAL_SSVR_CONF:-}
 EOC
-	server ssvr "$ip" "$SSVR_PORT" "$d/vas.conf"
-	echo "storage server $ip up: tgtd -C $ctl, 2 x $SIZE disks registered"
-done
+	agent_up ssvr "$ip" "$SSVR_PORT" "$d/vas.conf"
+}
 
+pids=""
+for i in $(seq $NSSVR); do
+	ssvr_up "$i" &
+	pids="$pids $!"
+done
 d=$DIR/hsvr
 mkdir -p "$d/state"
 agent_conf hsvr "$HIP" "$HSVR_PORT" "$d" >"$d/vas.conf" <<EOC
@@ -239,7 +255,18 @@ monitor_interval_ms = 1000
 sim_resync_ms = 3000
 ${VAS_LOCAL_HSVR_CONF:-}
 EOC
-server hsvr "$HIP" "$HSVR_PORT" "$d/vas.conf"
+agent_up hsvr "$HIP" "$HSVR_PORT" "$d/vas.conf" &
+# shellcheck disable=SC2086 # one pid a word
+all_ok $pids $!
+"$PY" wait-port 127.0.0.1 "$SM_PORT" 300 || failed vas_sm-127.0.0.1
+echo "vas_sm up on $VAS_SM (embedded PostgreSQL in $DIR/sm/pg)"
+
+# In order: ids (ssvr-00000001 on $NET.11, ...) stay the same every time.
+for i in $(seq $NSSVR); do
+	report ssvr "$NET.$((10 + i))" "$DIR/ssvr$i/vas.conf"
+done
+echo "storage servers $NET.11-$((10 + NSSVR)) up: tgtd -C $((CTL + 1))-$((CTL + NSSVR)), 2 x $SIZE disks each registered"
+report hsvr "$HIP" "$d/vas.conf"
 HSVR=$(cat "$d/state/hsvrid")
 echo "head server $HIP up: $HSVR, device back end $BACKEND"
 

@@ -10,7 +10,8 @@
 # Environment: VAS_BUILD_DIR (build/release), VAS_VM_DIR (/var/tmp/vas-vm:
 # cached image, run logs), VAS_VM_TIMEOUT (guest wall time, 1200 s),
 # VAS_VM_MEM (3072 MiB), VAS_VM_STEPS (only these scenario steps, blank
-# separated), VAS_VM_MIRROR (Debian mirror; default: apt's sources).
+# separated), VAS_VM_DEBUG=1 (the head agent logs at DEBUG), VAS_VM_MIRROR
+# (Debian mirror; default: apt's sources).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${VAS_BUILD_DIR:-$ROOT/build/release}" 2>/dev/null && pwd) ||
@@ -173,6 +174,8 @@ run() {
 	mkdir -p "$out"
 	chmod 777 "$out"
 	ln -sfn "$run" "$D/last"
+	# Keep the last three runs' logs.
+	ls -d "$D"/run-* 2>/dev/null | sort | head -n -3 | xargs -r rm -rf
 	acc=(-accel tcg,thread=multi -cpu max)
 	t=$(now)
 	say "booting (TCG, $MEM MiB, 2 CPUs, no NIC) -> $log"
@@ -181,7 +184,7 @@ run() {
 		-m "$MEM" -smp 2 -nographic -nodefaults -serial stdio -nic none \
 		-no-reboot -snapshot \
 		-kernel "$(dirname "$IMG")/vmlinuz" -initrd "$(dirname "$IMG")/initrd" \
-		-append "root=/dev/vda rw console=ttyS0 panic=-1 quiet init=/sbin/vas-vm-init vas.src=$ROOT vas.build=$BUILD vas.steps=${steps// /,}" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 quiet init=/sbin/vas-vm-init vas.src=$ROOT vas.build=$BUILD vas.steps=${steps// /,} vas.debug=${VAS_VM_DEBUG:-}" \
 		-drive file="$IMG",format=raw,if=virtio,cache=unsafe \
 		-virtfs local,path="$ROOT",mount_tag=src,security_model=none,readonly=on \
 		-virtfs local,path="$BUILD",mount_tag=build,security_model=none,readonly=on \

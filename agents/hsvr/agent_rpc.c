@@ -15,6 +15,7 @@
 #include "ops.h"
 #include "vas/log.h"
 #include "vas/proto.h"
+#include "vas/lvolstruct_rpc.h"
 
 #define EVENTID                                                                \
 	{                                                                      \
@@ -37,6 +38,8 @@ static const struct rpc_param_spec replace_spec[] = {
 
 static const struct rpc_param_spec event_spec[] = {
     EVENTID,
+    /* Ours: 1 asks for [status, result, cause, rolled_back]. */
+    {"detail", RPC_T_INT, 0, 0, 1, RPC_T_INT},
     {NULL, RPC_T_INT, 0, 0, 0, RPC_T_INT},
 };
 
@@ -231,12 +234,22 @@ static int event_status(struct rpc_request *req)
 	struct hsvr *h = req->ctx;
 	int status, result;
 	xmlrpc_value *arr;
+	char msg[256];
+	int rolled_back;
 
-	event_table_read(h->events, rpc_int(req, "eventid", 0), &status,
-			 &result);
+	event_table_read_msg(h->events, rpc_int(req, "eventid", 0), &status,
+			     &result, msg, sizeof(msg), &rolled_back);
 	arr = xmlrpc_array_new(req->env);
 	rpc_append(req, arr, xmlrpc_int_new(req->env, status));
 	rpc_append(req, arr, xmlrpc_int_new(req->env, result));
+	/*
+	 * 3.0's callers send no "detail" and read [status, result]; ours
+	 * also get the cause and whether a failed attach left nothing.
+	 */
+	if (rpc_int(req, "detail", 0)) {
+		rpc_append(req, arr, xmlrpc_string_new(req->env, msg));
+		rpc_append(req, arr, xmlrpc_int_new(req->env, rolled_back));
+	}
 	req->result = arr;
 	return 0;
 }

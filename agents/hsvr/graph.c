@@ -395,8 +395,8 @@ int graph_attach(struct hsvr *h, struct hgraph *g)
 	for (i = g->n - 1; ret && i >= 0; i--) {
 		struct hnode *n = g->nodes[order[i]];
 
-		if (n->done)
-			(void)undo_one(h, n); /* logged; W4: go on */
+		if (n->done && undo_one(h, n)) /* logged; W4: go on */
+			g->rollback_failed = 1;
 		n->done = 0;
 	}
 	free(order);

@@ -41,6 +41,7 @@ struct hgraph {
 	int n, cap;
 	int (*edges)[2]; /* {before, after} node indexes */
 	int ne, cap_e;
+	int rollback_failed; /* graph_attach: some undo failed, parts left */
 };
 
 /* Builds the graph of an LVOL (or SNAPSHOT-only) tree. 0 or -errno. */
@@ -61,5 +62,8 @@ int graph_detach(struct hsvr *h, struct hgraph *g);
 /* nodes.c */
 int node_do(struct hsvr *h, struct hnode *n);
 int node_undo(struct hsvr *h, struct hnode *n);
+/* node_iscsi.c: login + multipath map / flush + logout of one DEXT's disk */
+int iscsi_node_do(struct hsvr *h, struct hnode *n);
+int iscsi_node_undo(struct hsvr *h, struct hnode *n);
 
 #endif

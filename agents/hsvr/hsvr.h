@@ -16,7 +16,7 @@
 #include "vas/event_table.h"
 #include "vas/lvolstruct.h"
 
-struct op_pool;
+struct job_pool;
 
 struct iscsi_ref {
 	char iqn[224];
@@ -40,7 +40,7 @@ struct hsvr {
 	struct iscsi_ref *refs;
 	int n_refs;
 	struct event_table *events;
-	struct op_pool *pool;
+	struct job_pool *pool;
 	/*
 	 * Operations on one volume (or mirror) run one after another, in
 	 * the order they were accepted: queued[] holds the keys of every

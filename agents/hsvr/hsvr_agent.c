@@ -11,6 +11,7 @@
 #include "hsvr.h"
 #include "monitor.h"
 #include "ops.h"
+#include "pool.h"
 #include "vas/client.h"
 #include "vas/log.h"
 #include "vas/proto.h"
@@ -94,7 +95,7 @@ static int start(struct agent *a)
 	a->h_ready = 1;
 	ret = event_table_new(&a->h.events);
 	if (!ret)
-		ret = pool_new((int)workers, (int)queue, &a->h.pool);
+		ret = pool_new((int)workers, (int)queue, op_run, &a->h.pool);
 	if (ret)
 		return ret;
 	if (conf_get_str(a->conf, "storage_manager", "host_list", "")[0] &&

@@ -368,7 +368,12 @@ int path_mapper(char *buf, size_t len, const char *root, const char *name)
 
 int path_mirror(char *buf, size_t len, const char *md_dir, int32_t mirrorid)
 {
-	int n = snprintf(buf, len, "%s/%08x", md_dir, (uint32_t)mirrorid);
+	/*
+	 * Never all digits: mdadm takes /dev/md/<digits> as md<digits> (3.0's
+	 * "%08x" gave md00000123 -> md123, colliding with the md127, md126...
+	 * it hands out for other names, and past 2^20 no minor fits).
+	 */
+	int n = snprintf(buf, len, "%s/vas-%08x", md_dir, (uint32_t)mirrorid);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

@@ -89,7 +89,7 @@ int name_origin(char *buf, size_t len, int32_t id);
 int name_snapshot(char *buf, size_t len, int32_t id);
 /* "<root>/dev/mapper/<name>" */
 int path_mapper(char *buf, size_t len, const char *root, const char *name);
-/* "<md_dir>/%08x" */
+/* "<md_dir>/vas-%08x" (a name, never a number to mdadm) */
 int path_mirror(char *buf, size_t len, const char *md_dir, int32_t mirrorid);
 
 /*

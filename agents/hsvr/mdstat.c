@@ -112,3 +112,25 @@ enum md_member_state md_member_state(const struct md_array *a,
 		return MD_IN_SYNC;
 	return MD_REBUILDING;
 }
+
+static int has_flag(const char *flags, const char *want)
+{
+	size_t n = strlen(want);
+	const char *p;
+
+	for (p = flags; (p = strstr(p, want)); p += n)
+		if ((p == flags || p[-1] == ',') &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == '\n' ||
+		     p[n] == ' '))
+			return 1;
+	return 0;
+}
+
+enum md_member_state md_state_of_flags(const char *flags)
+{
+	if (has_flag(flags, "faulty"))
+		return MD_FAULTY;
+	if (has_flag(flags, "in_sync"))
+		return MD_IN_SYNC;
+	return MD_REBUILDING;
+}

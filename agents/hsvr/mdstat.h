@@ -28,8 +28,19 @@ enum md_member_state { MD_IN_SYNC = 1, MD_REBUILDING, MD_FAULTY };
  * lines are skipped. 0, or -EINVAL if the text is not mdstat at all.
  */
 int mdstat_parse(const char *text, struct md_array *arr, int max, int *n);
-/* State of one member: faulty, in sync (its slot is U) or rebuilding. */
+/*
+ * State of one member from /proc/mdstat alone: faulty, in sync (its slot
+ * is U) or rebuilding. Only right where [n] is the slot: a real kernel
+ * prints the descriptor number, and with 0.90 metadata a hot-added leg
+ * keeps one >= raid_disks after its rebuild; use md_state_of_flags() on
+ * sysfs md/dev-<kname>/state where it exists.
+ */
 enum md_member_state md_member_state(const struct md_array *a,
 				     const struct md_member *m);
+/*
+ * State from sysfs md/dev-<kname>/state, a comma separated flag list
+ * ("in_sync", "faulty,write_error", "spare", "in_sync,write_mostly"; W16).
+ */
+enum md_member_state md_state_of_flags(const char *flags);
 
 #endif

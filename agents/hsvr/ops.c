@@ -9,6 +9,7 @@
 
 #include "graph.h"
 #include "mdstat.h"
+#include "pool.h"
 #include "virt.h"
 #include "vas/log.h"
 #include "vas/proto.h"
@@ -63,6 +64,22 @@ void resync_state_put(void *arg)
 		free(rs);
 }
 
+/* sysfs where the kernel has it (hsvr.md 7.10), else /proc/mdstat. */
+static int member_state(struct hsvr *h, const struct md_array *a,
+			const struct md_member *m)
+{
+	char path[PATH_MAX], *flags = NULL;
+	int state;
+
+	if (snprintf(path, sizeof(path), "%s/sys/block/%s/md/dev-%s/state",
+		     h->hx->root, a->kname, m->kname) >= (int)sizeof(path) ||
+	    hx_read_file(path, &flags))
+		return md_member_state(a, m);
+	state = md_state_of_flags(flags);
+	free(flags);
+	return state;
+}
+
 int mirror_members(struct hsvr *h, int32_t mirrorid, int32_t *dextids,
 		   int *states, int max, int *n)
 {
@@ -85,7 +102,7 @@ int mirror_members(struct hsvr *h, int32_t mirrorid, int32_t *dextids,
 			continue;
 		for (k = 0; k < arr[i].nmem && *n < max; k++) {
 			dextids[*n] = dext_of_kname(h, arr[i].mem[k].kname);
-			states[*n] = md_member_state(&arr[i], &arr[i].mem[k]);
+			states[*n] = member_state(h, &arr[i], &arr[i].mem[k]);
 			(*n)++;
 		}
 		break;
@@ -211,21 +228,54 @@ int lvol_in_use(struct hsvr *h, const struct vas_lvolstruct *lv, int *busy)
 	return ret;
 }
 
+/*
+ * The result of a failed operation: its step's errno when nothing was
+ * left behind (the manager may then forget the attachment), else 500.
+ */
+static int failure_code(int ret, int left_behind)
+{
+	if (left_behind || ret >= 0 || -ret >= 256)
+		return VAS_EINTERNAL;
+	return -ret;
+}
+
+/*
+ * ERROR with the cause: the failed command, its exit code and stderr;
+ * rolled_back: nothing of the operation is left on this host.
+ */
+static void publish_error(struct op *op, int code, const char *what, int ret,
+			  int rolled_back)
+{
+	char msg[256];
+	const char *cause = hx_last_error();
+
+	snprintf(msg, sizeof(msg), "%s: %s", what,
+		 cause[0] ? cause : strerror(-ret));
+	log_err("event %lld: %s", (long long)op->eventid, msg);
+	event_table_set_msg(op->h->events, op->eventid, EV_ERROR, code, msg,
+			    rolled_back);
+}
+
 static void run_attach(struct op *op)
 {
 	struct hgraph g;
-	int ret = graph_build(op->h, &op->lv, &g);
+	int ret, left = 0;
 
+	hx_clear_error();
+	ret = graph_build(op->h, &op->lv, &g);
 	if (!ret) {
 		ret = graph_attach(op->h, &g);
+		left = g.rollback_failed;
 		graph_free(&g);
 	}
-	if (ret)
-		log_err("attach lvol-%08x (event %lld) failed: %s",
-			(uint32_t)op->lv.lvolid, (long long)op->eventid,
-			strerror(-ret));
-	event_table_set(op->h->events, op->eventid, ret ? EV_ERROR : EV_DONE,
-			ret ? VAS_EINTERNAL : 0);
+	if (!ret) {
+		event_table_set(op->h->events, op->eventid, EV_DONE, 0);
+		return;
+	}
+	publish_error(op, failure_code(ret, left),
+		      left ? "attach failed, not all rolled back"
+			   : "attach failed, rolled back",
+		      ret, !left);
 }
 
 static void run_detach(struct op *op)
@@ -234,6 +284,7 @@ static void run_detach(struct op *op)
 	struct hgraph g;
 	int busy = 0, ret, result = 0;
 
+	hx_clear_error();
 	/* W6: all or nothing at the top: nothing is torn down if in use. */
 	ret = lvol_in_use(op->h, &op->lv, &busy);
 	if (!ret && busy) {
@@ -247,9 +298,6 @@ static void run_detach(struct op *op)
 		}
 	}
 	if (ret) {
-		log_err("detach lvol-%08x (event %lld) failed: %s",
-			(uint32_t)op->lv.lvolid, (long long)op->eventid,
-			strerror(-ret));
 		result = VAS_EINTERNAL;
 		/* Opened since the check: busy only while the top is whole. */
 		if (ret == -EBUSY &&
@@ -257,9 +305,14 @@ static void run_detach(struct op *op)
 				sizeof(dev)) &&
 		    dev_exists(dev))
 			result = EBUSY;
+		publish_error(op, result, "detach failed", ret, 0);
+		return;
 	}
-	event_table_set(op->h->events, op->eventid, result ? EV_ERROR : EV_DONE,
-			result);
+	if (result)
+		hx_set_error("in use (open, mounted or in a VM)");
+	event_table_set_msg(op->h->events, op->eventid,
+			    result ? EV_ERROR : EV_DONE, result,
+			    result ? hx_last_error() : NULL, 0);
 }
 
 static int md_manage(struct hsvr *h, const char *md, const char *opname,
@@ -328,15 +381,14 @@ static int resync(struct op *op)
 
 static void run_resync(struct op *op)
 {
-	int ret = resync(op);
+	int ret;
 
+	hx_clear_error();
+	ret = resync(op);
 	if (ret) {
-		log_err("replaceMirrorDisk mirror %08x add %08x failed: %s",
-			(uint32_t)op->mirrorid, (uint32_t)op->add.lvolid,
-			strerror(-ret));
 		atomic_store(&op->rs->worker_failed, 1);
-		event_table_set(op->h->events, op->eventid, EV_ERROR,
-				VAS_EINTERNAL);
+		publish_error(op, VAS_EINTERNAL, "replaceMirrorDisk failed",
+			      ret, 0);
 	}
 	atomic_store(&op->rs->worker_running, 0);
 }
@@ -406,8 +458,9 @@ static int op_first(const struct hsvr *h, const struct op *op)
 	return 1;
 }
 
-void op_run(struct op *op)
+void op_run(void *job)
 {
+	struct op *op = job;
 	struct hsvr *h = op->h;
 
 	pthread_mutex_lock(&h->busy_lock);
@@ -426,4 +479,5 @@ void op_run(struct op *op)
 		break;
 	}
 	op_forget(op);
+	op_free(op);
 }

@@ -29,15 +29,11 @@ void op_free(struct op *op);
 int op_enqueue(struct op *op);
 /* Ends the operation's turn; op_run() calls it when done. */
 void op_forget(struct op *op);
-/* Runs one operation to completion and publishes its event result. */
-void op_run(struct op *op);
-
-/* Bounded pool: submit fails with -EAGAIN when the queue is full. */
-int pool_new(int threads, int queue, struct op_pool **out);
-/* Takes ownership of op on success. */
-int pool_submit(struct op_pool *p, struct op *op);
-/* Finishes queued work, joins the threads. */
-void pool_free(struct op_pool *p);
+/*
+ * The pool's job callback (pool.h): runs one operation to completion,
+ * publishes its event result and frees it.
+ */
+void op_run(void *op);
 
 /*
  * Member states of a mirror: dextids[i] has state[i] (enum

@@ -1,14 +1,15 @@
-/* Bounded operation pool: fixed threads, bounded FIFO, -EAGAIN when full. */
+/* Bounded job pool: fixed threads, bounded FIFO, -EAGAIN when full. */
+#include "pool.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "ops.h"
-
-struct op_pool {
+struct job_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct op **queue;
+	job_run_fn run;
+	void **queue;
 	int cap, head, count;
 	int stopping;
 	int nthreads;
@@ -17,10 +18,10 @@ struct op_pool {
 
 static void *worker(void *arg)
 {
-	struct op_pool *p = arg;
+	struct job_pool *p = arg;
 
 	for (;;) {
-		struct op *op;
+		void *job;
 
 		pthread_mutex_lock(&p->lock);
 		while (!p->count && !p->stopping)
@@ -29,22 +30,22 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&p->lock);
 			return NULL;
 		}
-		op = p->queue[p->head];
+		job = p->queue[p->head];
 		p->head = (p->head + 1) % p->cap;
 		p->count--;
 		pthread_mutex_unlock(&p->lock);
-		op_run(op);
-		op_free(op);
+		p->run(job);
 	}
 }
 
-int pool_new(int threads, int queue, struct op_pool **out)
+int pool_new(int threads, int queue, job_run_fn run, struct job_pool **out)
 {
-	struct op_pool *p = calloc(1, sizeof(*p));
+	struct job_pool *p = calloc(1, sizeof(*p));
 	int i;
 
 	if (!p)
 		return -ENOMEM;
+	p->run = run;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	p->cap = queue;
@@ -65,7 +66,7 @@ int pool_new(int threads, int queue, struct op_pool **out)
 	return 0;
 }
 
-int pool_submit(struct op_pool *p, struct op *op)
+int pool_submit(struct job_pool *p, void *job)
 {
 	int ret = 0;
 
@@ -73,7 +74,7 @@ int pool_submit(struct op_pool *p, struct op *op)
 	if (p->count == p->cap || p->stopping) {
 		ret = -EAGAIN;
 	} else {
-		p->queue[(p->head + p->count) % p->cap] = op;
+		p->queue[(p->head + p->count) % p->cap] = job;
 		p->count++;
 		pthread_cond_signal(&p->cond);
 	}
@@ -81,7 +82,7 @@ int pool_submit(struct op_pool *p, struct op *op)
 	return ret;
 }
 
-void pool_free(struct op_pool *p)
+void pool_free(struct job_pool *p)
 {
 	int i;
 

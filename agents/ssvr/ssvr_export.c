@@ -7,13 +7,16 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vas/client.h"
 #include "vas/log.h"
 
 void export_iqn(const struct ssvr_cfg *cfg, uint32_t pdskid, char *buf,
@@ -104,7 +107,7 @@ static int make_link(const struct ssvr_cfg *cfg, const struct ssvr_disk *d,
 	return 0;
 }
 
-int export_activate(const struct ssvr_cfg *cfg, const struct ssvr_disk *d)
+static int activate(const struct ssvr_cfg *cfg, const struct ssvr_disk *d)
 {
 	const struct target_driver *drv = target_driver_get(cfg);
 	char link[PATH_MAX], iqn[SSVR_IQN_MAX + 16], id[16];
@@ -145,7 +148,7 @@ int export_activate(const struct ssvr_cfg *cfg, const struct ssvr_disk *d)
 	return 0;
 }
 
-int export_deactivate(const struct ssvr_cfg *cfg, uint32_t pdskid)
+static int deactivate(const struct ssvr_cfg *cfg, uint32_t pdskid)
 {
 	const struct target_driver *drv = target_driver_get(cfg);
 	char link[PATH_MAX];
@@ -232,7 +235,47 @@ static void drop_stale_links(const struct ssvr_cfg *cfg,
 	closedir(d);
 }
 
-int export_reconcile(const struct ssvr_cfg *cfg)
+enum owner { OWNER_UNKNOWN, OWNER_GONE, OWNER_KNOWN };
+
+/*
+ * A target of ours without an activation record: lost state files, or a
+ * disk deleted while this agent was away. Only the manager knows which;
+ * a head may be using the export, so without an answer it stays.
+ * OWNER_KNOWN restores the record from the manager's local path.
+ */
+static enum owner ask_manager(const struct ssvr_cfg *cfg, uint32_t pdskid)
+{
+	struct vas_client *c = NULL;
+	struct vas_pdsk_info *list = NULL;
+	enum owner o = OWNER_UNKNOWN;
+	struct ssvr_disk d;
+	int n = 0, i, ret;
+
+	if (!conf_get_str(cfg->conf, "storage_manager", "host_list", "")[0])
+		return OWNER_UNKNOWN;
+	ret = vas_client_from_conf(cfg->conf, (int)cfg->rpc_timeout_ms, &c);
+	if (!ret)
+		ret = vas_list_pdsks(c, 0, &list, &n);
+	vas_client_free(c);
+	if (ret)
+		return OWNER_UNKNOWN;
+	o = OWNER_GONE;
+	for (i = 0; i < n; i++) {
+		if ((uint32_t)list[i].pdskid != pdskid)
+			continue;
+		d.pdskid = pdskid;
+		snprintf(d.path, sizeof(d.path), "%s", list[i].local_path);
+		o = ssvr_disk_save(cfg, &d) ? OWNER_UNKNOWN : OWNER_KNOWN;
+		if (o == OWNER_KNOWN)
+			log_warn("pdsk-%08x: activation record restored from "
+				 "the manager (%s)",
+				 pdskid, d.path);
+	}
+	free(list);
+	return o;
+}
+
+static int reconcile(const struct ssvr_cfg *cfg)
 {
 	const struct target_driver *drv = target_driver_get(cfg);
 	struct ssvr_disk *disks = NULL;
@@ -256,15 +299,32 @@ int export_reconcile(const struct ssvr_cfg *cfg)
 			;
 		if (j < nd)
 			continue;
-		log_info("removing stale target %s (tid %d)", ents[i].iqn,
-			 ents[i].tid);
+		switch (ask_manager(cfg, id)) {
+		case OWNER_KNOWN:
+			continue; /* recreated below with the others */
+		case OWNER_UNKNOWN:
+			log_warn("target %s has no activation record and the "
+				 "manager cannot say: left as it is",
+				 ents[i].iqn);
+			continue;
+		case OWNER_GONE:
+			break;
+		}
+		log_info("removing stale target %s (tid %d): unknown to the "
+			 "manager",
+			 ents[i].iqn, ents[i].tid);
 		ret = drv->remove(cfg, ents[i].tid);
 		if (ret && !first)
 			first = ret;
 	}
+	free(disks);
+	disks = NULL;
+	ret = ssvr_disk_list(cfg, &disks, &nd); /* with restored records */
+	if (ret)
+		goto out;
 	drop_stale_links(cfg, disks, nd);
 	for (j = 0; j < nd; j++) {
-		ret = export_activate(cfg, &disks[j]);
+		ret = activate(cfg, &disks[j]);
 		if (ret && !first)
 			first = ret;
 	}
@@ -272,6 +332,64 @@ int export_reconcile(const struct ssvr_cfg *cfg)
 out:
 	free(disks);
 	free(ents);
+	return ret;
+}
+
+/*
+ * The reporter and the agent's keeper both export the same disks: one at
+ * a time (flock on <state_dir>/export.lock), else both pick the same free
+ * tid and the loser's cleanup removes the winner's target.
+ */
+static int lock_exports(const struct ssvr_cfg *cfg)
+{
+	char path[PATH_MAX];
+	int fd, ret;
+
+	ret = ssvr_path(path, sizeof(path), cfg, "export.lock");
+	if (ret)
+		return ret;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX))
+		if (errno != EINTR) {
+			ret = -errno;
+			close(fd);
+			return ret;
+		}
+	return fd;
+}
+
+static void unlock_exports(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+}
+
+int export_activate(const struct ssvr_cfg *cfg, const struct ssvr_disk *d)
+{
+	int fd = lock_exports(cfg);
+	int ret = fd < 0 ? fd : activate(cfg, d);
+
+	unlock_exports(fd);
+	return ret;
+}
+
+int export_deactivate(const struct ssvr_cfg *cfg, uint32_t pdskid)
+{
+	int fd = lock_exports(cfg);
+	int ret = fd < 0 ? fd : deactivate(cfg, pdskid);
+
+	unlock_exports(fd);
+	return ret;
+}
+
+int export_reconcile(const struct ssvr_cfg *cfg)
+{
+	int fd = lock_exports(cfg);
+	int ret = fd < 0 ? fd : reconcile(cfg);
+
+	unlock_exports(fd);
 	return ret;
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vas/log.h"
@@ -27,6 +28,7 @@ struct patrol_pos {
 	uint32_t pdskid;
 	uint64_t next_off;
 	bool open_failed; /* logged once until it works again */
+	bool reported;	  /* notifyFailure(PDSK) sent for this disk */
 };
 
 struct patrol {
@@ -168,6 +170,16 @@ static void report_bad(struct patrol *p, int fd, uint32_t pdskid, uint64_t off,
 		notify_badblocks(p->cfg, pdskid, todo, n, &p->stop);
 }
 
+/* The whole disk failed: notifyFailure(PDSK), once per disk. */
+static void report_dead(struct patrol *p, struct patrol_pos *pos)
+{
+	if (pos->reported)
+		return;
+	log_err("patrol: pdsk-%08x: the disk failed", pos->pdskid);
+	if (!notify_disk_failed(p->cfg, pos->pdskid, &p->stop))
+		pos->reported = true;
+}
+
 /* Reads one stripe of pos; returns bytes read (0 when skipped) or -errno. */
 static int64_t read_stripe(struct patrol *p, struct patrol_pos *pos)
 {
@@ -178,19 +190,23 @@ static int64_t read_stripe(struct patrol *p, struct patrol_pos *pos)
 	ssize_t r;
 	int fd;
 
+	struct stat st;
+
 	ret = ssvr_disk_link(p->cfg, pos->pdskid, link, sizeof(link));
 	if (ret)
 		return ret;
 	fd = zero_open_direct(link, O_RDONLY);
 	ret = fd < 0 ? fd : zero_size_fd(fd, &size);
 	if (ret) {
-		/* Environment, not medium: logged once, never a bad block. */
+		/* Never a bad block: the device vanished or is offline. */
 		if (!pos->open_failed)
 			log_err("patrol: pdsk-%08x: %s: %s", pos->pdskid, link,
 				strerror((int)-ret));
 		pos->open_failed = true;
 		if (fd >= 0)
 			close(fd);
+		if (!lstat(link, &st) && disk_failed_err((int)ret))
+			report_dead(p, pos);
 		return ret;
 	}
 	pos->open_failed = false;
@@ -209,7 +225,11 @@ static int64_t read_stripe(struct patrol *p, struct patrol_pos *pos)
 	if (r < 0 && errno == EIO) {
 		log_err("patrol: pdsk-%08x: read error at byte %" PRIu64,
 			pos->pdskid, pos->next_off);
-		report_bad(p, fd, pos->pdskid, pos->next_off, len);
+		/* Nothing of the disk reads at all: the disk, not a block. */
+		if (disk_dead(fd, size))
+			report_dead(p, pos);
+		else
+			report_bad(p, fd, pos->pdskid, pos->next_off, len);
 	} else if (r < 0) {
 		ret = -errno;
 		log_err("patrol: pdsk-%08x: %s", pos->pdskid, strerror(errno));

@@ -169,6 +169,16 @@ void export_keeper_stop(struct export_keeper *k);
 bool ssvr_sleep(atomic_bool *stop, long ms);
 int notify_badblocks(const struct ssvr_cfg *cfg, uint32_t pdskid,
 		     const int32_t *blocks, int n, atomic_bool *stop);
+/*
+ * notifyFailure(PDSK): the whole disk failed (3.0's report; ssvr.md 7.3),
+ * so its extents are replaced and it is no longer shredded or patrolled.
+ */
+int notify_disk_failed(const struct ssvr_cfg *cfg, uint32_t pdskid,
+		       atomic_bool *stop);
+/* An open/size error that means the device failed (not our setup). */
+bool disk_failed_err(int err);
+/* Neither the first nor the last 4 KiB of the device can be read (EIO). */
+bool disk_dead(int fd, uint64_t size);
 
 /* ssvr_shred.c: bounded pool of shredders, persisted jobs. */
 struct shred_req {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vas/event_table.h"
 #include "vas/log.h"
@@ -45,6 +46,7 @@ static int check_extent(const struct ssvr_cfg *cfg, const struct shred_req *r)
 {
 	char link[PATH_MAX];
 	struct ssvr_disk d;
+	struct stat st;
 	uint64_t size;
 	int ret;
 
@@ -57,6 +59,12 @@ static int check_extent(const struct ssvr_cfg *cfg, const struct shred_req *r)
 	ret = ssvr_disk_link(cfg, r->pdskid, link, sizeof(link));
 	if (!ret)
 		ret = zero_size_path(link, &size);
+	if (ret && !lstat(link, &st) && disk_failed_err(ret)) {
+		/* The device failed: the shredder reports the disk. */
+		log_err("registerShredRequest: pdsk-%08x: %s: %s", r->pdskid,
+			d.path, strerror(-ret));
+		return 0;
+	}
 	if (ret) {
 		/* Known disk whose device is not there (yet): retry later. */
 		log_warn("registerShredRequest: pdsk-%08x: %s: %s", r->pdskid,

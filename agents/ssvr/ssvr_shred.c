@@ -197,30 +197,39 @@ bool shredder_busy(struct shredder *s, uint32_t pdskid, uint64_t off,
 	return busy;
 }
 
-enum job_end { JOB_DONE, JOB_FAILED, JOB_STOPPED };
+/* JOB_DISK: the disk itself failed; reported as notifyFailure(PDSK). */
+enum job_end { JOB_DONE, JOB_FAILED, JOB_DISK, JOB_STOPPED };
 
-static int open_disk(struct shredder *s, const struct shred_req *r, int *fd)
+/*
+ * Opens the job's disk. *disk_err is set when the failure is the device's
+ * (vanished, offline, shrunk), not a missing record or link of ours.
+ */
+static int open_disk(struct shredder *s, const struct shred_req *r, int *fd,
+		     uint64_t *size, bool *disk_err)
 {
 	struct ssvr_disk d;
 	char link[PATH_MAX];
-	uint64_t size;
+	struct stat st;
 	int ret;
 
+	*disk_err = false;
 	ret = ssvr_disk_load(s->cfg, r->pdskid, &d);
 	if (!ret)
 		ret = ssvr_disk_link(s->cfg, r->pdskid, link, sizeof(link));
+	if (!ret && lstat(link, &st))
+		ret = -errno;
 	if (ret)
 		return ret;
 	/* No O_CREAT: a vanished device must not become a new file. */
 	*fd = zero_open_direct(link, O_WRONLY);
-	if (*fd < 0)
-		return *fd;
-	ret = zero_size_fd(*fd, &size);
+	ret = *fd < 0 ? *fd : zero_size_fd(*fd, size);
 	if (!ret &&
-	    (uint64_t)(r->offset_vb + r->capacity_vb) * SSVR_VB_BYTES > size)
+	    (uint64_t)(r->offset_vb + r->capacity_vb) * SSVR_VB_BYTES > *size)
 		ret = -ERANGE;
 	if (ret) {
-		close(*fd);
+		*disk_err = disk_failed_err(ret);
+		if (*fd >= 0)
+			close(*fd);
 		*fd = -1;
 	}
 	return ret;
@@ -232,12 +241,14 @@ static enum job_end run_job(struct shredder *s, struct shred_job *j)
 	const struct shred_req *r = &j->r;
 	int32_t bad[BAD_MAX];
 	int nbad = 0, fd = -1, ret;
+	bool disk_err;
+	uint64_t size;
 
-	ret = open_disk(s, r, &fd);
+	ret = open_disk(s, r, &fd, &size, &disk_err);
 	if (ret) {
 		log_err("event %" PRId64 ": pdsk-%08x: %s", r->eventid,
 			r->pdskid, strerror(-ret));
-		return JOB_FAILED;
+		return disk_err ? JOB_DISK : JOB_FAILED;
 	}
 	while (j->done_vb < r->capacity_vb) {
 		int64_t vb = r->offset_vb + j->done_vb;
@@ -259,11 +270,16 @@ static enum job_end run_job(struct shredder *s, struct shred_job *j)
 				": %s",
 				r->eventid, r->pdskid, vb, strerror(-ret));
 			close(fd);
-			return JOB_FAILED;
+			return disk_failed_err(ret) ? JOB_DISK : JOB_FAILED;
 		}
 		j->done_vb++;
 		if (j->done_vb < r->capacity_vb)
 			job_persist(s, j); /* progress only; logged inside */
+	}
+	/* Not one vb could be written and nothing reads: the disk is dead. */
+	if (nbad && nbad == r->capacity_vb && disk_dead(fd, size)) {
+		close(fd);
+		return JOB_DISK;
 	}
 	close(fd);
 	if (nbad && notify_badblocks(s->cfg, r->pdskid, bad, nbad, &s->stop))
@@ -275,6 +291,20 @@ static void finish_job(struct shredder *s, struct shred_job *j,
 		       enum job_end end)
 {
 	struct shred_job **pp;
+
+	/*
+	 * A failed disk is the manager's to retire (3.0: notifyFailure PDSK):
+	 * re-queueing the same shred would fail forever.
+	 */
+	if (end == JOB_DISK) {
+		log_err("event %" PRId64 ": pdsk-%08x failed under the shred",
+			j->r.eventid, j->r.pdskid);
+		if (notify_disk_failed(s->cfg, j->r.pdskid, &s->stop) &&
+		    atomic_load(&s->stop))
+			end = JOB_STOPPED; /* the report comes after restart */
+		else
+			end = JOB_FAILED;
+	}
 
 	pthread_mutex_lock(&s->lock);
 	j->running = false;

@@ -116,6 +116,14 @@ int vas_lvol_attach(struct vas_client *c, struct vas_lvol_ref v,
 		    int32_t hsvrid);
 int vas_lvol_detach(struct vas_client *c, struct vas_lvol_ref v);
 
+/*
+ * The three lists filtered by a server id, for callers that treat them
+ * alike: *rows is an array of *n struct vas_hsvr_info, vas_ssvr_info or
+ * vas_pdsk_info as kind says; free with free().
+ */
+enum vas_list_kind { VAS_LIST_HSVRS, VAS_LIST_SSVRS, VAS_LIST_PDSKS };
+int vas_list(struct vas_client *c, enum vas_list_kind kind, int32_t id,
+	     void **rows, int *n);
 /* id 0 = all. *out is an array of *n entries; free with free(). */
 int vas_list_hsvrs(struct vas_client *c, int32_t hsvrid,
 		   struct vas_hsvr_info **out, int *n);

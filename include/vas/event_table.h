@@ -6,6 +6,7 @@
 #define VAS_EVENT_TABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct event_table;
@@ -29,6 +30,9 @@ int event_table_add(struct event_table *t, int64_t eventid, int status,
 /* Sets status/result of an existing event; -ENOENT if absent. */
 int event_table_set(struct event_table *t, int64_t eventid, int status,
 		    int result);
+/* The same with the reason of an ERROR (copied, may be NULL) and flags. */
+int event_table_set_msg(struct event_table *t, int64_t eventid, int status,
+			int result, const char *msg, int flags);
 /* Removes an event; -ENOENT if absent. */
 int event_table_delete(struct event_table *t, int64_t eventid);
 bool event_table_exists(struct event_table *t, int64_t eventid);
@@ -38,6 +42,9 @@ bool event_table_exists(struct event_table *t, int64_t eventid);
  */
 void event_table_read(struct event_table *t, int64_t eventid, int *status,
 		      int *result);
+/* The same, also the event's reason into msg (len may be 0), its flags. */
+void event_table_read_msg(struct event_table *t, int64_t eventid, int *status,
+			  int *result, char *msg, size_t len, int *flags);
 /* Number of events held (for limits and tests). */
 int event_table_count(struct event_table *t);
 

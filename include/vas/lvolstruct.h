@@ -1,12 +1,12 @@
 /*
  * The lvolstruct tree (vas_api.txt, sm.md 6.2): built by the manager from
- * its database, sent to head servers, shown by lvol_show.
+ * its database, sent to head servers, shown by lvol_show. Plain data; its
+ * wire form is in vas/lvolstruct_rpc.h.
  */
 #ifndef VAS_LVOLSTRUCT_H
 #define VAS_LVOLSTRUCT_H
 
 #include <stdint.h>
-#include <xmlrpc-c/base.h>
 
 #define LVS_MAX_PATHS 8
 
@@ -38,18 +38,6 @@ struct vas_lvolstruct {
 void lvs_clear(struct vas_lvolstruct *n);
 /* Frees a heap node and everything below it. */
 void lvs_free(struct vas_lvolstruct *n);
-
-/*
- * Encodes a node as the wire struct (7 members, 6 without components).
- * Returns a new reference, or NULL with env set.
- */
-xmlrpc_value *lvs_encode(xmlrpc_env *env, const struct vas_lvolstruct *n);
-
-/*
- * Decodes a wire struct into *n (zeroed first). Hostile input: every member
- * type-checked, depth limited. Returns 0 or -EINVAL (with lvs_clear done).
- */
-int lvs_decode(const xmlrpc_value *v, struct vas_lvolstruct *n);
 
 /* Sets labels/paths/children arrays; -ENOMEM on failure. */
 int lvs_add_label(struct vas_lvolstruct *n, const char *label);

@@ -3,8 +3,24 @@
 #define VAS_SM_API_H
 
 #include "vas/rpc.h"
+#include "vas/rpc_writer.h"
 
 extern const struct rpc_method sm_methods[];
+
+/* The manager behind the request. */
+static inline struct sm *api_sm(const struct rpc_request *req)
+{
+	return req->ctx;
+}
+
+/*
+ * Every reply of the manager is written with the one encoder,
+ * vas/rpc_writer.h: the writer attached to req (the dispatcher sends and
+ * frees it), NULL when out of memory.
+ */
+struct rpc_writer *api_reply(struct rpc_request *req);
+/* A reply that is one int. */
+int api_reply_int(struct rpc_request *req, int64_t v);
 
 int api_register_hsvr(struct rpc_request *req);
 int api_register_ssvr(struct rpc_request *req);

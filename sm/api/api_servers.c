@@ -6,11 +6,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-static struct sm *ctx(struct rpc_request *req)
-{
-	return req->ctx;
-}
-
 static int read_ips(struct rpc_request *req, const char *ips[8], int *n)
 {
 	xmlrpc_value *arr = rpc_member(req, "ip_data");
@@ -39,12 +34,10 @@ static int register_server(struct rpc_request *req, enum srv_kind kind)
 
 	ret = read_ips(req, ips, &n);
 	if (!ret)
-		ret = srv_register(ctx(req), kind, ips, n, &id);
+		ret = srv_register(api_sm(req), kind, ips, n, &id);
 	for (i = 0; i < 8; i++)
 		free((void *)ips[i]);
-	if (!ret)
-		rpc_result_int(req, id);
-	return ret;
+	return ret ? ret : api_reply_int(req, id);
 }
 
 int api_register_hsvr(struct rpc_request *req)
@@ -60,70 +53,71 @@ int api_register_ssvr(struct rpc_request *req)
 int api_register_pdsk(struct rpc_request *req)
 {
 	int32_t id = 0;
-	int ret = pdsk_register(ctx(req), (int32_t)rpc_int(req, "ssvrid", 0),
+	int ret = pdsk_register(api_sm(req), (int32_t)rpc_int(req, "ssvrid", 0),
 				rpc_str(req, "local_path", ""),
 				rpc_str(req, "capacity", ""), &id);
 
-	if (!ret)
-		rpc_result_int(req, id);
-	return ret;
+	return ret ? ret : api_reply_int(req, id);
 }
 
 int api_delete_pdsk(struct rpc_request *req)
 {
-	return pdsk_delete(ctx(req), (int32_t)rpc_int(req, "pdskid", 0));
+	return pdsk_delete(api_sm(req), (int32_t)rpc_int(req, "pdskid", 0));
 }
 
 int api_delete_hsvr(struct rpc_request *req)
 {
-	return srv_delete(ctx(req), SRV_HSVR,
+	return srv_delete(api_sm(req), SRV_HSVR,
 			  (int32_t)rpc_int(req, "hsvrid", 0));
 }
 
 int api_delete_ssvr(struct rpc_request *req)
 {
-	return srv_delete(ctx(req), SRV_SSVR,
+	return srv_delete(api_sm(req), SRV_SSVR,
 			  (int32_t)rpc_int(req, "ssvrid", 0));
 }
 
-static xmlrpc_value *ip_array(struct rpc_request *req,
-			      const struct sm_server *s)
+static void write_ips(struct rpc_writer *w, const struct sm_server *s)
 {
-	xmlrpc_value *arr = xmlrpc_array_new(req->env);
 	int i;
 
+	rpc_w_member(w, "ip_data");
+	rpc_w_array_begin(w);
 	for (i = 0; i < s->n_ip; i++)
-		rpc_append(req, arr, xmlrpc_string_new(req->env, s->ip[i]));
-	return arr;
+		rpc_w_str_value(w, s->ip[i]);
+	rpc_w_array_end(w);
+	rpc_w_member_end(w);
 }
 
 static int list_servers(struct rpc_request *req, enum srv_kind kind,
 			const char *idkey)
 {
 	struct sm_server *rows = NULL;
-	xmlrpc_value *out;
+	struct rpc_writer *w;
 	int n = 0, i, ret;
 
-	ret = srv_list(ctx(req), kind, (int32_t)rpc_int(req, idkey, 0), &rows,
-		       &n);
+	w = api_reply(req);
+	if (!w)
+		return -ENOMEM;
+	ret = srv_list(api_sm(req), kind, (int32_t)rpc_int(req, idkey, 0),
+		       &rows, &n);
 	if (ret)
 		return ret;
-	out = xmlrpc_array_new(req->env);
+	rpc_w_array_begin(w);
 	for (i = 0; i < n; i++) {
-		xmlrpc_value *st = rpc_struct_new(req);
-
-		rpc_set_int(req, st, idkey, rows[i].id);
-		rpc_set_int(req, st, "priority", rows[i].priority);
-		rpc_set_value(req, st, "ip_data", ip_array(req, &rows[i]));
-		rpc_set_int(req, st, "resync", rows[i].resync);
+		rpc_w_struct_begin(w);
+		rpc_w_int(w, idkey, rows[i].id);
+		rpc_w_int(w, "priority", rows[i].priority);
+		write_ips(w, &rows[i]);
+		rpc_w_int(w, "resync", rows[i].resync);
 		if (kind == SRV_SSVR) {
-			rpc_set_int(req, st, "available", rows[i].available_vb);
-			rpc_set_int(req, st, "capacity", rows[i].capacity_vb);
+			rpc_w_int(w, "available", rows[i].available_vb);
+			rpc_w_int(w, "capacity", rows[i].capacity_vb);
 		}
-		rpc_append(req, out, st);
+		rpc_w_struct_end(w);
 	}
+	rpc_w_array_end(w);
 	free(rows);
-	req->result = out;
 	return 0;
 }
 
@@ -140,38 +134,45 @@ int api_list_ssvrs(struct rpc_request *req)
 int api_list_pdsks(struct rpc_request *req)
 {
 	struct sm_disk *rows = NULL;
-	xmlrpc_value *out;
+	struct rpc_writer *w;
 	int n = 0, i, ret;
 
-	ret =
-	    pdsk_list(ctx(req), (int32_t)rpc_int(req, "ssvrid", 0), &rows, &n);
+	w = api_reply(req);
+	if (!w)
+		return -ENOMEM;
+	ret = pdsk_list(api_sm(req), (int32_t)rpc_int(req, "ssvrid", 0), &rows,
+			&n);
 	if (ret)
 		return ret;
-	out = xmlrpc_array_new(req->env);
+	rpc_w_array_begin(w);
 	for (i = 0; i < n; i++) {
-		xmlrpc_value *st = rpc_struct_new(req);
-
-		rpc_set_int(req, st, "ssvrid", rows[i].ssvrid);
-		rpc_set_int(req, st, "pdskid", rows[i].pdskid);
-		rpc_set_int(req, st, "priority", rows[i].priority);
-		rpc_set_str(req, st, "local_path", rows[i].local_path);
-		rpc_set_int(req, st, "resync", rows[i].resync);
-		rpc_set_int(req, st, "capacity", rows[i].capacity_vb);
-		rpc_set_int(req, st, "available", rows[i].available_vb);
-		rpc_append(req, out, st);
+		rpc_w_struct_begin(w);
+		rpc_w_int(w, "ssvrid", rows[i].ssvrid);
+		rpc_w_int(w, "pdskid", rows[i].pdskid);
+		rpc_w_int(w, "priority", rows[i].priority);
+		rpc_w_str(w, "local_path", rows[i].local_path);
+		rpc_w_int(w, "resync", rows[i].resync);
+		rpc_w_int(w, "capacity", rows[i].capacity_vb);
+		rpc_w_int(w, "available", rows[i].available_vb);
+		rpc_w_struct_end(w);
 	}
+	rpc_w_array_end(w);
 	free(rows);
-	req->result = out;
 	return 0;
 }
 
 int api_shutdown_all(struct rpc_request *req)
 {
-	return sm_shutdown_all(ctx(req));
+	return sm_shutdown_all(api_sm(req));
 }
 
 int api_list_events(struct rpc_request *req)
 {
-	req->result = xmlrpc_array_new(req->env);
+	struct rpc_writer *w = api_reply(req);
+
+	if (!w)
+		return -ENOMEM;
+	rpc_w_array_begin(w); /* events are not kept (sm.md 3.15) */
+	rpc_w_array_end(w);
 	return 0;
 }

@@ -20,19 +20,10 @@ static void fill(const PGresult *r, int i, void *elem)
 
 int db_attach_get(struct db_tx *tx, int32_t root, struct sm_attachment *row)
 {
-	PGresult *r;
-	int ret = db_q(tx, &r,
-		       "SELECT lvolid, hsvrid, status, eventid, event_type, "
-		       "assoc_lvolid FROM attach WHERE lvolid = $1 FOR UPDATE",
-		       "d", root);
-
-	if (ret)
-		return ret;
-	ret = PQntuples(r) ? 0 : -ENOENT;
-	if (!ret)
-		fill(r, 0, row);
-	PQclear(r);
-	return ret;
+	return db_row(tx, row, fill,
+		      "SELECT lvolid, hsvrid, status, eventid, event_type, "
+		      "assoc_lvolid FROM attach WHERE lvolid = $1 FOR UPDATE",
+		      "d", root);
 }
 
 int db_root_in_flight(struct db_tx *tx, int32_t toplvolid, bool *busy)

@@ -49,19 +49,10 @@ static void fill_row(const PGresult *r, int i, void *elem)
 
 int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct sm_disk *row)
 {
-	PGresult *r;
-	int ret = db_q(tx, &r,
-		       "SELECT " PDSK_COLUMNS
-		       "FROM pdsklst p WHERE p.pdskid = $1 FOR UPDATE OF p",
-		       "dd", pdskid, EV_PROGRESS);
-
-	if (ret)
-		return ret;
-	ret = PQntuples(r) ? 0 : -ENOENT;
-	if (!ret)
-		fill_row(r, 0, row);
-	PQclear(r);
-	return ret;
+	return db_row(tx, row, fill_row,
+		      "SELECT " PDSK_COLUMNS
+		      "FROM pdsklst p WHERE p.pdskid = $1 FOR UPDATE OF p",
+		      "dd", pdskid, EV_PROGRESS);
 }
 
 int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct sm_disk **rows,

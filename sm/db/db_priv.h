@@ -40,6 +40,10 @@ int db_vq(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
 int db_rows(struct db_tx *tx, void **rows, int *n, size_t elem_size,
 	    void (*fill)(const PGresult *, int, void *), const char *sql,
 	    const char *fmt, ...);
+/* The first row into *row via fill(); -ENOENT when there is none. */
+int db_row(struct db_tx *tx, void *row,
+	   void (*fill)(const PGresult *, int, void *), const char *sql,
+	   const char *fmt, ...);
 /* The same for a result already at hand. */
 int db_rows_from(const PGresult *r, void **rows, int *n, size_t elem_size,
 		 void (*fill)(const PGresult *, int, void *));

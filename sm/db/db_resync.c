@@ -40,18 +40,9 @@ int db_legs_on(struct db_tx *tx, int32_t where, struct leg_row **rows, int *n)
 
 int db_leg_get(struct db_tx *tx, int32_t dextid, struct leg_row *row)
 {
-	PGresult *r;
-	int ret =
-	    db_q(tx, &r, "SELECT " LEG_COLUMNS LEG_FROM "WHERE m.dextid = $1",
-		 "d", dextid);
-
-	if (ret)
-		return ret;
-	ret = PQntuples(r) ? 0 : -ENOENT;
-	if (!ret)
-		fill_leg(r, 0, row);
-	PQclear(r);
-	return ret;
+	return db_row(tx, row, fill_leg,
+		      "SELECT " LEG_COLUMNS LEG_FROM "WHERE m.dextid = $1", "d",
+		      dextid);
 }
 
 int db_mirror_servers(struct db_tx *tx, int32_t mirrorid, int32_t except,

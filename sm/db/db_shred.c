@@ -235,10 +235,11 @@ static int64_t get_keep(const void *e)
 }
 
 /*
- * Only the extent's live shred frees it, and only the range it was sent
- * for. A CANCELED row's dd was started before the extent was given up
- * again (server failure): by now a newer shred may be queued or running,
- * or the extent may be re-used and released dirty - a late DONE frees
+ * The agent finished the event: its row goes whatever it holds now. Only
+ * the extent's live shred frees it, and only when the row, the extent and
+ * the range sent all agree. A CANCELED row's dd was started before the extent
+ * was given up again (server failure): by now a newer shred may be queued or
+ * running, or the extent may be re-used and released dirty - a late DONE frees
  * nothing.
  */
 static int record_done(struct db_tx *tx, const struct shred_end *e, int n)
@@ -254,12 +255,12 @@ static int record_done(struct db_tx *tx, const struct shred_end *e, int n)
 		    tx, NULL,
 		    "WITH d AS (DELETE FROM shred s USING unnest($1::int[], "
 		    "$2::int[], $3::int[], $4::int[]) AS x(ev, dext, off, cap) "
-		    "WHERE s.eventid = x.ev AND s.dextid = x.dext AND "
-		    "s.\"offset\" = x.off AND s.capacity = x.cap RETURNING "
-		    "s.dextid, s.status, s.\"offset\", s.capacity) UPDATE "
-		    "dskmap m SET status = $5 FROM d WHERE d.status = $6 AND "
+		    "WHERE s.eventid = x.ev AND s.dextid = x.dext RETURNING "
+		    "s.dextid, s.status, x.off, x.cap, s.\"offset\" = x.off "
+		    "AND s.capacity = x.cap AS same) UPDATE dskmap m SET "
+		    "status = $5 FROM d WHERE d.same AND d.status = $6 AND "
 		    "m.dextid = d.dextid AND m.status = $7 AND m.\"offset\" = "
-		    "d.\"offset\" AND m.capacity = d.capacity",
+		    "d.off AND m.capacity = d.cap",
 		    "ssssddd", a[0], a[1], a[2], a[3], EXT_FREE, EV_PROGRESS,
 		    EXT_OFFLINE);
 	for (i = 0; i < 4; i++)

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void fill_lvol(const PGresult *r, int i, struct sm_volume *v)
+static void fill_lvol(const PGresult *r, int i, void *elem)
 {
+	struct sm_volume *v = elem;
+
 	v->lvolid = (int32_t)db_l(r, i, 0);
 	snprintf(v->lvolname, sizeof(v->lvolname), "%s", db_s(r, i, 1));
 	v->redundancy = (int)db_l(r, i, 2);
@@ -27,26 +29,15 @@ static void fill_lvol(const PGresult *r, int i, struct sm_volume *v)
 int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
 		   struct sm_volume *row)
 {
-	PGresult *r;
-	int ret;
-
 	if (id > 0)
-		ret = db_q(tx, &r,
-			   "SELECT " LVOL_COLUMNS
-			   "FROM lvollst l WHERE l.lvolid = $1",
-			   "d", id);
-	else
-		ret = db_q(tx, &r,
-			   "SELECT " LVOL_COLUMNS
-			   "FROM lvollst l WHERE l.lvolname = $1",
-			   "s", name);
-	if (ret)
-		return ret;
-	ret = PQntuples(r) ? 0 : -ENOENT;
-	if (!ret)
-		fill_lvol(r, 0, row);
-	PQclear(r);
-	return ret;
+		return db_row(tx, row, fill_lvol,
+			      "SELECT " LVOL_COLUMNS
+			      "FROM lvollst l WHERE l.lvolid = $1",
+			      "d", id);
+	return db_row(tx, row, fill_lvol,
+		      "SELECT " LVOL_COLUMNS
+		      "FROM lvollst l WHERE l.lvolname = $1",
+		      "s", name);
 }
 
 int db_lvol_lock(struct db_tx *tx, int32_t lvolid)

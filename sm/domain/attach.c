@@ -11,6 +11,7 @@
 #include "vas/proto.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,25 @@ int attach_op_error(const struct agent_result *res)
 	}
 }
 
+static _Thread_local char failure_cause[256];
+
+const char *attach_failure_cause(void)
+{
+	return failure_cause;
+}
+
+void attach_note_failure(const struct agent_result *res)
+{
+	snprintf(failure_cause, sizeof(failure_cause), "%s",
+		 res->outcome == AGENT_FAILED ? res->string : "");
+}
+
+/* Our head agent says when a failed attach left nothing behind. */
+static bool rolled_back(const struct agent_result *res)
+{
+	return res->outcome == AGENT_FAILED && res->rolled_back;
+}
+
 /* Nothing ran on the head: a definite refusal (M51). */
 static bool nothing_built(const struct agent_result *res)
 {
@@ -102,6 +122,14 @@ static int complete(struct db_tx *tx, const struct attach_op *op,
 			ret = end_event(tx, op, 0, &matched);
 			if (!ret && matched)
 				ret = db_attach_delete(tx, op->root);
+		} else if (rolled_back(res)) {
+			/* Nothing left on the head: no ERROR row blocking
+			 * snapshots; md may have written: legs dirty (M50). */
+			ret = end_event(tx, op, 0, &matched);
+			if (!ret && matched)
+				ret = db_attach_delete(tx, op->root);
+			if (!ret && matched)
+				ret = db_legs_detached(tx, op->root, true);
 		} else {
 			/* Maybe partly built: ERROR, legs dirty (M50). */
 			ret = end_event(tx, op, ATTACH_ERROR, &matched);

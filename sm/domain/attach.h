@@ -43,7 +43,8 @@ enum agent_outcome {
 struct agent_result {
 	enum agent_outcome outcome;
 	int code;
-	char string[128];
+	char string[256]; /* a fault's text, or the reason of an ERROR */
+	int rolled_back;  /* an attach ERROR that left nothing (our agent) */
 };
 
 /* attachLogicalVolume or detachLogicalVolume. */
@@ -58,6 +59,14 @@ void attach_op_free(struct attach_op *op);
  */
 int attach_op_record(struct sm *sm, const struct attach_op *op,
 		     const struct agent_result *res);
+/*
+ * Why the calling thread's last head-agent operation failed, as the agent
+ * told it (the failed command, its exit code, its stderr); "" if untold.
+ */
+const char *attach_failure_cause(void);
+/* Keeps res's reason as this thread's failure cause (the driver). */
+void attach_note_failure(const struct agent_result *res);
+
 /* What the client of the operation is answered for res (M53). */
 int attach_op_error(const struct agent_result *res);
 

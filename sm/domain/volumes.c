@@ -145,6 +145,22 @@ static int commit_and_run(struct sm *sm, struct db_tx *tx, struct attach_op *op,
 	return op ? attach_op_run(sm, op) : 0;
 }
 
+/*
+ * Starts the transaction of an attach or detach: the volume, which must
+ * not be a snapshot (snapshots follow their origin). 0 with *tx open, or
+ * the error with *tx open too (for commit_and_run).
+ */
+static int begin_root(struct sm *sm, struct vol_ref ref, struct db_tx **tx,
+		      struct sm_volume *v)
+{
+	int ret = db_begin(sm->db, true, tx);
+
+	if (ret)
+		return ret;
+	ret = lookup(*tx, ref, v);
+	return !ret && v->origin ? -EINVAL : ret;
+}
+
 int vol_attach(struct sm *sm, struct vol_ref ref, int32_t hsvrid)
 {
 	struct attach_op *op = NULL;
@@ -153,13 +169,10 @@ int vol_attach(struct sm *sm, struct vol_ref ref, int32_t hsvrid)
 	struct db_tx *tx = NULL;
 	int ret, prio;
 
-	ret = db_begin(sm->db, true, &tx);
-	if (ret)
+	ret = begin_root(sm, ref, &tx, &v);
+	if (!tx)
 		return ret;
-	ret = lookup(tx, ref, &v);
-	if (!ret && v.origin)
-		ret = -EINVAL; /* snapshots follow their origin */
-	if (!ret)	       /* no leg is replaced while the tree is built */
+	if (!ret) /* no leg is replaced while the tree is built */
 		ret = db_lvol_lock(tx, v.lvolid);
 	if (!ret) {
 		ret = db_attach_get(tx, v.lvolid, &a);
@@ -185,12 +198,9 @@ int vol_detach(struct sm *sm, struct vol_ref ref)
 	struct db_tx *tx = NULL;
 	int ret;
 
-	ret = db_begin(sm->db, true, &tx);
-	if (ret)
+	ret = begin_root(sm, ref, &tx, &v);
+	if (!tx)
 		return ret;
-	ret = lookup(tx, ref, &v);
-	if (!ret && v.origin)
-		ret = -EINVAL;
 	if (!ret)
 		ret = db_attach_get(tx, v.lvolid, &a);
 	if (ret == -ENOENT) {

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -40,14 +41,32 @@ int agent_call(const struct sm_config *cfg, const struct sm_server *srv,
 int agent_event_status(const struct sm_config *cfg, const struct sm_server *srv,
 		       int port, int32_t eventid, int *status, int *result)
 {
-	xmlrpc_value *p, *res = NULL, *e0 = NULL, *e1 = NULL;
+	return agent_event_status_msg(cfg, srv, port, eventid, status, result,
+				      NULL, 0, NULL);
+}
+
+int agent_event_status_msg(const struct sm_config *cfg,
+			   const struct sm_server *srv, int port,
+			   int32_t eventid, int *status, int *result, char *msg,
+			   size_t len, int *rolled_back)
+{
+	xmlrpc_value *p, *res = NULL, *e0 = NULL, *e1 = NULL, *e2 = NULL;
+	xmlrpc_value *e3 = NULL;
 	struct rpc_outcome oc;
 	xmlrpc_env env;
-	int ret;
+	int ret, n;
 
 	xmlrpc_env_init(&env);
-	p = xmlrpc_build_value(&env, "{s:i,s:i}", "ver", VAS_XMLRPC_VERSION,
-			       "eventid", eventid);
+	if (len)
+		msg[0] = '\0';
+	if (rolled_back)
+		*rolled_back = 0;
+	/* Our head agent adds the reason of an ERROR when asked. */
+	p = len ? xmlrpc_build_value(&env, "{s:i,s:i,s:i}", "ver",
+				     VAS_XMLRPC_VERSION, "eventid", eventid,
+				     "detail", 1)
+		: xmlrpc_build_value(&env, "{s:i,s:i}", "ver",
+				     VAS_XMLRPC_VERSION, "eventid", eventid);
 	if (env.fault_occurred) {
 		xmlrpc_env_clean(&env);
 		return -ENOMEM;
@@ -57,8 +76,10 @@ int agent_event_status(const struct sm_config *cfg, const struct sm_server *srv,
 	if (ret)
 		goto out;
 	ret = -EPROTO;
-	if (xmlrpc_value_type(res) != XMLRPC_TYPE_ARRAY ||
-	    xmlrpc_array_size(&env, res) != 2)
+	if (xmlrpc_value_type(res) != XMLRPC_TYPE_ARRAY)
+		goto out;
+	n = xmlrpc_array_size(&env, res);
+	if (n != 2 && !(n == 4 && len))
 		goto out;
 	xmlrpc_array_read_item(&env, res, 0, &e0);
 	xmlrpc_array_read_item(&env, res, 1, &e1);
@@ -67,8 +88,28 @@ int agent_event_status(const struct sm_config *cfg, const struct sm_server *srv,
 		goto out;
 	xmlrpc_read_int(&env, e0, status);
 	xmlrpc_read_int(&env, e1, result);
+	if (n == 4) {
+		const char *text = NULL;
+
+		xmlrpc_array_read_item(&env, res, 2, &e2);
+		xmlrpc_array_read_item(&env, res, 3, &e3);
+		if (!env.fault_occurred &&
+		    xmlrpc_value_type(e2) == XMLRPC_TYPE_STRING &&
+		    xmlrpc_value_type(e3) == XMLRPC_TYPE_INT) {
+			xmlrpc_read_string(&env, e2, &text);
+			if (rolled_back)
+				xmlrpc_read_int(&env, e3, rolled_back);
+		}
+		if (text)
+			snprintf(msg, len, "%s", text);
+		free((char *)text);
+	}
 	ret = env.fault_occurred ? -EPROTO : 0;
 out:
+	if (e2)
+		xmlrpc_DECREF(e2);
+	if (e3)
+		xmlrpc_DECREF(e3);
 	if (e0)
 		xmlrpc_DECREF(e0);
 	if (e1)

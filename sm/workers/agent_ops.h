@@ -6,6 +6,7 @@
 #define VAS_SM_AGENT_OPS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "records.h"
@@ -23,6 +24,14 @@ int agent_call(const struct sm_config *cfg, const struct sm_server *srv,
 /* getEventStatus -> status/result; -EPROTO for a malformed answer. */
 int agent_event_status(const struct sm_config *cfg, const struct sm_server *srv,
 		       int port, int32_t eventid, int *status, int *result);
+/*
+ * The same asking our head agent for the reason of an ERROR ("detail"):
+ * into msg, and whether a failed attach left nothing (may be NULL).
+ */
+int agent_event_status_msg(const struct sm_config *cfg,
+			   const struct sm_server *srv, int port,
+			   int32_t eventid, int *status, int *result, char *msg,
+			   size_t len, int *rolled_back);
 
 /*
  * Sends a queued job's request (param borrowed) for event eventid. On

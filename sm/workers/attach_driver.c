@@ -13,6 +13,7 @@
 #include "vas/clock.h"
 #include "vas/log.h"
 #include "vas/proto.h"
+#include "vas/lvolstruct_rpc.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -93,8 +94,10 @@ static void drive(const struct sm_config *cfg, const struct attach_op *op,
 	if (send_request(cfg, op, res))
 		return;
 	for (;;) {
-		ret = agent_event_status(cfg, &op->hsvr, cfg->hsvr_port,
-					 op->eventid, &status, &result);
+		ret = agent_event_status_msg(cfg, &op->hsvr, cfg->hsvr_port,
+					     op->eventid, &status, &result,
+					     res->string, sizeof(res->string),
+					     &res->rolled_back);
 		if (ret) {
 			/* A lost poll leaves the outcome unknown (M51). */
 			if (++poll_failures >= 3) {
@@ -168,6 +171,10 @@ static int run(struct sm *sm, struct attach_op *op)
 	int ret;
 
 	drive(&sm->cfg, op, &res);
+	attach_note_failure(&res); /* the cause for the client (api) */
+	if (res.outcome == AGENT_FAILED && res.string[0])
+		log_warn("lvol-%08x %s on hsvr-%08x: %s", op->target,
+			 attach_op_method(op), op->hsvr.id, res.string);
 	ret = record(sm, op, &res);
 	log_info("lvol-%08x %s (event %d) on hsvr-%08x: outcome %d code %d",
 		 op->target, attach_op_method(op), op->eventid, op->hsvr.id,

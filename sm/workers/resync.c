@@ -13,6 +13,7 @@
 #include "jobs.h"
 #include "vas/log.h"
 #include "vas/proto.h"
+#include "vas/lvolstruct_rpc.h"
 
 #include <errno.h>
 #include <stdlib.h>

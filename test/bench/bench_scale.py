@@ -302,6 +302,7 @@ def main():
     ap.add_argument("--max-connections", type=int, default=256)
     ap.add_argument("--reg-threads", type=int, default=4)
     ap.add_argument("--shred-poll-ms", type=int, default=0, help="0: the daemon's default")
+    ap.add_argument("--log-dir", default="/tmp", help="where PostgreSQL's log is copied")
     ap.add_argument("--explain-ms", type=int, default=0,
                     help="log the plan of every statement slower than this (auto_explain)")
     ap.add_argument("--phases", default="shred,create,failure")
@@ -320,7 +321,7 @@ def main():
                 phase_failure(r, a)
             report_load(r, a)
             if a.explain_ms:
-                path = os.path.abspath("bench_scale_pg_%d.log" % n)
+                path = os.path.join(a.log_dir, "bench_scale_pg_%d.log" % n)
                 d, p = r.slow_statements(path)
                 print("  statements slower than %d ms: %d (plans in %s)" % (a.explain_ms, p, path))
         finally:

@@ -194,6 +194,9 @@ class FakeSM:
         self.find(p)
         if p["hsvrid"] == 9:
             time.sleep(3)  # a slow head server
+        if p["hsvrid"] == 7:  # the head agent failed and told why
+            raise Fault(5, "EIO: attach failed, rolled back: 'multipath "
+                        "/dev/sdc': exit 1: no map")
         return 0
 
     def m_detachLogicalVolume(self, p):

@@ -130,9 +130,13 @@ class Agent:
             os.unlink(self.record)
         return cmds
 
-    def wait(self, eventid, tries=400):
+    def wait(self, eventid, tries=400, detail=False):
+        """[status, result] (+ the reason of an ERROR with detail)."""
+        q = {"ver": 5, "eventid": eventid}
+        if detail:
+            q["detail"] = 1
         for _ in range(tries):
-            st = self.rpc.getEventStatus({"ver": 5, "eventid": eventid})
+            st = self.rpc.getEventStatus(q)
             if st[0] != EV_PROGRESS:
                 return st
             time.sleep(0.05)
@@ -156,7 +160,7 @@ class Agent:
         return self.p("/dev/mapper/" + name)
 
     def md(self, mirrorid):
-        return self.p("/dev/md/%08x" % mirrorid)
+        return self.p("/dev/md/vas-%08x" % mirrorid)
 
     def dm_file(self, name):
         """The simulated state file of a dm device."""

@@ -215,6 +215,7 @@ class FakeSM:
         self.ssvrid = 5
         self.pdsks = {}
         self.eexist = 0  # answer EEXIST this many times
+        self.listed = {}  # listPhysicalDisks: pdskid -> local_path
         self.srv = None
 
     def start(self):
@@ -224,6 +225,7 @@ class FakeSM:
         self.srv.register_function(self.reg_pdsk, "registerPhysicalDisk")
         self.srv.register_function(self.notify, "notifyFailure")
         self.srv.register_function(self.badblocks, "notifyBadBlocks")
+        self.srv.register_function(self.list_pdsks, "listPhysicalDisks")
         threading.Thread(target=self.srv.serve_forever, daemon=True).start()
 
     def stop(self):
@@ -256,6 +258,12 @@ class FakeSM:
     def badblocks(self, p):
         self.calls.append(("bad", p))
         return 0
+
+    def list_pdsks(self, p):
+        self.calls.append(("list", p))
+        return [{"ssvrid": self.ssvrid, "pdskid": i, "priority": 1,
+                 "resync": 0, "capacity": 1, "available": 1,
+                 "local_path": path} for i, path in self.listed.items()]
 
     def of(self, kind):
         return [p for k, p in self.calls if k == kind]

@@ -259,6 +259,13 @@ class CliFake(unittest.TestCase):
         rc, out, err = self.run_cli("lvol_show", "foo")
         self.assertEqual((rc, err), (1, "lvol_show: foo: Internal server "
                                      "error\n"))
+        # A head agent's failure: the cause the manager relays after the
+        # errno name is shown, not only strerror.
+        rc, out, err = self.run_cli("lvol_attach", "foo", "hsvr-00000007")
+        self.assertEqual((rc, err), (1, "lvol_attach: foo: Input/output "
+                                     "error (attach failed, rolled back: "
+                                     "'multipath /dev/sdc': exit 1: no map)"
+                                     "\n"))
 
     def test_hex_name_falls_back_to_name(self):
         out = self.ok("lvol_list", "-q", "20101022")

@@ -118,6 +118,24 @@ def test_shared_session(a):
     check(a.devices() == [], "nothing left: %s" % a.devices())
 
 
+def test_dead_server_map_flushed(a):
+    """A storage server died under an attached volume: its paths answer
+    no SCSI command (scsi_id fails). The detach still flushes the map by
+    the name recorded at login and logs out: no pathless map is left."""
+    v = volume(0x300, "v3", 10, [(0x303, [dext(0x304, 1, 5, 20),
+                                          dext(0x305, 2, 7, 20)])])
+    check(a.attach(14, v) == [EV_DONE, 0], "v3")
+    for f in os.listdir(a.p("/dev/disk/by-path")):
+        if f.endswith(":00000005-lun-1"):
+            a.set_key(os.path.realpath(a.p("/dev/disk/by-path/" + f)),
+                      "dead", "1")
+    check(a.detach(15, v) == [EV_DONE, 0], "detach over a dead path")
+    cmds = a.commands()
+    check(len([c for c in cmds if c[:2] == ["multipath", "-f"]]) == 2,
+          "both maps flushed: %s" % cmds[-12:])
+    check(a.devices() == [], "nothing left: %s" % a.devices())
+
+
 def test_busy(a):
     lv = volume(0x300, "busy", 10, [(0x303, [dext(0x304, 1, 5, 0),
                                              dext(0x305, 2, 7, 0)])])
@@ -188,7 +206,14 @@ def test_rollback():
         lv = volume(0x400, "rb", 20, [
             (0x403, [dext(0x404, 1, 5, 0), dext(0x405, 2, 7, 0)]),
             (0x406, [dext(0x407, 1, 6, 0), dext(0x408, 2, 8, 0)])])
-        check(a.attach(30, lv) == [EV_ERROR, 500], "attach fails")
+        assert a.rpc.attachLogicalVolume(
+            {"ver": 5, "eventid": 30, "lvolstruct": lv}) == 0
+        st = a.wait(30, detail=True)
+        # Rolled back: the step's errno (EIO), not 500, and its cause.
+        check(st[:2] == [EV_ERROR, 5], "attach fails with EIO: %s" % st)
+        check("dmsetup create linear-00000402" in st[2] and
+              "exit 1" in st[2] and st[3] == 1,
+              "the failed command is the cause, all rolled back: %s" % st)
         cmds = a.commands()
         i = cmds.index(["dmsetup", "create", "linear-00000402",
                         a.state + "/tables/linear-00000402.table"])
@@ -232,6 +257,7 @@ def main():
     try:
         test_attach_detach(a)
         test_shared_session(a)
+        test_dead_server_map_flushed(a)
         test_busy(a)
         test_redundancy3_and_assemble(a)
     except Exception:

@@ -1,8 +1,9 @@
 """The kernel back end with fake tools (paths from the configuration):
 commands are run and recorded, a failing login ends the attach in
-ERROR/500, and a full operation queue answers EAGAIN."""
+ERROR/EIO (rolled back), and a full operation queue answers EAGAIN."""
 import os
 import stat
+import time
 import sys
 import xmlrpc.client
 
@@ -30,9 +31,15 @@ def main():
     def body():
         lv = volume(0x10, "k", 10, [(0x13, [dext(0x14, 1, 5, 0),
                                             dext(0x15, 2, 7, 0)])])
+        log = os.path.join(a.dir, "fake.log")
         for eid in (1, 2):
             check(a.rpc.attachLogicalVolume(
                 {"ver": 5, "eventid": eid, "lvolstruct": lv}) == 0, "queued")
+            # The one worker has taken the first: the queue holds one.
+            end = time.time() + 30
+            while eid == 1 and not os.path.exists(log) and \
+                    time.time() < end:
+                time.sleep(0.05)
         try:
             a.rpc.attachLogicalVolume({"ver": 5, "eventid": 3,
                                        "lvolstruct": lv})
@@ -43,8 +50,8 @@ def main():
               "a refused call records nothing")
         check(a.rpc.getEventStatus({"ver": 5, "eventid": 2})[0] ==
               EV_PROGRESS, "second is waiting")
-        check(a.wait(1) == [EV_ERROR, 500], "login fails -> 500")
-        check(a.wait(2) == [EV_ERROR, 500], "second too")
+        check(a.wait(1) == [EV_ERROR, 5], "login fails -> EIO")
+        check(a.wait(2) == [EV_ERROR, 5], "second too")
         cmds = a.commands()
         check(cmds[0] == ["iscsiadm", "-m", "node", "-o", "new", "-T",
                           "iqn.2010-01.example:00000005", "-p",

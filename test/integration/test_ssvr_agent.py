@@ -7,7 +7,7 @@ import os
 import subprocess
 import time
 
-from ssvr_harness import (BIN, VB, Node, check, fault, need_tools, read_at,
+from ssvr_harness import (BIN, VB, FakeSM, Node, free_port, check, fault, need_tools, read_at,
                           wait_event, write_at, all_zero)
 
 IP, CTL = "127.0.0.21", 5321
@@ -33,7 +33,12 @@ def test_export(node, f1, disk2):
     tg = node.tgtd.targets()
     check(node.iqn(1) in tg and node.iqn(2) in tg,
           "both disks exported at start: %s" % tg)
-    check(node.iqn(0x99) not in tg, "stale target of ours removed")
+    check(node.iqn(0x99) not in tg,
+          "a target of ours the manager does not know: removed")
+    check(node.iqn(0x97) in tg and os.path.exists(
+        os.path.join(node.state, "pdsk-00000097")),
+        "a target whose record was lost but the manager knows: kept, "
+        "record restored")
     check("iqn.2010-01.other:foreign" in tg, "foreign target left alone")
     ls = subprocess.run(["iscsi-ls", "-s", "iscsi://%s" % IP],
                         capture_output=True, text=True).stdout
@@ -265,7 +270,10 @@ def test_command_line(node):
 
 def main():
     need_tools()
-    node = Node("agent", IP, CTL)
+    sm = FakeSM(IP, free_port(IP))
+    sm.start()
+    node = Node("agent", IP, CTL, extra={"storage_manager": {
+        "host_list": IP, "port": str(sm.port)}})
     node.tgtd.start()
     f1 = node.disk("disk1.img", 4 << 30)
     f2 = node.disk("disk2.img", 2 << 30)
@@ -277,6 +285,11 @@ def main():
                   "iqn.%s:00000099" % "2000-11.jp.co.valinux")
     node.tgtd.adm("--op", "new", "--mode", "target", "--tid", "8", "-T",
                   "iqn.2010-01.other:foreign")
+    # Exported before the state files were lost: the manager knows it.
+    f4 = node.disk("disk4.img", 2 << 30)
+    node.tgtd.adm("--op", "new", "--mode", "target", "--tid", "9", "-T",
+                  node.iqn(0x97))
+    sm.listed = {1: f1, 2: disk2, 0x97: f4}
     test_command_line(node)
     rpc = node.start_agent()
     test_export(node, f1, disk2)

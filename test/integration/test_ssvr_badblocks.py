@@ -2,7 +2,8 @@
 manager on 127.0.0.33: an LD_PRELOAD shim makes one byte of the disk
 fail with EIO. A shred over it zeroes the healthy extents, reports the bad
 one with notifyBadBlocks (vb number) and still ends DONE; the disk is never
-retired with notifyFailure. The patrol reports a read error once."""
+retired with notifyFailure. The patrol reports a read error once. A disk
+whose device vanished is retired with notifyFailure(PDSK)."""
 import os
 import time
 
@@ -68,6 +69,28 @@ def main():
     check(sm.of("bad") == [{"ver": 5, "pdskid": 1, "blocks": [2]}],
           "patrol read error reported once as vb 2: %s" % sm.calls)
     check(sm.of("fail") == [], "patrol never retires the disk")
+
+    # A disk whose device vanished (the activation record and link stay):
+    # the shred fails for good, so the disk is reported failed (3.0's
+    # notifyFailure PDSK) instead of the shred being re-sent forever.
+    sm.calls.clear()
+    gone = node.disk("gone.img", 2 << 30)
+    node.record(2, gone)
+    node.settings["ssvr_agent"].update(patrol_bandwidth="0")
+    node.write_conf()
+    rpc = node.start_agent()
+    os.unlink(gone)
+    check(rpc.registerShredRequest({"ver": 5, "eventid": 5, "dextid": 10,
+                                    "pdskid": 2, "offset": 0,
+                                    "capacity": 1}) == 0,
+          "shred of the vanished disk accepted")
+    end = time.time() + 30
+    while time.time() < end and not sm.of("fail"):
+        time.sleep(0.2)
+    check(sm.of("fail") == [{"ver": 5, "target": 3, "targetid": 2}],
+          "vanished disk reported with notifyFailure(PDSK): %s" % sm.calls)
+    check(wait_event(rpc, 5) == [0, 0], "its shred reads NONE")
+    check(node.stop_agent() == 0, "agent stopped")
     sm.stop()
     node.tgtd.kill()
     print("all bad-block tests passed")

@@ -59,7 +59,10 @@ class Postgres:
 
     def psql(self, sql, db="postgres"):
         out = subprocess.run(["psql", "-XAtq", "-h", self.dir, "-U", "vas", "-d", db, "-c", sql],
-                             check=True, capture_output=True, text=True)
+                             capture_output=True, text=True)
+        if out.returncode:
+            # psql's own words tell a dead server from "too many clients".
+            raise RuntimeError("psql %r exited %d: %s" % (sql, out.returncode, out.stderr.strip()))
         return out.stdout.strip()
 
     def new_db(self):
@@ -186,6 +189,15 @@ class FakeAgent:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def more_calls(agent, method, n=2, timeout=20, match=lambda p: True):
+    """Waits until agent got n more calls of method (matching match):
+    evidence that the manager's workers made passes since. A check that
+    something did NOT happen waits for this first, never for a time."""
+    start = len([p for p in agent.called(method) if match(p)])
+    return wait_until(lambda: len([p for p in agent.called(method)
+                                   if match(p)]) >= start + n, timeout)
 
 
 def wait_until(pred, timeout=20, step=0.05):

@@ -1,6 +1,8 @@
 /* Leg placement ranking on fixed fixtures (sm.md 4.5). */
 #include "alloc.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -112,23 +114,17 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("alloc");
-	TCase *tc = tcase_create("ranking");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+	    best_mean_percent_first,
+	    mean_beats_single_best_disk,
+	    too_small_disks_do_not_count,
+	    omit_servers_of_the_mirror,
+	    ties_pinned,
+	    largest_extent_not_sum,
+	    nothing_left,
+	    legs_spread_over_four_servers,
+	    NULL,
+	};
 
-	tcase_add_test(tc, best_mean_percent_first);
-	tcase_add_test(tc, mean_beats_single_best_disk);
-	tcase_add_test(tc, too_small_disks_do_not_count);
-	tcase_add_test(tc, omit_servers_of_the_mirror);
-	tcase_add_test(tc, ties_pinned);
-	tcase_add_test(tc, largest_extent_not_sum);
-	tcase_add_test(tc, nothing_left);
-	tcase_add_test(tc, legs_spread_over_four_servers);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run("alloc", tests, NULL, NULL);
 }

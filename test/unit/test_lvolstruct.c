@@ -1,6 +1,8 @@
 /* lvolstruct: wire encoding, decoding and hostile input. */
-#include "vas/lvolstruct.h"
+#include "vas/lvolstruct_rpc.h"
 #include "vas/proto.h"
+
+#include "check_run.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -155,18 +157,12 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("lvolstruct");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+	    roundtrip,
+	    hostile,
+	    depth_limited,
+	    NULL,
+	};
 
-	tcase_add_test(tc, roundtrip);
-	tcase_add_test(tc, hostile);
-	tcase_add_test(tc, depth_limited);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run("lvolstruct", tests, NULL, NULL);
 }

@@ -2,6 +2,9 @@
 #include "vas/proto.h"
 #include "vas/rpc.h"
 
+#include "check_run.h"
+#include "rpc_call.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -38,26 +41,7 @@ static const struct rpc_method table[] = {
 /* Runs one call and returns the fault code (0 = success, value in *v). */
 static int call(const char *xml, int *v)
 {
-	xmlrpc_mem_block *out = rpc_process(table, NULL, xml, strlen(xml), "t");
-	xmlrpc_value *res = NULL;
-	const char *fs = NULL;
-	int code = 0;
-	xmlrpc_env env;
-
-	ck_assert_ptr_nonnull(out);
-	xmlrpc_env_init(&env);
-	xmlrpc_parse_response2(&env, XMLRPC_MEMBLOCK_CONTENTS(char, out),
-			       XMLRPC_MEMBLOCK_SIZE(char, out), &res, &code,
-			       &fs);
-	ck_assert(!env.fault_occurred);
-	if (res) {
-		xmlrpc_read_int(&env, res, v);
-		xmlrpc_DECREF(res);
-	}
-	free((void *)fs);
-	xmlrpc_env_clean(&env);
-	XMLRPC_MEMBLOCK_FREE(char, out);
-	return code;
+	return rpc_call_table(table, xml, strlen(xml), v);
 }
 
 #define CALL(members)                                                          \
@@ -155,20 +139,11 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rpc_dispatch");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+	    success, envelope, validation, faults, NULL,
+	};
 
-	tcase_add_test(tc, success);
-	tcase_add_test(tc, envelope);
-	tcase_add_test(tc, validation);
-	tcase_add_test(tc, faults);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	/* one process: the handlers count calls in a static */
+	return check_run_suite(check_suite("rpc_dispatch", tests, NULL, NULL),
+			       false);
 }

@@ -1,6 +1,8 @@
 /* Units, rounding, COW sizes, name rules and id formats. */
 #include "vas/units.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,21 +110,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("units");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+	    round_up, cow_size, disk_carving, lvolnames, ipv4, ids, NULL,
+	};
 
-	tcase_add_test(tc, round_up);
-	tcase_add_test(tc, cow_size);
-	tcase_add_test(tc, disk_carving);
-	tcase_add_test(tc, lvolnames);
-	tcase_add_test(tc, ipv4);
-	tcase_add_test(tc, ids);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run("units", tests, NULL, NULL);
 }

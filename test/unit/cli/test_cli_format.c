@@ -3,6 +3,8 @@
 #include "vas/log.h"
 #include "vas/proto.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -535,13 +537,6 @@ static Suite *format_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_init("test_cli_format", LOG_LVL_ERR, 0);
-	sr = srunner_create(format_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(format_suite(), true);
 }

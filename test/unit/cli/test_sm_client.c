@@ -3,8 +3,11 @@
 #include "vas/client.h"
 #include "vas/log.h"
 #include "vas/proto.h"
+#include "vas/lvolstruct_rpc.h"
 
 #include <arpa/inet.h>
+#include "check_run.h"
+
 #include <check.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -724,15 +727,11 @@ static Suite *client_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
+	int ret;
 
 	log_init("test_sm_client", LOG_LVL_ERR, 0);
 	rpc_client_global_init();
-	sr = srunner_create(client_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	ret = check_run_suite(client_suite(), true);
 	rpc_client_global_cleanup();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ret;
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "hsvr_cmd.h"
-#include "hsvr_check.h"
+#include "check_run.h"
 
 static const char *joined(const struct cmdline *c)
 {
@@ -151,7 +151,7 @@ START_TEST(names)
 	ck_assert_int_eq(name_snapshot(buf, sizeof(buf), 0x7fffffff), 0);
 	ck_assert_str_eq(buf, "snapshot-7fffffff");
 	ck_assert_int_eq(path_mirror(buf, sizeof(buf), "/dev/md", 0x13), 0);
-	ck_assert_str_eq(buf, "/dev/md/00000013");
+	ck_assert_str_eq(buf, "/dev/md/vas-00000013");
 	ck_assert_int_eq(path_mapper(buf, sizeof(buf), "", "x"), 0);
 	ck_assert_str_eq(buf, "/dev/mapper/x");
 	ck_assert_int_eq(name_linear(buf, 8, 1), -ENAMETOOLONG);
@@ -203,5 +203,5 @@ int main(void)
 	    tables,	    names,	 iscsi_paths, NULL,
 	};
 
-	return hsvr_check_run("hsvr_cmd", tests, NULL, NULL);
+	return check_run("hsvr_cmd", tests, NULL, NULL);
 }

@@ -10,7 +10,7 @@
 #include "hx.h"
 #include "vas/exec.h"
 #include "vas/log.h"
-#include "hsvr_check.h"
+#include "check_run.h"
 
 static char dir[64];
 
@@ -156,5 +156,5 @@ int main(void)
 	    NULL,
 	};
 
-	return hsvr_check_run("hsvr_exec", tests, setup, teardown);
+	return check_run("hsvr_exec", tests, setup, teardown);
 }

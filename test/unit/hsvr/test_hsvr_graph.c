@@ -6,7 +6,7 @@
 
 #include "graph.h"
 #include "vas/proto.h"
-#include "hsvr_check.h"
+#include "check_run.h"
 
 static struct hsvr h;
 
@@ -213,5 +213,5 @@ int main(void)
 	};
 
 	snprintf(h.vas_dir, sizeof(h.vas_dir), "/tmp/vas");
-	return hsvr_check_run("hsvr_graph", tests, NULL, NULL);
+	return check_run("hsvr_graph", tests, NULL, NULL);
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "mdstat.h"
-#include "hsvr_check.h"
+#include "check_run.h"
 
 static const char *const sample =
     "Personalities : [raid1] \n"
@@ -42,6 +42,37 @@ START_TEST(parses_arrays_and_members)
 	ck_assert_int_eq(a[1].mem[2].spare, 1);
 	ck_assert_int_eq(a[1].recovering, 0);
 	ck_assert_str_eq(a[2].status, "UU");
+}
+END_TEST
+
+/* A 0.90 array after a leg was replaced: the new leg (dm-9) keeps the
+ * descriptor number 3 it got at hot-add, in sync or not; mdstat cannot
+ * tell, the sysfs flags can. */
+static const char *const replaced =
+    "Personalities : [raid1] \n"
+    "md44 : active raid1 dm-9[3] dm-7[2] dm-5[0]\n"
+    "      1049536 blocks [3/3] [UUU]\n"
+    "      bitmap: 0/1 pages [0KB], 65536KB chunk\n"
+    "\n"
+    "unused devices: <none>\n";
+
+START_TEST(state_flags_from_sysfs)
+{
+	struct md_array a[1];
+	int n;
+
+	ck_assert_int_eq(mdstat_parse(replaced, a, 1, &n), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(a[0].mem[0].role, 3);
+	/* mdstat alone would call it rebuilding forever: */
+	ck_assert_int_eq(md_member_state(&a[0], &a[0].mem[0]), MD_REBUILDING);
+	ck_assert_int_eq(md_state_of_flags("in_sync\n"), MD_IN_SYNC);
+	ck_assert_int_eq(md_state_of_flags("in_sync,write_mostly"), MD_IN_SYNC);
+	ck_assert_int_eq(md_state_of_flags("faulty,write_error"), MD_FAULTY);
+	ck_assert_int_eq(md_state_of_flags("write_error,faulty"), MD_FAULTY);
+	ck_assert_int_eq(md_state_of_flags("spare"), MD_REBUILDING);
+	ck_assert_int_eq(md_state_of_flags("not_in_sync"), MD_REBUILDING);
+	ck_assert_int_eq(md_state_of_flags(""), MD_REBUILDING);
 }
 END_TEST
 
@@ -90,11 +121,9 @@ END_TEST
 int main(void)
 {
 	const TTest *const tests[] = {
-	    parses_arrays_and_members,
-	    member_states,
-	    limits_and_garbage,
-	    NULL,
+	    parses_arrays_and_members, member_states, state_flags_from_sysfs,
+	    limits_and_garbage,	       NULL,
 	};
 
-	return hsvr_check_run("hsvr_mdstat", tests, NULL, NULL);
+	return check_run("hsvr_mdstat", tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "virt.h"
-#include "hsvr_check.h"
+#include "check_run.h"
 
 #define URI "test:///default"
 
@@ -83,5 +83,5 @@ int main(void)
 	    NULL,
 	};
 
-	return hsvr_check_run("hsvr_virt", tests, setup, teardown);
+	return check_run("hsvr_virt", tests, setup, teardown);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "ssvr_test.h"
 #include "vas/exec.h"
 #include "vas/log.h"
@@ -61,16 +62,10 @@ struct shred_req ssvr_req(int64_t eventid, int64_t dextid, uint32_t pdskid,
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ssvr_state_suite());
-	int failed;
+	Suite *const suites[] = {ssvr_state_suite(), ssvr_zero_suite(),
+				 ssvr_shred_suite(), ssvr_target_suite(),
+				 ssvr_patrol_suite()};
 
 	log_init("test_ssvr", LOG_LVL_WARN, 0);
-	srunner_add_suite(sr, ssvr_zero_suite());
-	srunner_add_suite(sr, ssvr_shred_suite());
-	srunner_add_suite(sr, ssvr_target_suite());
-	srunner_add_suite(sr, ssvr_patrol_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suites(suites, 5, true);
 }

@@ -157,14 +157,17 @@ START_TEST(test_tgt_acl_and_reconcile)
 	ck_assert_ptr_nonnull(strstr(got, "--tid 1 --initiator-address "
 					  "127.0.0.32\n"));
 	ck_assert_ptr_null(strstr(got, "ALL"));
-	/* pdsk 5 has no record: removed; the foreign target is kept. */
+	/*
+	 * pdsk 5 has no record and no manager can be asked: a head may use
+	 * it, so it stays (lost state files tear nothing down); the foreign
+	 * target is kept. (Removal once the manager says so: test_ssvr_agent.)
+	 */
 	show("Target 1: iqn.2000-11.test:00000008\n"
 	     "Target 2: iqn.2000-11.test:00000005\n"
 	     "Target 3: iqn.2000-11.testing:00000006\n");
 	ck_assert_int_eq(export_reconcile(&env.cfg), 0);
 	got = read_calls();
-	ck_assert_ptr_nonnull(strstr(got, "--op delete --mode target --force "
-					  "--tid 2\n"));
+	ck_assert_ptr_null(strstr(got, "--op delete"));
 	ck_assert_ptr_null(strstr(got, "--tid 3"));
 	ck_assert_ptr_null(strstr(got, "--tid 1"));
 	/* Deactivate removes target, link and record. */

@@ -1,0 +1,24 @@
+/* A query whose answer is one row, turned into one record. */
+#include "db_priv.h"
+
+#include <errno.h>
+
+int db_row(struct db_tx *tx, void *row,
+	   void (*fill)(const PGresult *, int, void *), const char *sql,
+	   const char *fmt, ...)
+{
+	PGresult *r = NULL;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = db_vq(tx, &r, sql, fmt, ap);
+	va_end(ap);
+	if (ret)
+		return ret;
+	ret = PQntuples(r) ? 0 : -ENOENT;
+	if (!ret)
+		fill(r, 0, row);
+	PQclear(r);
+	return ret;
+}
