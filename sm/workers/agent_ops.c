@@ -138,11 +138,12 @@ int agent_send_job(const struct sm_config *cfg, const struct sm_server *srv,
 }
 enum agent_poll agent_poll_event(const struct sm_config *cfg,
 				 const struct sm_server *srv, int port,
-				 int32_t eventid)
+				 int32_t eventid, char *note, size_t len)
 {
 	int status = 0, result = 0;
 
-	if (agent_event_status(cfg, srv, port, eventid, &status, &result))
+	if (agent_event_status_msg(cfg, srv, port, eventid, &status, &result,
+				   note, len, NULL))
 		return AGENT_POLL_LOST;
 	switch (status) {
 	case EV_PROGRESS:

@@ -51,10 +51,12 @@ enum agent_poll {
 };
 /*
  * One getEventStatus for eventid on srv. Only DONE is success (M77); a
- * status outside the protocol counts as LOST, never as DONE.
+ * status outside the protocol counts as LOST, never as DONE. With len,
+ * asks our head agent for its note too (into note; see
+ * agent_event_status_msg), a storage agent never.
  */
 enum agent_poll agent_poll_event(const struct sm_config *cfg,
 				 const struct sm_server *srv, int port,
-				 int32_t eventid);
+				 int32_t eventid, char *note, size_t len);
 
 #endif

@@ -148,7 +148,8 @@ static int record(struct sm *sm, const struct attach_op *op,
 
 	for (;;) {
 		ret = attach_op_record(sm, op, res);
-		if (ret != -EIO || !d)
+		/* -EAGAIN: the database is away (nothing was recorded). */
+		if ((ret != -EIO && ret != -EAGAIN) || !d)
 			return ret;
 		pthread_mutex_lock(&d->lock);
 		if (!d->stopping && vas_now_ms() < deadline)

@@ -29,6 +29,7 @@ struct call {
 	void *row;
 	const struct sm_server *srv;
 	enum agent_poll answer;
+	char note[200]; /* said with a DONE (ask_note) */
 	bool keep_id;
 	int ret;
 };
@@ -186,9 +187,11 @@ static void ask(void *ctx, void *item)
 	struct jobs *j = c->j;
 
 	(void)ctx;
-	c->answer = c->srv ? agent_poll_event(&j->sm->cfg, c->srv, j->cfg.port,
-					      j->ops->eventid(c->row))
-			   : AGENT_POLL_LOST;
+	c->answer =
+	    c->srv ? agent_poll_event(&j->sm->cfg, c->srv, j->cfg.port,
+				      j->ops->eventid(c->row), c->note,
+				      j->ops->ask_note ? sizeof(c->note) : 0)
+		   : AGENT_POLL_LOST;
 }
 
 /* Polls every running job that is due; ended ones move to j->ends. */
@@ -231,6 +234,12 @@ static void poll_due(struct jobs *j, double now)
 			j->run[kept++] = *job;
 			continue;
 		}
+		/* Done, but e.g. the head kept the old leg built (its map). */
+		if (a == AGENT_POLL_DONE && calls[k - 1].note[0])
+			log_warn("%s %d: %s-%08x: %s", j->ops->name,
+				 j->ops->eventid(row),
+				 j->ops->kind == SRV_HSVR ? "hsvr" : "ssvr",
+				 j->ops->server(row), calls[k - 1].note);
 		if (a == AGENT_POLL_DONE)
 			replan |= eta_done(j->eta, &job->poll,
 					   j->ops->eta_key(row), now, gap_s(j));

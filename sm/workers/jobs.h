@@ -35,6 +35,7 @@ struct job_ops {
 	int32_t (*server)(const void *row);
 	int64_t (*eta_key)(const void *row); /* what sets its speed */
 	bool share_server; /* jobs of one server share its speed (a link) */
+	bool ask_note;	   /* our head agent: a DONE may carry a note */
 	int64_t (*size_vb)(const void *row);
 	int (*attempts)(const void *row);
 	/*

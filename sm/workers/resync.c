@@ -201,6 +201,7 @@ static const struct job_ops resync_ops = {
     .server = row_head,
     .eta_key = row_link,
     .share_server = true,
+    .ask_note = true,
     .size_vb = row_size,
     .attempts = row_attempts,
     .settle = settle,
