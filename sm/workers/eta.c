@@ -109,11 +109,16 @@ void eta_begin(const struct eta_table *t, struct eta_poll *p, int64_t key,
 
 	p->sent = now;
 	p->own = own != NULL;
-	p->units = (vb > 0 ? vb : 1) * (share > 1 ? share : 1);
+	p->share = share > 1 ? share : 1;
+	p->units = (vb > 0 ? vb : 1) * p->share;
 	p->expect = (double)p->units * (own ? *own : average(t));
 	p->last_running = -1;
+	/*
+	 * A shared link may not be what bounds it (the target disk may be
+	 * slower than its share): first look when it would end alone.
+	 */
 	if (own)
-		p->next = now + p->expect;
+		p->next = now + p->expect / p->share;
 	else if (t->n)
 		p->next = now + p->expect / 2; /* this one may be faster */
 	else
@@ -167,6 +172,9 @@ bool eta_done(struct eta_table *t, const struct eta_poll *p, int64_t key,
 	}
 	if (d < 0.001)
 		d = 0.001;
+	/* Ended about when it would have alone: the share did not slow it. */
+	if (p->share > 1 && d < 1.2 * p->expect / p->share)
+		vb /= p->share;
 	have = lookup(t, key);
 	if (!have) {
 		if ((t->n + 1) * 2 > t->cap && !grow(t))
@@ -193,7 +201,7 @@ void eta_replan(const struct eta_table *t, struct eta_poll *p, int64_t key,
 
 	if (p->own)
 		return;
-	eta_begin(t, p, key, p->units, 1, sent);
+	eta_begin(t, p, key, p->units / p->share, p->share, sent);
 	p->last_running = last;
 	if (p->next < now)
 		p->next = now;

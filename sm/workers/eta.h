@@ -22,6 +22,7 @@ struct eta_poll {
 	double last_running; /* elapsed at the last PROGRESS answer, or -1 */
 	bool own;	     /* expect comes from this resource's own speed */
 	int64_t units;	     /* the job's size in vb times its share */
+	int share;	     /* jobs on its resource when it was sent */
 };
 
 struct eta_table *eta_new(void);

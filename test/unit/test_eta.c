@@ -129,6 +129,27 @@ START_TEST(a_shared_link_takes_longer)
 }
 END_TEST
 
+START_TEST(a_shared_job_bound_elsewhere_is_noticed_early)
+{
+	struct eta_table *t = eta_new();
+	struct eta_poll p;
+	double noticed;
+
+	/*
+	 * Learned alone at 10 s; then two rebuilds share the link but each
+	 * is bound by its own target disk, so both still end after 10 s: the
+	 * DONE is seen within one gap, not when the shared link says (20 s).
+	 */
+	run_job(t, 3, 10, 1, 0, 10.0, &noticed);
+	run_job(t, 3, 10, 2, 100.0, 110.0, &noticed);
+	ck_assert_msg(noticed <= 110.0 + GAP + 1e-6, "noticed at %f", noticed);
+	/* and the link's speed stays what it is alone */
+	eta_begin(t, &p, 3, 10, 1, 200.0);
+	ck_assert_msg(fabs(p.expect - 10.0) < 1.0, "expect %f", p.expect);
+	eta_free(t);
+}
+END_TEST
+
 START_TEST(replan_only_borrowed_plans)
 {
 	struct eta_table *t = eta_new();
@@ -161,6 +182,7 @@ int main(void)
 	tcase_add_test(tc, the_estimate_does_not_creep_up);
 	tcase_add_test(tc, other_disks_borrow_the_average);
 	tcase_add_test(tc, a_shared_link_takes_longer);
+	tcase_add_test(tc, a_shared_job_bound_elsewhere_is_noticed_early);
 	tcase_add_test(tc, replan_only_borrowed_plans);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
