@@ -30,7 +30,7 @@ VB_SECTORS = 2099200
 GIB_SECTORS = 2097152
 MIB = 1 << 20
 INSYNC, SPARE = 2, 3
-VOL, SNAP, GIB = "vm1", "vm1snap", 2
+VOL, SNAP, GIB = "vm1", "vm1snap", 3
 
 os.environ.update(VAS_SM=SM_ADDR, VAS_BUILD_DIR=BUILD, PATH="%s/cli:%s" % (BUILD, os.environ[
     "PATH"]))
