@@ -1,6 +1,7 @@
 /* vas_sm: the Vastsky storage manager daemon. */
 #include "api.h"
 #include "db.h"
+#include "metrics.h"
 #include "pg_embedded.h"
 #include "sm.h"
 #include "workers.h"
@@ -165,7 +166,10 @@ int main(int argc, char **argv)
 	opts.max_per_peer = sm.cfg.max_connections_per_peer;
 	if (rpc_server_new(&opts, sm_methods, &sm, &sigs.srv))
 		goto out;
-	if (workers_start(&sm)) {
+	rpc_server_set_observer(sigs.srv, sm_metrics_request, &sm);
+	if (rpc_server_add_route(sigs.srv, "GET", "/metrics", sm_metrics_route,
+				 &sm) ||
+	    workers_start(&sm)) {
 		rpc_server_free(sigs.srv);
 		goto out;
 	}

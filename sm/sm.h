@@ -21,8 +21,8 @@ struct sm_config {
 	int64_t unit;  /* min(extentsize) */
 	int64_t carve; /* max(extentsize) */
 	int max_resync_tasks;
-	int max_shred_tasks;
-	int shredder_count; /* per storage server */
+	int max_shred_tasks; /* 0: no cap */
+	int shredder_count;  /* per storage server (agent threads); 0: none */
 	int hsvr_port;
 	int ssvr_port;
 	char iqn_prefix[128];
@@ -35,15 +35,16 @@ struct sm_config {
 	int op_timeout_s;	      /* synchronous attach/detach deadline */
 	int agent_timeout_ms;	      /* one call to an agent */
 	int attach_poll_ms;  /* getEventStatus period of attach/detach */
-	int shred_poll_ms;   /* getEventStatus period of shreds */
+	int shred_poll_ms;   /* longest gap between polls of a shred */
 	int sched_period_ms; /* scheduler pass without a wake-up */
-	int resync_poll_ms;  /* getEventStatus period of resyncs */
+	int resync_poll_ms;  /* longest gap between polls of a resync */
 	int server_check_interval_s; /* health polling; 0 = off */
 	int health_timeout_ms;	     /* one helloWorld */
 	int health_retry_ms;	     /* second chance before failing */
 };
 
 struct db;
+struct jobs;
 struct worker_loop;
 struct sm;
 struct attach_op;
@@ -69,8 +70,8 @@ struct sm {
 	struct db *db;
 	struct sm_hooks hooks;
 	/* The workers' own state; only sm/workers/ looks inside. */
-	struct worker_loop *shred;
-	struct worker_loop *resync;
+	struct jobs *shred;
+	struct jobs *resync;
 	struct worker_loop *health;
 	struct attach_driver *attach;
 };

@@ -84,9 +84,14 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 	ret |= get_int(conf, S, "port", VAS_PORT_SM, 0, 65535, &cfg->port);
 	ret |= get_int(conf, S, "max_resync_tasks", 16, 1, 1024,
 		       &cfg->max_resync_tasks);
-	ret |= get_int(conf, S, "max_shred_tasks", 72, 1, 4096,
+	/*
+	 * Every disk zeroes one extent at a time, all disks at once (M8,
+	 * M57): no cluster-wide cap unless set; per server, the agent's
+	 * shredder threads (the same key sizes its pool).
+	 */
+	ret |= get_int(conf, S, "max_shred_tasks", 0, 0, 1 << 20,
 		       &cfg->max_shred_tasks);
-	ret |= get_int(conf, S, "shredder_count", 20, 1, 1024,
+	ret |= get_int(conf, S, "shredder_count", 20, 0, 1 << 20,
 		       &cfg->shredder_count);
 	ret |= get_int(conf, "hsvr_agent", "port", VAS_PORT_HSVR, 1, 65535,
 		       &cfg->hsvr_port);
@@ -111,7 +116,7 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 		       &cfg->agent_timeout_ms);
 	ret |= get_int(conf, S, "attach_poll_ms", 3000, 10, 60000,
 		       &cfg->attach_poll_ms);
-	ret |= get_int(conf, S, "shred_poll_ms", 5000, 10, 600000,
+	ret |= get_int(conf, S, "shred_poll_ms", 1000, 10, 600000,
 		       &cfg->shred_poll_ms);
 	ret |= get_int(conf, S, "sched_period_ms", 30000, 10, 600000,
 		       &cfg->sched_period_ms);

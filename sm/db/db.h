@@ -10,6 +10,7 @@
 #define VAS_SM_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct db;
@@ -17,6 +18,8 @@ struct db_tx;
 
 int db_open(const char *dsn, int pool_size, struct db **out);
 void db_close(struct db *db);
+/* Pool size and connections in use now (for /metrics). */
+void db_pool_usage(struct db *db, int *size, int *busy);
 /* Creates or upgrades the schema, then runs db_analyze(); idempotent. */
 int db_migrate(struct db *db);
 /* Refreshes the planner's statistics of every table. */
@@ -52,6 +55,17 @@ enum db_idtype {
 };
 /* Next id; -ENOSPC when a non-wrapping counter is exhausted. */
 int db_genid(struct db_tx *tx, enum db_idtype type, int32_t *id);
+/*
+ * n event ids, each in use by no shred, resync or attach row, from the
+ * wrapping event counter (the agents' range); -ENOSPC if all are in use.
+ */
+int db_genid_events(struct db_tx *tx, int n, int32_t *out);
+/*
+ * Gives each of n rows (stride bytes apart) whose int32_t event id at
+ * id_offset is 0 a fresh one (db_genid_events).
+ */
+int db_events_fill(struct db_tx *tx, void *rows, size_t stride, int n,
+		   size_t id_offset);
 /* n consecutive ids of a non-wrapping counter starting at *first. */
 int db_genid_block(struct db_tx *tx, enum db_idtype type, int n,
 		   int32_t *first);

@@ -16,19 +16,16 @@ int db_alloc_pool_load(struct db_tx *tx, int32_t storage,
 	PGresult *r;
 	int ret, i;
 
-	ret = db_q(
-	    tx, &r,
-	    "SELECT p.pdskid, p.ssvrid, p.capacity, f.free_vb, "
-	    " (SELECT d.capacity FROM dskmap d WHERE d.pdskid = p.pdskid "
-	    "  AND d.status = $1 ORDER BY d.capacity DESC LIMIT 1), " DOMAIN_KEY
-	    ", COALESCE(p.poolid, s.poolid) "
-	    "FROM pdsklst p JOIN pdsk_free f ON f.pdskid = p.pdskid "
-	    "JOIN ssvrlst s ON s.ssvrid = p.ssvrid "
-	    "WHERE f.free_vb > 0 AND p.priority IN ($2, $3) AND "
-	    "s.priority IN ($2, $3) AND ($4 = 0 OR "
-	    "COALESCE(p.poolid, s.poolid) = $4) ORDER BY p.ssvrid, "
-	    "p.pdskid",
-	    "dddd", EXT_FREE, PRIO_HIGH, PRIO_LOW, storage);
+	ret = db_q(tx, &r,
+		   "SELECT p.pdskid, p.ssvrid, p.capacity, f.free_vb, "
+		   "f.largest_vb, " DOMAIN_KEY ", COALESCE(p.poolid, s.poolid) "
+		   "FROM pdsklst p JOIN pdsk_free f ON f.pdskid = p.pdskid "
+		   "JOIN ssvrlst s ON s.ssvrid = p.ssvrid "
+		   "WHERE f.free_vb > 0 AND p.priority IN ($1, $2) AND "
+		   "s.priority IN ($1, $2) AND ($3 = 0 OR "
+		   "COALESCE(p.poolid, s.poolid) = $3) ORDER BY p.ssvrid, "
+		   "p.pdskid",
+		   "ddd", PRIO_HIGH, PRIO_LOW, storage);
 	if (ret)
 		return ret;
 	pool->n = PQntuples(r);

@@ -153,18 +153,13 @@ int db_legs_attached(struct db_tx *tx, int32_t lvolid, bool with_snaps)
 		 "dddd", lvolid, (int)with_snaps, MIRROR_SPARE, LVOLTYPE_DEXT);
 	if (ret)
 		return ret;
-	for (i = 0; !ret && i < PQntuples(r); i++) {
-		int32_t ev;
-
-		ret = db_genid(tx, DB_ID_EVENT, &ev);
-		if (!ret)
-			ret = db_q(tx, NULL,
-				   "INSERT INTO resync (eventid, mirrorid, "
-				   "lvolid_add, lvolid_rm, status) VALUES ($1, "
-				   "$2, $3, 0, $4)",
-				   "dddd", ev, (int32_t)db_l(r, i, 1),
-				   (int32_t)db_l(r, i, 0), EV_PENDING);
-	}
+	/* Each takes its event id only when it is sent. */
+	for (i = 0; !ret && i < PQntuples(r); i++)
+		ret = db_q(tx, NULL,
+			   "INSERT INTO resync (mirrorid, lvolid_add, "
+			   "lvolid_rm, status) VALUES ($1, $2, 0, $3)",
+			   "ddd", (int32_t)db_l(r, i, 1),
+			   (int32_t)db_l(r, i, 0), EV_PENDING);
 	PQclear(r);
 	return ret;
 }

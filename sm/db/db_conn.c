@@ -72,6 +72,17 @@ void db_close(struct db *db)
 	free(db);
 }
 
+void db_pool_usage(struct db *db, int *size, int *busy)
+{
+	int i;
+
+	pthread_mutex_lock(&db->lock);
+	*size = db->size;
+	for (*busy = 0, i = 0; i < db->size; i++)
+		*busy += db->busy[i];
+	pthread_mutex_unlock(&db->lock);
+}
+
 static int checkout(struct db *db)
 {
 	int i;

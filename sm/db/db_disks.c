@@ -122,7 +122,7 @@ int64_t db_pdsk_extent_count(int64_t vb, int64_t carve)
 
 int db_pdsk_insert(struct db_tx *tx, int32_t pdskid, int32_t ssvrid,
 		   const char *path, int64_t vb, int64_t rest_sectors,
-		   int64_t carve, int32_t first_lvolid, int32_t first_event)
+		   int64_t carve, int32_t first_lvolid)
 {
 	int ret;
 
@@ -145,15 +145,6 @@ int db_pdsk_insert(struct db_tx *tx, int32_t pdskid, int32_t ssvrid,
 			 "$5 FROM generate_series(0, ($4::int + $3::int - 1) "
 			 "/ $3::int - 1) k",
 			 "ddlld", first_lvolid, pdskid, carve, vb, EXT_OFFLINE);
-	if (!ret && vb > 0 && first_event > 0)
-		ret = db_q(
-		    tx, NULL,
-		    "INSERT INTO shred (eventid, dextid, pdskid, \"offset\", "
-		    "capacity, status) SELECT $1::int + (dextid - $2::int - "
-		    "1), "
-		    "dextid, pdskid, \"offset\", capacity, $3 FROM dskmap "
-		    "WHERE pdskid = $4 ORDER BY dextid",
-		    "dddd", first_event, first_lvolid, EV_PENDING, pdskid);
 	if (!ret)
 		ret = db_q(tx, NULL,
 			   "INSERT INTO dskmap (dextid, pdskid, \"offset\", "

@@ -21,13 +21,12 @@ int db_pdsk_has_faulty(struct db_tx *tx, int32_t pdskid, int *yes);
 
 /*
  * Inserts a new disk carved into extents of `carve` vb (sm.md 3.3):
- * extent ids first_lvolid+1.., SUPER extent first_lvolid, shred rows with
- * events first_event.. (0: the caller queues them). All extents are born
- * OFFLINE with a PENDING shred.
+ * extent ids first_lvolid+1.., SUPER extent first_lvolid. All extents are
+ * born OFFLINE; the caller queues their shreds (db_shred_queue_offline).
  */
 int db_pdsk_insert(struct db_tx *tx, int32_t pdskid, int32_t ssvrid,
 		   const char *path, int64_t vb, int64_t rest_sectors,
-		   int64_t carve, int32_t first_lvolid, int32_t first_event);
+		   int64_t carve, int32_t first_lvolid);
 /* Number of data extents a disk of vb gets with this carve size. */
 int64_t db_pdsk_extent_count(int64_t vb, int64_t carve);
 

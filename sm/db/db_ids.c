@@ -2,6 +2,7 @@
 #include "db_priv.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 static int read_counter(struct db_tx *tx, enum db_idtype type, int64_t *id,
 			int64_t *maxid, int *rotate)
@@ -79,6 +80,81 @@ int db_genid(struct db_tx *tx, enum db_idtype type, int32_t *out)
 		id++;
 	}
 	return -ENOSPC;
+}
+
+static int used_events(struct db_tx *tx, int64_t lo, int64_t hi, PGresult **r)
+{
+	return db_q(tx, r,
+		    "SELECT eventid FROM shred WHERE eventid BETWEEN $1 AND $2 "
+		    "UNION SELECT eventid FROM resync WHERE eventid BETWEEN $1 "
+		    "AND $2 UNION SELECT eventid FROM attach WHERE eventid "
+		    "BETWEEN $1 AND $2 ORDER BY 1",
+		    "ll", lo, hi);
+}
+
+int db_genid_events(struct db_tx *tx, int n, int32_t *out)
+{
+	int64_t id, maxid, scanned = 0;
+	int rotate, ret, got = 0;
+
+	ret = read_counter(tx, DB_ID_EVENT, &id, &maxid, &rotate);
+	while (!ret && got < n) {
+		int64_t hi, x;
+		PGresult *r;
+		int k = 0;
+
+		if (id >= maxid) {
+			if (!rotate)
+				return -ENOSPC;
+			id = 1; /* the wrap never hands out 1 twice (M22) */
+		}
+		if (scanned >= maxid)
+			return -ENOSPC; /* every id in use */
+		/* One look at a window a little wider than what is needed. */
+		hi = id + (n - got) + 64;
+		if (hi > maxid - 1)
+			hi = maxid - 1;
+		ret = used_events(tx, id, hi, &r);
+		if (ret)
+			return ret;
+		for (x = id; x <= hi && got < n; x++) {
+			while (k < PQntuples(r) && db_l(r, k, 0) < x)
+				k++;
+			if (k < PQntuples(r) && db_l(r, k, 0) == x)
+				continue;
+			out[got++] = (int32_t)x;
+		}
+		PQclear(r);
+		scanned += x - id;
+		id = x;
+	}
+	return ret ? ret : store_counter(tx, DB_ID_EVENT, id);
+}
+
+int db_events_fill(struct db_tx *tx, void *rows, size_t stride, int n,
+		   size_t id_offset)
+{
+	int32_t *fresh;
+	int need = 0, ret, i, k = 0;
+
+	for (i = 0; i < n; i++)
+		need += *(int32_t *)((char *)rows + (size_t)i * stride +
+				     id_offset) == 0;
+	if (!need)
+		return 0;
+	fresh = calloc((size_t)need, sizeof(*fresh));
+	if (!fresh)
+		return -ENOMEM;
+	ret = db_genid_events(tx, need, fresh);
+	for (i = 0; !ret && i < n; i++) {
+		int32_t *id =
+		    (int32_t *)((char *)rows + (size_t)i * stride + id_offset);
+
+		if (!*id)
+			*id = fresh[k++];
+	}
+	free(fresh);
+	return ret;
 }
 
 int db_genid_block(struct db_tx *tx, enum db_idtype type, int n, int32_t *first)

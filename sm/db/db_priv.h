@@ -111,6 +111,19 @@ int db_id(struct db_tx *tx, int32_t *id, const char *sql, const char *fmt, ...);
 /* The same for a result already at hand. */
 int db_rows_from(const PGresult *r, void **rows, int *n, size_t elem_size,
 		 void (*fill)(const PGresult *, int, void *));
+/*
+ * The array literal "{v0,v1,...}" of get(element) over n elements stride
+ * bytes apart, for batch statements ($1::int[]). Caller frees; NULL when
+ * out of memory.
+ */
+char *db_array(const void *base, size_t stride, int n,
+	       int64_t (*get)(const void *elem));
+/*
+ * Keeps, in order, the rows (stride bytes apart) whose key is among the
+ * values of column 0 of r (a batch statement's RETURNING); *n updated.
+ */
+void db_keep_returned(const PGresult *r, void *rows, size_t stride, int *n,
+		      int64_t (*key)(const void *row));
 /* Column helpers on a result row. */
 int64_t db_l(const PGresult *r, int row, int col);
 const char *db_s(const PGresult *r, int row, int col);

@@ -4,6 +4,7 @@
 #include "vas/proto.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,21 +66,19 @@ static int root_attached(struct db_tx *tx, int32_t toplvolid, bool idle_only,
 	return 0;
 }
 
+/* The row takes its event id only when it is sent (db_resync_begin). */
 static int queue(struct db_tx *tx, int32_t mirror, int32_t add, int32_t rm)
 {
-	int32_t ev;
 	int ret = db_q(tx, NULL,
 		       "DELETE FROM resync WHERE lvolid_add = $1 OR "
 		       "lvolid_add = $2",
 		       "dd", add, rm);
 
 	if (!ret)
-		ret = db_genid(tx, DB_ID_EVENT, &ev);
-	if (!ret)
 		ret = db_q(tx, NULL,
-			   "INSERT INTO resync (eventid, mirrorid, lvolid_add, "
-			   "lvolid_rm, status) VALUES ($1, $2, $3, $4, $5)",
-			   "ddddd", ev, mirror, add, rm, EV_PENDING);
+			   "INSERT INTO resync (mirrorid, lvolid_add, "
+			   "lvolid_rm, status) VALUES ($1, $2, $3, $4)",
+			   "dddd", mirror, add, rm, EV_PENDING);
 	return ret;
 }
 
@@ -146,9 +145,11 @@ int db_resync_salvage(struct db_tx *tx)
 	int ret = db_q(tx, NULL, "DELETE FROM resync WHERE status = $1", "d",
 		       EV_CANCELED);
 
+	/* Ids are kept: the first pass re-sends each with its own id. */
 	if (!ret)
 		ret = db_q(tx, NULL,
-			   "UPDATE resync SET status = $1 WHERE status = $2",
+			   "UPDATE resync SET status = $1, next_try = now() "
+			   "WHERE status = $2",
 			   "dd", EV_PENDING, EV_PROGRESS);
 	return ret;
 }
@@ -185,6 +186,8 @@ static void fill_resync(const PGresult *r, int i, void *elem)
 	x->attempts = (int)db_l(r, i, 4);
 	x->hsvrid = (int32_t)db_l(r, i, 5);
 	x->pdskid = (int32_t)db_l(r, i, 6);
+	x->capacity_vb = db_l(r, i, 7);
+	x->insync = PQnfields(r) > 8 ? (int)db_l(r, i, 8) : 0;
 }
 
 int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n)
@@ -198,8 +201,9 @@ int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n)
 	    tx, &r,
 	    "SELECT * FROM (SELECT DISTINCT ON (d.pdskid) r.eventid, "
 	    " r.mirrorid, r.lvolid_add, r.lvolid_rm, r.attempts, "
-	    " a.hsvrid, d.pdskid, (SELECT count(*) FROM lvolmap x WHERE "
-	    " x.superlvolid = r.mirrorid AND x.mirror_status = $2) AS "
+	    " a.hsvrid, d.pdskid, d.capacity, (SELECT count(*) FROM "
+	    " lvolmap x WHERE x.superlvolid = r.mirrorid AND "
+	    " x.mirror_status = $2) AS "
 	    "insync " RESYNC_FROM
 	    " WHERE r.status = $3 AND r.next_try <= now() AND a.eventid = 0 "
 	    " AND a.status = $4 AND s.priority = $5 AND p.priority IN ($5, $6) "
@@ -207,8 +211,8 @@ int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n)
 	    " bd.dextid = b.lvolid_add WHERE b.status = $7 AND bd.pdskid = "
 	    " d.pdskid) AND NOT EXISTS (SELECT 1 FROM resync b WHERE "
 	    " b.status = $7 AND b.mirrorid = r.mirrorid) "
-	    " ORDER BY d.pdskid, r.eventid) c "
-	    "WHERE c.insync > 0 ORDER BY c.insync, c.eventid LIMIT $1",
+	    " ORDER BY d.pdskid, r.eventid NULLS LAST, r.lvolid_add) c "
+	    "WHERE c.insync > 0 ORDER BY c.insync, c.lvolid_add LIMIT $1",
 	    "ddddddd", max, MIRROR_INSYNC, EV_PENDING, ATTACH_BOUND, PRIO_HIGH,
 	    PRIO_LOW, EV_PROGRESS);
 	if (ret)
@@ -224,7 +228,7 @@ int db_resync_running(struct db_tx *tx, struct resync_row **rows, int *n)
 	int ret =
 	    db_q(tx, &r,
 		 "SELECT r.eventid, r.mirrorid, r.lvolid_add, r.lvolid_rm, "
-		 "r.attempts, a.hsvrid, d.pdskid " RESYNC_FROM
+		 "r.attempts, a.hsvrid, d.pdskid, d.capacity " RESYNC_FROM
 		 "WHERE r.status = $1 ORDER BY r.eventid",
 		 "d", EV_PROGRESS);
 
@@ -237,18 +241,43 @@ int db_resync_running(struct db_tx *tx, struct resync_row **rows, int *n)
 	return ret;
 }
 
-int db_resync_start(struct db_tx *tx, int32_t eventid)
+static int64_t get_add(const void *e)
 {
-	PGresult *r;
-	/* Gone since the pick (detach, replacement): send nothing. */
-	int ret = db_q(tx, &r,
-		       "UPDATE resync SET status = $2, attempts = attempts + 1 "
-		       "WHERE eventid = $1 AND status = $3 RETURNING 1",
-		       "ddd", eventid, EV_PROGRESS, EV_PENDING);
+	return ((const struct resync_row *)e)->add;
+}
 
-	if (ret)
-		return ret;
-	ret = PQntuples(r) == 1 ? 0 : -ENOENT;
+static int64_t get_eventid(const void *e)
+{
+	return ((const struct resync_row *)e)->eventid;
+}
+
+int db_resync_begin(struct db_tx *tx, struct resync_row *rows, int *n)
+{
+	char *adds = NULL, *evs = NULL;
+	PGresult *r = NULL;
+	int ret, i;
+
+	ret = db_events_fill(tx, rows, sizeof(*rows), *n,
+			     offsetof(struct resync_row, eventid));
+	adds = db_array(rows, sizeof(*rows), *n, get_add);
+	evs = db_array(rows, sizeof(*rows), *n, get_eventid);
+	if (!ret && (!adds || !evs))
+		ret = -ENOMEM;
+	/* Gone since the pick (detach, replacement): send nothing. */
+	if (!ret)
+		ret = db_q(tx, &r,
+			   "UPDATE resync r SET status = $3, attempts = "
+			   "r.attempts + 1, eventid = x.ev FROM "
+			   "unnest($1::int[], $2::int[]) AS x(add, ev) WHERE "
+			   "r.lvolid_add = x.add AND r.status = $4 RETURNING "
+			   "r.lvolid_add",
+			   "ssdd", adds, evs, EV_PROGRESS, EV_PENDING);
+	free(adds);
+	free(evs);
+	if (!ret)
+		db_keep_returned(r, rows, sizeof(*rows), n, get_add);
+	for (i = 0; !ret && i < *n; i++)
+		rows[i].attempts++;
 	PQclear(r);
 	return ret;
 }
@@ -273,12 +302,15 @@ int db_resync_done(struct db_tx *tx, const struct resync_row *row)
 	return ret;
 }
 
-int db_resync_retry(struct db_tx *tx, int32_t eventid, int delay_s)
+int db_resync_retry(struct db_tx *tx, int32_t eventid, int delay_s,
+		    bool keep_id)
 {
+	/* An id the agent may still hold stays with the row (re-send). */
 	return db_q(tx, NULL,
 		    "UPDATE resync SET status = $2, next_try = now() + "
-		    "make_interval(secs => $3::int) WHERE eventid = $1",
-		    "ddd", eventid, EV_PENDING, delay_s);
+		    "make_interval(secs => $3::int), eventid = CASE WHEN $4 = "
+		    "1 THEN eventid END WHERE eventid = $1",
+		    "dddd", eventid, EV_PENDING, delay_s, (int)keep_id);
 }
 
 /* A DEXT node without components, as replaceMirrorDisk takes it. */

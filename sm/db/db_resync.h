@@ -2,6 +2,7 @@
 #ifndef VAS_SM_DB_RESYNC_H
 #define VAS_SM_DB_RESYNC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -18,13 +19,15 @@ struct leg_row {
 };
 
 struct resync_row {
-	int32_t eventid;
+	int32_t eventid; /* 0 while queued without one */
 	int32_t mirrorid;
 	int32_t add;
 	int32_t rm;
 	int attempts;
 	int32_t hsvrid;
 	int32_t pdskid; /* of the added leg */
+	int64_t capacity_vb;
+	int insync; /* in-sync legs of the mirror (picks only) */
 };
 
 /* Legs whose extents lie on a disk (pdskid > 0) or a server (-ssvrid). */
@@ -47,11 +50,16 @@ int db_resync_purge(struct db_tx *tx);
 /* Ready rows, fewest in-sync legs first; never a mirror with none (M68). */
 int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n);
 int db_resync_running(struct db_tx *tx, struct resync_row **rows, int *n);
-/* PENDING -> PROGRESS; -ENOENT if the row is gone. */
-int db_resync_start(struct db_tx *tx, int32_t eventid);
+/*
+ * PENDING -> PROGRESS for rows[0..*n), each taking an event id unless it
+ * kept one; rows gone since the pick are dropped from the array.
+ */
+int db_resync_begin(struct db_tx *tx, struct resync_row *rows, int *n);
 /* The head reported the leg in sync: INSYNC, row removed. */
 int db_resync_done(struct db_tx *tx, const struct resync_row *row);
-int db_resync_retry(struct db_tx *tx, int32_t eventid, int delay_s);
+/* Back to PENDING after delay_s; keep_id: the agent may hold the id. */
+int db_resync_retry(struct db_tx *tx, int32_t eventid, int delay_s,
+		    bool keep_id);
 /* DEXT nodes for replaceMirrorDisk (sm.md 8.4.5). */
 int db_resync_request(struct db_tx *tx, const struct resync_row *row,
 		      const char *iqn_prefix, struct vas_lvolstruct *add,

@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "db_alloc.h"
 #include "db_disks.h"
+#include "db_evacuate.h"
 #include "db_failures.h"
 #include "db_resync.h"
 #include "db_servers.h"
@@ -91,7 +92,8 @@ static bool part_failed(int priority)
 	return priority == PRIO_OFFLINE || priority == PRIO_FAULTY;
 }
 
-int sm_evacuate(struct sm *sm, struct db_tx *tx)
+/* The legs on failed parts, one by one (mixed extent sizes). */
+static int evacuate_one_by_one(struct db_tx *tx)
 {
 	struct alloc_pool pool = {0};
 	struct storage_memo memo = {0, 0};
@@ -99,8 +101,6 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 	struct sm_disk *disks = NULL;
 	int n_disks = 0, n_legs = 0, ret, i, j;
 
-	(void)sm;
-	/* Runs every resync pass: nothing but one query when all is well. */
 	ret = db_pdsk_to_evacuate(tx, &disks, &n_disks);
 	if (!ret && n_disks)
 		ret = db_alloc_pool_load(tx, 0, &pool);
@@ -130,6 +130,84 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 	free(disks);
 	free(pool.disk);
 	return ret;
+}
+
+/*
+ * Places every leg as replace_leg() would, one after the other, on the
+ * pool in memory; a leg's mirror also omits the servers chosen for its
+ * other legs before it.
+ */
+static void place(struct alloc_pool *pool, struct evac_leg *legs, int n)
+{
+	int32_t omit[2 * VAS_MAX_REDUNDANCY + 1];
+	int i, k, n_omit, idx;
+
+	for (i = 0; i < n; i++) {
+		struct evac_leg *e = &legs[i];
+		struct alloc_disk *d;
+
+		if (e->in_flight) {
+			e->skip = true; /* see evacuate_one_by_one() */
+			continue;
+		}
+		n_omit = 0;
+		for (k = 0; k < e->n_others; k++)
+			omit[n_omit++] = e->others[k];
+		omit[n_omit++] = e->leg.ssvrid; /* never back there (M41) */
+		for (k = 0; k < i && n_omit < 2 * VAS_MAX_REDUNDANCY + 1; k++)
+			if (legs[k].new_pdskid &&
+			    legs[k].leg.mirrorid == e->leg.mirrorid)
+				omit[n_omit++] =
+				    pool->disk[legs[k].disk_idx].ssvrid;
+		idx = alloc_pick(pool, e->leg.capacity_vb, omit, n_omit);
+		if (idx < 0) {
+			log_warn("dext-%08x: no room for a replacement; "
+				 "degraded until space appears",
+				 e->leg.dextid);
+			continue;
+		}
+		d = &pool->disk[idx];
+		e->new_pdskid = d->pdskid;
+		e->disk_idx = idx;
+		d->free_vb -= e->leg.capacity_vb;
+		/* Exact with one extent size; db_evac_take checks. */
+		if (d->largest_vb > d->free_vb)
+			d->largest_vb = d->free_vb;
+	}
+}
+
+int sm_evacuate(struct sm *sm, struct db_tx *tx)
+{
+	struct alloc_pool pool = {0};
+	struct evac_leg *legs = NULL;
+	bool plain = false;
+	int n = 0, ret, i;
+
+	(void)sm;
+	/* Runs every resync pass: nothing but one query when all is well. */
+	ret = db_evac_legs(tx, &legs, &n);
+	/* Pools or failure domains: each leg by its own volume's rules. */
+	if (!ret && n)
+		ret = db_evac_plain(tx, &plain);
+	if (!ret && n && !plain)
+		ret = -EAGAIN;
+	if (!ret && n)
+		ret = db_alloc_pool_load(tx, 0, &pool);
+	if (!ret && n) {
+		place(&pool, legs, n);
+		ret = db_evac_take(tx, legs, n);
+	}
+	if (!ret && n)
+		ret = db_evac_swap(tx, legs, n);
+	for (i = 0; !ret && i < n; i++)
+		if (legs[i].new_id)
+			log_info("dext-%08x of mirr-%08x replaced by dext-%08x",
+				 legs[i].leg.dextid, legs[i].leg.mirrorid,
+				 legs[i].new_id);
+	free(legs);
+	free(pool.disk);
+	/* Extents of several sizes: leg by leg, as placement requires. */
+	return ret == -EAGAIN ? evacuate_one_by_one(tx) : ret;
 }
 
 static int fail_dext(struct db_tx *tx, int32_t dextid)

@@ -203,7 +203,7 @@ int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
 		  const char *capacity, const char *pool, int32_t *pdskid)
 {
 	int64_t sectors = 0, vb, rest, n_ext;
-	int32_t first_lvol = 0, first_event = 0, poolid = 0;
+	int32_t first_lvol = 0, poolid = 0;
 	struct db_tx *tx = NULL;
 	int ret, prio;
 
@@ -242,17 +242,11 @@ int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
 	if (!ret)
 		ret =
 		    db_genid_block(tx, DB_ID_LVOL, (int)n_ext + 1, &first_lvol);
-	if (!ret && n_ext > 0)
-		ret = db_genid_block(tx, DB_ID_EVENT, (int)n_ext, &first_event);
-	if (ret == -EAGAIN) {
-		/* The event counter wraps inside the block: one by one. */
-		first_event = 0;
-		ret = 0;
-	}
 	if (!ret)
 		ret = db_pdsk_insert(tx, *pdskid, ssvrid, path, vb, rest,
-				     sm->cfg.carve, first_lvol, first_event);
-	if (!ret && !first_event)
+				     sm->cfg.carve, first_lvol);
+	/* Queued shreds take their event ids only when sent. */
+	if (!ret)
 		ret = db_shred_queue_offline(tx, *pdskid);
 	if (!ret && poolid)
 		ret = db_pdsk_set_pool(tx, *pdskid, poolid);

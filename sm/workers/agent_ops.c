@@ -119,3 +119,41 @@ out:
 	xmlrpc_env_clean(&env);
 	return ret;
 }
+int agent_send_job(const struct sm_config *cfg, const struct sm_server *srv,
+		   int port, const char *method, xmlrpc_value *param,
+		   int32_t eventid, bool *may_hold)
+{
+	xmlrpc_value *res = NULL;
+	struct rpc_outcome oc;
+	int ret = agent_call(cfg, srv, port, method, param, &res, &oc);
+
+	if (res)
+		xmlrpc_DECREF(res);
+	/* Refused, or it never reached the agent: no event was recorded. */
+	*may_hold = ret && ret != -EREMOTEIO && oc.fail != RPC_FAIL_CONNECT;
+	if (ret)
+		log_warn("%s %d to server %08x: %s", method, eventid, srv->id,
+			 oc.detail[0] ? oc.detail : oc.fault_string);
+	return ret;
+}
+enum agent_poll agent_poll_event(const struct sm_config *cfg,
+				 const struct sm_server *srv, int port,
+				 int32_t eventid, char *note, size_t len)
+{
+	int status = 0, result = 0;
+
+	if (agent_event_status_msg(cfg, srv, port, eventid, &status, &result,
+				   note, len, NULL))
+		return AGENT_POLL_LOST;
+	switch (status) {
+	case EV_PROGRESS:
+		return AGENT_POLL_RUNNING;
+	case EV_DONE:
+		return AGENT_POLL_DONE;
+	case EV_NONE:
+	case EV_ERROR:
+		return AGENT_POLL_GONE;
+	default:
+		return AGENT_POLL_LOST;
+	}
+}

@@ -5,6 +5,7 @@
 #ifndef VAS_SM_AGENT_OPS_H
 #define VAS_SM_AGENT_OPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,5 +32,31 @@ int agent_event_status_msg(const struct sm_config *cfg,
 			   const struct sm_server *srv, int port,
 			   int32_t eventid, int *status, int *result, char *msg,
 			   size_t len, int *rolled_back);
+
+/*
+ * Sends a queued job's request (param borrowed) for event eventid. On
+ * failure *may_hold says whether the agent may still hold the event (a
+ * timeout or garbled answer) or surely not (a fault; nothing reached it).
+ */
+int agent_send_job(const struct sm_config *cfg, const struct sm_server *srv,
+		   int port, const char *method, xmlrpc_value *param,
+		   int32_t eventid, bool *may_hold);
+
+/* Where a queued job stands on its agent (shred and resync alike). */
+enum agent_poll {
+	AGENT_POLL_RUNNING, /* PROGRESS */
+	AGENT_POLL_DONE,    /* DONE, consumed by this read */
+	AGENT_POLL_GONE,    /* NONE or ERROR: the agent holds no such event */
+	AGENT_POLL_LOST,    /* no usable answer: the agent may still hold it */
+};
+/*
+ * One getEventStatus for eventid on srv. Only DONE is success (M77); a
+ * status outside the protocol counts as LOST, never as DONE. With len,
+ * asks our head agent for its note too (into note; see
+ * agent_event_status_msg), a storage agent never.
+ */
+enum agent_poll agent_poll_event(const struct sm_config *cfg,
+				 const struct sm_server *srv, int port,
+				 int32_t eventid, char *note, size_t len);
 
 #endif

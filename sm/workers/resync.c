@@ -1,16 +1,16 @@
 /*
- * Resync worker (sm.md 8.4.3-8.4.6 with M61-M70, M77 fixed): each pass
- * books replacements for legs still on failed parts, polls running
- * rebuilds, and starts new ones - at most max_resync_tasks, one per target
- * disk and one per mirror, fewest in-sync legs first. State lives in the
- * resync table; failures back off exponentially.
+ * Resync worker (sm.md 8.4.3-8.4.6 with M61-M70, M77 fixed): books
+ * replacements for legs still on failed parts, polls running rebuilds when
+ * their head's link should have finished them (jobs.h, eta.h), and starts
+ * new ones - at most max_resync_tasks, one per target disk and one per
+ * mirror, fewest in-sync legs first, then the least busy head. State lives
+ * in the resync table; failures back off exponentially.
  */
 #include "resync.h"
 #include "agent_ops.h"
 #include "db_resync.h"
-#include "db_servers.h"
 #include "failures.h"
-#include "worker_loop.h"
+#include "jobs.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/lvolstruct_rpc.h"
@@ -18,43 +18,106 @@
 #include <errno.h>
 #include <stdlib.h>
 
-struct retry_arg {
-	int32_t eventid;
-	int delay;
-};
-
-static int do_retry(struct db_tx *tx, void *arg)
+static int32_t row_eventid(const void *r)
 {
-	struct retry_arg *r = arg;
-
-	return db_resync_retry(tx, r->eventid, r->delay);
+	return ((const struct resync_row *)r)->eventid;
 }
 
-static int do_done(struct db_tx *tx, void *arg)
+static int32_t row_head(const void *r)
 {
-	return db_resync_done(tx, arg);
+	return ((const struct resync_row *)r)->hsvrid;
 }
 
-static int do_start(struct db_tx *tx, void *arg)
+static int64_t row_link(const void *r)
 {
-	return db_resync_start(tx, *(int32_t *)arg);
+	return ((const struct resync_row *)r)->hsvrid;
 }
 
-static int do_housekeeping(struct db_tx *tx, void *arg)
+static int64_t row_size(const void *r)
 {
-	int ret = sm_evacuate(arg, tx);
-
-	return ret ? ret : db_resync_purge(tx);
+	return ((const struct resync_row *)r)->capacity_vb;
 }
 
-static void retry(struct sm *sm, const struct resync_row *row)
+static int row_attempts(const void *r)
 {
-	struct retry_arg r = {row->eventid, worker_backoff_s(row->attempts)};
+	return ((const struct resync_row *)r)->attempts;
+}
 
-	log_info("resync %d of dext-%08x: retry in %d s", row->eventid,
-		 row->add, r.delay);
-	if (db_run(sm->db, true, do_retry, &r))
-		log_err("resync %d: cannot requeue", row->eventid);
+/*
+ * Moves the best of c[from..n) to c[from]: fewest in-sync legs, then the
+ * head with the fewest rebuilds (running and chosen), skipping a mirror
+ * already chosen. Returns false when none is left.
+ */
+static bool choose_next(struct jobs *j, struct resync_row *c, int from, int n)
+{
+	int best = -1, best_load = 0, i, k;
+
+	for (i = from; i < n; i++) {
+		int load = jobs_running_on(j, c[i].hsvrid);
+		bool dup = false;
+
+		for (k = 0; k < from; k++) {
+			dup |= c[k].mirrorid == c[i].mirrorid;
+			load += c[k].hsvrid == c[i].hsvrid;
+		}
+		if (dup)
+			continue;
+		if (best < 0 || c[i].insync < c[best].insync ||
+		    (c[i].insync == c[best].insync && load < best_load)) {
+			best = i;
+			best_load = load;
+		}
+	}
+	if (best < 0)
+		return false;
+	if (best != from) {
+		struct resync_row t = c[from];
+
+		c[from] = c[best];
+		c[best] = t;
+	}
+	return true;
+}
+
+static int record(struct db_tx *tx, const struct job_end *e)
+{
+	const struct resync_row *row = e->row;
+
+	if (e->done)
+		return db_resync_done(tx, row);
+	return db_resync_retry(tx, row->eventid, e->delay_s, e->keep_id);
+}
+
+static int settle(struct jobs *j, struct db_tx *tx, struct job_end *ends,
+		  int n_ends, bool full, void *plan, void **started,
+		  int *n_started)
+{
+	struct resync_row *c = NULL;
+	int room = jobs_room(j), ret = 0, n = 0, k = 0, i;
+
+	(void)plan; /* few rows: chosen inside the transaction */
+	for (i = 0; !ret && i < n_ends; i++)
+		ret = record(tx, &ends[i]);
+	/* Legs on failed parts without a replacement yet; stale rows. */
+	if (!ret && full)
+		ret = sm_evacuate(jobs_sm(j), tx);
+	if (!ret && full)
+		ret = db_resync_purge(tx);
+	/* A few more candidates than room, to spread over the heads. */
+	if (!ret && room > 0)
+		ret = db_resync_pick(tx, room < 4096 ? room * 4 + 16 : room, &c,
+				     &n);
+	while (!ret && k < n && k < room && choose_next(j, c, k, n))
+		k++;
+	if (!ret && k)
+		ret = db_resync_begin(tx, c, &k);
+	if (ret) {
+		free(c);
+		return ret;
+	}
+	*started = c;
+	*n_started = k;
+	return 0;
 }
 
 static int build_request(struct sm *sm, const struct resync_row *row,
@@ -85,120 +148,84 @@ static int build_request(struct sm *sm, const struct resync_row *row,
 	return env->fault_occurred ? -ENOMEM : 0;
 }
 
-static void dispatch(void *ctx, void *item)
+static int send(struct sm *sm, void *r, const struct sm_server *head,
+		bool *keep_id)
 {
-	struct resync_row *row = item;
-	struct sm *sm = ctx;
-	xmlrpc_value *p = NULL, *res = NULL;
-	struct sm_server head = {0};
-	struct rpc_outcome oc;
+	struct resync_row *row = r;
+	xmlrpc_value *p = NULL;
 	xmlrpc_env env;
 	int ret;
 
+	*keep_id = false;
 	xmlrpc_env_init(&env);
-	ret = agent_server_load(sm, SRV_HSVR, row->hsvrid, &head);
-	if (!ret)
-		ret = build_request(sm, row, &env, &p);
-	if (!ret)
-		ret = db_run(sm->db, true, do_start, &row->eventid);
+	ret = build_request(sm, row, &env, &p);
 	if (ret) {
 		xmlrpc_env_clean(&env);
-		return; /* the row vanished or the database is away */
+		return ret; /* the leg vanished or the database is away */
 	}
-	row->attempts++;
 	log_info("resync %d: mirr-%08x add dext-%08x remove dext-%08x on "
 		 "hsvr-%08x",
 		 row->eventid, row->mirrorid, row->add, row->rm, row->hsvrid);
-	ret = agent_call(&sm->cfg, &head, sm->cfg.hsvr_port,
-			 "replaceMirrorDisk", p, &res, &oc);
+	ret = agent_send_job(&sm->cfg, head, sm->cfg.hsvr_port,
+			     "replaceMirrorDisk", p, row->eventid, keep_id);
 	xmlrpc_DECREF(p);
-	if (res)
-		xmlrpc_DECREF(res);
 	xmlrpc_env_clean(&env);
-	if (ret) {
-		log_warn("replaceMirrorDisk %d: %s", row->eventid,
-			 oc.detail[0] ? oc.detail : oc.fault_string);
-		retry(sm, row);
-	}
+	return ret;
 }
 
-static void poll_one(void *ctx, void *item)
+static void settled(struct sm *sm, const struct job_end *ends, int n)
 {
-	struct resync_row *row = item;
-	struct sm *sm = ctx;
-	struct sm_server head = {0};
-	int status = 0, result = 0, ret;
-	char note[256];
+	int i, done = 0;
 
-	if (agent_server_load(sm, SRV_HSVR, row->hsvrid, &head))
-		return;
-	ret = agent_event_status_msg(&sm->cfg, &head, sm->cfg.hsvr_port,
-				     row->eventid, &status, &result, note,
-				     sizeof(note), NULL);
-	if (!ret && status == EV_PROGRESS)
-		return;
-	/* Done, but the head kept the old leg built (its session, map). */
-	if (!ret && status == EV_DONE && note[0])
-		log_warn("resync %d: hsvr-%08x: %s", row->eventid, row->hsvrid,
-			 note);
-	if (!ret && status == EV_DONE) {
-		if (db_run(sm->db, true, do_done, row))
-			log_err("resync %d: cannot record completion",
-				row->eventid);
-		else
+	for (i = 0; i < n; i++) {
+		const struct resync_row *row = ends[i].row;
+
+		if (ends[i].done)
 			log_info("resync %d: dext-%08x in sync", row->eventid,
 				 row->add);
-		sm_wake_shred(sm);
-		return;
+		else
+			log_info("resync %d of dext-%08x: retry in %d s",
+				 row->eventid, row->add, ends[i].delay_s);
+		done += ends[i].done;
 	}
-	/* NONE (agent restarted), ERROR, garbage: only DONE is success. */
-	retry(sm, row);
+	/* The replaced extents may be shredded once the head dropped them. */
+	if (done)
+		sm_wake_shred(sm);
 }
 
-static int running(struct db_tx *tx, void **rows, int *n)
-{
-	return db_resync_running(tx, (struct resync_row **)rows, n);
-}
-
-static int pick(struct sm *sm, struct db_tx *tx, int max, void **rows, int *n)
-{
-	(void)sm;
-	return db_resync_pick(tx, max, (struct resync_row **)rows, n);
-}
-
-static void pass(void *arg)
-{
-	struct sm *sm = arg;
-	struct worker_queue q = {sizeof(struct resync_row),
-				 sm->cfg.max_resync_tasks,
-				 running,
-				 pick,
-				 poll_one,
-				 dispatch};
-
-	if (db_run(sm->db, true, do_housekeeping, sm))
-		log_warn("resync housekeeping failed; retrying next pass");
-	worker_queue_pass(sm, &q);
-}
-
-static int salvage(struct db_tx *tx, void *arg)
-{
-	(void)arg;
-	return db_resync_salvage(tx);
-}
+static const struct job_ops resync_ops = {
+    .name = "resync",
+    .row_size = sizeof(struct resync_row),
+    .kind = SRV_HSVR,
+    .eventid = row_eventid,
+    .server = row_head,
+    .eta_key = row_link,
+    .share_server = true,
+    .ask_note = true,
+    .size_vb = row_size,
+    .attempts = row_attempts,
+    .settle = settle,
+    .send = send,
+    .settled = settled,
+    .salvage = db_resync_salvage,
+};
 
 static void wake(struct sm *sm)
 {
-	worker_loop_wake(sm->resync);
+	jobs_wake(sm->resync);
 }
 
 int resync_start(struct sm *sm)
 {
-	int ret = db_run(sm->db, true, salvage, NULL);
+	struct jobs_config cfg = {
+	    .port = sm->cfg.hsvr_port,
+	    .max_running = sm->cfg.max_resync_tasks,
+	    .max_gap_ms = sm->cfg.resync_poll_ms,
+	    .full_ms = sm->cfg.resync_poll_ms,
+	};
+	int ret = jobs_start(sm, &resync_ops, &cfg, &sm->resync);
 
-	if (ret)
-		return ret;	      /* stranded rows would never run (M76) */
-	sm->hooks.wake_resync = wake; /* a no-op until the loop runs */
-	return worker_loop_start("resync", sm->cfg.resync_poll_ms, pass, sm,
-				 &sm->resync);
+	if (!ret)
+		sm->hooks.wake_resync = wake;
+	return ret;
 }

@@ -1,67 +1,186 @@
 /*
- * Shred scheduler (sm.md 7.3 with M8, M11, M54-M58 fixed): one thread,
- * woken by state changes and by a timer. Limits: one shred per disk,
- * shredder_count per server, max_shred_tasks in all. Failed attempts back
- * off exponentially (10 s .. 10 min). Dispatch state lives in the DB.
+ * Shred scheduler (sm.md 7.3 with M8, M11, M54-M58 fixed): every idle
+ * disk zeroes its next extent, all disks at once - one shred per disk;
+ * shredder_count per server and max_shred_tasks in all only when set. A
+ * shred is polled when its disk's measured speed says it ends (jobs.h,
+ * eta.h), and the disk's next extent starts in the transaction that
+ * records the end. Failed attempts back off exponentially (10 s .. 10 min).
  */
 #include "shred.h"
-#include "worker_loop.h"
 #include "agent_ops.h"
-#include "db_disks.h"
 #include "db_shred.h"
+#include "jobs.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
-struct retry_arg {
-	int32_t eventid;
-	int delay;
+static int32_t row_eventid(const void *r)
+{
+	return ((const struct shred_row *)r)->eventid;
+}
+
+static int32_t row_server(const void *r)
+{
+	return ((const struct shred_row *)r)->ssvrid;
+}
+
+static int64_t row_disk(const void *r)
+{
+	return ((const struct shred_row *)r)->pdskid;
+}
+
+static int64_t row_size(const void *r)
+{
+	return ((const struct shred_row *)r)->capacity_vb;
+}
+
+static int row_attempts(const void *r)
+{
+	return ((const struct shred_row *)r)->attempts;
+}
+
+struct ranked {
+	struct shred_row row;
+	int score; /* shreds on its server once it runs */
 };
 
-static int do_retry(struct db_tx *tx, void *arg)
+static int by_server(const void *a, const void *b)
 {
-	struct retry_arg *r = arg;
+	const struct ranked *x = a, *y = b;
 
-	return db_shred_retry(tx, r->eventid, r->delay);
+	if (x->row.ssvrid != y->row.ssvrid)
+		return x->row.ssvrid < y->row.ssvrid ? -1 : 1;
+	return x->row.pdskid < y->row.pdskid ? -1 : 1;
 }
 
-static int do_done(struct db_tx *tx, void *arg)
+static int by_score(const void *a, const void *b)
 {
-	return db_shred_done(tx, arg);
+	const struct ranked *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? -1 : 1;
+	return x->row.pdskid < y->row.pdskid ? -1 : 1;
 }
 
-static int do_start(struct db_tx *tx, void *arg)
+/*
+ * Which candidates start: all of them, unless a cap binds. Then, as in
+ * 3.0, the load a server would have after counting each candidate ranks
+ * them (least loaded first), so servers take turns.
+ */
+static int apply_caps(struct jobs *j, struct shred_row *c, int n)
 {
-	return db_shred_start(tx, *(int32_t *)arg);
+	int per_server = jobs_sm(j)->cfg.shredder_count, room = jobs_room(j);
+	struct ranked *r;
+	int kept = 0, i;
+
+	if (per_server <= 0 && room >= n)
+		return n;
+	r = calloc((size_t)n + 1, sizeof(*r));
+	if (!r)
+		return 0;
+	for (i = 0; i < n; i++)
+		r[i].row = c[i];
+	qsort(r, (size_t)n, sizeof(*r), by_server);
+	for (i = 0; i < n; i++)
+		r[i].score = i && r[i - 1].row.ssvrid == r[i].row.ssvrid
+				 ? r[i - 1].score + 1
+				 : jobs_running_on(j, r[i].row.ssvrid) + 1;
+	qsort(r, (size_t)n, sizeof(*r), by_score);
+	for (i = 0; i < n && kept < room; i++)
+		if (per_server <= 0 || r[i].score <= per_server)
+			c[kept++] = r[i].row;
+	free(r);
+	return kept;
 }
 
-static void retry(struct sm *sm, const struct shred_row *row)
-{
-	struct retry_arg r = {row->eventid, worker_backoff_s(row->attempts)};
+/* What a pass starts: chosen before its transaction (one allocation). */
+struct plan {
+	int n;
+	struct shred_row rows[];
+};
 
-	log_info("shred %d of dext-%08x: retry in %d s", row->eventid,
-		 row->dextid, r.delay);
-	if (db_run(sm->db, true, do_retry, &r))
-		log_err("shred %d: cannot requeue", row->eventid);
+/* The next extent of each disk that just finished, of all when full. */
+static int prepare(struct jobs *j, struct db_tx *tx, const struct job_end *ends,
+		   int n_ends, bool full, void **out, int *n_planned)
+{
+	struct shred_row *ended = calloc((size_t)n_ends + 1, sizeof(*ended));
+	struct shred_row *c = NULL;
+	struct plan *p = NULL;
+	int ret = ended ? 0 : -ENOMEM, n = 0, k = 0, i;
+
+	/* A disk whose agent may still run the ended dd waits for it. */
+	for (i = 0; !ret && i < n_ends; i++)
+		if (ends[i].done || !ends[i].keep_id)
+			ended[k++] = *(const struct shred_row *)ends[i].row;
+	if (!ret && (full || k) && jobs_room(j) > 0)
+		ret = db_shred_candidates(tx, ended, k, full, &c, &n);
+	if (!ret)
+		n = apply_caps(j, c, n);
+	if (!ret) {
+		p = malloc(sizeof(*p) + sizeof(*c) * (size_t)n);
+		ret = p ? 0 : -ENOMEM;
+	}
+	if (!ret) {
+		p->n = n;
+		if (n)
+			memcpy(p->rows, c, sizeof(*c) * (size_t)n);
+		*out = p;
+		*n_planned = n;
+	}
+	free(ended);
+	free(c);
+	return ret;
 }
 
-static void dispatch(void *ctx, void *item)
+static int settle(struct jobs *j, struct db_tx *tx, struct job_end *ends,
+		  int n_ends, bool full, void *plan, void **started,
+		  int *n_started)
 {
-	struct shred_row *row = item;
-	struct sm *sm = ctx;
-	xmlrpc_value *p, *res = NULL;
-	struct rpc_outcome oc;
-	struct sm_server srv = {0};
+	struct shred_end *e = calloc((size_t)n_ends + 1, sizeof(*e));
+	const struct plan *p = plan;
+	struct shred_row *rows = NULL;
+	int ret = e ? 0 : -ENOMEM, n = p ? p->n : 0, i;
+
+	(void)j;
+	(void)full;
+	for (i = 0; !ret && i < n_ends; i++) {
+		e[i].row = *(struct shred_row *)ends[i].row;
+		e[i].done = ends[i].done;
+		e[i].keep_id = ends[i].keep_id;
+		e[i].delay_s = ends[i].delay_s;
+	}
+	if (!ret && n_ends)
+		ret = db_shred_end(tx, e, n_ends);
+	if (!ret && n) {
+		rows = malloc(sizeof(*rows) * (size_t)n);
+		ret = rows ? 0 : -ENOMEM;
+	}
+	if (!ret && n) {
+		memcpy(rows, p->rows, sizeof(*rows) * (size_t)n);
+		ret = db_shred_begin(tx, rows, &n);
+	}
+	free(e);
+	if (ret) {
+		free(rows);
+		return ret;
+	}
+	*started = rows;
+	*n_started = n;
+	return 0;
+}
+
+static int send(struct sm *sm, void *r, const struct sm_server *srv,
+		bool *keep_id)
+{
+	struct shred_row *row = r;
+	xmlrpc_value *p;
 	xmlrpc_env env;
 	int ret;
 
-	if (agent_server_load(sm, SRV_SSVR, row->ssvrid, &srv) ||
-	    db_run(sm->db, true, do_start, &row->eventid))
-		return;
-	row->attempts++;
+	*keep_id = false;
 	xmlrpc_env_init(&env);
 	p = xmlrpc_build_value(&env, "{s:i,s:i,s:i,s:i,s:i,s:i}", "ver",
 			       VAS_XMLRPC_VERSION, "eventid", row->eventid,
@@ -70,92 +189,71 @@ static void dispatch(void *ctx, void *item)
 			       (int)row->capacity_vb, "pdskid", row->pdskid);
 	if (env.fault_occurred) {
 		xmlrpc_env_clean(&env);
-		retry(sm, row);
-		return;
+		return -ENOMEM;
 	}
-	ret = agent_call(&sm->cfg, &srv, sm->cfg.ssvr_port,
-			 "registerShredRequest", p, &res, &oc);
+	ret = agent_send_job(&sm->cfg, srv, sm->cfg.ssvr_port,
+			     "registerShredRequest", p, row->eventid, keep_id);
 	xmlrpc_DECREF(p);
-	if (res)
-		xmlrpc_DECREF(res);
 	xmlrpc_env_clean(&env);
-	if (ret) {
-		log_warn("registerShredRequest %d to ssvr-%08x: %s",
-			 row->eventid, row->ssvrid,
-			 oc.detail[0] ? oc.detail : oc.fault_string);
-		retry(sm, row);
-	}
+	if (!ret)
+		log_debug("shred %d of dext-%08x sent to ssvr-%08x",
+			  row->eventid, row->dextid, row->ssvrid);
+	return ret;
 }
 
-static void poll_one(void *ctx, void *item)
+static void settled(struct sm *sm, const struct job_end *ends, int n)
 {
-	struct shred_row *row = item;
-	struct sm *sm = ctx;
-	struct sm_server srv = {0};
-	int status = 0, result = 0, ret;
+	int i;
 
-	if (agent_server_load(sm, SRV_SSVR, row->ssvrid, &srv))
-		return;
-	ret = agent_event_status(&sm->cfg, &srv, sm->cfg.ssvr_port,
-				 row->eventid, &status, &result);
-	if (!ret && status == EV_PROGRESS)
-		return;
-	if (!ret && status == EV_DONE) {
-		if (db_run(sm->db, true, do_done, row))
-			log_err("shred %d: cannot record completion",
-				row->eventid);
-		else
+	(void)sm;
+	/*
+	 * Freed space for a replacement leg that found no room (M63) is
+	 * seen by the resync worker's next look at its queue.
+	 */
+	for (i = 0; i < n; i++) {
+		const struct shred_row *row = ends[i].row;
+
+		if (ends[i].done)
 			log_debug("shred %d of dext-%08x done", row->eventid,
 				  row->dextid);
-		return;
+		else
+			log_info("shred %d of dext-%08x: retry in %d s",
+				 row->eventid, row->dextid, ends[i].delay_s);
 	}
-	retry(sm, row);
 }
 
-static int running(struct db_tx *tx, void **rows, int *n)
-{
-	return db_shred_running(tx, (struct shred_row **)rows, n);
-}
-
-static int pick(struct sm *sm, struct db_tx *tx, int max, void **rows, int *n)
-{
-	return db_shred_pick(tx, max, sm->cfg.shredder_count,
-			     (struct shred_row **)rows, n);
-}
-
-static int salvage(struct db_tx *tx, void *arg)
-{
-	(void)arg;
-	return db_shred_salvage(tx);
-}
-
-static void shred_pass(void *arg)
-{
-	struct sm *sm = arg;
-	struct worker_queue q = {sizeof(struct shred_row),
-				 sm->cfg.max_shred_tasks,
-				 running,
-				 pick,
-				 poll_one,
-				 dispatch};
-
-	worker_queue_pass(sm, &q);
-}
+static const struct job_ops shred_ops = {
+    .name = "shred",
+    .row_size = sizeof(struct shred_row),
+    .kind = SRV_SSVR,
+    .eventid = row_eventid,
+    .server = row_server,
+    .eta_key = row_disk,
+    .size_vb = row_size,
+    .attempts = row_attempts,
+    .prepare = prepare,
+    .settle = settle,
+    .send = send,
+    .settled = settled,
+    .salvage = db_shred_salvage,
+};
 
 static void wake(struct sm *sm)
 {
-	worker_loop_wake(sm->shred);
+	jobs_wake(sm->shred);
 }
 
 int shred_sched_start(struct sm *sm)
 {
-	int ret;
+	struct jobs_config cfg = {
+	    .port = sm->cfg.ssvr_port,
+	    .max_running = sm->cfg.max_shred_tasks,
+	    .max_gap_ms = sm->cfg.shred_poll_ms,
+	    .full_ms = sm->cfg.shred_poll_ms,
+	};
+	int ret = jobs_start(sm, &shred_ops, &cfg, &sm->shred);
 
-	/* A failed salvage would strand rows forever (M76): fatal. */
-	ret = db_run(sm->db, true, salvage, NULL);
-	if (ret)
-		return ret;
-	sm->hooks.wake_shred = wake; /* a no-op until the loop runs */
-	return worker_loop_start("shred", sm->cfg.shred_poll_ms, shred_pass, sm,
-				 &sm->shred);
+	if (!ret)
+		sm->hooks.wake_shred = wake;
+	return ret;
 }

@@ -17,6 +17,7 @@ struct worker_loop {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	int next_ms; /* wait before the next pass; -1: period_ms */
 	bool woken;
 	bool stop;
 };
@@ -28,13 +29,17 @@ static void *run(void *arg)
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
 		w->woken = false;
+		w->next_ms = -1;
 		pthread_mutex_unlock(&w->lock);
 		w->pass(w->arg);
 		pthread_mutex_lock(&w->lock);
-		if (w->woken || w->stop)
+		if (w->woken || w->stop || w->next_ms == 0)
 			continue;
-		vas_cond_wait_until(&w->cond, &w->lock,
-				    vas_now_ms() + w->period_ms);
+		vas_cond_wait_until(
+		    &w->cond, &w->lock,
+		    vas_now_ms() + (w->next_ms > 0 && w->next_ms < w->period_ms
+					? w->next_ms
+					: w->period_ms));
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -49,6 +54,7 @@ int worker_loop_start(const char *name, int period_ms, void (*pass)(void *),
 		return -ENOMEM;
 	w->name = name;
 	w->period_ms = period_ms > 0 ? period_ms : 1000;
+	w->next_ms = -1;
 	w->pass = pass;
 	w->arg = arg;
 	pthread_mutex_init(&w->lock, NULL);
@@ -71,6 +77,13 @@ void worker_loop_wake(struct worker_loop *w)
 	pthread_mutex_lock(&w->lock);
 	w->woken = true;
 	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void worker_loop_set_next(struct worker_loop *w, int ms)
+{
+	pthread_mutex_lock(&w->lock);
+	w->next_ms = ms < 0 ? 0 : ms;
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -141,36 +154,4 @@ void worker_fanout(void *items, int n, size_t size,
 	for (i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	pthread_mutex_destroy(&f.lock);
-}
-
-/* Reads rows with fetch (a running() or pick() call) in a read transaction. */
-static int queue_read(struct sm *sm, const struct worker_queue *q, int max,
-		      void **rows, int *n)
-{
-	struct db_tx *tx = NULL;
-	int ret = db_begin(sm->db, false, &tx);
-
-	if (ret)
-		return ret;
-	ret = max < 0 ? q->running(tx, rows, n) : q->pick(sm, tx, max, rows, n);
-	db_rollback(tx);
-	return ret;
-}
-
-void worker_queue_pass(struct sm *sm, const struct worker_queue *q)
-{
-	void *rows = NULL;
-	int n = 0, running;
-
-	if (queue_read(sm, q, -1, &rows, &n))
-		return;
-	worker_fanout(rows, n, q->row_size, q->poll, sm, 16);
-	running = n;
-	free(rows);
-	rows = NULL;
-	n = 0;
-	if (running >= q->max || queue_read(sm, q, q->max - running, &rows, &n))
-		return;
-	worker_fanout(rows, n, q->row_size, q->dispatch, sm, 16);
-	free(rows);
 }

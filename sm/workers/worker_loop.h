@@ -14,6 +14,11 @@ struct worker_loop;
 int worker_loop_start(const char *name, int period_ms, void (*pass)(void *),
 		      void *arg, struct worker_loop **out);
 void worker_loop_wake(struct worker_loop *w);
+/*
+ * Called by a pass: run the next pass after ms (0: at once) instead of
+ * the period, if that is sooner.
+ */
+void worker_loop_set_next(struct worker_loop *w, int ms);
 /* Joins the thread and frees; NULL is a no-op. */
 void worker_loop_stop(struct worker_loop *w);
 
@@ -25,22 +30,6 @@ void worker_loop_stop(struct worker_loop *w);
 void worker_fanout(void *items, int n, size_t size,
 		   void (*fn)(void *ctx, void *item), void *ctx,
 		   int max_threads);
-
-/*
- * One pass over a work queue kept in the database: poll every running row,
- * then start up to max minus those. Rows are row_size bytes; running() and
- * pick() return heap arrays of them.
- */
-struct worker_queue {
-	size_t row_size;
-	int max;
-	int (*running)(struct db_tx *tx, void **rows, int *n);
-	int (*pick)(struct sm *sm, struct db_tx *tx, int max, void **rows,
-		    int *n);
-	void (*poll)(void *sm, void *row);
-	void (*dispatch)(void *sm, void *row);
-};
-void worker_queue_pass(struct sm *sm, const struct worker_queue *q);
 
 /* Exponential back-off of a failed attempt: 10 s .. 10 min. */
 int worker_backoff_s(int attempts);

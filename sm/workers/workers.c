@@ -2,6 +2,7 @@
 #include "workers.h"
 #include "attach_driver.h"
 #include "health.h"
+#include "jobs.h"
 #include "resync.h"
 #include "shred.h"
 #include "worker_loop.h"
@@ -28,9 +29,13 @@ int workers_start(struct sm *sm)
 bool workers_stop(struct sm *sm, int wait_ms)
 {
 	worker_loop_stop(sm->health);
-	worker_loop_stop(sm->resync);
-	worker_loop_stop(sm->shred);
-	sm->health = sm->resync = sm->shred = NULL;
+	/* Each may wake the other while it stops: halt both, then free. */
+	jobs_halt(sm->resync);
+	jobs_halt(sm->shred);
 	sm->hooks.wake_shred = sm->hooks.wake_resync = NULL;
+	jobs_free(sm->resync);
+	jobs_free(sm->shred);
+	sm->health = NULL;
+	sm->resync = sm->shred = NULL;
 	return attach_driver_stop(sm, wait_ms);
 }

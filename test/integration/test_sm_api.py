@@ -435,6 +435,9 @@ class Ids(SmTestCase):
         for a in self.ssvrs:
             a.event_answer = lambda ev: [2, 0]
         self.cluster(wait_free=False)
+        # ids are taken when the shreds are sent
+        self.assertTrue(wait_until(lambda: self.sm.sql(
+            "SELECT count(eventid) FROM shred") == "3"))
         evs = sorted(int(x) for x in self.sm.sql("SELECT eventid FROM shred").split())
         self.assertEqual(len(set(evs)), 3)
         self.assertTrue(all(1 <= e <= 1048575 for e in evs))

@@ -100,7 +100,8 @@ class Sm:
         with open(self.conf, "w") as f:
             f.write("[storage_manager]\n")
             for k, val in opts.items():
-                f.write("%s = %s\n" % (k, val))
+                if val is not None:  # None: the daemon's own default
+                    f.write("%s = %s\n" % (k, val))
             f.write("[ssvr_agent]\nport = %d\n" % (ssvr_port or 8883))
             f.write("[hsvr_agent]\nport = %d\n" % (hsvr_port or 8882))
             f.write("[iscsi]\niqn_prefix = 2010-01.test.vas\n")
@@ -287,6 +288,9 @@ class SmTestCase(unittest.TestCase):
         # pdsk_free agrees with dskmap
         self.assertEqual(q("SELECT count(*) FROM pdsk_free f WHERE f.free_vb <> COALESCE((SELECT "
                            "sum(capacity) FROM dskmap d WHERE d.pdskid = f.pdskid AND d.status = 2), 0)"),
+                         "0")
+        self.assertEqual(q("SELECT count(*) FROM pdsk_free f WHERE f.largest_vb <> COALESCE((SELECT "
+                           "max(capacity) FROM dskmap d WHERE d.pdskid = f.pdskid AND d.status = 2), 0)"),
                          "0")
 
 

@@ -1,0 +1,208 @@
+/* Expected job durations from measured speeds, and the polls they imply. */
+#include "eta.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+/* Before anything was measured: 1 s per vb (about 1 GB/s), a fast guess. */
+#define GUESS_S_PER_VB 1.0
+#define MIN_GAP_S      0.05
+#define FIRST_PROBE_S  0.25 /* the first look when nothing was measured */
+
+struct eta_table {
+	int64_t *keys; /* 0 = empty slot */
+	double *s_per_vb;
+	size_t cap;
+	size_t n;
+	double sum;	    /* of s_per_vb over the measured resources */
+	double planned_avg; /* the average the last replan used */
+};
+
+double eta_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct eta_table *eta_new(void)
+{
+	return calloc(1, sizeof(struct eta_table));
+}
+
+void eta_free(struct eta_table *t)
+{
+	if (!t)
+		return;
+	free(t->keys);
+	free(t->s_per_vb);
+	free(t);
+}
+
+static size_t slot_of(const struct eta_table *t, int64_t key)
+{
+	size_t i = (size_t)((uint64_t)key * 0x9e3779b97f4a7c15ull >> 20);
+
+	for (i &= t->cap - 1; t->keys[i] && t->keys[i] != key;
+	     i = (i + 1) & (t->cap - 1))
+		;
+	return i;
+}
+
+static double *lookup(const struct eta_table *t, int64_t key)
+{
+	size_t i;
+
+	if (!t->cap || !key)
+		return NULL;
+	i = slot_of(t, key);
+	return t->keys[i] ? &t->s_per_vb[i] : NULL;
+}
+
+static bool grow(struct eta_table *t)
+{
+	struct eta_table big = {0};
+	size_t i;
+
+	big.cap = t->cap ? t->cap * 2 : 256;
+	big.keys = calloc(big.cap, sizeof(*big.keys));
+	big.s_per_vb = calloc(big.cap, sizeof(*big.s_per_vb));
+	if (!big.keys || !big.s_per_vb) {
+		free(big.keys);
+		free(big.s_per_vb);
+		return false;
+	}
+	for (i = 0; i < t->cap; i++)
+		if (t->keys[i]) {
+			size_t j = slot_of(&big, t->keys[i]);
+
+			big.keys[j] = t->keys[i];
+			big.s_per_vb[j] = t->s_per_vb[i];
+		}
+	free(t->keys);
+	free(t->s_per_vb);
+	t->keys = big.keys;
+	t->s_per_vb = big.s_per_vb;
+	t->cap = big.cap;
+	return true;
+}
+
+static double average(const struct eta_table *t)
+{
+	return t->n ? t->sum / (double)t->n : GUESS_S_PER_VB;
+}
+
+static double gap_of(double expect, double max_gap)
+{
+	double g = expect / 20;
+
+	if (g > max_gap)
+		g = max_gap;
+	return g < MIN_GAP_S ? MIN_GAP_S : g;
+}
+
+void eta_begin(const struct eta_table *t, struct eta_poll *p, int64_t key,
+	       int64_t vb, int share, double now)
+{
+	const double *own = lookup(t, key);
+
+	p->sent = now;
+	p->own = own != NULL;
+	p->share = share > 1 ? share : 1;
+	p->units = (vb > 0 ? vb : 1) * p->share;
+	p->expect = (double)p->units * (own ? *own : average(t));
+	p->last_running = -1;
+	/*
+	 * A shared link may not be what bounds it (the target disk may be
+	 * slower than its share): first look when it would end alone.
+	 */
+	if (own)
+		p->next = now + p->expect / p->share;
+	else if (t->n)
+		p->next = now + p->expect / 2; /* this one may be faster */
+	else
+		p->next = now + (p->expect < FIRST_PROBE_S ? p->expect
+							   : FIRST_PROBE_S);
+}
+
+void eta_running(struct eta_poll *p, double now, double max_gap)
+{
+	double elapsed = now - p->sent, g = gap_of(p->expect, max_gap);
+
+	p->last_running = elapsed;
+	/*
+	 * Without a speed of its own, probe at doubling intervals up to the
+	 * borrowed estimate; past it nothing is known of this resource:
+	 * widen the gaps with the time taken so far (5 %), so a slow disk
+	 * costs a few polls, not hundreds.
+	 */
+	if (!p->own && elapsed < p->expect) {
+		p->next = p->sent +
+			  (2 * elapsed < p->expect ? 2 * elapsed : p->expect);
+		if (p->next < now + MIN_GAP_S)
+			p->next = now + MIN_GAP_S;
+		return;
+	}
+	if (!p->own && elapsed * 0.05 > g)
+		g = elapsed * 0.05;
+	p->next = now + g;
+}
+
+bool eta_done(struct eta_table *t, const struct eta_poll *p, int64_t key,
+	      double now, double max_gap)
+{
+	double e = now - p->sent, d, *have, avg;
+	int64_t vb = p->units;
+
+	if (vb <= 0 || !key)
+		return false;
+	if (p->last_running >= 0) {
+		d = (p->last_running + e) / 2; /* it ended in between */
+	} else {
+		/*
+		 * Done at the first look: it may have ended long before. Aim
+		 * the next one earlier, so the estimate cannot creep upwards.
+		 */
+		double back = gap_of(p->expect, max_gap);
+
+		if (e * 0.03 > back)
+			back = e * 0.03;
+		d = e - back;
+	}
+	if (d < 0.001)
+		d = 0.001;
+	/* Ended about when it would have alone: the share did not slow it. */
+	if (p->share > 1 && d < 1.2 * p->expect / p->share)
+		vb /= p->share;
+	have = lookup(t, key);
+	if (!have) {
+		if ((t->n + 1) * 2 > t->cap && !grow(t))
+			return false;
+		have = &t->s_per_vb[slot_of(t, key)];
+		t->keys[have - t->s_per_vb] = key;
+		t->n++;
+		*have = 0;
+	}
+	t->sum += d / (double)vb - *have;
+	*have = d / (double)vb;
+	avg = average(t);
+	if (t->planned_avg > 0 && avg < t->planned_avg * 1.2 &&
+	    avg > t->planned_avg / 1.2)
+		return false;
+	t->planned_avg = avg;
+	return true;
+}
+
+void eta_replan(const struct eta_table *t, struct eta_poll *p, int64_t key,
+		double now)
+{
+	double sent = p->sent, last = p->last_running;
+
+	if (p->own)
+		return;
+	eta_begin(t, p, key, p->units / p->share, p->share, sent);
+	p->last_running = last;
+	if (p->next < now)
+		p->next = now;
+}

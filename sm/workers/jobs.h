@@ -1,0 +1,104 @@
+/*
+ * A queue of agent jobs kept in the database (shreds, resyncs) and driven
+ * by one worker thread: it polls each running job when it is expected to
+ * end (eta.h), records the jobs that ended and starts new ones in one
+ * transaction per pass, then sends the new ones to their agents, in
+ * parallel. Running jobs are also kept in memory (what to poll when); the
+ * database stays the truth, so a restart resumes from it.
+ */
+#ifndef VAS_SM_JOBS_H
+#define VAS_SM_JOBS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "records.h"
+#include "sm.h"
+
+struct jobs;
+
+/* How a sent job ended, as the engine hands it to settle(). */
+struct job_end {
+	void *row;    /* the engine's copy, valid during settle() */
+	bool done;    /* the agent reported DONE */
+	bool keep_id; /* the agent may still hold the event id */
+	int delay_s;  /* back-off before the next attempt */
+};
+
+/* What one kind of job needs; rows are opaque, row_size bytes. */
+struct job_ops {
+	const char *name;
+	size_t row_size;
+	enum srv_kind kind; /* which agents run it */
+	int32_t (*eventid)(const void *row);
+	int32_t (*server)(const void *row);
+	int64_t (*eta_key)(const void *row); /* what sets its speed */
+	bool share_server; /* jobs of one server share its speed (a link) */
+	bool ask_note;	   /* our head agent: a DONE may carry a note */
+	int64_t (*size_vb)(const void *row);
+	int (*attempts)(const void *row);
+	/*
+	 * Optional, in a read-only transaction that waits for no other
+	 * mutation: choose what settle() starts (*plan, heap memory the
+	 * engine frees after settle(); *n_planned rows). The ended jobs
+	 * still look running. Nothing ended and nothing planned: no
+	 * settle().
+	 */
+	int (*prepare)(struct jobs *j, struct db_tx *tx,
+		       const struct job_end *ends, int n_ends, bool full,
+		       void **plan, int *n_planned);
+	/*
+	 * In one mutating transaction: record ends[] and start new rows
+	 * (PENDING -> PROGRESS with event ids), at most jobs_room(), only
+	 * near the ended ones unless full. *started: heap array of rows.
+	 */
+	int (*settle)(struct jobs *j, struct db_tx *tx, struct job_end *ends,
+		      int n_ends, bool full, void *plan, void **started,
+		      int *n_started);
+	/* Sends a started row; on failure *keep_id says if it may have run. */
+	int (*send)(struct sm *sm, void *row, const struct sm_server *srv,
+		    bool *keep_id);
+	/* After the commit of ends (optional). */
+	void (*settled)(struct sm *sm, const struct job_end *ends, int n);
+	/* Start-up: in-flight rows back to PENDING with their ids. */
+	int (*salvage)(struct db_tx *tx);
+};
+
+struct jobs_config {
+	int port;	 /* of the agents */
+	int max_running; /* 0: no cap */
+	int max_gap_ms;	 /* longest wait between polls past the expected end */
+	int full_ms;	 /* how often to look at the whole queue */
+	int fanout;	 /* agent calls in parallel */
+};
+
+/* Salvages (a failure is fatal, M76) and starts the worker. */
+int jobs_start(struct sm *sm, const struct job_ops *ops,
+	       const struct jobs_config *cfg, struct jobs **out);
+/* New work may be queued: look at the whole queue at once. */
+void jobs_wake(struct jobs *j);
+/*
+ * Stops the worker and joins it; later wakes are no-ops. Two engines that
+ * wake each other are both halted before either is freed.
+ */
+void jobs_halt(struct jobs *j);
+/* Halts if needed and frees; NULL is a no-op. */
+void jobs_free(struct jobs *j);
+
+/* For settle(): the manager, the room left under max_running, load. */
+struct sm *jobs_sm(const struct jobs *j);
+int jobs_room(const struct jobs *j);
+int jobs_running_on(const struct jobs *j, int32_t server);
+
+/* Figures for /metrics. */
+struct jobs_stats {
+	int running;
+	uint64_t started;
+	uint64_t done;
+	uint64_t retried;
+	uint64_t polls;
+};
+void jobs_get_stats(const struct jobs *j, struct jobs_stats *st);
+
+#endif

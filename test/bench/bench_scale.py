@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Scale figures of issue 14, printed, not asserted. Runs vas_sm against
+vas_scale_sim (test/bench/sim/), which plays every storage and head server
+of the cluster on 127.50.x.y / 127.60.x.y, and for each cluster size:
+
+  1. registers 3 storage servers (whose disks the simulator makes 100 times
+     faster, to save time), waits until their disks are FREE, creates
+     --volumes volumes of 10 GiB x3 (every one with a leg on server 1) and
+     attaches them round-robin to the head servers;
+  2. starts the API load (--load-conns connections, --load-rate requests/s,
+     --load-writes percent of them create/delete), registers the others and waits
+     until every extent is FREE: per disk, time from its registration to
+     its last extent FREE, against the limit disk size / disk rate;
+  3. createLogicalVolume 1 TB x3, p50/p99 of --creates calls;
+  4. notifyFailure of server 1: time until the call returned (replacements
+     booked), until every volume is back to full redundancy (against the
+     head links' limit), and how the rebuilds spread over target disks;
+  5. the API load's latency over phases 2-4, and the health poller's
+     coverage (every server asked every server_check_interval).
+
+Usage (inside /work/bin/iso):
+  VAS_BUILD_DIR=build/release python3 test/bench/bench_scale.py \\
+      [--servers 100,1000] [--disks 12] [--disk-gb 2000] [--disk-mb-s 1000]
+      [--heads 10] [--link-mb-s 1000] [--volumes 1000] [--creates 20]
+      [--load-conns 200] [--load-rate 200] [--check-interval 30]
+      [--sm key=value ...]
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import xmlrpc.client
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from vastest import BUILD, Postgres, Sm, free_port, v, wait_until  # noqa: E402
+
+VB_BYTES = 1025 * 2**20
+SECTOR = 512
+
+
+def addr(base, i):
+    a, b, c, d = (int(x) for x in base.split("."))
+    n = (b << 16 | c << 8 | d) + i
+    assert a == 127 and n < 1 << 24, "only 127.0.0.0/8"
+    return "127.%d.%d.%d" % (n >> 16 & 255, n >> 8 & 255, n & 255)
+
+
+def parallel(items, fn, threads=4):
+    """fn(proxy, item) for every item on `threads` connections; results."""
+    out, lock, it = [None] * len(items), threading.Lock(), iter(range(len(items)))
+    errors = []
+
+    def work(p):
+        while True:
+            with lock:
+                i = next(it, None)
+            if i is None:
+                return
+            try:
+                out[i] = fn(p, items[i])
+            except Exception as e:  # reported below, the run goes on
+                errors.append((items[i], e))
+
+    ths = [threading.Thread(target=work, args=(mk(),)) for mk in [PROXY] * threads]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join()
+    if errors:
+        print("  %d calls failed, first: %r" % (len(errors), errors[0]))
+    return out
+
+
+PROXY = None
+
+
+class Run:
+    def __init__(self, a, n):
+        global PROXY
+        self.a, self.n = a, n
+        self.pg = Postgres()
+        self.sport, self.hport = free_port("127.50.0.1"), free_port("127.60.0.1")
+        self.cport = free_port()
+        self.sim = subprocess.Popen(
+            [os.path.join(BUILD, "test", "vas_scale_sim"), "--ssvr", str(n), "--hsvr", str(a.heads),
+             "--ssvr-port", str(self.sport), "--hsvr-port", str(self.hport),
+             "--control-port", str(self.cport), "--disk-mb-s", str(a.disk_mb_s),
+             "--link-mb-s", str(a.link_mb_s), "--fast-first", "3", "--fast-factor", "100"],
+            stdout=subprocess.PIPE, text=True)
+        line = self.sim.stdout.readline()
+        assert line.startswith("sim ready"), line
+        # The harness's test timings replaced by the daemon's defaults.
+        extra = {"max_connections": a.max_connections, "server_check_interval": a.check_interval,
+                 "agent_timeout_ms": 10000, "attach_poll_ms": None, "op_timeout": None,
+                 "shred_poll_ms": a.shred_poll_ms or None}
+        for kv in a.sm:
+            k, val = kv.split("=", 1)
+            extra[k] = val
+        db = self.pg.new_db()
+        if a.explain_ms:
+            # Plans of the manager's slow statements go to PostgreSQL's log.
+            self.pg.psql("ALTER DATABASE %s SET session_preload_libraries = 'auto_explain'; "
+                         "ALTER DATABASE %s SET auto_explain.log_min_duration = %d; "
+                         "ALTER DATABASE %s SET auto_explain.log_analyze = on"
+                         % (db, db, a.explain_ms, db))
+        self.sm = Sm(self.pg, db=db, extra=extra, ssvr_port=self.sport,
+                     hsvr_port=self.hport).start()
+        PROXY = self.sm.proxy
+        self.s = self.sm.proxy()
+        self.ctl = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % self.cport)
+        self.disk_sectors = str(int(a.disk_gb * 1e9) // SECTOR)
+        self.registered = {}  # pdskid -> time registered
+        self.hsvrids = [self.s.registerHeadServer(v(ip_data=[addr("127.60.0.1", i)]))
+                        for i in range(a.heads)]
+
+    def stats(self):
+        return self.ctl.simStats({})
+
+    def register(self, first, last):
+        def one(p, i):
+            sid = p.registerStorageServer(v(ip_data=[addr("127.50.0.1", i)]))
+            for d in range(self.a.disks):
+                pd = p.registerPhysicalDisk(v(ssvrid=sid, local_path="/dev/sd%s" % chr(97 + d),
+                                              capacity=self.disk_sectors))
+                self.registered[pd] = time.monotonic()
+            return sid
+        return parallel(list(range(first, last)), one, self.a.reg_threads)
+
+    def wait_free(self, timeout):
+        return wait_until(lambda: self.sm.sql("SELECT NOT EXISTS (SELECT 1 FROM shred)") == "t",
+                          timeout, 1.0)
+
+    def slow_statements(self, path):
+        """Copies PostgreSQL's log (auto_explain plans) to path; counts."""
+        import shutil
+        shutil.copy(os.path.join(self.pg.dir, "log"), path)
+        with open(path) as f:
+            text = f.read()
+        return text.count("duration:"), text.count("Query Text:")
+
+    def stop(self):
+        try:
+            self.ctl.loadStop({})
+            self.ctl.simStop({})
+        except Exception:  # the simulator may already be gone
+            pass
+        self.sim.wait(10)
+        self.s("close")()
+        self.sm.stop()
+        self.pg.stop()
+
+
+def limit_s(a):
+    """Physical limit of one disk: its size over its write rate."""
+    return a.disk_gb * 1e9 / (a.disk_mb_s * 1e6)
+
+
+def phase_prepare(r, a):
+    t0 = time.monotonic()
+    r.register(0, 3)
+    ok = r.wait_free(limit_s(a) * 3 / 100 + 600)
+    print("  3 servers registered and FREE in %.0f s (%s)" % (time.monotonic() - t0,
+                                                              "ok" if ok else "TIMEOUT"))
+    names = ["f%d" % i for i in range(a.volumes)]
+    t0 = time.monotonic()
+    r.vols = [x for x in parallel(names, lambda p, n: p.createLogicalVolume(
+        v(lvolname=n, capacity=10, redundancy=3))) if x]
+    hs = r.hsvrids
+    parallel(list(enumerate(r.vols)), lambda p, iv: p.attachLogicalVolume(
+        v(lvolid=iv[1], hsvrid=hs[iv[0] % len(hs)])))
+    print("  %d volumes 10 GiB x3 created and attached in %.0f s" % (len(r.vols),
+                                                                     time.monotonic() - t0))
+
+
+def phase_shred(r, a):
+    lim = limit_s(a)
+    r.ctl.simReset({})
+    r.load_args = {"conns": a.load_conns, "rate": a.load_rate, "port": r.sm.port,
+                   "n_ssvr": r.n, "lvolids": r.vols[:256], "write_percent": a.load_writes}
+    r.ctl.loadStart(r.load_args)
+    t0 = time.monotonic()
+    before = set(r.registered)
+    r.register(3, r.n)
+    t_reg = time.monotonic() - t0
+    print("  %d servers x %d disks x %.0f GB registered in %.0f s (%.1f ms per disk)"
+          % (r.n - 3, a.disks, a.disk_gb, t_reg, 1000 * t_reg / max(1, (r.n - 3) * a.disks)))
+    ok = r.wait_free(lim * 3 + t_reg + 600)
+    t_all = time.monotonic() - t0
+    st = r.stats()
+    disks = {d[0]: d for d in r.ctl.simDisks({})}
+    worst = max(((disks[p][3] - t) / lim, p) for p, t in r.registered.items()
+                if p not in before and p in disks)
+    n_ext = int(r.sm.sql("SELECT count(*) FROM dskmap"))
+    print("  extents in the database: %d; every one FREE: %s" % (
+        n_ext, r.sm.sql("SELECT count(*) FROM dskmap WHERE status = 4") == "0" and ok))
+    print("  time to all FREE: %.0f s after the first registration; per disk, registration "
+          "to last extent FREE: worst %.0f s = %.2f x the limit (%.0f GB / %.0f MB/s = %.0f s)"
+          "  goal <= 1.2" % (t_all, worst[0] * lim, worst[0], a.disk_gb, a.disk_mb_s, lim))
+    print("  shred DONE noticed after: p50 %.2f s, p99 %.2f s, max %.2f s  goal ~1 s;"
+          " %.2f status polls per shred; most shreds at once on one disk: %d"
+          % (st["shred_noticed_p50"], st["shred_noticed_p99"], st["shred_noticed_max"],
+             st["shred_polls"] / max(1, st["shred_done"]), st["disk_max_concurrent_shreds"]))
+    print("  largest event id an agent saw: %d (3.0 agents' range: 1..1048575)" % st["max_eventid"])
+    r.shred_load = st
+
+
+def creates(r, a, tag):
+    t = []
+    for i in range(a.creates):
+        s0 = time.perf_counter()
+        try:
+            lv = r.s.createLogicalVolume(v(lvolname="tb%s%d" % (tag, i), capacity=1024,
+                                           redundancy=3))
+        except xmlrpc.client.Fault as f:
+            print("  createLogicalVolume 1 TB x3: %s" % f)
+            return None
+        t.append(time.perf_counter() - s0)
+        r.s.deleteLogicalVolume(v(lvolid=lv))
+    t.sort()
+    return statistics.median(t), t[min(len(t) - 1, int(len(t) * 0.99))]
+
+
+def phase_create(r, a):
+    r.ctl.loadStop({})
+    quiet = creates(r, a, "q")
+    r.ctl.loadStart(r.load_args)
+    loaded = creates(r, a, "l")
+    if quiet and loaded:
+        print("  createLogicalVolume 1 TB x3 (309 legs) over %d calls: p50 %.3f s, p99 %.3f s; "
+              "under the API load p50 %.3f s, p99 %.3f s  goal <= 0.2 s"
+              % (a.creates, quiet[0], quiet[1], loaded[0], loaded[1]))
+        r.create_p50 = quiet[0]
+
+
+def phase_failure(r, a):
+    r.ctl.simReset({})
+    victim = 1
+    legs = int(r.sm.sql("SELECT count(*) FROM lvolmap m JOIN dskmap d USING (dextid) JOIN "
+                        "pdsklst p USING (pdskid) WHERE p.ssvrid = %d" % victim))
+    t0 = time.monotonic()
+    r.s.notifyFailure(v(target=2, targetid=victim))
+    booked = time.monotonic() - t0
+    left = r.sm.sql("SELECT count(*) FROM lvolmap m JOIN dskmap d USING (dextid) JOIN "
+                    "pdsklst p USING (pdskid) WHERE p.ssvrid = %d" % victim)
+    print("  notifyFailure of a server with %d legs: replacements booked in %.2f s "
+          "(legs left on it: %s)  goal <= 1 s" % (legs, booked, left))
+    ok = wait_until(lambda: r.sm.sql(
+        "SELECT NOT EXISTS (SELECT 1 FROM lvolmap WHERE mirror_status = 3) AND NOT EXISTS "
+        "(SELECT 1 FROM resync)") == "t", 3600, 0.5)
+    took = time.monotonic() - t0
+    st = r.stats()
+    leg_bytes = 10 * VB_BYTES
+    per_head = -(-legs // a.heads) * leg_bytes
+    lim_links = per_head / (a.link_mb_s * 1e6)
+    # A rebuild also writes its target disk; max_resync_tasks run at once.
+    cap = int(dict(x.split("=", 1) for x in a.sm).get("max_resync_tasks", 16)) or legs
+    lim_disks = -(-legs // cap) * leg_bytes / (a.disk_mb_s * 1e6)
+    lim = max(lim_links, lim_disks)
+    print("  all %d volumes back to full redundancy in %.0f s (%s); limit %.0f s = the larger "
+          "of the head links' (%d legs of 10 GB over %d links of %.0f MB/s: %.0f s) and the "
+          "target disks' (%d at once at %.0f MB/s: %.0f s), ratio %.2f"
+          % (len(r.vols), took, "ok" if ok else "TIMEOUT", lim, legs, a.heads, a.link_mb_s,
+             lim_links, cap, a.disk_mb_s, lim_disks, took / lim))
+    print("  rebuilds: %d onto %d disks, at most %d onto one disk (%d at once); DONE noticed "
+          "after p50 %.2f s, max %.2f s"
+          % (st["rebuild_done"], st["disks_rebuilt_to"], st["disk_most_rebuilds"],
+             st["disk_max_concurrent_rebuilds"], st["rebuild_noticed_p50"],
+             st["rebuild_noticed_max"]))
+
+
+def report_load(r, a):
+    st = r.stats()
+    r.ctl.loadStop({})
+    for name, p in (("shredding", r.shred_load), ("shredding + failure", st)):
+        print("  API load (%d connections, %d req/s offered, %d%% writes) during %s: %d calls, "
+              "p50 %.1f ms, p99 %.1f ms (reads %.1f, writes %.1f), max %.0f ms, %d errors, "
+              "%d faults  goal p99 < 100 ms"
+              % (a.load_conns, a.load_rate, a.load_writes, name, p["load_all_count"],
+                 1000 * p["load_all_p50"], 1000 * p["load_all_p99"], 1000 * p["load_read_p99"],
+                 1000 * p["load_write_p99"], 1000 * p["load_all_max"], p["load_errors"],
+                 p["load_faults"]))
+    if a.check_interval:
+        print("  health polling every %d s: since the failure every live storage server "
+              "asked at least %d times (servers never asked: %d, the failed one); longest gap "
+              "between two asks of one server %.1f s"
+              % (a.check_interval, st["ssvr_hello_second_least"], st["ssvr_hello_never"],
+                 st["ssvr_hello_max_gap_s"]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--servers", default="100,1000")
+    ap.add_argument("--disks", type=int, default=12)
+    ap.add_argument("--disk-gb", type=float, default=2000)
+    ap.add_argument("--disk-mb-s", type=float, default=1000)
+    ap.add_argument("--heads", type=int, default=10)
+    ap.add_argument("--link-mb-s", type=float, default=1000)
+    ap.add_argument("--volumes", type=int, default=1000)
+    ap.add_argument("--creates", type=int, default=20)
+    ap.add_argument("--load-conns", type=int, default=200)
+    ap.add_argument("--load-rate", type=int, default=200)
+    ap.add_argument("--load-writes", type=int, default=5, help="percent create+delete")
+    ap.add_argument("--check-interval", type=int, default=30)
+    ap.add_argument("--max-connections", type=int, default=256)
+    ap.add_argument("--reg-threads", type=int, default=4)
+    ap.add_argument("--shred-poll-ms", type=int, default=0, help="0: the daemon's default")
+    ap.add_argument("--log-dir", default="/tmp", help="where PostgreSQL's log is copied")
+    ap.add_argument("--explain-ms", type=int, default=0,
+                    help="log the plan of every statement slower than this (auto_explain)")
+    ap.add_argument("--phases", default="shred,create,failure")
+    ap.add_argument("--sm", action="append", default=[], help="extra vas.conf key=value")
+    a = ap.parse_args()
+    p50 = {}
+    for n in (int(x) for x in a.servers.split(",")):
+        print("== %d storage servers x %d disks x %.0f GB, %d head servers; disks %.0f MB/s, "
+              "links %.0f MB/s" % (n, a.disks, a.disk_gb, a.heads, a.disk_mb_s, a.link_mb_s))
+        r = Run(a, n)
+        try:
+            phase_prepare(r, a)
+            phase_shred(r, a)
+            if "create" in a.phases:
+                phase_create(r, a)
+            if "failure" in a.phases:
+                phase_failure(r, a)
+            report_load(r, a)
+            if a.explain_ms:
+                path = os.path.join(a.log_dir, "bench_scale_pg_%d.log" % n)
+                d, p = r.slow_statements(path)
+                print("  statements slower than %d ms: %d (plans in %s)" % (a.explain_ms, p, path))
+            if getattr(r, "create_p50", None):
+                p50[n] = r.create_p50
+        finally:
+            r.stop()
+        sys.stdout.flush()
+    if len(p50) > 1:
+        small, big = min(p50), max(p50)
+        print("== createLogicalVolume 1 TB x3 p50 at %d servers / at %d servers: %.2f  goal <= 1.2"
+              % (big, small, p50[big] / p50[small]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""GET /metrics on the manager: the Prometheus text format, and figures
+that agree with what the API was asked and with the database."""
+import re
+import urllib.error
+import urllib.request
+import xmlrpc.client
+
+from vastest import SmTestCase, main, v
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})? (\S+)$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def scrape(port):
+    """(content type, {(name, frozenset(labels)): value}); the format is
+    checked on the way: HELP and TYPE before a family's samples."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=30) as r:
+        ctype, text = r.headers["Content-Type"], r.read().decode()
+    samples, typed = {}, {}
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            continue
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            typed[name] = kind
+            continue
+        m = SAMPLE.match(line)
+        assert m, "not a sample line: %r" % line
+        name = m.group(1)
+        family = re.sub(r"_(bucket|sum|count)$", "", name) if name not in typed else name
+        assert family in typed, "sample before its TYPE: %r" % line
+        labels = frozenset(LABEL.findall(m.group(3) or ""))
+        samples[(name, labels)] = float(m.group(4))
+    return ctype, samples
+
+
+def get(samples, name, **labels):
+    return samples.get((name, frozenset(labels.items())))
+
+
+class Metrics(SmTestCase):
+    def test_scrape(self):
+        self.cluster()
+        self.fault(22, self.s.createLogicalVolume, v(lvolname="x", capacity=0))
+        self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+        with self.assertRaises(xmlrpc.client.Fault):
+            self.s.noSuchMethodAtAll(v())
+        ctype, m = scrape(self.sm.port)
+        self.assertTrue(ctype.startswith("text/plain; version=0.0.4"), ctype)
+        # requests per method, faults, and a consistent histogram
+        self.assertEqual(get(m, "vas_requests_total", method="registerPhysicalDisk"), 3)
+        self.assertEqual(get(m, "vas_requests_total", method="createLogicalVolume"), 2)
+        self.assertEqual(get(m, "vas_request_faults_total", method="createLogicalVolume"), 1)
+        self.assertEqual(get(m, "vas_request_faults_total", method="registerStorageServer"), 0)
+        self.assertEqual(get(m, "vas_requests_total", method="unknown"), 1)
+        self.assertFalse(any("noSuchMethodAtAll" in str(k) for k in m))
+        buckets = sorted((float(dict(k[1])["le"]), val) for k, val in m.items()
+                         if k[0] == "vas_request_duration_seconds_bucket"
+                         and dict(k[1])["method"] == "createLogicalVolume")
+        self.assertEqual([b for b, _ in buckets][-1], float("inf"))
+        self.assertEqual(buckets[-1][1], 2)
+        self.assertEqual([c for _, c in buckets], sorted(c for _, c in buckets))
+        self.assertEqual(get(m, "vas_request_duration_seconds_count",
+                             method="createLogicalVolume"), 2)
+        # the shred worker: 3 disks of one extent each, zeroed
+        self.assertEqual(get(m, "vas_shred_done_total"), 3)
+        self.assertGreaterEqual(get(m, "vas_shred_started_total"), 3)
+        self.assertGreaterEqual(get(m, "vas_shred_polls_total"), 3)
+        self.assertEqual(get(m, "vas_shred_queue", state="pending"), 0)
+        self.assertEqual(get(m, "vas_shreds_running"), 0)
+        self.assertEqual(get(m, "vas_resync_queue", state="running"), 0)
+        # states, as the database has them
+        q = self.sm.sql
+        for state, num in (("free", 2), ("busy", 1), ("super", 5)):
+            self.assertEqual(get(m, "vas_extents", state=state),
+                             float(q("SELECT count(*) FROM dskmap WHERE status = %d" % num)))
+        self.assertEqual(get(m, "vas_servers", kind="storage", state="high"), 3)
+        self.assertEqual(get(m, "vas_servers", kind="head", state="high"), 0)
+        self.assertEqual(get(m, "vas_disks", state="high"), 3)
+        self.assertEqual(get(m, "vas_db_up"), 1)
+        pool = get(m, "vas_db_connections", state="busy") + get(
+            m, "vas_db_connections", state="idle")
+        self.assertEqual(pool, 64 + 4)  # max_connections + the workers' 4
+
+    def test_failure_and_other_paths(self):
+        ids, _ = self.cluster()
+        self.s.notifyFailure(v(target=2, targetid=ids[0]))
+        _, m = scrape(self.sm.port)
+        self.assertEqual(get(m, "vas_servers", kind="storage", state="offline"), 1)
+        self.assertEqual(get(m, "vas_disks", state="offline"), 1)
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen("http://127.0.0.1:%d/nosuch" % self.sm.port, timeout=10)
+        self.assertEqual(cm.exception.code, 404)
+        # XML-RPC is still served beside it
+        self.assertEqual(len(self.s.listStorageServers(v())), 3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+/* When the shred and resync workers ask an agent again (sm/workers/eta.c). */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "eta.h"
+
+#define GAP 1.0 /* longest gap between polls, s (shred_poll_ms 1000) */
+
+static void near(double got, double want)
+{
+	ck_assert_msg(fabs(got - want) < 1e-6, "got %f, want %f", got, want);
+}
+
+/* A job of vb on key sent at t0 that ends at t_end, polled as planned. */
+static int run_job(struct eta_table *t, int64_t key, int64_t vb, int share,
+		   double t0, double t_end, double *noticed)
+{
+	struct eta_poll p;
+	int polls = 0;
+
+	eta_begin(t, &p, key, vb, share, t0);
+	for (;;) {
+		polls++;
+		if (p.next >= t_end) {
+			*noticed = p.next;
+			eta_done(t, &p, key, p.next, GAP);
+			return polls;
+		}
+		eta_running(&p, p.next, GAP);
+	}
+}
+
+START_TEST(nothing_measured_probes_early)
+{
+	struct eta_table *t = eta_new();
+	struct eta_poll p;
+
+	eta_begin(t, &p, 7, 10, 1, 100.0);
+	ck_assert(!p.own);
+	near(p.expect, 10.0); /* the guess: 1 s per vb */
+	near(p.next, 100.25);
+	/* doubling up to the guess, then 5 % of the time taken */
+	eta_running(&p, 100.25, GAP);
+	near(p.next, 100.5);
+	eta_running(&p, 108.0, GAP);
+	near(p.next, 110.0);
+	eta_running(&p, 140.0, GAP);
+	near(p.next, 142.0);
+	eta_free(t);
+}
+END_TEST
+
+START_TEST(a_measured_disk_is_polled_when_it_should_end)
+{
+	struct eta_table *t = eta_new();
+	double noticed;
+	int polls, i;
+
+	/* 10 vb at 54 s each: after two jobs, each is asked right then */
+	run_job(t, 7, 10, 1, 0, 54.0, &noticed);
+	run_job(t, 7, 10, 1, 100.0, 154.0, &noticed);
+	for (i = 2; i < 20; i++) {
+		double t0 = i * 100.0;
+
+		polls = run_job(t, 7, 10, 1, t0, t0 + 54.0, &noticed);
+		ck_assert_int_le(polls, 3);
+		ck_assert_msg(noticed - (t0 + 54.0) <= GAP,
+			      "job %d noticed %.2f s late", i,
+			      noticed - t0 - 54.0);
+	}
+	eta_free(t);
+}
+END_TEST
+
+START_TEST(the_estimate_does_not_creep_up)
+{
+	struct eta_table *t = eta_new();
+	double noticed, late = 0;
+	int i;
+
+	/* a disk faster than its first measurement: caught up quickly */
+	run_job(t, 7, 10, 1, 0, 54.0, &noticed);
+	for (i = 1; i < 30; i++) {
+		double t0 = i * 100.0;
+
+		run_job(t, 7, 10, 1, t0, t0 + 40.0, &noticed);
+		late = noticed - (t0 + 40.0);
+	}
+	ck_assert_msg(late <= GAP, "still %.2f s late after 30 jobs", late);
+	eta_free(t);
+}
+END_TEST
+
+START_TEST(other_disks_borrow_the_average)
+{
+	struct eta_table *t = eta_new();
+	struct eta_poll p;
+	double noticed;
+
+	run_job(t, 7, 10, 1, 0, 54.0, &noticed);
+	eta_begin(t, &p, 8, 10, 1, 1000.0);
+	ck_assert(!p.own);
+	ck_assert(fabs(p.expect - 54.0) < 1.0);
+	near(p.next, 1000.0 + p.expect / 2); /* it may be faster */
+	eta_begin(t, &p, 7, 10, 1, 1000.0);
+	ck_assert(p.own);
+	near(p.next, 1000.0 + p.expect);
+	eta_free(t);
+}
+END_TEST
+
+START_TEST(a_shared_link_takes_longer)
+{
+	struct eta_table *t = eta_new();
+	struct eta_poll p, two;
+	double noticed;
+
+	/* learned with the link to itself, then two rebuilds share it */
+	run_job(t, 3, 10, 1, 0, 10.0, &noticed);
+	eta_begin(t, &p, 3, 10, 1, 100.0);
+	eta_begin(t, &two, 3, 10, 2, 100.0);
+	ck_assert(fabs(two.expect - 2 * p.expect) < 1e-6);
+	/* and what is learned shared counts per share */
+	eta_done(t, &two, 3, 120.0, GAP);
+	eta_begin(t, &p, 3, 10, 1, 200.0);
+	ck_assert(fabs(p.expect - 10.0) < 1.0);
+	eta_free(t);
+}
+END_TEST
+
+START_TEST(a_shared_job_bound_elsewhere_is_noticed_early)
+{
+	struct eta_table *t = eta_new();
+	struct eta_poll p;
+	double noticed;
+
+	/*
+	 * Learned alone at 10 s; then two rebuilds share the link but each
+	 * is bound by its own target disk, so both still end after 10 s: the
+	 * DONE is seen within one gap, not when the shared link says (20 s).
+	 */
+	run_job(t, 3, 10, 1, 0, 10.0, &noticed);
+	run_job(t, 3, 10, 2, 100.0, 110.0, &noticed);
+	ck_assert_msg(noticed <= 110.0 + GAP + 1e-6, "noticed at %f", noticed);
+	/* and the link's speed stays what it is alone */
+	eta_begin(t, &p, 3, 10, 1, 200.0);
+	ck_assert_msg(fabs(p.expect - 10.0) < 1.0, "expect %f", p.expect);
+	eta_free(t);
+}
+END_TEST
+
+START_TEST(replan_only_borrowed_plans)
+{
+	struct eta_table *t = eta_new();
+	struct eta_poll borrowed, own;
+	double noticed;
+
+	eta_begin(t, &borrowed, 8, 10, 1, 0);
+	near(borrowed.expect, 10.0);
+	/* the first measurement anywhere moves the average: replan */
+	ck_assert(run_job(t, 7, 10, 1, 0, 50.0, &noticed) >= 1);
+	eta_replan(t, &borrowed, 8, 60.0);
+	ck_assert(borrowed.expect > 40.0);
+	ck_assert(borrowed.next >= 60.0);
+	eta_begin(t, &own, 7, 10, 1, 0);
+	eta_replan(t, &own, 7, 5.0);
+	near(own.next, own.expect);
+	eta_free(t);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("eta");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, nothing_measured_probes_early);
+	tcase_add_test(tc, a_measured_disk_is_polled_when_it_should_end);
+	tcase_add_test(tc, the_estimate_does_not_creep_up);
+	tcase_add_test(tc, other_disks_borrow_the_average);
+	tcase_add_test(tc, a_shared_link_takes_longer);
+	tcase_add_test(tc, a_shared_job_bound_elsewhere_is_noticed_early);
+	tcase_add_test(tc, replan_only_borrowed_plans);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
