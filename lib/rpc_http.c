@@ -298,13 +298,16 @@ void rpc_http_run(struct rpc_server *srv, struct rpc_call *call)
 {
 	struct rpc_served o = {0};
 	int64_t start = rpc_now_us();
+	struct rpc_peer unknown = {.text = "?"};
 
+	/* 0.0.0.0: matched by no access list (AF_UNSPEC is in-process). */
+	unknown.addr.ss_family = AF_INET;
 	if (call->route) {
 		run_route(srv, call);
 	} else {
 		call->doc = rpc_process_call(
 		    srv->table, srv->ctx, call->body ? call->body : "",
-		    call->len, call->conn ? &call->conn->peer : NULL, &o);
+		    call->len, call->conn ? &call->conn->peer : &unknown, &o);
 		o.peer = call->conn ? call->conn->peer.text : "?";
 		o.queued_us = (uint64_t)(start - call->complete_us);
 		o.run_us = (uint64_t)(rpc_now_us() - start);

@@ -54,6 +54,24 @@ static int get_int(const struct vas_conf *conf, const char *sec,
 	return ret;
 }
 
+/* Access lists (SECURITY.md): admin_peers empty means this host. */
+static int load_peers(const struct vas_conf *conf, struct sm_config *cfg)
+{
+	const char *admin =
+	    conf_get_str(conf, "storage_manager", "admin_peers", "");
+	int ret;
+
+	ret = *admin ? peer_acl_add_list(&cfg->admin_peers, admin,
+					 "[storage_manager] admin_peers")
+		     : peer_acl_add_local(&cfg->admin_peers);
+	if (!ret)
+		ret = peer_acl_add_list(
+		    &cfg->agent_peers,
+		    conf_get_str(conf, "storage_manager", "agent_peers", ""),
+		    "[storage_manager] agent_peers");
+	return ret;
+}
+
 int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 {
 	const char *S = "storage_manager";
@@ -123,5 +141,6 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 		       &cfg->health_timeout_ms);
 	ret |= get_int(conf, S, "health_retry_ms", 10000, 0, 600000,
 		       &cfg->health_retry_ms);
+	ret |= load_peers(conf, cfg);
 	return ret ? -EINVAL : 0;
 }

@@ -93,6 +93,9 @@ static int start(struct agent *a)
 	if (ret)
 		return ret;
 	a->h_ready = 1;
+	ret = peer_acl_managers(&a->h.callers, a->conf, SEC);
+	if (ret)
+		return ret;
 	ret = event_table_new(&a->h.events);
 	if (!ret)
 		ret = pool_new((int)workers, (int)queue, op_run, &a->h.pool);

@@ -93,9 +93,7 @@ static int load_lists(const struct vas_conf *conf, struct ssvr_cfg *cfg)
 			SSVR_MAX_INITIATORS, sizeof(cfg->initiators[0]), false,
 			&cfg->n_initiators);
 	if (!ret)
-		ret = load_list(conf, "allowed_peers", &cfg->peers[0][0],
-				SSVR_MAX_INITIATORS, sizeof(cfg->peers[0]),
-				false, &cfg->n_peers);
+		ret = peer_acl_managers(&cfg->callers, conf, SEC);
 	if (!ret)
 		ret = load_list(conf, "ip_data", &cfg->ip_data[0][0],
 				SSVR_MAX_IPS, sizeof(cfg->ip_data[0]), true,

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "vas/conf.h"
+#include "vas/peer_acl.h"
 
 #define SSVR_MIB	    (1024LL * 1024LL)
 #define SSVR_VB_BYTES	    (1025LL * SSVR_MIB)
@@ -40,10 +41,9 @@ struct ssvr_cfg {
 	char tgtadm_params_lun[256];
 	char ietadm_params_lun[256];
 	char ietadm_params_tid[512];
-	long tgt_control_port; /* tgtadm -C N */
-	char portal[64];       /* "IP:PORT" ensured on tgtd, or "" */
-	int n_peers;
-	char peers[SSVR_MAX_INITIATORS][64]; /* empty list = anyone */
+	long tgt_control_port;	 /* tgtadm -C N */
+	char portal[64];	 /* "IP:PORT" ensured on tgtd, or "" */
+	struct peer_acl callers; /* allowed_peers, host_list or this host */
 	int n_initiators;
 	char initiators[SSVR_MAX_INITIATORS][64]; /* empty list = ALL */
 	long exec_timeout_ms;

@@ -21,24 +21,19 @@ static int api_hello(struct rpc_request *req)
 }
 
 /*
- * With [ssvr_agent] allowed_peers set, only those addresses (the
- * manager's) may call; others get fault EACCES (13).
+ * Only the managers may call (SECURITY.md): [ssvr_agent] allowed_peers,
+ * else [storage_manager] host_list, else this host; others get fault
+ * EACCES (13). In-process calls (tests) carry no address.
  */
 static int check_peer(struct rpc_request *req)
 {
 	const struct ssvr_cfg *cfg = ((struct ssvr_agent *)req->ctx)->cfg;
-	int i;
 
-	for (i = 0; i < cfg->n_peers; i++)
-		if (!strcmp(cfg->peers[i], req->peer))
-			return 0;
-	if (!cfg->n_peers)
+	if (req->peer_addr.ss_family == AF_UNSPEC ||
+	    peer_acl_match(&cfg->callers, &req->peer_addr))
 		return 0;
-	log_warn("%s from %s refused: not in allowed_peers", req->method,
-		 req->peer);
-	req->fault_code = EACCES;
-	snprintf(req->fault_string, sizeof(req->fault_string), "EACCES");
-	return -1;
+	return rpc_refuse(req, EACCES,
+			  "not a manager (allowed_peers, host_list)");
 }
 
 /* Checks that this host exports pdskid and the extent fits the device. */
@@ -87,9 +82,6 @@ static int api_shred(struct rpc_request *req)
 	struct shred_req r;
 	int ret;
 
-	ret = check_peer(req);
-	if (ret)
-		return ret;
 	r.eventid = rpc_int(req, "eventid", 0);
 	r.dextid = rpc_int(req, "dextid", 0);
 	r.pdskid = (uint32_t)rpc_int(req, "pdskid", 0);
@@ -107,8 +99,6 @@ static int api_event_status(struct rpc_request *req)
 	xmlrpc_value *arr;
 	int status, result;
 
-	if (check_peer(req))
-		return -1;
 	event_table_read(a->events, rpc_int(req, "eventid", 0), &status,
 			 &result);
 	arr = xmlrpc_array_new(req->env);
@@ -137,8 +127,8 @@ static const struct rpc_param_spec event_spec[] = {
 static const struct rpc_param_spec no_spec[] = {{NULL, 0, 0, 0, 0, 0}};
 
 const struct rpc_method ssvr_methods[] = {
-    {"helloWorld", api_hello, no_spec, RPC_M_NOVERSION},
-    {"registerShredRequest", api_shred, shred_spec, RPC_M_MUTATES},
-    {"getEventStatus", api_event_status, event_spec, 0},
-    {NULL, NULL, NULL, 0},
+    {"helloWorld", api_hello, no_spec, RPC_M_NOVERSION, NULL},
+    {"registerShredRequest", api_shred, shred_spec, RPC_M_MUTATES, check_peer},
+    {"getEventStatus", api_event_status, event_spec, 0, check_peer},
+    {NULL, NULL, NULL, 0, NULL},
 };

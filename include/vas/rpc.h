@@ -45,7 +45,7 @@ struct rpc_request {
 	xmlrpc_env *env;      /* for building the result */
 	xmlrpc_value *params; /* the one struct parameter (borrowed) */
 	char peer[64];
-	/* The peer's socket address (AF_UNSPEC when unknown), for access
+	/* The peer's socket address (AF_UNSPEC: in-process), for access
 	 * control. */
 	struct sockaddr_storage peer_addr;
 	unsigned long reqno;
@@ -61,6 +61,12 @@ struct rpc_request {
 	int n_owned;
 };
 
+/*
+ * Refuses the call with fault code (EACCES, EPERM), logging the method,
+ * the peer and why at WARN; returns -1 for the handler or guard to return.
+ */
+int rpc_refuse(struct rpc_request *req, int code, const char *why);
+
 /* Frees what the accessors handed out; called by the dispatcher. */
 void rpc_request_release(struct rpc_request *req);
 
@@ -74,6 +80,12 @@ struct rpc_method {
 	rpc_handler handler;
 	const struct rpc_param_spec *spec; /* terminated by {NULL} */
 	unsigned flags;
+	/*
+	 * Access control, or NULL: runs before the version and members are
+	 * checked (req->params is the struct, or NULL when there is none);
+	 * a nonzero return refuses the call as a handler's would.
+	 */
+	rpc_handler guard;
 };
 
 /*
@@ -185,7 +197,9 @@ xmlrpc_mem_block *rpc_process(const struct rpc_method *table, void *ctx,
  */
 struct rpc_peer {
 	char text[64];
-	struct sockaddr_storage addr; /* ss_family AF_UNSPEC when unknown */
+	/* AF_UNSPEC: an in-process call (rpc_process); a network peer whose
+	 * address is unknown is AF_INET 0.0.0.0. */
+	struct sockaddr_storage addr;
 };
 
 xmlrpc_mem_block *rpc_process_call(const struct rpc_method *table, void *ctx,

@@ -89,6 +89,21 @@ out:
 	return ret;
 }
 
+bool srv_ip_registered(struct sm *sm, const char *ip)
+{
+	struct db_tx *tx = NULL;
+	int32_t hsvr = 0, ssvr = 0;
+	int ret;
+
+	if (db_begin(sm->db, false, &tx))
+		return false;
+	ret = db_ip_owner(tx, SRV_HSVR, ip, &hsvr);
+	if (!ret)
+		ret = db_ip_owner(tx, SRV_SSVR, ip, &ssvr);
+	db_end(tx, ret);
+	return !ret && (hsvr || ssvr);
+}
+
 int srv_delete(struct sm *sm, enum srv_kind kind, int32_t id)
 {
 	struct sm_disk *disks = NULL;

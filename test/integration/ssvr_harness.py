@@ -132,7 +132,9 @@ class Node:
                            "tgt_portal": "%s:3260" % ip,
                            "scrub_first_sleep_time": "3600",
                            "reporter_retry_max": "1",
-                           "rpc_timeout_ms": "3000"},
+                           "rpc_timeout_ms": "3000",
+                           # the tests play the manager from 127.0.0.1
+                           "allowed_peers": "127.0.0.1"},
             "iscsi": {"iqn_prefix": PREFIX},
         }
         for sec, kv in (extra or {}).items():

@@ -7,6 +7,7 @@ import os
 import subprocess
 import time
 
+from vastest import proxy_from
 from ssvr_harness import (BIN, VB, FakeSM, Node, free_port, check, fault, need_tools, read_at,
                           wait_event, write_at, all_zero)
 
@@ -232,8 +233,21 @@ def test_allowed_peers(node):
     rpc = node.start_agent()
     check(rpc.getEventStatus({"ver": 5, "eventid": 1}) == [0, 0],
           "caller in allowed_peers served")
+    # without allowed_peers: only the managers of host_list (here IP)
     del node.settings["ssvr_agent"]["allowed_peers"]
     node.write_conf()
+    node.stop_agent()
+    rpc = node.start_agent()
+    check(fault(rpc.getEventStatus, {"ver": 5, "eventid": 1}) == 13,
+          "default: a caller outside host_list -> 13")
+    manager = proxy_from(node.settings["storage_manager"]["host_list"],
+                         "http://%s:%d" % (node.ip, node.port))
+    check(manager.getEventStatus({"ver": 5, "eventid": 1}) == [0, 0],
+          "default: the manager of host_list served")
+    node.settings["ssvr_agent"]["allowed_peers"] = "127.0.0.1"
+    node.write_conf()
+    node.stop_agent()
+    node.start_agent()
 
 
 def test_patrol(node):

@@ -29,6 +29,27 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
+class _BoundTransport(xmlrpc.client.Transport):
+    """Connects from a chosen local address (a 127.0.0.x caller)."""
+
+    def __init__(self, source):
+        super().__init__()
+        self.source = source
+
+    def make_connection(self, host):
+        import http.client
+        if self._connection and host == self._connection[0]:
+            return self._connection[1]
+        self._connection = host, http.client.HTTPConnection(
+            host, source_address=(self.source, 0), timeout=60)
+        return self._connection[1]
+
+
+def proxy_from(source, url):
+    """An XML-RPC proxy to url whose connections come from source."""
+    return xmlrpc.client.ServerProxy(url, transport=_BoundTransport(source))
+
+
 def v(**kw):
     """A request struct with ver 5."""
     d = dict(VER)
