@@ -44,6 +44,7 @@ static int serve(const struct ssvr_cfg *cfg, struct ssvr_agent *a)
 	    .port = (int)cfg->port,
 	    .workers = 32,
 	    .max_request_bytes = 64 * 1024,
+	    .tls = &cfg->tls,
 	};
 	struct sig_waiter w;
 	struct rpc_server *srv = NULL;

@@ -217,6 +217,8 @@ int ssvr_cfg_load(const struct vas_conf *conf, struct ssvr_cfg *cfg)
 		ret = load_target(conf, cfg);
 	if (!ret)
 		ret = load_lists(conf, cfg);
+	if (!ret)
+		ret = rpc_tls_from_conf(conf, &cfg->tls);
 	return ret;
 }
 

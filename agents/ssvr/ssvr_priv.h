@@ -16,6 +16,7 @@
 
 #include "vas/conf.h"
 #include "vas/peer_acl.h"
+#include "vas/rpc_tls.h"
 
 #define SSVR_MIB	    (1024LL * 1024LL)
 #define SSVR_VB_BYTES	    (1025LL * SSVR_MIB)
@@ -44,6 +45,7 @@ struct ssvr_cfg {
 	long tgt_control_port;	 /* tgtadm -C N */
 	char portal[64];	 /* "IP:PORT" ensured on tgtd, or "" */
 	struct peer_acl callers; /* allowed_peers, host_list or this host */
+	struct rpc_tls tls;	 /* [tls] */
 	int n_initiators;
 	char initiators[SSVR_MAX_INITIATORS][64]; /* empty list = ALL */
 	long exec_timeout_ms;

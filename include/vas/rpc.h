@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <xmlrpc-c/base.h>
 
+#include "vas/rpc_tls.h"
+
 enum rpc_type {
 	RPC_T_INT,	  /* XML-RPC int / i8 */
 	RPC_T_STRING,	  /* string, max length in .max */
@@ -108,10 +110,12 @@ struct rpc_server_opts {
 	/* Bodies beyond their first 16 KiB, all together; 64 MiB. */
 	size_t max_buffered_bytes;
 	/*
-	 * HTTPS with client certificates plugs in here later: a field for
-	 * the PEM material, turned into MHD options in mhd_options() of
-	 * lib/rpc_server.c, the one place that configures libmicrohttpd.
+	 * HTTPS (vas/rpc_tls.h), or NULL/off for plain HTTP: every request
+	 * of a client without a certificate signed by tls->ca_file gets
+	 * fault EACCES and its connection is closed. Read at
+	 * rpc_server_new().
 	 */
+	const struct rpc_tls *tls;
 };
 
 struct rpc_server;

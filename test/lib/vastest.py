@@ -105,7 +105,7 @@ class Postgres:
 class Sm:
     """The real vas_sm on its own database and port."""
 
-    def __init__(self, pg, db=None, extra=None, ssvr_port=None, hsvr_port=None):
+    def __init__(self, pg, db=None, extra=None, ssvr_port=None, hsvr_port=None, sections=None):
         self.pg = pg
         self.db = db or pg.new_db()
         self.port = free_port()
@@ -125,6 +125,10 @@ class Sm:
             f.write("[ssvr_agent]\nport = %d\n" % (ssvr_port or 8883))
             f.write("[hsvr_agent]\nport = %d\n" % (hsvr_port or 8882))
             f.write("[iscsi]\niqn_prefix = 2010-01.test.vas\n")
+            for sec, kv in (sections or {}).items():
+                f.write("[%s]\n" % sec)
+                for k, val in kv.items():
+                    f.write("%s = %s\n" % (k, val))
         self.proc = None
 
     def start(self):
