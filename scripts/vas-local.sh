@@ -269,9 +269,15 @@ ssvr_up() {
 		[ -n "${VAS_LOCAL_DISK_DM:-}" ] && disk=$(dm_disk "$disk" "vaslocal-ssvr$1-$k")
 		echo "pdsk,$disk" >>"$d/state/register_device_list"
 	done
+	# The targets accept the registered head servers' addresses; on one
+	# host a kernel login comes from 127.0.0.1 whatever the head's address.
+	acl=""
+	[ "$BACKEND" = kernel ] && acl="initiator_address = 127.0.0.1"
 	agent_conf ssvr "$ip" "$SSVR_PORT" "$d" >"$d/vas.conf" <<EOC
 tgt_control_port = $ctl
 tgt_portal = $ip:3260
+initiator_refresh_interval = 1
+$acl
 ${VAS_LOCAL_SSVR_CONF:-}
 EOC
 	agent_up ssvr "$ip" "$SSVR_PORT" "$d/vas.conf"

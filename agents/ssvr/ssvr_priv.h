@@ -50,6 +50,7 @@ struct ssvr_cfg {
 	char initiators[SSVR_MAX_INITIATORS][64]; /* empty list = ALL */
 	long exec_timeout_ms;
 	long export_check_s;
+	long initiator_refresh_s; /* registered heads asked this often */
 	/* reporter */
 	char register_device_list[PATH_MAX];
 	int n_ip_data;
@@ -121,6 +122,29 @@ int zero_open_direct(const char *path, int flags);
 int zero_range(int fd, uint64_t off, uint64_t len, enum zero_method m,
 	       atomic_bool *stop);
 
+/*
+ * ssvr_acl.c: with initiator_address empty, the targets accept only the
+ * head servers registered with the manager (SECURITY.md): their data
+ * addresses, asked of the manager every initiator_refresh_interval s and
+ * kept in <state_dir>/initiators for every export made meanwhile.
+ */
+#define SSVR_ACL_MAX 128
+
+struct acl_set {
+	int n;
+	char addr[SSVR_ACL_MAX][16]; /* sorted dotted quads */
+};
+
+/* The saved set; empty when none was saved yet (nobody may log in). */
+int acl_load(const struct ssvr_cfg *cfg, struct acl_set *s);
+/* The addresses a new target is bound to: initiator_address or saved. */
+int acl_wanted(const struct ssvr_cfg *cfg, struct acl_set *s);
+struct acl_keeper;
+int acl_keeper_start(const struct ssvr_cfg *cfg, struct acl_keeper **out);
+void acl_keeper_stop(struct acl_keeper *k);
+/* One pass: ask the manager, save and apply what changed. 0 or -errno. */
+int acl_refresh(const struct ssvr_cfg *cfg, bool force);
+
 /* ssvr_target.c: one driver per iSCSI target implementation. */
 struct target_ent {
 	int tid;
@@ -134,6 +158,9 @@ struct target_driver {
 	int (*create)(const struct ssvr_cfg *cfg, int tid, const char *iqn,
 		      const char *backing, uint32_t pdskid);
 	int (*remove)(const struct ssvr_cfg *cfg, int tid);
+	/* Makes the target's initiator ACL exactly s; NULL: not supported. */
+	int (*acl)(const struct ssvr_cfg *cfg, int tid,
+		   const struct acl_set *s);
 	int max_tid;
 };
 
@@ -156,6 +183,8 @@ int export_deactivate(const struct ssvr_cfg *cfg, uint32_t pdskid);
  * exports, removes our targets that have no record. 0 or first error.
  */
 int export_reconcile(const struct ssvr_cfg *cfg);
+/* Binds every target of ours to exactly s. 0 or the first error. */
+int export_apply_acl(const struct ssvr_cfg *cfg, const struct acl_set *s);
 
 /*
  * Re-runs export_reconcile every export_check_s seconds (0 = never), so

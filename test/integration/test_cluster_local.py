@@ -121,6 +121,16 @@ def main(c=PLAIN):
         check(len(sm.listHeadServers({"ver": 5})) == 1, "one head server")
         check(sm.listLogicalVolumes({"ver": 5}) == [],
               "volume and snapshot deleted")
+        ctl = c["ctl"] + 2  # a storage server that did not fail
+        show = subprocess.run(["tgtadm", "-C", str(ctl), "--lld", "iscsi", "--op", "show",
+                               "--mode", "target"], capture_output=True, text=True).stdout
+        acl = []
+        for ln in show.split("ACL information:\n")[1].splitlines():
+            if not ln.startswith("        "):
+                break
+            acl.append(ln.strip())
+        check(acl == ["%s.21" % c["net"]],
+              "targets accept the registered head server only: %s" % acl)
         if c.get("tls"):
             plain = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % c["sm"])
             try:

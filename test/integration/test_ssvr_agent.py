@@ -267,6 +267,36 @@ def test_patrol(node):
     check(p2 > p1, "patrol continued from %d to %d" % (p1, p2))
 
 
+def test_initiator_acl(node, sm):
+    """initiator_address empty: the targets accept only the head servers
+    the manager knows (listHeadServers), kept current as heads change."""
+    tid = node.tgtd.targets()[node.iqn(1)]
+    check(sm.acl(node.tgtd, tid) == ["127.0.0.1"],
+          "target bound to the registered head only, not ALL: %s"
+          % sm.acl(node.tgtd, tid))
+    sm.heads = ["127.0.0.99", "127.0.0.98"]
+    ok = wait_for(lambda: sm.acl(node.tgtd, tid) == ["127.0.0.98", "127.0.0.99"])
+    check(ok, "ACL follows the registered heads: %s" % sm.acl(node.tgtd, tid))
+    ls = subprocess.run(["iscsi-ls", "-s", "iscsi://%s" % IP],
+                        capture_output=True, text=True).stdout
+    check(node.iqn(1) not in ls, "a login from a non-registered address refused")
+    sm.heads = ["127.0.0.1"]
+    check(wait_for(lambda: sm.acl(node.tgtd, tid) == ["127.0.0.1"]),
+          "a head registered again gets its access back")
+    ls = subprocess.run(["iscsi-ls", "-s", "iscsi://%s" % IP],
+                        capture_output=True, text=True).stdout
+    check(node.iqn(1) in ls, "the registered head logs in")
+
+
+def wait_for(pred, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return pred()
+
+
 def test_command_line(node):
     agent = os.path.join(BIN, "ssvr_agent")
     r = subprocess.run([agent, "--help"], capture_output=True, text=True)
@@ -286,8 +316,9 @@ def main():
     need_tools()
     sm = FakeSM(IP, free_port(IP))
     sm.start()
-    node = Node("agent", IP, CTL, extra={"storage_manager": {
-        "host_list": IP, "port": str(sm.port)}})
+    node = Node("agent", IP, CTL, extra={
+        "storage_manager": {"host_list": IP, "port": str(sm.port)},
+        "ssvr_agent": {"initiator_refresh_interval": "1"}})
     node.tgtd.start()
     f1 = node.disk("disk1.img", 4 << 30)
     f2 = node.disk("disk2.img", 2 << 30)
@@ -307,6 +338,7 @@ def main():
     test_command_line(node)
     rpc = node.start_agent()
     test_export(node, f1, disk2)
+    test_initiator_acl(node, sm)
     test_shred(node, rpc, f1, disk2)
     test_faults(node, rpc)
     test_restart(node, f1, f3)

@@ -1,0 +1,201 @@
+/*
+ * Which initiators the targets accept (SECURITY.md). initiator_address set:
+ * exactly those ("ALL" = anyone, 3.0's default). Empty: the head servers
+ * registered with the manager, asked every initiator_refresh_interval
+ * seconds; the set is saved so that exports made meanwhile (also by the
+ * reporter) get it, and it fails closed: before the manager ever answered
+ * no initiator may log in, and while it does not answer the last set stays.
+ */
+#include "ssvr_priv.h"
+#include "vas/client.h"
+#include "vas/log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ACL_FILE     "initiators"
+#define ACL_FILE_MAX (SSVR_ACL_MAX * 17 + 1)
+
+static int cmp_addr(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void add(struct acl_set *s, const char *addr)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->addr[i], addr))
+			return;
+	if (s->n == SSVR_ACL_MAX || strlen(addr) >= sizeof(s->addr[0]))
+		return;
+	snprintf(s->addr[s->n++], sizeof(s->addr[0]), "%s", addr);
+}
+
+static void sort(struct acl_set *s)
+{
+	qsort(s->addr, (size_t)s->n, sizeof(s->addr[0]), cmp_addr);
+}
+
+int acl_load(const struct ssvr_cfg *cfg, struct acl_set *s)
+{
+	char path[PATH_MAX], *text, *line, *save = NULL;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = ssvr_path(path, sizeof(path), cfg, ACL_FILE);
+	if (ret)
+		return ret;
+	text = malloc(ACL_FILE_MAX);
+	if (!text)
+		return -ENOMEM;
+	ret = ssvr_read_file(path, text, ACL_FILE_MAX);
+	if (!ret)
+		for (line = strtok_r(text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			add(s, line);
+	free(text);
+	sort(s);
+	return ret == -ENOENT ? 0 : ret;
+}
+
+static int save(const struct ssvr_cfg *cfg, const struct acl_set *s)
+{
+	char path[PATH_MAX], text[ACL_FILE_MAX];
+	size_t len = 0;
+	int i, ret;
+
+	ret = ssvr_path(path, sizeof(path), cfg, ACL_FILE);
+	if (ret)
+		return ret;
+	text[0] = '\0';
+	for (i = 0; i < s->n; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s\n",
+					s->addr[i]);
+	return ssvr_write_atomic(path, text, len);
+}
+
+int acl_wanted(const struct ssvr_cfg *cfg, struct acl_set *s)
+{
+	int i;
+
+	if (!cfg->n_initiators)
+		return acl_load(cfg, s);
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < cfg->n_initiators; i++)
+		add(s, cfg->initiators[i]);
+	return 0;
+}
+
+/* The data addresses of every registered head server. */
+static int fetch(const struct ssvr_cfg *cfg, struct acl_set *s)
+{
+	struct vas_hsvr_info *heads = NULL;
+	struct vas_client *c = NULL;
+	int n = 0, i, j, ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = vas_client_from_conf(cfg->conf, (int)cfg->rpc_timeout_ms, &c);
+	if (!ret)
+		ret = vas_list_hsvrs(c, 0, &heads, &n);
+	vas_client_free(c);
+	for (i = 0; !ret && i < n; i++)
+		for (j = 0; j < heads[i].n_ip; j++)
+			add(s, heads[i].ip_data[j]);
+	free(heads);
+	sort(s);
+	return ret;
+}
+
+static bool same(const struct acl_set *a, const struct acl_set *b)
+{
+	int i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->addr[i], b->addr[i]))
+			return false;
+	return true;
+}
+
+int acl_refresh(const struct ssvr_cfg *cfg, bool force)
+{
+	struct acl_set *now = malloc(sizeof(*now)), *was = malloc(sizeof(*was));
+	int ret = now && was ? 0 : -ENOMEM;
+
+	if (!ret && cfg->n_initiators)
+		goto out; /* fixed by configuration */
+	if (!ret)
+		ret = fetch(cfg, now);
+	if (ret) {
+		log_debug("head servers not known now (%s): ACLs unchanged",
+			  strerror(-ret));
+		goto out;
+	}
+	ret = acl_load(cfg, was);
+	if (!ret && (force || !same(now, was))) {
+		log_info("targets accept %d head server address(es)", now->n);
+		ret = save(cfg, now);
+		if (!ret)
+			ret = export_apply_acl(cfg, now);
+	}
+out:
+	free(now);
+	free(was);
+	return ret;
+}
+
+struct acl_keeper {
+	const struct ssvr_cfg *cfg;
+	bool applied;
+	atomic_bool stop;
+	pthread_t thr;
+};
+
+static void *keeper_main(void *arg)
+{
+	struct acl_keeper *k = arg;
+
+	while (ssvr_sleep(&k->stop, k->cfg->initiator_refresh_s * 1000))
+		/* Until one answer was applied, even one the file agrees
+		 * with: targets made before may carry another set. */
+		k->applied |= !acl_refresh(k->cfg, !k->applied);
+	return NULL;
+}
+
+int acl_keeper_start(const struct ssvr_cfg *cfg, struct acl_keeper **out)
+{
+	struct acl_keeper *k;
+	int ret;
+
+	*out = NULL;
+	if (cfg->n_initiators)
+		return 0;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->cfg = cfg;
+	/* Before the agent serves: its targets are right from the start. */
+	k->applied = !acl_refresh(cfg, true);
+	ret = -pthread_create(&k->thr, NULL, keeper_main, k);
+	if (ret) {
+		free(k);
+		return ret;
+	}
+	*out = k;
+	return 0;
+}
+
+void acl_keeper_stop(struct acl_keeper *k)
+{
+	if (!k)
+		return;
+	atomic_store(&k->stop, true);
+	pthread_join(k->thr, NULL);
+	free(k);
+}
