@@ -233,6 +233,12 @@ int shredder_resume(struct shredder *s);
  * same eventid; -EAGAIN when the queue is full.
  */
 int shredder_submit(struct shredder *s, const struct shred_req *r);
+/*
+ * Whether eventid, if this shredder knows it, is the job on the extent r
+ * names (members < 0 are not compared): a DONE kept from before the
+ * manager's id counter wrapped must not answer for another extent.
+ */
+bool shredder_matches(struct shredder *s, const struct shred_req *r);
 /* True while a queued or running job overlaps [off, off+len) bytes. */
 bool shredder_busy(struct shredder *s, uint32_t pdskid, uint64_t off,
 		   uint64_t len);

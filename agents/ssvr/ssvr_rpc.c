@@ -12,6 +12,7 @@
 
 #include "vas/event_table.h"
 #include "vas/log.h"
+#include "vas/proto.h"
 #include "vas/rpc.h"
 
 static int api_hello(struct rpc_request *req)
@@ -96,11 +97,27 @@ static int api_shred(struct rpc_request *req)
 static int api_event_status(struct rpc_request *req)
 {
 	struct ssvr_agent *a = req->ctx;
+	struct shred_req asked = {
+	    .eventid = rpc_int(req, "eventid", 0),
+	    .dextid = rpc_int(req, "dextid", -1),
+	    .pdskid = (uint32_t)rpc_int(req, "pdskid", 0),
+	    .offset_vb = rpc_int(req, "offset", -1),
+	    .capacity_vb = rpc_int(req, "capacity", -1),
+	};
 	xmlrpc_value *arr;
-	int status, result;
+	int status = EV_NONE, result = 0;
 
-	event_table_read(a->events, rpc_int(req, "eventid", 0), &status,
-			 &result);
+	/*
+	 * Our manager names the extent it asks about: an event of another
+	 * extent under the same id is not its shred (NONE: it sends the
+	 * request again, which replaces the stale one).
+	 */
+	if (!shredder_matches(a->shred, &asked))
+		log_warn("getEventStatus %lld: held for another extent than "
+			 "dext-%08llx: NONE",
+			 (long long)asked.eventid, (long long)asked.dextid);
+	else
+		event_table_read(a->events, asked.eventid, &status, &result);
 	arr = xmlrpc_array_new(req->env);
 	if (req->env->fault_occurred)
 		return -ENOMEM;
@@ -121,6 +138,11 @@ static const struct rpc_param_spec shred_spec[] = {
 
 static const struct rpc_param_spec event_spec[] = {
     {"eventid", RPC_T_INT, RPC_REQUIRED, INT32_MIN, INT32_MAX, 0},
+    /* Optional: the extent the caller's shred is on (ours send them). */
+    {"dextid", RPC_T_INT, 0, 0, INT32_MAX, 0},
+    {"pdskid", RPC_T_INT, 0, 0, INT32_MAX, 0},
+    {"offset", RPC_T_INT, 0, 0, INT32_MAX, 0},
+    {"capacity", RPC_T_INT, 0, 1, INT32_MAX, 0},
     {NULL, 0, 0, 0, 0, 0},
 };
 

@@ -96,8 +96,9 @@ static void poll_one(void *ctx, void *item)
 
 	if (agent_server_load(sm, SRV_SSVR, row->ssvrid, &srv))
 		return;
-	ret = agent_event_status(&sm->cfg, &srv, sm->cfg.ssvr_port,
-				 row->eventid, &status, &result);
+	ret = agent_shred_status(
+	    &sm->cfg, &srv, sm->cfg.ssvr_port, row->eventid, row->dextid,
+	    row->pdskid, row->offset_vb, row->capacity_vb, &status, &result);
 	if (!ret && status == EV_PROGRESS)
 		return;
 	if (!ret && status == EV_DONE) {

@@ -95,6 +95,26 @@ def test_shred(node, rpc, f1, disk2):
           read_at(f1, VB, 4096) == b"\0" * 4096, "event id reused later")
 
 
+def test_shred_done_matched(node, rpc):
+    """A DONE is answered only for the extent it was on: an old DONE kept
+    under an event id the manager's counter reused names another extent
+    and must not free this one (NONE: the manager sends it again)."""
+    req = {"ver": 5, "eventid": 50, "dextid": 3, "pdskid": 1, "offset": 1,
+           "capacity": 1}
+    check(rpc.registerShredRequest(req) == 0, "shred 50 accepted")
+    job = os.path.join(node.state, "shred", "%08x" % 50)
+    end = time.time() + 60
+    while os.path.exists(job) and time.time() < end:
+        time.sleep(0.05)
+    check(not os.path.exists(job), "shred 50 finished (DONE kept unread)")
+    other = {"ver": 5, "eventid": 50, "dextid": 4, "pdskid": 1, "offset": 2,
+             "capacity": 1}
+    check(rpc.getEventStatus(other) == [0, 0],
+          "DONE of dext 3 is NONE when asked for dext 4")
+    check(rpc.getEventStatus(dict(req, ver=5)) == [3, 0],
+          "and DONE for its own extent, still unread")
+
+
 def test_faults(node, rpc):
     good = {"ver": 5, "eventid": 9, "dextid": 3, "pdskid": 1, "offset": 0,
             "capacity": 1}
@@ -340,6 +360,7 @@ def main():
     test_export(node, f1, disk2)
     test_initiator_acl(node, sm)
     test_shred(node, rpc, f1, disk2)
+    test_shred_done_matched(node, rpc)
     test_faults(node, rpc)
     test_restart(node, f1, f3)
     test_tgtd_restart(node)
