@@ -104,7 +104,8 @@ int peer_acl_add_list(struct peer_acl *acl, const char *list, const char *what)
 	return ret;
 }
 
-int peer_acl_add_local(struct peer_acl *acl)
+/* This host's IPv4 addresses, or (nets) the networks they are on. */
+static int add_interfaces(struct peer_acl *acl, bool nets)
 {
 	struct ifaddrs *ifs, *i;
 	int ret = 0;
@@ -113,13 +114,26 @@ int peer_acl_add_local(struct peer_acl *acl)
 		return -errno;
 	for (i = ifs; i && !ret; i = i->ifa_next) {
 		const struct sockaddr_in *sin = (void *)i->ifa_addr;
+		const struct sockaddr_in *mask = (void *)i->ifa_netmask;
 
-		if (sin && sin->sin_family == AF_INET)
-			ret = add_net(acl, ntohl(sin->sin_addr.s_addr),
-				      UINT32_MAX);
+		if (!sin || sin->sin_family != AF_INET)
+			continue;
+		ret = add_net(acl, ntohl(sin->sin_addr.s_addr),
+			      nets && mask ? ntohl(mask->sin_addr.s_addr)
+					   : UINT32_MAX);
 	}
 	freeifaddrs(ifs);
 	return ret;
+}
+
+int peer_acl_add_local(struct peer_acl *acl)
+{
+	return add_interfaces(acl, false);
+}
+
+int peer_acl_add_local_nets(struct peer_acl *acl)
+{
+	return add_interfaces(acl, true);
 }
 
 int peer_acl_managers(struct peer_acl *acl, const struct vas_conf *conf,

@@ -44,7 +44,8 @@ struct sm_config {
 	int health_retry_ms;	     /* second chance before failing */
 	/* delete*, shutdownAll; default: this host's addresses. */
 	struct peer_acl admin_peers;
-	/* Besides registered servers: who may call register*, notify*. */
+	/* Besides registered servers: who may call register*, notify*;
+	 * default: the networks this host is directly on. */
 	struct peer_acl agent_peers;
 };
 

@@ -59,16 +59,23 @@ static int load_peers(const struct vas_conf *conf, struct sm_config *cfg)
 {
 	const char *admin =
 	    conf_get_str(conf, "storage_manager", "admin_peers", "");
+	const char *agents;
 	int ret;
 
 	ret = *admin ? peer_acl_add_list(&cfg->admin_peers, admin,
 					 "[storage_manager] admin_peers")
 		     : peer_acl_add_local(&cfg->admin_peers);
+	/*
+	 * Agents reach the manager from their management addresses, not
+	 * the data addresses they register: by default any host on a
+	 * network this host is directly on.
+	 */
+	agents = conf_get_str(conf, "storage_manager", "agent_peers", "");
 	if (!ret)
-		ret = peer_acl_add_list(
-		    &cfg->agent_peers,
-		    conf_get_str(conf, "storage_manager", "agent_peers", ""),
-		    "[storage_manager] agent_peers");
+		ret = *agents
+			  ? peer_acl_add_list(&cfg->agent_peers, agents,
+					      "[storage_manager] agent_peers")
+			  : peer_acl_add_local_nets(&cfg->agent_peers);
 	return ret;
 }
 

@@ -16,81 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ACL_FILE     "initiators"
-#define ACL_FILE_MAX (SSVR_ACL_MAX * 17 + 1)
-
-static int cmp_addr(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-static void add(struct acl_set *s, const char *addr)
-{
-	int i;
-
-	for (i = 0; i < s->n; i++)
-		if (!strcmp(s->addr[i], addr))
-			return;
-	if (s->n == SSVR_ACL_MAX || strlen(addr) >= sizeof(s->addr[0]))
-		return;
-	snprintf(s->addr[s->n++], sizeof(s->addr[0]), "%s", addr);
-}
-
-static void sort(struct acl_set *s)
-{
-	qsort(s->addr, (size_t)s->n, sizeof(s->addr[0]), cmp_addr);
-}
-
-int acl_load(const struct ssvr_cfg *cfg, struct acl_set *s)
-{
-	char path[PATH_MAX], *text, *line, *save = NULL;
-	int ret;
-
-	memset(s, 0, sizeof(*s));
-	ret = ssvr_path(path, sizeof(path), cfg, ACL_FILE);
-	if (ret)
-		return ret;
-	text = malloc(ACL_FILE_MAX);
-	if (!text)
-		return -ENOMEM;
-	ret = ssvr_read_file(path, text, ACL_FILE_MAX);
-	if (!ret)
-		for (line = strtok_r(text, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save))
-			add(s, line);
-	free(text);
-	sort(s);
-	return ret == -ENOENT ? 0 : ret;
-}
-
-static int save(const struct ssvr_cfg *cfg, const struct acl_set *s)
-{
-	char path[PATH_MAX], text[ACL_FILE_MAX];
-	size_t len = 0;
-	int i, ret;
-
-	ret = ssvr_path(path, sizeof(path), cfg, ACL_FILE);
-	if (ret)
-		return ret;
-	text[0] = '\0';
-	for (i = 0; i < s->n; i++)
-		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s\n",
-					s->addr[i]);
-	return ssvr_write_atomic(path, text, len);
-}
-
-int acl_wanted(const struct ssvr_cfg *cfg, struct acl_set *s)
-{
-	int i;
-
-	if (!cfg->n_initiators)
-		return acl_load(cfg, s);
-	memset(s, 0, sizeof(*s));
-	for (i = 0; i < cfg->n_initiators; i++)
-		add(s, cfg->initiators[i]);
-	return 0;
-}
-
 /* The data addresses of every registered head server. */
 static int fetch(const struct ssvr_cfg *cfg, struct acl_set *s)
 {
@@ -105,9 +30,9 @@ static int fetch(const struct ssvr_cfg *cfg, struct acl_set *s)
 	vas_client_free(c);
 	for (i = 0; !ret && i < n; i++)
 		for (j = 0; j < heads[i].n_ip; j++)
-			add(s, heads[i].ip_data[j]);
+			acl_add(s, heads[i].ip_data[j]);
 	free(heads);
-	sort(s);
+	acl_sort(s);
 	return ret;
 }
 
@@ -140,7 +65,7 @@ int acl_refresh(const struct ssvr_cfg *cfg, bool force)
 	ret = acl_load(cfg, was);
 	if (!ret && (force || !same(now, was))) {
 		log_info("targets accept %d head server address(es)", now->n);
-		ret = save(cfg, now);
+		ret = acl_save(cfg, now);
 		if (!ret)
 			ret = export_apply_acl(cfg, now);
 	}

@@ -135,10 +135,14 @@ struct acl_set {
 	char addr[SSVR_ACL_MAX][16]; /* sorted dotted quads */
 };
 
-/* The saved set; empty when none was saved yet (nobody may log in). */
+/* ssvr_initiators.c: the saved set; empty when none was saved yet. */
 int acl_load(const struct ssvr_cfg *cfg, struct acl_set *s);
+int acl_save(const struct ssvr_cfg *cfg, const struct acl_set *s);
 /* The addresses a new target is bound to: initiator_address or saved. */
 int acl_wanted(const struct ssvr_cfg *cfg, struct acl_set *s);
+/* Adds addr once (full set: dropped); acl_sort orders for comparing. */
+void acl_add(struct acl_set *s, const char *addr);
+void acl_sort(struct acl_set *s);
 struct acl_keeper;
 int acl_keeper_start(const struct ssvr_cfg *cfg, struct acl_keeper **out);
 void acl_keeper_stop(struct acl_keeper *k);

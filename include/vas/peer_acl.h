@@ -29,6 +29,8 @@ struct peer_acl {
 int peer_acl_add_list(struct peer_acl *acl, const char *list, const char *what);
 /* Adds every IPv4 address of this host's interfaces (loopback too). */
 int peer_acl_add_local(struct peer_acl *acl);
+/* Adds the IPv4 networks this host's interfaces are directly on. */
+int peer_acl_add_local_nets(struct peer_acl *acl);
 /* Adds one dotted quad; -EINVAL when it is not one. */
 int peer_acl_add_addr(struct peer_acl *acl, const char *dotted);
 struct vas_conf;

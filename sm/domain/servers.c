@@ -1,6 +1,7 @@
 /* Registration and deletion of servers and disks; shutdownAll. */
 #include "servers.h"
 #include "db_disks.h"
+#include "db_resync.h"
 #include "db_servers.h"
 #include "db_shred.h"
 #include "db_volumes.h"
@@ -169,13 +170,38 @@ static int parse_sectors(const char *s, int64_t *out)
 	return 0;
 }
 
+/*
+ * Legs still on a disk that comes back were given up while it was away
+ * (left SPARE for want of room, or INSYNC because an attach was in flight
+ * when the evacuation came): the head wrote on without them, so each one
+ * is rebuilt in place, never trusted as it is.
+ */
+static int readd_returning_legs(struct db_tx *tx, int32_t pdskid)
+{
+	struct leg_row *legs = NULL;
+	int n = 0, i, ret;
+
+	ret = db_legs_on(tx, pdskid, &legs, &n);
+	for (i = 0; !ret && i < n; i++)
+		if (legs[i].mirror_status == MIRROR_INSYNC ||
+		    legs[i].mirror_status == MIRROR_SPARE) {
+			log_info("dext-%08x on returning pdsk-%08x: rebuilt",
+				 legs[i].dextid, pdskid);
+			ret = db_leg_readd(tx, &legs[i]);
+		}
+	free(legs);
+	return ret;
+}
+
 /* A known disk comes back: LOW if it has bad extents; shred OFFLINE ones. */
 static int pdsk_return(struct sm *sm, struct db_tx *tx, int32_t pdskid)
 {
 	int faulty = 0, ret;
 
 	(void)sm;
-	ret = db_pdsk_has_faulty(tx, pdskid, &faulty);
+	ret = readd_returning_legs(tx, pdskid);
+	if (!ret)
+		ret = db_pdsk_has_faulty(tx, pdskid, &faulty);
 	if (!ret)
 		ret = db_pdsk_set_priority(tx, pdskid,
 					   faulty ? PRIO_LOW : PRIO_HIGH);
@@ -240,6 +266,7 @@ out:
 	if (!ret) {
 		log_info("pdsk-%08x on ssvr-%08x: %s", *pdskid, ssvrid, path);
 		sm_wake_shred(sm);
+		sm_wake_resync(sm); /* legs of a returning disk */
 	}
 	return ret;
 }

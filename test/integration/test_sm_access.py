@@ -22,6 +22,12 @@ class AdminPeersDefault(SmTestCase):
         # this host: the call reaches its rules (ENOENT: no such volume)
         self.fault(2, self.s.deleteLogicalVolume, v(lvolname="x"))
 
+    def test_agents_on_this_hosts_networks_served(self):
+        """No agent_peers: agents on a network the manager is directly on
+        (here lo's 127.0.0.0/8) register from their management address."""
+        other = proxy_from(STRANGER, "http://127.0.0.1:%d/RPC2" % self.sm.port)
+        self.assertGreater(other.registerHeadServer(v(ip_data=["127.0.0.21"])), 0)
+
 
 class AccessTest(SmTestCase):
     n_ssvr = 1
