@@ -9,6 +9,7 @@
 #include "ssvr_priv.h"
 #include "vas/client.h"
 #include "vas/log.h"
+#include "vas/proto.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -16,7 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The data addresses of every registered head server. */
+/*
+ * The data addresses of every registered head server that is not failed:
+ * a head the manager gave up on (OFFLINE, FAULTY) loses its access and its
+ * sessions (ssvr_target.c) at the next pass.
+ */
 static int fetch(const struct ssvr_cfg *cfg, struct acl_set *s)
 {
 	struct vas_hsvr_info *heads = NULL;
@@ -29,7 +34,10 @@ static int fetch(const struct ssvr_cfg *cfg, struct acl_set *s)
 		ret = vas_list_hsvrs(c, 0, &heads, &n);
 	vas_client_free(c);
 	for (i = 0; !ret && i < n; i++)
-		for (j = 0; j < heads[i].n_ip; j++)
+		for (j = 0;
+		     heads[i].priority != PRIO_OFFLINE &&
+		     heads[i].priority != PRIO_FAULTY && j < heads[i].n_ip;
+		     j++)
 			acl_add(s, heads[i].ip_data[j]);
 	free(heads);
 	acl_sort(s);

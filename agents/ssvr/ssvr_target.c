@@ -253,6 +253,44 @@ static void tgt_parse_acl(char *text, int tid, struct acl_set *s)
 	}
 }
 
+/*
+ * The connections of target tid whose address is not in want, from the
+ * "I_T nexus information:" part of `--op show`: "I_T nexus: <sid>",
+ * "Connection: <cid>", "IP Address: <addr>". Consumes text.
+ */
+struct conn_ref {
+	int sid, cid;
+};
+
+static bool in_set(const struct acl_set *s, const char *addr);
+
+static int tgt_stale_conns(char *text, int tid, const struct acl_set *want,
+			   struct conn_ref *out, int max)
+{
+	char *line, *save = NULL, addr[64];
+	bool ours = false;
+	int t, sid = -1, cid = -1, n = 0;
+
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *p = line + strspn(line, " ");
+
+		if (sscanf(line, "Target %d:", &t) == 1)
+			ours = t == tid;
+		else if (!ours)
+			continue;
+		else if (sscanf(p, "I_T nexus: %d", &sid) == 1)
+			cid = -1;
+		else if (sscanf(p, "Connection: %d", &cid) == 1)
+			;
+		else if (sscanf(p, "IP Address: %63s", addr) == 1 && sid >= 0 &&
+			 cid >= 0 && !in_set(want, addr) &&
+			 !in_set(want, "ALL") && n < max)
+			out[n++] = (struct conn_ref){sid, cid};
+	}
+	return n;
+}
+
 static bool in_set(const struct acl_set *s, const char *addr)
 {
 	int i;
@@ -267,17 +305,23 @@ static int tgt_acl(const struct ssvr_cfg *cfg, int tid,
 		   const struct acl_set *want)
 {
 	struct acl_set *have = malloc(sizeof(*have));
+	struct conn_ref stale[64];
 	struct argv_b a;
-	char *text = NULL;
-	int i, ret;
+	char *text = NULL, *copy = NULL;
+	int i, ret, n_stale = 0;
 
 	if (!have)
 		return -ENOMEM;
 	tgt_base(cfg, &a, "show", "target");
 	ret = run_b(cfg, &a, &text);
-	if (!ret)
+	if (!ret && !(copy = strdup(text)))
+		ret = -ENOMEM;
+	if (!ret) {
 		tgt_parse_acl(text, tid, have);
+		n_stale = tgt_stale_conns(copy, tid, want, stale, 64);
+	}
 	free(text);
+	free(copy);
 	/* Bind first: a head in both sets never loses its access. */
 	for (i = 0; !ret && i < want->n; i++)
 		if (!in_set(have, want->addr[i]))
@@ -285,6 +329,20 @@ static int tgt_acl(const struct ssvr_cfg *cfg, int tid,
 	for (i = 0; !ret && i < have->n; i++)
 		if (!in_set(want, have->addr[i]))
 			ret = tgt_bind(cfg, "unbind", tid, have->addr[i]);
+	/* The ACL holds at login only: a dropped head's sessions are cut. */
+	for (i = 0; !ret && i < n_stale; i++) {
+		log_warn("tid %d: cutting session %d connection %d of an "
+			 "initiator no longer allowed",
+			 tid, stale[i].sid, stale[i].cid);
+		tgt_base(cfg, &a, "delete", "conn");
+		arg(&a, "--tid");
+		argf(&a, "%d", tid);
+		arg(&a, "--sid");
+		argf(&a, "%d", stale[i].sid);
+		arg(&a, "--cid");
+		argf(&a, "%d", stale[i].cid);
+		ret = run_b(cfg, &a, NULL);
+	}
 	free(have);
 	return ret;
 }

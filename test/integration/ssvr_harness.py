@@ -219,6 +219,7 @@ class FakeSM:
         self.eexist = 0  # answer EEXIST this many times
         self.listed = {}  # listPhysicalDisks: pdskid -> local_path
         self.heads = ["127.0.0.1"]  # listHeadServers: one head, its ip_data
+        self.failed_heads = []  # listed too, priority OFFLINE
         self.srv = None
 
     def start(self):
@@ -271,8 +272,9 @@ class FakeSM:
 
     def list_hsvrs(self, p):
         self.calls.append(("hsvrs", p))
-        return [{"hsvrid": i + 1, "priority": 1, "resync": 0, "ip_data": [ip]}
-                for i, ip in enumerate(self.heads)]
+        return [{"hsvrid": i + 1, "priority": 4 if ip in self.failed_heads else 1,
+                 "resync": 0, "ip_data": [ip]}
+                for i, ip in enumerate(self.heads + self.failed_heads)]
 
     def acl(self, tgtd, tid):
         """The initiator addresses of target tid (tgtadm --op show)."""

@@ -300,7 +300,10 @@ def test_initiator_acl(node, sm):
     ls = subprocess.run(["iscsi-ls", "-s", "iscsi://%s" % IP],
                         capture_output=True, text=True).stdout
     check(node.iqn(1) not in ls, "a login from a non-registered address refused")
-    sm.heads = ["127.0.0.1"]
+    sm.heads, sm.failed_heads = ["127.0.0.98"], ["127.0.0.1"]
+    check(wait_for(lambda: sm.acl(node.tgtd, tid) == ["127.0.0.98"]),
+          "a failed (OFFLINE) head loses its access")
+    sm.heads, sm.failed_heads = ["127.0.0.1"], []
     check(wait_for(lambda: sm.acl(node.tgtd, tid) == ["127.0.0.1"]),
           "a head registered again gets its access back")
     ls = subprocess.run(["iscsi-ls", "-s", "iscsi://%s" % IP],

@@ -172,6 +172,15 @@ START_TEST(test_tgt_registered_heads)
 		 link);
 	ck_assert_str_eq(read_calls(), expect);
 	show("Target 1: iqn.2000-11.test:00000009\n"
+	     "    I_T nexus information:\n"
+	     "        I_T nexus: 4\n"
+	     "            Initiator: iqn.x:kept alias: h1\n"
+	     "            Connection: 0\n"
+	     "                IP Address: 127.0.0.21\n"
+	     "        I_T nexus: 5\n"
+	     "            Initiator: iqn.x:dropped alias: h2\n"
+	     "            Connection: 1\n"
+	     "                IP Address: 127.0.0.5\n"
 	     "    ACL information:\n        ALL\n        127.0.0.21\n"
 	     "Target 2: iqn.2010-01.foreign:x\n"
 	     "    ACL information:\n        ALL\n");
@@ -185,7 +194,9 @@ START_TEST(test_tgt_registered_heads)
 			 "-C 3 --lld iscsi --op bind --mode target --tid 1 "
 			 "--initiator-address 127.0.0.22\n"
 			 "-C 3 --lld iscsi --op unbind --mode target --tid 1 "
-			 "--initiator-address ALL\n");
+			 "--initiator-address ALL\n"
+			 "-C 3 --lld iscsi --op delete --mode conn --tid 1 "
+			 "--sid 5 --cid 1\n");
 	teardown();
 }
 END_TEST
