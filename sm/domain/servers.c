@@ -216,6 +216,7 @@ int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
 	int64_t sectors = 0, vb, rest, n_ext;
 	int32_t first_lvol = 0, first_event = 0;
 	struct db_tx *tx = NULL;
+	bool returned = false;
 	int ret, prio;
 
 	if (!*path)
@@ -230,8 +231,8 @@ int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
 		goto out;
 	ret = db_pdsk_find(tx, ssvrid, path, pdskid, &prio);
 	if (!ret) {
-		ret = may_return(SRV_SSVR, prio) ? pdsk_return(sm, tx, *pdskid)
-						 : -EEXIST;
+		returned = may_return(SRV_SSVR, prio);
+		ret = returned ? pdsk_return(sm, tx, *pdskid) : -EEXIST;
 		goto out;
 	}
 	if (ret != -ENOENT)
@@ -266,7 +267,8 @@ out:
 	if (!ret) {
 		log_info("pdsk-%08x on ssvr-%08x: %s", *pdskid, ssvrid, path);
 		sm_wake_shred(sm);
-		sm_wake_resync(sm); /* legs of a returning disk */
+		if (returned)
+			sm_wake_resync(sm); /* its legs are re-added */
 	}
 	return ret;
 }
