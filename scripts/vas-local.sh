@@ -320,9 +320,11 @@ echo "cluster ready $(($(date +%s) - T0)) s after start" | tee "$DIR/timings"
 Now a volume's life cycle, with the CLI (VAS_SM=$VAS_SM, PATH=$BUILD/cli:...):"
 step "create" cli lvol_create --redundancy 3 demo "$VOLGB"
 step "list" cli lvol_list
+step "pools" cli pool_list
 step "show" cli lvol_show demo
 step "attach" cli lvol_attach demo "$HSVR"
 step "snapshot" cli snap_create demo demo-snap
+step "grow, attached" cli lvol_extend demo $((VOLGB + 1))
 # shellcheck disable=SC2046 # "ssvrid ip"
 set -- $("$PY" victim demo)
 SSVRID=$1 IP=$2
