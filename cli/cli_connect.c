@@ -6,6 +6,7 @@
 #include "vas/conf.h"
 #include "vas/log.h"
 #include "vas/proto.h"
+#include "vas/rpc_tls.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -104,6 +105,7 @@ int cli_connect(struct cli_ctx *ctx)
 	const char *list = ctx->sm ? ctx->sm : getenv("VAS_SM");
 	const char *what = ctx->sm ? "--sm" : "VAS_SM";
 	struct vas_conf *conf = NULL;
+	struct rpc_tls tls = {0};
 	long port = VAS_PORT_SM;
 	int ret;
 
@@ -113,6 +115,13 @@ int cli_connect(struct cli_ctx *ctx)
 	/* With --sm or VAS_SM only an explicit --config must be usable. */
 	if (ret && (ctx->config || !list))
 		return ret;
+	if (conf && rpc_tls_from_conf(conf, &tls)) {
+		fprintf(ctx->err, "%s: %s: [tls]: unusable\n", ctx->prog, path);
+		conf_free(conf);
+		return CLI_EXIT_FAIL;
+	}
+	/* [tls] holds also with --sm or VAS_SM. */
+	rpc_client_use_tls(&tls);
 	if (list) {
 		ret = client_from_list(ctx, what, list, (int)port);
 	} else {

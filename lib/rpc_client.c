@@ -1,6 +1,7 @@
 /* Outgoing XML-RPC over curl with per-call timeouts and failover. */
 #include "vas/log.h"
 #include "vas/rpc_client.h"
+#include "vas/rpc_tls.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@ void rpc_client_global_cleanup(void)
 {
 	xmlrpc_client_teardown_global_const();
 }
+
+const struct rpc_tls *rpc_client_tls(void);
 
 static enum rpc_fail classify(const xmlrpc_env *env)
 {
@@ -55,6 +58,7 @@ static int call_one(const char *host, int port, const char *method,
 	xmlrpc_server_info *server = NULL;
 	xmlrpc_client *client = NULL;
 	xmlrpc_value *array = NULL;
+	const struct rpc_tls *tls = rpc_client_tls();
 	char url[128];
 	xmlrpc_env env;
 	int ret = 0;
@@ -66,7 +70,17 @@ static int call_one(const char *host, int port, const char *method,
 	parms.transport = "curl";
 	parms.transportparmsP = &cp;
 	parms.transportparm_size = XMLRPC_CXPSIZE(dont_advertise);
-	snprintf(url, sizeof(url), "http://%s:%d/RPC2", host, port);
+	if (tls) {
+		/* The peer must chain to the cluster CA and be the address
+		 * called; we show our own certificate. */
+		cp.cainfo = tls->ca_file;
+		cp.ssl_cert = tls->cert_file;
+		cp.sslcerttype = "PEM";
+		cp.sslkey = tls->key_file;
+		cp.sslkeytype = "PEM";
+	}
+	snprintf(url, sizeof(url), "%s://%s:%d/RPC2", rpc_client_scheme(), host,
+		 port);
 
 	xmlrpc_env_init(&env);
 	xmlrpc_client_create(&env, XMLRPC_CLIENT_NO_FLAGS, "vastsky", "1",

@@ -40,7 +40,9 @@ int64_t rpc_now_us(void)
 static void peer_from(struct rpc_peer *p, const struct sockaddr *sa)
 {
 	memset(p, 0, sizeof(*p));
-	p->addr.ss_family = AF_UNSPEC;
+	/* Unknown: 0.0.0.0, which no access list names (AF_UNSPEC is an
+	 * in-process call). */
+	p->addr.ss_family = AF_INET;
 	snprintf(p->text, sizeof(p->text), "?");
 	if (!sa)
 		return;

@@ -358,6 +358,16 @@ static xmlrpc_mem_block *introspect(const struct rpc_method *table,
 	return out;
 }
 
+int rpc_refuse(struct rpc_request *req, int code, const char *why)
+{
+	log_warn("#%lu %s from %s refused: %s", req->reqno, req->method,
+		 req->peer, why);
+	req->fault_code = code;
+	snprintf(req->fault_string, sizeof(req->fault_string), "%s",
+		 code == EPERM ? "EPERM" : "EACCES");
+	return -1;
+}
+
 /* Runs the handler; returns 0 or the fault code of the reply in *out. */
 static int run_method(const struct rpc_method *m, struct rpc_request *req,
 		      xmlrpc_value *params, xmlrpc_mem_block **out)
@@ -367,6 +377,24 @@ static int run_method(const struct rpc_method *m, struct rpc_request *req,
 	int ret = 0, code = 0;
 	const char *string;
 
+	if (m->guard) {
+		if (xmlrpc_array_size(req->env, params) == 1)
+			xmlrpc_array_read_item(req->env, params, 0, &st);
+		if (req->env->fault_occurred) {
+			xmlrpc_env_clean(req->env);
+			xmlrpc_env_init(req->env);
+		}
+		req->params = st && xmlrpc_value_type(st) == XMLRPC_TYPE_STRUCT
+				  ? st
+				  : NULL;
+		ret = m->guard(req);
+		req->params = NULL;
+		if (st)
+			xmlrpc_DECREF(st);
+		st = NULL;
+		if (ret)
+			goto fault;
+	}
 	if (!(m->flags & RPC_M_NOVERSION)) {
 		if (xmlrpc_array_size(req->env, params) != 1) {
 			ret = -VAS_ENOMETHOD;

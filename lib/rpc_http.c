@@ -13,7 +13,7 @@
 #include <strings.h>
 
 static const char *const fault_names[] = {
-    [EAGAIN] = "EAGAIN", [EINVAL] = "EINVAL"};
+    [EACCES] = "EACCES", [EAGAIN] = "EAGAIN", [EINVAL] = "EINVAL"};
 
 void *rpc_http_uri_cb(void *cls, const char *uri, struct MHD_Connection *mhd)
 {
@@ -129,8 +129,10 @@ static enum MHD_Result send_refusal(struct rpc_call *call, bool close)
 			       .request_bytes = call->len};
 
 	log_info("request from %s refused: %s", o.peer,
-		 call->refuse_code == EAGAIN ? "request bodies use all memory"
-					     : "body over max_request_bytes");
+		 call->refuse_code == EACCES
+		     ? "no client certificate of ca_file"
+		 : call->refuse_code == EAGAIN ? "request bodies use all memory"
+					       : "body over max_request_bytes");
 	call->doc =
 	    rpc_fault_doc(call->refuse_code, fault_names[call->refuse_code]);
 	if (!call->doc)
@@ -164,6 +166,11 @@ static enum MHD_Result start(struct rpc_call *call, const char *url,
 	call->stage = RPC_CALL_READ;
 	snprintf(call->http_method, sizeof(call->http_method), "%s", method);
 	snprintf(call->path, sizeof(call->path), "%s", url);
+	if (!rpc_tls_trusted(srv, call)) {
+		/* Nothing of an untrusted client is read or run. */
+		call->refuse_code = EACCES;
+		return send_refusal(call, true);
+	}
 	call->route = find_route(srv, method, url);
 	if (!call->route && !rpc_path)
 		return send_status(call, 404, "Not Found\n");
@@ -298,13 +305,16 @@ void rpc_http_run(struct rpc_server *srv, struct rpc_call *call)
 {
 	struct rpc_served o = {0};
 	int64_t start = rpc_now_us();
+	struct rpc_peer unknown = {.text = "?"};
 
+	/* 0.0.0.0: matched by no access list (AF_UNSPEC is in-process). */
+	unknown.addr.ss_family = AF_INET;
 	if (call->route) {
 		run_route(srv, call);
 	} else {
 		call->doc = rpc_process_call(
 		    srv->table, srv->ctx, call->body ? call->body : "",
-		    call->len, call->conn ? &call->conn->peer : NULL, &o);
+		    call->len, call->conn ? &call->conn->peer : &unknown, &o);
 		o.peer = call->conn ? call->conn->peer.text : "?";
 		o.queued_us = (uint64_t)(start - call->complete_us);
 		o.run_us = (uint64_t)(rpc_now_us() - start);

@@ -90,6 +90,7 @@ int rpc_server_new(const struct rpc_server_opts *opts,
 		   struct rpc_server **out)
 {
 	struct rpc_server *srv = calloc(1, sizeof(*srv));
+	int ret;
 
 	if (!srv)
 		return -ENOMEM;
@@ -97,10 +98,16 @@ int rpc_server_new(const struct rpc_server_opts *opts,
 	fill_defaults(&srv->opts);
 	srv->table = table;
 	srv->ctx = ctx;
+	srv->opts.tls = NULL; /* the PEM text is all we keep */
+	ret = rpc_tls_load(srv, opts->tls);
+	if (ret) {
+		free(srv);
+		return ret;
+	}
 	srv->listen_fd = bind_socket(&srv->opts, &srv->port);
 	if (srv->listen_fd < 0) {
-		int ret = srv->listen_fd;
-
+		ret = srv->listen_fd;
+		rpc_tls_free(srv);
 		free(srv);
 		return ret;
 	}
@@ -165,8 +172,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 /*
- * The one place that configures libmicrohttpd (also where HTTPS options
- * will go). Returns the number of items written.
+ * The one place that configures libmicrohttpd. Returns the number of items
+ * written.
  */
 static int mhd_options(struct rpc_server *srv, struct MHD_OptionItem *it)
 {
@@ -185,6 +192,12 @@ static int mhd_options(struct rpc_server *srv, struct MHD_OptionItem *it)
 	OPT(MHD_OPTION_URI_LOG_CALLBACK, rpc_http_uri_cb, srv);
 	OPT(MHD_OPTION_NOTIFY_COMPLETED, rpc_http_completed, srv);
 	OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL);
+	if (srv->tls_cert) {
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert);
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key);
+		/* Asks every client for a certificate of this CA. */
+		OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0, srv->tls_ca);
+	}
 	OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
 	return n;
@@ -206,9 +219,12 @@ static void raise_fd_limit(int max_open)
 
 static int start(struct rpc_server *srv)
 {
-	struct MHD_OptionItem items[16];
+	struct MHD_OptionItem items[24];
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+
+	if (srv->tls_cert)
+		flags |= MHD_USE_TLS;
 
 	raise_fd_limit(srv->opts.max_open);
 	mhd_options(srv, items);
@@ -260,6 +276,7 @@ void rpc_server_free(struct rpc_server *srv)
 	if (!srv)
 		return;
 	close(srv->listen_fd);
+	rpc_tls_free(srv);
 	pthread_mutex_destroy(&srv->run_lock);
 	pthread_cond_destroy(&srv->run_cond);
 	pthread_mutex_destroy(&srv->conns.lock);

@@ -34,6 +34,7 @@ struct rpc_conn {
 	enum rpc_conn_state state;
 	int64_t since_ms; /* when state was entered */
 	struct rpc_peer peer;
+	int tls_verdict; /* HTTPS: 0 not checked yet, 1 trusted, -1 not */
 };
 
 enum rpc_call_stage {
@@ -87,6 +88,8 @@ struct rpc_server {
 	rpc_observer_fn observer;
 	void *observer_ctx;
 	atomic_size_t buffered; /* body bytes beyond the free part */
+	/* HTTPS: the PEM files' text (NULL: plain HTTP). */
+	char *tls_cert, *tls_key, *tls_ca;
 
 	pthread_mutex_t run_lock; /* stop_requested, running */
 	pthread_cond_t run_cond;
@@ -131,6 +134,12 @@ int rpc_workers_start(struct rpc_server *srv);
 void rpc_workers_stop(struct rpc_server *srv);
 /* Suspends the connection and queues the call; false when stopping. */
 bool rpc_workers_submit(struct rpc_server *srv, struct rpc_call *call);
+
+/* rpc_tls_server.c */
+int rpc_tls_load(struct rpc_server *srv, const struct rpc_tls *t);
+void rpc_tls_free(struct rpc_server *srv);
+/* Whether the client of the connection showed a certificate of our CA. */
+bool rpc_tls_trusted(struct rpc_server *srv, struct rpc_call *call);
 
 /* rpc_http.c */
 void *rpc_http_uri_cb(void *cls, const char *uri, struct MHD_Connection *mhd);

@@ -9,6 +9,7 @@
 #include "vas/client.h"
 #include "vas/log.h"
 #include "vas/proto.h"
+#include "vas/rpc_tls.h"
 #include "vas/units.h"
 
 #include <ctype.h>
@@ -114,6 +115,7 @@ int vas_client_from_conf(const struct vas_conf *conf, int timeout_ms,
 			 struct vas_client **out)
 {
 	const char *list, *p, *comma;
+	struct rpc_tls tls;
 	struct vas_client *c;
 	long port;
 	int ret;
@@ -121,8 +123,12 @@ int vas_client_from_conf(const struct vas_conf *conf, int timeout_ms,
 	*out = NULL;
 	ret = conf_get_long(conf, "storage_manager", "port", VAS_PORT_SM, 1,
 			    65535, &port);
+	if (!ret)
+		ret = rpc_tls_from_conf(conf, &tls);
 	if (ret)
 		return ret;
+	/* Every program that talks to the manager speaks as [tls] says. */
+	rpc_client_use_tls(&tls);
 	ret = client_alloc((int)port, timeout_ms, &c);
 	if (ret)
 		return ret;

@@ -2,7 +2,7 @@
 # Installs every Debian package needed to build, test and run Vastsky.
 set -eu
 PKGS="build-essential cmake pkg-config libxmlrpc-core-c3-dev libcurl4-openssl-dev
-libpq-dev libmicrohttpd-dev postgresql-15 libvirt-dev check tgt libiscsi-bin libiscsi-dev
+libpq-dev libmicrohttpd-dev libgnutls28-dev openssl postgresql-15 libvirt-dev check tgt libiscsi-bin libiscsi-dev
 python3 valgrind clang-format iproute2 debhelper lintian debootstrap clang
 libclang-rt-14-dev wrk"
 missing=""

@@ -20,6 +20,9 @@
 # VAS_LOCAL_PG_TEMPLATE (an initdb'd data directory of the same PostgreSQL
 # major, "-A trust -U vas -E UTF8": copied instead of vas_sm running
 # initdb, which an emulated CPU takes minutes for).
+# VAS_LOCAL_TLS=1 (every daemon, the CLI and the helpers speak HTTPS with
+# client certificates of a CA made in $DIR/tls by scripts/vas-ca.sh; the CLI
+# then needs --config $DIR/vas.conf, which holds [tls]).
 #   vas-local.sh respawn KIND ADDR   starts KIND_agent on ADDR again
 set -eu
 cd "$(dirname "$0")/.."
@@ -35,6 +38,7 @@ QUICK=${VAS_LOCAL_QUICK:-}
 NSSVR=4
 HIP=$NET.21
 IQN=2010-01.local.vastsky
+TLS=${VAS_LOCAL_TLS:-}
 export VAS_SM="127.0.0.1:$SM_PORT" PATH="$BUILD/cli:$PATH"
 PY="$ROOT/scripts/vas_local.py"
 
@@ -65,6 +69,21 @@ agent_conf() {
 	printf 'shredder_count = 4\n[%s_agent]\nlisten_address = %s\n' "$1" "$2"
 	printf 'ip_data = %s\nport = %s\nstate_dir = %s/state\n' "$2" "$3" "$4"
 	cat
+	tls_conf
+}
+
+# tls_conf: the [tls] section of every config (nothing without TLS)
+tls_conf() {
+	[ -n "$TLS" ] || return 0
+	printf '[tls]\nca_file = %s/tls/ca.pem\n' "$DIR"
+	printf 'cert_file = %s/tls/node.pem\nkey_file = %s/tls/node.key\n' "$DIR" "$DIR"
+}
+
+# cli CMD ARGS...: a CLI command; with TLS it reads [tls] from the config
+cli() {
+	c=$1
+	shift
+	if [ -n "$TLS" ]; then "$c" --config "$DIR/vas.conf" "$@"; else "$c" "$@"; fi
 }
 
 # agent_up KIND ADDR PORT CONF: KIND_agent as a daemon, answering
@@ -194,6 +213,15 @@ if [ -z "${VAS_HSVR_BACKEND:-}" ] && { [ -d /sys/module/dm_mod ] || dmsetup vers
 	BACKEND=kernel
 fi
 
+if [ -n "$TLS" ]; then
+	# One certificate for every local daemon and the CLI: all their addresses.
+	addrs="127.0.0.1 $HIP"
+	for i in $(seq $NSSVR); do addrs="$addrs $NET.$((10 + i))"; done
+	# shellcheck disable=SC2086 # one address a word
+	{ scripts/vas-ca.sh init "$DIR/tls" && scripts/vas-ca.sh host "$DIR/tls" node $addrs; } \
+		>/dev/null || die "cannot make the TLS certificates"
+	export VAS_LOCAL_TLS_DIR="$DIR/tls"
+fi
 cat >"$DIR/vas.conf" <<EOC
 # The local cluster's manager (and CLI: --config $DIR/vas.conf). Every
 # option is documented in packaging/vas.conf.
@@ -215,6 +243,7 @@ port = $HSVR_PORT
 [iscsi]
 iqn_prefix = $IQN
 EOC
+tls_conf >>"$DIR/vas.conf"
 # The manager creates its database while the servers come up; every
 # storage server starts in parallel, reporters once the manager answers.
 if [ -n "${VAS_LOCAL_PG_TEMPLATE:-}" ]; then
@@ -240,9 +269,15 @@ ssvr_up() {
 		[ -n "${VAS_LOCAL_DISK_DM:-}" ] && disk=$(dm_disk "$disk" "vaslocal-ssvr$1-$k")
 		echo "pdsk,$disk" >>"$d/state/register_device_list"
 	done
+	# The targets accept the registered head servers' addresses; on one
+	# host a kernel login comes from 127.0.0.1 whatever the head's address.
+	acl=""
+	[ "$BACKEND" = kernel ] && acl="initiator_address = 127.0.0.1"
 	agent_conf ssvr "$ip" "$SSVR_PORT" "$d" >"$d/vas.conf" <<EOC
 tgt_control_port = $ctl
 tgt_portal = $ip:3260
+initiator_refresh_interval = 1
+$acl
 ${VAS_LOCAL_SSVR_CONF:-}
 EOC
 	agent_up ssvr "$ip" "$SSVR_PORT" "$d/vas.conf"
@@ -283,13 +318,13 @@ echo "cluster ready $(($(date +%s) - T0)) s after start" | tee "$DIR/timings"
 
 [ -z "$QUICK" ] && echo "
 Now a volume's life cycle, with the CLI (VAS_SM=$VAS_SM, PATH=$BUILD/cli:...):"
-step "create" lvol_create --redundancy 3 demo "$VOLGB"
-step "list" lvol_list
-step "pools" pool_list
-step "show" lvol_show demo
-step "attach" lvol_attach demo "$HSVR"
-step "snapshot" snap_create demo demo-snap
-step "grow, attached" lvol_extend demo $((VOLGB + 1))
+step "create" cli lvol_create --redundancy 3 demo "$VOLGB"
+step "list" cli lvol_list
+step "pools" cli pool_list
+step "show" cli lvol_show demo
+step "attach" cli lvol_attach demo "$HSVR"
+step "snapshot" cli snap_create demo demo-snap
+step "grow, attached" cli lvol_extend demo $((VOLGB + 1))
 # shellcheck disable=SC2046 # "ssvrid ip"
 set -- $("$PY" victim demo)
 SSVRID=$1 IP=$2
@@ -299,18 +334,19 @@ SSVRID=$1 IP=$2
    of helloWorld, [storage_manager] server_check_interval, does this too)"
 step "kill ssvr_agent $IP" kill -KILL "$(cat "$DIR/run/ssvr_agent-$IP.pid")"
 step "notifyFailure $IP" "$PY" fail "$SSVRID"
-step "show (legs SPARE)" lvol_show demo
+step "show (legs SPARE)" cli lvol_show demo
 step "re-mirroring" "$PY" wait-remirror "$SSVRID" 300
-step "show (legs INSYNC)" lvol_show demo
-step "detach" lvol_detach demo
-step "delete snapshot" lvol_delete demo-snap
-step "delete" lvol_delete demo
+step "show (legs INSYNC)" cli lvol_show demo
+step "detach" cli lvol_detach demo
+step "delete snapshot" cli lvol_delete demo-snap
+step "delete" cli lvol_delete demo
 
 cat <<EOM
 
 The cluster keeps running (storage server $IP stays failed). Use it:
   export VAS_SM=$VAS_SM PATH=$BUILD/cli:\$PATH
   lvol_create myvol 10; lvol_attach myvol $HSVR; lvol_list; pdsk_list
-  $ROOT/scripts/vas-local.sh status [--watch]   # daemons, servers, disks, volumes
+${TLS:+  (TLS: every command with --config $DIR/vas.conf, which holds [tls])
+}  $ROOT/scripts/vas-local.sh status [--watch]   # daemons, servers, disks, volumes
 Logs: $DIR/logs/. Stop everything: $ROOT/scripts/vas-local.sh stop
 EOM

@@ -21,7 +21,13 @@ SYNC = {1: "ALLOC", 2: "INSYNC", 3: "SPARE", 4: "FAULTY", 5: "SHRED"}
 
 
 def sm():
-    return xmlrpc.client.ServerProxy("http://%s/RPC2" % os.environ["VAS_SM"])
+    tls = os.environ.get("VAS_LOCAL_TLS_DIR")
+    if not tls:
+        return xmlrpc.client.ServerProxy("http://%s/RPC2" % os.environ["VAS_SM"])
+    import ssl
+    ctx = ssl.create_default_context(cafile=os.path.join(tls, "ca.pem"))
+    ctx.load_cert_chain(os.path.join(tls, "node.pem"), os.path.join(tls, "node.key"))
+    return xmlrpc.client.ServerProxy("https://%s/RPC2" % os.environ["VAS_SM"], context=ctx)
 
 
 def v(**kw):
@@ -111,6 +117,8 @@ def alive(pidfile):
 
 
 def status_once(d):
+    if os.path.isdir(os.path.join(d, "tls")):
+        os.environ.setdefault("VAS_LOCAL_TLS_DIR", os.path.join(d, "tls"))
     out = ["Vastsky local cluster in %s, manager %s  (%s)" % (
         d, os.environ["VAS_SM"], time.strftime("%H:%M:%S"))]
     run = os.path.join(d, "run")

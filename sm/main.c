@@ -88,6 +88,7 @@ int main(int argc, char **argv)
 	struct sig_ctx sigs;
 	struct pg_embedded *pg = NULL;
 	struct sm sm = {0};
+	struct rpc_tls tls;
 	int opt, init_only = 0, ret = 1;
 	pthread_t sigthr;
 	char dsn[1024];
@@ -116,7 +117,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init(argv[0], LOG_LVL_INFO, 0);
-	if (conf_load(config, &conf) || sm_config_load(conf, &sm.cfg)) {
+	if (conf_load(config, &conf) || sm_config_load(conf, &sm.cfg) ||
+	    rpc_tls_from_conf(conf, &tls)) {
 		fprintf(stderr, "%s: bad configuration in %s\n", argv[0],
 			config);
 		conf_free(conf);
@@ -164,6 +166,8 @@ int main(int argc, char **argv)
 	opts.idle_timeout_s = sm.cfg.idle_timeout_s;
 	opts.max_open = sm.cfg.max_open_connections;
 	opts.max_per_peer = sm.cfg.max_connections_per_peer;
+	opts.tls = &tls;
+	rpc_client_use_tls(&tls); /* the calls to the agents */
 	if (rpc_server_new(&opts, sm_methods, &sm, &sigs.srv))
 		goto out;
 	rpc_server_set_observer(sigs.srv, sm_metrics_request, &sm);

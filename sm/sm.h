@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "vas/conf.h"
+#include "vas/peer_acl.h"
 
 #define SM_MAX_EXTENTSIZES 8
 
@@ -41,6 +42,11 @@ struct sm_config {
 	int server_check_interval_s; /* health polling; 0 = off */
 	int health_timeout_ms;	     /* one helloWorld */
 	int health_retry_ms;	     /* second chance before failing */
+	/* delete*, shutdownAll; default: this host's addresses. */
+	struct peer_acl admin_peers;
+	/* Besides registered servers: who may call register*, notify*;
+	 * default: the networks this host is directly on. */
+	struct peer_acl agent_peers;
 };
 
 struct db;

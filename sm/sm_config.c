@@ -54,6 +54,31 @@ static int get_int(const struct vas_conf *conf, const char *sec,
 	return ret;
 }
 
+/* Access lists (SECURITY.md): admin_peers empty means this host. */
+static int load_peers(const struct vas_conf *conf, struct sm_config *cfg)
+{
+	const char *admin =
+	    conf_get_str(conf, "storage_manager", "admin_peers", "");
+	const char *agents;
+	int ret;
+
+	ret = *admin ? peer_acl_add_list(&cfg->admin_peers, admin,
+					 "[storage_manager] admin_peers")
+		     : peer_acl_add_local(&cfg->admin_peers);
+	/*
+	 * Agents reach the manager from their management addresses, not
+	 * the data addresses they register: by default any host on a
+	 * network this host is directly on.
+	 */
+	agents = conf_get_str(conf, "storage_manager", "agent_peers", "");
+	if (!ret)
+		ret = *agents
+			  ? peer_acl_add_list(&cfg->agent_peers, agents,
+					      "[storage_manager] agent_peers")
+			  : peer_acl_add_local_nets(&cfg->agent_peers);
+	return ret;
+}
+
 int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 {
 	const char *S = "storage_manager";
@@ -128,5 +153,6 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 		       &cfg->health_timeout_ms);
 	ret |= get_int(conf, S, "health_retry_ms", 10000, 0, 600000,
 		       &cfg->health_retry_ms);
+	ret |= load_peers(conf, cfg);
 	return ret ? -EINVAL : 0;
 }

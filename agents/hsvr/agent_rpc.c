@@ -262,12 +262,26 @@ static int event_status(struct rpc_request *req)
 	return 0;
 }
 
+/*
+ * Only the managers may call (SECURITY.md); helloWorld stays open as a
+ * liveness probe. In-process calls (tests) carry no address.
+ */
+static int managers_only(struct rpc_request *req)
+{
+	const struct hsvr *h = req->ctx;
+
+	if (req->peer_addr.ss_family == AF_UNSPEC ||
+	    peer_acl_match(&h->callers, &req->peer_addr))
+		return 0;
+	return rpc_refuse(req, EACCES, "not a manager (host_list)");
+}
+
 const struct rpc_method hsvr_methods[] = {
-    {"helloWorld", hello, NULL, RPC_M_NOVERSION},
-    {"attachLogicalVolume", attach, lvol_spec, RPC_M_MUTATES},
-    {"detachLogicalVolume", detach, lvol_spec, RPC_M_MUTATES},
-    {"replaceMirrorDisk", replace, replace_spec, RPC_M_MUTATES},
-    {"extendLogicalVolume", extend, lvol_spec, RPC_M_MUTATES},
-    {"getEventStatus", event_status, event_spec, 0},
-    {NULL, NULL, NULL, 0},
+    {"helloWorld", hello, NULL, RPC_M_NOVERSION, NULL},
+    {"attachLogicalVolume", attach, lvol_spec, RPC_M_MUTATES, managers_only},
+    {"detachLogicalVolume", detach, lvol_spec, RPC_M_MUTATES, managers_only},
+    {"replaceMirrorDisk", replace, replace_spec, RPC_M_MUTATES, managers_only},
+    {"extendLogicalVolume", extend, lvol_spec, RPC_M_MUTATES, managers_only},
+    {"getEventStatus", event_status, event_spec, 0, managers_only},
+    {NULL, NULL, NULL, 0, NULL},
 };

@@ -15,6 +15,7 @@
 #include "vas/conf.h"
 #include "vas/event_table.h"
 #include "vas/lvolstruct.h"
+#include "vas/peer_acl.h"
 
 struct job_pool;
 
@@ -27,6 +28,8 @@ struct iscsi_ref {
 struct hsvr {
 	const struct vas_conf *conf;
 	struct hx *hx;
+	/* Who may call (the managers); filled by the daemon. */
+	struct peer_acl callers;
 	char state_dir[PATH_MAX];
 	char vas_dir[PATH_MAX];	  /* labels: /dev/vas */
 	char md_dir[PATH_MAX];	  /* mirrors: /dev/md */

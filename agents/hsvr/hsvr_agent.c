@@ -27,6 +27,7 @@ struct agent {
 	struct vas_client *client;
 	struct monitor *mon;
 	struct rpc_server *srv;
+	struct rpc_tls tls;
 };
 
 static int notify_sm(void *ctx, int32_t dextid)
@@ -93,6 +94,12 @@ static int start(struct agent *a)
 	if (ret)
 		return ret;
 	a->h_ready = 1;
+	ret = peer_acl_managers(&a->h.callers, a->conf, SEC);
+	if (!ret)
+		ret = rpc_tls_from_conf(a->conf, &a->tls);
+	if (ret)
+		return ret;
+	opts.tls = &a->tls;
 	ret = event_table_new(&a->h.events);
 	if (!ret)
 		ret = pool_new((int)workers, (int)queue, op_run, &a->h.pool);

@@ -44,6 +44,7 @@ static int serve(const struct ssvr_cfg *cfg, struct ssvr_agent *a)
 	    .port = (int)cfg->port,
 	    .workers = 32,
 	    .max_request_bytes = 64 * 1024,
+	    .tls = &cfg->tls,
 	};
 	struct sig_waiter w;
 	struct rpc_server *srv = NULL;
@@ -83,6 +84,7 @@ static int run(const struct ssvr_cfg *cfg)
 {
 	struct ssvr_agent a = {.cfg = cfg};
 	struct export_keeper *keeper = NULL;
+	struct acl_keeper *acl = NULL;
 	struct patrol *patrol = NULL;
 	int ret;
 
@@ -105,7 +107,10 @@ static int run(const struct ssvr_cfg *cfg)
 	if (!ret)
 		ret = export_keeper_start(cfg, &keeper);
 	if (!ret)
+		ret = acl_keeper_start(cfg, &acl);
+	if (!ret)
 		ret = serve(cfg, &a);
+	acl_keeper_stop(acl);
 	export_keeper_stop(keeper);
 	patrol_stop(patrol);
 out:

@@ -93,9 +93,7 @@ static int load_lists(const struct vas_conf *conf, struct ssvr_cfg *cfg)
 			SSVR_MAX_INITIATORS, sizeof(cfg->initiators[0]), false,
 			&cfg->n_initiators);
 	if (!ret)
-		ret = load_list(conf, "allowed_peers", &cfg->peers[0][0],
-				SSVR_MAX_INITIATORS, sizeof(cfg->peers[0]),
-				false, &cfg->n_peers);
+		ret = peer_acl_managers(&cfg->callers, conf, SEC);
 	if (!ret)
 		ret = load_list(conf, "ip_data", &cfg->ip_data[0][0],
 				SSVR_MAX_IPS, sizeof(cfg->ip_data[0]), true,
@@ -178,6 +176,7 @@ static const struct long_opt long_opts[] = {
     LOPT(SEC, "shred_queue_max", 1024, 1, 65536, shred_queue_max),
     LOPT(SEC, "tgt_control_port", 0, 0, 65535, tgt_control_port),
     LOPT(SEC, "export_check_interval", 30, 0, 86400, export_check_s),
+    LOPT(SEC, "initiator_refresh_interval", 5, 1, 86400, initiator_refresh_s),
     LOPT(SEC, "exec_timeout_ms", 60000, 100, 3600000, exec_timeout_ms),
     LOPT(SEC, "reporter_retry_max", 60, 1, 3600, retry_max_s),
     LOPT(SEC, "rpc_timeout_ms", 30000, 100, 600000, rpc_timeout_ms),
@@ -219,6 +218,8 @@ int ssvr_cfg_load(const struct vas_conf *conf, struct ssvr_cfg *cfg)
 		ret = load_target(conf, cfg);
 	if (!ret)
 		ret = load_lists(conf, cfg);
+	if (!ret)
+		ret = rpc_tls_from_conf(conf, &cfg->tls);
 	return ret;
 }
 

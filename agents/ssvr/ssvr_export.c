@@ -393,6 +393,32 @@ int export_reconcile(const struct ssvr_cfg *cfg)
 	return ret;
 }
 
+int export_apply_acl(const struct ssvr_cfg *cfg, const struct acl_set *s)
+{
+	const struct target_driver *drv = target_driver_get(cfg);
+	struct target_ent *ents = NULL;
+	int fd, ne = 0, i, ret, first = 0;
+	uint32_t id;
+
+	if (!drv->acl)
+		return 0;
+	fd = lock_exports(cfg);
+	if (fd < 0)
+		return fd;
+	ret = drv->list(cfg, &ents, &ne);
+	for (i = 0; !ret && i < ne; i++) {
+		if (!export_parse_iqn(cfg, ents[i].iqn, &id))
+			continue;
+		ret = drv->acl(cfg, ents[i].tid, s);
+		if (ret && !first)
+			first = ret;
+		ret = 0;
+	}
+	free(ents);
+	unlock_exports(fd);
+	return ret ? ret : first;
+}
+
 struct export_keeper {
 	const struct ssvr_cfg *cfg;
 	atomic_bool stop;

@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 #include "vas/conf.h"
+#include "vas/peer_acl.h"
+#include "vas/rpc_tls.h"
 
 #define SSVR_MIB	    (1024LL * 1024LL)
 #define SSVR_VB_BYTES	    (1025LL * SSVR_MIB)
@@ -40,14 +42,15 @@ struct ssvr_cfg {
 	char tgtadm_params_lun[256];
 	char ietadm_params_lun[256];
 	char ietadm_params_tid[512];
-	long tgt_control_port; /* tgtadm -C N */
-	char portal[64];       /* "IP:PORT" ensured on tgtd, or "" */
-	int n_peers;
-	char peers[SSVR_MAX_INITIATORS][64]; /* empty list = anyone */
+	long tgt_control_port;	 /* tgtadm -C N */
+	char portal[64];	 /* "IP:PORT" ensured on tgtd, or "" */
+	struct peer_acl callers; /* allowed_peers, host_list or this host */
+	struct rpc_tls tls;	 /* [tls] */
 	int n_initiators;
 	char initiators[SSVR_MAX_INITIATORS][64]; /* empty list = ALL */
 	long exec_timeout_ms;
 	long export_check_s;
+	long initiator_refresh_s; /* registered heads asked this often */
 	/* reporter */
 	char register_device_list[PATH_MAX];
 	int n_ip_data;
@@ -119,6 +122,33 @@ int zero_open_direct(const char *path, int flags);
 int zero_range(int fd, uint64_t off, uint64_t len, enum zero_method m,
 	       atomic_bool *stop);
 
+/*
+ * ssvr_acl.c: with initiator_address empty, the targets accept only the
+ * head servers registered with the manager (SECURITY.md): their data
+ * addresses, asked of the manager every initiator_refresh_interval s and
+ * kept in <state_dir>/initiators for every export made meanwhile.
+ */
+#define SSVR_ACL_MAX 128
+
+struct acl_set {
+	int n;
+	char addr[SSVR_ACL_MAX][16]; /* sorted dotted quads */
+};
+
+/* ssvr_initiators.c: the saved set; empty when none was saved yet. */
+int acl_load(const struct ssvr_cfg *cfg, struct acl_set *s);
+int acl_save(const struct ssvr_cfg *cfg, const struct acl_set *s);
+/* The addresses a new target is bound to: initiator_address or saved. */
+int acl_wanted(const struct ssvr_cfg *cfg, struct acl_set *s);
+/* Adds addr once (full set: dropped); acl_sort orders for comparing. */
+void acl_add(struct acl_set *s, const char *addr);
+void acl_sort(struct acl_set *s);
+struct acl_keeper;
+int acl_keeper_start(const struct ssvr_cfg *cfg, struct acl_keeper **out);
+void acl_keeper_stop(struct acl_keeper *k);
+/* One pass: ask the manager, save and apply what changed. 0 or -errno. */
+int acl_refresh(const struct ssvr_cfg *cfg, bool force);
+
 /* ssvr_target.c: one driver per iSCSI target implementation. */
 struct target_ent {
 	int tid;
@@ -132,6 +162,9 @@ struct target_driver {
 	int (*create)(const struct ssvr_cfg *cfg, int tid, const char *iqn,
 		      const char *backing, uint32_t pdskid);
 	int (*remove)(const struct ssvr_cfg *cfg, int tid);
+	/* Makes the target's initiator ACL exactly s; NULL: not supported. */
+	int (*acl)(const struct ssvr_cfg *cfg, int tid,
+		   const struct acl_set *s);
 	int max_tid;
 };
 
@@ -154,6 +187,8 @@ int export_deactivate(const struct ssvr_cfg *cfg, uint32_t pdskid);
  * exports, removes our targets that have no record. 0 or first error.
  */
 int export_reconcile(const struct ssvr_cfg *cfg);
+/* Binds every target of ours to exactly s. 0 or the first error. */
+int export_apply_acl(const struct ssvr_cfg *cfg, const struct acl_set *s);
 
 /*
  * Re-runs export_reconcile every export_check_s seconds (0 = never), so
@@ -202,6 +237,12 @@ int shredder_resume(struct shredder *s);
  * same eventid; -EAGAIN when the queue is full.
  */
 int shredder_submit(struct shredder *s, const struct shred_req *r);
+/*
+ * Whether eventid, if this shredder knows it, is the job on the extent r
+ * names (members < 0 are not compared): a DONE kept from before the
+ * manager's id counter wrapped must not answer for another extent.
+ */
+bool shredder_matches(struct shredder *s, const struct shred_req *r);
 /* True while a queued or running job overlaps [off, off+len) bytes. */
 bool shredder_busy(struct shredder *s, uint32_t pdskid, uint64_t off,
 		   uint64_t len);

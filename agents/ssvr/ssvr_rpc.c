@@ -12,6 +12,7 @@
 
 #include "vas/event_table.h"
 #include "vas/log.h"
+#include "vas/proto.h"
 #include "vas/rpc.h"
 
 static int api_hello(struct rpc_request *req)
@@ -21,24 +22,19 @@ static int api_hello(struct rpc_request *req)
 }
 
 /*
- * With [ssvr_agent] allowed_peers set, only those addresses (the
- * manager's) may call; others get fault EACCES (13).
+ * Only the managers may call (SECURITY.md): [ssvr_agent] allowed_peers,
+ * else [storage_manager] host_list, else this host; others get fault
+ * EACCES (13). In-process calls (tests) carry no address.
  */
 static int check_peer(struct rpc_request *req)
 {
 	const struct ssvr_cfg *cfg = ((struct ssvr_agent *)req->ctx)->cfg;
-	int i;
 
-	for (i = 0; i < cfg->n_peers; i++)
-		if (!strcmp(cfg->peers[i], req->peer))
-			return 0;
-	if (!cfg->n_peers)
+	if (req->peer_addr.ss_family == AF_UNSPEC ||
+	    peer_acl_match(&cfg->callers, &req->peer_addr))
 		return 0;
-	log_warn("%s from %s refused: not in allowed_peers", req->method,
-		 req->peer);
-	req->fault_code = EACCES;
-	snprintf(req->fault_string, sizeof(req->fault_string), "EACCES");
-	return -1;
+	return rpc_refuse(req, EACCES,
+			  "not a manager (allowed_peers, host_list)");
 }
 
 /* Checks that this host exports pdskid and the extent fits the device. */
@@ -87,9 +83,6 @@ static int api_shred(struct rpc_request *req)
 	struct shred_req r;
 	int ret;
 
-	ret = check_peer(req);
-	if (ret)
-		return ret;
 	r.eventid = rpc_int(req, "eventid", 0);
 	r.dextid = rpc_int(req, "dextid", 0);
 	r.pdskid = (uint32_t)rpc_int(req, "pdskid", 0);
@@ -104,13 +97,27 @@ static int api_shred(struct rpc_request *req)
 static int api_event_status(struct rpc_request *req)
 {
 	struct ssvr_agent *a = req->ctx;
+	struct shred_req asked = {
+	    .eventid = rpc_int(req, "eventid", 0),
+	    .dextid = rpc_int(req, "dextid", -1),
+	    .pdskid = (uint32_t)rpc_int(req, "pdskid", 0),
+	    .offset_vb = rpc_int(req, "offset", -1),
+	    .capacity_vb = rpc_int(req, "capacity", -1),
+	};
 	xmlrpc_value *arr;
-	int status, result;
+	int status = EV_NONE, result = 0;
 
-	if (check_peer(req))
-		return -1;
-	event_table_read(a->events, rpc_int(req, "eventid", 0), &status,
-			 &result);
+	/*
+	 * Our manager names the extent it asks about: an event of another
+	 * extent under the same id is not its shred (NONE: it sends the
+	 * request again, which replaces the stale one).
+	 */
+	if (!shredder_matches(a->shred, &asked))
+		log_warn("getEventStatus %lld: held for another extent than "
+			 "dext-%08llx: NONE",
+			 (long long)asked.eventid, (long long)asked.dextid);
+	else
+		event_table_read(a->events, asked.eventid, &status, &result);
 	arr = xmlrpc_array_new(req->env);
 	if (req->env->fault_occurred)
 		return -ENOMEM;
@@ -131,14 +138,19 @@ static const struct rpc_param_spec shred_spec[] = {
 
 static const struct rpc_param_spec event_spec[] = {
     {"eventid", RPC_T_INT, RPC_REQUIRED, INT32_MIN, INT32_MAX, 0},
+    /* Optional: the extent the caller's shred is on (ours send them). */
+    {"dextid", RPC_T_INT, 0, 0, INT32_MAX, 0},
+    {"pdskid", RPC_T_INT, 0, 0, INT32_MAX, 0},
+    {"offset", RPC_T_INT, 0, 0, INT32_MAX, 0},
+    {"capacity", RPC_T_INT, 0, 1, INT32_MAX, 0},
     {NULL, 0, 0, 0, 0, 0},
 };
 
 static const struct rpc_param_spec no_spec[] = {{NULL, 0, 0, 0, 0, 0}};
 
 const struct rpc_method ssvr_methods[] = {
-    {"helloWorld", api_hello, no_spec, RPC_M_NOVERSION},
-    {"registerShredRequest", api_shred, shred_spec, RPC_M_MUTATES},
-    {"getEventStatus", api_event_status, event_spec, 0},
-    {NULL, NULL, NULL, 0},
+    {"helloWorld", api_hello, no_spec, RPC_M_NOVERSION, NULL},
+    {"registerShredRequest", api_shred, shred_spec, RPC_M_MUTATES, check_peer},
+    {"getEventStatus", api_event_status, event_spec, 0, check_peer},
+    {NULL, NULL, NULL, 0, NULL},
 };

@@ -125,6 +125,33 @@ static void prune_done_locked(struct shredder *s)
 	}
 }
 
+static bool fields_match(const struct shred_req *have,
+			 const struct shred_req *asked)
+{
+	return (asked->dextid < 0 || asked->dextid == have->dextid) &&
+	       (asked->offset_vb < 0 || asked->offset_vb == have->offset_vb) &&
+	       (asked->capacity_vb < 0 ||
+		asked->capacity_vb == have->capacity_vb) &&
+	       (!asked->pdskid || asked->pdskid == have->pdskid);
+}
+
+bool shredder_matches(struct shredder *s, const struct shred_req *r)
+{
+	struct shred_job **pp;
+	bool ok = true;
+
+	if (!s)
+		return true;
+	pthread_mutex_lock(&s->lock);
+	pp = find_in(&s->jobs, r->eventid);
+	if (!pp)
+		pp = find_in(&s->done, r->eventid);
+	if (pp)
+		ok = fields_match(&(*pp)->r, r);
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
 int shredder_submit(struct shredder *s, const struct shred_req *r)
 {
 	struct shred_job **pp, *j;

@@ -212,30 +212,165 @@ static int tgt_remove(const struct ssvr_cfg *cfg, int tid)
 	return run_b(cfg, &a, NULL);
 }
 
+static int tgt_bind(const struct ssvr_cfg *cfg, const char *op, int tid,
+		    const char *addr)
+{
+	struct argv_b a;
+
+	tgt_base(cfg, &a, op, "target");
+	arg(&a, "--tid");
+	argf(&a, "%d", tid);
+	arg(&a, "--initiator-address");
+	arg(&a, addr);
+	return run_b(cfg, &a, NULL);
+}
+
+/*
+ * The "ACL information:" entries of target tid in `--op show` output
+ * (deeper-indented lines below that heading). Consumes text.
+ */
+static void tgt_parse_acl(char *text, int tid, struct acl_set *s)
+{
+	char *line, *save = NULL;
+	bool ours = false, in_acl = false;
+	int t;
+
+	memset(s, 0, sizeof(*s));
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "Target %d:", &t) == 1) {
+			ours = t == tid;
+			in_acl = false;
+		} else if (ours && strstr(line, "ACL information:")) {
+			in_acl = true;
+		} else if (in_acl && !strncmp(line, "        ", 8) &&
+			   s->n < SSVR_ACL_MAX) {
+			snprintf(s->addr[s->n++], sizeof(s->addr[0]), "%s",
+				 line + strspn(line, " "));
+		} else {
+			in_acl = false;
+		}
+	}
+}
+
+/*
+ * The connections of target tid whose address is not in want, from the
+ * "I_T nexus information:" part of `--op show`: "I_T nexus: <sid>",
+ * "Connection: <cid>", "IP Address: <addr>". Consumes text.
+ */
+struct conn_ref {
+	int sid, cid;
+};
+
+static bool in_set(const struct acl_set *s, const char *addr);
+
+static int tgt_stale_conns(char *text, int tid, const struct acl_set *want,
+			   struct conn_ref *out, int max)
+{
+	char *line, *save = NULL, addr[64];
+	bool ours = false;
+	int t, sid = -1, cid = -1, n = 0;
+
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *p = line + strspn(line, " ");
+
+		if (sscanf(line, "Target %d:", &t) == 1)
+			ours = t == tid;
+		else if (!ours)
+			continue;
+		else if (sscanf(p, "I_T nexus: %d", &sid) == 1)
+			cid = -1;
+		else if (sscanf(p, "Connection: %d", &cid) == 1)
+			;
+		else if (sscanf(p, "IP Address: %63s", addr) == 1 && sid >= 0 &&
+			 cid >= 0 && !in_set(want, addr) &&
+			 !in_set(want, "ALL") && n < max)
+			out[n++] = (struct conn_ref){sid, cid};
+	}
+	return n;
+}
+
+static bool in_set(const struct acl_set *s, const char *addr)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->addr[i], addr))
+			return true;
+	return false;
+}
+
+static int tgt_acl(const struct ssvr_cfg *cfg, int tid,
+		   const struct acl_set *want)
+{
+	struct acl_set *have = malloc(sizeof(*have));
+	struct conn_ref stale[64];
+	struct argv_b a;
+	char *text = NULL, *copy = NULL;
+	int i, ret, n_stale = 0;
+
+	if (!have)
+		return -ENOMEM;
+	tgt_base(cfg, &a, "show", "target");
+	ret = run_b(cfg, &a, &text);
+	if (!ret && !(copy = strdup(text)))
+		ret = -ENOMEM;
+	if (!ret) {
+		tgt_parse_acl(text, tid, have);
+		n_stale = tgt_stale_conns(copy, tid, want, stale, 64);
+	}
+	free(text);
+	free(copy);
+	/* Bind first: a head in both sets never loses its access. */
+	for (i = 0; !ret && i < want->n; i++)
+		if (!in_set(have, want->addr[i]))
+			ret = tgt_bind(cfg, "bind", tid, want->addr[i]);
+	for (i = 0; !ret && i < have->n; i++)
+		if (!in_set(want, have->addr[i]))
+			ret = tgt_bind(cfg, "unbind", tid, have->addr[i]);
+	/* The ACL holds at login only: a dropped head's sessions are cut. */
+	for (i = 0; !ret && i < n_stale; i++) {
+		log_warn("tid %d: cutting session %d connection %d of an "
+			 "initiator no longer allowed",
+			 tid, stale[i].sid, stale[i].cid);
+		tgt_base(cfg, &a, "delete", "conn");
+		arg(&a, "--tid");
+		argf(&a, "%d", tid);
+		arg(&a, "--sid");
+		argf(&a, "%d", stale[i].sid);
+		arg(&a, "--cid");
+		argf(&a, "%d", stale[i].cid);
+		ret = run_b(cfg, &a, NULL);
+	}
+	free(have);
+	return ret;
+}
+
 static int tgt_create(const struct ssvr_cfg *cfg, int tid, const char *iqn,
 		      const char *backing, uint32_t pdskid)
 {
+	struct acl_set *acl = malloc(sizeof(*acl));
 	struct argv_b a;
 	int i, ret;
 
-	tgt_base(cfg, &a, "new", "target");
-	arg(&a, "--tid");
-	argf(&a, "%d", tid);
-	arg(&a, "--targetname");
-	arg(&a, iqn);
-	ret = run_b(cfg, &a, NULL);
-	if (ret)
-		return ret;
-	for (i = 0; i < (cfg->n_initiators ? cfg->n_initiators : 1); i++) {
-		tgt_base(cfg, &a, "bind", "target");
+	if (!acl)
+		return -ENOMEM;
+	ret = acl_wanted(cfg, acl);
+	if (!ret) {
+		tgt_base(cfg, &a, "new", "target");
 		arg(&a, "--tid");
 		argf(&a, "%d", tid);
-		arg(&a, "--initiator-address");
-		arg(&a, cfg->n_initiators ? cfg->initiators[i] : "ALL");
+		arg(&a, "--targetname");
+		arg(&a, iqn);
 		ret = run_b(cfg, &a, NULL);
-		if (ret)
-			return ret;
 	}
+	/* No address at all: nobody logs in until heads are known. */
+	for (i = 0; !ret && i < acl->n; i++)
+		ret = tgt_bind(cfg, "bind", tid, acl->addr[i]);
+	free(acl);
+	if (ret)
+		return ret;
 	tgt_base(cfg, &a, "new", "logicalunit");
 	arg(&a, "--tid");
 	argf(&a, "%d", tid);
@@ -320,8 +455,10 @@ static int iet_create(const struct ssvr_cfg *cfg, int tid, const char *iqn,
 }
 
 static const struct target_driver drivers[] = {
-    [SSVR_TARGET_TGT] = {"tgt", tgt_list, tgt_create, tgt_remove, 1048575},
-    [SSVR_TARGET_IET] = {"iet", iet_list, iet_create, iet_remove, 255},
+    [SSVR_TARGET_TGT] = {"tgt", tgt_list, tgt_create, tgt_remove, tgt_acl,
+			 1048575},
+    /* IET: initiator ACLs are its own files (initiators.allow). */
+    [SSVR_TARGET_IET] = {"iet", iet_list, iet_create, iet_remove, NULL, 255},
 };
 
 const struct target_driver *target_driver_get(const struct ssvr_cfg *cfg)

@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <xmlrpc-c/base.h>
 
+#include "vas/rpc_tls.h"
+
 enum rpc_type {
 	RPC_T_INT,	  /* XML-RPC int / i8 */
 	RPC_T_STRING,	  /* string, max length in .max */
@@ -45,7 +47,7 @@ struct rpc_request {
 	xmlrpc_env *env;      /* for building the result */
 	xmlrpc_value *params; /* the one struct parameter (borrowed) */
 	char peer[64];
-	/* The peer's socket address (AF_UNSPEC when unknown), for access
+	/* The peer's socket address (AF_UNSPEC: in-process), for access
 	 * control. */
 	struct sockaddr_storage peer_addr;
 	unsigned long reqno;
@@ -61,6 +63,12 @@ struct rpc_request {
 	int n_owned;
 };
 
+/*
+ * Refuses the call with fault code (EACCES, EPERM), logging the method,
+ * the peer and why at WARN; returns -1 for the handler or guard to return.
+ */
+int rpc_refuse(struct rpc_request *req, int code, const char *why);
+
 /* Frees what the accessors handed out; called by the dispatcher. */
 void rpc_request_release(struct rpc_request *req);
 
@@ -74,6 +82,12 @@ struct rpc_method {
 	rpc_handler handler;
 	const struct rpc_param_spec *spec; /* terminated by {NULL} */
 	unsigned flags;
+	/*
+	 * Access control, or NULL: runs before the version and members are
+	 * checked (req->params is the struct, or NULL when there is none);
+	 * a nonzero return refuses the call as a handler's would.
+	 */
+	rpc_handler guard;
 };
 
 /*
@@ -96,10 +110,12 @@ struct rpc_server_opts {
 	/* Bodies beyond their first 16 KiB, all together; 64 MiB. */
 	size_t max_buffered_bytes;
 	/*
-	 * HTTPS with client certificates plugs in here later: a field for
-	 * the PEM material, turned into MHD options in mhd_options() of
-	 * lib/rpc_server.c, the one place that configures libmicrohttpd.
+	 * HTTPS (vas/rpc_tls.h), or NULL/off for plain HTTP: every request
+	 * of a client without a certificate signed by tls->ca_file gets
+	 * fault EACCES and its connection is closed. Read at
+	 * rpc_server_new().
 	 */
+	const struct rpc_tls *tls;
 };
 
 struct rpc_server;
@@ -185,7 +201,9 @@ xmlrpc_mem_block *rpc_process(const struct rpc_method *table, void *ctx,
  */
 struct rpc_peer {
 	char text[64];
-	struct sockaddr_storage addr; /* ss_family AF_UNSPEC when unknown */
+	/* AF_UNSPEC: an in-process call (rpc_process); a network peer whose
+	 * address is unknown is AF_INET 0.0.0.0. */
+	struct sockaddr_storage addr;
 };
 
 xmlrpc_mem_block *rpc_process_call(const struct rpc_method *table, void *ctx,

@@ -36,6 +36,10 @@ int api_list_hsvrs(struct rpc_request *req);
 int api_list_ssvrs(struct rpc_request *req);
 int api_list_pdsks(struct rpc_request *req);
 int api_shutdown_all(struct rpc_request *req);
+
+/* Guards (api_access.c): admin_peers; registered agents. */
+int api_guard_admin(struct rpc_request *req);
+int api_guard_agent(struct rpc_request *req);
 int api_list_events(struct rpc_request *req);
 
 int api_lvol_create(struct rpc_request *req);

@@ -2,6 +2,7 @@
 #include "servers.h"
 #include "db_disks.h"
 #include "db_pools.h"
+#include "db_resync.h"
 #include "db_servers.h"
 #include "db_shred.h"
 #include "db_volumes.h"
@@ -115,6 +116,21 @@ out:
 	return ret;
 }
 
+bool srv_ip_registered(struct sm *sm, const char *ip)
+{
+	struct db_tx *tx = NULL;
+	int32_t hsvr = 0, ssvr = 0;
+	int ret;
+
+	if (db_begin(sm->db, false, &tx))
+		return false;
+	ret = db_ip_owner(tx, SRV_HSVR, ip, &hsvr);
+	if (!ret)
+		ret = db_ip_owner(tx, SRV_SSVR, ip, &ssvr);
+	db_end(tx, ret);
+	return !ret && (hsvr || ssvr);
+}
+
 int srv_delete(struct sm *sm, enum srv_kind kind, int32_t id)
 {
 	struct sm_disk *disks = NULL;
@@ -184,13 +200,38 @@ static int parse_sectors(const char *s, int64_t *out)
 	return 0;
 }
 
+/*
+ * Legs still on a disk that comes back were given up while it was away
+ * (left SPARE for want of room, or INSYNC because an attach was in flight
+ * when the evacuation came): the head wrote on without them, so each one
+ * is rebuilt in place, never trusted as it is.
+ */
+static int readd_returning_legs(struct db_tx *tx, int32_t pdskid)
+{
+	struct leg_row *legs = NULL;
+	int n = 0, i, ret;
+
+	ret = db_legs_on(tx, pdskid, &legs, &n);
+	for (i = 0; !ret && i < n; i++)
+		if (legs[i].mirror_status == MIRROR_INSYNC ||
+		    legs[i].mirror_status == MIRROR_SPARE) {
+			log_info("dext-%08x on returning pdsk-%08x: rebuilt",
+				 legs[i].dextid, pdskid);
+			ret = db_leg_readd(tx, &legs[i]);
+		}
+	free(legs);
+	return ret;
+}
+
 /* A known disk comes back: LOW if it has bad extents; shred OFFLINE ones. */
 static int pdsk_return(struct sm *sm, struct db_tx *tx, int32_t pdskid)
 {
 	int faulty = 0, ret;
 
 	(void)sm;
-	ret = db_pdsk_has_faulty(tx, pdskid, &faulty);
+	ret = readd_returning_legs(tx, pdskid);
+	if (!ret)
+		ret = db_pdsk_has_faulty(tx, pdskid, &faulty);
 	if (!ret)
 		ret = db_pdsk_set_priority(tx, pdskid,
 					   faulty ? PRIO_LOW : PRIO_HIGH);
@@ -205,6 +246,7 @@ int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
 	int64_t sectors = 0, vb, rest, n_ext;
 	int32_t first_lvol = 0, poolid = 0;
 	struct db_tx *tx = NULL;
+	bool returned = false;
 	int ret, prio;
 
 	if (!*path)
@@ -221,8 +263,8 @@ int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
 		goto out;
 	ret = db_pdsk_find(tx, ssvrid, path, pdskid, &prio);
 	if (!ret) {
-		ret = may_return(SRV_SSVR, prio) ? pdsk_return(sm, tx, *pdskid)
-						 : -EEXIST;
+		returned = may_return(SRV_SSVR, prio);
+		ret = returned ? pdsk_return(sm, tx, *pdskid) : -EEXIST;
 		if (!ret && poolid)
 			ret = db_pdsk_set_pool(tx, *pdskid, poolid);
 		goto out;
@@ -255,6 +297,8 @@ out:
 	if (!ret) {
 		log_info("pdsk-%08x on ssvr-%08x: %s", *pdskid, ssvrid, path);
 		sm_wake_shred(sm);
+		if (returned)
+			sm_wake_resync(sm); /* its legs are re-added */
 	}
 	return ret;
 }

@@ -2,6 +2,7 @@
 #ifndef VAS_SM_SERVERS_H
 #define VAS_SM_SERVERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "records.h"
@@ -24,6 +25,9 @@ int srv_delete(struct sm *sm, enum srv_kind kind, int32_t id);
 /* pool NULL = of every pool. Caller frees *rows. */
 int srv_list(struct sm *sm, enum srv_kind kind, int32_t id, const char *pool,
 	     struct sm_server **rows, int *n);
+
+/* Whether ip is a data address of a registered server (either kind). */
+bool srv_ip_registered(struct sm *sm, const char *ip);
 
 /*
  * capacity: decimal string of 512-byte sectors. pool NULL: the disk is in

@@ -45,6 +45,63 @@ int agent_event_status(const struct sm_config *cfg, const struct sm_server *srv,
 				      NULL, 0, NULL);
 }
 
+/* Reads [status, result]; -EPROTO for anything else. */
+static int read_pair(xmlrpc_value *res, int *status, int *result)
+{
+	xmlrpc_value *e0 = NULL, *e1 = NULL;
+	xmlrpc_env env;
+	int ret = -EPROTO;
+
+	xmlrpc_env_init(&env);
+	if (xmlrpc_value_type(res) != XMLRPC_TYPE_ARRAY ||
+	    xmlrpc_array_size(&env, res) != 2)
+		goto out;
+	xmlrpc_array_read_item(&env, res, 0, &e0);
+	xmlrpc_array_read_item(&env, res, 1, &e1);
+	if (env.fault_occurred || xmlrpc_value_type(e0) != XMLRPC_TYPE_INT ||
+	    xmlrpc_value_type(e1) != XMLRPC_TYPE_INT)
+		goto out;
+	xmlrpc_read_int(&env, e0, status);
+	xmlrpc_read_int(&env, e1, result);
+	ret = env.fault_occurred ? -EPROTO : 0;
+out:
+	if (e0)
+		xmlrpc_DECREF(e0);
+	if (e1)
+		xmlrpc_DECREF(e1);
+	xmlrpc_env_clean(&env);
+	return ret;
+}
+
+int agent_shred_status(const struct sm_config *cfg, const struct sm_server *srv,
+		       int port, int32_t eventid, int32_t dextid,
+		       int32_t pdskid, int64_t offset_vb, int64_t capacity_vb,
+		       int *status, int *result)
+{
+	xmlrpc_value *p, *res = NULL;
+	struct rpc_outcome oc;
+	xmlrpc_env env;
+	int ret;
+
+	xmlrpc_env_init(&env);
+	p = xmlrpc_build_value(&env, "{s:i,s:i,s:i,s:i,s:i,s:i}", "ver",
+			       VAS_XMLRPC_VERSION, "eventid", eventid, "dextid",
+			       dextid, "pdskid", pdskid, "offset",
+			       (int)offset_vb, "capacity", (int)capacity_vb);
+	if (env.fault_occurred) {
+		xmlrpc_env_clean(&env);
+		return -ENOMEM;
+	}
+	ret = agent_call(cfg, srv, port, "getEventStatus", p, &res, &oc);
+	xmlrpc_DECREF(p);
+	if (!ret)
+		ret = read_pair(res, status, result);
+	if (res)
+		xmlrpc_DECREF(res);
+	xmlrpc_env_clean(&env);
+	return ret;
+}
+
 int agent_event_status_msg(const struct sm_config *cfg,
 			   const struct sm_server *srv, int port,
 			   int32_t eventid, int *status, int *result, char *msg,
@@ -145,6 +202,11 @@ enum agent_poll agent_poll_event(const struct sm_config *cfg,
 	if (agent_event_status_msg(cfg, srv, port, eventid, &status, &result,
 				   note, len, NULL))
 		return AGENT_POLL_LOST;
+	return agent_poll_of(status);
+}
+
+enum agent_poll agent_poll_of(int status)
+{
 	switch (status) {
 	case EV_PROGRESS:
 		return AGENT_POLL_RUNNING;

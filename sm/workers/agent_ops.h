@@ -25,6 +25,15 @@ int agent_call(const struct sm_config *cfg, const struct sm_server *srv,
 int agent_event_status(const struct sm_config *cfg, const struct sm_server *srv,
 		       int port, int32_t eventid, int *status, int *result);
 /*
+ * getEventStatus of a shred, naming its extent: our storage agent answers
+ * DONE only for a job on that extent (an old DONE under a wrapped id is
+ * NONE), a 3.0 agent ignores the extra members.
+ */
+int agent_shred_status(const struct sm_config *cfg, const struct sm_server *srv,
+		       int port, int32_t eventid, int32_t dextid,
+		       int32_t pdskid, int64_t offset_vb, int64_t capacity_vb,
+		       int *status, int *result);
+/*
  * The same asking our head agent for the reason of an ERROR ("detail"):
  * into msg, and whether a failed attach left nothing (may be NULL).
  */
@@ -49,6 +58,8 @@ enum agent_poll {
 	AGENT_POLL_GONE,    /* NONE or ERROR: the agent holds no such event */
 	AGENT_POLL_LOST,    /* no usable answer: the agent may still hold it */
 };
+/* An agent's event status (EV_*) as the job engine sees it. */
+enum agent_poll agent_poll_of(int status);
 /*
  * One getEventStatus for eventid on srv. Only DONE is success (M77); a
  * status outside the protocol counts as LOST, never as DONE. With len,

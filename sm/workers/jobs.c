@@ -187,11 +187,15 @@ static void ask(void *ctx, void *item)
 	struct jobs *j = c->j;
 
 	(void)ctx;
-	c->answer =
-	    c->srv ? agent_poll_event(&j->sm->cfg, c->srv, j->cfg.port,
-				      j->ops->eventid(c->row), c->note,
-				      j->ops->ask_note ? sizeof(c->note) : 0)
-		   : AGENT_POLL_LOST;
+	if (!c->srv)
+		c->answer = AGENT_POLL_LOST;
+	else if (j->ops->poll)
+		c->answer =
+		    j->ops->poll(&j->sm->cfg, c->srv, j->cfg.port, c->row);
+	else
+		c->answer = agent_poll_event(
+		    &j->sm->cfg, c->srv, j->cfg.port, j->ops->eventid(c->row),
+		    c->note, j->ops->ask_note ? sizeof(c->note) : 0);
 }
 
 /* Polls every running job that is due; ended ones move to j->ends. */

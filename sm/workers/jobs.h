@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agent_ops.h"
 #include "db.h"
 #include "records.h"
 #include "sm.h"
@@ -36,6 +37,10 @@ struct job_ops {
 	int64_t (*eta_key)(const void *row); /* what sets its speed */
 	bool share_server; /* jobs of one server share its speed (a link) */
 	bool ask_note;	   /* our head agent: a DONE may carry a note */
+	/* Optional: asks the agent about a sent row (default: by event id). */
+	enum agent_poll (*poll)(const struct sm_config *cfg,
+				const struct sm_server *srv, int port,
+				const void *row);
 	int64_t (*size_vb)(const void *row);
 	int (*attempts)(const void *row);
 	/*

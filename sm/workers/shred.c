@@ -222,6 +222,24 @@ static void settled(struct sm *sm, const struct job_end *ends, int n)
 	}
 }
 
+/*
+ * Names the extent too: the agent answers NONE for a job on another one,
+ * so an old DONE under a reused id never frees an unzeroed extent.
+ */
+static enum agent_poll poll_row(const struct sm_config *cfg,
+				const struct sm_server *srv, int port,
+				const void *r)
+{
+	const struct shred_row *row = r;
+	int status = 0, result = 0;
+
+	if (agent_shred_status(cfg, srv, port, row->eventid, row->dextid,
+			       row->pdskid, row->offset_vb, row->capacity_vb,
+			       &status, &result))
+		return AGENT_POLL_LOST;
+	return agent_poll_of(status);
+}
+
 static const struct job_ops shred_ops = {
     .name = "shred",
     .row_size = sizeof(struct shred_row),
@@ -236,6 +254,7 @@ static const struct job_ops shred_ops = {
     .send = send,
     .settled = settled,
     .salvage = db_shred_salvage,
+    .poll = poll_row,
 };
 
 static void wake(struct sm *sm)

@@ -27,4 +27,5 @@ static const struct rpc_param_spec spec[] = {
     {NULL, 0, 0, 0, 0, 0}};
 
 const struct rpc_method fuzz_table[] = {
-    {"attachLogicalVolume", attach, spec, 0}, {NULL, NULL, NULL, 0}};
+    {"attachLogicalVolume", attach, spec, 0, NULL},
+    {NULL, NULL, NULL, 0, NULL}};

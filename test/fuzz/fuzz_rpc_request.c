@@ -40,7 +40,7 @@ static const struct rpc_param_spec required[] = {
     {"s", RPC_T_STRING, RPC_REQUIRED, 1, 8, 0}, {NULL, 0, 0, 0, 0, 0}};
 
 const struct rpc_method fuzz_table[] = {
-    {"call", touch, spec, RPC_M_MUTATES},
-    {"need", touch, required, 0},
-    {"helloWorld", touch, NULL, RPC_M_NOVERSION},
-    {NULL, NULL, NULL, 0}};
+    {"call", touch, spec, RPC_M_MUTATES, NULL},
+    {"need", touch, required, 0, NULL},
+    {"helloWorld", touch, NULL, RPC_M_NOVERSION, NULL},
+    {NULL, NULL, NULL, 0, NULL}};

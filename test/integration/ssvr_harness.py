@@ -132,7 +132,9 @@ class Node:
                            "tgt_portal": "%s:3260" % ip,
                            "scrub_first_sleep_time": "3600",
                            "reporter_retry_max": "1",
-                           "rpc_timeout_ms": "3000"},
+                           "rpc_timeout_ms": "3000",
+                           # the tests play the manager from 127.0.0.1
+                           "allowed_peers": "127.0.0.1"},
             "iscsi": {"iqn_prefix": PREFIX},
         }
         for sec, kv in (extra or {}).items():
@@ -216,6 +218,8 @@ class FakeSM:
         self.pdsks = {}
         self.eexist = 0  # answer EEXIST this many times
         self.listed = {}  # listPhysicalDisks: pdskid -> local_path
+        self.heads = ["127.0.0.1"]  # listHeadServers: one head, its ip_data
+        self.failed_heads = []  # listed too, priority OFFLINE
         self.srv = None
 
     def start(self):
@@ -226,6 +230,7 @@ class FakeSM:
         self.srv.register_function(self.notify, "notifyFailure")
         self.srv.register_function(self.badblocks, "notifyBadBlocks")
         self.srv.register_function(self.list_pdsks, "listPhysicalDisks")
+        self.srv.register_function(self.list_hsvrs, "listHeadServers")
         threading.Thread(target=self.srv.serve_forever, daemon=True).start()
 
     def stop(self):
@@ -264,6 +269,28 @@ class FakeSM:
         return [{"ssvrid": self.ssvrid, "pdskid": i, "priority": 1,
                  "resync": 0, "capacity": 1, "available": 1,
                  "local_path": path} for i, path in self.listed.items()]
+
+    def list_hsvrs(self, p):
+        self.calls.append(("hsvrs", p))
+        return [{"hsvrid": i + 1, "priority": 4 if ip in self.failed_heads else 1,
+                 "resync": 0, "ip_data": [ip]}
+                for i, ip in enumerate(self.heads + self.failed_heads)]
+
+    def acl(self, tgtd, tid):
+        """The initiator addresses of target tid (tgtadm --op show)."""
+        out = tgtd.adm("--op", "show", "--mode", "target").stdout
+        res, ours, in_acl = [], False, False
+        for line in out.splitlines():
+            if line.startswith("Target "):
+                ours = line.startswith("Target %d:" % tid)
+                in_acl = False
+            elif ours and "ACL information:" in line:
+                in_acl = True
+            elif in_acl and line.startswith("        "):
+                res.append(line.strip())
+            else:
+                in_acl = False
+        return res
 
     def of(self, kind):
         return [p for k, p in self.calls if k == kind]

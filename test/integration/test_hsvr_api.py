@@ -6,6 +6,7 @@ import xmlrpc.client
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hsvr_harness import (run_on, Agent, EV_DONE, EV_NONE, EV_PROGRESS, check, dext,
                           skip_if_missing, volume)
+from vastest import proxy_from
 
 skip_if_missing()
 
@@ -26,6 +27,14 @@ def main():
     def body():
         check(r.helloWorld({}) == 0, "helloWorld")
         check(r.helloWorld({"ver": 1}) == 0, "helloWorld ignores ver")
+        # only the managers (no host_list: this host, 127.0.0.1) may call
+        other = proxy_from("127.0.0.9", "http://127.0.0.1:%d/RPC2" % a.port)
+        for m in ("attachLogicalVolume", "detachLogicalVolume",
+                  "getEventStatus", "replaceMirrorDisk"):
+            fault(getattr(other, m), {"ver": 5, "eventid": 1}, 13)
+        check(other.helloWorld({}) == 0, "helloWorld open to probes")
+        check("getEventStatus from 127.0.0.9 refused" in a.logtext(),
+              "refusal logged with the peer")
         lv = volume(0x10, "v", 10, [(0x13, [dext(0x14, 1, 5, 0),
                                             dext(0x15, 2, 7, 0)])])
         good = {"ver": 5, "eventid": 1, "lvolstruct": lv}

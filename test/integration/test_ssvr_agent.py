@@ -7,6 +7,7 @@ import os
 import subprocess
 import time
 
+from vastest import proxy_from
 from ssvr_harness import (BIN, VB, FakeSM, Node, free_port, check, fault, need_tools, read_at,
                           wait_event, write_at, all_zero)
 
@@ -92,6 +93,26 @@ def test_shred(node, rpc, f1, disk2):
     check(rpc.registerShredRequest(req) == 0 and
           wait_event(rpc, 7) == [3, 0] and
           read_at(f1, VB, 4096) == b"\0" * 4096, "event id reused later")
+
+
+def test_shred_done_matched(node, rpc):
+    """A DONE is answered only for the extent it was on: an old DONE kept
+    under an event id the manager's counter reused names another extent
+    and must not free this one (NONE: the manager sends it again)."""
+    req = {"ver": 5, "eventid": 50, "dextid": 3, "pdskid": 1, "offset": 1,
+           "capacity": 1}
+    check(rpc.registerShredRequest(req) == 0, "shred 50 accepted")
+    job = os.path.join(node.state, "shred", "%08x" % 50)
+    end = time.time() + 60
+    while os.path.exists(job) and time.time() < end:
+        time.sleep(0.05)
+    check(not os.path.exists(job), "shred 50 finished (DONE kept unread)")
+    other = {"ver": 5, "eventid": 50, "dextid": 4, "pdskid": 1, "offset": 2,
+             "capacity": 1}
+    check(rpc.getEventStatus(other) == [0, 0],
+          "DONE of dext 3 is NONE when asked for dext 4")
+    check(rpc.getEventStatus(dict(req, ver=5)) == [3, 0],
+          "and DONE for its own extent, still unread")
 
 
 def test_faults(node, rpc):
@@ -232,8 +253,21 @@ def test_allowed_peers(node):
     rpc = node.start_agent()
     check(rpc.getEventStatus({"ver": 5, "eventid": 1}) == [0, 0],
           "caller in allowed_peers served")
+    # without allowed_peers: only the managers of host_list (here IP)
     del node.settings["ssvr_agent"]["allowed_peers"]
     node.write_conf()
+    node.stop_agent()
+    rpc = node.start_agent()
+    check(fault(rpc.getEventStatus, {"ver": 5, "eventid": 1}) == 13,
+          "default: a caller outside host_list -> 13")
+    manager = proxy_from(node.settings["storage_manager"]["host_list"],
+                         "http://%s:%d" % (node.ip, node.port))
+    check(manager.getEventStatus({"ver": 5, "eventid": 1}) == [0, 0],
+          "default: the manager of host_list served")
+    node.settings["ssvr_agent"]["allowed_peers"] = "127.0.0.1"
+    node.write_conf()
+    node.stop_agent()
+    node.start_agent()
 
 
 def test_patrol(node):
@@ -251,6 +285,39 @@ def test_patrol(node):
     node.stop_agent()
     p2 = patrol_pos(node, 1)
     check(p2 > p1, "patrol continued from %d to %d" % (p1, p2))
+
+
+def test_initiator_acl(node, sm):
+    """initiator_address empty: the targets accept only the head servers
+    the manager knows (listHeadServers), kept current as heads change."""
+    tid = node.tgtd.targets()[node.iqn(1)]
+    check(sm.acl(node.tgtd, tid) == ["127.0.0.1"],
+          "target bound to the registered head only, not ALL: %s"
+          % sm.acl(node.tgtd, tid))
+    sm.heads = ["127.0.0.99", "127.0.0.98"]
+    ok = wait_for(lambda: sm.acl(node.tgtd, tid) == ["127.0.0.98", "127.0.0.99"])
+    check(ok, "ACL follows the registered heads: %s" % sm.acl(node.tgtd, tid))
+    ls = subprocess.run(["iscsi-ls", "-s", "iscsi://%s" % IP],
+                        capture_output=True, text=True).stdout
+    check(node.iqn(1) not in ls, "a login from a non-registered address refused")
+    sm.heads, sm.failed_heads = ["127.0.0.98"], ["127.0.0.1"]
+    check(wait_for(lambda: sm.acl(node.tgtd, tid) == ["127.0.0.98"]),
+          "a failed (OFFLINE) head loses its access")
+    sm.heads, sm.failed_heads = ["127.0.0.1"], []
+    check(wait_for(lambda: sm.acl(node.tgtd, tid) == ["127.0.0.1"]),
+          "a head registered again gets its access back")
+    ls = subprocess.run(["iscsi-ls", "-s", "iscsi://%s" % IP],
+                        capture_output=True, text=True).stdout
+    check(node.iqn(1) in ls, "the registered head logs in")
+
+
+def wait_for(pred, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return pred()
 
 
 def test_command_line(node):
@@ -272,8 +339,9 @@ def main():
     need_tools()
     sm = FakeSM(IP, free_port(IP))
     sm.start()
-    node = Node("agent", IP, CTL, extra={"storage_manager": {
-        "host_list": IP, "port": str(sm.port)}})
+    node = Node("agent", IP, CTL, extra={
+        "storage_manager": {"host_list": IP, "port": str(sm.port)},
+        "ssvr_agent": {"initiator_refresh_interval": "1"}})
     node.tgtd.start()
     f1 = node.disk("disk1.img", 4 << 30)
     f2 = node.disk("disk2.img", 2 << 30)
@@ -293,7 +361,9 @@ def main():
     test_command_line(node)
     rpc = node.start_agent()
     test_export(node, f1, disk2)
+    test_initiator_acl(node, sm)
     test_shred(node, rpc, f1, disk2)
+    test_shred_done_matched(node, rpc)
     test_faults(node, rpc)
     test_restart(node, f1, f3)
     test_tgtd_restart(node)

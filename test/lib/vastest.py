@@ -29,6 +29,27 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
+class _BoundTransport(xmlrpc.client.Transport):
+    """Connects from a chosen local address (a 127.0.0.x caller)."""
+
+    def __init__(self, source):
+        super().__init__()
+        self.source = source
+
+    def make_connection(self, host):
+        import http.client
+        if self._connection and host == self._connection[0]:
+            return self._connection[1]
+        self._connection = host, http.client.HTTPConnection(
+            host, source_address=(self.source, 0), timeout=60)
+        return self._connection[1]
+
+
+def proxy_from(source, url):
+    """An XML-RPC proxy to url whose connections come from source."""
+    return xmlrpc.client.ServerProxy(url, transport=_BoundTransport(source))
+
+
 def v(**kw):
     """A request struct with ver 5."""
     d = dict(VER)
@@ -84,7 +105,7 @@ class Postgres:
 class Sm:
     """The real vas_sm on its own database and port."""
 
-    def __init__(self, pg, db=None, extra=None, ssvr_port=None, hsvr_port=None):
+    def __init__(self, pg, db=None, extra=None, ssvr_port=None, hsvr_port=None, sections=None):
         self.pg = pg
         self.db = db or pg.new_db()
         self.port = free_port()
@@ -105,6 +126,10 @@ class Sm:
             f.write("[ssvr_agent]\nport = %d\n" % (ssvr_port or 8883))
             f.write("[hsvr_agent]\nport = %d\n" % (hsvr_port or 8882))
             f.write("[iscsi]\niqn_prefix = 2010-01.test.vas\n")
+            for sec, kv in (sections or {}).items():
+                f.write("[%s]\n" % sec)
+                for k, val in kv.items():
+                    f.write("%s = %s\n" % (k, val))
         self.proc = None
 
     def start(self):

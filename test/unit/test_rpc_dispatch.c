@@ -34,9 +34,9 @@ static const struct rpc_param_spec spec[] = {
     {0, 0, 0, 0, 0, 0}};
 
 static const struct rpc_method table[] = {
-    {"echo", echo, spec, 0},
-    {"hello", echo, NULL, RPC_M_NOVERSION},
-    {0, 0, 0, 0}};
+    {"echo", echo, spec, 0, NULL},
+    {"hello", echo, NULL, RPC_M_NOVERSION, NULL},
+    {0, 0, 0, 0, NULL}};
 
 /* Runs one call and returns the fault code (0 = success, value in *v). */
 static int call(const char *xml, int *v)

@@ -27,7 +27,8 @@ static int hello(struct rpc_request *req)
 }
 
 static const struct rpc_method table[] = {
-    {"helloWorld", hello, NULL, RPC_M_NOVERSION}, {NULL, NULL, NULL, 0}};
+    {"helloWorld", hello, NULL, RPC_M_NOVERSION, NULL},
+    {NULL, NULL, NULL, 0, NULL}};
 
 static void metrics(void *ctx, const struct rpc_http_request *rq,
 		    struct rpc_http_reply *reply)

@@ -387,7 +387,7 @@ START_TEST(unknown_methods_are_fault_1)
 	static const char *const names[] = {"noSuchMethod", "_dispatch",
 					    "helloWorld", "notifyShredFinished",
 					    "connect_db"};
-	struct rpc_method m = {NULL, reach, NULL, 0};
+	struct rpc_method m = {NULL, reach, NULL, 0, NULL};
 	struct call c = {0};
 	size_t i;
 

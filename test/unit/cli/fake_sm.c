@@ -132,7 +132,7 @@ static const struct rpc_param_spec no_spec[] = {{NULL, 0, 0, 0, 0, 0}};
 
 #define FAKE_METHOD(name)                                                      \
 	{                                                                      \
-		name, fake_handler, no_spec, 0                                 \
+		name, fake_handler, no_spec, 0, NULL                           \
 	}
 
 static const struct rpc_method fake_methods[] = {
@@ -145,7 +145,7 @@ static const struct rpc_method fake_methods[] = {
     FAKE_METHOD("listStorageServers"),	 FAKE_METHOD("listPhysicalDisks"),
     FAKE_METHOD("listLogicalVolumes"),	 FAKE_METHOD("showLogicalVolume"),
     FAKE_METHOD("notifyFailure"),	 FAKE_METHOD("notifyBadBlocks"),
-    FAKE_METHOD("shutdownAll"),		 {NULL, NULL, NULL, 0},
+    FAKE_METHOD("shutdownAll"),		 {NULL, NULL, NULL, 0, NULL},
 };
 
 static void *serve(void *arg)

@@ -124,8 +124,6 @@ START_TEST(test_tgt_activate)
 		 "-C 3 --lld iscsi --op show --mode target\n"
 		 "-C 3 --lld iscsi --op new --mode target --tid 3 "
 		 "--targetname iqn.2000-11.test:00000007\n"
-		 "-C 3 --lld iscsi --op bind --mode target --tid 3 "
-		 "--initiator-address ALL\n"
 		 "-C 3 --lld iscsi --op new --mode logicalunit --tid 3 --lun 1 "
 		 "--backing-store %s --bstype=rdwr\n"
 		 "-C 3 --lld iscsi --op update --mode logicalunit --tid 3 "
@@ -138,6 +136,67 @@ START_TEST(test_tgt_activate)
 	ck_assert_int_eq(export_activate(&env.cfg, &d), 0);
 	ck_assert_str_eq(read_calls(),
 			 "-C 3 --lld iscsi --op show --mode target\n");
+	teardown();
+}
+END_TEST
+
+/*
+ * initiator_address empty: a new target is bound to the saved heads (none
+ * saved: to nobody, above), and export_apply_acl moves every target of
+ * ours, not a foreign one, to a new set: bind first, then unbind.
+ */
+START_TEST(test_tgt_registered_heads)
+{
+	struct ssvr_disk d = {.pdskid = 9};
+	struct acl_set set = {0};
+	char path[PATH_MAX], expect[8192], link[PATH_MAX];
+
+	setup_driver("tgt", "");
+	ck_assert_int_eq(ssvr_path(path, sizeof(path), &env.cfg, "initiators"),
+			 0);
+	write_text(path, "127.0.0.21\n", 0600);
+	show("");
+	snprintf(d.path, sizeof(d.path), "%s", disk);
+	ck_assert_int_eq(export_activate(&env.cfg, &d), 0);
+	ck_assert_int_eq(ssvr_disk_link(&env.cfg, 9, link, sizeof(link)), 0);
+	snprintf(expect, sizeof(expect),
+		 "-C 3 --lld iscsi --op show --mode target\n"
+		 "-C 3 --lld iscsi --op new --mode target --tid 1 "
+		 "--targetname iqn.2000-11.test:00000009\n"
+		 "-C 3 --lld iscsi --op bind --mode target --tid 1 "
+		 "--initiator-address 127.0.0.21\n"
+		 "-C 3 --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 "
+		 "--backing-store %s --bstype=rdwr\n"
+		 "-C 3 --lld iscsi --op update --mode logicalunit --tid 1 "
+		 "--lun 1 --params scsi_id=00000009,scsi_sn=00000009\n",
+		 link);
+	ck_assert_str_eq(read_calls(), expect);
+	show("Target 1: iqn.2000-11.test:00000009\n"
+	     "    I_T nexus information:\n"
+	     "        I_T nexus: 4\n"
+	     "            Initiator: iqn.x:kept alias: h1\n"
+	     "            Connection: 0\n"
+	     "                IP Address: 127.0.0.21\n"
+	     "        I_T nexus: 5\n"
+	     "            Initiator: iqn.x:dropped alias: h2\n"
+	     "            Connection: 1\n"
+	     "                IP Address: 127.0.0.5\n"
+	     "    ACL information:\n        ALL\n        127.0.0.21\n"
+	     "Target 2: iqn.2010-01.foreign:x\n"
+	     "    ACL information:\n        ALL\n");
+	set.n = 2;
+	snprintf(set.addr[0], sizeof(set.addr[0]), "127.0.0.21");
+	snprintf(set.addr[1], sizeof(set.addr[1]), "127.0.0.22");
+	ck_assert_int_eq(export_apply_acl(&env.cfg, &set), 0);
+	ck_assert_str_eq(read_calls(),
+			 "-C 3 --lld iscsi --op show --mode target\n"
+			 "-C 3 --lld iscsi --op show --mode target\n"
+			 "-C 3 --lld iscsi --op bind --mode target --tid 1 "
+			 "--initiator-address 127.0.0.22\n"
+			 "-C 3 --lld iscsi --op unbind --mode target --tid 1 "
+			 "--initiator-address ALL\n"
+			 "-C 3 --lld iscsi --op delete --mode conn --tid 1 "
+			 "--sid 5 --cid 1\n");
 	teardown();
 }
 END_TEST
@@ -246,6 +305,7 @@ Suite *ssvr_target_suite(void)
 
 	tcase_add_test(tc, test_tgt_activate);
 	tcase_add_test(tc, test_tgt_acl_and_reconcile);
+	tcase_add_test(tc, test_tgt_registered_heads);
 	tcase_add_test(tc, test_tgt_portal);
 	tcase_add_test(tc, test_iet_activate);
 	tcase_add_test(tc, test_activate_missing_device);

@@ -1,0 +1,134 @@
+/*
+ * Which initiators the targets accept (SECURITY.md). initiator_address set:
+ * exactly those ("ALL" = anyone, 3.0's default). Empty: the head servers
+ * registered with the manager, asked every initiator_refresh_interval
+ * seconds; the set is saved so that exports made meanwhile (also by the
+ * reporter) get it, and it fails closed: before the manager ever answered
+ * no initiator may log in, and while it does not answer the last set stays.
+ */
+#include "ssvr_priv.h"
+#include "vas/client.h"
+#include "vas/log.h"
+#include "vas/proto.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The data addresses of every registered head server that is not failed:
+ * a head the manager gave up on (OFFLINE, FAULTY) loses its access and its
+ * sessions (ssvr_target.c) at the next pass.
+ */
+static int fetch(const struct ssvr_cfg *cfg, struct acl_set *s)
+{
+	struct vas_hsvr_info *heads = NULL;
+	struct vas_client *c = NULL;
+	int n = 0, i, j, ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = vas_client_from_conf(cfg->conf, (int)cfg->rpc_timeout_ms, &c);
+	if (!ret)
+		ret = vas_list_hsvrs(c, 0, &heads, &n);
+	vas_client_free(c);
+	for (i = 0; !ret && i < n; i++)
+		for (j = 0;
+		     heads[i].priority != PRIO_OFFLINE &&
+		     heads[i].priority != PRIO_FAULTY && j < heads[i].n_ip;
+		     j++)
+			acl_add(s, heads[i].ip_data[j]);
+	free(heads);
+	acl_sort(s);
+	return ret;
+}
+
+static bool same(const struct acl_set *a, const struct acl_set *b)
+{
+	int i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->addr[i], b->addr[i]))
+			return false;
+	return true;
+}
+
+int acl_refresh(const struct ssvr_cfg *cfg, bool force)
+{
+	struct acl_set *now = malloc(sizeof(*now)), *was = malloc(sizeof(*was));
+	int ret = now && was ? 0 : -ENOMEM;
+
+	if (!ret && cfg->n_initiators)
+		goto out; /* fixed by configuration */
+	if (!ret)
+		ret = fetch(cfg, now);
+	if (ret) {
+		log_debug("head servers not known now (%s): ACLs unchanged",
+			  strerror(-ret));
+		goto out;
+	}
+	ret = acl_load(cfg, was);
+	if (!ret && (force || !same(now, was))) {
+		log_info("targets accept %d head server address(es)", now->n);
+		ret = acl_save(cfg, now);
+		if (!ret)
+			ret = export_apply_acl(cfg, now);
+	}
+out:
+	free(now);
+	free(was);
+	return ret;
+}
+
+struct acl_keeper {
+	const struct ssvr_cfg *cfg;
+	bool applied;
+	atomic_bool stop;
+	pthread_t thr;
+};
+
+static void *keeper_main(void *arg)
+{
+	struct acl_keeper *k = arg;
+
+	while (ssvr_sleep(&k->stop, k->cfg->initiator_refresh_s * 1000))
+		/* Until one answer was applied, even one the file agrees
+		 * with: targets made before may carry another set. */
+		k->applied |= !acl_refresh(k->cfg, !k->applied);
+	return NULL;
+}
+
+int acl_keeper_start(const struct ssvr_cfg *cfg, struct acl_keeper **out)
+{
+	struct acl_keeper *k;
+	int ret;
+
+	*out = NULL;
+	if (cfg->n_initiators)
+		return 0;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->cfg = cfg;
+	/* Before the agent serves: its targets are right from the start. */
+	k->applied = !acl_refresh(cfg, true);
+	ret = -pthread_create(&k->thr, NULL, keeper_main, k);
+	if (ret) {
+		free(k);
+		return ret;
+	}
+	*out = k;
+	return 0;
+}
+
+void acl_keeper_stop(struct acl_keeper *k)
+{
+	if (!k)
+		return;
+	atomic_store(&k->stop, true);
+	pthread_join(k->thr, NULL);
+	free(k);
+}
