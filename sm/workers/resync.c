@@ -148,8 +148,8 @@ static int build_request(struct sm *sm, const struct resync_row *row,
 	return env->fault_occurred ? -ENOMEM : 0;
 }
 
-static int send(struct sm *sm, void *r, const struct sm_server *head,
-		bool *keep_id)
+static int send_row(struct sm *sm, void *r, const struct sm_server *head,
+		    bool *keep_id)
 {
 	struct resync_row *row = r;
 	xmlrpc_value *p = NULL;
@@ -205,7 +205,7 @@ static const struct job_ops resync_ops = {
     .size_vb = row_size,
     .attempts = row_attempts,
     .settle = settle,
-    .send = send,
+    .send = send_row,
     .settled = settled,
     .salvage = db_resync_salvage,
 };

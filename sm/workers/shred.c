@@ -172,8 +172,8 @@ static int settle(struct jobs *j, struct db_tx *tx, struct job_end *ends,
 	return 0;
 }
 
-static int send(struct sm *sm, void *r, const struct sm_server *srv,
-		bool *keep_id)
+static int send_row(struct sm *sm, void *r, const struct sm_server *srv,
+		    bool *keep_id)
 {
 	struct shred_row *row = r;
 	xmlrpc_value *p;
@@ -251,7 +251,7 @@ static const struct job_ops shred_ops = {
     .attempts = row_attempts,
     .prepare = prepare,
     .settle = settle,
-    .send = send,
+    .send = send_row,
     .settled = settled,
     .salvage = db_shred_salvage,
     .poll = poll_row,
