@@ -1,4 +1,5 @@
-# Turns the files in SRCS (a ;-list) into a C array of {name, text} pairs.
+# Turns the files in SRCS (a |-list) into a C array of {name, text} pairs.
+string(REPLACE "|" ";" SRCS "${SRCS}")
 set(out "/* generated from sql/ by cmake/embed.cmake: do not edit */\n")
 string(APPEND out "#include \"db_priv.h\"\n")
 string(APPEND out "const struct db_migration db_migrations[] = {\n")

@@ -41,6 +41,7 @@ struct sm_config {
 	int server_check_interval_s; /* health polling; 0 = off */
 	int health_timeout_ms;	     /* one helloWorld */
 	int health_retry_ms;	     /* second chance before failing */
+	int leader_lease_ms; /* how long a silent leader stays leader */
 };
 
 struct db;
@@ -48,6 +49,7 @@ struct worker_loop;
 struct sm;
 struct attach_op;
 struct attach_driver;
+struct leader;
 
 /*
  * What the rules (sm/domain) ask of the background machinery
@@ -67,12 +69,14 @@ struct sm_hooks {
 struct sm {
 	struct sm_config cfg;
 	struct db *db;
+	int32_t instance; /* this process among the managers (issue 15) */
 	struct sm_hooks hooks;
 	/* The workers' own state; only sm/workers/ looks inside. */
 	struct worker_loop *shred;
 	struct worker_loop *resync;
 	struct worker_loop *health;
 	struct attach_driver *attach;
+	struct leader *leader; /* runs the workers while this one leads */
 };
 
 /* Reads [storage_manager] and friends; -EINVAL on a malformed value. */

@@ -123,5 +123,7 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 		       &cfg->health_timeout_ms);
 	ret |= get_int(conf, S, "health_retry_ms", 10000, 0, 600000,
 		       &cfg->health_retry_ms);
+	ret |= get_int(conf, S, "leader_lease_ms", 4000, 400, 600000,
+		       &cfg->leader_lease_ms);
 	return ret ? -EINVAL : 0;
 }

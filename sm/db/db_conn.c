@@ -1,4 +1,5 @@
 /* Connection pool, transactions, the query helper and schema migrations. */
+#include "db_fence.h"
 #include "db_priv.h"
 #include "vas/log.h"
 
@@ -273,6 +274,9 @@ int db_begin(struct db *db, bool mutating, struct db_tx **out)
 	if (!ret && mutating)
 		ret = db_q(tx, NULL, "SELECT pg_advisory_xact_lock($1)", "d",
 			   DB_MUTATE_LOCK);
+	/* A worker of a lost leadership changes nothing (issue 15). */
+	if (!ret && mutating)
+		ret = db_fence_check(tx);
 	if (ret) {
 		if (tx->conn)
 			db_rollback(tx);

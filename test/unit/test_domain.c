@@ -429,12 +429,12 @@ START_TEST(operations_left_in_flight_are_found_again)
 	storage(3);
 	h = server(SRV_HSVR, "127.0.0.21");
 	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, &id), 0);
-	ck_assert_int_eq(attach_ops_in_flight(&sm, &ops, &n), 0);
+	ck_assert_int_eq(attach_ops_adopt(&sm, NULL, 0, 16, &ops, &n), 0);
 	ck_assert_int_eq(n, 0);
 	free(ops);
 	leave_in_flight = true;
 	ck_assert_int_eq(vol_attach(&sm, named("v"), h), -VAS_EINTERNAL);
-	ck_assert_int_eq(attach_ops_in_flight(&sm, &ops, &n), 0);
+	ck_assert_int_eq(attach_ops_adopt(&sm, NULL, 0, 16, &ops, &n), 0);
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(ops[0]->kind, ATTACH_OP_ATTACH);
 	ck_assert_int_eq(ops[0]->target, id);
@@ -444,7 +444,7 @@ START_TEST(operations_left_in_flight_are_found_again)
 	ck_assert_int_eq(attach_op_record(&sm, ops[0], &answer), 0);
 	attach_op_free(ops[0]);
 	free(ops);
-	ck_assert_int_eq(attach_ops_in_flight(&sm, &ops, &n), 0);
+	ck_assert_int_eq(attach_ops_adopt(&sm, NULL, 0, 16, &ops, &n), 0);
 	ck_assert_int_eq(n, 0);
 	free(ops);
 }
@@ -464,7 +464,7 @@ START_TEST(a_failed_head_forgets_its_attachments)
 	ck_assert_int_eq(vol_attach(&sm, named("v"), h), -VAS_EINTERNAL);
 	ck_assert_int_eq(sm_notify_failure(&sm, TARGET_HSVR, h), 0);
 	/* the late outcome finds no attachment to record (M7) */
-	ck_assert_int_eq(attach_ops_in_flight(&sm, &ops, &n), 0);
+	ck_assert_int_eq(attach_ops_adopt(&sm, NULL, 0, 16, &ops, &n), 0);
 	ck_assert_int_eq(n, 0);
 	free(ops);
 	ck_assert_int_eq(entry("v", &l).hsvrid, 0);
