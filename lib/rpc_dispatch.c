@@ -267,7 +267,7 @@ static int validate(xmlrpc_env *env, xmlrpc_value *st,
 			}
 			continue;
 		}
-		ret = check_member(env, v, spec);
+		ret = spec->flags & RPC_LATE ? 0 : check_member(env, v, spec);
 		xmlrpc_DECREF(v);
 		if (ret) {
 			*bad = spec->name;

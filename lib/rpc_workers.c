@@ -3,13 +3,14 @@
  * suspended in libmicrohttpd and queued; a worker runs it, stores the
  * reply and resumes the connection, whose event thread then sends it.
  * The queue holds at most one call per open connection, so it is bounded
- * by max_open.
+ * by max_open. A call whose client has gone meanwhile is not run.
  */
 #include "rpc_server_priv.h"
 #include "vas/log.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 static struct rpc_call *dequeue(struct rpc_server *srv)
 {
@@ -22,6 +23,23 @@ static struct rpc_call *dequeue(struct rpc_server *srv)
 		call->next = NULL;
 	}
 	return call;
+}
+
+/*
+ * Whether the client has closed the connection while its call waited: a
+ * client that gave up (a timeout, the end of a benchmark) would otherwise
+ * keep its connection, and its place under max_per_peer, until served.
+ */
+static bool client_gone(const struct rpc_call *call)
+{
+	char b;
+	ssize_t n;
+
+	if (!call->conn || call->conn->fd < 0)
+		return false;
+	n = recv(call->conn->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+			  errno != EINTR);
 }
 
 static void *worker_main(void *arg)
@@ -37,7 +55,10 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&srv->queue.lock);
 		if (!call)
 			return NULL;
-		rpc_http_run(srv, call);
+		if (client_gone(call))
+			call->stage = RPC_CALL_DROP; /* not run: nobody waits */
+		else
+			rpc_http_run(srv, call);
 		/* The event thread may free the call from here on. */
 		MHD_resume_connection(call->mhd);
 	}

@@ -4,6 +4,8 @@
  * document overflows the stack, and a DOCTYPE can declare entities that
  * cost seconds to expand; both are refused here, in linear time.
  *
+ * It also refuses what crashes the parser itself (an unparsable <i8>).
+ *
  * The count of open elements is never lower than the parser's: comments,
  * CDATA sections and processing instructions are skipped exactly as XML
  * skips them, anything else that starts with "<" and a name opens an
@@ -12,6 +14,7 @@
 #include "vas/rpc.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Index just past the first occurrence of end at or after i, or len. */
@@ -55,6 +58,46 @@ static size_t tag_end(const char *s, size_t len, size_t i, bool *empty)
 	return len;
 }
 
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The element name of the start tag at i ("<name ..."). */
+static bool tag_is(const char *s, size_t len, size_t i, const char *name)
+{
+	size_t n = strlen(name);
+
+	return starts(s, len, i + 1, name) && i + 1 + n < len &&
+	       (is_space(s[i + 1 + n]) || s[i + 1 + n] == '/' ||
+		s[i + 1 + n] == '>');
+}
+
+/*
+ * xmlrpc-c 1.33 crashes while it words the fault for an <i8> it cannot
+ * parse (trailing text, overflow): only a plain decimal number within
+ * 64 bits, directly followed by the end tag, may reach it.
+ */
+static bool i8_ok(const char *s, size_t len, size_t i)
+{
+	uint64_t v = 0;
+	int digits = 0;
+	bool neg = false;
+
+	while (i < len && is_space(s[i]))
+		i++;
+	if (i < len && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (++digits > 19)
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (!digits || v > (uint64_t)INT64_MAX + neg)
+		return false;
+	return starts(s, len, i, "</");
+}
+
 int rpc_xml_guard(const char *xml, size_t len, int max_depth, const char **why)
 {
 	size_t i = 0;
@@ -88,9 +131,16 @@ int rpc_xml_guard(const char *xml, size_t len, int max_depth, const char **why)
 				depth--;
 			i = tag_end(xml, len, i + 2, &empty);
 		} else {
+			bool i8 = tag_is(xml, len, i, "i8") ||
+				  tag_is(xml, len, i, "ex:i8");
+
 			i = tag_end(xml, len, i + 1, &empty);
 			if (!empty && ++depth > max_depth) {
 				*why = "elements nested too deeply";
+				return -EINVAL;
+			}
+			if (i8 && !empty && !i8_ok(xml, len, i)) {
+				*why = "an <i8> that is not a 64-bit number";
 				return -EINVAL;
 			}
 		}

@@ -3,7 +3,8 @@
 set -eu
 PKGS="build-essential cmake pkg-config libxmlrpc-core-c3-dev libcurl4-openssl-dev
 libpq-dev libmicrohttpd-dev postgresql-15 libvirt-dev check tgt libiscsi-bin libiscsi-dev
-python3 valgrind clang-format iproute2 debhelper lintian debootstrap"
+python3 valgrind clang-format iproute2 debhelper lintian debootstrap clang
+libclang-rt-14-dev wrk"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -16,7 +16,10 @@
 # VAS_LOCAL_SM_CONF, VAS_LOCAL_SSVR_CONF, VAS_LOCAL_HSVR_CONF (extra
 # "key = value" lines for that daemon's section, e.g. a test's timings),
 # VAS_LOCAL_DISK_DM=1 (each disk file behind a loop device and a dm map
-# /dev/mapper/vaslocal-<server>-<k>, so a test can fail it: kernel only).
+# /dev/mapper/vaslocal-<server>-<k>, so a test can fail it: kernel only),
+# VAS_LOCAL_PG_TEMPLATE (an initdb'd data directory of the same PostgreSQL
+# major, "-A trust -U vas -E UTF8": copied instead of vas_sm running
+# initdb, which an emulated CPU takes minutes for).
 #   vas-local.sh respawn KIND ADDR   starts KIND_agent on ADDR again
 set -eu
 cd "$(dirname "$0")/.."
@@ -214,6 +217,10 @@ iqn_prefix = $IQN
 EOC
 # The manager creates its database while the servers come up; every
 # storage server starts in parallel, reporters once the manager answers.
+if [ -n "${VAS_LOCAL_PG_TEMPLATE:-}" ]; then
+	mkdir -p "$DIR/sm/pg"
+	cp -a "$VAS_LOCAL_PG_TEMPLATE" "$DIR/sm/pg/data" || die "cannot copy $VAS_LOCAL_PG_TEMPLATE"
+fi
 daemon vas_sm 127.0.0.1 "$BUILD/sm/vas_sm" --config "$DIR/vas.conf"
 
 # ssvr_up I: storage server I's tgtd, disks, config and agent

@@ -108,7 +108,7 @@ slim_rootfs() {
 	rm -rf "$r"/usr/share/doc/* "$r"/usr/share/man/* "$r"/usr/share/locale/* \
 		"$r"/usr/share/info/* "$r"/var/cache/apt/archives/*.deb \
 		"$r"/var/lib/apt/lists/* "$r"/usr/lib/firmware "$r"/lib/firmware \
-		"$r"/var/lib/postgresql/15/main "$r"/etc/postgresql/15/main
+		"$r"/var/lib/postgresql/15/main "$r"/etc/postgresql/15/main "$r"/boot/initrd.img-*
 	for k in "$r"/usr/lib/modules/*/kernel; do
 		rm -rf "$k"/sound "$k"/drivers/gpu "$k"/drivers/media \
 			"$k"/drivers/net/wireless "$k"/drivers/infiniband \
@@ -122,13 +122,66 @@ slim_rootfs() {
 	printf '127.0.0.1 localhost vas-vm\n' >"$r/etc/hosts"
 }
 
+# pg_template ROOT: an initdb'd PostgreSQL data directory in the image
+# (/var/lib/vas-vm/pgdata), made with the host's initdb of the same major
+# version as vas_sm makes it; the guest copies it instead of running
+# initdb, which takes minutes on an emulated CPU. Without PostgreSQL 15 on
+# the host the guest runs initdb itself.
+pg_template() {
+	local r=$1 bin=/usr/lib/postgresql/15/bin tmp own
+	if [ ! -x "$bin/initdb" ] || [ ! -x "$r$bin/postgres" ] || ! id postgres >/dev/null 2>&1; then
+		say "no PostgreSQL 15 on this host: the guest will run initdb"
+		return 0
+	fi
+	tmp=$(mktemp -d /var/tmp/vas-vm-pg.XXXXXX)
+	chown postgres "$tmp"
+	if ! runuser -u postgres -- env LC_ALL=C "$bin/initdb" -D "$tmp/data" -A trust \
+		-U vas -E UTF8 --no-instructions >"$tmp.log" 2>&1; then
+		cat "$tmp.log" >&2
+		rm -rf "$tmp" "$tmp.log"
+		say "initdb failed: the guest will run initdb"
+		return 0
+	fi
+	own=$(awk -F: '$1 == "postgres" {print $3 ":" $4}' "$r/etc/passwd")
+	mkdir -p "$r/var/lib/vas-vm"
+	cp -a "$tmp/data" "$r/var/lib/vas-vm/pgdata"
+	chown -R "$own" "$r/var/lib/vas-vm/pgdata"
+	rm -rf "$tmp" "$tmp.log"
+}
+
+# small_initrd ROOT OUT: the guest's initramfs, a few MiB: a static /init
+# (test/vm/initrd_init.c) and the modules of the root disk, dependencies
+# first (test/vm/mkinitrd.py). Debian's (133 MiB, udev coldplug) costs
+# half a minute of boot on an emulated CPU.
+small_initrd() {
+	local r=$1 out=$2 kdir m d mods=() seen=" "
+	kdir=$(ls -d "$r"/usr/lib/modules/* | sort -V | tail -1)
+	for m in crypto/crc32c_generic fs/ext4/ext4 drivers/block/virtio_blk \
+		drivers/virtio/virtio_pci; do
+		for d in $(awk -v m="kernel/$m.ko:" '$1 == m {
+			for (i = NF; i > 1; i--) print $i; print substr($1, 1, length($1) - 1) }' \
+			"$kdir/modules.dep"); do
+			case $seen in *" $d "*) continue ;; esac
+			seen="$seen$d "
+			mods+=("$kdir/$d")
+		done
+	done
+	[ ${#mods[@]} -ge 8 ] || { say "modules for the initrd not found in $kdir"; return 1; }
+	cc -static -Os -Wall -Wextra -Werror -o "$out.init" "$ROOT/test/vm/initrd_init.c" &&
+		python3 "$ROOT/test/vm/mkinitrd.py" "$out" "$out.init" "${mods[@]}"
+	local rc=$?
+	rm -f "$out.init"
+	return $rc
+}
+
 # image: debootstrap + slim + mke2fs, cached under $D/image-<key>; the key
 # covers the package list and this recipe, nothing else.
 image() {
 	local pkgs key dir t m
 	pkgs=$(echo "$BASE_PKGS $(lib_pkgs)" | tr ' \n' '\n\n' | sed '/^$/d' | sort -u | tr '\n' ',')
 	pkgs=${pkgs%,}
-	key=$( (echo "$SUITE $pkgs"; declare -f stub_init slim_rootfs image) | sha256sum | cut -c1-16)
+	key=$( (echo "$SUITE $pkgs"; declare -f stub_init slim_rootfs pg_template small_initrd image
+		cat "$ROOT/test/vm/initrd_init.c" "$ROOT/test/vm/mkinitrd.py") | sha256sum | cut -c1-16)
 	dir=$D/image-$key
 	IMG=$dir/root.img
 	if [ -f "$dir/ok" ]; then
@@ -136,7 +189,10 @@ image() {
 		return 0
 	fi
 	mkdir -p "$D"
-	rm -rf "$D"/image-*
+	# Other keys' images stay (another tree may be using one); the two
+	# newest of them are kept.
+	ls -dt "$D"/image-* 2>/dev/null | tail -n +3 | xargs -r rm -rf
+	rm -rf "$dir"
 	mkdir -p "$dir"
 	m=$(mirror)
 	t=$(now)
@@ -148,8 +204,9 @@ image() {
 		exit 1
 	fi
 	slim_rootfs "$dir/root"
+	pg_template "$dir/root"
 	cp "$(ls "$dir"/root/boot/vmlinuz-* | sort -V | tail -1)" "$dir/vmlinuz"
-	cp "$(ls "$dir"/root/boot/initrd.img-* | sort -V | tail -1)" "$dir/initrd"
+	small_initrd "$dir/root" "$dir/initrd" || { say "cannot make the initrd"; exit 1; }
 	mke2fs -q -t ext4 -L vasroot -d "$dir/root" "$IMG.tmp" 6G >/dev/null
 	mv "$IMG.tmp" "$IMG"
 	rm -rf "$dir/root"
@@ -157,12 +214,30 @@ image() {
 	say "image built in $(($(now) - t)) s ($(du -sh "$IMG" | cut -f1) used)"
 }
 
+# cpu_s PID: CPU seconds a process has used (user + system).
+cpu_s() {
+	awk -v hz="$(getconf CLK_TCK)" '{printf "%d", ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null ||
+		echo 0
+}
+
 # The guest's serial console, followed while it runs: step lines pass
-# through as they come.
+# through as they come, each PASS/FAIL with the CPU seconds QEMU used for
+# it and the host's load: on a shared host the wall time says little, the
+# CPU time is what the step costs (2 quiet cores: wall >= CPU / 2).
 follow() {
-	local log=$1 pid=$2
+	local log=$1 pid=$2 line prev=0 now
 	tail -n +1 -F "$log" 2>/dev/null --pid="$pid" | tr -d '\r' |
-		grep --line-buffered -aE '^(PASS|FAIL|INFO) |^VAS-VM: ' || true
+		grep --line-buffered -aE '^(PASS|FAIL|INFO) |^VAS-VM: ' |
+		while IFS= read -r line; do
+			case $line in
+			PASS* | FAIL*)
+				now=$(cpu_s "$pid")
+				line="$line [qemu $((now - prev)) CPU-s, load $(cut -d' ' -f1 /proc/loadavg)]"
+				prev=$now
+				;;
+			esac
+			echo "$line"
+		done
 }
 
 run() {
@@ -174,8 +249,12 @@ run() {
 	mkdir -p "$out"
 	chmod 777 "$out"
 	ln -sfn "$run" "$D/last"
-	# Keep the last three runs' logs.
-	ls -d "$D"/run-* 2>/dev/null | sort | head -n -3 | xargs -r rm -rf
+	# The last three runs' logs stay, and any of the last two hours (a
+	# run of another tree may still be writing there).
+	local old
+	for old in $(ls -d "$D"/run-* 2>/dev/null | sort | head -n -3); do
+		if [ -n "$(find "$old" -maxdepth 0 -mmin +120)" ]; then rm -rf "$old"; fi
+	done
 	acc=(-accel tcg,thread=multi -cpu max)
 	t=$(now)
 	say "booting (TCG, $MEM MiB, 2 CPUs, no NIC) -> $log"
@@ -193,11 +272,17 @@ run() {
 	local qpid=$!
 	follow "$log" "$qpid" &
 	local fpid=$!
+	# QEMU's CPU time, read before it is reaped.
+	local cpu=0
+	while kill -0 "$qpid" 2>/dev/null; do
+		cpu=$(cpu_s "$qpid")
+		sleep 1
+	done
 	wait "$qpid"
 	rc=$?
 	wait "$fpid" 2>/dev/null
 	set -e
-	say "guest ended after $(($(now) - t)) s (qemu exit $rc); logs in $run"
+	say "guest ended after $(($(now) - t)) s, $cpu CPU-s (qemu exit $rc, load now $(cut -d' ' -f1-3 /proc/loadavg)); logs in $run"
 	if ! tr -d '\r' <"$log" | grep -aq '^VAS-VM: '; then
 		grep -aiE 'qemu|error' "$log" | head -3 >&2
 		skip "QEMU did not start a guest here (exit $rc): see $log"

@@ -62,19 +62,20 @@ static int links_present(const struct iscsi_target *t, int want_all)
 	return want_all ? n == t->n : n > 0;
 }
 
-/* Waits (bounded) until the by-path links are all there / all gone. */
+/*
+ * Waits (bounded by login_wait_ms) until this target's by-path links are
+ * all there / all gone. Not `udevadm settle`: that waits for every queued
+ * event of the host (other disks, other volumes' maps), not for ours.
+ */
 static void wait_links(struct hsvr *h, const struct iscsi_target *t,
 		       int present)
 {
 	long waited = 0;
-	struct cmdline c;
 
-	cmd_udev_settle(&c);
-	(void)hx_run(h->hx, &c, NULL); /* best effort */
 	while (waited < h->login_wait_ms &&
 	       (present ? !links_present(t, 1) : links_present(t, 0))) {
-		vas_sleep_ms(200);
-		waited += 200;
+		vas_sleep_ms(50);
+		waited += 50;
 	}
 }
 
@@ -136,11 +137,8 @@ static int mpath_name(struct hsvr *h, const struct iscsi_target *t, char *map,
 	int ret = -ENODEV;
 
 	for (i = 0; i < h->mpath_retries; i++) {
-		if (i) {
-			cmd_udev_settle(&c);
-			(void)hx_probe(h->hx, &c, NULL); /* only a pause */
+		if (i)
 			vas_sleep_ms(h->mpath_retry_ms);
-		}
 		ret = path_device(t, dev, sizeof(dev));
 		if (ret)
 			continue;

@@ -21,6 +21,9 @@ struct resync_state {
 	struct hsvr *h;
 	int32_t mirrorid;
 	int32_t dextid;
+	/* Written by the worker before worker_running drops to 0: an old
+	 * leg left built, told with DONE (getEventStatus detail). */
+	char note[256];
 };
 
 void op_free(struct op *op)
@@ -143,7 +146,8 @@ void resync_hook(struct event_table *t, int64_t eventid, void *arg)
 	if (i == n)
 		event_table_set(t, eventid, EV_ERROR, ENOENT);
 	else if (states[i] == MD_IN_SYNC)
-		event_table_set(t, eventid, EV_DONE, 0);
+		event_table_set_msg(t, eventid, EV_DONE, 0,
+				    rs->note[0] ? rs->note : NULL, 0);
 	else if (states[i] == MD_FAULTY) /* W15 */
 		event_table_set(t, eventid, EV_ERROR, VAS_EINTERNAL);
 }
@@ -324,12 +328,37 @@ static int md_manage(struct hsvr *h, const char *md, const char *opname,
 	return hx_run(h->hx, &c, NULL);
 }
 
+/*
+ * The old leg after the new one went in: torn down, or - the resync still
+ * succeeded - what was left is noted for the manager (with DONE).
+ */
+static void teardown_old(struct op *op)
+{
+	struct hsvr *h = op->h;
+	struct hgraph rem;
+	int ret;
+
+	hx_clear_error();
+	ret = graph_build_dext(h, &op->remove, &rem);
+	if (!ret) {
+		ret = graph_detach(h, &rem);
+		graph_free(&rem);
+	}
+	if (!ret)
+		return;
+	snprintf(op->rs->note, sizeof(op->rs->note),
+		 "old extent dext-%08x of mirr-%08x not torn down: %s",
+		 (uint32_t)op->remove.lvolid, (uint32_t)op->mirrorid,
+		 hx_last_error()[0] ? hx_last_error() : strerror(-ret));
+	log_err("event %lld: %s", (long long)op->eventid, op->rs->note);
+}
+
 /* hsvr.md 9: fail/remove the old leg, build and add the new one. */
 static int resync(struct op *op)
 {
 	struct hsvr *h = op->h;
 	char md[PATH_MAX], name[32], old[PATH_MAX] = "";
-	struct hgraph add, rem;
+	struct hgraph add;
 	int ret, i;
 
 	ret = path_mirror(md, sizeof(md), h->md_dir, op->mirrorid);
@@ -369,13 +398,7 @@ static int resync(struct op *op)
 			(uint32_t)op->mirrorid, (uint32_t)op->remove.lvolid);
 	if (ret || !op->remove.lvolid || op->remove.lvolid == op->add.lvolid)
 		return ret;
-	if (!graph_build_dext(h, &op->remove, &rem)) {
-		if (graph_detach(h, &rem))
-			log_warn("mirror %08x: old extent %08x not torn down",
-				 (uint32_t)op->mirrorid,
-				 (uint32_t)op->remove.lvolid);
-		graph_free(&rem);
-	}
+	teardown_old(op);
 	return 0;
 }
 

@@ -23,6 +23,11 @@ enum rpc_type {
 };
 
 #define RPC_REQUIRED 1u
+/*
+ * Only presence is checked up front; the handler checks the type after
+ * the lookups that 3.0 does first (so those decide the fault).
+ */
+#define RPC_LATE 2u
 
 struct rpc_param_spec {
 	const char *name;

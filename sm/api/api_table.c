@@ -4,16 +4,19 @@
 
 #define ID(n)                                                                  \
 	{                                                                      \
-		n, RPC_T_INT, 0, 0, VAS_MAX_RESOURCEID, 0                      \
+		n, RPC_T_INT, 0, INT32_MIN, VAS_MAX_RESOURCEID, 0              \
 	}
 #define REQ_ID(n)                                                              \
 	{                                                                      \
-		n, RPC_T_INT, RPC_REQUIRED, 0, VAS_MAX_RESOURCEID, 0           \
+		n, RPC_T_INT, RPC_REQUIRED, INT32_MIN, VAS_MAX_RESOURCEID, 0   \
 	}
-/* Volume ids may come as decimal strings (XCP, cli.md 5.3). */
+/*
+ * Ids of any sign: a negative one finds nothing (ENOENT, as in 3.0). Volume
+ * ids may come as decimal strings (XCP, cli.md 5.3).
+ */
 #define LVOLID(n)                                                              \
 	{                                                                      \
-		n, RPC_T_INT_OR_DEC, 0, 0, VAS_MAX_RESOURCEID, 0               \
+		n, RPC_T_INT_OR_DEC, 0, INT32_MIN, VAS_MAX_RESOURCEID, 0       \
 	}
 #define NAME(n)                                                                \
 	{                                                                      \
@@ -33,7 +36,9 @@ static const struct rpc_param_spec register_server[] = {IPS, END};
 static const struct rpc_param_spec register_pdsk[] = {
     REQ_ID("ssvrid"),
     {"local_path", RPC_T_STRING, RPC_REQUIRED, 0, 1024, 0},
-    {"capacity", RPC_T_DECSTR, RPC_REQUIRED, 0, INT64_C(999999999999999999), 0},
+    /* Parsed only for a new disk: a known one ignores it (sm.md 3.3). */
+    {"capacity", RPC_T_DECSTR, RPC_REQUIRED | RPC_LATE, 0,
+     INT64_C(999999999999999999), 0},
     END};
 static const struct rpc_param_spec pdskid[] = {REQ_ID("pdskid"), END};
 static const struct rpc_param_spec hsvrid[] = {REQ_ID("hsvrid"), END};
@@ -48,7 +53,8 @@ static const struct rpc_param_spec lvol_create[] = {
 static const struct rpc_param_spec snap_create[] = {
     LVOLID("origin_lvolid"),
     NAME("origin_lvolname"),
-    {"snapshot_lvolname", RPC_T_STRING, RPC_REQUIRED, 0, 1024, 0},
+    /* Checked after the origin's lookup (sm.md 3.8). */
+    {"snapshot_lvolname", RPC_T_STRING, RPC_LATE, 0, 1024, 0},
     END};
 static const struct rpc_param_spec lvol_ref[] = {LVOLID("lvolid"),
 						 NAME("lvolname"), END};

@@ -37,7 +37,7 @@ int api_snap_create(struct rpc_request *req)
 	int32_t id = 0;
 	int ret = vol_snapshot(api_sm(req),
 			       ref_of(req, "origin_lvolid", "origin_lvolname"),
-			       rpc_str(req, "snapshot_lvolname", ""), &id);
+			       rpc_str(req, "snapshot_lvolname", NULL), &id);
 
 	return ret ? ret : api_reply_int(req, id);
 }

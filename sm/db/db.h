@@ -1,8 +1,10 @@
 /*
  * The manager's database: a pool of libpq connections and transactions.
  * The only module that includes libpq-fe.h is sm/db/. Errors: -EEXIST for
- * a unique violation, -EAGAIN for a serialisation failure, -EIO when the
- * database is unreachable or a statement fails (logged once here).
+ * a unique violation; -EAGAIN for a serialisation failure, or when the
+ * database is unreachable (nothing of the transaction was committed, so
+ * the caller may try again); -EIO when a statement fails (logged once
+ * here).
  */
 #ifndef VAS_SM_DB_H
 #define VAS_SM_DB_H
@@ -15,8 +17,10 @@ struct db_tx;
 
 int db_open(const char *dsn, int pool_size, struct db **out);
 void db_close(struct db *db);
-/* Creates or upgrades the schema; idempotent. */
+/* Creates or upgrades the schema, then runs db_analyze(); idempotent. */
 int db_migrate(struct db *db);
+/* Refreshes the planner's statistics of every table. */
+int db_analyze(struct db *db);
 
 /*
  * Starts a transaction on a pooled connection. A mutating transaction

@@ -47,8 +47,8 @@ static char *int_array(const int32_t *v, int n)
 	return s;
 }
 
-int db_attach_adopt(struct db_tx *tx, const int32_t *busy, int n_busy,
-		    int max, struct sm_attachment **rows, int *n)
+int db_attach_adopt(struct db_tx *tx, const int32_t *busy, int n_busy, int max,
+		    struct sm_attachment **rows, int *n)
 {
 	char *skip = int_array(busy, n_busy);
 	int ret;
@@ -59,7 +59,8 @@ int db_attach_adopt(struct db_tx *tx, const int32_t *busy, int n_busy,
 		return -ENOMEM;
 	ret = db_rows(
 	    tx, (void **)rows, n, sizeof(**rows), fill,
-	    "WITH c AS (UPDATE attach a SET driver = -$1::bigint FROM (SELECT lvolid "
+	    "WITH c AS (UPDATE attach a SET driver = -$1::bigint FROM (SELECT "
+	    "lvolid "
 	    "FROM attach x WHERE x.eventid <> 0 AND NOT x.lvolid = "
 	    "ANY($2::int[]) AND (x.driver <= 0 OR NOT EXISTS (SELECT 1 FROM "
 	    "pg_locks k WHERE k.locktype = 'advisory' AND k.database = "

@@ -20,7 +20,7 @@ int db_attach_drive(struct db_tx *tx, int32_t root, int32_t instance);
  * this one but not among busy[] (the volumes it drives right now). Rows
  * in lvolid order, a heap array.
  */
-int db_attach_adopt(struct db_tx *tx, const int32_t *busy, int n_busy,
-		    int max, struct sm_attachment **rows, int *n);
+int db_attach_adopt(struct db_tx *tx, const int32_t *busy, int n_busy, int max,
+		    struct sm_attachment **rows, int *n);
 
 #endif

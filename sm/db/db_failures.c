@@ -120,7 +120,7 @@ int db_bad_blocks(struct db_tx *tx, int32_t pdskid, const int32_t *blocks,
 		  int n, int32_t **busy, int *n_busy)
 {
 	PGresult *r;
-	int ret = 0, i, j;
+	int ret = 0, i, j, changed = 0;
 
 	*busy = calloc((size_t)n + 1, sizeof(**busy));
 	*n_busy = 0;
@@ -146,6 +146,8 @@ int db_bad_blocks(struct db_tx *tx, int32_t pdskid, const int32_t *blocks,
 		dextid = (int32_t)db_l(r, 0, 0);
 		status = (int)db_l(r, 0, 1);
 		PQclear(r);
+		if (status != EXT_FAULTY)
+			changed++;
 		if (status == EXT_BUSY) {
 			for (j = 0; j < *n_busy && (*busy)[j] != dextid; j++)
 				;
@@ -170,7 +172,9 @@ int db_bad_blocks(struct db_tx *tx, int32_t pdskid, const int32_t *blocks,
 					   EV_PROGRESS);
 		}
 	}
-	if (!ret)
+	/* Nothing newly bad (no blocks, or all on FAULTY extents): as 3.0,
+	 * the disk keeps its priority (sm.md 8.6). */
+	if (!ret && changed)
 		ret = db_q(tx, NULL,
 			   "UPDATE pdsklst SET priority = $2 WHERE pdskid = $1 "
 			   "AND priority = $3",

@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <stdatomic.h>
-#include <stdio.h>
 
 static _Thread_local int64_t thread_epoch;
 static atomic_int_fast64_t held_epoch;
@@ -50,25 +49,21 @@ bool db_fence_ok(void)
 
 int db_fence_check(struct db_tx *tx)
 {
-	char epoch[24];
-	const char *values[1] = {epoch};
-	PGresult *r;
+	PGresult *r = NULL;
 	int ret;
 
 	if (!thread_epoch)
 		return 0;
 	if (!db_fence_ok())
 		return -ESTALE;
-	snprintf(epoch, sizeof(epoch), "%lld", (long long)thread_epoch);
-	r = PQexecParams(tx->conn,
-			 "SELECT 1 FROM sm_leader WHERE id = 1 AND epoch = $1",
-			 1, NULL, values, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		log_err("leadership check failed: %s",
-			PQerrorMessage(tx->conn));
-		ret = -EIO;
-	} else {
-		ret = PQntuples(r) == 1 ? 0 : -ESTALE;
+	ret =
+	    db_q(tx, &r, "SELECT 1 FROM sm_leader WHERE id = 1 AND epoch = $1",
+		 "l", thread_epoch);
+	if (!ret && PQntuples(r) != 1) {
+		log_warn("a write of leadership epoch %lld refused: no longer "
+			 "the database's",
+			 (long long)thread_epoch);
+		ret = -ESTALE;
 	}
 	PQclear(r);
 	return ret;

@@ -5,6 +5,7 @@
  * vanishes costs at most that deadline.
  */
 #include "db_leader.h"
+#include "db_priv.h"
 #include "vas/clock.h"
 #include "vas/log.h"
 
@@ -15,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NS DB_LOCK_NS_SQL
+#define NS	   DB_LOCK_NS_SQL
 #define MAX_PARAMS 4
 
 struct db_leader {
@@ -135,13 +136,12 @@ static int lq(struct db_leader *l, int timeout_ms, PGresult **out,
 	PQclear(r);
 	if (PQstatus(l->conn) != CONNECTION_OK)
 		goto lost;
-	log_err("election connection: %s: %.80s", PQerrorMessage(l->conn),
-		sql);
+	log_err("election connection: %s: %.80s", PQerrorMessage(l->conn), sql);
 	return -EIO;
 lost:
-	log_warn("election connection lost: %s",
-		 err == -ETIMEDOUT ? "no answer in time"
-				   : PQerrorMessage(l->conn));
+	log_warn("election connection lost: %s", err == -ETIMEDOUT
+						     ? "no answer in time"
+						     : PQerrorMessage(l->conn));
 	drop(l);
 	return err;
 }
@@ -159,7 +159,8 @@ int db_leader_connect(struct db_leader *l, int timeout_ms)
 	if (l->conn && PQstatus(l->conn) != CONNECTION_OK)
 		drop(l);
 	if (!l->conn) {
-		/* The dsn's own connect_timeout wins; our name wins over its. */
+		/* The dsn's own connect_timeout wins; our name wins over its.
+		 */
 		snprintf(timeout_s, sizeof(timeout_s), "%d",
 			 timeout_ms >= 2000 ? timeout_ms / 1000 : 2);
 		l->conn = PQconnectdbParams(keys, vals, 1);
@@ -171,6 +172,14 @@ int db_leader_connect(struct db_leader *l, int timeout_ms)
 	}
 	if (l->instance_locked)
 		return 0;
+	/*
+	 * A renewal waits for no standby: a synchronous standby that is
+	 * away would cost the leadership. The epoch bump (take) still does.
+	 */
+	ret =
+	    lq(l, timeout_ms, NULL, "SET synchronous_commit = local", 0, NULL);
+	if (ret)
+		return ret;
 	snprintf(id, sizeof(id), "%d", l->self.instance);
 	ret = lq(l, timeout_ms, &r,
 		 "SELECT pg_try_advisory_lock(" NS ", $1::int)", 1, params);
@@ -220,8 +229,7 @@ int db_leader_try(struct db_leader *l, int timeout_ms, bool *got,
 	cur->epoch = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
 	cur->instance = (int32_t)strtol(PQgetvalue(r, 0, 2), NULL, 10);
 	snprintf(cur->holder, sizeof(cur->holder), "%s", PQgetvalue(r, 0, 3));
-	snprintf(cur->host_id, sizeof(cur->host_id), "%s",
-		 PQgetvalue(r, 0, 4));
+	snprintf(cur->host_id, sizeof(cur->host_id), "%s", PQgetvalue(r, 0, 4));
 	cur->os_pid = (int)strtol(PQgetvalue(r, 0, 5), NULL, 10);
 	cur->os_start = strtoll(PQgetvalue(r, 0, 6), NULL, 10);
 	cur->pid = (int)strtol(PQgetvalue(r, 0, 7), NULL, 10);
@@ -247,7 +255,18 @@ int db_leader_take(struct db_leader *l, int lease_ms, int timeout_ms,
 	snprintf(os_start, sizeof(os_start), "%lld",
 		 (long long)l->self.os_start);
 	snprintf(lease, sizeof(lease), "%d", lease_ms);
+	/*
+	 * Under the mutation lock: a worker's transaction read the epoch
+	 * under it too, so it commits before the new epoch or sees it.
+	 */
 	ret = lq(l, timeout_ms, NULL, "BEGIN", 0, NULL);
+	if (!ret)
+		ret = lq(l, timeout_ms, NULL,
+			 "SET LOCAL synchronous_commit = on", 0, NULL);
+	if (!ret)
+		ret = lq(l, timeout_ms, NULL,
+			 "SELECT pg_advisory_xact_lock(" DB_MUTATE_LOCK ")", 0,
+			 NULL);
 	if (!ret)
 		ret = lq(l, timeout_ms, &r,
 			 "SELECT instance, holder, host_id, os_pid, os_start, "
@@ -322,9 +341,8 @@ void db_leader_release(struct db_leader *l, int64_t epoch, bool resign,
 	       1, params))
 		log_warn("could not mark the lease run out");
 	/* A connection that fails here is dropped, which releases it too. */
-	if (l->conn &&
-	    lq(l, timeout_ms, NULL, "SELECT pg_advisory_unlock(" NS ", 0)", 0,
-	       NULL))
+	if (l->conn && lq(l, timeout_ms, NULL,
+			  "SELECT pg_advisory_unlock(" NS ", 0)", 0, NULL))
 		drop(l);
 }
 

@@ -26,10 +26,10 @@ struct db_lease {
 	char host_id[96]; /* its machine: boot id and pid namespace */
 	int os_pid;
 	int64_t os_start; /* its start time, so a reused pid is no match */
-	int pid;	 /* backend of the holder's election connection */
-	int64_t age_ms;	 /* since its last renewal, database clock */
-	int lease_ms;	 /* the holder's own lease */
-	int lock_pid;	 /* backend holding the leader lock; 0 = nobody */
+	int pid;	  /* backend of the holder's election connection */
+	int64_t age_ms;	  /* since its last renewal, database clock */
+	int lease_ms;	  /* the holder's own lease */
+	int lock_pid;	  /* backend holding the leader lock; 0 = nobody */
 };
 
 /* The application name every connection of instance carries. */

@@ -3,7 +3,9 @@
 #define VAS_DB_PRIV_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,12 +17,78 @@ struct db_migration {
 };
 extern const struct db_migration db_migrations[];
 
+/*
+ * pg_advisory_xact_lock key of every mutating transaction ("VAS"); a new
+ * leadership takes it too, to change the epoch between two of them.
+ */
+#define DB_MUTATE_LOCK "5652819"
+
+/* Statements of a transaction sent before their results are read. */
+#define DB_MAX_PIPED 64
+
+/* Where connections go, and whether the server was last seen away. */
+struct db_target {
+	char *dsn;
+	atomic_bool down; /* for the log: one line per outage */
+};
+
+/* One pooled connection and the statements prepared on it (db_session.c). */
+struct db_stmt;
+struct db_session {
+	PGconn *conn;
+	struct db_stmt *stmts; /* NULL until the first statement */
+};
+/* A new connection with the session settings, or NULL (logged once). */
+PGconn *db_connect(struct db_target *t);
+/* Closes the connection and forgets its statements. */
+void db_session_close(struct db_session *s);
+/*
+ * The name of sql prepared on s, preparing it first unless prepare is
+ * false; NULL when it must run unprepared (not prepared yet, table full,
+ * no memory). When preparing failed, *err holds the statement's error.
+ */
+const char *db_session_prepared(struct db_session *s, const char *sql, int n,
+				bool prepare, PGresult **err);
+/* The server was found unreachable / reachable; logs the changes. */
+void db_target_down(struct db_target *t, const char *why);
+void db_target_up(struct db_target *t);
+
 struct db_tx {
 	struct db *db;
-	PGconn *conn;
+	struct db_target *target;
+	struct db_session *s;
+	PGconn *conn; /* s->conn */
 	int slot;
-	int failed;
+	bool mutating; /* else read-only: statements run one by one */
+	int failed;    /* 0, or what every later statement returns */
+	bool lost;     /* the connection broke: it is dropped at the end */
+	int64_t xid;   /* of a mutating transaction: a lost commit's outcome */
+	/* Sent but not yet read (libpq pipeline mode), see db_exec.c. */
+	int piped;
+	const char *piped_sql[DB_MAX_PIPED];
 };
+
+/*
+ * Reads what statements were only sent (db_exec.c defers those whose
+ * result nobody reads); 0 or the first failure's errno. Required before
+ * any PQexec on tx->conn.
+ */
+int db_flush(struct db_tx *tx);
+/* PQexec(sql) sent after the deferred statements, in one round trip;
+ * NULL when one of them failed (recorded in tx). */
+PGresult *db_exec_last(struct db_tx *tx, const char *sql);
+
+/*
+ * Records a failed statement in tx and returns its errno: -EEXIST for a
+ * unique violation, -EAGAIN for a serialisation failure or a lost
+ * connection (tx->lost), -EIO for anything else (logged).
+ */
+int db_fail(struct db_tx *tx, const PGresult *res, const char *sql);
+/*
+ * A new connection for tx's slot after the old one was lost; if the
+ * server cannot be reached, waits a second for it once. 0 or -EAGAIN.
+ */
+int db_reconnect(struct db_tx *tx);
 
 /*
  * Runs one parameterised statement. fmt has one letter per parameter:

@@ -162,7 +162,7 @@ int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
 	*n = 0;
 	if (ret)
 		return ret;
-	if (id > 0 && PQntuples(r) == 0) {
+	if (id && PQntuples(r) == 0) {
 		PQclear(r);
 		return -ENOENT;
 	}

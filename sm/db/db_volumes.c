@@ -29,7 +29,7 @@ static void fill_lvol(const PGresult *r, int i, void *elem)
 int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
 		   struct sm_volume *row)
 {
-	if (id > 0)
+	if (id) /* negative too: it finds nothing (ENOENT, as 3.0) */
 		return db_row(tx, row, fill_lvol,
 			      "SELECT " LVOL_COLUMNS
 			      "FROM lvollst l WHERE l.lvolid = $1",

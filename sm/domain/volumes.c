@@ -16,7 +16,7 @@
 
 static int lookup(struct db_tx *tx, struct vol_ref ref, struct sm_volume *v)
 {
-	if (ref.id <= 0 && (!ref.name || !*ref.name))
+	if (!ref.id && (!ref.name || !*ref.name))
 		return -EINVAL;
 	return db_lvol_lookup(tx, ref.id, ref.name, v);
 }
@@ -201,11 +201,12 @@ int vol_detach(struct sm *sm, struct vol_ref ref)
 	ret = begin_root(sm, ref, &tx, &v);
 	if (!tx)
 		return ret;
-	if (!ret)
+	if (!ret) {
 		ret = db_attach_get(tx, v.lvolid, &a);
-	if (ret == -ENOENT) {
-		db_rollback(tx);
-		return 0; /* not attached: nothing to do */
+		if (ret == -ENOENT) {
+			db_rollback(tx);
+			return 0; /* not attached: nothing to do */
+		}
 	}
 	if (!ret && a.eventid)
 		ret = -EAGAIN;
@@ -226,12 +227,13 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 	bool taken, attached = false;
 	int ret;
 
-	if (names_check_lvolname(name))
-		return -EINVAL;
 	ret = db_begin(sm->db, true, &tx);
 	if (ret)
 		return ret;
+	/* The origin first: 3.0 answers ENOENT before a bad name. */
 	ret = lookup(tx, origin, &o);
+	if (!ret && (!name || names_check_lvolname(name)))
+		ret = -EINVAL;
 	if (!ret) {
 		ret = db_lvol_name_taken(tx, name, &taken);
 		if (!ret && taken)
@@ -247,7 +249,7 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 		else if (!ret && (a.eventid || a.status != ATTACH_BOUND))
 			ret = -EBUSY;
 	}
-	snprintf(v.lvolname, sizeof(v.lvolname), "%s", name);
+	snprintf(v.lvolname, sizeof(v.lvolname), "%s", name ? name : "");
 	v.redundancy = o.redundancy;
 	v.capacity = units_cow_gib(o.capacity, sm->cfg.unit);
 	if (!ret)

@@ -168,7 +168,8 @@ static int record(struct sm *sm, const struct attach_op *op,
 
 	for (;;) {
 		ret = attach_op_record(sm, op, res);
-		if (ret != -EIO || !d)
+		/* -EAGAIN: the database is away (nothing was recorded). */
+		if ((ret != -EIO && ret != -EAGAIN) || !d)
 			return ret;
 		pthread_mutex_lock(&d->lock);
 		if (!d->stopping && vas_now_ms() < deadline)
@@ -253,8 +254,8 @@ static void start_one(struct sm *sm, struct attach_op *op)
 		if (!d->slots[i].used)
 			r = &d->slots[i];
 	if (r) {
-		*r = (struct resumed){true,  false,	     0, op->root,
-				      db_fence_epoch(), op, sm};
+		*r = (struct resumed){
+		    true, false, 0, op->root, db_fence_epoch(), op, sm};
 		if (pthread_create(&r->thread, NULL, resume_thread, r)) {
 			r->used = false;
 			r = NULL;

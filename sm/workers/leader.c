@@ -40,10 +40,10 @@ struct leader {
 	int lease_ms;
 	enum leader_state state; /* the thread's own */
 	int64_t epoch;
-	int64_t start_at;   /* STARTING: when the old lease has run out */
-	int64_t renew_at;   /* next renewal due */
+	int64_t start_at;    /* STARTING: when the old lease has run out */
+	int64_t renew_at;    /* next renewal due */
 	int64_t valid_until; /* workers may act until then */
-	int64_t took_lock;  /* when the lock was taken, for the log */
+	int64_t took_lock;   /* when the lock was taken, for the log */
 	atomic_int_fast64_t leading_epoch; /* 0 while not leading */
 	/* Standby: what was last said about the leader, for the log. */
 	int64_t seen_epoch;
@@ -105,8 +105,8 @@ static void identify(struct db_lease *me)
 		snprintf(me->host_id, sizeof(me->host_id), "%s",
 			 getenv("VAS_HOST_ID"));
 	else if (boot[0] && ns[0] &&
-	    snprintf(me->host_id, sizeof(me->host_id), "%.40s/%.40s", boot,
-		     ns) >= (int)sizeof(me->host_id))
+		 snprintf(me->host_id, sizeof(me->host_id), "%.40s/%.40s", boot,
+			  ns) >= (int)sizeof(me->host_id))
 		me->host_id[0] = '\0';
 	me->os_pid = (int)getpid();
 	me->os_start = start_time(me->os_pid);
@@ -202,8 +202,8 @@ static void take(struct leader *l, int64_t now)
 	 * The previous leader may act until its lease runs out - unless it
 	 * was this manager (its workers are stopped) or it is dead.
 	 */
-	if (wait_ms && (prev.instance == l->self.instance ||
-			holder_gone(&l->self, &prev)))
+	if (wait_ms &&
+	    (prev.instance == l->self.instance || holder_gone(&l->self, &prev)))
 		wait_ms = 0;
 	log_info("taking the leadership over (epoch %lld) from %s; waiting "
 		 "%lld ms for its lease to run out",
@@ -370,7 +370,8 @@ bool leader_stop(struct sm *sm, int wait_ms)
 		atomic_store(&l->leading_epoch, 0);
 		if (l->state == LEADING)
 			ended = workers_stop(sm, wait_ms);
-		/* Stopped cleanly: the successor need not wait for the lease. */
+		/* Stopped cleanly: the successor need not wait for the lease.
+		 */
 		db_leader_release(l->conn, l->epoch, ended, call_ms(l));
 		log_info("leadership handed over (epoch %lld)",
 			 (long long)l->epoch);

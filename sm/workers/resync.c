@@ -128,13 +128,19 @@ static void poll_one(void *ctx, void *item)
 	struct sm *sm = ctx;
 	struct sm_server head = {0};
 	int status = 0, result = 0, ret;
+	char note[256];
 
 	if (agent_server_load(sm, SRV_HSVR, row->hsvrid, &head))
 		return;
-	ret = agent_event_status(&sm->cfg, &head, sm->cfg.hsvr_port,
-				 row->eventid, &status, &result);
+	ret = agent_event_status_msg(&sm->cfg, &head, sm->cfg.hsvr_port,
+				     row->eventid, &status, &result, note,
+				     sizeof(note), NULL);
 	if (!ret && status == EV_PROGRESS)
 		return;
+	/* Done, but the head kept the old leg built (its session, map). */
+	if (!ret && status == EV_DONE && note[0])
+		log_warn("resync %d: hsvr-%08x: %s", row->eventid, row->hsvrid,
+			 note);
 	if (!ret && status == EV_DONE) {
 		if (db_run(sm->db, true, do_done, row))
 			log_err("resync %d: cannot record completion",

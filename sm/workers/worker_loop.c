@@ -133,7 +133,9 @@ void worker_fanout(void *items, int n, size_t size,
 		   void (*fn)(void *ctx, void *item), void *ctx,
 		   int max_threads)
 {
-	struct fanout f = {items, n,   size, fn, ctx, db_fence_epoch(),
+	struct fanout f = {items, n,
+			   size,  fn,
+			   ctx,	  db_fence_epoch(),
 			   0,	  PTHREAD_MUTEX_INITIALIZER};
 	pthread_t threads[32];
 	int started = 0, i;

@@ -113,6 +113,25 @@ def test_failed_replace_puts_old_back():
         a.stop()
 
 
+def test_old_leg_left_is_reported():
+    """The new leg is in, the old one cannot be torn down (its map is
+    held): the resync is DONE, and the manager is told what was left."""
+    a = Agent({"sim_fail_command": "dmsetup remove 00000002-00000015"})
+    try:
+        check(a.attach(1, vol()) == [EV_DONE, 0], "attach")
+        new = leg(dext(0x16, 3, 9, 0, status=3))
+        old = leg(dext(0x15, 2, 7, 0))
+        check(replace(a, 2, new, old) == 0, "accepted")
+        st = a.wait(2, detail=True)
+        check(st[:2] == [EV_DONE, 0], "DONE: %s" % st)
+        check("old extent dext-00000015 of mirr-00000013 not torn down" in
+              st[2] and "dmsetup remove 00000002-00000015" in st[2],
+              "the leftover and its cause with DONE: %r" % st[2])
+        check(os.path.exists(a.mapper("00000002-00000015")), "old kept")
+    finally:
+        a.stop()
+
+
 def test_faulty_while_rebuilding():
     a = Agent({"sim_resync_ms": "60000"})
     try:
@@ -144,6 +163,7 @@ def main():
         a.stop()
     test_failing_resync()
     test_failed_replace_puts_old_back()
+    test_old_leg_left_is_reported()
     test_faulty_while_rebuilding()
     print("ok")
 

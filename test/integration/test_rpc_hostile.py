@@ -85,6 +85,14 @@ class HostileInputs:
                      b"<methodCall><methodName>x</methodName></methodCall>")
         self.refused(deep_arrays(5000).decode().encode("utf-16"))
 
+    def test_unparsable_i8(self):
+        """xmlrpc-c 1.33 dies formatting the fault for these (found by
+        fuzz_rpc_request)."""
+        for text in (b"5x", b"5 ", b"99999999999999999999", b"-"):
+            self.refused(call_doc("helloWorld", b"<value><struct><member><name>ver</name>"
+                                  b"<value><i8>" + text + b"</i8></value></member>"
+                                  b"</struct></value>"))
+
     def test_empty_and_oversized_bodies(self):
         self.refused(b"")
         big = call_doc("helloWorld", b"<value><string>" + b"x" * self.limit + b"</string></value>")
@@ -272,6 +280,112 @@ class LockOut(SmTestCase):
             for s in everyone:
                 s.close()
         self.assertIn("past the deadline", self.sm.logtext())
+
+def server_has_read(pid, server_port, client_port):
+    """The server's end of the connection has nothing left to read."""
+    with open("/proc/%d/net/tcp" % pid) as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            local, remote = fields[1], fields[2]
+            if (int(local.split(":")[1], 16) == server_port and
+                    int(remote.split(":")[1], 16) == client_port):
+                return int(fields[4].split(":")[1], 16) == 0
+    return False
+
+
+class AbandonedCall(SmTestCase):
+    """A call whose client closed the connection while it waited for a
+    worker is not run (and its connection is let go)."""
+
+    def sm_options(self):
+        return {"max_connections": 1}
+
+    def test_call_of_a_gone_client_is_not_run(self):
+        self.cluster(disk_sectors="63000000")  # room for a second volume
+        hid = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+        lv = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+        gate = threading.Event()
+        self.hsvr.event_answer = lambda ev: [3, 0] if gate.is_set() else [2, 0]
+        out = {}
+
+        def attach():
+            with self.sm.proxy() as p:
+                out["r"] = p.attachLogicalVolume(v(lvolid=lv, hsvrid=hid))
+
+        t = threading.Thread(target=attach)
+        t.start()
+        try:
+            # The only worker now waits for the head agent.
+            self.assertTrue(wait_until(lambda: self.hsvr.called("getEventStatus")))
+            body = call_doc("createLogicalVolume",
+                            b"<value><struct><member><name>ver</name><value><int>5</int>"
+                            b"</value></member><member><name>lvolname</name><value>"
+                            b"<string>gone</string></value></member><member><name>capacity"
+                            b"</name><value><int>10</int></value></member></struct></value>")
+            s = socket.create_connection(("127.0.0.1", self.sm.port))
+            s.sendall(b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            # Read by the server (and queued: the worker is busy), then
+            # the client gives up.
+            self.assertTrue(wait_until(lambda: server_has_read(
+                self.sm.proc.pid, self.sm.port, s.getsockname()[1])))
+            s.close()
+        finally:
+            gate.set()
+            t.join(60)
+        self.assertEqual(out.get("r"), 0)
+        # Served after the abandoned call (one worker, calls in order).
+        self.assertEqual([x["lvolname"] for x in self.s.listLogicalVolumes(v())], ["a"])
+
+
+def vm_kib(pid, field):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(field)
+
+
+class BoundedMemory(SmTestCase):
+    """120 bodies of almost 1 MiB, held incomplete: what the manager keeps
+    for them stays within its 64 MiB budget; bodies beyond it are answered
+    EAGAIN (11) once they are complete, the others are served."""
+    n_ssvr = 0
+
+    def test_body_budget(self):
+        base = vm_kib(self.sm.proc.pid, "VmRSS")
+        head = (b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+                b"Content-Length: 1000000\r\n\r\n")
+        body = b"x" * 1000000
+        socks = open_from("127.0.0.77", self.sm.port, 120, head + body[:900000])
+        try:
+            codes = []
+            for s in socks:
+                s.settimeout(30)
+                s.sendall(body[900000:])
+            for s in socks:
+                data = b""
+                while b"</methodResponse>" not in data:
+                    chunk = s.recv(65536)
+                    self.assertTrue(chunk, data)
+                    data += chunk
+                try:
+                    xmlrpc.client.loads(data.split(b"\r\n\r\n", 1)[1])
+                    codes.append(0)
+                except xmlrpc.client.Fault as f:
+                    codes.append(f.faultCode)
+        finally:
+            for s in socks:
+                s.close()
+        grown_mib = (vm_kib(self.sm.proc.pid, "VmHWM") - base) / 1024
+        print("manager grew %.0f MiB for 120 x 1 MB bodies; answers %s"
+              % (grown_mib, {c: codes.count(c) for c in set(codes)}))
+        self.assertEqual(set(codes), {11, 22})  # over the budget / not XML
+        with open("/proc/%d/maps" % self.sm.proc.pid) as f:
+            sanitized = "libasan" in f.read()  # ASan keeps freed memory
+        if not sanitized:
+            self.assertLess(grown_mib, 64 + 40)
+        self.assertEqual(self.s.listHeadServers(v()), [])
 
 if __name__ == "__main__":
     main()

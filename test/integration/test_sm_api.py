@@ -94,7 +94,7 @@ class Servers(SmTestCase):
         self.fault(2, self.s.listStorageServers, v(ssvrid=9))
         self.fault(2, self.s.listPhysicalDisks, v(ssvrid=9))
         self.fault(22, self.s.listHeadServers, v(hsvrid="abc"))
-        self.fault(22, self.s.listHeadServers, v(hsvrid=-1))
+        self.fault(2, self.s.listHeadServers, v(hsvrid=-1))  # issue 13
 
     def test_register_disk(self):  # 12.8, 12.49
         sid = self.s.registerStorageServer(v(ip_data=["127.0.0.11"]))

@@ -1,10 +1,13 @@
-"""PostgreSQL restarted under the manager: calls fail with 500 while it is
-down, nothing crashes, the manager reconnects by itself (issue 8 item 2)."""
+"""PostgreSQL away under the manager (issue 13, item 4): calls answer
+EAGAIN (11) while it is down, never 500; the manager reconnects by itself
+and the first call after the restart succeeds; a transaction cut off in
+the middle is not committed (EAGAIN), one cut off while its COMMIT was
+under way answers what really happened."""
 import subprocess
 import threading
 import xmlrpc.client
 
-from vastest import PG_BIN, SmTestCase, main, v
+from vastest import PG_BIN, SmTestCase, main, v, wait_until
 
 
 class DatabaseOutage(SmTestCase):
@@ -16,6 +19,13 @@ class DatabaseOutage(SmTestCase):
         subprocess.run(self.pg.as_pg + [PG_BIN + "/pg_ctl", "-D", self.pg.dir + "/data", "-l",
                                         self.pg.dir + "/log", "-w"] + extra + [action],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def sm_backends(self, where):
+        return self.pg.psql("SELECT pid FROM pg_stat_activity WHERE datname = '%s' AND %s"
+                            % (self.sm.db, where)).split()
+
+    def names(self):
+        return [x["lvolname"] for x in self.s.listLogicalVolumes(v())]
 
     def test_outage_and_reconnect(self):
         self.cluster()
@@ -31,20 +41,115 @@ class DatabaseOutage(SmTestCase):
                 except xmlrpc.client.Fault as f:
                     codes.add(f.faultCode)
                 except OSError:  # a keep-alive connection closed by the server
+                    p("close")()
                     p = self.sm.proxy()
+            p("close")()
 
         t = threading.Thread(target=load)
         t.start()
-        self.pg_ctl("stop")
-        self.fault(500, self.s.listLogicalVolumes, v())
-        self.fault(500, self.s.createLogicalVolume, v(lvolname="b", capacity=10))
-        self.pg_ctl("start")
-        self.assertEqual([x["lvolname"] for x in self.s.listLogicalVolumes(v())], ["a"])
-        stop.set()
-        t.join()
-        self.assertTrue(codes <= {500}, codes)
+        try:
+            self.pg_ctl("stop")
+            self.fault(11, self.s.listLogicalVolumes, v())
+            self.fault(11, self.s.createLogicalVolume, v(lvolname="b", capacity=10))
+            self.pg_ctl("start")
+            # No call in between: the first one after the restart reconnects.
+            self.assertEqual(self.names(), ["a"])
+        finally:
+            stop.set()
+            t.join()
+        self.assertTrue(codes <= {11}, codes)
         self.s.deleteLogicalVolume(v(lvolname="a"))
-        self.assertEqual(self.s.createLogicalVolume(v(lvolname="b", capacity=10)) > 0, True)
+        self.assertGreater(self.s.createLogicalVolume(v(lvolname="b", capacity=10)), 0)
+        self.assertIn("database reachable again", self.sm.logtext())
+        self.invariants()
+
+    def test_connection_lost_inside_a_transaction(self):
+        self.cluster()
+        # Another session holds lvollst: the create waits inside its
+        # transaction until its connection is terminated.
+        holder = subprocess.Popen(
+            ["psql", "-XAtq", "-h", self.pg.dir, "-U", "vas", "-d", self.sm.db, "-c",
+             "BEGIN; LOCK TABLE lvollst; SELECT pg_sleep(60);"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            self.assertTrue(wait_until(lambda: self.pg.psql(
+                "SELECT count(*) FROM pg_locks WHERE relation = 'lvollst'::regclass "
+                "AND granted", self.sm.db) != "0", 20))
+            result = {}
+
+            def create():
+                with self.sm.proxy() as p:
+                    try:
+                        result["id"] = p.createLogicalVolume(v(lvolname="c", capacity=10))
+                    except xmlrpc.client.Fault as f:
+                        result["fault"] = f.faultCode
+
+            t = threading.Thread(target=create)
+            t.start()
+            pids = wait_until(lambda: self.sm_backends("wait_event_type = 'Lock'"), 20)
+            self.assertEqual(len(pids), 1)
+            self.pg.psql("SELECT pg_terminate_backend(%s)" % pids[0])
+            t.join(30)
+            self.assertEqual(result, {"fault": 11})
+        finally:
+            holder.kill()
+            holder.wait()
+        self.assertEqual(self.names(), [])
+        self.assertGreater(self.s.createLogicalVolume(v(lvolname="c", capacity=10)), 0)
+        self.invariants()
+
+    def test_connection_lost_during_commit(self):
+        """The commit waits for a synchronous standby that does not exist;
+        the backend is terminated there, after committing locally: the
+        manager asks after reconnecting and answers success."""
+        self.cluster()
+        result = {}
+
+        def create():
+            with self.sm.proxy() as p:
+                result["id"] = p.createLogicalVolume(v(lvolname="d", capacity=10))
+
+        self.pg.psql("ALTER SYSTEM SET synchronous_standby_names = 'nosuch'")
+        self.pg.psql("SELECT pg_reload_conf()")
+        try:
+            # Wait until the setting is live in a fresh session.
+            self.assertTrue(wait_until(lambda: self.pg.psql(
+                "SHOW synchronous_standby_names") == "nosuch", 20))
+            t = threading.Thread(target=create)
+            t.start()
+            pids = wait_until(lambda: self.sm_backends("wait_event = 'SyncRep'"), 20)
+            self.assertEqual(len(pids), 1)
+            self.pg.psql("SELECT pg_terminate_backend(%s)" % pids[0])
+        finally:
+            self.pg.psql("ALTER SYSTEM RESET synchronous_standby_names")
+            self.pg.psql("SELECT pg_reload_conf()")
+        t.join(30)
+        self.assertGreater(result.get("id", 0), 0)
+        self.assertEqual(self.names(), ["d"])
+        self.assertIn("connection lost at COMMIT; it committed", self.sm.logtext())
+        self.invariants()
+
+    def test_statement_failing_after_others_were_sent(self):
+        """Statements whose result nobody reads travel with the next one
+        (db_exec.c): one of them failing fails the call as it would alone,
+        leaves nothing behind, and the connection stays usable."""
+        self.cluster()
+        self.sm.sql("CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                    "IF NEW.lvolname LIKE 'bad%' THEN RAISE EXCEPTION 'refused'; END IF; "
+                    "RETURN NEW; END $$ LANGUAGE plpgsql; CREATE TRIGGER refuse BEFORE INSERT "
+                    "ON lvollst FOR EACH ROW EXECUTE FUNCTION refuse()")
+        # The first call runs on cold connections: statements one by one.
+        self.fault(500, self.s.createLogicalVolume, v(lvolname="bad", capacity=10))
+        # Warm every connection the calls use: prepared, hence sent ahead.
+        for i in range(12):
+            self.s.createLogicalVolume(v(lvolname="ok%d" % i, capacity=10))
+            self.s.deleteLogicalVolume(v(lvolname="ok%d" % i))
+        for i in range(5):
+            self.fault(500, self.s.createLogicalVolume, v(lvolname="bad%d" % i, capacity=10))
+        self.assertEqual(self.names(), [])
+        self.assertGreater(self.s.createLogicalVolume(v(lvolname="c", capacity=10)), 0)
+        self.assertEqual(self.names(), ["c"])
+        self.assertIn("refused", self.sm.logtext())
         self.invariants()
 
 

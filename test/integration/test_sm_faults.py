@@ -913,7 +913,7 @@ class DatabaseRestartInFlight(FaultCase):
         try:
             gate.set()  # both end while nothing can be recorded
             time.sleep(1.5)
-            self.fault(500, self.s.listLogicalVolumes, v())
+            self.fault(11, self.s.listLogicalVolumes, v())  # EAGAIN (issue 13)
         finally:
             self.pg_ctl("start")
         th.join(40)

@@ -63,6 +63,17 @@ class Resync(SmTestCase):
                                      "WHERE p.ssvrid = %d AND d.status = 4" % gone), "1")
         self.invariants()
 
+    def test_old_leg_left_on_the_head_is_reported(self):
+        """DONE, but the head could not tear the old leg down: the
+        manager asks for the reason and reports it."""
+        lv = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+        self.s.attachLogicalVolume(v(lvolid=lv, hsvrid=self.hid))
+        note = "old extent dext-0000abcd of mirr-00001234 not torn down: busy"
+        self.hsvr.event_answer = lambda ev: [3, 0, note, 0]
+        self.s.notifyFailure(v(target=2, targetid=self.server_of_leg(lv)[0]))
+        self.assertTrue(wait_until(lambda: not self.fault_of(lv)))
+        self.assertIn("hsvr-%08x: %s" % (self.hid, note), self.sm.logtext())
+
     def test_unattached_volume_repaired_at_attach(self):
         lv = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
         self.s.attachLogicalVolume(v(lvolid=lv, hsvrid=self.hid))

@@ -59,7 +59,10 @@ class Postgres:
 
     def psql(self, sql, db="postgres"):
         out = subprocess.run(["psql", "-XAtq", "-h", self.dir, "-U", "vas", "-d", db, "-c", sql],
-                             check=True, capture_output=True, text=True)
+                             capture_output=True, text=True)
+        if out.returncode:
+            # psql's own words tell a dead server from "too many clients".
+            raise RuntimeError("psql %r exited %d: %s" % (sql, out.returncode, out.stderr.strip()))
         return out.stdout.strip()
 
     def new_db(self):

@@ -4,12 +4,14 @@
  * that record what the domain asks of them: no agent, no network.
  */
 #include "attach.h"
+#include "db_fence.h"
 #include "db_priv.h"
 #include "failures.h"
 #include "servers.h"
 #include "sm.h"
 #include "volumes.h"
 #include "pg_embedded.h"
+#include "vas/clock.h"
 #include "vas/conf.h"
 #include "vas/exec.h"
 #include "vas/log.h"
@@ -510,6 +512,33 @@ START_TEST(outcomes_map_to_the_documented_errors)
 }
 END_TEST
 
+/* Issue 15: a deposed leader's worker writes nothing, a request thread does. */
+START_TEST(a_deposed_leaders_write_is_refused)
+{
+	struct db_tx *tx = NULL;
+
+	sql("UPDATE sm_leader SET epoch = 7");
+	db_fence_publish(7, vas_now_ms() + 60000);
+	db_fence_enter(7);
+	ck_assert_int_eq(db_begin(sm.db, true, &tx), 0);
+	ck_assert_int_eq(db_end(tx, 0), 0);
+	/* another manager took over: the database names a new epoch */
+	db_fence_enter(0);
+	sql("UPDATE sm_leader SET epoch = 8");
+	db_fence_enter(7);
+	ck_assert_int_eq(db_begin(sm.db, true, &tx), -ESTALE);
+	/* reads stay possible; the lease ran out here: nothing is sent */
+	ck_assert_int_eq(db_begin(sm.db, false, &tx), 0);
+	db_rollback(tx);
+	ck_assert(db_fence_ok());
+	db_fence_revoke();
+	ck_assert(!db_fence_ok());
+	db_fence_enter(0);
+	ck_assert(db_fence_ok());
+	sql("UPDATE sm_leader SET epoch = 9");
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
@@ -526,6 +555,7 @@ int main(void)
 	    a_failed_head_forgets_its_attachments,
 	    shutdown_waits_for_detach,
 	    outcomes_map_to_the_documented_errors,
+	    a_deposed_leaders_write_is_refused,
 	    NULL,
 	};
 	char dir[] = "/tmp/vas-domain-XXXXXX";

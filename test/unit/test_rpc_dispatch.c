@@ -126,6 +126,25 @@ START_TEST(validation)
 }
 END_TEST
 
+/* Bodies that crashed or stalled xmlrpc-c get fault 22 (issue 13). */
+START_TEST(hostile_bodies)
+{
+	int v;
+
+	ck_assert_int_eq(call(CALL(M("ver", "<i8>5x</i8>")), &v), EINVAL);
+	ck_assert_int_eq(
+	    call(CALL(M("ver", "<i8>99999999999999999999</i8>")), &v), EINVAL);
+	ck_assert_int_eq(call("<?xml version='1.0'?><!DOCTYPE a [<!ENTITY b "
+			      "'c'>]><methodCall/>",
+			      &v),
+			 EINVAL);
+	ck_assert_int_eq(call("", &v), EINVAL);
+	/* i8 is a valid integer for ver too. */
+	ck_assert_int_eq(
+	    call(CALL(M("ver", "<i8>5</i8>") M("n", "<int>1</int>")), &v), 0);
+}
+END_TEST
+
 START_TEST(faults)
 {
 	int v;
@@ -140,7 +159,7 @@ END_TEST
 int main(void)
 {
 	const TTest *const tests[] = {
-	    success, envelope, validation, faults, NULL,
+	    success, envelope, validation, faults, hostile_bodies, NULL,
 	};
 
 	/* one process: the handlers count calls in a static */

@@ -254,7 +254,10 @@ START_TEST(every_bad_member_is_einval)
 
 	for (i = 0; probe[i].name; i++)
 		for (m = 0, p = probe[i].spec; p->name; p++, m++) {
-			for (k = 0; build(&c, &probe[i], "<int>5</int>", m, k);
+			/* RPC_LATE: the handler checks it after its lookups
+			 * (3.0's order), so a bad value does reach it. */
+			for (k = 0; !(p->flags & RPC_LATE) &&
+				    build(&c, &probe[i], "<int>5</int>", m, k);
 			     k++, tried++) {
 				reached = 0;
 				ck_assert_msg(fault_of(&c) == EINVAL,

@@ -20,6 +20,7 @@ SRC = os.path.dirname(os.path.dirname(os.path.dirname(
 BUILD = os.environ.get("VAS_BUILD_DIR") or open(
     "/proc/cmdline").read().split("vas.build=")[1].split()[0]
 LOCAL = "/var/tmp/vas-local"
+PG_TEMPLATE = "/var/lib/vas-vm/pgdata"   # initdb'd when the image was built
 VAS_DIR = "/dev/vas"
 MD_DIR = "/dev/md"
 SM_ADDR = "127.0.0.1:8881"
@@ -281,6 +282,8 @@ def cluster():
     env = dict(os.environ, VAS_BUILD_DIR=BUILD, VAS_HSVR_BACKEND="kernel",
                VAS_LOCAL_DIR=LOCAL, VAS_LOCAL_DISK_SIZE="8G",
                VAS_LOCAL_DISK_DM="1",
+               VAS_LOCAL_PG_TEMPLATE=PG_TEMPLATE if os.path.isdir(
+                   PG_TEMPLATE) else "",
                VAS_LOCAL_SM_CONF="\n".join([
                    # An emulated CPU on a busy host: slow answers are
                    # not deaths; a killed server refuses at once.
@@ -289,7 +292,9 @@ def cluster():
                    "op_timeout = 1800",
                    "resync_poll_ms = 1000"]),
                VAS_LOCAL_SSVR_CONF="\n".join([
-                   "patrol_bandwidth = 8", "scrub_stripe_size = 1",
+                   # A stripe a second finds a dead disk within
+                   # seconds; more only burns the emulated CPU.
+                   "patrol_bandwidth = 1", "scrub_stripe_size = 1",
                    "scrub_first_sleep_time = 0"]),
                VAS_LOCAL_HSVR_CONF="\n".join([
                    "multipath_retries = 10", "multipath_retry_ms = 2000"] +
