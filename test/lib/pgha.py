@@ -183,11 +183,13 @@ class TcpProxy:
         for c, s in pairs:
             for x in (c, s):
                 if x:
-                    try:
-                        x.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
-                        x.close()  # RST
-                    except OSError:
-                        pass
+                    # shutdown() first: close() alone would wait for the
+                    # pump thread blocked in recv() on it, and send nothing.
+                    for end in (lambda: x.shutdown(socket.SHUT_RDWR), x.close):
+                        try:
+                            end()
+                        except OSError:
+                            pass
 
     def stop(self):
         self.done = True
@@ -267,7 +269,8 @@ class Managers:
                 p = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % port,
                                               transport=_Transport(self.timeout))
                 try:
-                    return getattr(p, method)(param)
+                    with p:
+                        return getattr(p, method)(param)
                 except ConnectionRefusedError:
                     self.note("refused")
                     continue
