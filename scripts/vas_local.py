@@ -11,6 +11,7 @@ The manager is VAS_SM=HOST:PORT. Every wait is bounded.
   wait-port IP PORT SECONDS     until a TCP connect succeeds
 """
 import os
+import subprocess
 import socket
 import sys
 import time
@@ -21,7 +22,16 @@ SYNC = {1: "ALLOC", 2: "INSYNC", 3: "SPARE", 4: "FAULTY", 5: "SHRED"}
 
 
 def sm():
-    return xmlrpc.client.ServerProxy("http://%s/RPC2" % os.environ["VAS_SM"])
+    """The first manager of VAS_SM (host:port,...) that takes a connection."""
+    hosts = os.environ["VAS_SM"].split(",")
+    for h in hosts:
+        host, _, port = h.rpartition(":")
+        try:
+            socket.create_connection((host, int(port)), 2).close()
+        except OSError:
+            continue
+        return xmlrpc.client.ServerProxy("http://%s/RPC2" % h)
+    return xmlrpc.client.ServerProxy("http://%s/RPC2" % hosts[-1])
 
 
 def v(**kw):
@@ -110,6 +120,18 @@ def alive(pidfile):
         return 0
 
 
+def leader(d):
+    """Which manager runs the background work (sm_leader, issue 15)."""
+    q = subprocess.run(["psql", "-XAtq", "-h", os.path.join(d, "sm", "pg"), "-U", "vas",
+                        "-d", "postgres", "-c",
+                        "SELECT holder, epoch FROM sm_leader WHERE instance <> 0"],
+                       capture_output=True, text=True)
+    if q.returncode or not q.stdout.strip():
+        return ["  leader: unknown (%s)" % (q.stderr.strip() or "none yet")]
+    holder, epoch = q.stdout.strip().split("|")
+    return ["  leader: %s (epoch %s)" % (holder, epoch)]
+
+
 def status_once(d):
     out = ["Vastsky local cluster in %s, manager %s  (%s)" % (
         d, os.environ["VAS_SM"], time.strftime("%H:%M:%S"))]
@@ -119,6 +141,7 @@ def status_once(d):
         pid = alive(os.path.join(run, n))
         out.append("  %-28s %s" % (n[:-4], "pid %d" % pid if pid
                                    else "NOT RUNNING"))
+    out += leader(d)
     try:
         s = sm()
         srv = s.listStorageServers(v())
