@@ -8,7 +8,7 @@
 # QEMU cannot start at all.
 #   vm-test.sh [run] | image | clean
 # Environment: VAS_BUILD_DIR (build/release), VAS_VM_DIR (/var/tmp/vas-vm:
-# cached image, run logs), VAS_VM_TIMEOUT (guest wall time, 1200 s),
+# cached image, run logs), VAS_VM_TIMEOUT (guest wall time, 2700 s),
 # VAS_VM_MEM (3072 MiB), VAS_VM_STEPS (only these scenario steps, blank
 # separated), VAS_VM_DEBUG=1 (the head agent logs at DEBUG), VAS_VM_MIRROR
 # (Debian mirror; default: apt's sources).
@@ -17,7 +17,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${VAS_BUILD_DIR:-$ROOT/build/release}" 2>/dev/null && pwd) ||
 	BUILD=${VAS_BUILD_DIR:-$ROOT/build/release}
 D=${VAS_VM_DIR:-/var/tmp/vas-vm}
-TMO=${VAS_VM_TIMEOUT:-1200}
+TMO=${VAS_VM_TIMEOUT:-2700}
 MEM=${VAS_VM_MEM:-3072}
 SUITE=bookworm
 # What the guest needs besides the libraries of our binaries (added below).
@@ -225,13 +225,16 @@ cpu_s() {
 # it and the host's load: on a shared host the wall time says little, the
 # CPU time is what the step costs (2 quiet cores: wall >= CPU / 2).
 follow() {
-	local log=$1 pid=$2 line prev=0 now
-	tail -n +1 -F "$log" 2>/dev/null --pid="$pid" | tr -d '\r' |
+	local log=$1 pid=$2 line prev=0 now qemu
+	tail -n +1 -F "$log" 2>/dev/null --pid="$pid" |
 		grep --line-buffered -aE '^(PASS|FAIL|INFO) |^VAS-VM: ' |
 		while IFS= read -r line; do
+			line=${line%$'\r'}
 			case $line in
 			PASS* | FAIL*)
-				now=$(cpu_s "$pid")
+				qemu=$(pgrep -P "$pid" | head -1)
+				now=$prev
+				[ -z "$qemu" ] || now=$(cpu_s "$qemu")
 				line="$line [qemu $((now - prev)) CPU-s, load $(cut -d' ' -f1 /proc/loadavg)]"
 				prev=$now
 				;;
@@ -256,6 +259,12 @@ run() {
 		if [ -n "$(find "$old" -maxdepth 0 -mmin +120)" ]; then rm -rf "$old"; fi
 	done
 	acc=(-accel tcg,thread=multi -cpu max)
+	# The cluster's disk files and database on a disk of their own, sparse
+	# on the host and gone with the run: resyncs write whole legs, which
+	# would fill the root image (and its copy-on-write overlay).
+	truncate -s 64G "$run/scratch.img"
+	mke2fs -q -t ext4 -L vasscratch -E lazy_itable_init=1,lazy_journal_init=1 \
+		"$run/scratch.img" >/dev/null
 	t=$(now)
 	say "booting (TCG, $MEM MiB, 2 CPUs, no NIC) -> $log"
 	set +e
@@ -265,6 +274,7 @@ run() {
 		-kernel "$(dirname "$IMG")/vmlinuz" -initrd "$(dirname "$IMG")/initrd" \
 		-append "root=/dev/vda rw console=ttyS0 panic=-1 quiet init=/sbin/vas-vm-init vas.src=$ROOT vas.build=$BUILD vas.steps=${steps// /,} vas.debug=${VAS_VM_DEBUG:-}" \
 		-drive file="$IMG",format=raw,if=virtio,cache=unsafe \
+		-drive file="$run/scratch.img",format=raw,if=virtio,cache=unsafe,snapshot=off \
 		-virtfs local,path="$ROOT",mount_tag=src,security_model=none,readonly=on \
 		-virtfs local,path="$BUILD",mount_tag=build,security_model=none,readonly=on \
 		-virtfs local,path="$out",mount_tag=out,security_model=none \
@@ -272,15 +282,17 @@ run() {
 	local qpid=$!
 	follow "$log" "$qpid" &
 	local fpid=$!
-	# QEMU's CPU time, read before it is reaped.
-	local cpu=0
+	# QEMU's CPU time (the child of timeout), read before it is reaped.
+	local cpu=0 qemu
 	while kill -0 "$qpid" 2>/dev/null; do
-		cpu=$(cpu_s "$qpid")
+		qemu=$(pgrep -P "$qpid" | head -1)
+		[ -z "$qemu" ] || cpu=$(cpu_s "$qemu")
 		sleep 1
 	done
 	wait "$qpid"
 	rc=$?
 	wait "$fpid" 2>/dev/null
+	rm -f "$run/scratch.img"
 	set -e
 	say "guest ended after $(($(now) - t)) s, $cpu CPU-s (qemu exit $rc, load now $(cut -d' ' -f1-3 /proc/loadavg)); logs in $run"
 	if ! tr -d '\r' <"$log" | grep -aq '^VAS-VM: '; then

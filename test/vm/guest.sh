@@ -28,6 +28,9 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs run /run
 mount -t tmpfs tmp /tmp
 mount -t tmpfs shm /dev/shm
+# The host's scratch disk (vm-test.sh) is /var/tmp: the cluster's disk
+# files and database (vas-local.sh recreates /var/tmp/vas-local).
+mount -t ext4 /dev/vdb /var/tmp || log "no scratch disk: /var/tmp on the root image"
 mkdir -p /run/lock /run/udev /run/postgresql /var/tmp
 chown postgres:postgres /run/postgresql 2>/dev/null
 log "init: kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print $2 / 1024 " MiB"}' /proc/meminfo)"
