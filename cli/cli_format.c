@@ -61,7 +61,18 @@ static void id_cell(char *buf, size_t len, const char *prefix, int32_t id)
 
 /* --- lvol_list: L14 L12 R12 R8 L14 L12 L19 --- */
 
-static const char lvol_row[] = "%-14s %-12s %12s %8s %-14s %-12s %-19s\n";
+static const char lvol_row[] = "%-14s %-12s %12s %8s %-14s %-12s %-19s";
+
+/* -P (issue 16): the line ends with the placement cells, else as 3.0's. */
+static void end_row(FILE *f, bool placement, const char *pool,
+		    const char *domain)
+{
+	if (placement && domain)
+		fprintf(f, " %-12s %s", pool, *domain ? domain : "-");
+	else if (placement)
+		fprintf(f, " %s", pool);
+	fputc('\n', f);
+}
 
 static void hsvr_cell(char *buf, size_t len, const struct vas_lvol_info *l)
 {
@@ -80,14 +91,17 @@ static void hsvr_cell(char *buf, size_t len, const struct vas_lvol_info *l)
 	snprintf(buf, len, "%chsvr-%08" PRIx32, mark, (uint32_t)l->hsvrid);
 }
 
-void cli_print_lvols(FILE *f, const struct vas_lvol_info *l, int n, bool header)
+void cli_print_lvols(FILE *f, const struct vas_lvol_info *l, int n, bool header,
+		     bool placement)
 {
 	char id[24], red[16], cap[32], hs[24];
 	int i, j;
 
-	if (header)
+	if (header) {
 		fprintf(f, lvol_row, "lvolid", "lvolname", "redundancy",
 			"capacity", " hsvrid", "failure", "ctime");
+		end_row(f, placement, "pool", NULL);
+	}
 	for (i = 0; i < n; i++) {
 		id_cell(id, sizeof(id), "lvol-", l[i].lvolid);
 		snprintf(red, sizeof(red), "%d", l[i].redundancy);
@@ -95,6 +109,7 @@ void cli_print_lvols(FILE *f, const struct vas_lvol_info *l, int n, bool header)
 		hsvr_cell(hs, sizeof(hs), &l[i]);
 		fprintf(f, lvol_row, id, l[i].lvolname, red, cap, hs,
 			l[i].fault ? "yes" : "---", l[i].ctime);
+		end_row(f, placement, l[i].pool, NULL);
 		for (j = 0; j < l[i].n_assoc_to; j++)
 			fprintf(f, "\tsnapshot of lvol-%08" PRIx32 "\n",
 				(uint32_t)l[i].assoc_to[j]);
@@ -114,12 +129,14 @@ static void print_inets(FILE *f, const char (*ips)[16], int n)
 		fprintf(f, "\tinet %s\n", ips[i]);
 }
 
-void cli_print_hsvrs(FILE *f, const void *rows, int n, bool header)
+void cli_print_hsvrs(FILE *f, const void *rows, int n, bool header,
+		     bool placement)
 {
 	const struct vas_hsvr_info *h = rows;
 	char id[24], prio[16];
 	int i;
 
+	(void)placement; /* head servers are in no pool */
 	if (header)
 		fprintf(f, "%-14s %-9s %5s\n", "hsvrid", "priority", "resync");
 	for (i = 0; i < n; i++) {
@@ -157,9 +174,10 @@ static void space_cells(struct space_cells *c, int64_t cap, int64_t avail)
 	snprintf(c->use, sizeof(c->use), "%d%%", cli_use_pct(cap, avail));
 }
 
-static const char ssvr_row[] = "%-14s %-9s %5s %10s %10s %5s\n";
+static const char ssvr_row[] = "%-14s %-9s %5s %10s %10s %5s";
 
-void cli_print_ssvrs(FILE *f, const void *rows, int n, bool header)
+void cli_print_ssvrs(FILE *f, const void *rows, int n, bool header,
+		     bool placement)
 {
 	const struct vas_ssvr_info *s = rows;
 	int64_t total = 0, avail = 0;
@@ -175,6 +193,7 @@ void cli_print_ssvrs(FILE *f, const void *rows, int n, bool header)
 		print_total(f, total, avail);
 		fprintf(f, ssvr_row, "ssvrid", "priority", "resync", "capacity",
 			"available", "use%");
+		end_row(f, placement, "pool", "domain");
 	}
 	for (i = 0; i < n; i++) {
 		id_cell(id, sizeof(id), "ssvr-", s[i].ssvrid);
@@ -183,14 +202,15 @@ void cli_print_ssvrs(FILE *f, const void *rows, int n, bool header)
 		fprintf(f, ssvr_row, id,
 			cli_prio_name(s[i].priority, prio, sizeof(prio)),
 			resync, c.cap, c.avail, c.use);
+		end_row(f, placement, s[i].pool, s[i].domain);
 		print_inets(f, s[i].ip_data, s[i].n_ip);
 	}
 }
 
-static const char pdsk_row[] =
-    "%-14s %-14s %-9s%6s %10s %10s %5s %-40s %-18s\n";
+static const char pdsk_row[] = "%-14s %-14s %-9s%6s %10s %10s %5s %-40s %-18s";
 
-void cli_print_pdsks(FILE *f, const void *rows, int n, bool header)
+void cli_print_pdsks(FILE *f, const void *rows, int n, bool header,
+		     bool placement)
 {
 	const struct vas_pdsk_info *p = rows;
 	char id[24], sid[24], prio[16], resync[16];
@@ -207,6 +227,7 @@ void cli_print_pdsks(FILE *f, const void *rows, int n, bool header)
 		fprintf(f, pdsk_row, "pdskid", "ssvrid", "priority", "resync",
 			"capacity", "available", "use%", "local_path",
 			"srp_name");
+		end_row(f, placement, "pool", "domain");
 	}
 	for (i = 0; i < n; i++) {
 		id_cell(id, sizeof(id), "pdsk-", p[i].pdskid);
@@ -217,6 +238,7 @@ void cli_print_pdsks(FILE *f, const void *rows, int n, bool header)
 			cli_prio_name(p[i].priority, prio, sizeof(prio)),
 			resync, c.cap, c.avail, c.use, p[i].local_path,
 			p[i].srp_name);
+		end_row(f, placement, p[i].pool, p[i].domain);
 	}
 }
 
@@ -266,13 +288,24 @@ static void print_show_head(FILE *f, const struct vas_lvolstruct *root,
 		(uint32_t)root->lvolid, root->lvolname, lin->capacity, r);
 }
 
-static const char show_row[] = "%-14s %8s %8s | %-14s %-14s %8s %-14s %-5s\n";
+static const char show_row[] = "%-14s %8s %8s | %-14s %-14s %8s %-14s %-5s";
 
-int cli_print_lvol_show(FILE *f, const struct vas_lvolstruct *root)
+/* With domains named, a last cell (issue 16); 3.0's line otherwise. */
+static void end_show(FILE *f, bool domains, const char *cell)
+{
+	if (domains)
+		fprintf(f, " %s", cell);
+	fputc('\n', f);
+}
+
+int cli_print_lvol_show(FILE *f, const struct vas_lvolstruct *root,
+			const struct cli_domains *dom)
 {
 	const struct vas_lvolstruct *lin = find_linear(root);
 	char mid[24], off[32], cap[32], did[24], pid[24], sid[24], st[16];
+	bool domains = dom && cli_domains_named(dom);
 	int64_t offset = 0;
+	char spread[32] = "";
 	int i, j;
 
 	if (!lin || check_mirrors(lin))
@@ -280,6 +313,7 @@ int cli_print_lvol_show(FILE *f, const struct vas_lvolstruct *root)
 	print_show_head(f, root, lin);
 	fprintf(f, show_row, "mirror", "offset", "capacity", "disk-extent",
 		"physical-disk", "offset", "server", "sync");
+	end_show(f, domains, "domain");
 	for (i = 0; i < lin->n_components; i++) {
 		const struct vas_lvolstruct *m = &lin->components[i];
 
@@ -287,6 +321,13 @@ int cli_print_lvol_show(FILE *f, const struct vas_lvolstruct *root)
 		snprintf(off, sizeof(off), "%" PRId64 " GB", offset);
 		snprintf(cap, sizeof(cap), "%" PRId64 " GB", m->capacity);
 		fprintf(f, show_row, mid, off, cap, "", "", "", "", "");
+		if (domains) {
+			int k = cli_mirror_domains(m, dom);
+
+			snprintf(spread, sizeof(spread), "%d domain%s", k,
+				 k == 1 ? "" : "s");
+		}
+		end_show(f, domains, spread);
 		offset += m->capacity;
 		for (j = 0; j < m->n_components; j++) {
 			const struct vas_lvolstruct *d = &m->components[j];
@@ -298,6 +339,14 @@ int cli_print_lvol_show(FILE *f, const struct vas_lvolstruct *root)
 			fprintf(
 			    f, show_row, "", "", "", did, pid, off, sid,
 			    cli_sync_name(d->mirror_status, st, sizeof(st)));
+			if (domains) {
+				const char *name =
+				    cli_domain_of(dom, d->ssvrid);
+
+				end_show(f, true, name ? name : "-");
+			} else {
+				fputc('\n', f);
+			}
 		}
 	}
 	return 0;

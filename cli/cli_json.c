@@ -55,6 +55,16 @@ static void kstr(FILE *f, bool *first, const char *k, const char *v)
 	cli_json_string(f, v);
 }
 
+/* Members there only when listed with placement (issue 16). */
+static void kplace(FILE *f, bool *first, const char *pool, const char *domain)
+{
+	if (!pool[0])
+		return;
+	kstr(f, first, "pool", pool);
+	if (domain)
+		kstr(f, first, "domain", domain);
+}
+
 static void kips(FILE *f, bool *first, const char (*ips)[16], int n)
 {
 	int i;
@@ -115,6 +125,7 @@ void cli_json_lvols(FILE *f, const struct vas_lvol_info *l, int n)
 		kint(f, &first, "bind_status", l[i].bind_status);
 		kint(f, &first, "bind_event", l[i].bind_event);
 		kstr(f, &first, "ctime", l[i].ctime);
+		kplace(f, &first, l[i].pool, NULL);
 		fputc('}', f);
 	}
 	rows_close(f, n);
@@ -153,6 +164,7 @@ void cli_json_ssvrs(FILE *f, const void *rows, int n)
 		kint(f, &first, "resync", s[i].resync);
 		kint(f, &first, "available", s[i].available);
 		kint(f, &first, "capacity", s[i].capacity);
+		kplace(f, &first, s[i].pool, s[i].domain);
 		fputc('}', f);
 	}
 	rows_close(f, n);
@@ -176,6 +188,7 @@ void cli_json_pdsks(FILE *f, const void *rows, int n)
 		kint(f, &first, "available", p[i].available);
 		if (p[i].srp_name[0])
 			kstr(f, &first, "srp_name", p[i].srp_name);
+		kplace(f, &first, p[i].pool, p[i].domain);
 		fputc('}', f);
 	}
 	rows_close(f, n);
@@ -299,4 +312,25 @@ void cli_json_lvol_summary(FILE *f, const struct cli_lvol_summary *s)
 	kcounts(f, &first, "servers", "ssvrid", s->ssvrs, s->n_ssvr);
 	kcounts(f, &first, "disks", "pdskid", s->pdsks, s->n_pdsk);
 	fputs("}\n", f);
+}
+
+void cli_json_pools(FILE *f, const struct vas_pool_info *p, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		bool first = true;
+
+		row_open(f, i);
+		kint(f, &first, "poolid", p[i].poolid);
+		kstr(f, &first, "pool", p[i].pool);
+		kint(f, &first, "parent", p[i].parent);
+		kint(f, &first, "quota", p[i].quota);
+		kint(f, &first, "capacity", p[i].capacity);
+		kint(f, &first, "used", p[i].used);
+		kint(f, &first, "available", p[i].available);
+		kint(f, &first, "volumes", p[i].volumes);
+		fputc('}', f);
+	}
+	rows_close(f, n);
 }

@@ -18,6 +18,9 @@ enum {
 	OPT_JSON,
 	OPT_ID,
 	OPT_NAME,
+	OPT_POOL,
+	OPT_PARENT,
+	OPT_QUOTA,
 };
 
 static const struct option long_opts[] = {
@@ -34,6 +37,10 @@ static const struct option long_opts[] = {
     {"redundancy", required_argument, NULL, 'r'},
     {"summary", no_argument, NULL, 's'},
     {"yes", no_argument, NULL, 'y'},
+    {"pool", required_argument, NULL, OPT_POOL},
+    {"placement", no_argument, NULL, 'P'},
+    {"parent", required_argument, NULL, OPT_PARENT},
+    {"quota", required_argument, NULL, OPT_QUOTA},
     {NULL, 0, NULL, 0},
 };
 
@@ -55,6 +62,13 @@ static unsigned opt_needs(int c)
 		return CLI_O_SUMMARY;
 	case 'y':
 		return CLI_O_YES;
+	case OPT_POOL:
+		return CLI_O_POOL_NEW | CLI_O_POOL_IN;
+	case 'P':
+		return CLI_O_POOL_IN;
+	case OPT_PARENT:
+	case OPT_QUOTA:
+		return CLI_O_PARENT;
 	default:
 		return 0;
 	}
@@ -83,6 +97,22 @@ static const struct {
 		    "                      state, servers and disks used, "
 		    "resync progress\n"},
     {CLI_O_YES, "  -y, --yes           do not ask for confirmation\n"},
+    {CLI_O_POOL_NEW, "      --pool POOL     create it in storage pool POOL "
+		     "(default: 'default'; for\n"
+		     "                      a snapshot, its origin's pool); "
+		     "see pool_list\n"},
+    {CLI_O_POOL_IN, "      --pool POOL     only what is in storage pool "
+		    "POOL\n"
+		    "  -P, --placement     add the pool (and failure domain) "
+		    "columns at the end;\n"
+		    "                      with --json, the members pool "
+		    "(and domain)\n"},
+    {CLI_O_PARENT, "      --parent POOL   the pool the new pool is part of "
+		   "(default: 'default')\n"
+		   "      --quota GB      at most GB (GiB) of volumes in the "
+		   "pool and its\n"
+		   "                      sub-pools together; 0 = none (the "
+		   "default)\n"},
 };
 
 static const char common_help[] =
@@ -226,6 +256,30 @@ static void set_option(struct cli_ctx *ctx, int c, const char *arg, char *bad,
 	case 'y':
 		ctx->yes = true;
 		break;
+	case OPT_POOL:
+		if (!*arg)
+			snprintf(bad, len, "empty --pool");
+		else
+			ctx->pool = arg;
+		break;
+	case 'P':
+		ctx->placement = true;
+		break;
+	case OPT_PARENT:
+		if (!*arg)
+			snprintf(bad, len, "empty --parent");
+		else
+			ctx->parent = arg;
+		break;
+	case OPT_QUOTA:
+		if (cli_parse_long(arg, 0, INT32_MAX, &v))
+			snprintf(bad, len,
+				 "invalid --quota '%s': whole GB (GiB), "
+				 "0..%d",
+				 arg, INT32_MAX);
+		else
+			ctx->quota_gib = v;
+		break;
 	}
 }
 
@@ -258,7 +312,7 @@ int cli_parse_options(struct cli_ctx *ctx, int argc, char **argv, int *first)
 	opterr = 0;
 	for (;;) {
 		li = -1; /* set by getopt_long for long options only */
-		c = getopt_long(argc, argv, "-hc:vHqr:sy", long_opts, &li);
+		c = getopt_long(argc, argv, "-hc:vHqr:syP", long_opts, &li);
 		if (c == -1)
 			break;
 		if (c == 1) {

@@ -22,6 +22,10 @@
 #define CLI_O_REDUND  0x08u /* -r, --redundancy */
 #define CLI_O_SUMMARY 0x10u /* -s, --summary */
 #define CLI_O_YES     0x20u /* -y, --yes */
+/* Issue 16: pools. */
+#define CLI_O_POOL_NEW 0x40u  /* --pool: where a new volume goes */
+#define CLI_O_POOL_IN  0x80u  /* --pool: only that pool's; -P, --placement */
+#define CLI_O_PARENT   0x100u /* --parent, --quota */
 
 enum cli_ref_mode { CLI_REF_AUTO = 0, CLI_REF_ID, CLI_REF_NAME };
 
@@ -55,7 +59,11 @@ struct cli_ctx {
 	bool summary;
 	bool yes;
 	int ref_mode;
-	int redundancy; /* 0 = the manager's default */
+	int redundancy;	    /* 0 = the manager's default */
+	const char *pool;   /* --pool, NULL when not given */
+	bool placement;	    /* -P */
+	const char *parent; /* --parent */
+	int64_t quota_gib;  /* --quota */
 	FILE *out;
 	FILE *err;
 	struct vas_client *client;
@@ -66,7 +74,9 @@ extern const struct cli_cmd cli_cmd_lvol_create, cli_cmd_lvol_delete,
     cli_cmd_lvol_attach, cli_cmd_lvol_detach, cli_cmd_lvol_list,
     cli_cmd_lvol_show, cli_cmd_snap_create, cli_cmd_hsvr_list,
     cli_cmd_ssvr_list, cli_cmd_pdsk_list, cli_cmd_hsvr_delete,
-    cli_cmd_ssvr_delete, cli_cmd_pdsk_delete, cli_cmd_shutdown_all;
+    cli_cmd_ssvr_delete, cli_cmd_pdsk_delete, cli_cmd_shutdown_all,
+    cli_cmd_lvol_extend, cli_cmd_pool_create, cli_cmd_pool_delete,
+    cli_cmd_pool_list, cli_cmd_pool_quota;
 
 /* cli_options.c */
 /* Parses options into ctx; *first = index of the first positional. */
@@ -136,7 +146,9 @@ struct cli_list_ops {
 	const char *id_prefix;	   /* of the ids printed by -q */
 	size_t row_size;
 	size_t id_offset;
-	void (*table)(FILE *f, const void *rows, int n, bool header);
+	/* placement: with pool and domain columns (-P, issue 16) */
+	void (*table)(FILE *f, const void *rows, int n, bool header,
+		      bool placement);
 	void (*json)(FILE *f, const void *rows, int n);
 };
 int cli_run_list(struct cli_ctx *ctx, int argc, char **argv);
@@ -151,6 +163,8 @@ int cli_run_lvol_op(struct cli_ctx *ctx, const char *arg,
 		    int (*fn)(struct vas_client *c, struct vas_lvol_ref v));
 /* Prints the ids of -q, one per line. */
 void cli_print_ids(FILE *f, const char *prefix, int32_t id);
+/* The pool options of a command as the client takes them. */
+struct vas_pool_opts cli_pool_opts(const struct cli_ctx *ctx);
 
 /*
  * cli_format.c: the classic layouts (cli.md section 4), pure. The server
@@ -159,13 +173,35 @@ void cli_print_ids(FILE *f, const char *prefix, int32_t id);
 const char *cli_prio_name(int prio, char *buf, size_t len);
 const char *cli_sync_name(int status, char *buf, size_t len);
 int cli_use_pct(int64_t capacity, int64_t available);
-void cli_print_lvols(FILE *f, const struct vas_lvol_info *l, int n,
-		     bool header);
-void cli_print_hsvrs(FILE *f, const void *rows, int n, bool header);
-void cli_print_ssvrs(FILE *f, const void *rows, int n, bool header);
-void cli_print_pdsks(FILE *f, const void *rows, int n, bool header);
-/* -EPROTO when the tree does not have the LVOL/xx/LINEAR/MIRROR shape. */
-int cli_print_lvol_show(FILE *f, const struct vas_lvolstruct *root);
+void cli_print_lvols(FILE *f, const struct vas_lvol_info *l, int n, bool header,
+		     bool placement);
+void cli_print_hsvrs(FILE *f, const void *rows, int n, bool header,
+		     bool placement);
+void cli_print_ssvrs(FILE *f, const void *rows, int n, bool header,
+		     bool placement);
+void cli_print_pdsks(FILE *f, const void *rows, int n, bool header,
+		     bool placement);
+
+/*
+ * The failure domain of each storage server (issue 16), for lvol_show:
+ * servers listed with placement. A server in none is a domain of its own.
+ */
+struct cli_domains {
+	const struct vas_ssvr_info *ssvrs;
+	int n;
+};
+/* Its domain's name, or NULL when it is in none (or unknown). */
+const char *cli_domain_of(const struct cli_domains *d, int32_t ssvrid);
+/* Whether any server is in a domain: lvol_show then says where legs are. */
+bool cli_domains_named(const struct cli_domains *d);
+/*
+ * -EPROTO when the tree does not have the LVOL/xx/LINEAR/MIRROR shape.
+ * dom NULL or naming no domain: 3.0's layout exactly; else every extent
+ * row ends with its server's domain and every mirror row with how many
+ * distinct domains its legs are on.
+ */
+int cli_print_lvol_show(FILE *f, const struct vas_lvolstruct *root,
+			const struct cli_domains *dom);
 
 /* lvol_show --summary */
 #define CLI_MAX_SYNC 6
@@ -191,6 +227,18 @@ int cli_lvol_summarize(const struct vas_lvolstruct *root,
 		       struct cli_lvol_summary *s);
 void cli_lvol_summary_free(struct cli_lvol_summary *s);
 void cli_print_lvol_summary(FILE *f, const struct cli_lvol_summary *s);
+/* The line lvol_show --summary adds when domains are named. */
+void cli_print_domain_summary(FILE *f, const struct vas_lvolstruct *root,
+			      const struct cli_domains *dom);
+
+/* cli_pools.c: pool_list's table (issue 16); parents named from all[].
+ */
+void cli_print_pools(FILE *f, const struct vas_pool_info *p, int n,
+		     const struct vas_pool_info *all, int n_all, bool header);
+/* Distinct failure domains of a mirror's legs (a server in none counts
+ * as its own). */
+int cli_mirror_domains(const struct vas_lvolstruct *mirror,
+		       const struct cli_domains *dom);
 
 /* cli_json.c: --json output with the API's member names. */
 void cli_json_lvols(FILE *f, const struct vas_lvol_info *l, int n);
@@ -199,6 +247,7 @@ void cli_json_ssvrs(FILE *f, const void *rows, int n);
 void cli_json_pdsks(FILE *f, const void *rows, int n);
 void cli_json_lvolstruct(FILE *f, const struct vas_lvolstruct *n);
 void cli_json_lvol_summary(FILE *f, const struct cli_lvol_summary *s);
+void cli_json_pools(FILE *f, const struct vas_pool_info *p, int n);
 void cli_json_string(FILE *f, const char *s);
 
 #endif

@@ -10,6 +10,13 @@ void cli_print_ids(FILE *f, const char *prefix, int32_t id)
 	fprintf(f, "%s%08" PRIx32 "\n", prefix, (uint32_t)id);
 }
 
+struct vas_pool_opts cli_pool_opts(const struct cli_ctx *ctx)
+{
+	struct vas_pool_opts o = {ctx->pool, ctx->placement};
+
+	return o;
+}
+
 static int32_t id_at(const struct cli_list_ops *ops, const void *rows, int i)
 {
 	int32_t id;
@@ -23,6 +30,7 @@ static int32_t id_at(const struct cli_list_ops *ops, const void *rows, int i)
 int cli_run_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const struct cli_list_ops *ops = ctx->cmd->list;
+	struct vas_pool_opts o = cli_pool_opts(ctx);
 	void *rows = NULL;
 	int32_t id = 0;
 	int i, n = 0, ret;
@@ -35,7 +43,7 @@ int cli_run_list(struct cli_ctx *ctx, int argc, char **argv)
 	ret = cli_connect(ctx);
 	if (ret)
 		return ret;
-	ret = vas_list(ctx->client, ops->kind, id, &rows, &n);
+	ret = vas_list_in(ctx->client, ops->kind, id, &o, &rows, &n);
 	if (ret)
 		return cli_report(ctx, argc ? argv[0] : NULL, ret);
 	if (ctx->json)
@@ -45,7 +53,7 @@ int cli_run_list(struct cli_ctx *ctx, int argc, char **argv)
 			cli_print_ids(ctx->out, ops->id_prefix,
 				      id_at(ops, rows, i));
 	else
-		ops->table(ctx->out, rows, n, !ctx->no_header);
+		ops->table(ctx->out, rows, n, !ctx->no_header, ctx->placement);
 	free(rows);
 	return CLI_EXIT_OK;
 }

@@ -41,7 +41,8 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 	ret = cli_connect(ctx);
 	if (ret)
 		return ret;
-	ret = vas_lvol_create(ctx->client, name, gib, ctx->redundancy, &id);
+	ret = vas_lvol_create_in(ctx->client, name, gib, ctx->redundancy,
+				 ctx->pool, &id);
 	if (ret)
 		return cli_report(ctx, name, ret);
 	cli_print_ids(ctx->out, "lvol-", id);
@@ -51,7 +52,7 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_cmd cli_cmd_lvol_create = {
     .name = "lvol_create",
     .run = run,
-    .opts = CLI_O_REDUND,
+    .opts = CLI_O_REDUND | CLI_O_POOL_NEW,
     .min_args = 2,
     .max_args = 2,
     .synopsis = "[OPTION]... lvolname LogicalVolumeCapacity(Gbyte)",
@@ -74,6 +75,9 @@ const struct cli_cmd cli_cmd_lvol_create = {
 	"  starts with '-'.\n"
 	"  Errors: 'File exists' (name taken), 'No space left on device' "
 	"(fewer\n"
-	"  storage servers with free space than the redundancy), 'Invalid "
-	"argument'.\n",
+	"  storage servers with free space than the redundancy), 'Disk quota "
+	"exceeded'\n"
+	"  (the pool or one it is part of would pass its quota, see "
+	"pool_quota),\n"
+	"  'Invalid argument'.\n",
 };

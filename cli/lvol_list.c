@@ -8,9 +8,10 @@ struct lvol_rows {
 
 static int list_one(struct cli_ctx *ctx, struct vas_lvol_ref ref, void *arg)
 {
+	struct vas_pool_opts o = cli_pool_opts(ctx);
 	struct lvol_rows *r = arg;
 
-	return vas_list_lvols(ctx->client, &ref, &r->rows, &r->n);
+	return vas_list_lvols_in(ctx->client, &ref, &o, &r->rows, &r->n);
 }
 
 static void print(struct cli_ctx *ctx, const struct lvol_rows *r)
@@ -23,11 +24,13 @@ static void print(struct cli_ctx *ctx, const struct lvol_rows *r)
 		for (i = 0; i < r->n; i++)
 			cli_print_ids(ctx->out, "lvol-", r->rows[i].lvolid);
 	else
-		cli_print_lvols(ctx->out, r->rows, r->n, !ctx->no_header);
+		cli_print_lvols(ctx->out, r->rows, r->n, !ctx->no_header,
+				ctx->placement);
 }
 
 static int run(struct cli_ctx *ctx, int argc, char **argv)
 {
+	struct vas_pool_opts o = cli_pool_opts(ctx);
 	struct lvol_rows r = {NULL, 0};
 	int ret;
 
@@ -36,7 +39,8 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 	} else {
 		ret = cli_connect(ctx);
 		if (!ret)
-			ret = vas_list_lvols(ctx->client, NULL, &r.rows, &r.n);
+			ret = vas_list_lvols_in(ctx->client, NULL, &o, &r.rows,
+						&r.n);
 		if (ret > 0)
 			return ret;
 		if (ret)
@@ -51,7 +55,7 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_cmd cli_cmd_lvol_list = {
     .name = "lvol_list",
     .run = run,
-    .opts = CLI_O_JSON | CLI_O_LIST | CLI_O_REF,
+    .opts = CLI_O_JSON | CLI_O_LIST | CLI_O_REF | CLI_O_POOL_IN,
     .min_args = 0,
     .max_args = 1,
     .synopsis = "[OPTION]... [LogicalVolumeID|LogicalVolumeName]",
@@ -81,5 +85,7 @@ const struct cli_cmd cli_cmd_lvol_list = {
 	"ctime}]\n"
 	"  (bind_status 0 unbound, 1 bound, 2 error; bind_event 0 none, 1 "
 	"binding,\n"
-	"  2 unbinding).\n",
+	"  2 unbinding; a volume being grown shows 1). -P adds the column "
+	"pool (the\n"
+	"  member pool with --json).\n",
 };

@@ -15,7 +15,7 @@ const struct cli_cmd cli_cmd_pdsk_list = {
     .name = "pdsk_list",
     .run = cli_run_list,
     .list = &ops,
-    .opts = CLI_O_JSON | CLI_O_LIST,
+    .opts = CLI_O_JSON | CLI_O_LIST | CLI_O_POOL_IN,
     .min_args = 0,
     .max_args = 1,
     .synopsis = "[OPTION]... [StorageServerID]",
@@ -36,5 +36,9 @@ const struct cli_cmd cli_cmd_pdsk_list = {
 	"servers.\n"
 	"  srp_name is empty unless the manager reports one. --json prints\n"
 	"  [{ssvrid, pdskid, priority, local_path, resync, capacity, "
-	"available}].\n",
+	"available}].\n"
+	"  -P adds the columns pool (the disk's own, else its server's) and "
+	"domain\n"
+	"  (its server's failure domain, '-' for none); --json -P adds them "
+	"as members.\n",
 };

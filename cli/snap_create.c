@@ -12,7 +12,8 @@ static int create(struct cli_ctx *ctx, struct vas_lvol_ref origin, void *arg)
 {
 	struct snap_args *a = arg;
 
-	return vas_snap_create(ctx->client, origin, a->name, &a->id);
+	return vas_snap_create_in(ctx->client, origin, a->name, ctx->pool,
+				  &a->id);
 }
 
 static int run(struct cli_ctx *ctx, int argc, char **argv)
@@ -36,7 +37,7 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_cmd cli_cmd_snap_create = {
     .name = "snap_create",
     .run = run,
-    .opts = CLI_O_REF,
+    .opts = CLI_O_REF | CLI_O_POOL_NEW,
     .min_args = 2,
     .max_args = 2,
     .synopsis = "[OPTION]... {LogicalVolumeID|LogicalVolumeName} "
@@ -62,5 +63,8 @@ const struct cli_cmd cli_cmd_snap_create = {
 	"  Errors: 'File exists', 'Device or resource busy' (origin being "
 	"attached or\n"
 	"  detached, or in error), 'No such file or directory' (no such "
-	"origin).\n",
+	"origin or\n"
+	"  pool), 'Disk quota exceeded' (the copy-on-write store does not fit "
+	"the\n"
+	"  pool's quota).\n",
 };

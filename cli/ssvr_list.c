@@ -15,7 +15,7 @@ const struct cli_cmd cli_cmd_ssvr_list = {
     .name = "ssvr_list",
     .run = cli_run_list,
     .list = &ops,
-    .opts = CLI_O_JSON | CLI_O_LIST,
+    .opts = CLI_O_JSON | CLI_O_LIST | CLI_O_POOL_IN,
     .min_args = 0,
     .max_args = 1,
     .synopsis = "[OPTION]... [StorageServerID]",
@@ -36,5 +36,8 @@ const struct cli_cmd cli_cmd_ssvr_list = {
 	"  use% 100%. use% = (capacity - available) * 100 / capacity, rounded "
 	"down.\n"
 	"  --json prints [{ssvrid, priority, ip_data, resync, available, "
-	"capacity}].\n",
+	"capacity}].\n"
+	"  -P adds the columns pool and domain (the failure domain, '-' for "
+	"none);\n"
+	"  --json -P adds them as members.\n",
 };

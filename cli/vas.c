@@ -1,6 +1,7 @@
 /*
  * The one CLI binary: dispatches on the name it was called by (the 14
- * classic command names are links to it) or on "vas COMMAND ...".
+ * classic command names and those of issue 16 are links to it) or on
+ * "vas COMMAND ...".
  */
 #include "cli_priv.h"
 #include "vas/log.h"
@@ -17,11 +18,26 @@
 #define CLI_MAX_REPLY_BYTES (256u << 20)
 
 static const struct cli_cmd *const commands[] = {
-    &cli_cmd_lvol_create, &cli_cmd_lvol_delete,	 &cli_cmd_lvol_attach,
-    &cli_cmd_lvol_detach, &cli_cmd_lvol_list,	 &cli_cmd_lvol_show,
-    &cli_cmd_snap_create, &cli_cmd_hsvr_list,	 &cli_cmd_ssvr_list,
-    &cli_cmd_pdsk_list,	  &cli_cmd_hsvr_delete,	 &cli_cmd_ssvr_delete,
-    &cli_cmd_pdsk_delete, &cli_cmd_shutdown_all,
+    &cli_cmd_lvol_create,
+    &cli_cmd_lvol_delete,
+    &cli_cmd_lvol_attach,
+    &cli_cmd_lvol_detach,
+    &cli_cmd_lvol_list,
+    &cli_cmd_lvol_show,
+    &cli_cmd_snap_create,
+    &cli_cmd_hsvr_list,
+    &cli_cmd_ssvr_list,
+    &cli_cmd_pdsk_list,
+    &cli_cmd_hsvr_delete,
+    &cli_cmd_ssvr_delete,
+    &cli_cmd_pdsk_delete,
+    &cli_cmd_shutdown_all,
+    /* issue 16 */
+    &cli_cmd_lvol_extend,
+    &cli_cmd_pool_create,
+    &cli_cmd_pool_delete,
+    &cli_cmd_pool_list,
+    &cli_cmd_pool_quota,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

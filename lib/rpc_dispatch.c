@@ -41,6 +41,7 @@ void rpc_fault_from_err(int err, int *code, const char **string)
 	case EEXIST:
 	case EINVAL:
 	case ENOSPC:
+	case EDQUOT: /* pool quotas (issue 16) */
 	case EPROTO:
 	case ETIMEDOUT:
 	case EHOSTDOWN:

@@ -85,6 +85,14 @@ int vas_delete_ssvr(struct vas_client *c, int32_t ssvrid)
 int vas_lvol_create(struct vas_client *c, const char *name,
 		    int64_t capacity_gib, int redundancy, int32_t *lvolid)
 {
+	return vas_lvol_create_in(c, name, capacity_gib, redundancy, NULL,
+				  lvolid);
+}
+
+int vas_lvol_create_in(struct vas_client *c, const char *name,
+		       int64_t capacity_gib, int redundancy, const char *pool,
+		       int32_t *lvolid)
+{
 	struct sm_req r;
 
 	if (!name || capacity_gib < 1 || capacity_gib > VAS_MAX_LENGTH_GIB)
@@ -94,11 +102,20 @@ int vas_lvol_create(struct vas_client *c, const char *name,
 	sm_req_int(&r, "capacity", (int)capacity_gib);
 	if (redundancy)
 		sm_req_int(&r, "redundancy", redundancy);
+	if (pool)
+		sm_req_str(&r, "pool", pool);
 	return sm_req_send_id(c, &r, "createLogicalVolume", lvolid);
 }
 
 int vas_snap_create(struct vas_client *c, struct vas_lvol_ref origin,
 		    const char *snapshot_name, int32_t *lvolid)
+{
+	return vas_snap_create_in(c, origin, snapshot_name, NULL, lvolid);
+}
+
+int vas_snap_create_in(struct vas_client *c, struct vas_lvol_ref origin,
+		       const char *snapshot_name, const char *pool,
+		       int32_t *lvolid)
 {
 	struct sm_req r;
 
@@ -110,6 +127,8 @@ int vas_snap_create(struct vas_client *c, struct vas_lvol_ref origin,
 		return -EINVAL;
 	}
 	sm_req_str(&r, "snapshot_lvolname", snapshot_name);
+	if (pool)
+		sm_req_str(&r, "pool", pool);
 	return sm_req_send_id(c, &r, "createSnapshot", lvolid);
 }
 
@@ -200,19 +219,36 @@ static int list_call(struct vas_client *c, struct sm_req *r, const char *method,
 	return ret;
 }
 
+/* A list's pool filter and placement, only when asked for. */
+static void pool_opts(struct sm_req *r, const struct vas_pool_opts *o)
+{
+	if (o && o->pool)
+		sm_req_str(r, "pool", o->pool);
+	if (o && o->placement)
+		sm_req_bool(r, "placement", true);
+}
+
 static int list_by_id(struct vas_client *c, const char *method, const char *key,
-		      int32_t id, enum smr_kind kind, void **out, int *n)
+		      int32_t id, const struct vas_pool_opts *o,
+		      enum smr_kind kind, void **out, int *n)
 {
 	struct sm_req r;
 
 	sm_req_init(&r);
 	if (id)
 		sm_req_int(&r, key, id);
+	pool_opts(&r, o);
 	return list_call(c, &r, method, kind, out, n);
 }
 
 int vas_list(struct vas_client *c, enum vas_list_kind kind, int32_t id,
 	     void **rows, int *n)
+{
+	return vas_list_in(c, kind, id, NULL, rows, n);
+}
+
+int vas_list_in(struct vas_client *c, enum vas_list_kind kind, int32_t id,
+		const struct vas_pool_opts *o, void **rows, int *n)
 {
 	static const struct {
 		const char *method, *key;
@@ -223,7 +259,7 @@ int vas_list(struct vas_client *c, enum vas_list_kind kind, int32_t id,
 	    [VAS_LIST_PDSKS] = {"listPhysicalDisks", "ssvrid", SMR_PDSK},
 	};
 
-	return list_by_id(c, list[kind].method, list[kind].key, id,
+	return list_by_id(c, list[kind].method, list[kind].key, id, o,
 			  list[kind].reply, rows, n);
 }
 
@@ -248,6 +284,13 @@ int vas_list_pdsks(struct vas_client *c, int32_t ssvrid,
 int vas_list_lvols(struct vas_client *c, const struct vas_lvol_ref *v,
 		   struct vas_lvol_info **out, int *n)
 {
+	return vas_list_lvols_in(c, v, NULL, out, n);
+}
+
+int vas_list_lvols_in(struct vas_client *c, const struct vas_lvol_ref *v,
+		      const struct vas_pool_opts *o, struct vas_lvol_info **out,
+		      int *n)
+{
 	struct sm_req r;
 
 	sm_req_init(&r);
@@ -257,6 +300,7 @@ int vas_list_lvols(struct vas_client *c, const struct vas_lvol_ref *v,
 		*n = 0;
 		return -EINVAL;
 	}
+	pool_opts(&r, o);
 	return list_call(c, &r, "listLogicalVolumes", SMR_LVOL, (void **)out,
 			 n);
 }

@@ -291,6 +291,12 @@ void sm_req_str(struct sm_req *r, const char *key, const char *v)
 		sm_req_set(r, key, xmlrpc_string_new(&r->env, v));
 }
 
+void sm_req_bool(struct sm_req *r, const char *key, bool v)
+{
+	if (!r->env.fault_occurred)
+		sm_req_set(r, key, xmlrpc_bool_new(&r->env, v));
+}
+
 void sm_req_done(struct sm_req *r)
 {
 	if (r->st)

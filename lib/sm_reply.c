@@ -65,9 +65,13 @@ struct fld {
 	bool optional;
 };
 
-/* A member stored at offsetof(t, m); FLD2 for an array and its count. */
+/*
+ * A member stored at offsetof(t, m); OPT one that may be absent (then
+ * left as calloc made it); FLD2 for an array and its count.
+ */
 /* clang-format off */
 #define FLD(t, m, ty) {#m, ty, offsetof(t, m), 0, sizeof(((t *)0)->m), false}
+#define OPT(t, m, ty) {#m, ty, offsetof(t, m), 0, sizeof(((t *)0)->m), true}
 #define FLD2(t, m, ty, n, arr) \
 	{#m, ty, offsetof(t, n), offsetof(t, arr), 0, false}
 /* clang-format on */
@@ -87,6 +91,8 @@ static const struct fld ssvr_flds[] = {
     FLD(struct vas_ssvr_info, available, FLD_I64),
     FLD(struct vas_ssvr_info, capacity, FLD_I64),
     FLD2(struct vas_ssvr_info, ip_data, FLD_IPS, n_ip, ip_data),
+    OPT(struct vas_ssvr_info, pool, FLD_STR),
+    OPT(struct vas_ssvr_info, domain, FLD_STR),
     {NULL, 0, 0, 0, 0, false},
 };
 
@@ -98,8 +104,9 @@ static const struct fld pdsk_flds[] = {
     FLD(struct vas_pdsk_info, capacity, FLD_I64),
     FLD(struct vas_pdsk_info, available, FLD_I64),
     FLD(struct vas_pdsk_info, local_path, FLD_STR),
-    {"srp_name", FLD_STR, offsetof(struct vas_pdsk_info, srp_name), 0,
-     sizeof(((struct vas_pdsk_info *)0)->srp_name), true},
+    OPT(struct vas_pdsk_info, srp_name, FLD_STR),
+    OPT(struct vas_pdsk_info, pool, FLD_STR),
+    OPT(struct vas_pdsk_info, domain, FLD_STR),
     {NULL, 0, 0, 0, 0, false},
 };
 
@@ -116,6 +123,19 @@ static const struct fld lvol_flds[] = {
     FLD2(struct vas_lvol_info, associated_to, FLD_ASSOC, n_assoc_to, assoc_to),
     FLD2(struct vas_lvol_info, associated_from, FLD_ASSOC, n_assoc_from,
 	 assoc_from),
+    OPT(struct vas_lvol_info, pool, FLD_STR),
+    {NULL, 0, 0, 0, 0, false},
+};
+
+static const struct fld pool_flds[] = {
+    FLD(struct vas_pool_info, poolid, FLD_I32),
+    FLD(struct vas_pool_info, pool, FLD_STR),
+    FLD(struct vas_pool_info, parent, FLD_I32),
+    FLD(struct vas_pool_info, quota, FLD_I64),
+    FLD(struct vas_pool_info, capacity, FLD_I64),
+    FLD(struct vas_pool_info, used, FLD_I64),
+    FLD(struct vas_pool_info, available, FLD_I64),
+    FLD(struct vas_pool_info, volumes, FLD_I32),
     {NULL, 0, 0, 0, 0, false},
 };
 
@@ -382,6 +402,7 @@ static const struct {
     [SMR_SSVR] = {ssvr_flds, sizeof(struct vas_ssvr_info)},
     [SMR_PDSK] = {pdsk_flds, sizeof(struct vas_pdsk_info)},
     [SMR_LVOL] = {lvol_flds, sizeof(struct vas_lvol_info)},
+    [SMR_POOL] = {pool_flds, sizeof(struct vas_pool_info)},
 };
 
 int smr_decode(const xmlrpc_value *res, enum smr_kind kind, void **out, int *n)

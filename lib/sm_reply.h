@@ -7,7 +7,7 @@
 
 #include "vas/client.h"
 
-enum smr_kind { SMR_HSVR, SMR_SSVR, SMR_PDSK, SMR_LVOL };
+enum smr_kind { SMR_HSVR, SMR_SSVR, SMR_PDSK, SMR_LVOL, SMR_POOL };
 
 /* An int or i8 value; -EPROTO for any other type. */
 int smr_read_int(const xmlrpc_value *v, int64_t *out);

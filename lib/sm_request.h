@@ -6,6 +6,7 @@
 #ifndef VAS_SM_REQUEST_H
 #define VAS_SM_REQUEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <xmlrpc-c/base.h>
 
@@ -22,6 +23,7 @@ void sm_req_init(struct sm_req *r);
 void sm_req_set(struct sm_req *r, const char *key, xmlrpc_value *v);
 void sm_req_int(struct sm_req *r, const char *key, int v);
 void sm_req_str(struct sm_req *r, const char *key, const char *v);
+void sm_req_bool(struct sm_req *r, const char *key, bool v);
 /* prefix + "lvolid" or prefix + "lvolname"; -EINVAL when v names none. */
 int sm_req_ref(struct sm_req *r, const char *prefix, struct vas_lvol_ref v);
 void sm_req_done(struct sm_req *r);

@@ -16,6 +16,9 @@ if [ $# -eq 0 ]; then
 	cmake --build build/fuzz -j"$JOBS"
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+# Check's per-test timeouts are for a quiet machine: a shared one, under
+# ASan, may take several times as long.
+export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-5}
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions="$PWD/test/lsan.supp"
 if [ $# -eq 0 ]; then

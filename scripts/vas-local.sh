@@ -302,9 +302,11 @@ echo "cluster ready $(($(date +%s) - T0)) s after start" | tee "$DIR/timings"
 Now a volume's life cycle, with the CLI (VAS_SM=$VAS_SM, PATH=$BUILD/cli:...):"
 step "create" lvol_create --redundancy 3 demo "$VOLGB"
 step "list" lvol_list
+step "pools" pool_list
 step "show" lvol_show demo
 step "attach" lvol_attach demo "$HSVR"
 step "snapshot" snap_create demo demo-snap
+step "grow, attached" lvol_extend demo $((VOLGB + 1))
 # shellcheck disable=SC2046 # "ssvrid ip"
 set -- $("$PY" victim demo)
 SSVRID=$1 IP=$2

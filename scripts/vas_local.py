@@ -144,18 +144,20 @@ def status_once(d):
     out += leader(d)
     try:
         s = sm()
-        srv = s.listStorageServers(v())
+        srv = s.listStorageServers(v(placement=True))
         pd = s.listPhysicalDisks(v())
         hs = s.listHeadServers(v())
-        lvs = s.listLogicalVolumes(v())
+        lvs = s.listLogicalVolumes(v(placement=True))
+        pools = s.listPools(v())
     except (OSError, xmlrpc.client.Error) as e:
         out.append("manager not answering: %s" % e)
         return out
-    out.append("storage servers (GB free/total, resyncs):")
+    out.append("storage servers (GB free/total, resyncs, pool, domain):")
     for x in srv:
-        out.append("  ssvr-%08x %-12s %4d/%-4d resync %d" % (
+        out.append("  ssvr-%08x %-12s %4d/%-4d resync %d  %s %s" % (
             x["ssvrid"], ",".join(x["ip_data"]), x.get("available", 0),
-            x.get("capacity", 0), x["resync"]))
+            x.get("capacity", 0), x["resync"], x.get("pool", ""),
+            x.get("domain") or "-"))
         for p in pd:
             if p["ssvrid"] == x["ssvrid"]:
                 state = "FREE" if p["available"] == p["capacity"] else (
@@ -174,13 +176,18 @@ def status_once(d):
         for d in legs:
             k = SYNC.get(d["mirror_status"], str(d["mirror_status"]))
             count[k] = count.get(k, 0) + 1
-        out.append("  lvol-%08x %-14s %3d GB r%d %s %s%s" % (
+        out.append("  lvol-%08x %-14s %3d GB r%d %s %s%s  pool %s" % (
             lv["lvolid"], lv["lvolname"], lv["capacity"], lv["redundancy"],
             "hsvr-%08x" % lv["hsvrid"] if lv["hsvrid"] else "detached",
             " ".join("%s:%d" % kv for kv in sorted(count.items())),
-            " FAULT" if lv["fault"] else ""))
+            " FAULT" if lv["fault"] else "", lv.get("pool", "")))
     if not lvs:
         out.append("  (none)")
+    out.append("pools (used/quota GB of volumes, disk GB free/total):")
+    for p in pools:
+        out.append("  pool-%08x %-12s %4d/%-6s %4d/%-4d volumes %d" % (
+            p["poolid"], p["pool"], p["used"], p["quota"] or "-",
+            p["available"], p["capacity"], p["volumes"]))
     out.append("in use or waiting for shred: %d GB; resyncs running: %d" % (
         shredding, sum(x["resync"] for x in srv)))
     return out

@@ -12,6 +12,8 @@
 enum srv_kind { SRV_HSVR = 0, SRV_SSVR = 1 };
 
 #define SRV_MAX_IPS 8
+/* Pool and failure-domain names: 1..64 characters (issue 16). */
+#define SM_NAME_MAX 64
 
 /* A head or a storage server and its data addresses. */
 struct sm_server {
@@ -21,7 +23,9 @@ struct sm_server {
 	char ip[SRV_MAX_IPS][21];
 	int64_t available_vb; /* storage servers */
 	int64_t capacity_vb;
-	int resync; /* rebuilds running (for lists) */
+	int resync;		      /* rebuilds running (for lists) */
+	char pool[SM_NAME_MAX + 1];   /* storage servers */
+	char domain[SM_NAME_MAX + 1]; /* "" = none */
 };
 
 /* A physical disk of a storage server. */
@@ -33,6 +37,8 @@ struct sm_disk {
 	int64_t available_vb;
 	int resync; /* rebuilds running onto this disk */
 	char local_path[1025];
+	char pool[SM_NAME_MAX + 1];   /* its own, else its server's */
+	char domain[SM_NAME_MAX + 1]; /* of its server; "" = none */
 };
 
 /* A logical volume or snapshot. */
@@ -44,6 +50,7 @@ struct sm_volume {
 	char ctime[21];
 	int deleted;
 	int32_t origin; /* for a snapshot: the origin volume, else 0 */
+	int32_t poolid;
 };
 
 /* A volume as listLogicalVolumes shows it. */
@@ -55,6 +62,7 @@ struct sm_volume_entry {
 	bool fault;
 	int first_snap; /* its snapshots: snaps[first_snap .. + n_snaps) */
 	int n_snaps;
+	char pool[SM_NAME_MAX + 1];
 };
 
 /* Entries in id order; one allocation each for entries and snapshots. */
@@ -63,6 +71,12 @@ struct sm_volume_list {
 	int n;
 	int32_t *snaps;
 };
+
+/*
+ * attach.event_type of an extendLogicalVolume in flight on the head (not
+ * on the wire: lists show it as BINDING, the new mirrors being attached).
+ */
+#define SM_ATTACH_GROWING 3
 
 /* The attachment of a volume (its root) to a head server. */
 struct sm_attachment {
@@ -74,13 +88,43 @@ struct sm_attachment {
 	int32_t assoc_lvolid; /* the snapshot that operation concerns */
 };
 
+/* A storage pool as listPools shows it (issue 16). */
+struct sm_pool {
+	int32_t poolid;
+	char name[SM_NAME_MAX + 1];
+	int32_t parent;	   /* 0 for the root, 'default' */
+	int64_t quota_gib; /* 0 = none */
+	int64_t used_gib;  /* volumes of the pool and its sub-pools */
+	/* The disks the pool's new legs go to (its own or an ancestor's). */
+	int64_t capacity_vb;
+	int64_t available_vb;
+	int volumes; /* volumes and snapshots in the pool itself */
+};
+
 /* A disk that can take legs, as leg placement sees it. */
 struct alloc_disk {
 	int32_t pdskid;
 	int32_t ssvrid;
+	/* Failure domain: -domainid, or the ssvrid for a server in none. */
+	int32_t domain;
+	int32_t poolid; /* the pool the disk is in */
 	int64_t total_vb;
 	int64_t free_vb;
 	int64_t largest_vb; /* largest FREE extent */
+};
+
+/* Redundancy is at most 9; a replacement also avoids the failed leg. */
+#define ALLOC_MAX_LEGS 10
+
+/*
+ * The legs a mirror already has, which a new leg must keep apart from,
+ * and the pool whose disks may take it (0 = any).
+ */
+struct alloc_legs {
+	int n;
+	int32_t ssvrid[ALLOC_MAX_LEGS];
+	int32_t domain[ALLOC_MAX_LEGS];
+	int32_t storage;
 };
 
 /* Disks sorted by (ssvrid, pdskid). */

@@ -127,7 +127,9 @@ static int lvol_op(struct rpc_request *req, enum op_kind kind)
 		return ret;
 	}
 	log_info("event %lld: %s lvol-%08x", (long long)eventid,
-		 kind == OP_ATTACH ? "attach" : "detach",
+		 kind == OP_ATTACH ? "attach"
+		 : kind == OP_GROW ? "extend"
+				   : "detach",
 		 (uint32_t)op->lv.lvolid);
 	return submit(h, op, NULL, NULL);
 }
@@ -140,6 +142,12 @@ static int attach(struct rpc_request *req)
 static int detach(struct rpc_request *req)
 {
 	return lvol_op(req, OP_DETACH);
+}
+
+/* Ours (issue 16): the volume's whole tree, grown by the manager. */
+static int extend(struct rpc_request *req)
+{
+	return lvol_op(req, OP_GROW);
 }
 
 static int decode_dext(struct rpc_request *req, const char *name,
@@ -259,6 +267,7 @@ const struct rpc_method hsvr_methods[] = {
     {"attachLogicalVolume", attach, lvol_spec, RPC_M_MUTATES},
     {"detachLogicalVolume", detach, lvol_spec, RPC_M_MUTATES},
     {"replaceMirrorDisk", replace, replace_spec, RPC_M_MUTATES},
+    {"extendLogicalVolume", extend, lvol_spec, RPC_M_MUTATES},
     {"getEventStatus", event_status, event_spec, 0},
     {NULL, NULL, NULL, 0},
 };

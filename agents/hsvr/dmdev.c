@@ -45,6 +45,24 @@ int dm_create(struct hsvr *h, const char *name, const char *table, int readonly)
 	return ret;
 }
 
+int dm_load(struct hsvr *h, const char *name, const char *table)
+{
+	char file[PATH_MAX];
+	struct cmdline c;
+	int ret;
+
+	if (snprintf(file, sizeof(file), "%s/%s.table", h->table_dir, name) >=
+	    (int)sizeof(file))
+		return -ENAMETOOLONG;
+	ret = hx_write_file(file, table);
+	if (ret)
+		return ret;
+	cmd_dm_load(&c, name, file);
+	ret = hx_run(h->hx, &c, NULL);
+	unlink(file);
+	return ret;
+}
+
 int dm_remove(struct hsvr *h, const char *name)
 {
 	char path[PATH_MAX];

@@ -297,22 +297,35 @@ int graph_build(struct hsvr *h, const struct vas_lvolstruct *root,
 	return 0;
 }
 
-int graph_build_dext(struct hsvr *h, const struct vas_lvolstruct *dext,
-		     struct hgraph *g)
+/* A part of a tree (a DEXT, a MIRROR) with what it stands on, no labels. */
+static int build_part(struct hsvr *h, const struct vas_lvolstruct *lv,
+		      int lvoltype, struct hgraph *g)
 {
 	struct side s = {NULL, 0};
 	int ret;
 
 	memset(g, 0, sizeof(*g));
-	if (dext->lvoltype != LVOLTYPE_DEXT)
+	if (lv->lvoltype != lvoltype)
 		return -EINVAL;
-	ret = build(h, dext, g, &s, 0);
+	ret = build(h, lv, g, &s, 0);
 	free(s.idx);
 	if (ret < 0) {
 		graph_free(g);
 		return ret;
 	}
 	return 0;
+}
+
+int graph_build_dext(struct hsvr *h, const struct vas_lvolstruct *dext,
+		     struct hgraph *g)
+{
+	return build_part(h, dext, LVOLTYPE_DEXT, g);
+}
+
+int graph_build_mirror(struct hsvr *h, const struct vas_lvolstruct *mirror,
+		       struct hgraph *g)
+{
+	return build_part(h, mirror, LVOLTYPE_MIRROR, g);
 }
 
 void graph_free(struct hgraph *g)

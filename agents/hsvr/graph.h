@@ -50,6 +50,9 @@ int graph_build(struct hsvr *h, const struct vas_lvolstruct *root,
 /* DEXT + iSCSI nodes of one extent, no labels (replaceMirrorDisk). */
 int graph_build_dext(struct hsvr *h, const struct vas_lvolstruct *dext,
 		     struct hgraph *g);
+/* A MIRROR with its DEXT and iSCSI nodes, no labels (extendLogicalVolume). */
+int graph_build_mirror(struct hsvr *h, const struct vas_lvolstruct *mirror,
+		       struct hgraph *g);
 void graph_free(struct hgraph *g);
 /* Node indexes in execution order (forward). Caller frees. */
 int graph_order(const struct hgraph *g, int **order);

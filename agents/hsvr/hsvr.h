@@ -84,6 +84,8 @@ int dev_exists(const char *path);
 int dm_create(struct hsvr *h, const char *name, const char *table,
 	      int readonly);
 int dm_remove(struct hsvr *h, const char *name);
+/* Loads table as the device's inactive table (live at its resume). */
+int dm_load(struct hsvr *h, const char *name, const char *table);
 int dev_size(struct hsvr *h, const char *dev, int64_t *sectors);
 /* dextid of a dm kernel device (dm-N) named "%08x-%08x", else 0. */
 int32_t dext_of_kname(struct hsvr *h, const char *kname);

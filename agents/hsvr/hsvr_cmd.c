@@ -144,6 +144,14 @@ void cmd_dm_create(struct cmdline *c, const char *name, const char *table_file,
 	cmd_add(c, "%s", table_file);
 }
 
+void cmd_dm_load(struct cmdline *c, const char *name, const char *table_file)
+{
+	cmd_init(c, "dmsetup");
+	cmd_add(c, "load");
+	cmd_add(c, "%s", name);
+	cmd_add(c, "%s", table_file);
+}
+
 static void dm_simple(struct cmdline *c, const char *op, const char *name)
 {
 	cmd_init(c, "dmsetup");

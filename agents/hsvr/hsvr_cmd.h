@@ -43,6 +43,8 @@ void cmd_blockdev_size(struct cmdline *c, const char *dev);
 void cmd_dm_create(struct cmdline *c, const char *name, const char *table_file,
 		   int readonly);
 void cmd_dm_remove(struct cmdline *c, const char *name);
+/* A new (inactive) table, live at the next resume (issue 16: grow). */
+void cmd_dm_load(struct cmdline *c, const char *name, const char *table_file);
 void cmd_dm_suspend(struct cmdline *c, const char *name);
 void cmd_dm_resume(struct cmdline *c, const char *name);
 void cmd_dm_table(struct cmdline *c, const char *name);

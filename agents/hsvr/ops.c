@@ -243,23 +243,6 @@ static int failure_code(int ret, int left_behind)
 	return -ret;
 }
 
-/*
- * ERROR with the cause: the failed command, its exit code and stderr;
- * rolled_back: nothing of the operation is left on this host.
- */
-static void publish_error(struct op *op, int code, const char *what, int ret,
-			  int rolled_back)
-{
-	char msg[256];
-	const char *cause = hx_last_error();
-
-	snprintf(msg, sizeof(msg), "%s: %s", what,
-		 cause[0] ? cause : strerror(-ret));
-	log_err("event %lld: %s", (long long)op->eventid, msg);
-	event_table_set_msg(op->h->events, op->eventid, EV_ERROR, code, msg,
-			    rolled_back);
-}
-
 static void run_attach(struct op *op)
 {
 	struct hgraph g;
@@ -276,10 +259,10 @@ static void run_attach(struct op *op)
 		event_table_set(op->h->events, op->eventid, EV_DONE, 0);
 		return;
 	}
-	publish_error(op, failure_code(ret, left),
-		      left ? "attach failed, not all rolled back"
-			   : "attach failed, rolled back",
-		      ret, !left);
+	op_publish_error(op, failure_code(ret, left),
+			 left ? "attach failed, not all rolled back"
+			      : "attach failed, rolled back",
+			 ret, !left);
 }
 
 static void run_detach(struct op *op)
@@ -309,7 +292,7 @@ static void run_detach(struct op *op)
 				sizeof(dev)) &&
 		    dev_exists(dev))
 			result = EBUSY;
-		publish_error(op, result, "detach failed", ret, 0);
+		op_publish_error(op, result, "detach failed", ret, 0);
 		return;
 	}
 	if (result)
@@ -410,8 +393,8 @@ static void run_resync(struct op *op)
 	ret = resync(op);
 	if (ret) {
 		atomic_store(&op->rs->worker_failed, 1);
-		publish_error(op, VAS_EINTERNAL, "replaceMirrorDisk failed",
-			      ret, 0);
+		op_publish_error(op, VAS_EINTERNAL, "replaceMirrorDisk failed",
+				 ret, 0);
 	}
 	atomic_store(&op->rs->worker_running, 0);
 }
@@ -499,6 +482,9 @@ void op_run(void *job)
 		break;
 	case OP_RESYNC:
 		run_resync(op);
+		break;
+	case OP_GROW:
+		run_grow(op);
 		break;
 	}
 	op_forget(op);

@@ -4,7 +4,7 @@
 
 #include "hsvr.h"
 
-enum op_kind { OP_ATTACH, OP_DETACH, OP_RESYNC };
+enum op_kind { OP_ATTACH, OP_DETACH, OP_RESYNC, OP_GROW };
 
 struct resync_state;
 
@@ -12,7 +12,7 @@ struct resync_state;
 struct op {
 	enum op_kind kind;
 	int64_t eventid;
-	struct vas_lvolstruct lv;     /* attach/detach */
+	struct vas_lvolstruct lv;     /* attach/detach/grow */
 	int32_t mirrorid;	      /* resync */
 	struct vas_lvolstruct add;    /* resync */
 	struct vas_lvolstruct remove; /* resync */
@@ -48,6 +48,16 @@ struct resync_state *resync_state_new(struct hsvr *h, int32_t mirrorid,
 void resync_state_put(void *rs);
 void resync_state_get(struct resync_state *rs);
 void resync_hook(struct event_table *t, int64_t eventid, void *arg);
+
+/*
+ * ERROR with the cause: what failed (the command, its exit code and
+ * stderr, else strerror(ret)); rolled_back: nothing of the operation is
+ * left on this host.
+ */
+void op_publish_error(struct op *op, int code, const char *what, int ret,
+		      int rolled_back);
+/* grow.c: extendLogicalVolume (issue 16). */
+void run_grow(struct op *op);
 
 /* In-use test before a detach (W6): open, mounted, or in a libvirt VM. */
 int lvol_in_use(struct hsvr *h, const struct vas_lvolstruct *lv, int *busy);

@@ -1,4 +1,7 @@
-/* Simulated dmsetup: create from a table file, remove, suspend, info. */
+/*
+ * Simulated dmsetup: create from a table file, load (an inactive table,
+ * live at the next resume), remove, suspend, resume, info, table.
+ */
 #include "sim_priv.h"
 
 #include <dirent.h>
@@ -33,6 +36,63 @@ static int sim_dm_create(struct hx *hx, const char *const argv[])
 	ret = n ? sim_dm_add(hx, name, NULL, lines, n, ro) : SIM_EXIT;
 	free(text);
 	return ret;
+}
+
+/* Where a loaded table waits for its resume: <root>/inactive/<kname>. */
+static int inactive_path(struct hx *hx, const struct sim_dev *d, char *buf,
+			 size_t len)
+{
+	return spath(hx, buf, len, "inactive", d->kname);
+}
+
+static int sim_dm_load(struct hx *hx, struct sim_dev *d, const char *file)
+{
+	char path[PATH_MAX], *text = NULL, *lines[SIM_MAX_TABLE], *line;
+	char *save = NULL;
+	struct sim_dev check = *d;
+	int n = 0, ret;
+
+	if (!file || hx_read_file(file, &text))
+		return SIM_EXIT;
+	ret = spath(hx, path, sizeof(path), "inactive", NULL);
+	if (!ret)
+		ret = hx_mkdirs(path);
+	if (!ret)
+		ret = inactive_path(hx, d, path, sizeof(path));
+	if (!ret)
+		ret = hx_write_file(path, text);
+	for (line = strtok_r(text, "\n", &save); !ret && line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (n++ < SIM_MAX_TABLE)
+			lines[n - 1] = line;
+	/* The kernel checks a table at load time. */
+	if (!ret && (!n || sim_dm_set_table(hx, &check, lines, n))) {
+		unlink(path);
+		ret = SIM_EXIT;
+	}
+	free(text);
+	return ret;
+}
+
+/* A resume makes a loaded table live. */
+static int sim_dm_resume(struct hx *hx, struct sim_dev *d)
+{
+	char path[PATH_MAX], *text = NULL, *lines[SIM_MAX_TABLE], *line;
+	char *save = NULL;
+	int n = 0, ret;
+
+	d->suspended = 0;
+	ret = inactive_path(hx, d, path, sizeof(path));
+	if (!ret && !hx_read_file(path, &text)) {
+		for (line = strtok_r(text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			if (n++ < SIM_MAX_TABLE)
+				lines[n - 1] = line;
+		ret = sim_dm_set_table(hx, d, lines, n);
+		unlink(path);
+		free(text);
+	}
+	return ret ? ret : sim_save(hx, d);
 }
 
 int sim_dmsetup(struct hx *hx, const char *const argv[], char **out)
@@ -81,9 +141,13 @@ int sim_dmsetup(struct hx *hx, const char *const argv[], char **out)
 		} else {
 			ret = sim_dev_unlink(hx, d);
 		}
-	} else if (!strcmp(op, "suspend") || !strcmp(op, "resume")) {
-		d->suspended = !strcmp(op, "suspend");
+	} else if (!strcmp(op, "suspend")) {
+		d->suspended = 1;
 		ret = sim_save(hx, d);
+	} else if (!strcmp(op, "resume")) {
+		ret = sim_dm_resume(hx, d);
+	} else if (!strcmp(op, "load")) {
+		ret = sim_dm_load(hx, d, argv[3]);
 	} else if (!strcmp(op, "table")) {
 		char text[SIM_MAX_TABLE * 512] = "";
 		size_t used = 0;

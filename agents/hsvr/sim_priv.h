@@ -63,6 +63,9 @@ int sim_new_kname(struct hx *hx, const char *prefix, char *kname, size_t len);
 int sim_link(const char *link, const char *target);
 /* The dm device named (or with uuid) key. */
 int sim_find_dm(struct hx *hx, const char *key, int by_uuid, struct sim_dev *d);
+/* A dm device's table, size and holders from table lines. */
+int sim_dm_set_table(struct hx *hx, struct sim_dev *d, char *const *lines,
+		     int n);
 /* Creates a dm device from table lines; devices named in it must exist. */
 int sim_dm_add(struct hx *hx, const char *name, const char *uuid,
 	       char *const *lines, int n, int readonly);

@@ -308,13 +308,54 @@ int sim_find_dm(struct hx *hx, const char *key, int by_uuid, struct sim_dev *d)
 	return sim_load(hx, q.kname, d);
 }
 
+int sim_dm_set_table(struct hx *hx, struct sim_dev *d, char *const *lines,
+		     int n)
+{
+	int i;
+
+	d->ntable = 0;
+	d->nholds = 0;
+	d->size = 0;
+	for (i = 0; i < n && i < SIM_MAX_TABLE; i++) {
+		char copy[512], *tok, *save = NULL;
+		long long start, len;
+
+		snprintf(d->table[d->ntable++], sizeof(d->table[0]), "%s",
+			 lines[i]);
+		snprintf(copy, sizeof(copy), "%s", lines[i]);
+		if (sscanf(copy, "%lld %lld", &start, &len) != 2 ||
+		    start != d->size || len <= 0) {
+			log_err("simulated dmsetup: bad table line '%s'",
+				lines[i]);
+			return SIM_EXIT;
+		}
+		d->size += len;
+		for (tok = strtok_r(copy, " ", &save); tok;
+		     tok = strtok_r(NULL, " ", &save)) {
+			char k[32];
+
+			if (tok[0] != '/')
+				continue;
+			if (sim_resolve(hx, tok, k, sizeof(k))) {
+				log_err("simulated dmsetup: %s: no such device",
+					tok);
+				return SIM_EXIT;
+			}
+			if (d->nholds < SIM_MAX_HOLDS)
+				snprintf(d->holds[d->nholds++],
+					 sizeof(d->holds[0]), "%s", k);
+		}
+	}
+	return n > SIM_MAX_TABLE ? SIM_EXIT : 0;
+}
+
 /* Creates a dm device from table lines; devices named in it must exist. */
 int sim_dm_add(struct hx *hx, const char *name, const char *uuid,
 	       char *const *lines, int n, int readonly)
 {
 	struct sim_dev *d = calloc(1, sizeof(*d));
 	char link[PATH_MAX], target[64];
-	int i, ret;
+	int ret;
 
 	if (!d)
 		return -ENOMEM;
@@ -329,39 +370,9 @@ int sim_dm_add(struct hx *hx, const char *name, const char *uuid,
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	snprintf(d->uuid, sizeof(d->uuid), "%s", uuid ? uuid : "");
 	d->readonly = readonly;
-	for (i = 0; i < n && i < SIM_MAX_TABLE; i++) {
-		char copy[512], *tok, *save = NULL;
-		long long start, len;
-
-		snprintf(d->table[d->ntable++], sizeof(d->table[0]), "%s",
-			 lines[i]);
-		snprintf(copy, sizeof(copy), "%s", lines[i]);
-		if (sscanf(copy, "%lld %lld", &start, &len) != 2 ||
-		    start != d->size || len <= 0) {
-			log_err("simulated dmsetup: bad table line '%s'",
-				lines[i]);
-			ret = SIM_EXIT;
-			goto out;
-		}
-		d->size += len;
-		for (tok = strtok_r(copy, " ", &save); tok;
-		     tok = strtok_r(NULL, " ", &save)) {
-			char k[32];
-
-			if (tok[0] != '/')
-				continue;
-			if (sim_resolve(hx, tok, k, sizeof(k))) {
-				log_err("simulated dmsetup: %s: no such device",
-					tok);
-				ret = SIM_EXIT;
-				goto out;
-			}
-			if (d->nholds < SIM_MAX_HOLDS)
-				snprintf(d->holds[d->nholds++],
-					 sizeof(d->holds[0]), "%s", k);
-		}
-	}
-	ret = sim_new_kname(hx, "dm-", d->kname, sizeof(d->kname));
+	ret = sim_dm_set_table(hx, d, lines, n);
+	if (!ret)
+		ret = sim_new_kname(hx, "dm-", d->kname, sizeof(d->kname));
 	if (!ret)
 		ret = sim_save(hx, d);
 	if (!ret)

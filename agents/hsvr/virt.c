@@ -65,6 +65,57 @@ int virt_paths_in_use(const char *uri, const char *const *paths, int n,
 	return nd < 0 ? -EIO : 0;
 }
 
+/* The target (vdX) of the disk whose source is dev, from domain XML. */
+static int target_of(const char *xml, const char *dev, char *target,
+		     size_t len);
+
+int virt_resize(const char *uri, const char *const *paths, int n,
+		unsigned long long bytes, int *told)
+{
+	virConnectPtr c = open_conn(uri);
+	virDomainPtr *doms = NULL;
+	int nd, i, k, ret = 0;
+
+	*told = 0;
+	if (!c)
+		return -EIO;
+	nd =
+	    virConnectListAllDomains(c, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	for (i = 0; i < nd; i++) {
+		char *xml = virDomainGetXMLDesc(doms[i], 0), target[16];
+		const char *name = virDomainGetName(doms[i]);
+
+		for (k = 0; xml && k < n; k++) {
+			if (!xml_uses(xml, paths[k]) ||
+			    target_of(xml, paths[k], target, sizeof(target)))
+				continue;
+			if (virDomainBlockResize(
+				doms[i], target, bytes,
+				VIR_DOMAIN_BLOCK_RESIZE_BYTES) < 0) {
+				virErrorPtr e = virGetLastError();
+
+				log_warn("libvirt: %s %s (%s): resize to %llu "
+					 "bytes: %s",
+					 name ? name : "?", target, paths[k],
+					 bytes,
+					 e && e->message ? e->message : "?");
+				ret = -EIO;
+			} else {
+				log_info("libvirt: %s %s (%s) is now %llu "
+					 "bytes",
+					 name ? name : "?", target, paths[k],
+					 bytes);
+				(*told)++;
+			}
+		}
+		free(xml);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	virConnectClose(c);
+	return nd < 0 ? -EIO : ret;
+}
+
 int virt_disk_xml(char *buf, size_t len, const char *dev, const char *target)
 {
 	int n = snprintf(buf, len,

@@ -67,6 +67,8 @@ struct vas_ssvr_info {
 	int64_t capacity;  /* vb */
 	int n_ip;
 	char ip_data[VAS_MAX_IPS][16];
+	char pool[65];	 /* with placement (issue 16), else "" */
+	char domain[65]; /* with placement; "" = none */
 };
 
 struct vas_pdsk_info {
@@ -78,6 +80,8 @@ struct vas_pdsk_info {
 	int64_t available; /* vb */
 	char local_path[1025];
 	char srp_name[65]; /* optional ([SRP] managers), "" when absent */
+	char pool[65];	   /* with placement (issue 16), else "" */
+	char domain[65];   /* of its server, with placement; "" = none */
 };
 
 struct vas_lvol_info {
@@ -94,6 +98,7 @@ struct vas_lvol_info {
 	int32_t *assoc_to; /* lvolids (type "snapshot") */
 	int n_assoc_from;
 	int32_t *assoc_from;
+	char pool[65]; /* with placement (issue 16), else "" */
 };
 
 int vas_register_hsvr(struct vas_client *c, const char *const *ips, int n,
@@ -138,6 +143,60 @@ void vas_lvol_info_free(struct vas_lvol_info *a, int n);
 /* *out: heap tree, free with lvs_free(). */
 int vas_show_lvol(struct vas_client *c, struct vas_lvol_ref v,
 		  struct vas_lvolstruct **out);
+
+/*
+ * Additions of issue 16 (pools, quotas, failure domains, growing a
+ * volume): managers without them answer fault 1 (-VAS_ENOMETHOD).
+ */
+struct vas_pool_info {
+	int32_t poolid;
+	char pool[65];
+	int32_t parent;	   /* 0 for 'default', the root */
+	int64_t quota;	   /* GiB of volumes, 0 = none */
+	int64_t capacity;  /* vb of the disks its volumes use */
+	int64_t used;	   /* GiB of volumes in it and its sub-pools */
+	int64_t available; /* vb */
+	int volumes;	   /* volumes and snapshots in the pool itself */
+};
+
+/* parent NULL = 'default'; quota_gib 0 = none. */
+int vas_pool_create(struct vas_client *c, const char *pool, const char *parent,
+		    int64_t quota_gib, int32_t *poolid);
+int vas_pool_delete(struct vas_client *c, const char *pool);
+int vas_pool_quota(struct vas_client *c, const char *pool, int64_t quota_gib);
+/* pool NULL = all. *out: free with free(). */
+int vas_list_pools(struct vas_client *c, const char *pool,
+		   struct vas_pool_info **out, int *n);
+/* Moves storage server ssvrid, or (ssvrid 0) disk pdskid, into pool. */
+int vas_storage_pool(struct vas_client *c, const char *pool, int32_t ssvrid,
+		     int32_t pdskid);
+/* "" = none. */
+int vas_failure_domain(struct vas_client *c, int32_t ssvrid,
+		       const char *domain);
+/* Grows a volume to capacity_gib (larger only). */
+int vas_lvol_extend(struct vas_client *c, struct vas_lvol_ref v,
+		    int64_t capacity_gib);
+
+/*
+ * Creates and lists with a pool: pool NULL = as without (the calls send
+ * exactly what 3.0 clients send); placement asks lists for the pool and
+ * domain members.
+ */
+struct vas_pool_opts {
+	const char *pool;
+	bool placement;
+};
+int vas_lvol_create_in(struct vas_client *c, const char *name,
+		       int64_t capacity_gib, int redundancy, const char *pool,
+		       int32_t *lvolid);
+int vas_snap_create_in(struct vas_client *c, struct vas_lvol_ref origin,
+		       const char *snapshot_name, const char *pool,
+		       int32_t *lvolid);
+int vas_list_in(struct vas_client *c, enum vas_list_kind kind, int32_t id,
+		const struct vas_pool_opts *o, void **rows, int *n);
+int vas_list_lvols_in(struct vas_client *c, const struct vas_lvol_ref *v,
+		      const struct vas_pool_opts *o, struct vas_lvol_info **out,
+		      int *n);
 
 int vas_notify_failure(struct vas_client *c, int target, int32_t targetid);
 int vas_notify_badblocks(struct vas_client *c, int32_t pdskid,

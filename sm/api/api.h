@@ -21,6 +21,10 @@ static inline struct sm *api_sm(const struct rpc_request *req)
 struct rpc_writer *api_reply(struct rpc_request *req);
 /* A reply that is one int. */
 int api_reply_int(struct rpc_request *req, int64_t v);
+/* An optional string member: its value, or NULL when absent. */
+const char *api_opt_str(struct rpc_request *req, const char *name);
+/* An optional boolean member; false when absent. */
+bool api_flag(struct rpc_request *req, const char *name);
 
 int api_register_hsvr(struct rpc_request *req);
 int api_register_ssvr(struct rpc_request *req);
@@ -41,6 +45,14 @@ int api_lvol_attach(struct rpc_request *req);
 int api_lvol_detach(struct rpc_request *req);
 int api_lvol_list(struct rpc_request *req);
 int api_lvol_show(struct rpc_request *req);
+int api_lvol_extend(struct rpc_request *req);
+
+int api_pool_create(struct rpc_request *req);
+int api_pool_delete(struct rpc_request *req);
+int api_pool_list(struct rpc_request *req);
+int api_pool_quota(struct rpc_request *req);
+int api_storage_pool(struct rpc_request *req);
+int api_failure_domain(struct rpc_request *req);
 
 int api_notify_failure(struct rpc_request *req);
 int api_notify_badblocks(struct rpc_request *req);

@@ -1,4 +1,7 @@
-/* Handlers' replies: one text writer per request, handed to the dispatcher. */
+/*
+ * Handlers' replies: one text writer per request, handed to the
+ * dispatcher; and the optional members several handlers read.
+ */
 #include "api.h"
 #include "vas/rpc_writer.h"
 
@@ -23,4 +26,23 @@ int api_reply_int(struct rpc_request *req, int64_t v)
 		return -ENOMEM;
 	rpc_w_int_value(w, v);
 	return 0;
+}
+
+const char *api_opt_str(struct rpc_request *req, const char *name)
+{
+	return rpc_has(req, name) ? rpc_str(req, name, "") : NULL;
+}
+
+bool api_flag(struct rpc_request *req, const char *name)
+{
+	xmlrpc_value *v = rpc_member(req, name);
+	xmlrpc_bool b = 0;
+	xmlrpc_env env;
+
+	if (!v)
+		return false;
+	xmlrpc_env_init(&env);
+	xmlrpc_read_bool(&env, v, &b);
+	xmlrpc_env_clean(&env);
+	return b != 0;
 }

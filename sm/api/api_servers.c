@@ -28,13 +28,16 @@ static int read_ips(struct rpc_request *req, const char *ips[8], int *n)
 
 static int register_server(struct rpc_request *req, enum srv_kind kind)
 {
+	struct srv_placement pl = {api_opt_str(req, "pool"),
+				   api_opt_str(req, "domain")};
 	const char *ips[8] = {0};
 	int32_t id = 0;
 	int n = 0, ret, i;
 
 	ret = read_ips(req, ips, &n);
 	if (!ret)
-		ret = srv_register(api_sm(req), kind, ips, n, &id);
+		ret = srv_register(api_sm(req), kind, ips, n,
+				   kind == SRV_SSVR ? &pl : NULL, &id);
 	for (i = 0; i < 8; i++)
 		free((void *)ips[i]);
 	return ret ? ret : api_reply_int(req, id);
@@ -55,7 +58,8 @@ int api_register_pdsk(struct rpc_request *req)
 	int32_t id = 0;
 	int ret = pdsk_register(api_sm(req), (int32_t)rpc_int(req, "ssvrid", 0),
 				rpc_str(req, "local_path", ""),
-				rpc_str(req, "capacity", ""), &id);
+				rpc_str(req, "capacity", ""),
+				api_opt_str(req, "pool"), &id);
 
 	return ret ? ret : api_reply_int(req, id);
 }
@@ -89,9 +93,18 @@ static void write_ips(struct rpc_writer *w, const struct sm_server *s)
 	rpc_w_member_end(w);
 }
 
+/* Members added on request only, so replies stay 3.0's (issue 16). */
+static void write_placement(struct rpc_writer *w, const char *pool,
+			    const char *domain)
+{
+	rpc_w_str(w, "pool", pool);
+	rpc_w_str(w, "domain", domain);
+}
+
 static int list_servers(struct rpc_request *req, enum srv_kind kind,
 			const char *idkey)
 {
+	bool placement = api_flag(req, "placement");
 	struct sm_server *rows = NULL;
 	struct rpc_writer *w;
 	int n = 0, i, ret;
@@ -100,7 +113,7 @@ static int list_servers(struct rpc_request *req, enum srv_kind kind,
 	if (!w)
 		return -ENOMEM;
 	ret = srv_list(api_sm(req), kind, (int32_t)rpc_int(req, idkey, 0),
-		       &rows, &n);
+		       api_opt_str(req, "pool"), &rows, &n);
 	if (ret)
 		return ret;
 	rpc_w_array_begin(w);
@@ -114,6 +127,8 @@ static int list_servers(struct rpc_request *req, enum srv_kind kind,
 			rpc_w_int(w, "available", rows[i].available_vb);
 			rpc_w_int(w, "capacity", rows[i].capacity_vb);
 		}
+		if (placement)
+			write_placement(w, rows[i].pool, rows[i].domain);
 		rpc_w_struct_end(w);
 	}
 	rpc_w_array_end(w);
@@ -133,6 +148,7 @@ int api_list_ssvrs(struct rpc_request *req)
 
 int api_list_pdsks(struct rpc_request *req)
 {
+	bool placement = api_flag(req, "placement");
 	struct sm_disk *rows = NULL;
 	struct rpc_writer *w;
 	int n = 0, i, ret;
@@ -140,8 +156,8 @@ int api_list_pdsks(struct rpc_request *req)
 	w = api_reply(req);
 	if (!w)
 		return -ENOMEM;
-	ret = pdsk_list(api_sm(req), (int32_t)rpc_int(req, "ssvrid", 0), &rows,
-			&n);
+	ret = pdsk_list(api_sm(req), (int32_t)rpc_int(req, "ssvrid", 0),
+			api_opt_str(req, "pool"), &rows, &n);
 	if (ret)
 		return ret;
 	rpc_w_array_begin(w);
@@ -154,6 +170,8 @@ int api_list_pdsks(struct rpc_request *req)
 		rpc_w_int(w, "resync", rows[i].resync);
 		rpc_w_int(w, "capacity", rows[i].capacity_vb);
 		rpc_w_int(w, "available", rows[i].available_vb);
+		if (placement)
+			write_placement(w, rows[i].pool, rows[i].domain);
 		rpc_w_struct_end(w);
 	}
 	rpc_w_array_end(w);

@@ -24,10 +24,11 @@ static struct vol_ref ref_of(struct rpc_request *req, const char *prefix_id,
 int api_lvol_create(struct rpc_request *req)
 {
 	int32_t id = 0;
-	int ret = vol_create(
-	    api_sm(req), rpc_str(req, "lvolname", ""),
-	    rpc_int(req, "capacity", 0),
-	    (int)rpc_int(req, "redundancy", VAS_DEF_REDUNDANCY), &id);
+	int ret =
+	    vol_create(api_sm(req), rpc_str(req, "lvolname", ""),
+		       rpc_int(req, "capacity", 0),
+		       (int)rpc_int(req, "redundancy", VAS_DEF_REDUNDANCY),
+		       api_opt_str(req, "pool"), &id);
 
 	return ret ? ret : api_reply_int(req, id);
 }
@@ -37,7 +38,8 @@ int api_snap_create(struct rpc_request *req)
 	int32_t id = 0;
 	int ret = vol_snapshot(api_sm(req),
 			       ref_of(req, "origin_lvolid", "origin_lvolname"),
-			       rpc_str(req, "snapshot_lvolname", NULL), &id);
+			       rpc_str(req, "snapshot_lvolname", NULL),
+			       api_opt_str(req, "pool"), &id);
 
 	return ret ? ret : api_reply_int(req, id);
 }
@@ -95,9 +97,17 @@ static void write_assoc(struct rpc_writer *w, const char *name,
 }
 
 /* Streamed: 10 000 volumes must list in well under 200 ms. */
+int api_lvol_extend(struct rpc_request *req)
+{
+	return vol_extend(api_sm(req), ref_of(req, "lvolid", "lvolname"),
+			  rpc_int(req, "capacity", 0));
+}
+
+/* Streamed: 10 000 volumes must list in well under 200 ms. */
 int api_lvol_list(struct rpc_request *req)
 {
 	struct rpc_writer *w = api_reply(req);
+	bool placement = api_flag(req, "placement");
 	struct sm_volume_list list;
 	struct vol_ref r = ref_of(req, "lvolid", "lvolname");
 	int i, ret;
@@ -108,7 +118,7 @@ int api_lvol_list(struct rpc_request *req)
 	ret = vol_list(
 	    api_sm(req),
 	    rpc_has(req, "lvolid") || rpc_has(req, "lvolname") ? &r : NULL,
-	    &list);
+	    api_opt_str(req, "pool"), &list);
 	if (ret)
 		return ret;
 	rpc_w_array_begin(w);
@@ -129,6 +139,8 @@ int api_lvol_list(struct rpc_request *req)
 		rpc_w_int(w, "bind_status", l->bind_status);
 		rpc_w_int(w, "bind_event", l->bind_event);
 		rpc_w_str(w, "ctime", l->v.ctime);
+		if (placement) /* on request only (issue 16) */
+			rpc_w_str(w, "pool", l->pool);
 		rpc_w_struct_end(w);
 	}
 	rpc_w_array_end(w);

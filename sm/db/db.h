@@ -48,6 +48,7 @@ enum db_idtype {
 	DB_ID_PDSK = 3,
 	DB_ID_SSVR = 4,
 	DB_ID_EVENT = 5,
+	DB_ID_POOL = 6, /* storage pools (sql/002_pools.sql) */
 };
 /* Next id; -ENOSPC when a non-wrapping counter is exhausted. */
 int db_genid(struct db_tx *tx, enum db_idtype type, int32_t *id);

@@ -38,6 +38,8 @@ static void fill_row(const PGresult *r, int i, void *elem)
 	snprintf(row->local_path, sizeof(row->local_path), "%s", db_s(r, i, 4));
 	row->available_vb = db_l(r, i, 5);
 	row->resync = (int)db_l(r, i, 6);
+	snprintf(row->pool, sizeof(row->pool), "%s", db_s(r, i, 7));
+	snprintf(row->domain, sizeof(row->domain), "%s", db_s(r, i, 8));
 }
 
 #define PDSK_COLUMNS                                                           \
@@ -45,7 +47,10 @@ static void fill_row(const PGresult *r, int i, void *elem)
 	"COALESCE((SELECT available FROM dskspace d WHERE d.pdskid = "         \
 	"p.pdskid), 0), (SELECT count(*) FROM resync r JOIN dskmap d ON "      \
 	"d.dextid = r.lvolid_add WHERE r.status = $2 AND d.pdskid = "          \
-	"p.pdskid) "
+	"p.pdskid), (SELECT q.poolname FROM pool q JOIN ssvrlst s ON "         \
+	"s.ssvrid = p.ssvrid WHERE q.poolid = COALESCE(p.poolid, s.poolid)), " \
+	"COALESCE((SELECT f.name FROM ssvrlst s JOIN fdomain f ON "            \
+	"f.domainid = s.domainid WHERE s.ssvrid = p.ssvrid), '') "
 
 int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct sm_disk *row)
 {
@@ -58,10 +63,18 @@ int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct sm_disk *row)
 int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct sm_disk **rows,
 		 int *n)
 {
+	return db_pdsk_list_in(tx, ssvrid, 0, rows, n);
+}
+
+int db_pdsk_list_in(struct db_tx *tx, int32_t ssvrid, int32_t poolid,
+		    struct sm_disk **rows, int *n)
+{
 	return db_rows(tx, (void **)rows, n, sizeof(**rows), fill_row,
-		       "SELECT " PDSK_COLUMNS "FROM pdsklst p WHERE $1 = 0 OR "
-		       "p.ssvrid = $1 ORDER BY p.pdskid",
-		       "dd", ssvrid, EV_PROGRESS);
+		       "SELECT " PDSK_COLUMNS "FROM pdsklst p WHERE ($1 = 0 OR "
+		       "p.ssvrid = $1) AND ($3 = 0 OR COALESCE(p.poolid, "
+		       "(SELECT s.poolid FROM ssvrlst s WHERE s.ssvrid = "
+		       "p.ssvrid)) = $3) ORDER BY p.pdskid",
+		       "ddd", ssvrid, EV_PROGRESS, poolid);
 }
 
 int db_pdsk_set_priority(struct db_tx *tx, int32_t pdskid, int priority)

@@ -42,5 +42,8 @@ int db_pdsk_delete(struct db_tx *tx, int32_t pdskid);
 /* Disks in id order, optionally of one server. */
 int db_pdsk_list(struct db_tx *tx, int32_t ssvrid, struct sm_disk **rows,
 		 int *n);
+/* The same, only disks of pool poolid (their own, else their server's). */
+int db_pdsk_list_in(struct db_tx *tx, int32_t ssvrid, int32_t poolid,
+		    struct sm_disk **rows, int *n);
 
 #endif

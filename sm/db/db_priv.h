@@ -114,6 +114,8 @@ int db_rows(struct db_tx *tx, void **rows, int *n, size_t elem_size,
 int db_row(struct db_tx *tx, void *row,
 	   void (*fill)(const PGresult *, int, void *), const char *sql,
 	   const char *fmt, ...);
+/* The first column of the first row, an id; -ENOENT without one (NULL). */
+int db_id(struct db_tx *tx, int32_t *id, const char *sql, const char *fmt, ...);
 /* The same for a result already at hand. */
 int db_rows_from(const PGresult *r, void **rows, int *n, size_t elem_size,
 		 void (*fill)(const PGresult *, int, void *));

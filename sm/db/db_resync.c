@@ -44,24 +44,6 @@ int db_leg_get(struct db_tx *tx, int32_t dextid, struct leg_row *row)
 		      dextid);
 }
 
-int db_mirror_servers(struct db_tx *tx, int32_t mirrorid, int32_t except,
-		      int32_t *ssvrids, int max, int *n)
-{
-	PGresult *r;
-	int ret = db_q(tx, &r,
-		       "SELECT p.ssvrid " LEG_FROM
-		       "WHERE m.superlvolid = $1 AND m.dextid <> $2",
-		       "dd", mirrorid, except),
-	    i;
-
-	if (ret)
-		return ret;
-	for (*n = 0, i = 0; i < PQntuples(r) && *n < max; i++)
-		ssvrids[(*n)++] = (int32_t)db_l(r, i, 0);
-	PQclear(r);
-	return 0;
-}
-
 /*
  * Whether the leg's volume (or its origin) has an attach row; with
  * idle_only, one with no operation in flight.

@@ -30,9 +30,6 @@ struct resync_row {
 /* Legs whose extents lie on a disk (pdskid > 0) or a server (-ssvrid). */
 int db_legs_on(struct db_tx *tx, int32_t where, struct leg_row **rows, int *n);
 int db_leg_get(struct db_tx *tx, int32_t dextid, struct leg_row *row);
-/* Storage servers of the other legs of the leg's mirror. */
-int db_mirror_servers(struct db_tx *tx, int32_t mirrorid, int32_t except,
-		      int32_t *ssvrids, int max, int *n);
 /*
  * Swaps leg old for the extent new (already BUSY): the old extent gets
  * status post_ext, the new leg new_status, and a resync row is queued when

@@ -41,8 +41,8 @@ static const struct kind_sql sql[] = {
 	    "resync r JOIN lvolmap m ON m.lvolid = r.lvolid_add LEFT JOIN "
 	    "assoc o ON o.assoc_lvolid = m.toplvolid JOIN attach a ON "
 	    "a.lvolid = COALESCE(o.lvolid, m.toplvolid) WHERE r.status = $2 "
-	    "AND a.hsvrid = h.hsvrid) FROM hsvrlst h "
-	    "WHERE $1 = 0 OR h.hsvrid = $1 ORDER BY h.hsvrid",
+	    "AND a.hsvrid = h.hsvrid), '', '' FROM hsvrlst h "
+	    "WHERE ($1 = 0 OR h.hsvrid = $1) AND $3 = 0 ORDER BY h.hsvrid",
 	    "SELECT ip FROM ipdata WHERE hsvrid = $1 ORDER BY seq",
 	    "UPDATE hsvrlst SET priority = $1 WHERE priority IN ($2, $3)",
 	},
@@ -65,8 +65,12 @@ static const struct kind_sql sql[] = {
 	    "s.ssvrid), 0) "
 	    ", (SELECT count(*) FROM resync r JOIN dskmap d ON "
 	    "d.dextid = r.lvolid_add JOIN pdsklst p ON p.pdskid = d.pdskid "
-	    "WHERE r.status = $2 AND p.ssvrid = s.ssvrid) "
-	    "FROM ssvrlst s WHERE $1 = 0 OR s.ssvrid = $1 ORDER BY s.ssvrid",
+	    "WHERE r.status = $2 AND p.ssvrid = s.ssvrid), "
+	    "(SELECT q.poolname FROM pool q WHERE q.poolid = s.poolid), "
+	    "COALESCE((SELECT f.name FROM fdomain f WHERE f.domainid = "
+	    "s.domainid), '') "
+	    "FROM ssvrlst s WHERE ($1 = 0 OR s.ssvrid = $1) AND ($3 = 0 OR "
+	    "s.poolid = $3) ORDER BY s.ssvrid",
 	    "SELECT ip FROM ipdata WHERE ssvrid = $1 ORDER BY seq",
 	    "UPDATE ssvrlst SET priority = $1 WHERE priority IN ($2, $3)",
 	},
@@ -155,8 +159,15 @@ int db_server_ips(struct db_tx *tx, enum srv_kind kind, int32_t id,
 int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
 		   struct sm_server **rows, int *n)
 {
+	return db_server_list_in(tx, kind, id, 0, rows, n);
+}
+
+int db_server_list_in(struct db_tx *tx, enum srv_kind kind, int32_t id,
+		      int32_t poolid, struct sm_server **rows, int *n)
+{
 	PGresult *r;
-	int ret = db_q(tx, &r, sql[kind].list, "dd", id, EV_PROGRESS), i;
+	int ret = db_q(tx, &r, sql[kind].list, "ddd", id, EV_PROGRESS, poolid),
+	    i;
 
 	*rows = NULL;
 	*n = 0;
@@ -179,6 +190,8 @@ int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
 		s->available_vb = db_l(r, i, 2);
 		s->capacity_vb = db_l(r, i, 3);
 		s->resync = (int)db_l(r, i, 4);
+		snprintf(s->pool, sizeof(s->pool), "%s", db_s(r, i, 5));
+		snprintf(s->domain, sizeof(s->domain), "%s", db_s(r, i, 6));
 		ret = db_server_ips(tx, kind, s->id, s);
 	}
 	*n = PQntuples(r);

@@ -24,6 +24,9 @@ int db_server_delete(struct db_tx *tx, enum srv_kind kind, int32_t id);
 /* Servers in id order (one when id > 0: -ENOENT if unknown). */
 int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
 		   struct sm_server **rows, int *n);
+/* The same, only storage servers of pool poolid when it is > 0. */
+int db_server_list_in(struct db_tx *tx, enum srv_kind kind, int32_t id,
+		      int32_t poolid, struct sm_server **rows, int *n);
 /* Data addresses in registration order. */
 int db_server_ips(struct db_tx *tx, enum srv_kind kind, int32_t id,
 		  struct sm_server *row);

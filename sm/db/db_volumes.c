@@ -1,4 +1,4 @@
-/* SQL for lvollst, lvolmap, assoc, snapshot and allocation. */
+/* SQL for lvollst, lvolmap, assoc and snapshot. */
 #include "db_priv.h"
 #include "db_shred.h"
 #include "db_volumes.h"
@@ -20,11 +20,13 @@ static void fill_lvol(const PGresult *r, int i, void *elem)
 	snprintf(v->ctime, sizeof(v->ctime), "%s", db_s(r, i, 4));
 	v->deleted = (int)db_l(r, i, 5);
 	v->origin = (int32_t)db_l(r, i, 6);
+	v->poolid = (int32_t)db_l(r, i, 7);
 }
 
 #define LVOL_COLUMNS                                                           \
 	"l.lvolid, l.lvolname, l.redundancy, l.capacity, l.ctime, l.deleted, " \
-	"(SELECT a.lvolid FROM assoc a WHERE a.assoc_lvolid = l.lvolid) "
+	"(SELECT a.lvolid FROM assoc a WHERE a.assoc_lvolid = l.lvolid), "     \
+	"l.poolid "
 
 int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
 		   struct sm_volume *row)
@@ -65,9 +67,9 @@ int db_lvol_insert(struct db_tx *tx, const struct sm_volume *v)
 	return db_q(
 	    tx, NULL,
 	    "INSERT INTO lvollst (lvolid, lvolname, redundancy, capacity, "
-	    "ctime, deleted) VALUES ($1, $2, $3, $4, $5, 0)",
-	    "dsdls", v->lvolid, v->lvolname, v->redundancy, v->capacity,
-	    v->ctime);
+	    "ctime, deleted, poolid) VALUES ($1, $2, $3, $4, $5, 0, $6)",
+	    "dsdlsd", v->lvolid, v->lvolname, v->redundancy, v->capacity,
+	    v->ctime, v->poolid);
 }
 
 int db_layer_insert(struct db_tx *tx, int32_t id, int type, int32_t super,
@@ -126,95 +128,6 @@ int db_snapshot_count(struct db_tx *tx, int32_t origin, int *n)
 	if (ret)
 		return ret;
 	*n = (int)db_l(r, 0, 0);
-	PQclear(r);
-	return 0;
-}
-
-int db_alloc_pool_load(struct db_tx *tx, struct alloc_pool *pool)
-{
-	PGresult *r;
-	int ret, i;
-
-	ret =
-	    db_q(tx, &r,
-		 "SELECT p.pdskid, p.ssvrid, p.capacity, f.free_vb, "
-		 " (SELECT d.capacity FROM dskmap d WHERE d.pdskid = p.pdskid "
-		 "  AND d.status = $1 ORDER BY d.capacity DESC LIMIT 1) "
-		 "FROM pdsklst p JOIN pdsk_free f ON f.pdskid = p.pdskid "
-		 "JOIN ssvrlst s ON s.ssvrid = p.ssvrid "
-		 "WHERE f.free_vb > 0 AND p.priority IN ($2, $3) AND "
-		 "s.priority IN ($2, $3) ORDER BY p.ssvrid, p.pdskid",
-		 "ddd", EXT_FREE, PRIO_HIGH, PRIO_LOW);
-	if (ret)
-		return ret;
-	pool->n = PQntuples(r);
-	pool->disk = calloc((size_t)pool->n + 1, sizeof(*pool->disk));
-	if (!pool->disk) {
-		PQclear(r);
-		return -ENOMEM;
-	}
-	for (i = 0; i < pool->n; i++) {
-		struct alloc_disk *d = &pool->disk[i];
-
-		d->pdskid = (int32_t)db_l(r, i, 0);
-		d->ssvrid = (int32_t)db_l(r, i, 1);
-		d->total_vb = db_l(r, i, 2);
-		d->free_vb = db_l(r, i, 3);
-		d->largest_vb = db_l(r, i, 4);
-	}
-	PQclear(r);
-	return 0;
-}
-
-int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
-		   int32_t *dextid)
-{
-	PGresult *r;
-	int64_t size, offset;
-	int32_t rest_id;
-	int ret;
-
-	ret = db_q(tx, &r,
-		   "SELECT dextid, \"offset\", capacity FROM dskmap WHERE "
-		   "pdskid = $1 AND status = $2 ORDER BY capacity DESC, "
-		   "\"offset\" LIMIT 1 FOR UPDATE",
-		   "dd", disk->pdskid, EXT_FREE);
-	if (ret)
-		return ret;
-	if (PQntuples(r) != 1 || db_l(r, 0, 2) < c) {
-		PQclear(r);
-		return -ENOSPC;
-	}
-	*dextid = (int32_t)db_l(r, 0, 0);
-	offset = db_l(r, 0, 1);
-	size = db_l(r, 0, 2);
-	PQclear(r);
-	ret = db_q(
-	    tx, NULL,
-	    "UPDATE dskmap SET status = $2, capacity = $3 WHERE dextid = $1",
-	    "ddl", *dextid, EXT_BUSY, c);
-	if (!ret && size > c) {
-		ret = db_genid(tx, DB_ID_LVOL, &rest_id);
-		if (!ret)
-			ret = db_q(
-			    tx, NULL,
-			    "INSERT INTO dskmap (dextid, pdskid, "
-			    "\"offset\", capacity, status) VALUES ($1, $2, "
-			    "$3, $4, $5)",
-			    "ddlld", rest_id, disk->pdskid, offset + c,
-			    size - c, EXT_FREE);
-	}
-	if (ret)
-		return ret;
-	disk->free_vb -= c;
-	ret =
-	    db_q(tx, &r,
-		 "SELECT COALESCE(max(capacity), 0) FROM dskmap WHERE pdskid = "
-		 "$1 AND status = $2",
-		 "dd", disk->pdskid, EXT_FREE);
-	if (ret)
-		return ret;
-	disk->largest_vb = db_l(r, 0, 0);
 	PQclear(r);
 	return 0;
 }
@@ -283,31 +196,36 @@ static int count_ids(const char *list)
 	return n;
 }
 
-int db_lvol_list(struct db_tx *tx, int32_t id, struct sm_volume_list *out)
+int db_lvol_list(struct db_tx *tx, int32_t id, int32_t poolid,
+		 struct sm_volume_list *out)
 {
 	PGresult *r;
 	int ret, i, n_snaps = 0;
 
 	memset(out, 0, sizeof(*out));
+	/* An extension in flight shows as BINDING: new mirrors attach. */
 	ret =
 	    db_q(tx, &r,
 		 "SELECT " LVOL_COLUMNS ", COALESCE(a.hsvrid, 0), "
 		 " COALESCE(a.status, $3), CASE WHEN a.eventid <> 0 AND "
 		 " (a.lvolid = l.lvolid OR a.assoc_lvolid = l.lvolid) THEN "
-		 " a.event_type ELSE $4 END, "
+		 " (CASE a.event_type WHEN $6 THEN $7 ELSE a.event_type END) "
+		 " ELSE $4 END, "
 		 " EXISTS (SELECT 1 FROM lvolmap m WHERE m.toplvolid = "
 		 " l.lvolid AND m.mirror_status = $2)::int, "
 		 " (SELECT string_agg(s.assoc_lvolid::text, ',' ORDER BY "
-		 " s.seq) FROM assoc s WHERE s.lvolid = l.lvolid) "
+		 " s.seq) FROM assoc s WHERE s.lvolid = l.lvolid), "
+		 " (SELECT p.poolname FROM pool p WHERE p.poolid = l.poolid) "
 		 "FROM lvollst l LEFT JOIN assoc o ON o.assoc_lvolid = "
 		 "l.lvolid LEFT JOIN attach a ON a.lvolid = COALESCE(o.lvolid, "
 		 "l.lvolid) WHERE l.deleted = 0 AND ($1 = 0 OR l.lvolid = $1) "
-		 "ORDER BY l.lvolid",
-		 "dddd", id, MIRROR_SPARE, ATTACH_UNBOUND, ATTACH_EV_NONE);
+		 "AND ($5 = 0 OR l.poolid = $5) ORDER BY l.lvolid",
+		 "ddddddd", id, MIRROR_SPARE, ATTACH_UNBOUND, ATTACH_EV_NONE,
+		 poolid, SM_ATTACH_GROWING, ATTACH_BINDING);
 	if (ret)
 		return ret;
 	for (i = 0; i < PQntuples(r); i++)
-		n_snaps += count_ids(db_s(r, i, 11));
+		n_snaps += count_ids(db_s(r, i, 12));
 	out->e = calloc((size_t)PQntuples(r) + 1, sizeof(*out->e));
 	out->snaps = calloc((size_t)n_snaps + 1, sizeof(*out->snaps));
 	if (!out->e || !out->snaps) {
@@ -320,13 +238,14 @@ int db_lvol_list(struct db_tx *tx, int32_t id, struct sm_volume_list *out)
 	n_snaps = 0;
 	for (i = 0; i < PQntuples(r); i++) {
 		struct sm_volume_entry *e = &out->e[i];
-		const char *p = db_s(r, i, 11);
+		const char *p = db_s(r, i, 12);
 
 		fill_lvol(r, i, &e->v);
-		e->hsvrid = (int32_t)db_l(r, i, 7);
-		e->bind_status = (int)db_l(r, i, 8);
-		e->bind_event = (int)db_l(r, i, 9);
-		e->fault = db_l(r, i, 10) != 0;
+		e->hsvrid = (int32_t)db_l(r, i, 8);
+		e->bind_status = (int)db_l(r, i, 9);
+		e->bind_event = (int)db_l(r, i, 10);
+		e->fault = db_l(r, i, 11) != 0;
+		snprintf(e->pool, sizeof(e->pool), "%s", db_s(r, i, 13));
 		e->first_snap = n_snaps;
 		while (*p) {
 			out->snaps[n_snaps++] =

@@ -22,19 +22,15 @@ int db_top_layer(struct db_tx *tx, int32_t lvolid, int32_t *layer);
 int db_snapshot_link(struct db_tx *tx, int32_t origin, int32_t origin_layer,
 		     int32_t snap, int32_t snap_layer);
 int db_snapshot_count(struct db_tx *tx, int32_t origin, int *n);
-/* Disks that can take legs, sorted by (ssvrid, pdskid). */
-int db_alloc_pool_load(struct db_tx *tx, struct alloc_pool *pool);
-/*
- * Takes c vb from the disk's largest FREE extent (split at the high end
- * with a new lvol id) and marks it BUSY; updates the pool entry.
- */
-int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
-		   int32_t *dextid);
 /* sm.md 7.1: legs freed or queued for shredding, rows removed. */
 int db_lvol_delete(struct db_tx *tx, int32_t lvolid);
 int db_lvol_set_deleted(struct db_tx *tx, int32_t lvolid, int deleted);
-/* Visible volumes (one when id > 0); the caller frees out->e, out->snaps. */
-int db_lvol_list(struct db_tx *tx, int32_t id, struct sm_volume_list *out);
+/*
+ * Visible volumes (one when id > 0, of one pool when poolid > 0); the
+ * caller frees out->e, out->snaps.
+ */
+int db_lvol_list(struct db_tx *tx, int32_t id, int32_t poolid,
+		 struct sm_volume_list *out);
 /* The lvolstruct tree of a volume (sm.md 6.2) into *out. */
 int db_lvolstruct(struct db_tx *tx, int32_t lvolid, const char *iqn_prefix,
 		  struct vas_lvolstruct *out);

@@ -5,12 +5,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-static bool omitted(int32_t ssvrid, const int32_t *omit, int n)
+static bool listed(int32_t v, const int32_t *list, int n)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (omit[i] == ssvrid)
+		if (list[i] == v)
 			return true;
 	return false;
 }
@@ -40,8 +40,26 @@ static bool better(const struct server_score *a, const struct server_score *b)
 	return a->ssvrid < b->ssvrid;
 }
 
-int alloc_pick(const struct alloc_pool *pool, int64_t c, const int32_t *omit,
-	       int n_omit)
+/* What a pick leaves out. */
+struct exclusion {
+	const int32_t *ssvrid;
+	int n_ssvr;
+	const int32_t *domain;
+	int n_domain;
+	int32_t storage;
+};
+
+static bool eligible(const struct alloc_disk *d, int64_t c,
+		     const struct exclusion *x)
+{
+	return d->largest_vb >= c && (!x->storage || d->poolid == x->storage) &&
+	       !listed(d->ssvrid, x->ssvrid, x->n_ssvr) &&
+	       !listed(d->domain, x->domain, x->n_domain);
+}
+
+/* One pass over the disks (sorted by server): O(disks). */
+static int rank(const struct alloc_pool *pool, int64_t c,
+		const struct exclusion *x)
 {
 	struct server_score best = {0}, cur = {0};
 	bool have_best = false;
@@ -64,7 +82,7 @@ int alloc_pick(const struct alloc_pool *pool, int64_t c, const int32_t *omit,
 			cur.sum_pct = cur.count = cur.max_pct = 0;
 			cur.best = -1;
 		}
-		if (d->largest_vb < c || omitted(d->ssvrid, omit, n_omit))
+		if (!eligible(d, c, x))
 			continue;
 		cur.sum_pct += percent(d);
 		cur.count++;
@@ -74,4 +92,35 @@ int alloc_pick(const struct alloc_pool *pool, int64_t c, const int32_t *omit,
 		}
 	}
 	return have_best ? best.best : -ENOSPC;
+}
+
+int alloc_pick(const struct alloc_pool *pool, int64_t c, const int32_t *omit,
+	       int n_omit)
+{
+	struct exclusion x = {omit, n_omit, NULL, 0, 0};
+
+	return rank(pool, c, &x);
+}
+
+int alloc_pick_leg(const struct alloc_pool *pool, int64_t c,
+		   const struct alloc_legs *legs)
+{
+	struct exclusion x = {legs->ssvrid, legs->n, legs->domain, legs->n,
+			      legs->storage};
+	int idx = rank(pool, c, &x);
+
+	if (idx >= 0)
+		return idx;
+	/* Fewer domains with room than legs: distinct servers, as 3.0. */
+	x.n_domain = 0;
+	return rank(pool, c, &x);
+}
+
+void alloc_legs_add(struct alloc_legs *legs, const struct alloc_disk *d)
+{
+	if (legs->n < ALLOC_MAX_LEGS) {
+		legs->ssvrid[legs->n] = d->ssvrid;
+		legs->domain[legs->n] = d->domain;
+		legs->n++;
+	}
 }

@@ -19,4 +19,18 @@
 int alloc_pick(const struct alloc_pool *pool, int64_t c, const int32_t *omit,
 	       int n_omit);
 
+/*
+ * The disk for a new leg of a mirror whose other legs are `legs`, among
+ * the disks of legs->storage (0 = any pool): ranked as alloc_pick(), on a
+ * failure domain none of those legs is in; when no such domain has room,
+ * on a server none of them is on (issue 16). A server in no domain is a
+ * domain of its own, so without domains this is alloc_pick() exactly.
+ * At most two passes over the disks. -ENOSPC when no disk qualifies.
+ */
+int alloc_pick_leg(const struct alloc_pool *pool, int64_t c,
+		   const struct alloc_legs *legs);
+
+/* Records that the mirror now has a leg on disk d. */
+void alloc_legs_add(struct alloc_legs *legs, const struct alloc_disk *d);
+
 #endif

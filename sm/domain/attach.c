@@ -5,6 +5,7 @@
  */
 #include "attach.h"
 #include "db_drivers.h"
+#include "db_grow.h"
 #include "db_servers.h"
 #include "db_volumes.h"
 #include "domain_priv.h"
@@ -18,6 +19,8 @@
 
 const char *attach_op_method(const struct attach_op *op)
 {
+	if (op->kind == ATTACH_OP_GROW)
+		return "extendLogicalVolume";
 	return op->kind == ATTACH_OP_ATTACH || op->kind == ATTACH_OP_SNAP_ATTACH
 		   ? "attachLogicalVolume"
 		   : "detachLogicalVolume";
@@ -106,6 +109,31 @@ static int end_event(struct db_tx *tx, const struct attach_op *op, int status,
 	return db_attach_end_event(tx, op->root, op->eventid, status, matched);
 }
 
+/*
+ * An extension: done, the new legs are in sync; refused, or failed and
+ * rolled back by our head, it is undone (nothing half-made; legs the head
+ * wrote are shredded); else the head may hold part of it: ERROR, and the
+ * new legs count as dirty (M50). The volume keeps its new size then: a
+ * detach and attach build it whole.
+ */
+static int grown(struct db_tx *tx, const struct attach_op *op,
+		 const struct agent_result *res, bool *matched)
+{
+	bool done = res->outcome == AGENT_DONE;
+	bool undo = nothing_built(res) || rolled_back(res);
+	int ret = db_attach_end_event(tx, op->root, op->eventid,
+				      done || undo ? 0 : ATTACH_ERROR, matched);
+
+	if (ret || !*matched)
+		return ret;
+	if (done)
+		return db_legs_attached(tx, op->root, false);
+	if (undo)
+		return db_lvol_shrink_back(tx, op->root, op->grow_from,
+					   rolled_back(res));
+	return db_legs_dirty(tx, op->root);
+}
+
 /* What the outcome means for the attach row and the legs. */
 static int complete(struct db_tx *tx, const struct attach_op *op,
 		    const struct agent_result *res)
@@ -176,6 +204,9 @@ static int complete(struct db_tx *tx, const struct attach_op *op,
 		else if (!ret && matched)
 			ret = db_lvol_set_deleted(tx, op->target, 0); /* M45 */
 		break;
+	case ATTACH_OP_GROW:
+		ret = grown(tx, op, res, &matched);
+		break;
 	}
 	if (!ret && !matched)
 		ret = -EHOSTDOWN; /* the head failed meanwhile (M7) */
@@ -219,7 +250,11 @@ int attach_op_begin(struct sm *sm, struct db_tx *tx, enum attach_kind kind,
 	if (!op)
 		return -ENOMEM;
 	ret = db_genid(tx, DB_ID_EVENT, &op->eventid);
-	if (!ret && kind == ATTACH_OP_ATTACH) {
+	if (!ret && kind == ATTACH_OP_GROW) {
+		ret = db_attach_grow_from(tx, root, &op->grow_from);
+		if (!ret)
+			ret = db_attach_set_grow(tx, root, op->eventid);
+	} else if (!ret && kind == ATTACH_OP_ATTACH) {
 		struct sm_attachment a = {
 		    root, hsvrid, ATTACH_BOUND, op->eventid, ATTACH_BINDING, 0};
 
@@ -249,6 +284,8 @@ int attach_op_begin(struct sm *sm, struct db_tx *tx, enum attach_kind kind,
 /* The operation an in-flight attach row stands for. */
 static enum attach_kind kind_of(const struct sm_attachment *a)
 {
+	if (a->event_type == SM_ATTACH_GROWING)
+		return ATTACH_OP_GROW;
 	if (a->event_type == ATTACH_BINDING)
 		return a->assoc_lvolid ? ATTACH_OP_SNAP_ATTACH
 				       : ATTACH_OP_ATTACH;
@@ -284,7 +321,9 @@ int attach_ops_adopt(struct sm *sm, const int32_t *busy, int n_busy, int max,
 			break;
 		}
 		op->eventid = a->eventid;
-		if (op_load(sm, tx, op, a->hsvrid)) {
+		if ((op->kind == ATTACH_OP_GROW &&
+		     db_attach_grow_from(tx, a->lvolid, &op->grow_from)) ||
+		    op_load(sm, tx, op, a->hsvrid)) {
 			log_err("lvol-%08x: cannot resume event %d", a->lvolid,
 				a->eventid);
 			attach_op_free(op);

@@ -18,6 +18,8 @@ enum attach_kind {
 	ATTACH_OP_DETACH,
 	ATTACH_OP_SNAP_ATTACH,
 	ATTACH_OP_SNAP_DETACH,
+	/* extendLogicalVolume on the head: new mirrors, longer device */
+	ATTACH_OP_GROW,
 };
 
 /* An operation in flight: what its head agent is sent. */
@@ -26,6 +28,7 @@ struct attach_op {
 	int32_t root;	/* the volume whose attachment it is */
 	int32_t target; /* root, or the snapshot concerned */
 	int32_t eventid;
+	int64_t grow_from; /* ATTACH_OP_GROW: the capacity before (GiB) */
 	struct sm_server hsvr;
 	struct vas_lvolstruct tree;
 };
@@ -47,7 +50,7 @@ struct agent_result {
 	int rolled_back;  /* an attach ERROR that left nothing (our agent) */
 };
 
-/* attachLogicalVolume or detachLogicalVolume. */
+/* attachLogicalVolume, detachLogicalVolume or extendLogicalVolume. */
 const char *attach_op_method(const struct attach_op *op);
 /* Frees op and its tree; NULL is a no-op. */
 void attach_op_free(struct attach_op *op);

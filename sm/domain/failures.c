@@ -6,6 +6,7 @@
  */
 #include "failures.h"
 #include "alloc.h"
+#include "db_alloc.h"
 #include "db_disks.h"
 #include "db_failures.h"
 #include "db_resync.h"
@@ -18,19 +19,53 @@
 #include <errno.h>
 #include <stdlib.h>
 
-/* Books a new extent for one leg; 0 also when it must wait for room. */
-static int replace_leg(struct db_tx *tx, struct alloc_pool *pool,
-		       const struct leg_row *leg, int post_ext)
-{
-	int32_t omit[VAS_MAX_REDUNDANCY + 1], new_id;
-	int n = 0, idx, ret, status;
+/* The storage pool of the last volume asked about, to ask once per pool. */
+struct storage_memo {
+	int32_t poolid;
+	int32_t storage; /* 0: no pool up the tree has a disk */
+};
 
-	ret = db_mirror_servers(tx, leg->mirrorid, leg->dextid, omit,
-				VAS_MAX_REDUNDANCY, &n);
+static int leg_storage(struct db_tx *tx, int32_t toplvolid,
+		       struct storage_memo *memo)
+{
+	int32_t poolid = 0;
+	int ret = db_lvol_pool(tx, toplvolid, &poolid);
+
+	if (ret || poolid == memo->poolid)
+		return ret;
+	memo->poolid = poolid;
+	memo->storage = 0;
+	ret = db_pool_storage(tx, poolid, &memo->storage);
+	return ret == -ENOSPC ? 0 : ret;
+}
+
+/*
+ * Books a new extent for one leg, by the rules of its creation: in its
+ * volume's pool, on a failure domain (else a server) the mirror's other
+ * legs are not on, never the failed server. 0 also when it must wait for
+ * room.
+ */
+static int replace_leg(struct db_tx *tx, struct alloc_pool *pool,
+		       const struct leg_row *leg, int post_ext,
+		       struct storage_memo *memo)
+{
+	struct alloc_legs legs = {0};
+	int32_t new_id;
+	int idx = -ENOSPC, ret, status;
+
+	ret = leg_storage(tx, leg->toplvolid, memo);
+	if (!ret)
+		ret = db_mirror_legs(tx, leg->mirrorid, leg->dextid, &legs);
 	if (ret)
 		return ret;
-	omit[n++] = leg->ssvrid; /* never back onto the failed server (M41) */
-	idx = alloc_pick(pool, leg->capacity_vb, omit, n);
+	/* never back onto the failed server (M41); its domain may do */
+	if (legs.n < ALLOC_MAX_LEGS) {
+		legs.ssvrid[legs.n] = leg->ssvrid;
+		legs.domain[legs.n++] = 0;
+	}
+	legs.storage = memo->storage;
+	if (memo->storage)
+		idx = alloc_pick_leg(pool, leg->capacity_vb, &legs);
 	if (idx < 0) {
 		log_warn("dext-%08x: no room for a replacement; degraded until "
 			 "space appears",
@@ -59,6 +94,7 @@ static bool part_failed(int priority)
 int sm_evacuate(struct sm *sm, struct db_tx *tx)
 {
 	struct alloc_pool pool = {0};
+	struct storage_memo memo = {0, 0};
 	struct leg_row *legs = NULL;
 	struct sm_disk *disks = NULL;
 	int n_disks = 0, n_legs = 0, ret, i, j;
@@ -67,7 +103,7 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 	/* Runs every resync pass: nothing but one query when all is well. */
 	ret = db_pdsk_to_evacuate(tx, &disks, &n_disks);
 	if (!ret && n_disks)
-		ret = db_alloc_pool_load(tx, &pool);
+		ret = db_alloc_pool_load(tx, 0, &pool);
 	for (i = 0; !ret && i < n_disks; i++) {
 		ret = db_legs_on(tx, disks[i].pdskid, &legs, &n_legs);
 		for (j = 0; !ret && j < n_legs; j++) {
@@ -85,7 +121,8 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 				    replace_leg(tx, &pool, &legs[j],
 						disks[i].priority == PRIO_FAULTY
 						    ? EXT_FAULTY
-						    : EXT_OFFLINE);
+						    : EXT_OFFLINE,
+						&memo);
 		}
 		free(legs);
 		legs = NULL;
@@ -165,6 +202,7 @@ int sm_notify_bad_blocks(struct sm *sm, int32_t pdskid, const int32_t *blocks,
 			 int n)
 {
 	struct alloc_pool pool = {0};
+	struct storage_memo memo = {0, 0};
 	struct sm_disk disk;
 	struct db_tx *tx = NULL;
 	int32_t *busy = NULL;
@@ -183,7 +221,7 @@ int sm_notify_bad_blocks(struct sm *sm, int32_t pdskid, const int32_t *blocks,
 	if (!ret)
 		ret = db_bad_blocks(tx, pdskid, blocks, n, &busy, &n_busy);
 	if (!ret && n_busy)
-		ret = db_alloc_pool_load(tx, &pool);
+		ret = db_alloc_pool_load(tx, 0, &pool);
 	/* The reporting disk takes no replacement of its own legs (M72). */
 	for (i = 0; !ret && i < pool.n; i++)
 		if (pool.disk[i].pdskid == pdskid)
@@ -193,7 +231,7 @@ int sm_notify_bad_blocks(struct sm *sm, int32_t pdskid, const int32_t *blocks,
 
 		ret = db_leg_get(tx, busy[i], &leg);
 		if (!ret)
-			ret = replace_leg(tx, &pool, &leg, EXT_FAULTY);
+			ret = replace_leg(tx, &pool, &leg, EXT_FAULTY, &memo);
 	}
 	free(busy);
 	free(pool.disk);

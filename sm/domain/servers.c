@@ -1,9 +1,11 @@
 /* Registration and deletion of servers and disks; shutdownAll. */
 #include "servers.h"
 #include "db_disks.h"
+#include "db_pools.h"
 #include "db_servers.h"
 #include "db_shred.h"
 #include "db_volumes.h"
+#include "pools.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/units.h"
@@ -44,8 +46,25 @@ static bool may_return(enum srv_kind kind, int priority)
 	       (kind == SRV_SSVR && priority == PRIO_HALT);
 }
 
+/* Pool and domain given at registration (storage servers only). */
+static int place(struct db_tx *tx, int32_t ssvrid,
+		 const struct srv_placement *pl)
+{
+	int32_t poolid;
+	int ret = 0;
+
+	if (pl && pl->pool) {
+		ret = db_pool_find(tx, pl->pool, &poolid);
+		if (!ret)
+			ret = db_ssvr_set_pool(tx, ssvrid, poolid);
+	}
+	if (!ret && pl && pl->domain)
+		ret = db_ssvr_set_domain(tx, ssvrid, pl->domain);
+	return ret;
+}
+
 int srv_register(struct sm *sm, enum srv_kind kind, const char *const *ips,
-		 int n, int32_t *id)
+		 int n, const struct srv_placement *pl, int32_t *id)
 {
 	struct db_tx *tx = NULL;
 	int ret, i, j, prio;
@@ -55,6 +74,9 @@ int srv_register(struct sm *sm, enum srv_kind kind, const char *const *ips,
 	for (i = 0; i < n; i++)
 		if (!names_valid_ipv4(ips[i]))
 			return -EINVAL;
+	if (pl && (kind != SRV_SSVR ||
+		   (pl->domain && *pl->domain && !pool_name_valid(pl->domain))))
+		return -EINVAL;
 	ret = db_begin(sm->db, true, &tx);
 	if (ret)
 		return ret;
@@ -67,6 +89,8 @@ int srv_register(struct sm *sm, enum srv_kind kind, const char *const *ips,
 			ret = -EEXIST;
 		if (!ret)
 			ret = db_server_set_priority(tx, kind, *id, PRIO_HIGH);
+		if (!ret)
+			ret = place(tx, *id, pl);
 		goto out;
 	}
 	ret = db_genid(tx, kind == SRV_HSVR ? DB_ID_HSVR : DB_ID_SSVR, id);
@@ -78,6 +102,8 @@ int srv_register(struct sm *sm, enum srv_kind kind, const char *const *ips,
 		if (j == i) /* duplicated elements are harmless */
 			ret = db_ip_add(tx, kind, ips[i], *id);
 	}
+	if (!ret)
+		ret = place(tx, *id, pl);
 out:
 	ret = db_end(tx, ret);
 	if (!ret) {
@@ -124,15 +150,19 @@ int srv_delete(struct sm *sm, enum srv_kind kind, int32_t id)
 	return db_end(tx, ret);
 }
 
-int srv_list(struct sm *sm, enum srv_kind kind, int32_t id,
+int srv_list(struct sm *sm, enum srv_kind kind, int32_t id, const char *pool,
 	     struct sm_server **rows, int *n)
 {
 	struct db_tx *tx = NULL;
+	int32_t poolid = 0;
 	int ret = db_begin(sm->db, false, &tx);
 
 	if (ret)
 		return ret;
-	ret = db_server_list(tx, kind, id, rows, n);
+	if (pool)
+		ret = db_pool_find(tx, pool, &poolid);
+	if (!ret)
+		ret = db_server_list_in(tx, kind, id, poolid, rows, n);
 	db_rollback(tx);
 	return ret;
 }
@@ -170,10 +200,10 @@ static int pdsk_return(struct sm *sm, struct db_tx *tx, int32_t pdskid)
 }
 
 int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
-		  const char *capacity, int32_t *pdskid)
+		  const char *capacity, const char *pool, int32_t *pdskid)
 {
 	int64_t sectors = 0, vb, rest, n_ext;
-	int32_t first_lvol = 0, first_event = 0;
+	int32_t first_lvol = 0, first_event = 0, poolid = 0;
 	struct db_tx *tx = NULL;
 	int ret, prio;
 
@@ -185,12 +215,16 @@ int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
 	ret = db_server_priority(tx, SRV_SSVR, ssvrid, &prio);
 	if (ret == -ENOENT || (!ret && prio != PRIO_HIGH))
 		ret = -EINVAL;
+	if (!ret && pool)
+		ret = db_pool_find(tx, pool, &poolid);
 	if (ret)
 		goto out;
 	ret = db_pdsk_find(tx, ssvrid, path, pdskid, &prio);
 	if (!ret) {
 		ret = may_return(SRV_SSVR, prio) ? pdsk_return(sm, tx, *pdskid)
 						 : -EEXIST;
+		if (!ret && poolid)
+			ret = db_pdsk_set_pool(tx, *pdskid, poolid);
 		goto out;
 	}
 	if (ret != -ENOENT)
@@ -220,6 +254,8 @@ int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
 				     sm->cfg.carve, first_lvol, first_event);
 	if (!ret && !first_event)
 		ret = db_shred_queue_offline(tx, *pdskid);
+	if (!ret && poolid)
+		ret = db_pdsk_set_pool(tx, *pdskid, poolid);
 out:
 	ret = db_end(tx, ret);
 	if (!ret) {
@@ -248,17 +284,21 @@ int pdsk_delete(struct sm *sm, int32_t pdskid)
 	return db_end(tx, ret);
 }
 
-int pdsk_list(struct sm *sm, int32_t ssvrid, struct sm_disk **rows, int *n)
+int pdsk_list(struct sm *sm, int32_t ssvrid, const char *pool,
+	      struct sm_disk **rows, int *n)
 {
 	struct db_tx *tx = NULL;
+	int32_t poolid = 0;
 	int ret, prio;
 
 	ret = db_begin(sm->db, false, &tx);
 	if (ret)
 		return ret;
 	ret = ssvrid ? db_server_priority(tx, SRV_SSVR, ssvrid, &prio) : 0;
+	if (!ret && pool)
+		ret = db_pool_find(tx, pool, &poolid);
 	if (!ret)
-		ret = db_pdsk_list(tx, ssvrid, rows, n);
+		ret = db_pdsk_list_in(tx, ssvrid, poolid, rows, n);
 	db_rollback(tx);
 	return ret;
 }

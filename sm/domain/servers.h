@@ -7,18 +7,33 @@
 #include "records.h"
 #include "sm.h"
 
+/*
+ * Where a storage server goes at registration (issue 16): pool NULL =
+ * 'default' for a new server, unchanged for a returning one; domain NULL
+ * = none / unchanged, "" = none.
+ */
+struct srv_placement {
+	const char *pool;
+	const char *domain;
+};
+
+/* pl NULL: no placement given (the only choice for head servers). */
 int srv_register(struct sm *sm, enum srv_kind kind, const char *const *ips,
-		 int n, int32_t *id);
+		 int n, const struct srv_placement *pl, int32_t *id);
 int srv_delete(struct sm *sm, enum srv_kind kind, int32_t id);
-/* Caller frees *rows. */
-int srv_list(struct sm *sm, enum srv_kind kind, int32_t id,
+/* pool NULL = of every pool. Caller frees *rows. */
+int srv_list(struct sm *sm, enum srv_kind kind, int32_t id, const char *pool,
 	     struct sm_server **rows, int *n);
 
-/* capacity: decimal string of 512-byte sectors. */
+/*
+ * capacity: decimal string of 512-byte sectors. pool NULL: the disk is in
+ * its server's pool (a returning disk keeps what it had).
+ */
 int pdsk_register(struct sm *sm, int32_t ssvrid, const char *path,
-		  const char *capacity, int32_t *pdskid);
+		  const char *capacity, const char *pool, int32_t *pdskid);
 int pdsk_delete(struct sm *sm, int32_t pdskid);
-int pdsk_list(struct sm *sm, int32_t ssvrid, struct sm_disk **rows, int *n);
+int pdsk_list(struct sm *sm, int32_t ssvrid, const char *pool,
+	      struct sm_disk **rows, int *n);
 
 /* shutdownAll: EBUSY while anything is attached. */
 int sm_shutdown_all(struct sm *sm);

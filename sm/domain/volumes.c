@@ -1,9 +1,12 @@
 /* Volume life cycle: create, snapshot, delete, list, show. */
 #include "volumes.h"
 #include "alloc.h"
+#include "db_alloc.h"
+#include "db_pools.h"
 #include "db_servers.h"
 #include "db_volumes.h"
 #include "domain_priv.h"
+#include "pools.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/units.h"
@@ -30,12 +33,16 @@ static void utc_now(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
-/* Allocates the redundancy legs of one mirror on distinct servers. */
+/*
+ * Allocates the redundancy legs of one mirror, each on a failure domain
+ * (else a server) the others are not on.
+ */
 static int build_mirror(struct db_tx *tx, struct alloc_pool *pool,
-			int32_t linear, int32_t top, int64_t offset, int64_t e,
-			int redundancy)
+			int32_t storage, int32_t linear, int32_t top,
+			int64_t offset, int64_t e, int redundancy)
 {
-	int32_t mirror, omit[VAS_MAX_REDUNDANCY], dextid;
+	struct alloc_legs legs = {.storage = storage};
+	int32_t mirror, dextid;
 	int ret, leg, idx;
 
 	ret = db_genid(tx, DB_ID_LVOL, &mirror);
@@ -43,10 +50,10 @@ static int build_mirror(struct db_tx *tx, struct alloc_pool *pool,
 		ret = db_layer_insert(tx, mirror, LVOLTYPE_MIRROR, linear,
 				      offset, e, top, 0);
 	for (leg = 0; !ret && leg < redundancy; leg++) {
-		idx = alloc_pick(pool, e, omit, leg);
+		idx = alloc_pick_leg(pool, e, &legs);
 		if (idx < 0)
 			return -ENOSPC;
-		omit[leg] = pool->disk[idx].ssvrid;
+		alloc_legs_add(&legs, &pool->disk[idx]);
 		ret = db_extent_take(tx, &pool->disk[idx], e, &dextid);
 		if (!ret)
 			ret = db_layer_insert(tx, dextid, LVOLTYPE_DEXT, mirror,
@@ -55,17 +62,46 @@ static int build_mirror(struct db_tx *tx, struct alloc_pool *pool,
 	return ret;
 }
 
+int vol_build_mirrors(struct sm *sm, struct db_tx *tx,
+		      const struct sm_volume *v, int32_t linear, int64_t from,
+		      int64_t to)
+{
+	struct alloc_pool pool = {0};
+	int64_t off = from, resid = to - from;
+	int32_t storage = 0;
+	int ret, i;
+
+	ret = db_pool_storage(tx, v->poolid, &storage);
+	if (!ret)
+		ret = db_alloc_pool_load(tx, storage, &pool);
+	for (i = 0; !ret && i < sm->cfg.n_extentsize; i++) {
+		int64_t e = sm->cfg.extentsize[i];
+
+		while (!ret && resid >= e) {
+			ret = build_mirror(tx, &pool, storage, linear,
+					   v->lvolid, off, e, v->redundancy);
+			resid -= e;
+			off += e;
+		}
+	}
+	free(pool.disk);
+	if (!ret && resid)
+		ret = -ENOSPC;
+	return ret;
+}
+
 /* LVOL row, top layer (SO or SNAPSHOT), LINEAR, mirrors (sm.md 3.7). */
 static int build_volume(struct sm *sm, struct db_tx *tx, struct sm_volume *v,
 			int top_type, int32_t *top_layer)
 {
-	struct alloc_pool pool = {0};
 	int32_t linear;
-	int64_t off = 0, resid = v->capacity;
-	int ret, i;
+	int ret;
 
 	utc_now(v->ctime, sizeof(v->ctime));
-	ret = db_genid(tx, DB_ID_LVOL, &v->lvolid);
+	/* Velocity's rule, in the transaction that books the space. */
+	ret = pool_charge(tx, v->poolid, v->capacity);
+	if (!ret)
+		ret = db_genid(tx, DB_ID_LVOL, &v->lvolid);
 	if (!ret)
 		ret = db_lvol_insert(tx, v);
 	if (!ret)
@@ -79,25 +115,12 @@ static int build_volume(struct sm *sm, struct db_tx *tx, struct sm_volume *v,
 		ret = db_layer_insert(tx, linear, LVOLTYPE_LINEAR, *top_layer,
 				      0, v->capacity, v->lvolid, 0);
 	if (!ret)
-		ret = db_alloc_pool_load(tx, &pool);
-	for (i = 0; !ret && i < sm->cfg.n_extentsize; i++) {
-		int64_t e = sm->cfg.extentsize[i];
-
-		while (!ret && resid >= e) {
-			ret = build_mirror(tx, &pool, linear, v->lvolid, off, e,
-					   v->redundancy);
-			resid -= e;
-			off += e;
-		}
-	}
-	free(pool.disk);
-	if (!ret && resid)
-		ret = -ENOSPC;
+		ret = vol_build_mirrors(sm, tx, v, linear, 0, v->capacity);
 	return ret;
 }
 
 int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
-	       int redundancy, int32_t *lvolid)
+	       int redundancy, const char *pool, int32_t *lvolid)
 {
 	struct sm_volume v = {0};
 	struct db_tx *tx = NULL;
@@ -119,6 +142,8 @@ int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
 	ret = db_lvol_name_taken(tx, name, &taken);
 	if (!ret && taken)
 		ret = -EEXIST;
+	if (!ret)
+		ret = pool_resolve(tx, pool, &v.poolid);
 	snprintf(v.lvolname, sizeof(v.lvolname), "%s", name);
 	v.redundancy = redundancy;
 	v.capacity = cap;
@@ -127,8 +152,8 @@ int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
 	ret = db_end(tx, ret);
 	if (!ret) {
 		*lvolid = v.lvolid;
-		log_info("lvol-%08x '%s' created: %lld GiB x%d", v.lvolid, name,
-			 (long long)cap, redundancy);
+		log_info("lvol-%08x '%s' created: %lld GiB x%d in pool-%08x",
+			 v.lvolid, name, (long long)cap, redundancy, v.poolid);
 	}
 	return ret;
 }
@@ -217,7 +242,7 @@ int vol_detach(struct sm *sm, struct vol_ref ref)
 }
 
 int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
-		 int32_t *lvolid)
+		 const char *pool, int32_t *lvolid)
 {
 	struct attach_op *op = NULL;
 	struct sm_volume o, v = {0};
@@ -249,6 +274,11 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 		else if (!ret && (a.eventid || a.status != ATTACH_BOUND))
 			ret = -EBUSY;
 	}
+	/* In the origin's pool unless told otherwise. */
+	if (!ret)
+		v.poolid = o.poolid;
+	if (!ret && pool)
+		ret = pool_resolve(tx, pool, &v.poolid);
 	snprintf(v.lvolname, sizeof(v.lvolname), "%s", name ? name : "");
 	v.redundancy = o.redundancy;
 	v.capacity = units_cow_gib(o.capacity, sm->cfg.unit);
@@ -309,11 +339,12 @@ int vol_delete(struct sm *sm, struct vol_ref ref)
 	return 0;
 }
 
-int vol_list(struct sm *sm, const struct vol_ref *ref,
+int vol_list(struct sm *sm, const struct vol_ref *ref, const char *pool,
 	     struct sm_volume_list *out)
 {
 	struct sm_volume v;
 	struct db_tx *tx = NULL;
+	int32_t poolid = 0;
 	int ret = db_begin(sm->db, false, &tx);
 
 	if (ret)
@@ -321,8 +352,10 @@ int vol_list(struct sm *sm, const struct vol_ref *ref,
 	v.lvolid = 0;
 	if (ref)
 		ret = lookup(tx, *ref, &v);
+	if (!ret && pool)
+		ret = db_pool_find(tx, pool, &poolid);
 	if (!ret)
-		ret = db_lvol_list(tx, v.lvolid, out);
+		ret = db_lvol_list(tx, v.lvolid, poolid, out);
 	db_rollback(tx);
 	return ret;
 }

@@ -178,6 +178,7 @@ class CliGolden(vastest.SmTestCase):
         self.ok("hsvr_list", "none")
         self.ok("shutdownAll", "ok", "--yes")
         self.ok("ssvr_list", "halted")
+        self.pool_cases()
         if UPDATE:
             print("wrote %d golden files" % len(self.seen))
             return
@@ -192,10 +193,73 @@ class CliGolden(vastest.SmTestCase):
             set(COMMANDS), "a command without a golden case")
 
 
+    def pool_cases(self):
+        """Issue 16, after every classic case (their ids stay as they
+        were): the halted servers come back, a third joins pool 'fast',
+        racks 1 and 2 are failure domains."""
+        s = self.s
+        for i in range(2):
+            s.registerStorageServer(v(ip_data=["127.0.0.%d" % (11 + i)]))
+            s.registerPhysicalDisk(v(ssvrid=self.ssvrids[i], local_path="/dev/sdb",
+                                     capacity="21000000"))
+        self.ok("pool_create", "ok", "fast", "--quota", "100")
+        self.ok("pool_create", "parent", "tenant", "--parent", "fast", "--quota", "50")
+        self.ok("pool_create", "empty", "empty")
+        self.case("pool_create", "exists", "fast")
+        self.case("pool_create", "bad_parent", "x", "--parent", "nosuch")
+        self.case("pool_create", "over_parent", "y", "--parent", "tenant", "--quota", "60")
+        self.case("pool_create", "bad_name", "a b")
+        self.case("pool_create", "bad_quota", "z", "--quota", "-1")
+        third = s.registerStorageServer(v(ip_data=["127.0.0.13"], pool="fast",
+                                          domain="rack-2"))
+        for ssvrid, path in ((third, "/dev/sdb"), (third, "/dev/sdc"),
+                             (self.ssvrids[1], "/dev/sdc")):
+            s.registerPhysicalDisk(v(ssvrid=ssvrid, local_path=path, capacity="21000000"))
+        s.setStoragePool(v(pool="fast", ssvrid=self.ssvrids[1]))
+        s.setFailureDomain(v(ssvrid=self.ssvrids[1], domain="rack-1"))
+        self.wait_shredded(timeout=120)
+        self.ok("lvol_create", "in_pool", "t1", "4", "-r", "2", "--pool", "tenant")
+        self.case("lvol_create", "over_quota", "t2", "60", "-r", "2", "--pool", "tenant")
+        self.case("lvol_create", "unknown_pool", "t3", "1", "--pool", "nosuch")
+        self.ok("snap_create", "in_pool", "t1", "t1snap", "--pool", "fast")
+        self.ok("lvol_list", "placement", "-P")
+        self.ok("lvol_list", "of_pool", "--pool", "tenant")
+        self.ok("lvol_list", "placement_json", "--json", "-P", "t1")
+        self.ok("ssvr_list", "placement", "-P")
+        self.ok("ssvr_list", "of_pool", "--pool", "fast", "-H")
+        self.ok("pdsk_list", "placement", "--placement")
+        self.ok("pdsk_list", "placement_json", "--json", "-P")
+        self.ok("lvol_show", "domains", "t1")
+        self.ok("lvol_show", "domains_summary", "--summary", "t1")
+        self.ok("pool_list", "all")
+        self.ok("pool_list", "json", "--json")
+        self.ok("pool_list", "quiet", "-q")
+        self.ok("pool_list", "one", "tenant")
+        self.case("pool_list", "unknown", "nosuch")
+        self.ok("pool_quota", "ok", "tenant", "40")
+        self.case("pool_quota", "below_use", "tenant", "3")
+        self.case("pool_quota", "bad_value", "tenant", "lots")
+        self.case("pool_quota", "unknown", "nosuch", "1")
+        self.ok("lvol_extend", "ok", "t1", "6")
+        self.case("lvol_extend", "smaller", "t1", "5")
+        self.case("lvol_extend", "over_quota", "t1", "41")
+        self.case("lvol_extend", "snapshot", "t1snap", "20")
+        self.case("lvol_extend", "bad_capacity", "t1", "6x")
+        hid = s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+        s.attachLogicalVolume(v(lvolname="t1", hsvrid=hid))
+        self.ok("lvol_extend", "attached", "t1", "8")
+        self.ok("lvol_show", "extended", "--summary", "t1")
+        self.case("pool_delete", "busy", "fast")
+        self.case("pool_delete", "default", "default")
+        self.ok("pool_delete", "ok", "empty")
+        self.case("pool_delete", "unknown", "empty")
+
+
 COMMANDS = ["lvol_create", "lvol_delete", "lvol_attach", "lvol_detach",
             "lvol_list", "lvol_show", "snap_create", "hsvr_list", "ssvr_list",
             "pdsk_list", "hsvr_delete", "ssvr_delete", "pdsk_delete",
-            "shutdownAll"]
+            "shutdownAll", "lvol_extend", "pool_create", "pool_delete",
+            "pool_list", "pool_quota"]
 
 
 class CliBehaviour(vastest.SmTestCase):

@@ -31,7 +31,7 @@ def main():
         good = {"ver": 5, "eventid": 1, "lvolstruct": lv}
         # ver -> 71, unknown or private methods -> 1
         for m in ("attachLogicalVolume", "detachLogicalVolume",
-                  "getEventStatus", "replaceMirrorDisk"):
+                  "getEventStatus", "replaceMirrorDisk", "extendLogicalVolume"):
             fault(getattr(r, m), {"ver": 4, "eventid": 1}, 71)
             fault(getattr(r, m), {"eventid": 1}, 71)
         for m in ("noSuchMethod", "_HsvrAgent__attach_worker", "_dispatch",
@@ -41,10 +41,13 @@ def main():
         check(sorted(methods) == sorted([
             "system.listMethods", "system.methodHelp",
             "system.methodSignature", "helloWorld", "attachLogicalVolume",
-            "detachLogicalVolume", "replaceMirrorDisk", "getEventStatus"]),
+            "detachLogicalVolume", "replaceMirrorDisk", "getEventStatus",
+            "extendLogicalVolume"]),  # the last: issue 16
             methods)
         # bad input -> 22
         fault(r.attachLogicalVolume, {"ver": 5, "lvolstruct": lv}, 22)
+        fault(r.extendLogicalVolume, {"ver": 5, "lvolstruct": lv}, 22)
+        fault(r.extendLogicalVolume, {"ver": 5, "eventid": 9, "lvolstruct": 5}, 22)
         fault(r.attachLogicalVolume, {"ver": 5, "eventid": 1}, 22)
         fault(r.attachLogicalVolume,
               {"ver": 5, "eventid": "1", "lvolstruct": lv}, 22)

@@ -51,13 +51,41 @@ class HeadServerE2E(vastest.SmTestCase):
         return tree["components"][0]["components"][0]["components"][0][
             "components"]
 
-    def test_register_attach_fail_detach(self):
+    def register(self):
         a = self.agent
         r = subprocess.run([REPORTER, "--config", a.conf],
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         with open(os.path.join(a.state, "hsvrid")) as f:
-            hid = int(f.read().strip()[5:], 16)
+            return int(f.read().strip()[5:], 16)
+
+    def test_extend_attached_volume(self):
+        """issue 16: the manager books a mirror, the agent grows the
+        device in place."""
+        a, hid = self.agent, self.register()
+        for srv in self.s.listStorageServers(v()):  # room for a mirror more
+            self.s.registerPhysicalDisk(v(ssvrid=srv["ssvrid"], local_path="/dev/sdc",
+                                          capacity="21000000"))
+        self.wait_shredded()
+        lv = self.s.createLogicalVolume(v(lvolname="grow", capacity=10, redundancy=2))
+        self.assertEqual(self.s.attachLogicalVolume(v(lvolid=lv, hsvrid=hid)), 0)
+        so = self.s.showLogicalVolume(v(lvolid=lv))["components"][0]["lvolid"]
+        self.assertEqual(self.s.extendLogicalVolume(v(lvolid=lv, capacity=20)), 0)
+        with open(a.dm_file("snapshot-origin-%08x" % so)) as f:
+            self.assertIn("size=%d\n" % (20 * 2097152), f.read())
+        mirrors = self.s.showLogicalVolume(v(lvolid=lv))["components"][0][
+            "components"][0]["components"]
+        self.assertEqual([len(m["components"]) for m in mirrors], [2, 2])
+        self.assertEqual({leg["mirror_status"] for m in mirrors
+                          for leg in m["components"]}, {2})
+        e = self.s.listLogicalVolumes(v(lvolid=lv))[0]
+        self.assertEqual((e["capacity"], e["bind_status"], e["bind_event"]), (20, 1, 0))
+        self.assertEqual(self.s.detachLogicalVolume(v(lvolid=lv)), 0)
+        self.assertEqual(a.devices(), [])
+
+    def test_register_attach_fail_detach(self):
+        a = self.agent
+        hid = self.register()
         hs = self.s.listHeadServers(v(hsvrid=hid))
         self.assertEqual(hs[0]["ip_data"], ["127.0.0.21"])
         lv = self.s.createLogicalVolume(v(lvolname="e2e", capacity=10))
@@ -85,8 +113,11 @@ class HeadServerE2E(vastest.SmTestCase):
         ok = wait_until(lambda: self.legs(lv)[1]["mirror_status"] == 3, 20)
         self.assertTrue(ok, "leg not marked SPARE:\n" +
                         a.logtext()[-2000:] + self.sm.logtext()[-2000:])
-        self.assertIn("notifyFailure LVOL %08x was called" % bad["lvolid"],
-                      a.logtext())
+        # The agent logs the call once it returned: it may follow the
+        # manager's change.
+        said = "notifyFailure LVOL %08x was called" % bad["lvolid"]
+        self.assertTrue(wait_until(lambda: said in a.logtext(), 20),
+                        a.logtext()[-2000:])
         set_member_state(a, mirror["lvolid"], "%08x-%08x" % (
             bad["lvolspec"]["ssvrid"], bad["lvolid"]), "in_sync")
         self.assertEqual(self.s.detachLogicalVolume(v(lvolname="e2e")), 0)

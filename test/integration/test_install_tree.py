@@ -41,7 +41,8 @@ class InstallTree(unittest.TestCase):
                    "hsvr_reporter", "vas_virt"}
         cli = {"vas", "lvol_create", "lvol_delete", "lvol_attach", "lvol_detach",
                "lvol_list", "lvol_show", "snap_create", "hsvr_list", "ssvr_list",
-               "pdsk_list", "hsvr_delete", "ssvr_delete", "pdsk_delete", "shutdownAll"}
+               "pdsk_list", "hsvr_delete", "ssvr_delete", "pdsk_delete", "shutdownAll",
+               "lvol_extend", "pool_list", "pool_create", "pool_delete", "pool_quota"}
         self.assertEqual(set(self.programs), daemons | cli)
 
     def test_help_on_stdout_exit_0(self):

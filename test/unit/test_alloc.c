@@ -1,4 +1,7 @@
-/* Leg placement ranking on fixed fixtures (sm.md 4.5). */
+/*
+ * Leg placement ranking on fixed fixtures (sm.md 4.5), failure domains and
+ * pools (issue 16).
+ */
 #include "alloc.h"
 
 #include "check_run.h"
@@ -10,9 +13,27 @@
 static struct alloc_disk disk(int32_t ssvr, int32_t pdsk, int64_t total,
 			      int64_t free_vb)
 {
-	struct alloc_disk d = {pdsk, ssvr, total, free_vb, free_vb};
+	/* A server in no domain is a domain of its own: key = ssvrid. */
+	struct alloc_disk d = {pdsk, ssvr, ssvr, 1, total, free_vb, free_vb};
 
 	return d;
+}
+
+/* The same disk on a server in failure domain `domainid`. */
+static struct alloc_disk in_domain(struct alloc_disk d, int32_t domainid)
+{
+	d.domain = -domainid;
+	return d;
+}
+
+/* Takes one leg of c vb from disk idx, as db_extent_take() would. */
+static void take(struct alloc_pool *p, struct alloc_legs *legs, int idx,
+		 int64_t c)
+{
+	ck_assert_int_ge(idx, 0);
+	alloc_legs_add(legs, &p->disk[idx]);
+	p->disk[idx].free_vb -= c;
+	p->disk[idx].largest_vb -= c;
 }
 
 START_TEST(best_mean_percent_first)
@@ -112,6 +133,104 @@ START_TEST(legs_spread_over_four_servers)
 }
 END_TEST
 
+START_TEST(legs_on_distinct_domains_before_ranking)
+{
+	/*
+	 * Racks 1 (servers 1, 2) and 2 (servers 3, 4): server 2 ranks above
+	 * 3 and 4, yet the second leg goes to rack 2.
+	 */
+	struct alloc_disk d[] = {in_domain(disk(1, 1, 100, 100), 1),
+				 in_domain(disk(2, 2, 100, 99), 1),
+				 in_domain(disk(3, 3, 100, 50), 2),
+				 in_domain(disk(4, 4, 100, 40), 2)};
+	struct alloc_pool p = {d, 4};
+	struct alloc_legs legs = {0};
+
+	take(&p, &legs, alloc_pick_leg(&p, 10, &legs), 10);
+	ck_assert_int_eq(legs.ssvrid[0], 1);
+	take(&p, &legs, alloc_pick_leg(&p, 10, &legs), 10);
+	ck_assert_int_eq(legs.ssvrid[1], 3);
+}
+END_TEST
+
+START_TEST(too_few_domains_fall_back_to_servers)
+{
+	/* Two racks, three legs: one per rack, then a distinct server. */
+	struct alloc_disk d[] = {in_domain(disk(1, 1, 100, 100), 1),
+				 in_domain(disk(2, 2, 100, 100), 1),
+				 in_domain(disk(3, 3, 100, 10), 2)};
+	struct alloc_pool p = {d, 3};
+	struct alloc_legs legs = {0};
+
+	take(&p, &legs, alloc_pick_leg(&p, 10, &legs), 10);
+	take(&p, &legs, alloc_pick_leg(&p, 10, &legs), 10);
+	take(&p, &legs, alloc_pick_leg(&p, 10, &legs), 10);
+	ck_assert_int_eq(legs.ssvrid[0], 1);
+	ck_assert_int_eq(legs.ssvrid[1], 3);
+	ck_assert_int_eq(legs.ssvrid[2], 2);
+	/* a fourth leg finds no server the mirror is not on */
+	ck_assert_int_eq(alloc_pick_leg(&p, 10, &legs), -ENOSPC);
+}
+END_TEST
+
+START_TEST(without_domains_nothing_changes)
+{
+	/* Every fixture above: alloc_pick_leg() picks as alloc_pick(). */
+	struct alloc_disk d[] = {disk(1, 1, 1000, 950), disk(1, 2, 100, 2),
+				 disk(2, 3, 100, 60),	disk(3, 4, 100, 100),
+				 disk(3, 5, 100, 100),	disk(4, 6, 100, 80)};
+	struct alloc_pool p = {d, 6};
+	struct alloc_legs legs = {0};
+	int32_t omit[4];
+	int leg, a, b;
+
+	for (leg = 0; leg < 4; leg++) {
+		a = alloc_pick(&p, 10, omit, leg);
+		b = alloc_pick_leg(&p, 10, &legs);
+		ck_assert_int_eq(a, b);
+		omit[leg] = d[a].ssvrid;
+		take(&p, &legs, b, 10);
+	}
+	ck_assert_int_eq(alloc_pick_leg(&p, 10, &legs), -ENOSPC);
+}
+END_TEST
+
+START_TEST(only_the_pools_disks)
+{
+	struct alloc_disk d[] = {disk(1, 1, 100, 100), disk(2, 2, 100, 50),
+				 disk(3, 3, 100, 40)};
+	struct alloc_pool p = {d, 3};
+	struct alloc_legs legs = {.storage = 7};
+
+	d[1].poolid = d[2].poolid = 7;
+	ck_assert_int_eq(alloc_pick_leg(&p, 10, &legs), 1);
+	legs.storage = 8;
+	ck_assert_int_eq(alloc_pick_leg(&p, 10, &legs), -ENOSPC);
+	legs.storage = 0; /* any pool: re-mirroring's snapshot */
+	ck_assert_int_eq(alloc_pick_leg(&p, 10, &legs), 0);
+}
+END_TEST
+
+START_TEST(a_replacement_avoids_the_failed_server_not_its_domain)
+{
+	/* Legs on racks 2 and 3 remain; the failed one was server 1, rack 1.
+	 */
+	struct alloc_disk d[] = {in_domain(disk(1, 1, 100, 100), 1),
+				 in_domain(disk(2, 2, 100, 50), 1),
+				 in_domain(disk(3, 3, 100, 100), 2),
+				 in_domain(disk(4, 4, 100, 100), 3),
+				 in_domain(disk(5, 5, 100, 90), 3)};
+	struct alloc_pool p = {d, 5};
+	struct alloc_legs legs = {0};
+
+	alloc_legs_add(&legs, &d[2]);
+	alloc_legs_add(&legs, &d[3]);
+	legs.ssvrid[legs.n] = 1; /* the failed server, no domain key */
+	legs.domain[legs.n++] = 0;
+	ck_assert_int_eq(alloc_pick_leg(&p, 10, &legs), 1);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
@@ -123,6 +242,11 @@ int main(void)
 	    largest_extent_not_sum,
 	    nothing_left,
 	    legs_spread_over_four_servers,
+	    legs_on_distinct_domains_before_ranking,
+	    too_few_domains_fall_back_to_servers,
+	    without_domains_nothing_changes,
+	    only_the_pools_disks,
+	    a_replacement_avoids_the_failed_server_not_its_domain,
 	    NULL,
 	};
 

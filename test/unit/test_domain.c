@@ -3,188 +3,37 @@
  * embedded cluster vas_sm would run), with the workers replaced by hooks
  * that record what the domain asks of them: no agent, no network.
  */
-#include "attach.h"
 #include "db_fence.h"
-#include "db_priv.h"
+#include "domain_harness.h"
 #include "failures.h"
-#include "servers.h"
-#include "sm.h"
-#include "volumes.h"
-#include "pg_embedded.h"
 #include "vas/clock.h"
-#include "vas/conf.h"
-#include "vas/exec.h"
-#include "vas/log.h"
 #include "vas/proto.h"
-
-#include "check_run.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-static struct sm sm;
-static char dsn[1024];
-static struct pg_embedded *pg;
-
-/* What the fake workers saw, and what the fake head agent answers. */
-static int woken_shred, woken_resync, driven;
-static enum attach_kind driven_kind;
-static int32_t driven_target;
-static struct agent_result answer;
-static bool leave_in_flight; /* the "manager" dies before recording */
-
-static void wake_shred(struct sm *s)
-{
-	(void)s;
-	woken_shred++;
-}
-
-static void wake_resync(struct sm *s)
-{
-	(void)s;
-	woken_resync++;
-}
-
-static int run_attach(struct sm *s, struct attach_op *op)
-{
-	int ret = 0;
-
-	driven++;
-	driven_kind = op->kind;
-	driven_target = op->target;
-	ck_assert_int_gt(op->eventid, 0);
-	ck_assert_int_gt(op->hsvr.n_ip, 0);
-	if (!leave_in_flight)
-		ret = attach_op_record(s, op, &answer);
-	attach_op_free(op);
-	return leave_in_flight ? -VAS_EINTERNAL
-			       : (ret ? ret : attach_op_error(&answer));
-}
-
-static void sql(const char *q)
-{
-	struct db_tx *tx = NULL;
-
-	ck_assert_int_eq(db_begin(sm.db, true, &tx), 0);
-	ck_assert_int_eq(db_end(tx, db_q(tx, NULL, q, NULL)), 0);
-}
-
-static int64_t sql_int(const char *q)
-{
-	struct db_tx *tx = NULL;
-	PGresult *r = NULL;
-	int64_t v;
-
-	ck_assert_int_eq(db_begin(sm.db, false, &tx), 0);
-	ck_assert_int_eq(db_q(tx, &r, q, NULL), 0);
-	ck_assert_int_eq(PQntuples(r), 1);
-	v = db_l(r, 0, 0);
-	PQclear(r);
-	db_rollback(tx);
-	return v;
-}
-
-/* A fresh schema and fresh hooks for every test. */
-static void setup(void)
-{
-	ck_assert_int_eq(db_open(dsn, 4, &sm.db), 0);
-	sql("DROP SCHEMA public CASCADE");
-	sql("CREATE SCHEMA public");
-	ck_assert_int_eq(db_migrate(sm.db), 0);
-	sm.hooks = (struct sm_hooks){wake_shred, wake_resync, run_attach};
-	woken_shred = woken_resync = driven = 0;
-	answer = (struct agent_result){AGENT_DONE, 0, "", 0};
-	leave_in_flight = false;
-}
-
-static void teardown(void)
-{
-	db_close(sm.db);
-	sm.db = NULL;
-}
-
-static int32_t server(enum srv_kind kind, const char *ip)
-{
-	int32_t id = 0;
-
-	ck_assert_int_eq(srv_register(&sm, kind, &ip, 1, &id), 0);
-	return id;
-}
-
-/* n more storage servers with one zeroed disk of 10 extents (100 vb). */
-static void storage(int n)
-{
-	static int made;
-	char ip[32];
-	int32_t s, d;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		snprintf(ip, sizeof(ip), "127.0.1.%d", ++made);
-		s = server(SRV_SSVR, ip);
-		ck_assert_int_eq(
-		    pdsk_register(&sm, s, "/dev/sdb", "209920001", &d), 0);
-	}
-	/* what the shred worker would do */
-	sql("DELETE FROM shred");
-	sql("UPDATE dskmap SET status = 2 WHERE status = 4");
-}
-
-static struct vol_ref named(const char *name)
-{
-	return (struct vol_ref){0, name};
-}
-
-/* The storage servers of every leg of the volume, mirror by mirror. */
-static int legs(const char *name, int32_t *ssvr, int32_t *dext, int max)
-{
-	struct vas_lvolstruct tree;
-	const struct vas_lvolstruct *lin;
-	int n = 0, m, l;
-
-	ck_assert_int_eq(vol_show(&sm, named(name), &tree), 0);
-	lin = &tree.components[0].components[0];
-	for (m = 0; m < lin->n_components; m++)
-		for (l = 0; l < lin->components[m].n_components; l++) {
-			ck_assert_int_lt(n, max);
-			ssvr[n] = lin->components[m].components[l].ssvrid;
-			dext[n] = lin->components[m].components[l].lvolid;
-			n++;
-		}
-	lvs_clear(&tree);
-	return n;
-}
-
-static struct sm_volume_entry entry(const char *name, struct sm_volume_list *l)
-{
-	struct vol_ref r = named(name);
-
-	ck_assert_int_eq(vol_list(&sm, &r, l), 0);
-	ck_assert_int_eq(l->n, 1);
-	return l->e[0];
-}
 
 START_TEST(servers_come_back_with_their_id)
 {
 	const char *ips[] = {"127.0.0.5", "127.0.0.6"}, *bad = "127.0.0.256";
 	int32_t id = 0, again = 0;
 
-	ck_assert_int_eq(srv_register(&sm, SRV_SSVR, ips, 2, &id), 0);
+	ck_assert_int_eq(srv_register(&sm, SRV_SSVR, ips, 2, NULL, &id), 0);
 	ck_assert_int_eq(id, 1);
 	ck_assert_int_eq(woken_shred, 1);
-	ck_assert_int_eq(srv_register(&sm, SRV_SSVR, ips, 2, &again), -EEXIST);
-	ck_assert_int_eq(srv_register(&sm, SRV_SSVR, &bad, 1, &again), -EINVAL);
+	ck_assert_int_eq(srv_register(&sm, SRV_SSVR, ips, 2, NULL, &again),
+			 -EEXIST);
+	ck_assert_int_eq(srv_register(&sm, SRV_SSVR, &bad, 1, NULL, &again),
+			 -EINVAL);
 	ck_assert_int_eq(sm_notify_failure(&sm, TARGET_SSVR, id), 0);
 	ck_assert_int_eq(woken_resync, 1);
-	ck_assert_int_eq(srv_register(&sm, SRV_SSVR, ips, 2, &again), 0);
+	ck_assert_int_eq(srv_register(&sm, SRV_SSVR, ips, 2, NULL, &again), 0);
 	ck_assert_int_eq(again, id);
 	/* one known and one new address name two servers */
 	ips[1] = "127.0.0.7";
-	ck_assert_int_eq(srv_register(&sm, SRV_SSVR, ips, 2, &again), -EEXIST);
+	ck_assert_int_eq(srv_register(&sm, SRV_SSVR, ips, 2, NULL, &again),
+			 -EEXIST);
 }
 END_TEST
 
@@ -192,16 +41,18 @@ START_TEST(disks_are_carved_and_queued_for_zeroing)
 {
 	int32_t s = server(SRV_SSVR, "127.0.0.5"), d = 0;
 
-	ck_assert_int_eq(pdsk_register(&sm, 99, "/dev/sdb", "209920001", &d),
+	ck_assert_int_eq(
+	    pdsk_register(&sm, 99, "/dev/sdb", "209920001", NULL, &d), -EINVAL);
+	ck_assert_int_eq(pdsk_register(&sm, s, "/dev/sdb", "12x", NULL, &d),
 			 -EINVAL);
-	ck_assert_int_eq(pdsk_register(&sm, s, "/dev/sdb", "12x", &d), -EINVAL);
-	ck_assert_int_eq(pdsk_register(&sm, s, "/dev/sdb", "209920001", &d), 0);
+	ck_assert_int_eq(
+	    pdsk_register(&sm, s, "/dev/sdb", "209920001", NULL, &d), 0);
 	/* 100 vb in extents of 10, each OFFLINE until zeroed, + SUPER */
 	ck_assert_int_eq(
 	    sql_int("SELECT count(*) FROM dskmap WHERE status = 4"), 10);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM shred"), 10);
-	ck_assert_int_eq(pdsk_register(&sm, s, "/dev/sdb", "209920001", &d),
-			 -EEXIST);
+	ck_assert_int_eq(
+	    pdsk_register(&sm, s, "/dev/sdb", "209920001", NULL, &d), -EEXIST);
 }
 END_TEST
 
@@ -210,13 +61,13 @@ START_TEST(volumes_need_room_on_distinct_servers)
 	int32_t id = 0, ssvr[16], dext[16];
 	int n;
 
-	ck_assert_int_eq(vol_create(&sm, "a", 10, 3, &id), -ENOSPC);
+	ck_assert_int_eq(vol_create(&sm, "a", 10, 3, NULL, &id), -ENOSPC);
 	storage(2);
-	ck_assert_int_eq(vol_create(&sm, "a", 10, 3, &id), -ENOSPC);
+	ck_assert_int_eq(vol_create(&sm, "a", 10, 3, NULL, &id), -ENOSPC);
 	storage(1);
-	ck_assert_int_eq(vol_create(&sm, "a", 25, 3, &id), 0);
-	ck_assert_int_eq(vol_create(&sm, "a", 1, 2, &id), -EEXIST);
-	ck_assert_int_eq(vol_create(&sm, "b", 1, 1, &id), -EINVAL);
+	ck_assert_int_eq(vol_create(&sm, "a", 25, 3, NULL, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "a", 1, 2, NULL, &id), -EEXIST);
+	ck_assert_int_eq(vol_create(&sm, "b", 1, 1, NULL, &id), -EINVAL);
 	/* 25 GiB rounds up to 3 mirrors of 10; legs on 3 servers each */
 	n = legs("a", ssvr, dext, 16);
 	ck_assert_int_eq(n, 9);
@@ -236,10 +87,10 @@ START_TEST(attach_records_what_the_agent_did)
 
 	storage(3);
 	h = server(SRV_HSVR, "127.0.0.21");
-	ck_assert_int_eq(vol_create(&sm, "done", 10, 3, &id), 0);
-	ck_assert_int_eq(vol_create(&sm, "refused", 10, 3, &id), 0);
-	ck_assert_int_eq(vol_create(&sm, "unsure", 10, 3, &id), 0);
-	ck_assert_int_eq(vol_create(&sm, "rolled", 10, 3, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "done", 10, 3, NULL, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "refused", 10, 3, NULL, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "unsure", 10, 3, NULL, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "rolled", 10, 3, NULL, &id), 0);
 	ck_assert_int_eq(vol_attach(&sm, named("done"), h + 1), -EINVAL);
 	ck_assert_int_eq(driven, 0);
 
@@ -295,7 +146,7 @@ START_TEST(detach_busy_keeps_the_attachment)
 
 	storage(3);
 	h = server(SRV_HSVR, "127.0.0.21");
-	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, NULL, &id), 0);
 	ck_assert_int_eq(vol_detach(&sm, named("v")), 0); /* not attached */
 	ck_assert_int_eq(driven, 0);
 	ck_assert_int_eq(vol_attach(&sm, named("v"), h), 0);
@@ -318,12 +169,13 @@ START_TEST(snapshots_follow_their_attached_origin)
 
 	storage(3);
 	h = server(SRV_HSVR, "127.0.0.21");
-	ck_assert_int_eq(vol_create(&sm, "o", 10, 2, &origin), 0);
-	ck_assert_int_eq(vol_snapshot(&sm, named("o"), "s1", &snap), 0);
+	ck_assert_int_eq(vol_create(&sm, "o", 10, 2, NULL, &origin), 0);
+	ck_assert_int_eq(vol_snapshot(&sm, named("o"), "s1", NULL, &snap), 0);
 	ck_assert_int_eq(driven, 0); /* origin not attached */
-	ck_assert_int_eq(vol_snapshot(&sm, named("s1"), "s2", &snap), -EINVAL);
+	ck_assert_int_eq(vol_snapshot(&sm, named("s1"), "s2", NULL, &snap),
+			 -EINVAL);
 	ck_assert_int_eq(vol_attach(&sm, named("o"), h), 0);
-	ck_assert_int_eq(vol_snapshot(&sm, named("o"), "s3", &snap), 0);
+	ck_assert_int_eq(vol_snapshot(&sm, named("o"), "s3", NULL, &snap), 0);
 	ck_assert_int_eq(driven_kind, ATTACH_OP_SNAP_ATTACH);
 	ck_assert_int_eq(driven_target, snap);
 	/* deleting an attached snapshot detaches it on the head first */
@@ -341,8 +193,8 @@ START_TEST(delete_frees_clean_legs_and_queues_dirty_ones)
 
 	storage(3);
 	h = server(SRV_HSVR, "127.0.0.21");
-	ck_assert_int_eq(vol_create(&sm, "clean", 10, 2, &id), 0);
-	ck_assert_int_eq(vol_create(&sm, "dirty", 10, 2, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "clean", 10, 2, NULL, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "dirty", 10, 2, NULL, &id), 0);
 	ck_assert_int_eq(vol_attach(&sm, named("dirty"), h), 0);
 	ck_assert_int_eq(vol_detach(&sm, named("dirty")), 0);
 	woken_shred = 0;
@@ -373,7 +225,7 @@ START_TEST(a_failed_disk_gets_its_legs_replaced)
 	int kept;
 
 	storage(3);
-	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, NULL, &id), 0);
 	ck_assert_int_eq(legs("v", ssvr, dext, 4), 2);
 	third = 6 - ssvr[0] - ssvr[1];
 	ck_assert_int_eq(sm_notify_failure(&sm, TARGET_PDSK, ssvr[0]), 0);
@@ -400,7 +252,7 @@ START_TEST(bad_blocks_retire_extents_not_disks)
 	char q[160];
 
 	storage(3);
-	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, NULL, &id), 0);
 	ck_assert_int_eq(legs("v", ssvr, dext, 4), 2);
 	disk = ssvr[0];
 	other = ssvr[1];
@@ -430,7 +282,7 @@ START_TEST(operations_left_in_flight_are_found_again)
 
 	storage(3);
 	h = server(SRV_HSVR, "127.0.0.21");
-	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, NULL, &id), 0);
 	ck_assert_int_eq(attach_ops_adopt(&sm, NULL, 0, 16, &ops, &n), 0);
 	ck_assert_int_eq(n, 0);
 	free(ops);
@@ -461,7 +313,7 @@ START_TEST(a_failed_head_forgets_its_attachments)
 
 	storage(3);
 	h = server(SRV_HSVR, "127.0.0.21");
-	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, NULL, &id), 0);
 	leave_in_flight = true;
 	ck_assert_int_eq(vol_attach(&sm, named("v"), h), -VAS_EINTERNAL);
 	ck_assert_int_eq(sm_notify_failure(&sm, TARGET_HSVR, h), 0);
@@ -480,7 +332,7 @@ START_TEST(shutdown_waits_for_detach)
 
 	storage(3);
 	h = server(SRV_HSVR, "127.0.0.21");
-	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, NULL, &id), 0);
 	ck_assert_int_eq(vol_attach(&sm, named("v"), h), 0);
 	ck_assert_int_eq(sm_shutdown_all(&sm), -EBUSY);
 	ck_assert_int_eq(vol_detach(&sm, named("v")), 0);
@@ -558,36 +410,5 @@ int main(void)
 	    a_deposed_leaders_write_is_refused,
 	    NULL,
 	};
-	char dir[] = "/tmp/vas-domain-XXXXXX";
-	struct vas_conf *conf = NULL;
-	int ret;
-
-	log_init("test_domain", LOG_LVL_ERR, 0);
-	if (access("/usr/lib/postgresql/15/bin/initdb", X_OK)) {
-		printf("SKIP: PostgreSQL 15 server binaries missing\n");
-		return 77;
-	}
-	/* the postgres user must reach <dir>/pg */
-	if (!mkdtemp(dir) || chmod(dir, 0755) || conf_new_empty(&conf) ||
-	    sm_config_load(conf, &sm.cfg))
-		return EXIT_FAILURE;
-	conf_free(conf);
-	snprintf(sm.cfg.state_dir, sizeof(sm.cfg.state_dir), "%s", dir);
-	if (pg_embedded_start(&sm.cfg, dsn, sizeof(dsn), &pg)) {
-		pg_embedded_stop(pg);
-		return EXIT_FAILURE;
-	}
-	/* the schema is dropped before every test: no notices about that */
-	strncat(dsn, " options='-c client_min_messages=warning'",
-		sizeof(dsn) - strlen(dsn) - 1);
-	ret = check_run("domain", tests, setup, teardown);
-	pg_embedded_stop(pg);
-	{
-		const char *const argv[] = {"rm", "-rf", dir, NULL};
-		struct exec_result res;
-
-		if (!vas_exec(argv, 60000, NULL, &res))
-			exec_result_free(&res);
-	}
-	return ret;
+	return domain_harness_run("domain", tests);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The vm-test scenario, run inside the guest (test/vm/guest.sh): a whole
 cluster with device_backend = kernel, a redundancy-3 volume taken through
-its life, every step checked against the kernel's own view (dmsetup, mdadm,
+its life (grown while attached, issue 16), every step checked against the kernel's own view (dmsetup, mdadm,
 /proc/mdstat, iscsiadm, sysfs) and the data byte for byte, down to the
 storage servers' backing files. Prints "PASS <step> (<s>)" or
 "FAIL <step>: <why>" per step. Standard library only.
@@ -30,7 +30,7 @@ VB_SECTORS = 2099200
 GIB_SECTORS = 2097152
 MIB = 1 << 20
 INSYNC, SPARE = 2, 3
-VOL, SNAP, GIB = "vm1", "vm1snap", 2
+VOL, SNAP, GIB = "vm1", "vm1snap", 3
 
 os.environ.update(VAS_SM=SM_ADDR, VAS_BUILD_DIR=BUILD, PATH="%s/cli:%s" % (BUILD, os.environ[
     "PATH"]))
@@ -459,6 +459,43 @@ def snapshot():
     DATA.check(origin)
 
 
+def extend():
+    """lvol_extend of the attached volume (issue 16), with a snapshot of
+    it: the head grows /dev/vas in place; what was written reads the same,
+    the new space reads zero and takes writes, reaching every leg; the
+    snapshot keeps its size and its old bytes."""
+    global GIB
+    origin, snap = os.path.join(VAS_DIR, VOL), os.path.join(VAS_DIR, SNAP)
+    cli("snap_create", VOL, SNAP)
+    old, old_end = dict(DATA.regions), GIB << 30
+    GIB += 2
+    cli("lvol_extend", VOL, str(GIB))
+    expect(size_bytes(origin) == GIB << 30, "%s is %d GiB" % (origin, GIB))
+    check_graph(VOL, GIB)
+    DATA.check(origin)
+    # Past the old end: the old last mirror's tail (never shown before),
+    # the new mirrors' first bytes, middles, and the new end.
+    zero = [old_end, old_end + 64 * MIB, (GIB << 30) - MIB]
+    for start, length, _m, _legs in linear_layout(VOL):
+        if start >= old_end:
+            zero += [start, start + length // 2]
+    for off in zero:
+        expect(Data.read(origin, off, MIB) == bytes(MIB),
+               "new space at %d does not read zero" % off)
+    for off in (old_end, old_end + 200 * MIB, (GIB << 30) - MIB):
+        DATA.write(origin, off, MIB)
+    first = min(old)
+    DATA.write(origin, first, len(old[first]))  # copied on write
+    sh("sync")
+    DATA.check(origin)
+    expect(size_bytes(snap) == old_end, "snapshot keeps %d bytes" % old_end)
+    DATA.check(snap, old)
+    info("%d regions, %d leg copies compared" % (len(DATA.regions),
+                                                 check_legs(VOL)))
+    cli("lvol_delete", SNAP)
+    DATA.check(origin)
+
+
 def wait_remirrored(avoid, seconds):
     """Until no leg of VOL is on avoid(leg) and every leg is INSYNC."""
     def state():
@@ -647,6 +684,7 @@ def main():
     steps = [("cluster", cluster), ("md names", md_names),
              ("create+attach", create_attach),
              ("data", data), ("snapshot", snapshot),
+             ("extend attached", extend),
              # The disk first: after a server died, 3 are left and a leg
              # has nowhere to go (never back onto a failed server).
              ("disk fails under I/O", fail_disk),

@@ -4,54 +4,12 @@
 #include "vas/proto.h"
 
 #include "check_run.h"
+#include "cli_fixtures.h"
 
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Captures what fn writes. */
-struct buf {
-	char *data;
-	size_t len;
-	FILE *f;
-};
-
-static void buf_open(struct buf *b)
-{
-	b->data = NULL;
-	b->len = 0;
-	b->f = open_memstream(&b->data, &b->len);
-	ck_assert_ptr_nonnull(b->f);
-}
-
-static const char *buf_close(struct buf *b)
-{
-	fclose(b->f);
-	return b->data;
-}
-
-/*
- * Checks out line by line: line i must be lines[i] padded with spaces to
- * widths[i] (the column widths of cli.md section 4).
- */
-static void expect_padded(const char *out, const char *const *lines,
-			  const int *widths, int n)
-{
-	char want[256];
-	int i;
-
-	for (i = 0; i < n; i++) {
-		const char *nl = strchr(out, '\n');
-
-		ck_assert_ptr_nonnull(nl);
-		snprintf(want, sizeof(want), "%-*s", widths[i], lines[i]);
-		ck_assert_int_eq((int)(nl - out), (int)strlen(want));
-		ck_assert(!strncmp(out, want, strlen(want)));
-		out = nl + 1;
-	}
-	ck_assert_str_eq(out, "");
-}
 
 static struct vas_lvol_info lvol(int32_t id, const char *name, int red,
 				 int64_t cap, int32_t hsvr, int status,
@@ -85,7 +43,7 @@ START_TEST(test_lvol_list_layout)
 	l[3] = lvol(0x27a, "a_name_longer_than_12", 3, 1, 0, 0, 0);
 	l[3].fault = true;
 	buf_open(&b);
-	cli_print_lvols(b.f, l, 4, true);
+	cli_print_lvols(b.f, l, 4, true, false);
 	ck_assert_str_eq(
 	    buf_close(&b),
 	    "lvolid         lvolname       redundancy capacity  hsvrid        "
@@ -103,11 +61,11 @@ START_TEST(test_lvol_list_layout)
 
 	/* The header alone for an empty list; 97 characters. */
 	buf_open(&b);
-	cli_print_lvols(b.f, NULL, 0, true);
+	cli_print_lvols(b.f, NULL, 0, true, false);
 	ck_assert_int_eq(strlen(buf_close(&b)), 98);
 	free(b.data);
 	buf_open(&b);
-	cli_print_lvols(b.f, NULL, 0, false);
+	cli_print_lvols(b.f, NULL, 0, false, false);
 	ck_assert_str_eq(buf_close(&b), "");
 	free(b.data);
 }
@@ -126,7 +84,7 @@ START_TEST(test_hsvr_ssvr_layout)
 	snprintf(h.ip_data[0], 16, "127.0.0.2");
 	snprintf(h.ip_data[1], 16, "127.0.1.2");
 	buf_open(&b);
-	cli_print_hsvrs(b.f, &h, 1, true);
+	cli_print_hsvrs(b.f, &h, 1, true, false);
 	ck_assert_str_eq(buf_close(&b), "hsvrid         priority  resync\n"
 					"hsvr-00000001  HIGH          0\n"
 					"\tinet 127.0.0.2\n"
@@ -141,7 +99,7 @@ START_TEST(test_hsvr_ssvr_layout)
 	s[1].priority = 42; /* unknown: the number */
 	s[1].capacity = 0;
 	buf_open(&b);
-	cli_print_ssvrs(b.f, s, 2, true);
+	cli_print_ssvrs(b.f, s, 2, true, false);
 	ck_assert_str_eq(
 	    buf_close(&b),
 	    "total 400 GB   available 0 GB use% 100%     \n"
@@ -150,7 +108,7 @@ START_TEST(test_hsvr_ssvr_layout)
 	    "ssvr-00000003  42            0       0 GB       0 GB    0%\n");
 	free(b.data);
 	buf_open(&b);
-	cli_print_ssvrs(b.f, NULL, 0, true);
+	cli_print_ssvrs(b.f, NULL, 0, true, false);
 	{
 		static const char *const lines[] = {
 		    "total 0 GB     available 0 GB use% 0%",
@@ -178,7 +136,7 @@ START_TEST(test_pdsk_layout)
 	p.available = 88;
 	snprintf(p.local_path, sizeof(p.local_path), "/dev/sdb");
 	buf_open(&b);
-	cli_print_pdsks(b.f, &p, 1, true);
+	cli_print_pdsks(b.f, &p, 1, true, false);
 	out = buf_close(&b);
 	{
 		static const char *const lines[] = {
@@ -196,44 +154,6 @@ START_TEST(test_pdsk_layout)
 }
 END_TEST
 
-/* LVOL -> SNAPSHOT-ORIGIN -> LINEAR -> mirrors of the given legs. */
-static void build_tree(struct vas_lvolstruct *root, int mirrors, int legs,
-		       int spare_at)
-{
-	struct vas_lvolstruct *so, *lin;
-	int i, j;
-
-	memset(root, 0, sizeof(*root));
-	root->lvolid = 0x26c;
-	snprintf(root->lvolname, sizeof(root->lvolname), "bar");
-	so = lvs_add_component(root);
-	so->lvolid = 0x26d;
-	so->lvoltype = LVOLTYPE_SNAPSHOT_ORIGIN;
-	lin = lvs_add_component(so);
-	lin->lvolid = 0x26e;
-	lin->lvoltype = LVOLTYPE_LINEAR;
-	lin->capacity = mirrors * 2;
-	for (i = 0; i < mirrors; i++) {
-		struct vas_lvolstruct *m = lvs_add_component(lin);
-
-		m->lvolid = 0x270 + i;
-		m->lvoltype = LVOLTYPE_MIRROR;
-		m->capacity = 2;
-		for (j = 0; j < legs; j++) {
-			struct vas_lvolstruct *d = lvs_add_component(m);
-
-			d->lvolid = 0x10 * i + j;
-			d->lvoltype = LVOLTYPE_DEXT;
-			d->pdskid = j + 1;
-			d->ssvrid = j + 1;
-			d->offset = i * 2;
-			d->mirror_status = i * legs + j == spare_at
-					       ? MIRROR_SPARE
-					       : MIRROR_INSYNC;
-		}
-	}
-}
-
 START_TEST(test_lvol_show_layout)
 {
 	struct vas_lvolstruct root;
@@ -241,7 +161,7 @@ START_TEST(test_lvol_show_layout)
 
 	build_tree(&root, 2, 2, 3);
 	buf_open(&b);
-	ck_assert_int_eq(cli_print_lvol_show(b.f, &root), 0);
+	ck_assert_int_eq(cli_print_lvol_show(b.f, &root, NULL), 0);
 	{
 		static const char *const lines[] = {
 		    "lvolid: lvol-0000026c lvol_name: bar capacity: 4 GB "
@@ -275,13 +195,13 @@ START_TEST(test_lvol_show_bad_shape)
 	build_tree(&root, 1, 1, -1);
 	root.components[0].components[0].components[0].lvoltype = LVOLTYPE_DEXT;
 	buf_open(&b);
-	ck_assert_int_eq(cli_print_lvol_show(b.f, &root), -EPROTO);
+	ck_assert_int_eq(cli_print_lvol_show(b.f, &root, NULL), -EPROTO);
 	buf_close(&b);
 	free(b.data);
 	lvs_clear(&root);
 	memset(&root, 0, sizeof(root));
 	buf_open(&b);
-	ck_assert_int_eq(cli_print_lvol_show(b.f, &root), -EPROTO);
+	ck_assert_int_eq(cli_print_lvol_show(b.f, &root, NULL), -EPROTO);
 	buf_close(&b);
 	free(b.data);
 }

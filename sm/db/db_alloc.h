@@ -1,0 +1,36 @@
+/*
+ * What leg placement reads and books: the allocatable disks of a pool,
+ * their failure domains, and the extents taken from them.
+ */
+#ifndef VAS_SM_DB_ALLOC_H
+#define VAS_SM_DB_ALLOC_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "records.h"
+
+/*
+ * Disks that can take legs, in pool `storage` (0 = every pool), sorted by
+ * (ssvrid, pdskid), each with its domain key and pool.
+ */
+int db_alloc_pool_load(struct db_tx *tx, int32_t storage,
+		       struct alloc_pool *pool);
+/*
+ * Takes c vb from the disk's largest FREE extent (split at the high end
+ * with a new lvol id) and marks it BUSY; updates the pool entry.
+ */
+int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
+		   int32_t *dextid);
+/* The servers and domains of a mirror's legs other than `except`. */
+int db_mirror_legs(struct db_tx *tx, int32_t mirrorid, int32_t except,
+		   struct alloc_legs *legs);
+/*
+ * The pool whose disks take the legs of pool poolid's volumes (itself or
+ * its nearest ancestor holding a disk); -ENOSPC when none holds one.
+ */
+int db_pool_storage(struct db_tx *tx, int32_t poolid, int32_t *storage);
+/* The pool of a volume. */
+int db_lvol_pool(struct db_tx *tx, int32_t lvolid, int32_t *poolid);
+
+#endif
