@@ -22,7 +22,9 @@
 # initdb, which an emulated CPU takes minutes for).
 # VAS_LOCAL_TLS=1 (every daemon, the CLI and the helpers speak HTTPS with
 # client certificates of a CA made in $DIR/tls by scripts/vas-ca.sh; the CLI
-# then needs --config $DIR/vas.conf, which holds [tls]).
+# then needs --config $DIR/vas.conf, which holds [tls]), VAS_LOCAL_MANAGERS=2
+# (a second vas_sm on 127.0.0.2 on the first one's database: one leads the
+# background work, both serve; every host_list names both).
 #   vas-local.sh respawn KIND ADDR   starts KIND_agent on ADDR again
 set -eu
 cd "$(dirname "$0")/.."
@@ -40,6 +42,11 @@ HIP=$NET.21
 IQN=2010-01.local.vastsky
 TLS=${VAS_LOCAL_TLS:-}
 export VAS_SM="127.0.0.1:$SM_PORT" PATH="$BUILD/cli:$PATH"
+SM_HOSTS=127.0.0.1
+if [ "${VAS_LOCAL_MANAGERS:-1}" = 2 ]; then
+	SM_HOSTS=127.0.0.1,127.0.0.2
+	VAS_SM="$VAS_SM,127.0.0.2:$SM_PORT"
+fi
 PY="$ROOT/scripts/vas_local.py"
 
 die() {
@@ -65,7 +72,7 @@ daemon() {
 # prefix, its address, port and state), then TEXT in its section
 agent_conf() {
 	printf '[iscsi]\niqn_prefix = %s\n' "$IQN"
-	printf '[storage_manager]\nhost_list = 127.0.0.1\nport = %s\n' "$SM_PORT"
+	printf '[storage_manager]\nhost_list = %s\nport = %s\n' "$SM_HOSTS" "$SM_PORT"
 	printf 'shredder_count = 4\n[%s_agent]\nlisten_address = %s\n' "$1" "$2"
 	printf 'ip_data = %s\nport = %s\nstate_dir = %s/state\n' "$2" "$3" "$4"
 	cat
@@ -132,6 +139,8 @@ stop() {
 		[ -f "$f" ] && halt "$f" &
 	done
 	wait
+	# The second manager first: the first one's PostgreSQL stops with it.
+	[ -f "$DIR/run/vas_sm-127.0.0.2.pid" ] && halt "$DIR/run/vas_sm-127.0.0.2.pid"
 	[ -f "$DIR/run/vas_sm-127.0.0.1.pid" ] && halt "$DIR/run/vas_sm-127.0.0.1.pid"
 	pg=$(head -1 "$DIR/sm/pg/postmaster.pid" 2>/dev/null) || pg=""
 	[ -n "$pg" ] && kill -INT "$pg" 2>/dev/null && sleep 2
@@ -226,7 +235,7 @@ cat >"$DIR/vas.conf" <<EOC
 # The local cluster's manager (and CLI: --config $DIR/vas.conf). Every
 # option is documented in packaging/vas.conf.
 [storage_manager]
-host_list = 127.0.0.1
+host_list = $SM_HOSTS
 port = $SM_PORT
 listen_address = 127.0.0.1
 state_dir = $DIR/sm
@@ -302,6 +311,14 @@ agent_up hsvr "$HIP" "$HSVR_PORT" "$d/vas.conf" &
 all_ok $pids $!
 "$PY" wait-port 127.0.0.1 "$SM_PORT" 300 || failed vas_sm-127.0.0.1
 echo "vas_sm up on $VAS_SM (embedded PostgreSQL in $DIR/sm/pg)"
+if [ "$SM_HOSTS" != 127.0.0.1 ]; then
+	sed -e 's/^listen_address = .*/listen_address = 127.0.0.2/' \
+		-e "s|^state_dir = .*|state_dir = $DIR/sm2\ndsn = host=$DIR/sm/pg user=vas dbname=postgres|" \
+		"$DIR/vas.conf" >"$DIR/vas2.conf"
+	daemon vas_sm 127.0.0.2 "$BUILD/sm/vas_sm" --config "$DIR/vas2.conf"
+	"$PY" wait-port 127.0.0.2 "$SM_PORT" 60 || failed vas_sm-127.0.0.2
+	echo "second vas_sm up on 127.0.0.2:$SM_PORT (same database)"
+fi
 
 # In order: ids (ssvr-00000001 on $NET.11, ...) stay the same every time.
 for i in $(seq $NSSVR); do

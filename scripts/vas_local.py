@@ -11,6 +11,7 @@ The manager is VAS_SM=HOST:PORT. Every wait is bounded.
   wait-port IP PORT SECONDS     until a TCP connect succeeds
 """
 import os
+import subprocess
 import socket
 import sys
 import time
@@ -21,13 +22,24 @@ SYNC = {1: "ALLOC", 2: "INSYNC", 3: "SPARE", 4: "FAULTY", 5: "SHRED"}
 
 
 def sm():
+    """The first manager of VAS_SM (host:port,...) that takes a connection,
+    over HTTPS with the cluster's client certificate under VAS_LOCAL_TLS."""
     tls = os.environ.get("VAS_LOCAL_TLS_DIR")
-    if not tls:
-        return xmlrpc.client.ServerProxy("http://%s/RPC2" % os.environ["VAS_SM"])
-    import ssl
-    ctx = ssl.create_default_context(cafile=os.path.join(tls, "ca.pem"))
-    ctx.load_cert_chain(os.path.join(tls, "node.pem"), os.path.join(tls, "node.key"))
-    return xmlrpc.client.ServerProxy("https://%s/RPC2" % os.environ["VAS_SM"], context=ctx)
+    ctx = None
+    if tls:
+        import ssl
+        ctx = ssl.create_default_context(cafile=os.path.join(tls, "ca.pem"))
+        ctx.load_cert_chain(os.path.join(tls, "node.pem"), os.path.join(tls, "node.key"))
+    scheme = "https" if tls else "http"
+    hosts = os.environ["VAS_SM"].split(",")
+    for h in hosts:
+        host, _, port = h.rpartition(":")
+        try:
+            socket.create_connection((host, int(port)), 2).close()
+        except OSError:
+            continue
+        return xmlrpc.client.ServerProxy("%s://%s/RPC2" % (scheme, h), context=ctx)
+    return xmlrpc.client.ServerProxy("%s://%s/RPC2" % (scheme, hosts[-1]), context=ctx)
 
 
 def v(**kw):
@@ -116,6 +128,18 @@ def alive(pidfile):
         return 0
 
 
+def leader(d):
+    """Which manager runs the background work (sm_leader, issue 15)."""
+    q = subprocess.run(["psql", "-XAtq", "-h", os.path.join(d, "sm", "pg"), "-U", "vas",
+                        "-d", "postgres", "-c",
+                        "SELECT holder, epoch FROM sm_leader WHERE instance <> 0"],
+                       capture_output=True, text=True)
+    if q.returncode or not q.stdout.strip():
+        return ["  leader: unknown (%s)" % (q.stderr.strip() or "none yet")]
+    holder, epoch = q.stdout.strip().split("|")
+    return ["  leader: %s (epoch %s)" % (holder, epoch)]
+
+
 def status_once(d):
     if os.path.isdir(os.path.join(d, "tls")):
         os.environ.setdefault("VAS_LOCAL_TLS_DIR", os.path.join(d, "tls"))
@@ -127,6 +151,7 @@ def status_once(d):
         pid = alive(os.path.join(run, n))
         out.append("  %-28s %s" % (n[:-4], "pid %d" % pid if pid
                                    else "NOT RUNNING"))
+    out += leader(d)
     try:
         s = sm()
         srv = s.listStorageServers(v(placement=True))

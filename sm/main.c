@@ -1,10 +1,12 @@
 /* vas_sm: the Vastsky storage manager daemon. */
 #include "api.h"
+#include "attach_driver.h"
 #include "db.h"
+#include "db_leader.h"
+#include "leader.h"
 #include "metrics.h"
 #include "pg_embedded.h"
 #include "sm.h"
-#include "workers.h"
 #include "vas/conf.h"
 #include "vas/log.h"
 #include "vas/rpc.h"
@@ -17,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Exit codes besides 0, 1 (error) and 2 (usage); see vas_sm(8). */
@@ -57,6 +61,39 @@ static int start_embedded(struct sm *sm, char *dsn, size_t len,
 	return 0;
 }
 
+/*
+ * This process among the managers on one database: a random positive id,
+ * named in every database session (application_name), so a successor can
+ * end the sessions of a leader that hung (issue 15).
+ */
+static int32_t pick_instance(void)
+{
+	uint32_t r = 0;
+	char app[64];
+
+	while (!(r & 0x7fffffff))
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			r = (uint32_t)getpid() ^ (uint32_t)time(NULL);
+	r &= 0x7fffffff;
+	db_leader_appname((int32_t)r, app, sizeof(app));
+	setenv("PGAPPNAME", app, 1);
+	return (int32_t)r;
+}
+
+/* "host:port pid N", how people and other managers see this one. */
+static void describe(const struct sm *sm, int port, char *buf, size_t len)
+{
+	char host[64] = "";
+	const char *addr = sm->cfg.listen_address;
+
+	if (!addr[0] || !strcmp(addr, "0.0.0.0") || !strcmp(addr, "::")) {
+		if (gethostname(host, sizeof(host) - 1))
+			snprintf(host, sizeof(host), "%s", "?");
+		addr = host;
+	}
+	snprintf(buf, len, "%s:%d pid %d", addr, port, (int)getpid());
+}
+
 struct sig_ctx {
 	sigset_t set;
 	struct rpc_server *srv;
@@ -91,7 +128,7 @@ int main(int argc, char **argv)
 	struct rpc_tls tls;
 	int opt, init_only = 0, ret = 1;
 	pthread_t sigthr;
-	char dsn[1024];
+	char dsn[1024], holder[160];
 
 	while ((opt = getopt_long(argc, argv, "c:h:", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -146,9 +183,18 @@ int main(int argc, char **argv)
 	} else {
 		snprintf(dsn, sizeof(dsn), "%s", sm.cfg.dsn);
 	}
-	/* "relation ... already exists, skipping" is no news at every start;
-	 * a PGOPTIONS of the administrator's, or options in dsn, win. */
-	setenv("PGOPTIONS", "-c client_min_messages=warning", 0);
+	/*
+	 * "relation ... already exists, skipping" is no news at every start.
+	 * Our transactions never wait for the network: one left open by a
+	 * manager that hangs ends after 5 s instead of blocking every other
+	 * manager's. A PGOPTIONS of the administrator's, or options in dsn,
+	 * win.
+	 */
+	setenv("PGOPTIONS",
+	       "-c client_min_messages=warning "
+	       "-c idle_in_transaction_session_timeout=5000",
+	       0);
+	sm.instance = pick_instance();
 	if (db_open(dsn, sm.cfg.max_connections + 4, &sm.db) ||
 	    db_migrate(sm.db)) {
 		log_err("database unusable");
@@ -171,12 +217,16 @@ int main(int argc, char **argv)
 	if (rpc_server_new(&opts, sm_methods, &sm, &sigs.srv))
 		goto out;
 	rpc_server_set_observer(sigs.srv, sm_metrics_request, &sm);
+	describe(&sm, rpc_server_port(sigs.srv), holder, sizeof(holder));
 	if (rpc_server_add_route(sigs.srv, "GET", "/metrics", sm_metrics_route,
 				 &sm) ||
-	    workers_start(&sm)) {
+	    attach_driver_start(&sm) || leader_start(&sm, dsn, holder)) {
+		log_err("cannot start the background machinery");
+		attach_driver_stop(&sm, 0);
 		rpc_server_free(sigs.srv);
 		goto out;
 	}
+	log_info("manager %s, instance %d", holder, sm.instance);
 	pthread_create(&sigthr, NULL, signal_thread, &sigs);
 	/* Tests and scripts wait for this line. */
 	printf("Listening on port %d\n", rpc_server_port(sigs.srv));
@@ -185,7 +235,7 @@ int main(int argc, char **argv)
 	pthread_join(sigthr, NULL);
 	rpc_server_free(sigs.srv);
 	ret = 0;
-	if (!workers_stop(&sm, 10 * 1000)) {
+	if (!leader_stop(&sm, 10 * 1000) || !attach_driver_stop(&sm, 1000)) {
 		/* They hold the database: exit without closing it under them.
 		 */
 		log_warn("resumed operations still running; exiting anyway");

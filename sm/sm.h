@@ -47,6 +47,7 @@ struct sm_config {
 	/* Besides registered servers: who may call register*, notify*;
 	 * default: the networks this host is directly on. */
 	struct peer_acl agent_peers;
+	int leader_lease_ms; /* how long a silent leader stays leader */
 };
 
 struct db;
@@ -55,6 +56,7 @@ struct worker_loop;
 struct sm;
 struct attach_op;
 struct attach_driver;
+struct leader;
 
 /*
  * What the rules (sm/domain) ask of the background machinery
@@ -74,12 +76,14 @@ struct sm_hooks {
 struct sm {
 	struct sm_config cfg;
 	struct db *db;
+	int32_t instance; /* this process among the managers (issue 15) */
 	struct sm_hooks hooks;
 	/* The workers' own state; only sm/workers/ looks inside. */
 	struct jobs *shred;
 	struct jobs *resync;
 	struct worker_loop *health;
 	struct attach_driver *attach;
+	struct leader *leader; /* runs the workers while this one leads */
 };
 
 /* Reads [storage_manager] and friends; -EINVAL on a malformed value. */

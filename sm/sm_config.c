@@ -154,5 +154,7 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 	ret |= get_int(conf, S, "health_retry_ms", 10000, 0, 600000,
 		       &cfg->health_retry_ms);
 	ret |= load_peers(conf, cfg);
+	ret |= get_int(conf, S, "leader_lease_ms", 4000, 400, 600000,
+		       &cfg->leader_lease_ms);
 	return ret ? -EINVAL : 0;
 }

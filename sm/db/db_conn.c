@@ -4,6 +4,7 @@
  * tries once more, then answers -EAGAIN; a transaction cut off before its
  * COMMIT answered learns after reconnecting whether it committed.
  */
+#include "db_fence.h"
 #include "db_priv.h"
 #include "vas/clock.h"
 #include "vas/log.h"
@@ -15,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* pg_advisory_xact_lock key of every mutating transaction ("VAS"). */
-#define DB_MUTATE_LOCK "5652819"
 /* How long a lost COMMIT's outcome is asked for before giving up. */
 #define DB_OUTCOME_WAIT_MS 10000
 #define DB_OUTCOME_STEP_MS 250
@@ -142,15 +141,20 @@ static int start(struct db_tx *tx, bool mutating)
 		return 0;
 	/*
 	 * One round trip. Mutating transactions serialise on the advisory
-	 * lock; their id tells a lost commit's outcome later.
+	 * lock; their id tells a lost commit's outcome later - on the same
+	 * server run only: a promoted standby or a crash-restarted server may
+	 * give an id that never reached its WAL to another transaction.
 	 */
 	r = PQexec(tx->conn,
 		   "BEGIN; SELECT pg_advisory_xact_lock(" DB_MUTATE_LOCK
-		   "), pg_current_xact_id()");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		   "), pg_current_xact_id(), pg_postmaster_start_time()");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		ret = db_fail(tx, r, "BEGIN");
-	else
+	} else {
 		tx->xid = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+		snprintf(tx->server_start, sizeof(tx->server_start), "%s",
+			 PQgetvalue(r, 0, 2));
+	}
 	PQclear(r);
 	return ret;
 }
@@ -171,6 +175,13 @@ int db_begin(struct db *db, bool mutating, struct db_tx **out)
 	ret = start(tx, mutating);
 	if (ret && tx->lost && !db_reconnect(tx))
 		ret = start(tx, mutating);
+	/*
+	 * A worker of a lost leadership changes nothing (issue 15). Checked
+	 * under the mutation lock, which a new leadership takes to bump the
+	 * epoch: the epoch read here holds until this transaction ends.
+	 */
+	if (!ret && mutating)
+		ret = db_fence_check(tx);
 	if (ret) {
 		if (!tx->lost && mutating)
 			PQclear(PQexec(tx->conn, "ROLLBACK"));
@@ -181,11 +192,14 @@ int db_begin(struct db *db, bool mutating, struct db_tx **out)
 	return 0;
 }
 
-/* "committed", "aborted", or NULL while it cannot be told. */
+/*
+ * "committed", "aborted", "unknown" (another server run: it cannot be
+ * told), or NULL while the server cannot be asked.
+ */
 static const char *xact_status(struct db_tx *tx, char *buf, size_t len)
 {
 	char xid[24];
-	const char *values[1] = {xid};
+	const char *values[2] = {xid, tx->server_start};
 	PGresult *r;
 
 	if (!tx->s->conn)
@@ -193,8 +207,11 @@ static const char *xact_status(struct db_tx *tx, char *buf, size_t len)
 	if (!tx->s->conn)
 		return NULL;
 	snprintf(xid, sizeof(xid), "%lld", (long long)tx->xid);
-	r = PQexecParams(tx->s->conn, "SELECT pg_xact_status($1::xid8)", 1,
-			 NULL, values, NULL, NULL, 0);
+	r = PQexecParams(tx->s->conn,
+			 "SELECT CASE WHEN pg_postmaster_start_time() = "
+			 "$2::timestamptz THEN pg_xact_status($1::xid8) ELSE "
+			 "'unknown' END",
+			 2, NULL, values, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		PQclear(r);
 		db_session_close(tx->s);
@@ -202,8 +219,10 @@ static const char *xact_status(struct db_tx *tx, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
-	return !strcmp(buf, "committed") || !strcmp(buf, "aborted") ? buf
-								    : NULL;
+	return !strcmp(buf, "committed") || !strcmp(buf, "aborted") ||
+		       !strcmp(buf, "unknown")
+		   ? buf
+		   : NULL;
 }
 
 /*
@@ -229,6 +248,13 @@ static int lost_commit_outcome(struct db_tx *tx)
 			return -EIO;
 		}
 		vas_sleep_ms(DB_OUTCOME_STEP_MS);
+	}
+	if (!strcmp(status, "unknown")) {
+		log_err("transaction %lld: connection lost at COMMIT and the "
+			"server restarted or was replaced: outcome unknown",
+			(long long)tx->xid);
+		tx->lost = false;
+		return -EIO;
 	}
 	log_warn("transaction %lld: connection lost at COMMIT; it %s",
 		 (long long)tx->xid, status);

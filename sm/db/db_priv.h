@@ -17,6 +17,12 @@ struct db_migration {
 };
 extern const struct db_migration db_migrations[];
 
+/*
+ * pg_advisory_xact_lock key of every mutating transaction ("VAS"); a new
+ * leadership takes it too, to change the epoch between two of them.
+ */
+#define DB_MUTATE_LOCK "5652819"
+
 /* Statements of a transaction sent before their results are read. */
 #define DB_MAX_PIPED 64
 
@@ -57,6 +63,8 @@ struct db_tx {
 	int failed;    /* 0, or what every later statement returns */
 	bool lost;     /* the connection broke: it is dropped at the end */
 	int64_t xid;   /* of a mutating transaction: a lost commit's outcome */
+	/* Its server's start: an xid is only asked of the same server run. */
+	char server_start[48];
 	/* Sent but not yet read (libpq pipeline mode), see db_exec.c. */
 	int piped;
 	const char *piped_sql[DB_MAX_PIPED];

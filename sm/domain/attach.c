@@ -4,6 +4,7 @@
  * the attach row and the legs. The agent is driven by sm/workers.
  */
 #include "attach.h"
+#include "db_drivers.h"
 #include "db_grow.h"
 #include "db_servers.h"
 #include "db_volumes.h"
@@ -264,6 +265,9 @@ int attach_op_begin(struct sm *sm, struct db_tx *tx, enum attach_kind kind,
 						  : ATTACH_UNBINDING,
 					  target == root ? 0 : target);
 	}
+	/* Driven by this manager until it goes away (issue 15). */
+	if (!ret)
+		ret = db_attach_drive(tx, root, sm->instance);
 	/* Hidden from lists while its deletion runs (sm.md 5.4). */
 	if (!ret && kind == ATTACH_OP_SNAP_DETACH)
 		ret = db_lvol_set_deleted(tx, target, 1);
@@ -288,7 +292,8 @@ static enum attach_kind kind_of(const struct sm_attachment *a)
 	return a->assoc_lvolid ? ATTACH_OP_SNAP_DETACH : ATTACH_OP_DETACH;
 }
 
-int attach_ops_in_flight(struct sm *sm, struct attach_op ***ops, int *n)
+int attach_ops_adopt(struct sm *sm, const int32_t *busy, int n_busy, int max,
+		     struct attach_op ***ops, int *n)
 {
 	struct sm_attachment *rows = NULL;
 	struct db_tx *tx = NULL;
@@ -296,10 +301,10 @@ int attach_ops_in_flight(struct sm *sm, struct attach_op ***ops, int *n)
 
 	*ops = NULL;
 	*n = 0;
-	ret = db_begin(sm->db, false, &tx);
+	ret = db_begin(sm->db, true, &tx);
 	if (ret)
 		return ret;
-	ret = db_attach_in_flight(tx, &rows, &n_rows);
+	ret = db_attach_adopt(tx, busy, n_busy, max, &rows, &n_rows);
 	if (!ret) {
 		*ops = calloc((size_t)n_rows + 1, sizeof(**ops));
 		ret = *ops ? 0 : -ENOMEM;
@@ -327,7 +332,7 @@ int attach_ops_in_flight(struct sm *sm, struct attach_op ***ops, int *n)
 		(*ops)[(*n)++] = op;
 	}
 	free(rows);
-	db_rollback(tx);
+	ret = db_end(tx, ret);
 	if (ret) {
 		while (*n > 0)
 			attach_op_free((*ops)[--*n]);

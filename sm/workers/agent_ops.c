@@ -1,5 +1,6 @@
 /* Calls to head and storage agents, with address failover. */
 #include "agent_ops.h"
+#include "db_fence.h"
 #include "db_servers.h"
 #include "vas/log.h"
 #include "vas/proto.h"
@@ -32,6 +33,14 @@ int agent_call(const struct sm_config *cfg, const struct sm_server *srv,
 	const char *hosts[SRV_MAX_IPS];
 	int i;
 
+	/* A worker of a lost leadership sends nothing (issue 15). */
+	if (!db_fence_ok()) {
+		memset(oc, 0, sizeof(*oc));
+		snprintf(oc->detail, sizeof(oc->detail),
+			 "%s not sent: no longer the leader", method);
+		*result = NULL;
+		return -ESTALE;
+	}
 	for (i = 0; i < srv->n_ip; i++)
 		hosts[i] = srv->ip[i];
 	return rpc_call(hosts, srv->n_ip, port, method, param,

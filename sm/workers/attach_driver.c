@@ -4,11 +4,14 @@
  * the agent forgot the event (it restarted), then record the outcome
  * through the domain - retried while the database is away, so an outcome
  * is not lost to a blip (M47). No transaction is open while the agent
- * works. Lock order: driver.lock only, never held across a call.
+ * works. The leader also resumes the operations whose driver went away
+ * (a restart, another manager's death), each on a thread of its own.
+ * Lock order: driver.lock only, never held across a call.
  */
 #include "attach_driver.h"
 #include "agent_ops.h"
 #include "attach.h"
+#include "db_fence.h"
 #include "worker_loop.h"
 #include "vas/clock.h"
 #include "vas/log.h"
@@ -23,18 +26,29 @@
 
 /* Resumed operations run on at most this many threads at once. */
 #define ATTACH_RESUME_THREADS 16
+/* How often the leader looks for operations whose driver went away. */
+#define ADOPT_PERIOD_MS 2000
 /* How long an outcome waits for the database to come back. */
 #define RECORD_RETRY_MS	     (30 * 1000)
 #define RECORD_RETRY_STEP_MS 1000
 
+/* A resumed operation and the thread that drives it. */
+struct resumed {
+	bool used;  /* the thread was started and not joined yet */
+	bool ended; /* it returned */
+	pthread_t thread;
+	int32_t root;
+	int64_t epoch;
+	struct attach_op *op;
+	struct sm *sm;
+};
+
 struct attach_driver {
 	pthread_mutex_t lock;
-	pthread_cond_t cond; /* stopping, or resumed operations done */
+	pthread_cond_t cond; /* stopping, or a resumed operation ended */
 	bool stopping;
-	bool resuming; /* the resume thread has not finished */
-	pthread_t resumer;
-	struct attach_op **resumed;
-	int n_resumed;
+	struct worker_loop *adopter; /* while this manager leads */
+	struct resumed slots[ATTACH_RESUME_THREADS];
 };
 
 static int send_request(const struct sm_config *cfg, const struct attach_op *op,
@@ -94,6 +108,12 @@ static void drive(const struct sm_config *cfg, const struct attach_op *op,
 	if (send_request(cfg, op, res))
 		return;
 	for (;;) {
+		if (!db_fence_ok()) {
+			/* Leadership lost: the next leader resumes it. */
+			res->outcome = AGENT_UNCERTAIN;
+			res->code = VAS_EINTERNAL;
+			return;
+		}
 		ret = agent_event_status_msg(cfg, &op->hsvr, cfg->hsvr_port,
 					     op->eventid, &status, &result,
 					     res->string, sizeof(res->string),
@@ -186,31 +206,89 @@ static int run(struct sm *sm, struct attach_op *op)
 	return ret ? ret : attach_op_error(&res);
 }
 
-static void resume_one(void *ctx, void *item)
+static void *resume_thread(void *arg)
 {
-	struct attach_op **op = item;
+	struct resumed *r = arg;
+	struct attach_driver *d = r->sm->attach;
 
-	(void)run(ctx, *op); /* the outcome is in the database */
-	*op = NULL;
-}
-
-static void *resume_all(void *arg)
-{
-	struct sm *sm = arg;
-	struct attach_driver *d = sm->attach;
-
-	worker_fanout(d->resumed, d->n_resumed, sizeof(*d->resumed), resume_one,
-		      sm, ATTACH_RESUME_THREADS);
+	db_fence_enter(r->epoch);
+	(void)run(r->sm, r->op); /* the outcome is in the database */
 	pthread_mutex_lock(&d->lock);
-	d->resuming = false;
+	r->op = NULL;
+	r->ended = true;
 	pthread_cond_broadcast(&d->cond);
 	pthread_mutex_unlock(&d->lock);
 	return NULL;
 }
 
+/* Joins the threads that ended; the volumes still driven into busy[]. */
+static int reap(struct attach_driver *d, int32_t *busy)
+{
+	int i, n = 0;
+
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < ATTACH_RESUME_THREADS; i++) {
+		struct resumed *r = &d->slots[i];
+
+		if (r->used && r->ended) {
+			pthread_join(r->thread, NULL);
+			r->used = r->ended = false;
+		}
+		if (r->used)
+			busy[n++] = r->root;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return n;
+}
+
+static void start_one(struct sm *sm, struct attach_op *op)
+{
+	struct attach_driver *d = sm->attach;
+	struct resumed *r = NULL;
+	int i;
+
+	log_info("lvol-%08x: resuming %s event %d", op->target,
+		 attach_op_method(op), op->eventid);
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < ATTACH_RESUME_THREADS && !r; i++)
+		if (!d->slots[i].used)
+			r = &d->slots[i];
+	if (r) {
+		*r = (struct resumed){
+		    true, false, 0, op->root, db_fence_epoch(), op, sm};
+		if (pthread_create(&r->thread, NULL, resume_thread, r)) {
+			r->used = false;
+			r = NULL;
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (!r) /* claimed but not driven: the next pass takes it again */
+		attach_op_free(op);
+}
+
+/* The leader's pass: adopts what no live manager drives and drives it. */
+static void adopt_pass(void *arg)
+{
+	struct sm *sm = arg;
+	int32_t busy[ATTACH_RESUME_THREADS];
+	struct attach_op **ops = NULL;
+	int n_busy = reap(sm->attach, busy), n = 0, i;
+
+	if (n_busy == ATTACH_RESUME_THREADS)
+		return;
+	if (attach_ops_adopt(sm, busy, n_busy, ATTACH_RESUME_THREADS - n_busy,
+			     &ops, &n)) {
+		log_warn("could not look for attach/detach operations to "
+			 "resume; next pass retries");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		start_one(sm, ops[i]);
+	free(ops);
+}
+
 static void driver_free(struct attach_driver *d)
 {
-	free(d->resumed);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->cond);
 	free(d);
@@ -219,7 +297,6 @@ static void driver_free(struct attach_driver *d)
 int attach_driver_start(struct sm *sm)
 {
 	struct attach_driver *d = calloc(1, sizeof(*d));
-	int ret, i;
 
 	if (!d)
 		return -ENOMEM;
@@ -227,44 +304,54 @@ int attach_driver_start(struct sm *sm)
 	vas_cond_init(&d->cond);
 	sm->attach = d;
 	sm->hooks.run_attach = run;
-	ret = attach_ops_in_flight(sm, &d->resumed, &d->n_resumed);
-	for (i = 0; i < d->n_resumed; i++)
-		log_info("lvol-%08x: resuming %s event %d",
-			 d->resumed[i]->target, attach_op_method(d->resumed[i]),
-			 d->resumed[i]->eventid);
-	if (!d->n_resumed)
-		return ret;
-	d->resuming = true;
-	if (pthread_create(&d->resumer, NULL, resume_all, sm)) {
-		d->resuming = false;
-		for (i = 0; i < d->n_resumed; i++)
-			attach_op_free(d->resumed[i]);
-		d->n_resumed = 0;
-		return -EAGAIN;
-	}
-	return ret;
+	return 0;
+}
+
+int attach_driver_adopt_start(struct sm *sm)
+{
+	return worker_loop_start("attach", ADOPT_PERIOD_MS, adopt_pass, sm,
+				 &sm->attach->adopter);
+}
+
+bool attach_driver_adopt_stop(struct sm *sm, int wait_ms)
+{
+	struct attach_driver *d = sm->attach;
+	int64_t deadline = vas_now_ms() + wait_ms;
+	int32_t busy[ATTACH_RESUME_THREADS];
+	bool ended = true;
+	int i;
+
+	if (!d)
+		return true;
+	worker_loop_stop(d->adopter);
+	d->adopter = NULL;
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < ATTACH_RESUME_THREADS; i++)
+		while (d->slots[i].used && !d->slots[i].ended &&
+		       vas_cond_wait_until(&d->cond, &d->lock, deadline) !=
+			   ETIMEDOUT)
+			;
+	for (i = 0; i < ATTACH_RESUME_THREADS; i++)
+		if (d->slots[i].used && !d->slots[i].ended)
+			ended = false;
+	pthread_mutex_unlock(&d->lock);
+	if (ended)
+		(void)reap(d, busy); /* joins them all */
+	return ended;
 }
 
 bool attach_driver_stop(struct sm *sm, int wait_ms)
 {
 	struct attach_driver *d = sm->attach;
-	int64_t deadline = vas_now_ms() + wait_ms;
-	bool ended;
 
 	if (!d)
 		return true;
 	pthread_mutex_lock(&d->lock);
 	d->stopping = true;
 	pthread_cond_broadcast(&d->cond);
-	while (d->resuming &&
-	       vas_cond_wait_until(&d->cond, &d->lock, deadline) != ETIMEDOUT)
-		;
-	ended = !d->resuming;
 	pthread_mutex_unlock(&d->lock);
-	if (!ended)
+	if (!attach_driver_adopt_stop(sm, wait_ms))
 		return false;
-	if (d->n_resumed)
-		pthread_join(d->resumer, NULL);
 	sm->hooks.run_attach = NULL;
 	sm->attach = NULL;
 	driver_free(d);

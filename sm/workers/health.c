@@ -7,6 +7,7 @@
  */
 #include "health.h"
 #include "agent_ops.h"
+#include "db_fence.h"
 #include "db_servers.h"
 #include "failures.h"
 #include "worker_loop.h"
@@ -33,6 +34,8 @@ static bool answers(struct sm *sm, const struct probe *p)
 	xmlrpc_env env;
 	int i, ret;
 
+	if (!db_fence_ok())
+		return true; /* no longer the leader: judges nothing */
 	for (i = 0; i < p->srv.n_ip; i++)
 		hosts[i] = p->srv.ip[i];
 	xmlrpc_env_init(&env);

@@ -1,5 +1,6 @@
 /* The periodic, wakeable worker thread of the manager's schedulers. */
 #include "worker_loop.h"
+#include "db_fence.h"
 #include "vas/clock.h"
 #include "vas/log.h"
 
@@ -14,6 +15,7 @@ struct worker_loop {
 	int period_ms;
 	void (*pass)(void *);
 	void *arg;
+	int64_t epoch; /* the starter's leadership (db_fence.h) */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -26,6 +28,7 @@ static void *run(void *arg)
 {
 	struct worker_loop *w = arg;
 
+	db_fence_enter(w->epoch);
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
 		w->woken = false;
@@ -57,6 +60,7 @@ int worker_loop_start(const char *name, int period_ms, void (*pass)(void *),
 	w->next_ms = -1;
 	w->pass = pass;
 	w->arg = arg;
+	w->epoch = db_fence_epoch();
 	pthread_mutex_init(&w->lock, NULL);
 	vas_cond_init(&w->cond);
 	if (pthread_create(&w->thread, NULL, run, w)) {
@@ -116,6 +120,7 @@ struct fanout {
 	size_t size;
 	void (*fn)(void *, void *);
 	void *ctx;
+	int64_t epoch; /* the caller's leadership, for every thread */
 	int next;
 	pthread_mutex_t lock;
 };
@@ -124,6 +129,7 @@ static void *fanout_thread(void *arg)
 {
 	struct fanout *f = arg;
 
+	db_fence_enter(f->epoch);
 	for (;;) {
 		int i;
 
@@ -140,8 +146,10 @@ void worker_fanout(void *items, int n, size_t size,
 		   void (*fn)(void *ctx, void *item), void *ctx,
 		   int max_threads)
 {
-	struct fanout f = {
-	    items, n, size, fn, ctx, 0, PTHREAD_MUTEX_INITIALIZER};
+	struct fanout f = {items, n,
+			   size,  fn,
+			   ctx,	  db_fence_epoch(),
+			   0,	  PTHREAD_MUTEX_INITIALIZER};
 	pthread_t threads[32];
 	int started = 0, i;
 

@@ -1,4 +1,9 @@
-/* Starting and stopping the background workers in their order. */
+/*
+ * Starting and stopping the leader's background work in its order: the
+ * shred and resync schedulers, health polling, resuming attach/detach
+ * operations. The calling thread's leadership epoch (db_fence.h) goes
+ * with every thread they start.
+ */
 #include "workers.h"
 #include "attach_driver.h"
 #include "health.h"
@@ -16,13 +21,13 @@ int workers_start(struct sm *sm)
 		ret = resync_start(sm);
 	if (!ret)
 		ret = health_start(sm);
+	if (!ret)
+		ret = attach_driver_adopt_start(sm);
 	if (ret) {
 		log_err("cannot start the schedulers");
 		workers_stop(sm, 0);
 		return ret;
 	}
-	if (attach_driver_start(sm))
-		log_err("could not resume every attach/detach in flight");
 	return 0;
 }
 
@@ -37,5 +42,5 @@ bool workers_stop(struct sm *sm, int wait_ms)
 	jobs_free(sm->shred);
 	sm->health = NULL;
 	sm->resync = sm->shred = NULL;
-	return attach_driver_stop(sm, wait_ms);
+	return attach_driver_adopt_stop(sm, wait_ms);
 }

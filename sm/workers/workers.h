@@ -1,6 +1,7 @@
 /*
- * The manager's background machinery as one: the shred and resync
- * schedulers, health polling and the attach driver, wired into sm->hooks.
+ * The leader's background machinery as one: the shred and resync
+ * schedulers, health polling and resuming attach/detach operations, wired
+ * into sm->hooks. Only the leader runs them (leader.h).
  */
 #ifndef VAS_SM_WORKERS_H
 #define VAS_SM_WORKERS_H
@@ -9,7 +10,10 @@
 
 #include "sm.h"
 
-/* Salvages their queues (sm.md 9.1) and starts them; -errno if one fails. */
+/*
+ * Salvages their queues (sm.md 9.1) and starts them, for the calling
+ * thread's leadership; -errno if one fails (then none runs).
+ */
 int workers_start(struct sm *sm);
 /*
  * Stops them, waiting up to wait_ms for resumed attach/detach operations.

@@ -129,6 +129,38 @@ class DatabaseOutage(SmTestCase):
         self.assertIn("connection lost at COMMIT; it committed", self.sm.logtext())
         self.invariants()
 
+    def test_commit_lost_with_a_server_restart_is_not_guessed(self):
+        """The server dies while the COMMIT waits for a standby (issue 15:
+        a promoted standby may hand the lost transaction's id to another
+        transaction): after the restart the manager does not ask the id,
+        it answers that the outcome is unknown."""
+        self.cluster()
+        result = {}
+
+        def create():
+            with self.sm.proxy() as p:
+                try:
+                    result["id"] = p.createLogicalVolume(v(lvolname="d", capacity=10))
+                except xmlrpc.client.ProtocolError as e:
+                    result["http"] = e.errcode
+                except xmlrpc.client.Fault as f:
+                    result["fault"] = f.faultCode
+
+        self.pg.psql("ALTER SYSTEM SET synchronous_standby_names = 'nosuch'")
+        self.pg.psql("SELECT pg_reload_conf()")
+        self.assertTrue(wait_until(lambda: self.pg.psql(
+            "SHOW synchronous_standby_names") == "nosuch", 20))
+        t = threading.Thread(target=create)
+        t.start()
+        self.assertTrue(wait_until(lambda: self.sm_backends("wait_event = 'SyncRep'"), 20))
+        self.pg_ctl("stop")
+        self.pg_ctl("start")
+        self.pg.psql("ALTER SYSTEM RESET synchronous_standby_names")
+        self.pg.psql("SELECT pg_reload_conf()")
+        t.join(30)
+        self.assertEqual(result, {"fault": 500}, self.sm.logtext()[-1500:])
+        self.assertIn("server restarted or was replaced: outcome unknown", self.sm.logtext())
+
     def test_statement_failing_after_others_were_sent(self):
         """Statements whose result nobody reads travel with the next one
         (db_exec.c): one of them failing fails the call as it would alone,

@@ -105,8 +105,10 @@ class Postgres:
 class Sm:
     """The real vas_sm on its own database and port."""
 
-    def __init__(self, pg, db=None, extra=None, ssvr_port=None, hsvr_port=None, sections=None):
+    def __init__(self, pg, db=None, extra=None, ssvr_port=None, hsvr_port=None, sections=None,
+                 env=None):
         self.pg = pg
+        self.env = env  # added to the environment of the process
         self.db = db or pg.new_db()
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="vassm-")
@@ -134,8 +136,9 @@ class Sm:
 
     def start(self):
         self.log = open(os.path.join(self.dir, "sm.log"), "w")
+        env = dict(os.environ, **self.env) if self.env else None
         self.proc = subprocess.Popen([os.path.join(BUILD, "sm", "vas_sm"), "--config", self.conf],
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
         line = self.proc.stdout.readline()
         if not line.startswith("Listening on port"):
             raise RuntimeError("vas_sm did not start: %r\n%s" % (line, self.logtext()))
@@ -178,6 +181,10 @@ class Sm:
 class _Quiet(SimpleXMLRPCRequestHandler):
     rpc_paths = ("/", "/RPC2")
 
+    def do_POST(self):
+        self.server.peer = self.client_address  # one request at a time
+        super().do_POST()
+
     def log_message(self, *a):
         pass
 
@@ -197,8 +204,11 @@ class FakeAgent:
         self.thread.start()
         self.event_answer = lambda ev: [3, 0]  # DONE
         self.request_answer = lambda method, p: 0
+        self.note_peer = None  # callable(method, param, (ip, port)), or None
 
     def _dispatch(self, method, params):
+        if self.note_peer:
+            self.note_peer(method, params[0] if params else None, self.server.peer)
         with self.lock:
             self.calls.append((method, params[0] if params else None))
         if method == "helloWorld":

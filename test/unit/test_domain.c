@@ -3,8 +3,10 @@
  * embedded cluster vas_sm would run), with the workers replaced by hooks
  * that record what the domain asks of them: no agent, no network.
  */
+#include "db_fence.h"
 #include "domain_harness.h"
 #include "failures.h"
+#include "vas/clock.h"
 #include "vas/proto.h"
 
 #include <errno.h>
@@ -281,12 +283,12 @@ START_TEST(operations_left_in_flight_are_found_again)
 	storage(3);
 	h = server(SRV_HSVR, "127.0.0.21");
 	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, NULL, &id), 0);
-	ck_assert_int_eq(attach_ops_in_flight(&sm, &ops, &n), 0);
+	ck_assert_int_eq(attach_ops_adopt(&sm, NULL, 0, 16, &ops, &n), 0);
 	ck_assert_int_eq(n, 0);
 	free(ops);
 	leave_in_flight = true;
 	ck_assert_int_eq(vol_attach(&sm, named("v"), h), -VAS_EINTERNAL);
-	ck_assert_int_eq(attach_ops_in_flight(&sm, &ops, &n), 0);
+	ck_assert_int_eq(attach_ops_adopt(&sm, NULL, 0, 16, &ops, &n), 0);
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(ops[0]->kind, ATTACH_OP_ATTACH);
 	ck_assert_int_eq(ops[0]->target, id);
@@ -296,7 +298,7 @@ START_TEST(operations_left_in_flight_are_found_again)
 	ck_assert_int_eq(attach_op_record(&sm, ops[0], &answer), 0);
 	attach_op_free(ops[0]);
 	free(ops);
-	ck_assert_int_eq(attach_ops_in_flight(&sm, &ops, &n), 0);
+	ck_assert_int_eq(attach_ops_adopt(&sm, NULL, 0, 16, &ops, &n), 0);
 	ck_assert_int_eq(n, 0);
 	free(ops);
 }
@@ -316,7 +318,7 @@ START_TEST(a_failed_head_forgets_its_attachments)
 	ck_assert_int_eq(vol_attach(&sm, named("v"), h), -VAS_EINTERNAL);
 	ck_assert_int_eq(sm_notify_failure(&sm, TARGET_HSVR, h), 0);
 	/* the late outcome finds no attachment to record (M7) */
-	ck_assert_int_eq(attach_ops_in_flight(&sm, &ops, &n), 0);
+	ck_assert_int_eq(attach_ops_adopt(&sm, NULL, 0, 16, &ops, &n), 0);
 	ck_assert_int_eq(n, 0);
 	free(ops);
 	ck_assert_int_eq(entry("v", &l).hsvrid, 0);
@@ -362,6 +364,33 @@ START_TEST(outcomes_map_to_the_documented_errors)
 }
 END_TEST
 
+/* Issue 15: a deposed leader's worker writes nothing, a request thread does. */
+START_TEST(a_deposed_leaders_write_is_refused)
+{
+	struct db_tx *tx = NULL;
+
+	sql("UPDATE sm_leader SET epoch = 7");
+	db_fence_publish(7, vas_now_ms() + 60000);
+	db_fence_enter(7);
+	ck_assert_int_eq(db_begin(sm.db, true, &tx), 0);
+	ck_assert_int_eq(db_end(tx, 0), 0);
+	/* another manager took over: the database names a new epoch */
+	db_fence_enter(0);
+	sql("UPDATE sm_leader SET epoch = 8");
+	db_fence_enter(7);
+	ck_assert_int_eq(db_begin(sm.db, true, &tx), -ESTALE);
+	/* reads stay possible; the lease ran out here: nothing is sent */
+	ck_assert_int_eq(db_begin(sm.db, false, &tx), 0);
+	db_rollback(tx);
+	ck_assert(db_fence_ok());
+	db_fence_revoke();
+	ck_assert(!db_fence_ok());
+	db_fence_enter(0);
+	ck_assert(db_fence_ok());
+	sql("UPDATE sm_leader SET epoch = 9");
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
@@ -378,6 +407,7 @@ int main(void)
 	    a_failed_head_forgets_its_attachments,
 	    shutdown_waits_for_detach,
 	    outcomes_map_to_the_documented_errors,
+	    a_deposed_leaders_write_is_refused,
 	    NULL,
 	};
 	return domain_harness_run("domain", tests);

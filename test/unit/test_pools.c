@@ -454,7 +454,7 @@ START_TEST(extending_an_attached_volume_drives_its_head)
 	answer = (struct agent_result){AGENT_DONE, 0, "", 0};
 	leave_in_flight = true;
 	ck_assert_int_eq(vol_extend(&sm, named("v"), 30), -VAS_EINTERNAL);
-	ck_assert_int_eq(attach_ops_in_flight(&sm, &ops, &n), 0);
+	ck_assert_int_eq(attach_ops_adopt(&sm, NULL, 0, 16, &ops, &n), 0);
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(ops[0]->kind, ATTACH_OP_GROW);
 	ck_assert_int_eq(ops[0]->grow_from, 20);
