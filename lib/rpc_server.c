@@ -228,7 +228,7 @@ static int start(struct rpc_server *srv)
 
 	raise_fd_limit(srv->opts.max_open);
 	mhd_options(srv, items);
-	if (rpc_workers_start(srv) || rpc_conns_start(srv))
+	if (rpc_workers_start(srv, rpc_http_run) || rpc_conns_start(srv))
 		return -EAGAIN;
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, rpc_http_access, srv,
 				    MHD_OPTION_ARRAY, items, MHD_OPTION_END);

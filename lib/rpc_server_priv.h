@@ -112,6 +112,9 @@ struct rpc_server {
 		bool stopping;
 		pthread_t *threads;
 		int n_threads;
+		/* What a worker does with a call (rpc_http_run): passed in,
+		 * so the pool knows nothing of HTTP. */
+		void (*run)(struct rpc_server *srv, struct rpc_call *call);
 	} queue;
 };
 
@@ -128,8 +131,10 @@ void rpc_conns_notify(void *cls, struct MHD_Connection *mhd, void **socket_ctx,
 void rpc_conn_set(struct rpc_server *srv, struct rpc_conn *c,
 		  enum rpc_conn_state state);
 
-/* rpc_workers.c */
-int rpc_workers_start(struct rpc_server *srv);
+/* rpc_workers.c: workers that give each queued call to run(). */
+int rpc_workers_start(struct rpc_server *srv,
+		      void (*run)(struct rpc_server *srv,
+				  struct rpc_call *call));
 /* Drops the queued calls, waits for the running ones. */
 void rpc_workers_stop(struct rpc_server *srv);
 /* Suspends the connection and queues the call; false when stopping. */

@@ -58,7 +58,7 @@ static void *worker_main(void *arg)
 		if (client_gone(call))
 			call->stage = RPC_CALL_DROP; /* not run: nobody waits */
 		else
-			rpc_http_run(srv, call);
+			srv->queue.run(srv, call);
 		/* The event thread may free the call from here on. */
 		MHD_resume_connection(call->mhd);
 	}
@@ -85,10 +85,13 @@ bool rpc_workers_submit(struct rpc_server *srv, struct rpc_call *call)
 	return true;
 }
 
-int rpc_workers_start(struct rpc_server *srv)
+int rpc_workers_start(struct rpc_server *srv,
+		      void (*run)(struct rpc_server *srv,
+				  struct rpc_call *call))
 {
 	int i;
 
+	srv->queue.run = run;
 	srv->queue.stopping = false;
 	srv->queue.threads =
 	    calloc((size_t)srv->opts.workers, sizeof(*srv->queue.threads));
