@@ -147,7 +147,7 @@ class HaCase(unittest.TestCase):
             c.call("registerPhysicalDisk", v(ssvrid=sid, local_path="/dev/sdb",
                                              capacity=str(VB * disk_vb + 1000)))
         self.hid = c.call("registerHeadServer", v(ip_data=["127.0.0.21"]))
-        self.assertTrue(wait_until(lambda: self.sql("SELECT count(*) FROM shred") == "0", 60))
+        self.assertTrue(wait_until(lambda: self.sql("SELECT count(*) FROM shred") == "0", 240))
 
     def in_flight(self):
         """A shred (a once-attached volume deleted) and a rebuild (a leg of
@@ -264,7 +264,7 @@ class HungLeader(HaCase):
         c.call("attachLogicalVolume", v(lvolid=x, hsvrid=self.hid))
         c.call("detachLogicalVolume", v(lvolid=x))
         c.call("deleteLogicalVolume", v(lvolid=x))
-        self.assertTrue(wait_until(lambda: self.sql("SELECT count(*) FROM shred") == "0", 60))
+        self.assertTrue(wait_until(lambda: self.sql("SELECT count(*) FROM shred") == "0", 240))
         self.assertTrue([m for m in self.calls_from(self.sms[new].proc.pid, woke)
                          if m[2] == "registerShredRequest"])
         # Requests it had sent before the stop are answered within ms.
