@@ -1,26 +1,23 @@
 /* lib/sm_client.c against an in-process fake manager (canned replies). */
+#include "client_fixture.h"
 #include "fake_sm.h"
 #include "vas/client.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/lvolstruct_rpc.h"
 
-#include <arpa/inet.h>
 #include "check_run.h"
 
 #include <check.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-static struct fake_sm *fake;
-static struct vas_client *cl;
+struct fake_sm *fake;
+struct vas_client *cl;
 
-static void setup(void)
+void client_setup(void)
 {
 	const char *hosts[] = {"127.0.0.1"};
 
@@ -29,7 +26,7 @@ static void setup(void)
 	    vas_client_new(hosts, 1, fake_sm_port(fake), 5000, &cl), 0);
 }
 
-static void teardown(void)
+void client_teardown(void)
 {
 	vas_client_free(cl);
 	cl = NULL;
@@ -50,7 +47,7 @@ static int build(struct rpc_request *req, const char *fmt, ...)
 
 /* --- canned replies --- */
 
-static int r_hsvrs(struct rpc_request *req)
+int r_hsvrs(struct rpc_request *req)
 {
 	return build(req, "({s:i,s:i,s:(ss),s:i})", "hsvrid", 1, "priority",
 		     PRIO_HIGH, "ip_data", "127.0.0.2", "127.0.1.2", "resync",
@@ -86,7 +83,7 @@ static int r_pdsks(struct rpc_request *req)
 		     "available", 86);
 }
 
-static int r_lvols(struct rpc_request *req)
+int r_lvols(struct rpc_request *req)
 {
 	return build(
 	    req,
@@ -119,7 +116,7 @@ static int r_string(struct rpc_request *req)
 	return build(req, "s", "lvol-0000025f");
 }
 
-static int r_fault_enoent(struct rpc_request *req)
+int r_fault_enoent(struct rpc_request *req)
 {
 	(void)req;
 	return -ENOENT;
@@ -153,7 +150,7 @@ static int r_fault_eio(struct rpc_request *req)
 
 /* --- hostile shapes: every one must give -EPROTO --- */
 
-static int g_int(struct rpc_request *req)
+int g_int(struct rpc_request *req)
 {
 	return build(req, "i", 3);
 }
@@ -507,201 +504,12 @@ START_TEST(test_garbage_lvols)
 }
 END_TEST
 
-/* A child of parent with 1 GiB and an empty lvolspec. */
-static struct vas_lvolstruct *child(struct vas_lvolstruct *parent, int32_t id,
-				    int type)
-{
-	struct vas_lvolstruct *n = lvs_add_component(parent);
-
-	ck_assert_ptr_nonnull(n);
-	n->lvolid = id;
-	n->lvoltype = type;
-	n->capacity = 1;
-	n->has_components = 1;
-	n->n_paths = -1;
-	return n;
-}
-
-static int r_tree(struct rpc_request *req)
-{
-	struct vas_lvolstruct root, *mir, *dext;
-
-	memset(&root, 0, sizeof(root));
-	root.lvolid = 0x26c;
-	root.lvoltype = LVOLTYPE_LVOL;
-	root.capacity = 1;
-	snprintf(root.lvolname, sizeof(root.lvolname), "bar");
-	root.redundancy = 2;
-	snprintf(root.ctime, sizeof(root.ctime), "2026-11-22T23:27:38");
-	root.has_components = 1;
-	root.n_paths = -1;
-	lvs_add_label(&root, "bar");
-	lvs_add_label(&root, "lvol-0000026c");
-	mir = child(child(child(&root, 0x26d, LVOLTYPE_SNAPSHOT_ORIGIN), 0x26e,
-			  LVOLTYPE_LINEAR),
-		    0x26f, LVOLTYPE_MIRROR);
-	dext = child(mir, 7, LVOLTYPE_DEXT);
-	dext->mirror_status = MIRROR_ALLOCATED;
-	dext->pdskid = 1;
-	dext->offset = 5;
-	dext->ssvrid = 1;
-	dext->n_paths = 0;
-	lvs_add_path(dext, "/dev/disk/by-path/x");
-	req->result = lvs_encode(req->env, &root);
-	lvs_clear(&root);
-	return req->result ? 0 : -ENOMEM;
-}
-
-START_TEST(test_show)
-{
-	struct vas_lvolstruct *t = NULL;
-	struct vas_lvol_ref bar = {0, "bar"};
-
-	fake_sm_set_reply(fake, r_tree);
-	ck_assert_int_eq(vas_show_lvol(cl, bar, &t), 0);
-	ck_assert_str_eq(fake_sm_last_params(fake), "lvolname=s:bar,ver=i:5");
-	ck_assert_int_eq(t->lvolid, 0x26c);
-	ck_assert_str_eq(t->lvolname, "bar");
-	ck_assert_int_eq(t->n_components, 1);
-	ck_assert_int_eq(t->components[0].components[0].lvoltype,
-			 LVOLTYPE_LINEAR);
-	lvs_free(t);
-	t = NULL;
-	fake_sm_set_reply(fake, r_lvols);
-	ck_assert_int_eq(vas_show_lvol(cl, bar, &t), -EPROTO);
-	ck_assert_ptr_null(t);
-	fake_sm_set_reply(fake, g_int);
-	ck_assert_int_eq(vas_show_lvol(cl, bar, &t), -EPROTO);
-	ck_assert_ptr_null(t);
-}
-END_TEST
-
-/* A port on 127.0.0.1 with nothing listening. */
-static int dead_port(void)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
-
-START_TEST(test_failover_dead_first)
-{
-	/* The fake listens on 127.0.0.1 only: 127.0.0.2 refuses. */
-	const char *hosts[] = {"127.0.0.2", "127.0.0.1"};
-	struct vas_client *c2;
-	struct vas_hsvr_info *h = NULL;
-	int n;
-
-	ck_assert_int_eq(
-	    vas_client_new(hosts, 2, fake_sm_port(fake), 5000, &c2), 0);
-	fake_sm_set_reply(fake, r_hsvrs);
-	ck_assert_int_eq(vas_list_hsvrs(c2, 0, &h, &n), 0);
-	ck_assert_int_eq(n, 1);
-	free(h);
-	ck_assert_str_eq(vas_client_last_host(c2), "127.0.0.1");
-	ck_assert_int_eq(vas_client_last(c2)->tried, 2);
-	ck_assert_ptr_nonnull(strstr(vas_client_tried(c2), "127.0.0.2:"));
-	/* A fault is an answer: never sent to a second host. */
-	fake_sm_set_reply(fake, r_fault_enoent);
-	ck_assert_int_eq(vas_lvol_delete(c2, (struct vas_lvol_ref){1, NULL}),
-			 -ENOENT);
-	ck_assert_int_eq(fake_sm_calls(fake), 2);
-	vas_client_free(c2);
-}
-END_TEST
-
-START_TEST(test_all_dead)
-{
-	const char *hosts[] = {"127.0.0.1", " 127.0.0.2 ", ""};
-	struct vas_client *c2;
-	const char *tried;
-
-	ck_assert_int_eq(vas_client_new(hosts, 3, dead_port(), 2000, &c2), 0);
-	ck_assert_int_eq(vas_shutdown_all(c2), -EHOSTDOWN);
-	ck_assert_ptr_null(vas_client_last_host(c2));
-	ck_assert_int_eq(vas_client_last(c2)->tried, 2);
-	tried = vas_client_tried(c2);
-	ck_assert_ptr_nonnull(strstr(tried, "127.0.0.1:"));
-	ck_assert_ptr_nonnull(strstr(tried, ", 127.0.0.2:"));
-	vas_client_free(c2);
-
-	ck_assert_int_eq(vas_client_new(NULL, 0, 8881, 0, &c2), 0);
-	ck_assert_int_eq(vas_shutdown_all(c2), -EHOSTDOWN);
-	vas_client_free(c2);
-	ck_assert_int_eq(vas_client_new(NULL, 0, 0, 0, &c2), -EINVAL);
-	ck_assert_int_eq(vas_client_new(NULL, 0, 70000, 0, &c2), -EINVAL);
-}
-END_TEST
-
-START_TEST(test_timeout_no_failover)
-{
-	/* Accepts (the kernel does) and never answers. */
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	int port = fake_sm_port(fake);
-	const char *hosts[] = {"127.0.0.3", "127.0.0.1"};
-	struct vas_client *c2;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sin.sin_port = htons((uint16_t)port);
-	inet_pton(AF_INET, "127.0.0.3", &sin.sin_addr);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(listen(fd, 4), 0);
-	ck_assert_int_eq(vas_client_new(hosts, 2, port, 500, &c2), 0);
-	ck_assert_int_eq(vas_lvol_create(c2, "foo", 1, 0, NULL), -ETIMEDOUT);
-	ck_assert_int_eq(vas_client_last(c2)->fail, RPC_FAIL_TIMEOUT);
-	ck_assert_int_eq(fake_sm_calls(fake), 0);
-	vas_client_free(c2);
-	close(fd);
-}
-END_TEST
-
-START_TEST(test_from_conf)
-{
-	struct vas_conf *conf;
-	struct vas_client *c2;
-	struct vas_hsvr_info *h = NULL;
-	char port[16];
-	int n;
-
-	ck_assert_int_eq(conf_new_empty(&conf), 0);
-	snprintf(port, sizeof(port), "%d", fake_sm_port(fake));
-	conf_set(conf, "storage_manager", "host_list",
-		 " 127.0.0.2 ,, 127.0.0.1");
-	conf_set(conf, "storage_manager", "port", port);
-	ck_assert_int_eq(vas_client_from_conf(conf, 5000, &c2), 0);
-	fake_sm_set_reply(fake, r_hsvrs);
-	ck_assert_int_eq(vas_list_hsvrs(c2, 0, &h, &n), 0);
-	free(h);
-	ck_assert_str_eq(vas_client_last_host(c2), "127.0.0.1");
-	ck_assert_int_eq(vas_client_port(c2), fake_sm_port(fake));
-	vas_client_free(c2);
-	conf_set(conf, "storage_manager", "port", "http");
-	ck_assert_int_eq(vas_client_from_conf(conf, 5000, &c2), -EINVAL);
-	ck_assert_ptr_null(c2);
-	conf_free(conf);
-
-	ck_assert_int_eq(conf_new_empty(&conf), 0);
-	ck_assert_int_eq(vas_client_from_conf(conf, 0, &c2), 0);
-	ck_assert_int_eq(vas_client_port(c2), VAS_PORT_SM);
-	ck_assert_int_eq(vas_shutdown_all(c2), -EHOSTDOWN);
-	vas_client_free(c2);
-	conf_free(conf);
-}
-END_TEST
-
 static Suite *client_suite(void)
 {
 	Suite *s = suite_create("sm_client");
 	TCase *tc = tcase_create("fake manager");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, client_setup, client_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_list_hsvrs);
 	tcase_add_test(tc, test_list_ssvrs_pdsks);
@@ -716,11 +524,6 @@ static Suite *client_suite(void)
 	tcase_add_loop_test(
 	    tc, test_garbage_lvols, 0,
 	    (int)(sizeof(lvol_garbage) / sizeof(lvol_garbage[0])));
-	tcase_add_test(tc, test_show);
-	tcase_add_test(tc, test_failover_dead_first);
-	tcase_add_test(tc, test_all_dead);
-	tcase_add_test(tc, test_timeout_no_failover);
-	tcase_add_test(tc, test_from_conf);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -731,7 +534,12 @@ int main(void)
 
 	log_init("test_sm_client", LOG_LVL_ERR, 0);
 	rpc_client_global_init();
-	ret = check_run_suite(client_suite(), true);
+	{
+		Suite *suites[] = {client_suite(), show_suite(),
+				   failover_suite()};
+
+		ret = check_run_suites(suites, 3, true);
+	}
 	rpc_client_global_cleanup();
 	return ret;
 }
