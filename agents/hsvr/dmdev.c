@@ -90,6 +90,19 @@ int dm_remove(struct hsvr *h, const char *name)
 	return 0;
 }
 
+int dm_open_count(struct hsvr *h, const char *name, int *count)
+{
+	struct cmdline c;
+	char *out = NULL;
+	int ret;
+
+	cmd_dm_open_count(&c, name);
+	ret = hx_run(h->hx, &c, &out);
+	*count = ret || !out ? 0 : atoi(out);
+	free(out);
+	return ret;
+}
+
 int dev_size(struct hsvr *h, const char *dev, int64_t *sectors)
 {
 	struct cmdline c;

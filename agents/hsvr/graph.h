@@ -68,5 +68,7 @@ int node_undo(struct hsvr *h, struct hnode *n);
 /* node_iscsi.c: login + multipath map / flush + logout of one DEXT's disk */
 int iscsi_node_do(struct hsvr *h, struct hnode *n);
 int iscsi_node_undo(struct hsvr *h, struct hnode *n);
+/* user's share of iqn's session given up, by name (the start-up sweep). */
+int iscsi_release(struct hsvr *h, const char *iqn, const char *user);
 
 #endif

@@ -90,9 +90,20 @@ int dm_remove(struct hsvr *h, const char *name);
 /* Loads table as the device's inactive table (live at its resume). */
 int dm_load(struct hsvr *h, const char *name, const char *table);
 int dev_size(struct hsvr *h, const char *dev, int64_t *sectors);
+/* Openers of a dm device (md arrays and dm tables over it count). */
+int dm_open_count(struct hsvr *h, const char *name, int *count);
 /* dextid of a dm kernel device (dm-N) named "%08x-%08x", else 0. */
 int32_t dext_of_kname(struct hsvr *h, const char *kname);
 /* Kernel name (md0) of a mirror; -ENOENT when it does not exist. */
 int md_kname(struct hsvr *h, int32_t mirrorid, char *buf, size_t len);
+
+/*
+ * sweep.c: before the agent serves, tears down what an earlier run left
+ * half done (killed between removing a leg from its mirror and tearing
+ * the leg down): leg maps nothing opens, and the iSCSI sessions (with
+ * their multipath maps) only they used. Returns the number of legs torn
+ * down; failures are logged and left for the next start.
+ */
+int hsvr_sweep(struct hsvr *h);
 
 #endif

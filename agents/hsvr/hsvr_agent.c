@@ -94,6 +94,9 @@ static int start(struct agent *a)
 	if (ret)
 		return ret;
 	a->h_ready = 1;
+	ret = hsvr_sweep(&a->h); /* before anything can use a left-over leg */
+	if (ret < 0)
+		return ret;
 	ret = peer_acl_managers(&a->h.callers, a->conf, SEC);
 	if (!ret)
 		ret = rpc_tls_from_conf(a->conf, &a->tls);

@@ -301,27 +301,84 @@ int iscsi_node_do(struct hsvr *h, struct hnode *n)
 	return ret;
 }
 
+/* The last user's teardown of t's session. Called with iscsi_lock held. */
+static int release_locked(struct hsvr *h, const struct iscsi_target *t)
+{
+	char map[128];
+	int ret = 0, users;
+
+	(void)refs_map(h, t->iqn, map, sizeof(map)); /* "" if none */
+	users = refs_del(h, t->iqn, t->user);
+	if (users == 0) {
+		ret = iscsi_logout(h, t, map, sizeof(map));
+		/* Still ours: kept for the next detach (logged). */
+		if (ret && refs_add(h, t->iqn, t->user) >= 0)
+			(void)refs_set_map(h, t->iqn, map);
+	} else if (users < 0) {
+		ret = users;
+	}
+	return ret;
+}
+
 int iscsi_node_undo(struct hsvr *h, struct hnode *n)
 {
 	struct iscsi_target t;
-	char map[128];
-	int ret, users;
+	int ret;
 
 	ret = target_of(h, n->lv, &t);
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&h->iscsi_lock);
-	(void)refs_map(h, t.iqn, map, sizeof(map)); /* "" if none */
-	users = refs_del(h, t.iqn, t.user);
-	if (users == 0) {
-		ret = iscsi_logout(h, &t, map, sizeof(map));
-		/* Still ours: kept for the next detach (logged). */
-		if (ret && refs_add(h, t.iqn, t.user) >= 0)
-			(void)refs_set_map(h, t.iqn, map);
-	} else if (users < 0) {
-		ret = users;
-	}
+	ret = release_locked(h, &t);
 	pthread_mutex_unlock(&h->iscsi_lock);
 	n->path[0] = '\0';
+	return ret;
+}
+
+/*
+ * The session's by-path links found by name (no lvolstruct at hand):
+ * ip-<portal>-iscsi-<iqn>-lun-<n> under the root's /dev/disk/by-path.
+ */
+static int target_by_iqn(struct hsvr *h, const char *iqn, const char *user,
+			 struct iscsi_target *t)
+{
+	char dir[PATH_MAX], mid[256];
+	struct dirent *e;
+	DIR *dh;
+
+	memset(t, 0, sizeof(*t));
+	if (snprintf(t->iqn, sizeof(t->iqn), "%s", iqn) >=
+		(int)sizeof(t->iqn) ||
+	    snprintf(t->user, sizeof(t->user), "%s", user) >=
+		(int)sizeof(t->user) ||
+	    snprintf(mid, sizeof(mid), "-iscsi-%s-lun-", iqn) >=
+		(int)sizeof(mid) ||
+	    snprintf(dir, sizeof(dir), "%s/dev/disk/by-path", h->hx->root) >=
+		(int)sizeof(dir))
+		return -ENAMETOOLONG;
+	dh = opendir(dir);
+	while (dh && (e = readdir(dh)) && t->n < LVS_MAX_PATHS) {
+		if (strncmp(e->d_name, "ip-", 3) || !strstr(e->d_name, mid) ||
+		    snprintf(t->link[t->n], sizeof(t->link[t->n]), "%s/%s", dir,
+			     e->d_name) >= (int)sizeof(t->link[t->n]))
+			continue;
+		t->n++;
+	}
+	if (dh)
+		closedir(dh);
+	return 0;
+}
+
+int iscsi_release(struct hsvr *h, const char *iqn, const char *user)
+{
+	struct iscsi_target t;
+	int ret;
+
+	ret = target_by_iqn(h, iqn, user, &t);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&h->iscsi_lock);
+	ret = release_locked(h, &t);
+	pthread_mutex_unlock(&h->iscsi_lock);
 	return ret;
 }

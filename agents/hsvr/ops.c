@@ -152,19 +152,6 @@ void resync_hook(struct event_table *t, int64_t eventid, void *arg)
 		event_table_set(t, eventid, EV_ERROR, VAS_EINTERNAL);
 }
 
-static int dm_open_count(struct hsvr *h, const char *name, int *count)
-{
-	struct cmdline c;
-	char *out = NULL;
-	int ret;
-
-	cmd_dm_open_count(&c, name);
-	ret = hx_run(h->hx, &c, &out);
-	*count = ret || !out ? 0 : atoi(out);
-	free(out);
-	return ret;
-}
-
 /* The device users open: the volume's snapshot-origin or snapshot. */
 static int top_device(struct hsvr *h, const struct vas_lvolstruct *lv,
 		      char *name, size_t nlen, char *dev, size_t dlen)

@@ -122,7 +122,8 @@ int sim_dmsetup(struct hx *hx, const char *const argv[], char **out)
 			goto out;
 		}
 		if (!strcmp(field, "open"))
-			snprintf(text, sizeof(text), "%d", d->open);
+			snprintf(text, sizeof(text), "%d",
+				 d->open + sim_holders(hx, d));
 		else
 			snprintf(text, sizeof(text), "%s", d->name);
 		ret = set_out(out, text);

@@ -56,6 +56,8 @@ int sim_each(struct hx *hx, int (*fn)(struct hx *, struct sim_dev *, void *),
 	     void *arg);
 /* The kernel name behind a device path under the simulated root. */
 int sim_resolve(struct hx *hx, const char *path, char *kname, size_t len);
+/* Devices (dm tables, md arrays) using d: the kernel counts them open. */
+int sim_holders(struct hx *hx, const struct sim_dev *d);
 /* Held by another device, an md array, open or suspended. */
 int sim_busy(struct hx *hx, const struct sim_dev *d);
 int sim_new_kname(struct hx *hx, const char *prefix, char *kname, size_t len);

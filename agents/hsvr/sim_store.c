@@ -204,19 +204,24 @@ static int holder_cb(struct hx *hx, struct sim_dev *d, void *arg)
 	(void)hx;
 	for (i = 0; i < d->nholds; i++)
 		if (!strcmp(d->holds[i], q->kname))
-			q->held = 1;
+			q->held++;
 	for (i = 0; i < d->nmem; i++)
 		if (!strcmp(d->mem[i].kname, q->kname))
-			q->held = 1;
+			q->held++;
 	return 0;
 }
 
-int sim_busy(struct hx *hx, const struct sim_dev *d)
+int sim_holders(struct hx *hx, const struct sim_dev *d)
 {
 	struct holder_q q = {d->kname, 0};
 
 	sim_each(hx, holder_cb, &q);
-	return q.held || d->open > 0 || d->suspended;
+	return q.held;
+}
+
+int sim_busy(struct hx *hx, const struct sim_dev *d)
+{
+	return sim_holders(hx, d) || d->open > 0 || d->suspended;
 }
 
 int sim_new_kname(struct hx *hx, const char *prefix, char *kname, size_t len)

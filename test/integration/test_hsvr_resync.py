@@ -132,6 +132,44 @@ def test_old_leg_left_is_reported():
         a.stop()
 
 
+def test_left_leg_swept_at_start():
+    """A leg its mirror let go of but whose teardown never ran (here: its
+    map could not be removed; in life: the agent killed in between) is not
+    in any tree the manager sends again: the next start tears it down."""
+    a = Agent({"sim_fail_command": "dmsetup remove 00000002-00000015"})
+    try:
+        check(a.attach(1, vol()) == [EV_DONE, 0], "attach")
+        new = leg(dext(0x16, 3, 9, 0, status=3))
+        old = leg(dext(0x15, 2, 7, 0))
+        check(replace(a, 2, new, old) == 0, "accepted")
+        check(a.wait(2)[:2] == [EV_DONE, 0], "DONE")
+        check(os.path.exists(a.mapper("00000002-00000015")), "old left")
+        a.proc.kill()
+        a.proc.wait()
+        a.log.close()
+        with open(a.conf) as f:
+            lines = [l for l in f if not l.startswith("sim_fail_command")]
+        with open(a.conf, "w") as f:
+            f.writelines(lines)
+        a.commands()
+        a.start()
+        cmds = a.commands()
+        check(["dmsetup", "remove", "00000002-00000015"] in cmds,
+              "left leg removed: %s" % cmds)
+        check(["iscsiadm", "-m", "node", "-T", "iqn.2010-01.example:00000007",
+               "--logout"] in cmds, "its session logged out: %s" % cmds)
+        check(not os.path.exists(a.mapper("00000002-00000015")), "gone")
+        # Legs in the mirror are open (md holds them): kept.
+        check(not [c for c in cmds if c[:2] == ["dmsetup", "remove"] and
+                   c[2] != "00000002-00000015"], "nothing else removed")
+        with open(a.p("/proc/mdstat")) as f:
+            check("[2/2] [UU]" in f.read(), "mirror whole")
+        check(a.detach(3, vol_after()) == [EV_DONE, 0], "detach")
+        check(a.devices() == [], "nothing left: %s" % a.devices())
+    finally:
+        a.stop()
+
+
 def test_faulty_while_rebuilding():
     a = Agent({"sim_resync_ms": "60000"})
     try:
@@ -164,6 +202,7 @@ def main():
     test_failing_resync()
     test_failed_replace_puts_old_back()
     test_old_leg_left_is_reported()
+    test_left_leg_swept_at_start()
     test_faulty_while_rebuilding()
     print("ok")
 
