@@ -605,16 +605,18 @@ def kill_hsvr():
     A leg map nothing opens (as a kill mid-resync leaves one) is swept at
     the start; the volume's legs, open in their mirrors, are kept."""
     pidfile = "%s/run/hsvr_agent-%s.pid" % (LOCAL, HSVR_IP)
-    os.kill(int(open(pidfile).read()), 9)
     origin = os.path.join(VAS_DIR, VOL)
-    DATA.check(origin)          # the kernel's devices do not need it
     img = "/var/tmp/stray-leg.img"
     with open(img, "wb") as fh:
         fh.truncate(MIB)
     loop = sh("losetup", "-f", "--show", img).strip()
     try:
+        # Made first: the agent is down no longer than a plain restart
+        # (the manager fails a head that misses two polls).
         sh("dmsetup", "create", "0000beef-0000beef",
            stdin="0 2048 linear %s 0\n" % loop)
+        os.kill(int(open(pidfile).read()), 9)
+        DATA.check(origin)          # the kernel's devices do not need it
         sh(SRC + "/scripts/vas-local.sh", "respawn", "hsvr", HSVR_IP,
            stdin="")
         expect("0000beef-0000beef" not in dm_names(),
