@@ -9,9 +9,10 @@
 #   vm-test.sh [run] | image | clean
 # Environment: VAS_BUILD_DIR (build/release), VAS_VM_DIR (/var/tmp/vas-vm:
 # cached image, run logs), VAS_VM_TIMEOUT (guest wall time, 2700 s),
-# VAS_VM_MEM (3072 MiB), VAS_VM_STEPS (only these scenario steps, blank
-# separated), VAS_VM_DEBUG=1 (the head agent logs at DEBUG), VAS_VM_MIRROR
-# (Debian mirror; default: apt's sources).
+# VAS_VM_MEM (3072 MiB), VAS_VM_STEPS (only the scenario steps whose names
+# start so, comma separated: "create,data,kill hsvr"), VAS_VM_DEBUG=1 (the
+# head agent logs at DEBUG), VAS_VM_MIRROR (Debian mirror; default: apt's
+# sources).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${VAS_BUILD_DIR:-$ROOT/build/release}" 2>/dev/null && pwd) ||
@@ -220,21 +221,26 @@ cpu_s() {
 		echo 0
 }
 
+# CPU seconds of QEMU, the child of the timeout process $1; fails when gone.
+qemu_cpu_s() {
+	local q
+	q=$(pgrep -P "$1" | head -1)
+	[ -n "$q" ] && cpu_s "$q"
+}
+
 # The guest's serial console, followed while it runs: step lines pass
 # through as they come, each PASS/FAIL with the CPU seconds QEMU used for
 # it and the host's load: on a shared host the wall time says little, the
 # CPU time is what the step costs (2 quiet cores: wall >= CPU / 2).
 follow() {
-	local log=$1 pid=$2 line prev=0 now qemu
+	local log=$1 pid=$2 line prev=0 now
 	tail -n +1 -F "$log" 2>/dev/null --pid="$pid" |
 		grep --line-buffered -aE '^(PASS|FAIL|INFO) |^VAS-VM: ' |
 		while IFS= read -r line; do
 			line=${line%$'\r'}
 			case $line in
 			PASS* | FAIL*)
-				qemu=$(pgrep -P "$pid" | head -1)
-				now=$prev
-				[ -z "$qemu" ] || now=$(cpu_s "$qemu")
+				now=$(qemu_cpu_s "$pid") || now=$prev
 				line="$line [qemu $((now - prev)) CPU-s, load $(cut -d' ' -f1 /proc/loadavg)]"
 				prev=$now
 				;;
@@ -272,7 +278,7 @@ run() {
 		-m "$MEM" -smp 2 -nographic -nodefaults -serial stdio -nic none \
 		-no-reboot -snapshot \
 		-kernel "$(dirname "$IMG")/vmlinuz" -initrd "$(dirname "$IMG")/initrd" \
-		-append "root=/dev/vda rw console=ttyS0 panic=-1 quiet init=/sbin/vas-vm-init vas.src=$ROOT vas.build=$BUILD vas.steps=${steps// /,} vas.debug=${VAS_VM_DEBUG:-}" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 quiet init=/sbin/vas-vm-init vas.src=$ROOT vas.build=$BUILD vas.steps=${steps// /_} vas.debug=${VAS_VM_DEBUG:-}" \
 		-drive file="$IMG",format=raw,if=virtio,cache=unsafe \
 		-drive file="$run/scratch.img",format=raw,if=virtio,cache=unsafe,snapshot=off \
 		-virtfs local,path="$ROOT",mount_tag=src,security_model=none,readonly=on \
@@ -283,10 +289,9 @@ run() {
 	follow "$log" "$qpid" &
 	local fpid=$!
 	# QEMU's CPU time (the child of timeout), read before it is reaped.
-	local cpu=0 qemu
+	local cpu=0
 	while kill -0 "$qpid" 2>/dev/null; do
-		qemu=$(pgrep -P "$qpid" | head -1)
-		[ -z "$qemu" ] || cpu=$(cpu_s "$qemu")
+		cpu=$(qemu_cpu_s "$qpid") || true
 		sleep 1
 	done
 	wait "$qpid"

@@ -707,12 +707,14 @@ def main():
              ("kill storage server", kill_ssvr),
              ("kill hsvr_agent", kill_hsvr),
              ("detach+delete", detach_delete)]
-    only = set(filter(None, re.split(r"[ ,]", os.environ.get(
-        "VAS_VM_STEPS", "") or _cmdline("vas.steps"))))
+    # Comma separated prefixes; blanks come as "_" over the kernel's
+    # command line.
+    only = {o.replace(" ", "_") for o in (os.environ.get(
+        "VAS_VM_STEPS", "") or _cmdline("vas.steps")).split(",") if o}
     broken = None
     for name, fn in steps:
         if only and name != "cluster" and \
-                not any(name.startswith(o) for o in only):
+                not any(name.replace(" ", "_").startswith(o) for o in only):
             continue
         if broken:
             print("FAIL %s: not run, %s failed" % (name, broken), flush=True)
