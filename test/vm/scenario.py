@@ -616,11 +616,18 @@ def kill_hsvr():
         sh("dmsetup", "create", "0000beef-0000beef",
            stdin="0 2048 linear %s 0\n" % loop)
         os.kill(int(open(pidfile).read()), 9)
-        DATA.check(origin)          # the kernel's devices do not need it
+        # The kernel's devices do not need the agent: one region read back
+        # (all of them take longer than the two polls that fail a head).
+        first = min(DATA.regions)
+        DATA.check(origin, {first: DATA.regions[first]})
         sh(SRC + "/scripts/vas-local.sh", "respawn", "hsvr", HSVR_IP,
            stdin="")
         expect("0000beef-0000beef" not in dm_names(),
                "stray leg map swept at start: %s" % dm_names())
+        failed = [h["hsvrid"] for h in sm().listHeadServers(v())
+                  if h["priority"] >= 4]
+        expect(not failed, "the manager failed the restarting head: %s "
+               "(down for more than two health polls)" % failed)
     finally:
         sh("dmsetup", "remove", "0000beef-0000beef", check=False)
         sh("losetup", "-d", loop, check=False)
