@@ -326,6 +326,35 @@ START_TEST(a_failed_head_forgets_its_attachments)
 }
 END_TEST
 
+START_TEST(a_failed_heads_volumes_wait_for_fencing)
+{
+	int32_t h1, h2, id, ssvr[2], dext[2];
+	char q[160];
+
+	storage(3);
+	h1 = server(SRV_HSVR, "127.0.0.21");
+	h2 = server(SRV_HSVR, "127.0.0.22");
+	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, NULL, &id), 0);
+	ck_assert_int_eq(vol_create(&sm, "w", 10, 2, NULL, &id), 0);
+	ck_assert_int_eq(vol_attach(&sm, named("v"), h1), 0);
+	ck_assert_int_eq(legs("v", ssvr, dext, 2), 2);
+	ck_assert_int_eq(sm_notify_failure(&sm, TARGET_HSVR, h1), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM fence WHERE hsvrid = "
+				 "(SELECT hsvrid FROM ipdata WHERE ip = "
+				 "'127.0.0.21') AND initiators = '127.0.0.21'"),
+			 2);
+	/* Not before every storage server holding its legs refused h1 (M73). */
+	ck_assert_int_eq(vol_attach(&sm, named("v"), h2), -EAGAIN);
+	ck_assert_int_eq(vol_attach(&sm, named("w"), h2), 0);
+	snprintf(q, sizeof(q), "DELETE FROM fence WHERE ssvrid = %d", ssvr[0]);
+	sql(q);
+	ck_assert_int_eq(vol_attach(&sm, named("v"), h2), -EAGAIN);
+	/* A failed storage server's legs are rebuilt, not used: no wait. */
+	ck_assert_int_eq(sm_notify_failure(&sm, TARGET_SSVR, ssvr[1]), 0);
+	ck_assert_int_eq(vol_attach(&sm, named("v"), h2), 0);
+}
+END_TEST
+
 START_TEST(shutdown_waits_for_detach)
 {
 	int32_t h, id;
@@ -405,6 +434,7 @@ int main(void)
 	    bad_blocks_retire_extents_not_disks,
 	    operations_left_in_flight_are_found_again,
 	    a_failed_head_forgets_its_attachments,
+	    a_failed_heads_volumes_wait_for_fencing,
 	    shutdown_waits_for_detach,
 	    outcomes_map_to_the_documented_errors,
 	    a_deposed_leaders_write_is_refused,
