@@ -195,8 +195,20 @@ int acl_keeper_start(const struct ssvr_cfg *cfg, struct acl_keeper **out)
 	int ret;
 
 	*out = NULL;
-	if (cfg->n_initiators)
+	if (cfg->n_initiators) {
+		/* Targets made under another setting get the admin's list. */
+		struct acl_set *fixed = malloc(sizeof(*fixed));
+
+		ret = fixed ? acl_wanted(cfg, fixed) : -ENOMEM;
+		if (!ret)
+			ret = export_apply_acl(cfg, fixed);
+		free(fixed);
+		if (ret)
+			log_warn("initiator_address not applied to every "
+				 "target: %s",
+				 strerror(-ret));
 		return 0;
+	}
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;

@@ -12,7 +12,9 @@ a failed head out of the targets before the next head's attach arrives.
 2. A storage agent that does not answer (SIGSTOP): the attach of the
    failed head's volume is refused with EAGAIN while it does not answer,
    also across a manager restart; once it answers, the attach goes
-   through and the failed head is out of its ACL at that moment."""
+   through and the failed head is out of its ACL at that moment.
+3. An agent with initiator_address set by hand answers fault 95: the
+   attach does not wait for it."""
 import os
 import signal
 import socket
@@ -191,6 +193,24 @@ def main():
     at_c = seen[HEAD_C][-1]
     check(all(HEAD_B not in a and HEAD_C in a for a in at_c.values()),
           "when C was asked to attach, no target let B in: %s" % at_c)
+
+    # 3. An agent whose ACL the admin sets by hand cannot fence: it says
+    # so (fault 95), the manager logs it and does not wait for it.
+    check(nodes[0].stop_agent() == 0, "agent stopped")
+    nodes[0].settings["ssvr_agent"]["initiator_address"] = "ALL"
+    nodes[0].write_conf()
+    nodes[0].start_agent()
+    check(s.notifyFailure(v(target=1, targetid=hid[HEAD_C])) == 0, "C failed")
+    check(s.registerHeadServer(v(ip_data=[HEAD_A])) == hid[HEAD_A],
+          "A registered again")
+    check(s.attachLogicalVolume(v(lvolid=lv, hsvrid=hid[HEAD_A])) == 0,
+          "attached on A: the hand-set server is not waited for")
+    at_a = seen[HEAD_A][-1]
+    check(HEAD_C not in at_a[(SSVR_IPS[1], nodes[1].iqn(2))] and
+          at_a[(SSVR_IPS[0], nodes[0].iqn(1))] == ["ALL"],
+          "C fenced where it can be, ALL left as set: %s" % at_a)
+    check("cannot fence hsvr-%08x" % hid[HEAD_C] in sm.log(),
+          "the manager logged the unfenced server")
 
     for node in nodes:
         check(node.stop_agent() == 0, "%s agent stopped" % node.ip)
