@@ -1,4 +1,4 @@
-/* Queries of the fence and fence_lvol tables (sql/006_fence.sql). */
+/* Queries of the fence table (sql/006_fence.sql). */
 #include "db_fencing.h"
 #include "db_priv.h"
 #include "vas/proto.h"
@@ -8,7 +8,7 @@
 int db_fencing_record(struct db_tx *tx, int32_t hsvrid)
 {
 	/* A head without a data address logs in from nowhere we know. */
-	int ret = db_q(
+	return db_q(
 	    tx, NULL,
 	    "INSERT INTO fence (hsvrid, ssvrid, initiators) SELECT DISTINCT "
 	    "$1::int, p.ssvrid, (SELECT string_agg(ip, ' ' ORDER BY seq) FROM "
@@ -20,16 +20,6 @@ int db_fencing_record(struct db_tx *tx, int32_t hsvrid)
 	    "ON CONFLICT (hsvrid, ssvrid) DO UPDATE SET initiators = "
 	    "EXCLUDED.initiators, attempts = 0, next_try = now()",
 	    "d", hsvrid);
-
-	if (!ret)
-		ret =
-		    db_q(tx, NULL,
-			 "INSERT INTO fence_lvol (lvolid, hsvrid) SELECT "
-			 "lvolid, $1 FROM attach WHERE hsvrid = $1 AND EXISTS "
-			 "(SELECT 1 FROM fence WHERE hsvrid = $1) "
-			 "ON CONFLICT DO NOTHING",
-			 "d", hsvrid);
-	return ret;
 }
 
 static void fill_row(const PGresult *r, int i, void *out)
@@ -53,16 +43,9 @@ int db_fencing_due(struct db_tx *tx, int max, struct fencing_row **rows, int *n)
 
 int db_fencing_done(struct db_tx *tx, int32_t hsvrid, int32_t ssvrid)
 {
-	int ret = db_q(tx, NULL,
-		       "DELETE FROM fence WHERE hsvrid = $1 AND ssvrid = $2",
-		       "dd", hsvrid, ssvrid);
-
-	if (!ret)
-		ret = db_q(tx, NULL,
-			   "DELETE FROM fence_lvol WHERE hsvrid = $1 AND NOT "
-			   "EXISTS (SELECT 1 FROM fence WHERE hsvrid = $1)",
-			   "d", hsvrid);
-	return ret;
+	return db_q(tx, NULL,
+		    "DELETE FROM fence WHERE hsvrid = $1 AND ssvrid = $2", "dd",
+		    hsvrid, ssvrid);
 }
 
 int db_fencing_retry(struct db_tx *tx, int32_t hsvrid, int32_t ssvrid,
@@ -83,10 +66,13 @@ int db_fencing_waits(struct db_tx *tx, int32_t lvolid, int32_t *hsvrid,
 
 	/* A failed storage server's legs are rebuilt, never trusted. */
 	ret = db_q(tx, &r,
-		   "SELECT f.hsvrid, f.ssvrid FROM fence_lvol l JOIN fence f "
-		   "ON f.hsvrid = l.hsvrid JOIN ssvrlst s ON s.ssvrid = "
-		   "f.ssvrid WHERE l.lvolid = $1 AND s.priority NOT IN ($2, "
-		   "$3) ORDER BY f.hsvrid, f.ssvrid LIMIT 1",
+		   "SELECT f.hsvrid, f.ssvrid FROM fence f JOIN ssvrlst s ON "
+		   "s.ssvrid = f.ssvrid WHERE s.priority NOT IN ($2, $3) AND "
+		   "f.ssvrid IN (SELECT p.ssvrid FROM lvolmap m JOIN dskmap d "
+		   "ON d.dextid = m.dextid JOIN pdsklst p ON p.pdskid = "
+		   "d.pdskid WHERE m.toplvolid = $1 OR m.toplvolid IN (SELECT "
+		   "assoc_lvolid FROM assoc WHERE lvolid = $1)) ORDER BY "
+		   "f.hsvrid, f.ssvrid LIMIT 1",
 		   "ddd", lvolid, PRIO_OFFLINE, PRIO_FAULTY);
 	if (ret)
 		return ret;
