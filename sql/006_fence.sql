@@ -13,3 +13,5 @@ CREATE TABLE fence (
 	next_try timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (hsvrid, ssvrid)
 );
+-- The shred scheduler skips servers with a row (sm/db/db_shred.c).
+CREATE INDEX fence_ssvr ON fence (ssvrid);
