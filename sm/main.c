@@ -3,6 +3,7 @@
 #include "attach_driver.h"
 #include "db.h"
 #include "db_leader.h"
+#include "fencing.h"
 #include "leader.h"
 #include "metrics.h"
 #include "pg_embedded.h"
@@ -218,6 +219,7 @@ int main(int argc, char **argv)
 		goto out;
 	rpc_server_set_observer(sigs.srv, sm_metrics_request, &sm);
 	describe(&sm, rpc_server_port(sigs.srv), holder, sizeof(holder));
+	fencing_hooks_init(&sm);
 	if (rpc_server_add_route(sigs.srv, "GET", "/metrics", sm_metrics_route,
 				 &sm) ||
 	    attach_driver_start(&sm) || leader_start(&sm, dsn, holder)) {

@@ -2,6 +2,7 @@
 #ifndef VAS_SM_H
 #define VAS_SM_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +72,12 @@ struct sm_hooks {
 	 * outcome and records it; frees op. 0 or the error for the caller.
 	 */
 	int (*run_attach)(struct sm *sm, struct attach_op *op);
+	void (*wake_fencing)(struct sm *sm);
+	/*
+	 * Waits (op_timeout) until an attach of lvolid need no longer wait
+	 * for a failed head to be fenced; 0, or -EAGAIN when it still must.
+	 */
+	int (*await_fencing)(struct sm *sm, int32_t lvolid);
 };
 
 struct sm {
@@ -82,6 +89,7 @@ struct sm {
 	struct jobs *shred;
 	struct jobs *resync;
 	struct worker_loop *health;
+	struct worker_loop *fencing;
 	struct attach_driver *attach;
 	struct leader *leader; /* runs the workers while this one leads */
 };
@@ -103,6 +111,19 @@ static inline void sm_wake_resync(struct sm *sm)
 {
 	if (sm->hooks.wake_resync)
 		sm->hooks.wake_resync(sm);
+}
+
+/* Wakes the fencing worker (a head server failed). */
+static inline void sm_wake_fencing(struct sm *sm)
+{
+	if (sm->hooks.wake_fencing)
+		sm->hooks.wake_fencing(sm);
+}
+
+static inline int sm_await_fencing(struct sm *sm, int32_t lvolid)
+{
+	return sm->hooks.await_fencing ? sm->hooks.await_fencing(sm, lvolid)
+				       : -EAGAIN;
 }
 
 #endif

@@ -12,10 +12,56 @@
 #include "vas/proto.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * Fenced initiators (fenceInitiators, SECURITY.md "Fencing"): the manager
+ * failed a head and waits for this agent to refuse it before attaching its
+ * volumes elsewhere. The manager marks the head failed before it asks, so
+ * only an answer to listHeadServers asked before the fence arrived may
+ * still name the head: an entry is kept out of those and forgotten after
+ * the first answer asked after it. One lock orders fences and refreshes.
+ */
+struct fenced_ent {
+	char addr[16];
+	uint64_t gen; /* fence_gen when it arrived */
+};
+
+static pthread_mutex_t acl_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t fence_gen;
+static struct fenced_ent fenced[SSVR_ACL_MAX];
+static int n_fenced;
+
+static void acl_remove(struct acl_set *s, const char *addr)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->addr[i], addr)) {
+			memmove(s->addr[i], s->addr[i + 1],
+				sizeof(s->addr[0]) * (size_t)(s->n - i - 1));
+			s->n--;
+			return;
+		}
+}
+
+/* Under acl_lock: forgets what an answer asked at gen knows; filters s. */
+static void fenced_apply(struct acl_set *s, uint64_t asked_at)
+{
+	int i, kept = 0;
+
+	for (i = 0; i < n_fenced; i++) {
+		if (fenced[i].gen <= asked_at)
+			continue;
+		acl_remove(s, fenced[i].addr);
+		fenced[kept++] = fenced[i];
+	}
+	n_fenced = kept;
+}
 
 /*
  * The data addresses of every registered head server that is not failed:
@@ -60,9 +106,13 @@ int acl_refresh(const struct ssvr_cfg *cfg, bool force)
 {
 	struct acl_set *now = malloc(sizeof(*now)), *was = malloc(sizeof(*was));
 	int ret = now && was ? 0 : -ENOMEM;
+	uint64_t asked_at;
 
 	if (!ret && cfg->n_initiators)
 		goto out; /* fixed by configuration */
+	pthread_mutex_lock(&acl_lock);
+	asked_at = fence_gen;
+	pthread_mutex_unlock(&acl_lock);
 	if (!ret)
 		ret = fetch(cfg, now);
 	if (ret) {
@@ -70,6 +120,8 @@ int acl_refresh(const struct ssvr_cfg *cfg, bool force)
 			  strerror(-ret));
 		goto out;
 	}
+	pthread_mutex_lock(&acl_lock);
+	fenced_apply(now, asked_at);
 	ret = acl_load(cfg, was);
 	if (!ret && (force || !same(now, was))) {
 		log_info("targets accept %d head server address(es)", now->n);
@@ -77,9 +129,45 @@ int acl_refresh(const struct ssvr_cfg *cfg, bool force)
 		if (!ret)
 			ret = export_apply_acl(cfg, now);
 	}
+	pthread_mutex_unlock(&acl_lock);
 out:
 	free(now);
 	free(was);
+	return ret;
+}
+
+int acl_fence(const struct ssvr_cfg *cfg, char (*addrs)[16], int n)
+{
+	struct acl_set *s;
+	int i, j, ret;
+
+	if (cfg->n_initiators)
+		return -EOPNOTSUPP; /* initiator_address: the admin's list */
+	s = malloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	pthread_mutex_lock(&acl_lock);
+	fence_gen++;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n_fenced && strcmp(fenced[j].addr, addrs[i]);
+		     j++)
+			;
+		if (j == SSVR_ACL_MAX)
+			break;
+		memcpy(fenced[j].addr, addrs[i], sizeof(fenced[j].addr));
+		fenced[j].gen = fence_gen;
+		n_fenced += j == n_fenced;
+	}
+	ret = i < n ? -ENOSPC : acl_load(cfg, s);
+	if (!ret) {
+		fenced_apply(s, 0);
+		ret = acl_save(cfg, s);
+	}
+	/* Also when the saved set did not name them: cuts their sessions. */
+	if (!ret)
+		ret = export_apply_acl(cfg, s);
+	pthread_mutex_unlock(&acl_lock);
+	free(s);
 	return ret;
 }
 
@@ -107,8 +195,20 @@ int acl_keeper_start(const struct ssvr_cfg *cfg, struct acl_keeper **out)
 	int ret;
 
 	*out = NULL;
-	if (cfg->n_initiators)
+	if (cfg->n_initiators) {
+		/* Targets made under another setting get the admin's list. */
+		struct acl_set *fixed = malloc(sizeof(*fixed));
+
+		ret = fixed ? acl_wanted(cfg, fixed) : -ENOMEM;
+		if (!ret)
+			ret = export_apply_acl(cfg, fixed);
+		free(fixed);
+		if (ret)
+			log_warn("initiator_address not applied to every "
+				 "target: %s",
+				 strerror(-ret));
 		return 0;
+	}
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;

@@ -148,6 +148,12 @@ int acl_keeper_start(const struct ssvr_cfg *cfg, struct acl_keeper **out);
 void acl_keeper_stop(struct acl_keeper *k);
 /* One pass: ask the manager, save and apply what changed. 0 or -errno. */
 int acl_refresh(const struct ssvr_cfg *cfg, bool force);
+/*
+ * fenceInitiators: the addrs (dotted quads) lose access and sessions on
+ * every target now, and stay out of the sets fetched before this call.
+ * -EOPNOTSUPP with initiator_address set by hand.
+ */
+int acl_fence(const struct ssvr_cfg *cfg, char (*addrs)[16], int n);
 
 /* ssvr_target.c: one driver per iSCSI target implementation. */
 struct target_ent {

@@ -1,12 +1,15 @@
 /*
  * ssvr_agent's XML-RPC methods (ssvr.md 3.2): helloWorld,
- * registerShredRequest, getEventStatus. Nothing else is callable.
+ * registerShredRequest, getEventStatus, and fenceInitiators (ours, not
+ * 3.0's: SECURITY.md "Fencing"). Nothing else is callable.
  */
 #include "ssvr_rpc.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -127,6 +130,65 @@ static int api_event_status(struct rpc_request *req)
 	return 0;
 }
 
+/*
+ * The manager failed head server hsvrid: its initiator addresses lose
+ * their access and sessions on every target before the answer, so the
+ * manager may attach that head's volumes elsewhere once every storage
+ * server has answered 0.
+ */
+static int api_fence(struct rpc_request *req)
+{
+	struct ssvr_agent *a = req->ctx;
+	xmlrpc_value *arr = rpc_member(req, "initiators");
+	char addrs[SSVR_ACL_MAX][16];
+	int n = xmlrpc_array_size(req->env, arr), i, ret;
+	struct in_addr in;
+
+	for (i = 0; i < n && !req->env->fault_occurred; i++) {
+		xmlrpc_value *e = NULL;
+		const char *str = NULL;
+
+		xmlrpc_array_read_item(req->env, arr, i, &e);
+		if (!req->env->fault_occurred)
+			xmlrpc_read_string(req->env, e, &str);
+		ret = req->env->fault_occurred || !str ||
+			      strlen(str) >= sizeof(addrs[0]) ||
+			      inet_pton(AF_INET, str, &in) != 1
+			  ? -EINVAL
+			  : 0;
+		if (!ret)
+			snprintf(addrs[i], sizeof(addrs[0]), "%s", str);
+		free((void *)str);
+		if (e)
+			xmlrpc_DECREF(e);
+		if (ret) {
+			xmlrpc_env_clean(req->env);
+			xmlrpc_env_init(req->env);
+			return -EINVAL;
+		}
+	}
+	if (req->env->fault_occurred)
+		return -EINVAL;
+	ret = acl_fence(a->cfg, addrs, n);
+	if (ret == -EOPNOTSUPP) {
+		log_err("fenceInitiators: hsvr-%08llx cannot be fenced here: "
+			"initiator_address is set by hand",
+			(long long)rpc_int(req, "hsvrid", 0));
+		return -(VAS_ERELAY + EOPNOTSUPP); /* fault 95, not 500 */
+	}
+	if (!ret)
+		log_warn("hsvr-%08llx fenced: %d initiator address(es) refused "
+			 "by every target, their sessions cut",
+			 (long long)rpc_int(req, "hsvrid", 0), n);
+	return ret;
+}
+
+static const struct rpc_param_spec fence_spec[] = {
+    {"hsvrid", RPC_T_INT, 0, 0, INT32_MAX, 0},
+    {"initiators", RPC_T_ARRAY, RPC_REQUIRED, 0, SSVR_ACL_MAX, RPC_T_STRING},
+    {NULL, 0, 0, 0, 0, 0},
+};
+
 static const struct rpc_param_spec shred_spec[] = {
     {"eventid", RPC_T_INT, RPC_REQUIRED, 1, INT32_MAX, 0},
     {"dextid", RPC_T_INT, RPC_REQUIRED, 0, INT32_MAX, 0},
@@ -152,5 +214,6 @@ const struct rpc_method ssvr_methods[] = {
     {"helloWorld", api_hello, no_spec, RPC_M_NOVERSION, NULL},
     {"registerShredRequest", api_shred, shred_spec, RPC_M_MUTATES, check_peer},
     {"getEventStatus", api_event_status, event_spec, 0, check_peer},
+    {"fenceInitiators", api_fence, fence_spec, RPC_M_MUTATES, check_peer},
     {NULL, NULL, NULL, 0, NULL},
 };

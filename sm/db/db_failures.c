@@ -4,6 +4,7 @@
  * job (sm.md 8.3-8.6).
  */
 #include "db_failures.h"
+#include "db_fencing.h"
 #include "db_priv.h"
 #include "db_volumes.h"
 #include "vas/proto.h"
@@ -16,6 +17,10 @@ int db_fail_hsvr(struct db_tx *tx, int32_t hsvrid)
 	PGresult *r;
 	int ret, i;
 
+	/* Its volumes wait until the storage servers refuse it (M73). */
+	ret = db_fencing_record(tx, hsvrid);
+	if (ret)
+		return ret;
 	ret = db_q(tx, &r,
 		   "SELECT lvolid FROM attach WHERE hsvrid = $1 "
 		   "ORDER BY lvolid",

@@ -91,7 +91,9 @@ static void fill(const PGresult *r, int i, void *elem)
 /*
  * Per idle eligible disk: a row that kept its id comes first (the disk
  * waits for it while it backs off: its dd may still run), else the lowest
- * due extent. Every branch walks a partial index in (pdskid, dextid).
+ * due extent. None on a server that has not yet fenced a failed head
+ * (sql/006): its writes could land behind the zeroing. Every branch walks a
+ * partial index in (pdskid, dextid).
  */
 #define CANDIDATES                                                             \
 	"SELECT c.shredid, c.eventid, c.dextid, c.pdskid, p.ssvrid, "          \
@@ -105,7 +107,8 @@ static void fill(const PGresult *r, int i, void *elem)
 	"ORDER BY s.dextid LIMIT 1) LIMIT 1) c WHERE p.priority IN ($4, $5) "  \
 	"AND v.priority IN ($4, $5) AND c.next_try <= now() AND NOT EXISTS "   \
 	"(SELECT 1 FROM shred b WHERE b.pdskid = p.pdskid AND b.status = $2 "  \
-	"AND b.eventid <> ALL($6::int[])) AND " MAY_RUN_C
+	"AND b.eventid <> ALL($6::int[])) AND NOT EXISTS (SELECT 1 FROM "      \
+	"fence f WHERE f.ssvrid = p.ssvrid) AND " MAY_RUN_C
 
 static int64_t get_pdskid(const void *e)
 {

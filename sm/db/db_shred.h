@@ -41,7 +41,8 @@ int db_shred_salvage(struct db_tx *tx);
  * finished): of all disks when all is set, else of the disks of ended[].
  * A row that kept its id goes first, and while it backs off its disk
  * waits. Never an extent a head may still hold (a resync must first drop
- * it) or one whose cancelled shred may still run. Caller frees *rows.
+ * it) or one whose cancelled shred may still run, nor on a server that has
+ * not yet fenced a failed head. Caller frees *rows.
  */
 int db_shred_candidates(struct db_tx *tx, const struct shred_row *ended,
 			int n_ended, bool all, struct shred_row **rows,

@@ -272,6 +272,8 @@ int sm_notify_failure(struct sm *sm, int target, int32_t id)
 	if (!ret) {
 		log_warn("failure recorded: target %d id %08x", target, id);
 		sm_wake_resync(sm);
+		if (target == TARGET_HSVR)
+			sm_wake_fencing(sm);
 	}
 	return ret;
 }

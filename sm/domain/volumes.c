@@ -2,6 +2,7 @@
 #include "volumes.h"
 #include "alloc.h"
 #include "db_alloc.h"
+#include "db_fencing.h"
 #include "db_pools.h"
 #include "db_servers.h"
 #include "db_volumes.h"
@@ -186,14 +187,21 @@ static int begin_root(struct sm *sm, struct vol_ref ref, struct db_tx **tx,
 	return !ret && v->origin ? -EINVAL : ret;
 }
 
-int vol_attach(struct sm *sm, struct vol_ref ref, int32_t hsvrid)
+/*
+ * One attempt; *fencing is set (nothing done) while a head that had the
+ * volume is not yet refused by a storage server holding its legs (M73).
+ */
+static int try_attach(struct sm *sm, struct vol_ref ref, int32_t hsvrid,
+		      int32_t *fencing)
 {
 	struct attach_op *op = NULL;
 	struct sm_attachment a;
 	struct sm_volume v;
 	struct db_tx *tx = NULL;
+	int32_t old_hsvr = 0, ssvr = 0;
 	int ret, prio;
 
+	*fencing = 0;
 	ret = begin_root(sm, ref, &tx, &v);
 	if (!tx)
 		return ret;
@@ -210,9 +218,30 @@ int vol_attach(struct sm *sm, struct vol_ref ref, int32_t hsvrid)
 			ret = -EINVAL;
 	}
 	if (!ret)
+		ret = db_fencing_waits(tx, v.lvolid, &old_hsvr, &ssvr);
+	if (ret == 1) {
+		log_info("attach of lvol-%08x waits: hsvr-%08x not yet fenced "
+			 "on ssvr-%08x",
+			 v.lvolid, old_hsvr, ssvr);
+		*fencing = v.lvolid;
+		db_rollback(tx);
+		return -EAGAIN;
+	}
+	if (!ret)
 		ret = attach_op_begin(sm, tx, ATTACH_OP_ATTACH, v.lvolid,
 				      v.lvolid, hsvrid, &op);
 	return commit_and_run(sm, tx, op, ret);
+}
+
+int vol_attach(struct sm *sm, struct vol_ref ref, int32_t hsvrid)
+{
+	int32_t fencing;
+	int ret = try_attach(sm, ref, hsvrid, &fencing);
+
+	/* Once, after the wait: a head failed meanwhile waits anew. */
+	if (fencing && !sm_await_fencing(sm, fencing))
+		ret = try_attach(sm, ref, hsvrid, &fencing);
+	return ret;
 }
 
 int vol_detach(struct sm *sm, struct vol_ref ref)

@@ -1,11 +1,12 @@
 /*
  * Starting and stopping the leader's background work in its order: the
- * shred and resync schedulers, health polling, resuming attach/detach
+ * shred and resync schedulers, fencing, health polling, resuming attach/detach
  * operations. The calling thread's leadership epoch (db_fence.h) goes
  * with every thread they start.
  */
 #include "workers.h"
 #include "attach_driver.h"
+#include "fencing.h"
 #include "health.h"
 #include "jobs.h"
 #include "resync.h"
@@ -19,6 +20,8 @@ int workers_start(struct sm *sm)
 
 	if (!ret)
 		ret = resync_start(sm);
+	if (!ret)
+		ret = fencing_start(sm);
 	if (!ret)
 		ret = health_start(sm);
 	if (!ret)
@@ -34,6 +37,7 @@ int workers_start(struct sm *sm)
 bool workers_stop(struct sm *sm, int wait_ms)
 {
 	worker_loop_stop(sm->health);
+	fencing_stop(sm);
 	/* Each may wake the other while it stops: halt both, then free. */
 	jobs_halt(sm->resync);
 	jobs_halt(sm->shred);

@@ -155,8 +155,16 @@ def test_faults(node, rpc):
     ml = rpc.system.listMethods()
     check(set(ml) - {"system.listMethods", "system.methodHelp",
                      "system.methodSignature"} ==
-          {"helloWorld", "registerShredRequest", "getEventStatus"},
-          "only the three methods are callable")
+          {"helloWorld", "registerShredRequest", "getEventStatus",
+           "fenceInitiators"},
+          "only the four methods are callable")
+    fence = rpc.fenceInitiators
+    for bad in ({"ver": 5}, {"ver": 5, "initiators": "127.0.0.1"},
+                {"ver": 5, "initiators": ["127.0.0.1", "x"]},
+                {"ver": 5, "initiators": [1]},
+                {"ver": 5, "initiators": ["127.0.0.1/8"]},
+                {"ver": 5, "initiators": ["127.0.0.1"], "hsvrid": -1}):
+        check(fault(fence, bad) == 22, "fenceInitiators %r -> 22" % bad)
     check(rpc.helloWorld({}) == 0, "agent still alive after bad input")
 
 
@@ -309,6 +317,20 @@ def test_initiator_acl(node, sm):
     ls = subprocess.run(["iscsi-ls", "-s", "iscsi://%s" % IP],
                         capture_output=True, text=True).stdout
     check(node.iqn(1) in ls, "the registered head logs in")
+    # fenceInitiators: refused at once, not at the next refresh (M73).
+    check(node.rpc().fenceInitiators(
+        {"ver": 5, "hsvrid": 1, "initiators": ["127.0.0.1"]}) == 0,
+        "fenceInitiators answers 0")
+    check(sm.acl(node.tgtd, tid) == [],
+          "the fenced head is out of the ACL when the call returns: %s"
+          % sm.acl(node.tgtd, tid))
+    ls = subprocess.run(["iscsi-ls", "-s", "iscsi://%s" % IP],
+                        capture_output=True, text=True).stdout
+    check(node.iqn(1) not in ls, "a login of the fenced head refused")
+    # Our manager fails a head before it fences it: a list asked after
+    # the fence that still names the head means it registered again.
+    check(wait_for(lambda: sm.acl(node.tgtd, tid) == ["127.0.0.1"]),
+          "a head listed healthy after the fence gets its access back")
 
 
 def wait_for(pred, timeout=30):

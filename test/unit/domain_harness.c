@@ -87,7 +87,8 @@ static void setup(void)
 	sql("DROP SCHEMA public CASCADE");
 	sql("CREATE SCHEMA public");
 	ck_assert_int_eq(db_migrate(sm.db), 0);
-	sm.hooks = (struct sm_hooks){wake_shred, wake_resync, run_attach};
+	sm.hooks =
+	    (struct sm_hooks){wake_shred, wake_resync, run_attach, NULL, NULL};
 	woken_shred = woken_resync = driven = 0;
 	answer = (struct agent_result){AGENT_DONE, 0, "", 0};
 	leave_in_flight = false;

@@ -4,6 +4,7 @@
  * that record what the domain asks of them: no agent, no network.
  */
 #include "db_fence.h"
+#include "db_shred.h"
 #include "domain_harness.h"
 #include "failures.h"
 #include "vas/clock.h"
@@ -326,6 +327,72 @@ START_TEST(a_failed_head_forgets_its_attachments)
 }
 END_TEST
 
+START_TEST(a_failed_heads_volumes_wait_for_fencing)
+{
+	int32_t h1, h2, id, ssvr[2], dext[2], w_ssvr[2];
+	bool apart;
+	char q[160];
+
+	storage(4);
+	h1 = server(SRV_HSVR, "127.0.0.21");
+	h2 = server(SRV_HSVR, "127.0.0.22");
+	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, NULL, &id), 0);
+	ck_assert_int_eq(vol_attach(&sm, named("v"), h1), 0);
+	ck_assert_int_eq(legs("v", ssvr, dext, 2), 2);
+	ck_assert_int_eq(sm_notify_failure(&sm, TARGET_HSVR, h1), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM fence WHERE hsvrid = "
+				 "(SELECT hsvrid FROM ipdata WHERE ip = "
+				 "'127.0.0.21') AND initiators = '127.0.0.21'"),
+			 2);
+	/* Not before every storage server holding its legs refused h1 (M73). */
+	ck_assert_int_eq(vol_attach(&sm, named("v"), h2), -EAGAIN);
+	/* Another volume waits only where it has a leg on such a server. */
+	ck_assert_int_eq(vol_create(&sm, "w", 10, 2, NULL, &id), 0);
+	ck_assert_int_eq(legs("w", w_ssvr, dext, 2), 2);
+	apart = w_ssvr[0] != ssvr[0] && w_ssvr[0] != ssvr[1] &&
+		w_ssvr[1] != ssvr[0] && w_ssvr[1] != ssvr[1];
+	ck_assert_int_eq(vol_attach(&sm, named("w"), h2), apart ? 0 : -EAGAIN);
+	snprintf(q, sizeof(q), "DELETE FROM fence WHERE ssvrid = %d", ssvr[0]);
+	sql(q);
+	ck_assert_int_eq(vol_attach(&sm, named("v"), h2), -EAGAIN);
+	/* A failed storage server's legs are rebuilt, not used: no wait. */
+	ck_assert_int_eq(sm_notify_failure(&sm, TARGET_SSVR, ssvr[1]), 0);
+	ck_assert_int_eq(vol_attach(&sm, named("v"), h2), 0);
+}
+END_TEST
+
+START_TEST(a_failed_heads_servers_shred_after_fencing)
+{
+	struct shred_row *rows = NULL;
+	struct db_tx *tx = NULL;
+	int32_t h, id, ssvr[2], dext[2];
+	int n = -1;
+	char q[160];
+
+	storage(2);
+	h = server(SRV_HSVR, "127.0.0.21");
+	ck_assert_int_eq(vol_create(&sm, "v", 10, 2, NULL, &id), 0);
+	ck_assert_int_eq(vol_attach(&sm, named("v"), h), 0);
+	ck_assert_int_eq(legs("v", ssvr, dext, 2), 2);
+	ck_assert_int_eq(sm_notify_failure(&sm, TARGET_HSVR, h), 0);
+	ck_assert_int_eq(vol_delete(&sm, named("v")), 0);
+	/* The head may still write there: no zeroing before its fence. */
+	ck_assert_int_eq(db_begin(sm.db, false, &tx), 0);
+	ck_assert_int_eq(db_shred_candidates(tx, NULL, 0, true, &rows, &n), 0);
+	db_rollback(tx);
+	free(rows);
+	ck_assert_int_eq(n, 0);
+	snprintf(q, sizeof(q), "DELETE FROM fence WHERE ssvrid = %d", ssvr[0]);
+	sql(q);
+	ck_assert_int_eq(db_begin(sm.db, false, &tx), 0);
+	ck_assert_int_eq(db_shred_candidates(tx, NULL, 0, true, &rows, &n), 0);
+	db_rollback(tx);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(rows[0].dextid, dext[0]);
+	free(rows);
+}
+END_TEST
+
 START_TEST(shutdown_waits_for_detach)
 {
 	int32_t h, id;
@@ -405,6 +472,8 @@ int main(void)
 	    bad_blocks_retire_extents_not_disks,
 	    operations_left_in_flight_are_found_again,
 	    a_failed_head_forgets_its_attachments,
+	    a_failed_heads_volumes_wait_for_fencing,
+	    a_failed_heads_servers_shred_after_fencing,
 	    shutdown_waits_for_detach,
 	    outcomes_map_to_the_documented_errors,
 	    a_deposed_leaders_write_is_refused,
