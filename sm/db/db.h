@@ -53,6 +53,8 @@ enum db_idtype {
 	DB_ID_EVENT = 5,
 	DB_ID_POOL = 6, /* storage pools (sql/002_pools.sql) */
 };
+/* Reads the counter ahead, with the transaction's next round trip. */
+int db_genid_ask(struct db_tx *tx, enum db_idtype type);
 /* Next id; -ENOSPC when a non-wrapping counter is exhausted. */
 int db_genid(struct db_tx *tx, enum db_idtype type, int32_t *id);
 /*
