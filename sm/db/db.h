@@ -44,6 +44,12 @@ int db_end(struct db_tx *tx, int ret);
 int db_run(struct db *db, bool mutating, int (*fn)(struct db_tx *, void *),
 	   void *arg);
 
+/*
+ * A token of the database's committed state (malloc'd text), or NULL when
+ * it cannot be read: equal tokens, no commit in between (db_state.c).
+ */
+char *db_state_token(struct db *db);
+
 /* Id counters (sm.md 2.5): gap-free, inside the caller's transaction. */
 enum db_idtype {
 	DB_ID_HSVR = 1,
