@@ -1,8 +1,9 @@
 /*
  * The database's state as one token: the snapshot a new statement would
- * see (xmin:xmax:running xids). Two equal tokens mean that no transaction
- * committed, or even took an id, in between - whichever manager ran it, or
- * psql - so a reply read after the first is still the truth at the second.
+ * see (xmin:xmax:running xids). A commit raises xmax or leaves the running
+ * list, so two equal tokens mean that no transaction committed in between -
+ * whichever manager ran it, or psql - and a reply read after the first is
+ * still the truth at the second.
  */
 #include "db_priv.h"
 
