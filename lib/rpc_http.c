@@ -312,9 +312,16 @@ void rpc_http_run(struct rpc_server *srv, struct rpc_call *call)
 	if (call->route) {
 		run_route(srv, call);
 	} else {
-		call->doc = rpc_process_call(
-		    srv->table, srv->ctx, call->body ? call->body : "",
-		    call->len, call->conn ? &call->conn->peer : &unknown, &o);
+		const struct rpc_peer *peer =
+		    call->conn ? &call->conn->peer : &unknown;
+		const char *body = call->body ? call->body : "";
+
+		call->doc =
+		    srv->cache
+			? rpc_cache_call(srv->cache, srv->table, srv->ctx, body,
+					 call->len, peer, &o)
+			: rpc_process_call(srv->table, srv->ctx, body,
+					   call->len, peer, &o);
 		o.peer = call->conn ? call->conn->peer.text : "?";
 		o.queued_us = (uint64_t)(start - call->complete_us);
 		o.run_us = (uint64_t)(rpc_now_us() - start);

@@ -154,6 +154,13 @@ int rpc_server_add_route(struct rpc_server *srv, const char *method,
 	return 0;
 }
 
+int rpc_server_set_cache(struct rpc_server *srv, rpc_token_fn fn, void *ctx)
+{
+	rpc_cache_free(srv->cache);
+	srv->cache = rpc_cache_new(fn, ctx);
+	return srv->cache ? 0 : -ENOMEM;
+}
+
 void rpc_server_set_observer(struct rpc_server *srv, rpc_observer_fn fn,
 			     void *ctx)
 {
@@ -277,6 +284,7 @@ void rpc_server_free(struct rpc_server *srv)
 		return;
 	close(srv->listen_fd);
 	rpc_tls_free(srv);
+	rpc_cache_free(srv->cache);
 	pthread_mutex_destroy(&srv->run_lock);
 	pthread_cond_destroy(&srv->run_cond);
 	pthread_mutex_destroy(&srv->conns.lock);

@@ -87,7 +87,8 @@ struct rpc_server {
 	int n_routes;
 	rpc_observer_fn observer;
 	void *observer_ctx;
-	atomic_size_t buffered; /* body bytes beyond the free part */
+	struct rpc_cache *cache; /* NULL: no reply is kept */
+	atomic_size_t buffered;	 /* body bytes beyond the free part */
 	/* HTTPS: the PEM files' text (NULL: plain HTTP). */
 	char *tls_cert, *tls_key, *tls_ca;
 
@@ -157,5 +158,16 @@ void rpc_http_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 /* Runs the call on the calling (worker) thread and fills its reply. */
 void rpc_http_run(struct rpc_server *srv, struct rpc_call *call);
 void rpc_http_observe(struct rpc_server *srv, const struct rpc_served *o);
+
+/* Kept replies of RPC_M_CACHED methods (rpc_cache.c). */
+struct rpc_cache;
+struct rpc_cache *rpc_cache_new(rpc_token_fn fn, void *ctx);
+void rpc_cache_free(struct rpc_cache *c);
+/* rpc_process_call(), or a kept reply that is still the state's. */
+xmlrpc_mem_block *rpc_cache_call(struct rpc_cache *c,
+				 const struct rpc_method *table, void *ctx,
+				 const char *body, size_t len,
+				 const struct rpc_peer *peer,
+				 struct rpc_served *o);
 
 #endif

@@ -112,6 +112,11 @@ static void *signal_thread(void *arg)
 	return NULL;
 }
 
+static char *state_token(void *ctx)
+{
+	return db_state_token(((struct sm *)ctx)->db);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -218,6 +223,8 @@ int main(int argc, char **argv)
 	if (rpc_server_new(&opts, sm_methods, &sm, &sigs.srv))
 		goto out;
 	rpc_server_set_observer(sigs.srv, sm_metrics_request, &sm);
+	/* Lists answered again while the database holds what they read. */
+	rpc_server_set_cache(sigs.srv, state_token, &sm);
 	describe(&sm, rpc_server_port(sigs.srv), holder, sizeof(holder));
 	fencing_hooks_init(&sm);
 	if (rpc_server_add_route(sigs.srv, "GET", "/metrics", sm_metrics_route,

@@ -76,6 +76,8 @@ typedef int (*rpc_handler)(struct rpc_request *req);
 
 #define RPC_M_MUTATES	1u /* logged with peer and outcome at INFO */
 #define RPC_M_NOVERSION 2u /* helloWorld: parameters are ignored */
+/* A read whose reply may be reused while the state stands (no guard). */
+#define RPC_M_CACHED 4u
 
 struct rpc_method {
 	const char *name;
@@ -186,6 +188,17 @@ typedef void (*rpc_observer_fn)(void *ctx, const struct rpc_served *o);
 /* One observer per server; call before rpc_server_run(). */
 void rpc_server_set_observer(struct rpc_server *srv, rpc_observer_fn fn,
 			     void *ctx);
+
+/*
+ * Extension point: replies of RPC_M_CACHED methods are kept, and a call
+ * byte for byte equal to one answered before gets the same reply while
+ * fn returns the token (malloc'd text) it got when that reply was made.
+ * fn is called by one worker at a time, for all calls waiting, in a round
+ * that starts after each of them arrived; NULL: the state cannot be told
+ * (the call runs). Call before rpc_server_run().
+ */
+typedef char *(*rpc_token_fn)(void *ctx);
+int rpc_server_set_cache(struct rpc_server *srv, rpc_token_fn fn, void *ctx);
 
 /*
  * Processes one XML call document and returns the response document

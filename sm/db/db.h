@@ -44,6 +44,12 @@ int db_end(struct db_tx *tx, int ret);
 int db_run(struct db *db, bool mutating, int (*fn)(struct db_tx *, void *),
 	   void *arg);
 
+/*
+ * A token of the database's committed state (malloc'd text), or NULL when
+ * it cannot be read: equal tokens, no commit in between (db_state.c).
+ */
+char *db_state_token(struct db *db);
+
 /* Id counters (sm.md 2.5): gap-free, inside the caller's transaction. */
 enum db_idtype {
 	DB_ID_HSVR = 1,
@@ -53,6 +59,8 @@ enum db_idtype {
 	DB_ID_EVENT = 5,
 	DB_ID_POOL = 6, /* storage pools (sql/002_pools.sql) */
 };
+/* Reads the counter ahead, with the transaction's next round trip. */
+int db_genid_ask(struct db_tx *tx, enum db_idtype type);
 /* Next id; -ENOSPC when a non-wrapping counter is exhausted. */
 int db_genid(struct db_tx *tx, enum db_idtype type, int32_t *id);
 /*

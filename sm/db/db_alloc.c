@@ -10,73 +10,115 @@
 #define DOMAIN_KEY                                                             \
 	"CASE WHEN s.domainid IS NULL THEN s.ssvrid ELSE -s.domainid END "
 
-int db_alloc_pool_load(struct db_tx *tx, int32_t storage,
-		       struct alloc_pool *pool)
-{
-	PGresult *r;
-	int ret, i;
+#define DISKS_SQL                                                              \
+	"SELECT p.pdskid, p.ssvrid, p.capacity, f.free_vb, "                   \
+	"f.largest_vb, " DOMAIN_KEY                                            \
+	", COALESCE(p.poolid, s.poolid) AS disk_pool FROM pdsklst "            \
+	"p JOIN pdsk_free f ON f.pdskid = p.pdskid JOIN ssvrlst s ON "         \
+	"s.ssvrid = p.ssvrid WHERE f.free_vb > 0 AND p.priority IN ($1, $2) "  \
+	"AND s.priority IN ($1, $2) "
 
-	ret = db_q(tx, &r,
-		   "SELECT p.pdskid, p.ssvrid, p.capacity, f.free_vb, "
-		   "f.largest_vb, " DOMAIN_KEY ", COALESCE(p.poolid, s.poolid) "
-		   "FROM pdsklst p JOIN pdsk_free f ON f.pdskid = p.pdskid "
-		   "JOIN ssvrlst s ON s.ssvrid = p.ssvrid "
-		   "WHERE f.free_vb > 0 AND p.priority IN ($1, $2) AND "
-		   "s.priority IN ($1, $2) AND ($3 = 0 OR "
-		   "COALESCE(p.poolid, s.poolid) = $3) ORDER BY p.ssvrid, "
-		   "p.pdskid",
-		   "ddd", PRIO_HIGH, PRIO_LOW, storage);
-	if (ret)
-		return ret;
-	pool->n = PQntuples(r);
-	pool->disk = calloc((size_t)pool->n + 1, sizeof(*pool->disk));
+/* Rows of DISKS_SQL from column `first` on; a NULL pdskid is no disk. */
+static int pool_from(PGresult *r, int first, struct alloc_pool *pool)
+{
+	int i;
+
+	pool->n = 0;
+	pool->disk = calloc((size_t)PQntuples(r) + 1, sizeof(*pool->disk));
 	if (!pool->disk) {
 		PQclear(r);
 		return -ENOMEM;
 	}
-	for (i = 0; i < pool->n; i++) {
-		struct alloc_disk *d = &pool->disk[i];
+	for (i = 0; i < PQntuples(r); i++) {
+		struct alloc_disk *d = &pool->disk[pool->n];
 
-		d->pdskid = (int32_t)db_l(r, i, 0);
-		d->ssvrid = (int32_t)db_l(r, i, 1);
-		d->total_vb = db_l(r, i, 2);
-		d->free_vb = db_l(r, i, 3);
-		d->largest_vb = db_l(r, i, 4);
-		d->domain = (int32_t)db_l(r, i, 5);
-		d->poolid = (int32_t)db_l(r, i, 6);
+		if (PQgetisnull(r, i, first))
+			continue;
+		d->pdskid = (int32_t)db_l(r, i, first);
+		d->ssvrid = (int32_t)db_l(r, i, first + 1);
+		d->total_vb = db_l(r, i, first + 2);
+		d->free_vb = db_l(r, i, first + 3);
+		d->largest_vb = db_l(r, i, first + 4);
+		d->domain = (int32_t)db_l(r, i, first + 5);
+		d->poolid = (int32_t)db_l(r, i, first + 6);
+		pool->n++;
 	}
 	PQclear(r);
 	return 0;
 }
 
-int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
-		   int32_t *dextid)
+int db_alloc_pool_load(struct db_tx *tx, int32_t storage,
+		       struct alloc_pool *pool)
 {
 	PGresult *r;
-	int64_t size, offset;
-	int32_t rest_id;
 	int ret;
 
 	ret = db_q(tx, &r,
-		   "SELECT dextid, \"offset\", capacity FROM dskmap WHERE "
-		   "pdskid = $1 AND status = $2 ORDER BY capacity DESC, "
-		   "\"offset\" LIMIT 1 FOR UPDATE",
-		   "dd", disk->pdskid, EXT_FREE);
+		   DISKS_SQL "AND ($3 = 0 OR COALESCE(p.poolid, s.poolid) = "
+			     "$3) ORDER BY p.ssvrid, p.pdskid",
+		   "ddd", PRIO_HIGH, PRIO_LOW, storage);
+	return ret ? ret : pool_from(r, 0, pool);
+}
+
+int db_alloc_ask(struct db_tx *tx, int32_t poolid, int *ticket)
+{
+	/* The storage pool on every row; one row without a disk at least. */
+	return db_ask(tx, ticket,
+		      "WITH st AS MATERIALIZED (SELECT pool_storage($3) AS "
+		      "storage) SELECT st.storage, d.* FROM st LEFT JOIN "
+		      "(" DISKS_SQL ") d ON d.disk_pool = st.storage ORDER BY "
+		      "d.ssvrid, d.pdskid",
+		      "ddd", PRIO_HIGH, PRIO_LOW, poolid);
+}
+
+int db_alloc_answer(struct db_tx *tx, int ticket, int32_t *storage,
+		    struct alloc_pool *pool)
+{
+	PGresult *r;
+	int ret = db_answer(tx, ticket, &r);
+
 	if (ret)
 		return ret;
-	if (PQntuples(r) != 1 || db_l(r, 0, 2) < c) {
+	*storage = PQntuples(r) ? (int32_t)db_l(r, 0, 0) : 0;
+	if (!*storage) { /* no pool up the tree holds a disk */
 		PQclear(r);
 		return -ENOSPC;
 	}
+	return pool_from(r, 1, pool);
+}
+
+/* The SQL below names the states: a partial index matches only those. */
+_Static_assert(EXT_FREE == 2 && EXT_BUSY == 1, "extent states in SQL");
+
+/*
+ * Books c vb of a disk's largest FREE extent and tells what it was and
+ * the disk's next largest FREE extent (before this statement).
+ */
+#define TAKE_SQL                                                               \
+	"WITH pick AS (SELECT dextid, \"offset\", capacity FROM dskmap "       \
+	"WHERE pdskid = $1 AND status = 2 ORDER BY capacity DESC, "            \
+	"\"offset\" LIMIT 1 FOR UPDATE), taken AS (UPDATE dskmap d SET "       \
+	"status = 1, capacity = $2 FROM pick WHERE d.dextid = pick.dextid "    \
+	"AND pick.capacity >= $2 RETURNING d.dextid) SELECT pick.dextid, "     \
+	"pick.\"offset\", pick.capacity, COALESCE((SELECT x.capacity FROM "    \
+	"dskmap x WHERE x.pdskid = $1 AND x.status = 2 AND x.dextid <> "       \
+	"pick.dextid ORDER BY x.capacity DESC LIMIT 1), 0) FROM pick"
+
+/* The rest of a split extent stays FREE under a new id. */
+static int keep_rest(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
+		     PGresult *r, int32_t *dextid)
+{
+	int64_t offset, size, next;
+	int32_t rest_id;
+	int ret = 0;
+
+	if (PQntuples(r) != 1 || db_l(r, 0, 2) < c)
+		return -ENOSPC;
 	*dextid = (int32_t)db_l(r, 0, 0);
 	offset = db_l(r, 0, 1);
 	size = db_l(r, 0, 2);
-	PQclear(r);
-	ret = db_q(
-	    tx, NULL,
-	    "UPDATE dskmap SET status = $2, capacity = $3 WHERE dextid = $1",
-	    "ddl", *dextid, EXT_BUSY, c);
-	if (!ret && size > c) {
+	next = db_l(r, 0, 3);
+	if (size > c) {
 		ret = db_genid(tx, DB_ID_LVOL, &rest_id);
 		if (!ret)
 			ret = db_q(
@@ -87,19 +129,36 @@ int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
 			    "ddlld", rest_id, disk->pdskid, offset + c,
 			    size - c, EXT_FREE);
 	}
-	if (ret)
-		return ret;
 	disk->free_vb -= c;
-	ret =
-	    db_q(tx, &r,
-		 "SELECT COALESCE(max(capacity), 0) FROM dskmap WHERE pdskid = "
-		 "$1 AND status = $2",
-		 "dd", disk->pdskid, EXT_FREE);
-	if (ret)
-		return ret;
-	disk->largest_vb = db_l(r, 0, 0);
-	PQclear(r);
-	return 0;
+	disk->largest_vb = size - c > next ? size - c : next;
+	return ret;
+}
+
+int db_extents_take(struct db_tx *tx, struct alloc_disk **disks, int n,
+		    int64_t c, int32_t *dextids)
+{
+	int ticket[ALLOC_MAX_LEGS], ret = 0, i;
+	PGresult *r;
+
+	if (n > ALLOC_MAX_LEGS)
+		return -EINVAL;
+	for (i = 0; !ret && i < n; i++)
+		ret =
+		    db_ask(tx, &ticket[i], TAKE_SQL, "dl", disks[i]->pdskid, c);
+	for (i = 0; !ret && i < n; i++) {
+		ret = db_answer(tx, ticket[i], &r);
+		if (ret)
+			break;
+		ret = keep_rest(tx, disks[i], c, r, &dextids[i]);
+		PQclear(r);
+	}
+	return ret;
+}
+
+int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
+		   int32_t *dextid)
+{
+	return db_extents_take(tx, &disk, 1, c, dextid);
 }
 
 int db_mirror_legs(struct db_tx *tx, int32_t mirrorid, int32_t except,

@@ -17,11 +17,21 @@
 int db_alloc_pool_load(struct db_tx *tx, int32_t storage,
 		       struct alloc_pool *pool);
 /*
+ * The storage pool of pool poolid (db_pool_storage) and its disks
+ * (db_alloc_pool_load), asked ahead (db_ask) and answered later.
+ */
+int db_alloc_ask(struct db_tx *tx, int32_t poolid, int *ticket);
+int db_alloc_answer(struct db_tx *tx, int ticket, int32_t *storage,
+		    struct alloc_pool *pool);
+/*
  * Takes c vb from the disk's largest FREE extent (split at the high end
  * with a new lvol id) and marks it BUSY; updates the pool entry.
  */
 int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
 		   int32_t *dextid);
+/* The same on n distinct disks at once, in one round trip. */
+int db_extents_take(struct db_tx *tx, struct alloc_disk **disks, int n,
+		    int64_t c, int32_t *dextids);
 /* The servers and domains of a mirror's legs other than `except`. */
 int db_mirror_legs(struct db_tx *tx, int32_t mirrorid, int32_t except,
 		   struct alloc_legs *legs);

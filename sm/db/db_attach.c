@@ -18,12 +18,24 @@ static void fill(const PGresult *r, int i, void *elem)
 	a->assoc_lvolid = (int32_t)db_l(r, i, 5);
 }
 
+#define ATTACH_GET_SQL                                                         \
+	"SELECT lvolid, hsvrid, status, eventid, event_type, assoc_lvolid "    \
+	"FROM attach WHERE lvolid = $1 FOR UPDATE"
+
 int db_attach_get(struct db_tx *tx, int32_t root, struct sm_attachment *row)
 {
-	return db_row(tx, row, fill,
-		      "SELECT lvolid, hsvrid, status, eventid, event_type, "
-		      "assoc_lvolid FROM attach WHERE lvolid = $1 FOR UPDATE",
-		      "d", root);
+	return db_row(tx, row, fill, ATTACH_GET_SQL, "d", root);
+}
+
+int db_attach_get_ask(struct db_tx *tx, int32_t root, int *ticket)
+{
+	return db_ask(tx, ticket, ATTACH_GET_SQL, "d", root);
+}
+
+int db_attach_get_answer(struct db_tx *tx, int ticket,
+			 struct sm_attachment *row)
+{
+	return db_row_answer(tx, ticket, row, fill);
 }
 
 int db_root_in_flight(struct db_tx *tx, int32_t toplvolid, bool *busy)

@@ -10,6 +10,7 @@
 #include "vas/log.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -101,6 +102,11 @@ static int checkout(struct db *db)
 static void release(struct db_tx *tx)
 {
 	struct db *db = tx->db;
+	int i;
+
+	PQclear(tx->begin_res);
+	for (i = 0; i < DB_MAX_ASKS; i++)
+		PQclear(tx->answers[i]);
 
 	/* A broken connection is replaced by the slot's next user. */
 	if (tx->lost)
@@ -112,18 +118,57 @@ static void release(struct db_tx *tx)
 	free(tx);
 }
 
+/*
+ * Whether an idle pooled connection still stands: one the server closed
+ * (it restarted, or ended the session) has its end of file waiting.
+ */
+static bool still_open(PGconn *conn)
+{
+	struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+
+	if (PQstatus(conn) != CONNECTION_OK || p.fd < 0)
+		return false;
+	if (poll(&p, 1, 0) <= 0)
+		return true;
+	return PQconsumeInput(conn) && PQstatus(conn) == CONNECTION_OK;
+}
+
+/*
+ * Sends BEGIN and the lock ahead of the transaction's first statements
+ * (libpq pipeline mode): they travel in one round trip, and the lock is
+ * held from the moment they arrive, not a round trip earlier.
+ */
+static int send_begin(struct db_tx *tx)
+{
+	static const char *const lock =
+	    "SELECT pg_advisory_xact_lock(" DB_MUTATE_LOCK
+	    "), pg_current_xact_id(), pg_postmaster_start_time()";
+
+	if (!PQenterPipelineMode(tx->conn) ||
+	    !PQsendQueryParams(tx->conn, "BEGIN", 0, NULL, NULL, NULL, NULL,
+			       0) ||
+	    !PQsendQueryParams(tx->conn, lock, 0, NULL, NULL, NULL, NULL, 0)) {
+		tx->lost = true; /* half sent: never reuse it */
+		return db_fail(tx, NULL, "BEGIN");
+	}
+	tx->piped_sql[0] = "BEGIN";
+	tx->piped_dest[0] = NULL;
+	tx->piped_sql[1] = lock;
+	tx->piped_dest[1] = &tx->begin_res;
+	tx->piped = 2;
+	return 0;
+}
+
 /* BEGIN on the slot's connection (made if needed); 0 or an errno. */
 static int start(struct db_tx *tx, bool mutating)
 {
 	struct db_session *s = tx->s;
-	PGresult *r;
-	int ret = 0;
 
 	tx->failed = 0;
 	tx->lost = false;
 	tx->xid = 0;
 	tx->piped = 0;
-	if (s->conn && PQstatus(s->conn) != CONNECTION_OK)
+	if (s->conn && !still_open(s->conn))
 		db_session_close(s);
 	if (!s->conn)
 		s->conn = db_connect(tx->target);
@@ -137,26 +182,28 @@ static int start(struct db_tx *tx, bool mutating)
 	 * takes its own snapshot anyway, so BEGIN and ROLLBACK would only
 	 * cost two round trips.
 	 */
-	if (!mutating)
-		return 0;
 	/*
-	 * One round trip. Mutating transactions serialise on the advisory
-	 * lock; their id tells a lost commit's outcome later - on the same
-	 * server run only: a promoted standby or a crash-restarted server may
-	 * give an id that never reached its WAL to another transaction.
+	 * Mutating transactions serialise on the advisory lock; their id
+	 * tells a lost commit's outcome later - on the same server run only:
+	 * a promoted standby or a crash-restarted server may give an id that
+	 * never reached its WAL to another transaction.
 	 */
-	r = PQexec(tx->conn,
-		   "BEGIN; SELECT pg_advisory_xact_lock(" DB_MUTATE_LOCK
-		   "), pg_current_xact_id(), pg_postmaster_start_time()");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		ret = db_fail(tx, r, "BEGIN");
-	} else {
-		tx->xid = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-		snprintf(tx->server_start, sizeof(tx->server_start), "%s",
-			 PQgetvalue(r, 0, 2));
-	}
-	PQclear(r);
-	return ret;
+	return mutating ? send_begin(tx) : 0;
+}
+
+/* The transaction's id and its server's start, read with the lock. */
+static int read_begin(struct db_tx *tx)
+{
+	if (!tx->begin_res)
+		(void)db_flush(tx);
+	if (tx->failed)
+		return tx->failed;
+	if (!tx->begin_res || PQntuples(tx->begin_res) != 1)
+		return db_fail(tx, tx->begin_res, "BEGIN");
+	tx->xid = strtoll(PQgetvalue(tx->begin_res, 0, 1), NULL, 10);
+	snprintf(tx->server_start, sizeof(tx->server_start), "%s",
+		 PQgetvalue(tx->begin_res, 0, 2));
+	return 0;
 }
 
 int db_begin(struct db *db, bool mutating, struct db_tx **out)
@@ -175,17 +222,19 @@ int db_begin(struct db *db, bool mutating, struct db_tx **out)
 	ret = start(tx, mutating);
 	if (ret && tx->lost && !db_reconnect(tx))
 		ret = start(tx, mutating);
+	if (ret) {
+		release(tx);
+		return ret;
+	}
 	/*
 	 * A worker of a lost leadership changes nothing (issue 15). Checked
 	 * under the mutation lock, which a new leadership takes to bump the
 	 * epoch: the epoch read here holds until this transaction ends.
 	 */
-	if (!ret && mutating)
+	if (mutating)
 		ret = db_fence_check(tx);
 	if (ret) {
-		if (!tx->lost && mutating)
-			PQclear(PQexec(tx->conn, "ROLLBACK"));
-		release(tx);
+		db_rollback(tx);
 		return ret;
 	}
 	*out = tx;
@@ -276,6 +325,12 @@ int db_commit(struct db_tx *tx)
 		release(tx);
 		return 0;
 	}
+	/* A COMMIT lost on the way is judged by the id: known before it. */
+	ret = read_begin(tx);
+	if (ret) {
+		db_rollback(tx);
+		return ret;
+	}
 	/* One round trip with the statements not read yet. */
 	r = db_exec_last(tx, "COMMIT");
 	if (r && PQresultStatus(r) == PGRES_COMMAND_OK)
@@ -301,9 +356,11 @@ void db_rollback(struct db_tx *tx)
 	if (!tx)
 		return;
 	if (!tx->lost && tx->mutating) {
-		(void)db_flush(tx); /* its errors no longer matter */
-		r = tx->lost ? NULL : PQexec(tx->conn, "ROLLBACK");
-		if (r && PQresultStatus(r) != PGRES_COMMAND_OK)
+		/* With what is in flight; their errors no longer matter. */
+		r = db_exec_last(tx, "ROLLBACK");
+		if (!r && !tx->lost) /* a failure skipped it */
+			r = PQexec(tx->conn, "ROLLBACK");
+		if (!tx->lost && PQresultStatus(r) != PGRES_COMMAND_OK)
 			tx->lost = true; /* the next user reconnects */
 		PQclear(r);
 	}

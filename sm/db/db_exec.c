@@ -100,12 +100,13 @@ static int pipeline_end(struct db_tx *tx, const char *last, PGresult **res)
 		ret = db_fail(tx, NULL, "pipeline sync");
 	for (i = 0; !ret && i < n; i++) {
 		const char *sql = i < tx->piped ? tx->piped_sql[i] : last;
+		PGresult **dest = i < tx->piped ? tx->piped_dest[i] : res;
 
 		r = next_result(tx);
 		if (!r || PQresultStatus(r) == PGRES_FATAL_ERROR)
 			ret = db_fail(tx, r, sql);
-		if (!ret && i == n - 1 && last)
-			*res = r;
+		if (!ret && dest && (i < tx->piped || last))
+			*dest = r;
 		else
 			PQclear(r);
 	}
@@ -149,7 +150,7 @@ PGresult *db_exec_last(struct db_tx *tx, const char *sql)
  * there; the transaction is lost either way.
  */
 static bool defer(struct db_tx *tx, const char *sql, int n,
-		  const char *const *values)
+		  const char *const *values, PGresult **dest)
 {
 	const char *name;
 	PGresult *err;
@@ -164,6 +165,7 @@ static bool defer(struct db_tx *tx, const char *sql, int n,
 		tx->lost = true; /* half sent: never reuse it */
 		return true;
 	}
+	tx->piped_dest[tx->piped] = dest;
 	tx->piped_sql[tx->piped++] = sql;
 	return true;
 }
@@ -206,18 +208,12 @@ static PGresult *run(struct db_tx *tx, const char *sql, int n,
 	return PQexecParams(tx->conn, sql, n, NULL, values, NULL, NULL, 0);
 }
 
-int db_vq(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
-	  va_list ap)
+/* The parameters as text: values point into bufs or at the strings. */
+static int bind_params(const char *fmt, va_list ap, const char **values,
+		       char (*bufs)[24])
 {
-	const char *values[16];
-	char bufs[16][24];
-	int n = 0, ret = 0, attempt;
-	PGresult *r;
+	int n = 0;
 
-	if (res)
-		*res = NULL;
-	if (tx->failed)
-		return tx->failed;
 	for (; fmt && *fmt && n < 16; fmt++, n++) {
 		switch (*fmt) {
 		case 'd':
@@ -235,8 +231,16 @@ int db_vq(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
 			break;
 		}
 	}
-	if (!res && tx->mutating && defer(tx, sql, n, values))
-		return tx->failed;
+	return n;
+}
+
+/* Runs a statement now (after what was sent ahead of it). */
+static int run_now(struct db_tx *tx, PGresult **res, const char *sql, int n,
+		   const char *const *values)
+{
+	int ret = 0, attempt;
+	PGresult *r;
+
 	for (attempt = 0;; attempt++) {
 		r = run(tx, sql, n, values);
 		if (tx->failed) { /* a deferred statement failed */
@@ -260,6 +264,65 @@ int db_vq(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
 	else
 		PQclear(r);
 	return 0;
+}
+
+int db_vq(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,
+	  va_list ap)
+{
+	const char *values[16];
+	char bufs[16][24];
+	int n;
+
+	if (res)
+		*res = NULL;
+	if (tx->failed)
+		return tx->failed;
+	n = bind_params(fmt, ap, values, bufs);
+	if (!res && tx->mutating && defer(tx, sql, n, values, NULL))
+		return tx->failed;
+	return run_now(tx, res, sql, n, values);
+}
+
+int db_ask(struct db_tx *tx, int *ticket, const char *sql, const char *fmt, ...)
+{
+	const char *values[16];
+	char bufs[16][24];
+	va_list ap;
+	int n, t;
+
+	*ticket = -1;
+	if (tx->failed)
+		return tx->failed;
+	for (t = 0; t < DB_MAX_ASKS && tx->asked[t]; t++)
+		;
+	if (t == DB_MAX_ASKS) {
+		log_err("db_ask: more than %d reads in flight", DB_MAX_ASKS);
+		return -ENOMEM;
+	}
+	va_start(ap, fmt);
+	n = bind_params(fmt, ap, values, bufs);
+	va_end(ap);
+	tx->asked[t] = true;
+	tx->answers[t] = NULL;
+	*ticket = t;
+	if (tx->mutating && defer(tx, sql, n, values, &tx->answers[t]))
+		return tx->failed;
+	return run_now(tx, &tx->answers[t], sql, n, values);
+}
+
+int db_answer(struct db_tx *tx, int ticket, PGresult **res)
+{
+	*res = NULL;
+	if (ticket < 0 || ticket >= DB_MAX_ASKS || !tx->asked[ticket])
+		return tx->failed ? tx->failed : -EIO;
+	if (!tx->answers[ticket] && tx->piped)
+		(void)db_flush(tx);
+	*res = tx->answers[ticket];
+	tx->answers[ticket] = NULL;
+	tx->asked[ticket] = false;
+	if (*res)
+		return 0;
+	return tx->failed ? tx->failed : -EIO;
 }
 
 int db_q(struct db_tx *tx, PGresult **res, const char *sql, const char *fmt,

@@ -4,31 +4,60 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#define COUNTER_SQL                                                            \
+	"SELECT id, maxid, rotate::int FROM idtable WHERE type = $1 FOR "      \
+	"UPDATE"
+
+/*
+ * A counter is read once per transaction (its row then stays locked, and
+ * the mutation lock keeps every other writer out); later ids are handed
+ * out from the copy, each store still written to the table.
+ */
 static int read_counter(struct db_tx *tx, enum db_idtype type, int64_t *id,
 			int64_t *maxid, int *rotate)
 {
+	struct db_counter *c = &tx->counter[type];
 	PGresult *r;
 	int ret;
 
-	ret = db_q(tx, &r,
-		   "SELECT id, maxid, rotate::int FROM idtable WHERE type = $1 "
-		   "FOR UPDATE",
-		   "d", (int)type);
-	if (ret)
-		return ret;
-	if (PQntuples(r) != 1) {
+	if (!c->known) {
+		ret = c->ticket > 0 ? db_answer(tx, c->ticket - 1, &r)
+				    : db_q(tx, &r, COUNTER_SQL, "d", (int)type);
+		c->ticket = 0;
+		if (ret)
+			return ret;
+		if (PQntuples(r) != 1) {
+			PQclear(r);
+			return -EIO;
+		}
+		c->id = db_l(r, 0, 0);
+		c->maxid = db_l(r, 0, 1);
+		c->rotate = (int)db_l(r, 0, 2);
+		c->known = true;
 		PQclear(r);
-		return -EIO;
 	}
-	*id = db_l(r, 0, 0);
-	*maxid = db_l(r, 0, 1);
-	*rotate = (int)db_l(r, 0, 2);
-	PQclear(r);
+	*id = c->id;
+	*maxid = c->maxid;
+	*rotate = c->rotate;
 	return 0;
+}
+
+int db_genid_ask(struct db_tx *tx, enum db_idtype type)
+{
+	struct db_counter *c = &tx->counter[type];
+	int ret, ticket;
+
+	if (c->known || c->ticket > 0)
+		return tx->failed;
+	ret = db_ask(tx, &ticket, COUNTER_SQL, "d", (int)type);
+	if (!ret)
+		c->ticket = ticket + 1;
+	return ret;
 }
 
 static int store_counter(struct db_tx *tx, enum db_idtype type, int64_t id)
 {
+	tx->counter[type].id = id;
 	return db_q(tx, NULL, "UPDATE idtable SET id = $2 WHERE type = $1",
 		    "dl", (int)type, id);
 }

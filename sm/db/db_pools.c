@@ -71,14 +71,33 @@ static int none_or(struct db_tx *tx, int err, const char *sql, const char *fmt,
 	return ret;
 }
 
+#define QUOTA_ROOM_SQL                                                         \
+	UP("$1")                                                               \
+	"SELECT count(*) FROM up JOIN pool p ON p.poolid = "                   \
+	"up.poolid JOIN pool_tree_used t ON t.poolid = up.poolid "             \
+	"WHERE p.quota_gib > 0 AND t.used_gib + $2 > p.quota_gib"
+
 int db_pool_quota_room(struct db_tx *tx, int32_t poolid, int64_t delta_gib)
 {
-	return none_or(tx, -EDQUOT,
-		       UP("$1") "SELECT count(*) FROM up JOIN pool p ON "
-				"p.poolid = up.poolid JOIN pool_tree_used t ON "
-				"t.poolid = up.poolid WHERE p.quota_gib > 0 "
-				"AND t.used_gib + $2 > p.quota_gib",
-		       "dl", poolid, delta_gib);
+	return none_or(tx, -EDQUOT, QUOTA_ROOM_SQL, "dl", poolid, delta_gib);
+}
+
+int db_pool_quota_room_ask(struct db_tx *tx, int32_t poolid, int64_t delta_gib,
+			   int *ticket)
+{
+	return db_ask(tx, ticket, QUOTA_ROOM_SQL, "dl", poolid, delta_gib);
+}
+
+int db_pool_quota_room_answer(struct db_tx *tx, int ticket)
+{
+	PGresult *r;
+	int ret = db_answer(tx, ticket, &r);
+
+	if (ret)
+		return ret;
+	ret = db_l(r, 0, 0) ? -EDQUOT : 0;
+	PQclear(r);
+	return ret;
 }
 
 int db_pool_quota_fits(struct db_tx *tx, int32_t poolid, int32_t parent,

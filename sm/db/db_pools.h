@@ -22,6 +22,10 @@ int db_pool_in_use(struct db_tx *tx, int32_t poolid, bool *busy);
  * ancestor past its quota (Velocity's rule), else 0.
  */
 int db_pool_quota_room(struct db_tx *tx, int32_t poolid, int64_t delta_gib);
+/* The same asked ahead (db_ask) and answered later. */
+int db_pool_quota_room_ask(struct db_tx *tx, int32_t poolid, int64_t delta_gib,
+			   int *ticket);
+int db_pool_quota_room_answer(struct db_tx *tx, int ticket);
 /*
  * Whether quota_gib (> 0) suits the pool: no less than what its subtree
  * holds or any quota below it, no more than any quota above it.

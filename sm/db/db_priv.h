@@ -25,6 +25,8 @@ extern const struct db_migration db_migrations[];
 
 /* Statements of a transaction sent before their results are read. */
 #define DB_MAX_PIPED 64
+/* Reads of a transaction sent ahead and not answered yet (db_ask). */
+#define DB_MAX_ASKS 16
 
 /* Where connections go, and whether the server was last seen away. */
 struct db_target {
@@ -68,6 +70,22 @@ struct db_tx {
 	/* Sent but not yet read (libpq pipeline mode), see db_exec.c. */
 	int piped;
 	const char *piped_sql[DB_MAX_PIPED];
+	PGresult **piped_dest[DB_MAX_PIPED]; /* where a wanted result goes */
+	/*
+	 * A mutating transaction's BEGIN and lock travel with its first
+	 * statements; this is the lock's row (xid, server start) once read.
+	 */
+	PGresult *begin_res;
+	/* Answers to db_ask(), by ticket. */
+	PGresult *answers[DB_MAX_ASKS];
+	bool asked[DB_MAX_ASKS];
+	/* Id counters read in this transaction (row locked), by type. */
+	struct db_counter {
+		bool known;
+		int ticket; /* > 0: ticket + 1 of db_genid_ask()'s read */
+		int64_t id, maxid;
+		int rotate;
+	} counter[8];
 };
 
 /*
@@ -93,6 +111,18 @@ int db_fail(struct db_tx *tx, const PGresult *res, const char *sql);
 int db_reconnect(struct db_tx *tx);
 
 /*
+ * A read sent ahead: it travels with the transaction's next round trip
+ * (in a mutating transaction; elsewhere it runs at once), and its result
+ * is taken with db_answer(ticket). What the transaction sends before it
+ * is seen by it, what comes after is not. Results never taken are freed
+ * with the transaction.
+ */
+int db_ask(struct db_tx *tx, int *ticket, const char *sql, const char *fmt,
+	   ...);
+/* The result of db_ask(ticket), which the caller PQclear()s; 0 or the
+ * transaction's failure. */
+int db_answer(struct db_tx *tx, int ticket, PGresult **res);
+/*
  * Runs one parameterised statement. fmt has one letter per parameter:
  * 'd' int, 'l' int64_t, 's' string (NULL = SQL NULL). *res (optional)
  * receives the result, which the caller PQclear()s. Returns 0 or a
@@ -114,6 +144,9 @@ int db_rows(struct db_tx *tx, void **rows, int *n, size_t elem_size,
 int db_row(struct db_tx *tx, void *row,
 	   void (*fill)(const PGresult *, int, void *), const char *sql,
 	   const char *fmt, ...);
+/* The same for the answer to db_ask(ticket). */
+int db_row_answer(struct db_tx *tx, int ticket, void *row,
+		  void (*fill)(const PGresult *, int, void *));
 /* The first column of the first row, an id; -ENOENT without one (NULL). */
 int db_id(struct db_tx *tx, int32_t *id, const char *sql, const char *fmt, ...);
 /* The same for a result already at hand. */

@@ -23,6 +23,21 @@ int db_row(struct db_tx *tx, void *row,
 	return ret;
 }
 
+int db_row_answer(struct db_tx *tx, int ticket, void *row,
+		  void (*fill)(const PGresult *, int, void *))
+{
+	PGresult *r = NULL;
+	int ret = db_answer(tx, ticket, &r);
+
+	if (ret)
+		return ret;
+	ret = PQntuples(r) ? 0 : -ENOENT;
+	if (!ret)
+		fill(r, 0, row);
+	PQclear(r);
+	return ret;
+}
+
 int db_id(struct db_tx *tx, int32_t *id, const char *sql, const char *fmt, ...)
 {
 	PGresult *r = NULL;

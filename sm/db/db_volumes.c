@@ -49,11 +49,29 @@ int db_lvol_lock(struct db_tx *tx, int32_t lvolid)
 		    lvolid);
 }
 
+#define NAME_TAKEN_SQL "SELECT 1 FROM lvollst WHERE lvolname = $1"
+
 int db_lvol_name_taken(struct db_tx *tx, const char *name, bool *taken)
 {
 	PGresult *r;
-	int ret = db_q(tx, &r, "SELECT 1 FROM lvollst WHERE lvolname = $1", "s",
-		       name);
+	int ret = db_q(tx, &r, NAME_TAKEN_SQL, "s", name);
+
+	if (ret)
+		return ret;
+	*taken = PQntuples(r) > 0;
+	PQclear(r);
+	return 0;
+}
+
+int db_lvol_name_taken_ask(struct db_tx *tx, const char *name, int *ticket)
+{
+	return db_ask(tx, ticket, NAME_TAKEN_SQL, "s", name);
+}
+
+int db_lvol_name_taken_answer(struct db_tx *tx, int ticket, bool *taken)
+{
+	PGresult *r;
+	int ret = db_answer(tx, ticket, &r);
 
 	if (ret)
 		return ret;
@@ -119,11 +137,24 @@ int db_snapshot_link(struct db_tx *tx, int32_t origin, int32_t origin_layer,
 	return ret;
 }
 
+#define SNAPSHOT_COUNT_SQL "SELECT count(*) FROM assoc WHERE lvolid = $1"
+
 int db_snapshot_count(struct db_tx *tx, int32_t origin, int *n)
 {
+	int ticket, ret = db_snapshot_count_ask(tx, origin, &ticket);
+
+	return ret ? ret : db_snapshot_count_answer(tx, ticket, n);
+}
+
+int db_snapshot_count_ask(struct db_tx *tx, int32_t origin, int *ticket)
+{
+	return db_ask(tx, ticket, SNAPSHOT_COUNT_SQL, "d", origin);
+}
+
+int db_snapshot_count_answer(struct db_tx *tx, int ticket, int *n)
+{
 	PGresult *r;
-	int ret = db_q(tx, &r, "SELECT count(*) FROM assoc WHERE lvolid = $1",
-		       "d", origin);
+	int ret = db_answer(tx, ticket, &r);
 
 	if (ret)
 		return ret;
@@ -132,7 +163,25 @@ int db_snapshot_count(struct db_tx *tx, int32_t origin, int *n)
 	return 0;
 }
 
+int db_lvol_delete_ask(struct db_tx *tx, int32_t lvolid, int *ticket)
+{
+	/* The legs that may hold data: shredded before they are FREE. */
+	return db_ask(
+	    tx, ticket,
+	    "SELECT m.dextid FROM lvolmap m JOIN lvolmap p ON p.lvolid = "
+	    "m.superlvolid WHERE m.toplvolid = $1 AND m.lvoltype = $3 AND "
+	    "m.mirror_status <> $2 ORDER BY p.\"offset\", m.seq",
+	    "ddd", lvolid, MIRROR_ALLOCATED, LVOLTYPE_DEXT);
+}
+
 int db_lvol_delete(struct db_tx *tx, int32_t lvolid)
+{
+	int ticket, ret = db_lvol_delete_ask(tx, lvolid, &ticket);
+
+	return ret ? ret : db_lvol_delete_asked(tx, lvolid, ticket);
+}
+
+int db_lvol_delete_asked(struct db_tx *tx, int32_t lvolid, int ticket)
 {
 	PGresult *r;
 	int ret, i;
@@ -144,14 +193,8 @@ int db_lvol_delete(struct db_tx *tx, int32_t lvolid)
 	    "m.toplvolid = $1 AND m.lvoltype = $4 AND m.mirror_status = $3 "
 	    "AND d.dextid = m.dextid",
 	    "dddd", lvolid, EXT_FREE, MIRROR_ALLOCATED, LVOLTYPE_DEXT);
-	if (ret)
-		return ret;
-	ret =
-	    db_q(tx, &r,
-		 "SELECT m.dextid FROM lvolmap m JOIN lvolmap p ON p.lvolid = "
-		 "m.superlvolid WHERE m.toplvolid = $1 AND m.lvoltype = $3 AND "
-		 "m.mirror_status <> $2 ORDER BY p.\"offset\", m.seq",
-		 "ddd", lvolid, MIRROR_ALLOCATED, LVOLTYPE_DEXT);
+	if (!ret)
+		ret = db_answer(tx, ticket, &r);
 	if (ret)
 		return ret;
 	for (i = 0; !ret && i < PQntuples(r); i++)

@@ -13,6 +13,9 @@
 int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
 		   struct sm_volume *row);
 int db_lvol_name_taken(struct db_tx *tx, const char *name, bool *taken);
+/* The same asked ahead (db_ask) and answered later. */
+int db_lvol_name_taken_ask(struct db_tx *tx, const char *name, int *ticket);
+int db_lvol_name_taken_answer(struct db_tx *tx, int ticket, bool *taken);
 int db_lvol_insert(struct db_tx *tx, const struct sm_volume *row);
 int db_layer_insert(struct db_tx *tx, int32_t id, int type, int32_t super,
 		    int64_t offset, int64_t capacity, int32_t top,
@@ -22,8 +25,16 @@ int db_top_layer(struct db_tx *tx, int32_t lvolid, int32_t *layer);
 int db_snapshot_link(struct db_tx *tx, int32_t origin, int32_t origin_layer,
 		     int32_t snap, int32_t snap_layer);
 int db_snapshot_count(struct db_tx *tx, int32_t origin, int *n);
+int db_snapshot_count_ask(struct db_tx *tx, int32_t origin, int *ticket);
+int db_snapshot_count_answer(struct db_tx *tx, int ticket, int *n);
 /* sm.md 7.1: legs freed or queued for shredding, rows removed. */
 int db_lvol_delete(struct db_tx *tx, int32_t lvolid);
+/*
+ * The same in two steps: what it reads asked ahead (with reads of the
+ * caller), then the deletion with that answer.
+ */
+int db_lvol_delete_ask(struct db_tx *tx, int32_t lvolid, int *ticket);
+int db_lvol_delete_asked(struct db_tx *tx, int32_t lvolid, int ticket);
 int db_lvol_set_deleted(struct db_tx *tx, int32_t lvolid, int deleted);
 /*
  * Visible volumes (one when id > 0, of one pool when poolid > 0); the
@@ -36,6 +47,9 @@ int db_lvolstruct(struct db_tx *tx, int32_t lvolid, const char *iqn_prefix,
 		  struct vas_lvolstruct *out);
 
 int db_attach_get(struct db_tx *tx, int32_t root, struct sm_attachment *row);
+int db_attach_get_ask(struct db_tx *tx, int32_t root, int *ticket);
+int db_attach_get_answer(struct db_tx *tx, int ticket,
+			 struct sm_attachment *row);
 /*
  * Locks the volume's root (its lvollst row, then its attach row) and says
  * whether an attach/detach of it is in flight. Serialises leg replacement

@@ -39,6 +39,17 @@ int pool_charge(struct db_tx *tx, int32_t poolid, int64_t delta_gib)
 	return db_pool_quota_room(tx, poolid, delta_gib);
 }
 
+int pool_charge_ask(struct db_tx *tx, int32_t poolid, int64_t delta_gib,
+		    int *ticket)
+{
+	return db_pool_quota_room_ask(tx, poolid, delta_gib, ticket);
+}
+
+int pool_charge_answer(struct db_tx *tx, int ticket)
+{
+	return db_pool_quota_room_answer(tx, ticket);
+}
+
 int pool_create(struct sm *sm, const char *name, const char *parent,
 		int64_t quota_gib, int32_t *poolid)
 {

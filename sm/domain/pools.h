@@ -51,5 +51,9 @@ int pool_resolve(struct db_tx *tx, const char *name, int32_t *poolid);
  * the pool and every ancestor.
  */
 int pool_charge(struct db_tx *tx, int32_t poolid, int64_t delta_gib);
+/* The same asked ahead, with the transaction's next round trip. */
+int pool_charge_ask(struct db_tx *tx, int32_t poolid, int64_t delta_gib,
+		    int *ticket);
+int pool_charge_answer(struct db_tx *tx, int ticket);
 
 #endif

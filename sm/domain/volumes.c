@@ -36,16 +36,21 @@ static void utc_now(char *buf, size_t len)
 
 /*
  * Allocates the redundancy legs of one mirror, each on a failure domain
- * (else a server) the others are not on.
+ * (else a server) the others are not on. The legs are picked first (no
+ * pick depends on another's booking: they are on different servers) and
+ * booked together, in one round trip.
  */
 static int build_mirror(struct db_tx *tx, struct alloc_pool *pool,
 			int32_t storage, int32_t linear, int32_t top,
 			int64_t offset, int64_t e, int redundancy)
 {
 	struct alloc_legs legs = {.storage = storage};
-	int32_t mirror, dextid;
+	struct alloc_disk *disk[ALLOC_MAX_LEGS];
+	int32_t mirror, dextid[ALLOC_MAX_LEGS];
 	int ret, leg, idx;
 
+	if (redundancy > ALLOC_MAX_LEGS)
+		return -EINVAL;
 	ret = db_genid(tx, DB_ID_LVOL, &mirror);
 	if (!ret)
 		ret = db_layer_insert(tx, mirror, LVOLTYPE_MIRROR, linear,
@@ -55,11 +60,37 @@ static int build_mirror(struct db_tx *tx, struct alloc_pool *pool,
 		if (idx < 0)
 			return -ENOSPC;
 		alloc_legs_add(&legs, &pool->disk[idx]);
-		ret = db_extent_take(tx, &pool->disk[idx], e, &dextid);
-		if (!ret)
-			ret = db_layer_insert(tx, dextid, LVOLTYPE_DEXT, mirror,
-					      0, e, top, MIRROR_ALLOCATED);
+		disk[leg] = &pool->disk[idx];
 	}
+	if (!ret)
+		ret = db_extents_take(tx, disk, redundancy, e, dextid);
+	for (leg = 0; !ret && leg < redundancy; leg++)
+		ret = db_layer_insert(tx, dextid[leg], LVOLTYPE_DEXT, mirror, 0,
+				      e, top, MIRROR_ALLOCATED);
+	return ret;
+}
+
+/* The mirrors of [from, to) from the disks of pool (storage's). */
+static int build_mirrors_from(struct sm *sm, struct db_tx *tx,
+			      const struct sm_volume *v, int32_t storage,
+			      struct alloc_pool *pool, int32_t linear,
+			      int64_t from, int64_t to)
+{
+	int64_t off = from, resid = to - from;
+	int ret = 0, i;
+
+	for (i = 0; !ret && i < sm->cfg.n_extentsize; i++) {
+		int64_t e = sm->cfg.extentsize[i];
+
+		while (!ret && resid >= e) {
+			ret = build_mirror(tx, pool, storage, linear, v->lvolid,
+					   off, e, v->redundancy);
+			resid -= e;
+			off += e;
+		}
+	}
+	if (!ret && resid)
+		ret = -ENOSPC;
 	return ret;
 }
 
@@ -68,39 +99,51 @@ int vol_build_mirrors(struct sm *sm, struct db_tx *tx,
 		      int64_t to)
 {
 	struct alloc_pool pool = {0};
-	int64_t off = from, resid = to - from;
 	int32_t storage = 0;
-	int ret, i;
+	int ret;
 
 	ret = db_pool_storage(tx, v->poolid, &storage);
 	if (!ret)
 		ret = db_alloc_pool_load(tx, storage, &pool);
-	for (i = 0; !ret && i < sm->cfg.n_extentsize; i++) {
-		int64_t e = sm->cfg.extentsize[i];
-
-		while (!ret && resid >= e) {
-			ret = build_mirror(tx, &pool, storage, linear,
-					   v->lvolid, off, e, v->redundancy);
-			resid -= e;
-			off += e;
-		}
-	}
+	if (!ret)
+		ret = build_mirrors_from(sm, tx, v, storage, &pool, linear,
+					 from, to);
 	free(pool.disk);
-	if (!ret && resid)
-		ret = -ENOSPC;
+	return ret;
+}
+
+/*
+ * What building a volume reads, asked ahead so that it travels in one
+ * round trip (with the lock, when it is the transaction's first).
+ */
+struct volume_asks {
+	int quota;
+	int alloc;
+};
+
+static int ask_volume(struct db_tx *tx, const struct sm_volume *v,
+		      struct volume_asks *a)
+{
+	int ret = pool_charge_ask(tx, v->poolid, v->capacity, &a->quota);
+
+	if (!ret)
+		ret = db_genid_ask(tx, DB_ID_LVOL);
+	if (!ret)
+		ret = db_alloc_ask(tx, v->poolid, &a->alloc);
 	return ret;
 }
 
 /* LVOL row, top layer (SO or SNAPSHOT), LINEAR, mirrors (sm.md 3.7). */
 static int build_volume(struct sm *sm, struct db_tx *tx, struct sm_volume *v,
-			int top_type, int32_t *top_layer)
+			struct volume_asks *a, int top_type, int32_t *top_layer)
 {
-	int32_t linear;
+	struct alloc_pool pool = {0};
+	int32_t linear, storage = 0;
 	int ret;
 
 	utc_now(v->ctime, sizeof(v->ctime));
 	/* Velocity's rule, in the transaction that books the space. */
-	ret = pool_charge(tx, v->poolid, v->capacity);
+	ret = pool_charge_answer(tx, a->quota);
 	if (!ret)
 		ret = db_genid(tx, DB_ID_LVOL, &v->lvolid);
 	if (!ret)
@@ -116,19 +159,24 @@ static int build_volume(struct sm *sm, struct db_tx *tx, struct sm_volume *v,
 		ret = db_layer_insert(tx, linear, LVOLTYPE_LINEAR, *top_layer,
 				      0, v->capacity, v->lvolid, 0);
 	if (!ret)
-		ret = vol_build_mirrors(sm, tx, v, linear, 0, v->capacity);
+		ret = db_alloc_answer(tx, a->alloc, &storage, &pool);
+	if (!ret)
+		ret = build_mirrors_from(sm, tx, v, storage, &pool, linear, 0,
+					 v->capacity);
+	free(pool.disk);
 	return ret;
 }
 
 int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
 	       int redundancy, const char *pool, int32_t *lvolid)
 {
+	struct volume_asks a;
 	struct sm_volume v = {0};
 	struct db_tx *tx = NULL;
 	int32_t top;
 	bool taken;
 	int64_t cap;
-	int ret;
+	int ret, ticket;
 
 	if (redundancy < VAS_MIN_REDUNDANCY || redundancy > VAS_MAX_REDUNDANCY)
 		return -EINVAL;
@@ -140,16 +188,26 @@ int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
 	ret = db_begin(sm->db, true, &tx);
 	if (ret)
 		return ret;
-	ret = db_lvol_name_taken(tx, name, &taken);
-	if (!ret && taken)
-		ret = -EEXIST;
-	if (!ret)
-		ret = pool_resolve(tx, pool, &v.poolid);
 	snprintf(v.lvolname, sizeof(v.lvolname), "%s", name);
 	v.redundancy = redundancy;
 	v.capacity = cap;
+	/*
+	 * Without a pool name, everything read here goes in one round trip,
+	 * the one that takes the lock.
+	 */
+	ret = db_lvol_name_taken_ask(tx, name, &ticket);
 	if (!ret)
-		ret = build_volume(sm, tx, &v, LVOLTYPE_SNAPSHOT_ORIGIN, &top);
+		ret = pool_resolve(tx, pool, &v.poolid);
+	if (!ret)
+		ret = ask_volume(tx, &v, &a);
+	if (!ret || ret == -ENOENT) { /* a taken name is told first */
+		int found = db_lvol_name_taken_answer(tx, ticket, &taken);
+
+		ret = found ? found : (taken ? -EEXIST : ret);
+	}
+	if (!ret)
+		ret = build_volume(sm, tx, &v, &a, LVOLTYPE_SNAPSHOT_ORIGIN,
+				   &top);
 	ret = db_end(tx, ret);
 	if (!ret) {
 		*lvolid = v.lvolid;
@@ -275,6 +333,7 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 {
 	struct attach_op *op = NULL;
 	struct sm_volume o, v = {0};
+	struct volume_asks asks;
 	struct sm_attachment a;
 	struct db_tx *tx = NULL;
 	int32_t top, origin_top;
@@ -314,7 +373,9 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 	if (!ret)
 		ret = db_top_layer(tx, o.lvolid, &origin_top);
 	if (!ret)
-		ret = build_volume(sm, tx, &v, LVOLTYPE_SNAPSHOT, &top);
+		ret = ask_volume(tx, &v, &asks);
+	if (!ret)
+		ret = build_volume(sm, tx, &v, &asks, LVOLTYPE_SNAPSHOT, &top);
 	if (!ret)
 		ret = db_snapshot_link(tx, o.lvolid, origin_top, v.lvolid, top);
 	/* An attached origin gets the snapshot on its head server too. */
@@ -332,18 +393,26 @@ int vol_delete(struct sm *sm, struct vol_ref ref)
 	struct sm_volume v;
 	struct sm_attachment a;
 	struct db_tx *tx = NULL;
-	int ret, snaps = 0;
+	int ret, snaps = 0, snaps_q, attach_q, legs_q;
 
 	ret = db_begin(sm->db, true, &tx);
 	if (ret)
 		return ret;
 	ret = lookup(tx, ref, &v);
+	/* What else it reads, in one round trip. */
 	if (!ret)
-		ret = db_snapshot_count(tx, v.lvolid, &snaps);
+		ret = db_snapshot_count_ask(tx, v.lvolid, &snaps_q);
+	if (!ret)
+		ret = db_attach_get_ask(tx, v.origin ? v.origin : v.lvolid,
+					&attach_q);
+	if (!ret)
+		ret = db_lvol_delete_ask(tx, v.lvolid, &legs_q);
+	if (!ret)
+		ret = db_snapshot_count_answer(tx, snaps_q, &snaps);
 	if (!ret && snaps)
 		ret = -EBUSY;
 	if (!ret) {
-		ret = db_attach_get(tx, v.origin ? v.origin : v.lvolid, &a);
+		ret = db_attach_get_answer(tx, attach_q, &a);
 		if (ret == -ENOENT)
 			ret = 0;
 		else if (!ret &&
@@ -355,7 +424,7 @@ int vol_delete(struct sm *sm, struct vol_ref ref)
 					    a.lvolid, v.lvolid, a.hsvrid, &op);
 	}
 	if (!ret && !op)
-		ret = db_lvol_delete(tx, v.lvolid);
+		ret = db_lvol_delete_asked(tx, v.lvolid, legs_q);
 	ret = db_end(tx, ret);
 	if (ret) {
 		attach_op_free(op);

@@ -78,7 +78,9 @@ def start_sm(pg, build, ssvr_port, extra):
         sid = s.registerStorageServer(v(ip_data=["127.0.0.%d" % (11 + i)]))
         s.registerPhysicalDisk(v(ssvrid=sid, local_path="/dev/sdb",
                                  capacity=str(30000 * 2099200 + 1)))
-    sm.sql("DELETE FROM shred; UPDATE dskmap SET status = 2 WHERE status = 4")
+    # Under the manager's mutation lock: its shred worker is at it too.
+    sm.sql("BEGIN; SELECT pg_advisory_xact_lock(5652819); DELETE FROM shred; "
+           "UPDATE dskmap SET status = 2 WHERE status = 4; COMMIT")
     s("close")()
     return sm
 
