@@ -211,6 +211,7 @@ static int list_call(struct vas_client *c, struct sm_req *r, const char *method,
 
 	*out = NULL;
 	*n = 0;
+	r->repeatable = true;
 	ret = sm_req_send(c, r, method, &res);
 	if (!ret)
 		ret = smr_decode(res, kind, out, n);
@@ -324,6 +325,7 @@ int vas_show_lvol(struct vas_client *c, struct vas_lvol_ref v,
 		sm_req_done(&r);
 		return -EINVAL;
 	}
+	r.repeatable = true;
 	ret = sm_req_send(c, &r, "showLogicalVolume", &res);
 	if (ret)
 		return ret;

@@ -28,6 +28,12 @@ struct vas_client {
 	int port;
 	int timeout_ms;
 	int answered; /* index of the host that answered, or -1 */
+	/*
+	 * Where the next call starts: the host that last answered, or the
+	 * one after a host that took a request and gave no answer (stopped,
+	 * died mid-call), so a long-lived caller does not wait on it again.
+	 */
+	int first;
 	struct rpc_outcome last;
 	char tried[512];
 };
@@ -222,21 +228,25 @@ static void note_tried(struct vas_client *c, const char *host,
 }
 
 /*
- * Sends method({ver: 5, ...param}) host by host. Moves to the next host
- * only when the connection could not be made, so a request that may have
- * been received is never sent twice. Takes a reference of param.
+ * Sends method({ver: 5, ...param}) host by host, from c->first on. A
+ * change moves to the next host only when the connection could not be
+ * made, so a request that may have been received is never sent twice; a
+ * repeatable call (a read) also when the request went unanswered (timed
+ * out, connection lost). Takes a reference of param.
  */
 static int client_call(struct vas_client *c, const char *method,
-		       xmlrpc_value *param, xmlrpc_value **result)
+		       xmlrpc_value *param, bool repeatable,
+		       xmlrpc_value **result)
 {
 	struct rpc_outcome oc;
-	int i, tried = 0, ret = -EHOSTDOWN;
+	int start = c->first, k, i, tried = 0, ret = -EHOSTDOWN;
 
 	*result = NULL;
 	c->answered = -1;
 	c->tried[0] = '\0';
 	memset(&c->last, 0, sizeof(c->last));
-	for (i = 0; i < c->nhosts; i++) {
+	for (k = 0; k < c->nhosts; k++) {
+		i = (start + k) % c->nhosts;
 		ret = rpc_call((const char *const *)&c->hosts[i], 1, c->port,
 			       method, param, c->timeout_ms,
 			       RPC_FAILOVER_CONNECT, result, &oc);
@@ -244,11 +254,14 @@ static int client_call(struct vas_client *c, const char *method,
 		c->last = oc;
 		c->last.tried = tried;
 		if (ret == 0 || ret == -EREMOTEIO) {
-			c->answered = i;
+			c->answered = c->first = i;
 			break;
 		}
 		note_tried(c, c->hosts[i], &oc);
-		if (oc.fail != RPC_FAIL_CONNECT)
+		if (oc.fail == RPC_FAIL_CONNECT)
+			continue;
+		c->first = (i + 1) % c->nhosts;
+		if (!repeatable)
 			break;
 	}
 	if (ret == -EREMOTEIO) {
@@ -265,6 +278,7 @@ static int client_call(struct vas_client *c, const char *method,
 void sm_req_init(struct sm_req *r)
 {
 	xmlrpc_env_init(&r->env);
+	r->repeatable = false;
 	r->st = xmlrpc_struct_new(&r->env);
 	if (!r->env.fault_occurred) {
 		xmlrpc_value *v = xmlrpc_int_new(&r->env, VAS_XMLRPC_VERSION);
@@ -320,7 +334,7 @@ int sm_req_send(struct vas_client *c, struct sm_req *r, const char *method,
 	if (r->env.fault_occurred)
 		ret = -ENOMEM;
 	else
-		ret = client_call(c, method, r->st, result);
+		ret = client_call(c, method, r->st, r->repeatable, result);
 	sm_req_done(r);
 	return ret;
 }

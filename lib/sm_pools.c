@@ -61,6 +61,7 @@ int vas_list_pools(struct vas_client *c, const char *pool,
 	sm_req_init(&r);
 	if (pool)
 		sm_req_str(&r, "pool", pool);
+	r.repeatable = true;
 	ret = sm_req_send(c, &r, "listPools", &res);
 	if (!ret)
 		ret = smr_decode(res, SMR_POOL, (void **)out, n);

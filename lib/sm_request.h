@@ -16,6 +16,11 @@
 struct sm_req {
 	xmlrpc_env env;
 	xmlrpc_value *st;
+	/*
+	 * A read: asked again of the next manager when the answer was lost
+	 * (sm_client.c). A change never is: it may have been carried out.
+	 */
+	bool repeatable;
 };
 
 void sm_req_init(struct sm_req *r);

@@ -201,6 +201,7 @@ int main(int argc, char **argv)
 	       "-c idle_in_transaction_session_timeout=5000",
 	       0);
 	sm.instance = pick_instance();
+	db_set_tcp_timeout(sm.cfg.db_tcp_timeout_ms);
 	if (db_open(dsn, sm.cfg.max_connections + 4, &sm.db) ||
 	    db_migrate(sm.db)) {
 		log_err("database unusable");

@@ -48,7 +48,8 @@ struct sm_config {
 	/* Besides registered servers: who may call register*, notify*;
 	 * default: the networks this host is directly on. */
 	struct peer_acl agent_peers;
-	int leader_lease_ms; /* how long a silent leader stays leader */
+	int leader_lease_ms;   /* how long a silent leader stays leader */
+	int db_tcp_timeout_ms; /* a silent PostgreSQL connection is given up */
 };
 
 struct db;

@@ -156,5 +156,7 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 	ret |= load_peers(conf, cfg);
 	ret |= get_int(conf, S, "leader_lease_ms", 4000, 400, 600000,
 		       &cfg->leader_lease_ms);
+	ret |= get_int(conf, S, "db_tcp_timeout_ms", 10000, 0, 3600000,
+		       &cfg->db_tcp_timeout_ms);
 	return ret ? -EINVAL : 0;
 }

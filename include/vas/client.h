@@ -22,8 +22,12 @@
 struct vas_client;
 
 /*
- * hosts are tried in order; failover to the next host happens only when
- * the connection could not be made (never after a request was sent).
+ * hosts are tried in order; failover to the next host happens when the
+ * connection could not be made, and for a read (list, show) also when
+ * its answer was lost - never for a change once its request was sent:
+ * that one answers -ETIMEDOUT or -EPROTO (it may have been carried out).
+ * The next call starts at the host that answered last, or after one that
+ * took a request and gave no answer.
  */
 int vas_client_new(const char *const *hosts, int nhosts, int port,
 		   int timeout_ms, struct vas_client **out);

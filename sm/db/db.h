@@ -16,6 +16,13 @@
 struct db;
 struct db_tx;
 
+/*
+ * How long (ms) a PostgreSQL that acknowledges nothing - not even TCP
+ * keepalive probes - may hold any connection made from now on before it
+ * is given up; 0 leaves the system's TCP defaults. Default below.
+ */
+#define DB_TCP_TIMEOUT_MS 10000
+void db_set_tcp_timeout(int ms);
 int db_open(const char *dsn, int pool_size, struct db **out);
 void db_close(struct db *db);
 /* Pool size and connections in use now (for /metrics). */

@@ -208,9 +208,17 @@ static int read_begin(struct db_tx *tx)
 
 int db_begin(struct db *db, bool mutating, struct db_tx **out)
 {
-	struct db_tx *tx = calloc(1, sizeof(*tx));
+	struct db_tx *tx;
 	int ret;
 
+	/*
+	 * A worker whose leadership ended here starts nothing more: waiting
+	 * for a connection to a database it was cut off from would only
+	 * delay its stop, and with it the next campaign.
+	 */
+	if (!db_fence_ok())
+		return -ESTALE;
+	tx = calloc(1, sizeof(*tx));
 	if (!tx)
 		return -ENOMEM;
 	tx->db = db;
@@ -220,7 +228,7 @@ int db_begin(struct db *db, bool mutating, struct db_tx **out)
 	tx->s = &db->sessions[tx->slot];
 	/* A pooled connection may have died with the server. */
 	ret = start(tx, mutating);
-	if (ret && tx->lost && !db_reconnect(tx))
+	if (ret && tx->lost && db_fence_ok() && !db_reconnect(tx))
 		ret = start(tx, mutating);
 	if (ret) {
 		release(tx);

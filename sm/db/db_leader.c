@@ -148,11 +148,9 @@ lost:
 
 int db_leader_connect(struct db_leader *l, int timeout_ms)
 {
-	char id[16], timeout_s[16];
-	const char *keys[] = {"connect_timeout", "dbname", "application_name",
-			      NULL};
-	const char *vals[] = {timeout_s, l->dsn, l->appname, NULL};
+	char id[16];
 	const char *params[1] = {id};
+	struct db_params p;
 	PGresult *r;
 	int ret;
 
@@ -161,9 +159,10 @@ int db_leader_connect(struct db_leader *l, int timeout_ms)
 	if (!l->conn) {
 		/* The dsn's own connect_timeout wins; our name wins over its.
 		 */
-		snprintf(timeout_s, sizeof(timeout_s), "%d",
-			 timeout_ms >= 2000 ? timeout_ms / 1000 : 2);
-		l->conn = PQconnectdbParams(keys, vals, 1);
+		db_params_init(&p, l->dsn,
+			       timeout_ms >= 2000 ? timeout_ms / 1000 : 2);
+		db_params_add(&p, "application_name", l->appname);
+		l->conn = db_params_connect(&p);
 		if (PQstatus(l->conn) != CONNECTION_OK) {
 			PQfinish(l->conn);
 			l->conn = NULL;

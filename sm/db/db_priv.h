@@ -40,6 +40,23 @@ struct db_session {
 	PGconn *conn;
 	struct db_stmt *stmts; /* NULL until the first statement */
 };
+/*
+ * The keywords of a new connection (db_params.c): connect_timeout and the
+ * TCP bounds of db_set_tcp_timeout(), then the dsn (whose own settings
+ * win over those), then what db_params_add() adds (winning over the dsn).
+ */
+#define DB_PARAMS_MAX 12
+struct db_params {
+	const char *keys[DB_PARAMS_MAX + 1];
+	const char *vals[DB_PARAMS_MAX + 1];
+	int n;
+	char num[5][16];
+};
+void db_params_init(struct db_params *p, const char *dsn, int connect_s);
+void db_params_add(struct db_params *p, const char *key, const char *val);
+/* PQconnectdbParams() of them (never NULL but on OOM: check PQstatus). */
+PGconn *db_params_connect(const struct db_params *p);
+
 /* A new connection with the session settings, or NULL (logged once). */
 PGconn *db_connect(struct db_target *t);
 /* Closes the connection and forgets its statements. */

@@ -28,11 +28,12 @@ void db_target_up(struct db_target *t)
 
 PGconn *db_connect(struct db_target *t)
 {
-	/* connect_timeout first: the dsn's own setting wins. */
-	const char *keys[] = {"connect_timeout", "dbname", NULL};
-	const char *vals[] = {"5", t->dsn, NULL};
-	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	struct db_params p;
+	PGconn *c;
 	PGresult *r;
+
+	db_params_init(&p, t->dsn, 5);
+	c = db_params_connect(&p);
 
 	if (PQstatus(c) != CONNECTION_OK) {
 		db_target_down(t, PQerrorMessage(c));

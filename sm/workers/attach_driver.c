@@ -164,10 +164,19 @@ static int record(struct sm *sm, const struct attach_op *op,
 {
 	struct attach_driver *d = sm->attach;
 	int64_t deadline = vas_now_ms() + RECORD_RETRY_MS;
+	bool unknown = false;
 	int ret;
 
 	for (;;) {
 		ret = attach_op_record(sm, op, res);
+		/*
+		 * A try whose COMMIT was lost (-EIO) may have ended the event
+		 * itself: a later "no longer in flight" then does not mean the
+		 * head failed meanwhile - the outcome is unknown (fault 500).
+		 */
+		if (ret == -EHOSTDOWN && unknown)
+			return -EIO;
+		unknown |= ret == -EIO;
 		/* -EAGAIN: the database is away (nothing was recorded). */
 		if ((ret != -EIO && ret != -EAGAIN) || !d)
 			return ret;

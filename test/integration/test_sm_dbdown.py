@@ -161,6 +161,43 @@ class DatabaseOutage(SmTestCase):
         self.assertEqual(result, {"fault": 500}, self.sm.logtext()[-1500:])
         self.assertIn("server restarted or was replaced: outcome unknown", self.sm.logtext())
 
+    def test_attach_recorded_by_a_lost_commit_is_not_a_head_failure(self):
+        """An attach's outcome is recorded by a COMMIT lost with its server
+        run (the primary died, a standby was promoted: issue 15); the
+        manager records it again, finds the event ended - by its own lost
+        COMMIT - and must not say the head failed meanwhile (EHOSTDOWN):
+        the outcome is unknown (500), a list call tells."""
+        self.cluster()
+        hid = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+        lv = self.s.createLogicalVolume(v(lvolname="d", capacity=10))
+        self.hsvr.event_answer = lambda ev: [2, 0]  # PROGRESS until released
+        result = {}
+
+        def attach():
+            with self.sm.proxy() as p:
+                try:
+                    result["ok"] = p.attachLogicalVolume(v(lvolid=lv, hsvrid=hid))
+                except xmlrpc.client.Fault as f:
+                    result["fault"] = f.faultCode
+
+        t = threading.Thread(target=attach)
+        t.start()
+        self.assertTrue(wait_until(lambda: self.hsvr.called("attachLogicalVolume"), 20))
+        self.pg.psql("ALTER SYSTEM SET synchronous_standby_names = 'nosuch'")
+        self.pg.psql("SELECT pg_reload_conf()")
+        self.assertTrue(wait_until(lambda: self.pg.psql(
+            "SHOW synchronous_standby_names") == "nosuch", 20))
+        self.hsvr.event_answer = lambda ev: [3, 0]  # DONE: the manager records it
+        self.assertTrue(wait_until(lambda: self.sm_backends("wait_event = 'SyncRep'"), 20))
+        self.pg_ctl("stop")
+        self.pg_ctl("start")
+        self.pg.psql("ALTER SYSTEM RESET synchronous_standby_names")
+        self.pg.psql("SELECT pg_reload_conf()")
+        t.join(60)
+        self.assertEqual(result, {"fault": 500}, self.sm.logtext()[-1500:])
+        self.assertEqual([x["bind_status"] for x in self.s.listLogicalVolumes(v())], [1])
+        self.invariants()
+
     def test_statement_failing_after_others_were_sent(self):
         """Statements whose result nobody reads travel with the next one
         (db_exec.c): one of them failing fails the call as it would alone,

@@ -76,11 +76,12 @@ class HaCase(unittest.TestCase):
 
     # --- managers -------------------------------------------------------
 
-    def start_sm(self, i, dsn=None):
+    def start_sm(self, i, dsn=None, more=None):
         extra = {"resync_poll_ms": 100, "shred_poll_ms": 100, "attach_poll_ms": 50,
                  "agent_timeout_ms": 2000, "op_timeout": 10}
         if dsn:
             extra["dsn"] = dsn
+        extra.update(more or {})
         sm = Sm(self.pg, db=self.db, extra=extra, ssvr_port=self.ssvr_port,
                 hsvr_port=self.hsvr_port, env={"VAS_HOST_ID": "host-%d" % i}).start()
         self.sms.append(sm)
@@ -401,13 +402,13 @@ class StandbyPromotion(HaCase):
 
 
 class UnixDoor:
-    """127.0.0.1:port forwarded to a Unix socket (the test PostgreSQL)."""
+    """ip:port forwarded to a Unix socket (the test PostgreSQL)."""
 
-    def __init__(self, path):
+    def __init__(self, path, ip="127.0.0.1"):
         import socket
         self.path = path
         self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((ip, 0))
         self.sock.listen(64)
         self.addr = self.sock.getsockname()
         self.done = False

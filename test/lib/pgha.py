@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -195,6 +196,61 @@ class TcpProxy:
         self.done = True
         self.heal()
         self.sock.close()
+
+
+def own_network():
+    """Runs this test (again) in a network namespace of its own, with its
+    own loopback: PacketDrop changes the loopback's traffic, which must
+    touch no other test's traffic (ctest runs several at once, also inside
+    scripts/iso). Skips where a namespace cannot be made."""
+    if os.environ.get("VAS_OWN_NETNS"):
+        return
+    if os.geteuid() != 0 or not all(shutil.which(t) for t in ("unshare", "tc", "ip")):
+        skip("dropping packets needs root, unshare, tc and ip")
+    os.environ["VAS_OWN_NETNS"] = "1"
+    os.execvp("unshare", ["unshare", "-n", "--", "sh", "-c", 'ip link set lo up && exec "$@"',
+                          "sh", sys.executable] + sys.argv)
+
+
+class PacketDrop:
+    """Drops every packet to or from ip on the loopback while cut: they are
+    sent away into a veth pair, whose far end takes no 127/8 address. The
+    sending kernel sees them leave (a drop in its own queue would tell TCP
+    "local congestion, try again", and keepalives would never fail), and
+    neither side answers anything, not even a TCP keepalive probe - unlike
+    a proxy that stops forwarding, whose kernel still acknowledges all it
+    is sent. Call within own_network() only."""
+
+    def __init__(self, ip, dev="vasdrop"):
+        self.ip, self.dev = ip, dev
+        self.tc_or_ip("ip", "link", "add", dev, "type", "veth", "peer", "name", dev + "1")
+        for d in (dev, dev + "1"):
+            self.tc_or_ip("ip", "link", "set", d, "up")
+        self.tc_or_ip("tc", "qdisc", "add", "dev", "lo", "clsact")
+        self.is_cut = False
+
+    @staticmethod
+    def tc_or_ip(*argv):
+        out = subprocess.run(list(argv), capture_output=True, text=True)
+        if out.returncode:
+            raise RuntimeError("%s: %s" % (" ".join(argv), out.stderr.strip()))
+
+    def cut(self):
+        for way in ("dst", "src"):
+            self.tc_or_ip("tc", "filter", "add", "dev", "lo", "egress", "protocol", "ip",
+                          "prio", "1", "u32", "match", "ip", way, self.ip + "/32", "action",
+                          "mirred", "egress", "redirect", "dev", self.dev)
+        self.is_cut = True
+
+    def heal(self):
+        if self.is_cut:
+            self.tc_or_ip("tc", "filter", "del", "dev", "lo", "egress", "prio", "1")
+        self.is_cut = False
+
+    def stop(self):
+        self.heal()
+        self.tc_or_ip("tc", "qdisc", "del", "dev", "lo", "clsact")
+        self.tc_or_ip("ip", "link", "del", self.dev)
 
 
 def _hex_addr(ip, port):

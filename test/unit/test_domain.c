@@ -452,8 +452,14 @@ START_TEST(a_deposed_leaders_write_is_refused)
 	ck_assert(db_fence_ok());
 	db_fence_revoke();
 	ck_assert(!db_fence_ok());
+	/* lost here: not even a read waits for the database any more */
+	tx = NULL;
+	ck_assert_int_eq(db_begin(sm.db, false, &tx), -ESTALE);
+	ck_assert_ptr_null(tx);
 	db_fence_enter(0);
 	ck_assert(db_fence_ok());
+	ck_assert_int_eq(db_begin(sm.db, false, &tx), 0);
+	db_rollback(tx);
 	sql("UPDATE sm_leader SET epoch = 9");
 }
 END_TEST

@@ -19,6 +19,7 @@ void client_teardown(void);
 /* Canned replies used by more than one file. */
 int r_hsvrs(struct rpc_request *req);
 int r_fault_enoent(struct rpc_request *req);
+int r_id(struct rpc_request *req);
 int r_lvols(struct rpc_request *req);
 int g_int(struct rpc_request *req);
 

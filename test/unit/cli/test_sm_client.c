@@ -101,7 +101,7 @@ int r_lvols(struct rpc_request *req)
 	    "bind_event", 0, "ctime", "2026-11-22T23:27:55");
 }
 
-static int r_id(struct rpc_request *req)
+int r_id(struct rpc_request *req)
 {
 	return build(req, "i", 0x25f);
 }

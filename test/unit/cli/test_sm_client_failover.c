@@ -99,6 +99,54 @@ START_TEST(test_timeout_no_failover)
 }
 END_TEST
 
+/*
+ * A manager that takes a request and never answers (SIGSTOP): a read is
+ * asked of the next one, a change is not (it may have been carried out);
+ * the next call starts past the silent one.
+ */
+START_TEST(test_silent_first_host)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	int port = fake_sm_port(fake);
+	const char *hosts[] = {"127.0.0.3", "127.0.0.1"};
+	struct vas_hsvr_info *h = NULL;
+	struct vas_client *c2;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), n;
+	int32_t id = 0;
+
+	sin.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, "127.0.0.3", &sin.sin_addr);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	ck_assert_int_eq(vas_client_new(hosts, 2, port, 500, &c2), 0);
+	fake_sm_set_reply(fake, r_hsvrs);
+	ck_assert_int_eq(vas_list_hsvrs(c2, 0, &h, &n), 0);
+	free(h);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(vas_client_last_host(c2), "127.0.0.1");
+	ck_assert_int_eq(vas_client_last(c2)->tried, 2);
+	ck_assert_ptr_nonnull(strstr(vas_client_tried(c2), "127.0.0.3:"));
+	ck_assert_int_eq(fake_sm_calls(fake), 1);
+	/* The next call goes where the answer came from. */
+	fake_sm_set_reply(fake, r_id);
+	ck_assert_int_eq(vas_lvol_create(c2, "foo", 1, 0, &id), 0);
+	ck_assert_int_eq(vas_client_last(c2)->tried, 1);
+	vas_client_free(c2);
+
+	/* A change sent to the silent one first is not sent again. */
+	ck_assert_int_eq(vas_client_new(hosts, 2, port, 500, &c2), 0);
+	ck_assert_int_eq(vas_lvol_create(c2, "foo", 1, 0, &id), -ETIMEDOUT);
+	ck_assert_int_eq(fake_sm_calls(fake), 2);
+	ck_assert_int_eq(vas_client_last(c2)->tried, 1);
+	/* ... and the next call starts past it. */
+	ck_assert_int_eq(vas_lvol_create(c2, "bar", 1, 0, &id), 0);
+	ck_assert_int_eq(fake_sm_calls(fake), 3);
+	ck_assert_str_eq(vas_client_last_host(c2), "127.0.0.1");
+	vas_client_free(c2);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_from_conf)
 {
 	struct vas_conf *conf;
@@ -143,6 +191,7 @@ Suite *failover_suite(void)
 	tcase_add_test(tc, test_failover_dead_first);
 	tcase_add_test(tc, test_all_dead);
 	tcase_add_test(tc, test_timeout_no_failover);
+	tcase_add_test(tc, test_silent_first_host);
 	tcase_add_test(tc, test_from_conf);
 	suite_add_tcase(s, tc);
 	return s;
