@@ -107,7 +107,8 @@ static void worker(struct prom_buf *b, const char *kind, struct jobs *j,
 	} c[] = {{"started", "jobs sent to an agent", 0},
 		 {"done", "jobs reported DONE by the agent", 0},
 		 {"retried", "jobs that ended otherwise, queued again", 0},
-		 {"polls", "getEventStatus calls", 0}};
+		 {"polls", "getEventStatus calls", 0},
+		 {"transactions", "transactions recording ends and starts", 0}};
 
 	if (j)
 		jobs_get_stats(j, &st);
@@ -115,6 +116,7 @@ static void worker(struct prom_buf *b, const char *kind, struct jobs *j,
 	c[1].v = st.done;
 	c[2].v = st.retried;
 	c[3].v = st.polls;
+	c[4].v = st.transactions;
 	prom_family(
 	    b, kind[0] == 's' ? "vas_shreds_running" : "vas_resyncs_running",
 	    "gauge", "jobs the worker polls now");
@@ -137,6 +139,11 @@ static void worker(struct prom_buf *b, const char *kind, struct jobs *j,
 		prom_family(b, name, "counter", help);
 		prom_sample(b, name, NULL, (double)c[s].v);
 	}
+	/* What an API write may wait behind (job_batch caps it). */
+	snprintf(name, sizeof(name), "vas_%s_batch_rows_max", kind);
+	prom_family(b, name, "gauge",
+		    "most ends and starts one transaction recorded");
+	prom_sample(b, name, NULL, st.largest_batch);
 }
 
 static void by_state(struct prom_buf *b, const char *name, const char *help,

@@ -23,6 +23,7 @@ struct sm_config {
 	int64_t carve; /* max(extentsize) */
 	int max_resync_tasks;
 	int max_shred_tasks; /* 0: no cap */
+	int job_batch;	     /* rows per shred/resync transaction */
 	int shredder_count;  /* per storage server (agent threads); 0: none */
 	int hsvr_port;
 	int ssvr_port;
