@@ -195,6 +195,23 @@ static void pool(struct prom_buf *b, struct db *db)
 	}
 }
 
+/* How failed parts' legs got their replacements (one by one: slower). */
+static void replaced(struct prom_buf *b, struct sm *sm)
+{
+	static const char *const path[] = {"batch", "one_by_one"};
+	int i;
+
+	prom_family(b, "vas_legs_replaced_total", "counter",
+		    "legs given a new extent after a failure, by how");
+	for (i = 0; i < 2; i++) {
+		const char *l[] = {"path", path[i], NULL};
+
+		prom_sample(b, "vas_legs_replaced_total", l,
+			    (double)__atomic_load_n(&sm->legs_replaced[i],
+						    __ATOMIC_RELAXED));
+	}
+}
+
 int sm_metrics_render(struct sm *sm, char **text, size_t *len)
 {
 	struct prom_buf b = {0};
@@ -220,6 +237,7 @@ int sm_metrics_render(struct sm *sm, char **text, size_t *len)
 	worker(&b, "shred", sm->shred, c.shred);
 	worker(&b, "resync", sm->resync, c.resync);
 	state_gauges(&b, &c);
+	replaced(&b, sm);
 	if (b.failed) {
 		free(b.text);
 		return -ENOMEM;

@@ -85,6 +85,8 @@ struct sm {
 	struct worker_loop *health;
 	struct attach_driver *attach;
 	struct leader *leader; /* runs the workers while this one leads */
+	/* Legs given a new extent: [0] in a batch, [1] one by one (atomic). */
+	uint64_t legs_replaced[2];
 };
 
 /* Reads [storage_manager] and friends; -EINVAL on a malformed value. */
