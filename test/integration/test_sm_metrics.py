@@ -105,9 +105,13 @@ class Batches(SmTestCase):
         return {"max_shred_tasks": 1}  # the queue fills, one shred runs
 
     def test_pass_cut_into_batches(self):
+        for a in self.ssvrs:  # the one shred sent stays in progress
+            a.event_answer = lambda ev: [2, 0]
         _, pdskids = self.cluster(disks_per_server=4, wait_free=False)
         self.assertTrue(wait_until(lambda: self.sm.sql(
             "SELECT count(*) FROM shred WHERE status = 2") == "1"))
+        for a in self.ssvrs:
+            a.event_answer = lambda ev: [3, 0]
         self.s("close")()
         self.assertEqual(self.sm.stop(), 0, self.sm.logtext()[-3000:])
         shutil.rmtree(self.sm.dir, ignore_errors=True)
