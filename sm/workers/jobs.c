@@ -352,8 +352,9 @@ static void forget_ends(struct jobs *j, int n)
 		done += j->ends[i].done;
 		free(j->ends[i].row);
 	}
-	memmove(j->ends, j->ends + n,
-		sizeof(*j->ends) * (size_t)(j->n_ends - n));
+	if (j->n_ends > n) /* else ends may be NULL: none were ever added */
+		memmove(j->ends, j->ends + n,
+			sizeof(*j->ends) * (size_t)(j->n_ends - n));
 	j->n_ends -= n;
 	pthread_mutex_lock(&j->lock);
 	j->st.done += (uint64_t)done;
