@@ -107,7 +107,8 @@ static void worker(struct prom_buf *b, const char *kind, struct jobs *j,
 	} c[] = {{"started", "jobs sent to an agent", 0},
 		 {"done", "jobs reported DONE by the agent", 0},
 		 {"retried", "jobs that ended otherwise, queued again", 0},
-		 {"polls", "getEventStatus calls", 0}};
+		 {"polls", "getEventStatus calls", 0},
+		 {"transactions", "transactions recording ends and starts", 0}};
 
 	if (j)
 		jobs_get_stats(j, &st);
@@ -115,6 +116,7 @@ static void worker(struct prom_buf *b, const char *kind, struct jobs *j,
 	c[1].v = st.done;
 	c[2].v = st.retried;
 	c[3].v = st.polls;
+	c[4].v = st.transactions;
 	prom_family(
 	    b, kind[0] == 's' ? "vas_shreds_running" : "vas_resyncs_running",
 	    "gauge", "jobs the worker polls now");
@@ -137,6 +139,11 @@ static void worker(struct prom_buf *b, const char *kind, struct jobs *j,
 		prom_family(b, name, "counter", help);
 		prom_sample(b, name, NULL, (double)c[s].v);
 	}
+	/* What an API write may wait behind (job_batch caps it). */
+	snprintf(name, sizeof(name), "vas_%s_batch_rows_max", kind);
+	prom_family(b, name, "gauge",
+		    "most ends and starts one transaction recorded");
+	prom_sample(b, name, NULL, st.largest_batch);
 }
 
 static void by_state(struct prom_buf *b, const char *name, const char *help,
@@ -188,6 +195,23 @@ static void pool(struct prom_buf *b, struct db *db)
 	}
 }
 
+/* How failed parts' legs got their replacements (one by one: slower). */
+static void replaced(struct prom_buf *b, struct sm *sm)
+{
+	static const char *const path[] = {"batch", "one_by_one"};
+	int i;
+
+	prom_family(b, "vas_legs_replaced_total", "counter",
+		    "legs given a new extent after a failure, by how");
+	for (i = 0; i < 2; i++) {
+		const char *l[] = {"path", path[i], NULL};
+
+		prom_sample(b, "vas_legs_replaced_total", l,
+			    (double)__atomic_load_n(&sm->legs_replaced[i],
+						    __ATOMIC_RELAXED));
+	}
+}
+
 int sm_metrics_render(struct sm *sm, char **text, size_t *len)
 {
 	struct prom_buf b = {0};
@@ -213,6 +237,7 @@ int sm_metrics_render(struct sm *sm, char **text, size_t *len)
 	worker(&b, "shred", sm->shred, c.shred);
 	worker(&b, "resync", sm->resync, c.resync);
 	state_gauges(&b, &c);
+	replaced(&b, sm);
 	if (b.failed) {
 		free(b.text);
 		return -ENOMEM;

@@ -24,6 +24,7 @@ struct sm_config {
 	int64_t carve; /* max(extentsize) */
 	int max_resync_tasks;
 	int max_shred_tasks; /* 0: no cap */
+	int job_batch;	     /* rows per shred/resync transaction */
 	int shredder_count;  /* per storage server (agent threads); 0: none */
 	int hsvr_port;
 	int ssvr_port;
@@ -93,6 +94,8 @@ struct sm {
 	struct worker_loop *fencing;
 	struct attach_driver *attach;
 	struct leader *leader; /* runs the workers while this one leads */
+	/* Legs given a new extent: [0] in a batch, [1] one by one (atomic). */
+	uint64_t legs_replaced[2];
 };
 
 /* Reads [storage_manager] and friends; -EINVAL on a malformed value. */

@@ -39,7 +39,12 @@ static void fill(const PGresult *r, int i, void *elem)
 	e->leg.ssvrid = (int32_t)db_l(r, i, 5);
 	e->leg.pdskid = (int32_t)db_l(r, i, 6);
 	e->post_ext = db_l(r, i, 7) == PRIO_FAULTY ? EXT_FAULTY : EXT_OFFLINE;
-	e->n_others = parse_ints(db_s(r, i, 8), e->others, VAS_MAX_REDUNDANCY);
+	e->n_others =
+	    parse_ints(db_s(r, i, 8), e->other_dext, VAS_MAX_REDUNDANCY);
+	/* Same rows, same order: the three arrays line up. */
+	parse_ints(db_s(r, i, 9), e->others, e->n_others);
+	parse_ints(db_s(r, i, 10), e->other_domains, e->n_others);
+	e->storage = (int32_t)db_l(r, i, 11);
 }
 
 static int64_t get_i64(const void *e)
@@ -90,20 +95,37 @@ static int lock_roots(struct db_tx *tx, struct evac_leg *legs, int n)
 	return 0;
 }
 
+/* A failure domain's key as placement has it (db_alloc.c). */
+#define DOMAIN_KEY                                                             \
+	"CASE WHEN s2.domainid IS NULL THEN s2.ssvrid ELSE -s2.domainid END"
+
+/* One column of the mirror's other legs, in leg order. */
+#define OTHERS(col)                                                            \
+	"ARRAY(SELECT " col " FROM lvolmap m2 JOIN dskmap d2 ON d2.dextid = "  \
+	"m2.dextid JOIN pdsklst p2 ON p2.pdskid = d2.pdskid JOIN ssvrlst s2 "  \
+	"ON s2.ssvrid = p2.ssvrid WHERE m2.superlvolid = m.superlvolid AND "   \
+	"m2.dextid <> m.dextid ORDER BY m2.seq, m2.dextid)"
+
+/* The legs on failed parts, then their volume's storage pool. */
+#define LEGS_HEAD                                                              \
+	"WITH f AS (SELECT p.pdskid, p.ssvrid, p.priority FROM pdsklst p "     \
+	"JOIN ssvrlst s ON s.ssvrid = p.ssvrid WHERE p.priority IN ($1, $2) "  \
+	"OR s.priority IN ($1, $2)), ps AS (SELECT poolid, "                   \
+	"pool_storage(poolid) AS storage FROM pool) SELECT m.dextid, "         \
+	"m.superlvolid, m.toplvolid, m.capacity, m.mirror_status, f.ssvrid, "  \
+	"f.pdskid, f.priority, "
+#define LEGS_TAIL                                                              \
+	"COALESCE(ps.storage, 0) FROM f JOIN dskmap d ON d.pdskid = f.pdskid " \
+	"JOIN lvolmap m ON m.dextid = d.dextid LEFT JOIN lvollst l ON "        \
+	"l.lvolid = m.toplvolid LEFT JOIN ps ON ps.poolid = l.poolid ORDER "   \
+	"BY f.pdskid, m.dextid"
+
 int db_evac_legs(struct db_tx *tx, struct evac_leg **legs, int *n)
 {
-	int ret = db_rows(
-	    tx, (void **)legs, n, sizeof(**legs), fill,
-	    "WITH f AS (SELECT p.pdskid, p.ssvrid, p.priority FROM pdsklst p "
-	    "JOIN ssvrlst s ON s.ssvrid = p.ssvrid WHERE p.priority IN ($1, "
-	    "$2) OR s.priority IN ($1, $2)) SELECT m.dextid, m.superlvolid, "
-	    "m.toplvolid, m.capacity, m.mirror_status, f.ssvrid, f.pdskid, "
-	    "f.priority, ARRAY(SELECT p2.ssvrid FROM lvolmap m2 JOIN dskmap d2 "
-	    "ON d2.dextid = m2.dextid JOIN pdsklst p2 ON p2.pdskid = "
-	    "d2.pdskid WHERE m2.superlvolid = m.superlvolid AND m2.dextid <> "
-	    "m.dextid) FROM f JOIN dskmap d ON d.pdskid = f.pdskid JOIN "
-	    "lvolmap m ON m.dextid = d.dextid ORDER BY f.pdskid, m.dextid",
-	    "dd", PRIO_OFFLINE, PRIO_FAULTY);
+	static const char q[] = LEGS_HEAD OTHERS("m2.dextid") ", " OTHERS(
+	    "p2.ssvrid") ", " OTHERS(DOMAIN_KEY) ", " LEGS_TAIL;
+	int ret = db_rows(tx, (void **)legs, n, sizeof(**legs), fill, q, "dd",
+			  PRIO_OFFLINE, PRIO_FAULTY);
 
 	if (!ret && *n)
 		ret = lock_roots(tx, *legs, *n);
@@ -341,19 +363,5 @@ int db_evac_swap(struct db_tx *tx, const struct evac_leg *legs, int n)
 			 "ANY($1::int[])",
 			 "sd", c.stuck, MIRROR_SPARE);
 	cols_free(&c);
-	return ret;
-}
-
-int db_evac_plain(struct db_tx *tx, bool *plain)
-{
-	int32_t v = 0;
-	int ret = db_id(tx, &v,
-			"SELECT CASE WHEN EXISTS (SELECT 1 FROM ssvrlst WHERE "
-			"domainid IS NOT NULL OR poolid <> 1) OR EXISTS "
-			"(SELECT 1 FROM pdsklst WHERE poolid <> 1) THEN 0 "
-			"ELSE 1 END",
-			"");
-
-	*plain = !ret && v == 1;
 	return ret;
 }

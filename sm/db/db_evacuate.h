@@ -18,8 +18,12 @@ struct evac_leg {
 	int post_ext;	/* what the old extent becomes: OFFLINE, FAULTY */
 	bool in_flight; /* its root's attach/detach runs: a later pass */
 	bool attached;	/* its root has an attach row: rebuild queued */
-	int32_t others[VAS_MAX_REDUNDANCY]; /* servers of the other legs */
+	/* The mirror's other legs: extent, server, failure domain key. */
+	int32_t other_dext[VAS_MAX_REDUNDANCY];
+	int32_t others[VAS_MAX_REDUNDANCY];
+	int32_t other_domains[VAS_MAX_REDUNDANCY];
 	int n_others;
+	int32_t storage; /* pool whose disks may take it, 0: none has disks */
 	/* Set by the caller: */
 	bool skip;	    /* left for a later pass */
 	int32_t new_pdskid; /* the new extent's disk, 0: no room */
@@ -29,7 +33,8 @@ struct evac_leg {
 
 /*
  * Every leg on a disk or server that is OFFLINE or FAULTY, by disk then
- * extent (the order one by one replacement takes), their roots locked.
+ * extent (the order one by one replacement takes), their roots locked,
+ * with what placement needs: the other legs and the volume's pool.
  */
 int db_evac_legs(struct db_tx *tx, struct evac_leg **legs, int *n);
 /*
@@ -45,11 +50,4 @@ int db_evac_take(struct db_tx *tx, struct evac_leg *legs, int n);
  * left alone.
  */
 int db_evac_swap(struct db_tx *tx, const struct evac_leg *legs, int n);
-/*
- * Whether placement has no pool or failure domain to respect (every
- * server and disk in the default pool, no domains): only then may the
- * batch above place legs; else the caller goes leg by leg.
- */
-int db_evac_plain(struct db_tx *tx, bool *plain);
-
 #endif

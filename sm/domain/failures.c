@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The storage pool of the last volume asked about, to ask once per pool. */
 struct storage_memo {
@@ -48,7 +49,7 @@ static int leg_storage(struct db_tx *tx, int32_t toplvolid,
  */
 static int replace_leg(struct db_tx *tx, struct alloc_pool *pool,
 		       const struct leg_row *leg, int post_ext,
-		       struct storage_memo *memo)
+		       struct storage_memo *memo, int *moved)
 {
 	struct alloc_legs legs = {0};
 	int32_t new_id;
@@ -84,7 +85,9 @@ static int replace_leg(struct db_tx *tx, struct alloc_pool *pool,
 		     : MIRROR_SPARE;
 	log_info("dext-%08x of mirr-%08x replaced by dext-%08x", leg->dextid,
 		 leg->mirrorid, new_id);
-	return db_leg_swap(tx, leg, new_id, post_ext, status);
+	ret = db_leg_swap(tx, leg, new_id, post_ext, status);
+	*moved += !ret;
+	return ret;
 }
 
 static bool part_failed(int priority)
@@ -93,13 +96,13 @@ static bool part_failed(int priority)
 }
 
 /* The legs on failed parts, one by one (mixed extent sizes). */
-static int evacuate_one_by_one(struct db_tx *tx)
+static int evacuate_one_by_one(struct sm *sm, struct db_tx *tx)
 {
 	struct alloc_pool pool = {0};
 	struct storage_memo memo = {0, 0};
 	struct leg_row *legs = NULL;
 	struct sm_disk *disks = NULL;
-	int n_disks = 0, n_legs = 0, ret, i, j;
+	int n_disks = 0, n_legs = 0, moved = 0, ret, i, j;
 
 	ret = db_pdsk_to_evacuate(tx, &disks, &n_disks);
 	if (!ret && n_disks)
@@ -122,25 +125,62 @@ static int evacuate_one_by_one(struct db_tx *tx)
 						disks[i].priority == PRIO_FAULTY
 						    ? EXT_FAULTY
 						    : EXT_OFFLINE,
-						&memo);
+						&memo, &moved);
 		}
 		free(legs);
 		legs = NULL;
 	}
 	free(disks);
 	free(pool.disk);
+	if (!ret)
+		__atomic_add_fetch(&sm->legs_replaced[1], moved,
+				   __ATOMIC_RELAXED);
 	return ret;
 }
 
 /*
+ * What replace_leg() would avoid for legs[i] after the legs before it:
+ * the mirror's other legs (a sibling replaced earlier by its new disk),
+ * the failed server but not its domain (M41).
+ */
+static void avoid(const struct alloc_pool *pool, const struct evac_leg *legs,
+		  int i, struct alloc_legs *out)
+{
+	const struct evac_leg *e = &legs[i];
+	int k, j;
+
+	memset(out, 0, sizeof(*out));
+	for (k = 0; k < e->n_others && out->n < ALLOC_MAX_LEGS; k++) {
+		bool moved = false;
+
+		for (j = 0; j < i && !moved; j++)
+			moved = legs[j].new_pdskid &&
+				legs[j].leg.dextid == e->other_dext[k];
+		if (moved)
+			continue;
+		out->ssvrid[out->n] = e->others[k];
+		out->domain[out->n++] = e->other_domains[k];
+	}
+	for (j = 0; j < i; j++)
+		if (legs[j].new_pdskid &&
+		    legs[j].leg.mirrorid == e->leg.mirrorid)
+			alloc_legs_add(out, &pool->disk[legs[j].disk_idx]);
+	if (out->n < ALLOC_MAX_LEGS) {
+		out->ssvrid[out->n] = e->leg.ssvrid;
+		out->domain[out->n++] = 0;
+	}
+	out->storage = e->storage;
+}
+
+/*
  * Places every leg as replace_leg() would, one after the other, on the
- * pool in memory; a leg's mirror also omits the servers chosen for its
- * other legs before it.
+ * pool in memory: in its volume's pool, away from the domains (else the
+ * servers) of its mirror's other legs.
  */
 static void place(struct alloc_pool *pool, struct evac_leg *legs, int n)
 {
-	int32_t omit[2 * VAS_MAX_REDUNDANCY + 1];
-	int i, k, n_omit, idx;
+	struct alloc_legs taken;
+	int i, idx;
 
 	for (i = 0; i < n; i++) {
 		struct evac_leg *e = &legs[i];
@@ -150,16 +190,10 @@ static void place(struct alloc_pool *pool, struct evac_leg *legs, int n)
 			e->skip = true; /* see evacuate_one_by_one() */
 			continue;
 		}
-		n_omit = 0;
-		for (k = 0; k < e->n_others; k++)
-			omit[n_omit++] = e->others[k];
-		omit[n_omit++] = e->leg.ssvrid; /* never back there (M41) */
-		for (k = 0; k < i && n_omit < 2 * VAS_MAX_REDUNDANCY + 1; k++)
-			if (legs[k].new_pdskid &&
-			    legs[k].leg.mirrorid == e->leg.mirrorid)
-				omit[n_omit++] =
-				    pool->disk[legs[k].disk_idx].ssvrid;
-		idx = alloc_pick(pool, e->leg.capacity_vb, omit, n_omit);
+		avoid(pool, legs, i, &taken);
+		idx = e->storage
+			  ? alloc_pick_leg(pool, e->leg.capacity_vb, &taken)
+			  : -ENOSPC;
 		if (idx < 0) {
 			log_warn("dext-%08x: no room for a replacement; "
 				 "degraded until space appears",
@@ -180,17 +214,10 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 {
 	struct alloc_pool pool = {0};
 	struct evac_leg *legs = NULL;
-	bool plain = false;
-	int n = 0, ret, i;
+	int n = 0, ret, i, moved = 0;
 
-	(void)sm;
 	/* Runs every resync pass: nothing but one query when all is well. */
 	ret = db_evac_legs(tx, &legs, &n);
-	/* Pools or failure domains: each leg by its own volume's rules. */
-	if (!ret && n)
-		ret = db_evac_plain(tx, &plain);
-	if (!ret && n && !plain)
-		ret = -EAGAIN;
 	if (!ret && n)
 		ret = db_alloc_pool_load(tx, 0, &pool);
 	if (!ret && n) {
@@ -200,14 +227,19 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 	if (!ret && n)
 		ret = db_evac_swap(tx, legs, n);
 	for (i = 0; !ret && i < n; i++)
-		if (legs[i].new_id)
+		if (legs[i].new_id) {
 			log_info("dext-%08x of mirr-%08x replaced by dext-%08x",
 				 legs[i].leg.dextid, legs[i].leg.mirrorid,
 				 legs[i].new_id);
+			moved++;
+		}
+	if (!ret)
+		__atomic_add_fetch(&sm->legs_replaced[0], moved,
+				   __ATOMIC_RELAXED);
 	free(legs);
 	free(pool.disk);
 	/* Extents of several sizes: leg by leg, as placement requires. */
-	return ret == -EAGAIN ? evacuate_one_by_one(tx) : ret;
+	return ret == -EAGAIN ? evacuate_one_by_one(sm, tx) : ret;
 }
 
 static int fail_dext(struct db_tx *tx, int32_t dextid)
@@ -286,7 +318,7 @@ int sm_notify_bad_blocks(struct sm *sm, int32_t pdskid, const int32_t *blocks,
 	struct sm_disk disk;
 	struct db_tx *tx = NULL;
 	int32_t *busy = NULL;
-	int n_busy = 0, ret, i;
+	int n_busy = 0, moved = 0, ret, i;
 
 	ret = db_begin(sm->db, true, &tx);
 	if (ret)
@@ -311,11 +343,15 @@ int sm_notify_bad_blocks(struct sm *sm, int32_t pdskid, const int32_t *blocks,
 
 		ret = db_leg_get(tx, busy[i], &leg);
 		if (!ret)
-			ret = replace_leg(tx, &pool, &leg, EXT_FAULTY, &memo);
+			ret = replace_leg(tx, &pool, &leg, EXT_FAULTY, &memo,
+					  &moved);
 	}
 	free(busy);
 	free(pool.disk);
 	ret = db_end(tx, ret);
+	if (!ret)
+		__atomic_add_fetch(&sm->legs_replaced[1], moved,
+				   __ATOMIC_RELAXED);
 	if (!ret)
 		sm_wake_resync(sm);
 	return ret;

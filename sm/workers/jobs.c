@@ -338,75 +338,129 @@ static void send_started(struct jobs *j, char *rows, int n)
 	free(ids);
 }
 
-static void settle(struct jobs *j, bool full, double now)
+static int batch_rows(const struct jobs *j)
+{
+	return j->cfg.batch > 0 ? j->cfg.batch : 64;
+}
+
+/* Drops ends[0..n) once recorded: their rows are freed. */
+static void forget_ends(struct jobs *j, int n)
+{
+	int done = 0, i;
+
+	for (i = 0; i < n; i++) {
+		done += j->ends[i].done;
+		free(j->ends[i].row);
+	}
+	if (j->n_ends > n) /* else ends may be NULL: none were ever added */
+		memmove(j->ends, j->ends + n,
+			sizeof(*j->ends) * (size_t)(j->n_ends - n));
+	j->n_ends -= n;
+	pthread_mutex_lock(&j->lock);
+	j->st.done += (uint64_t)done;
+	j->st.retried += (uint64_t)(n - done);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* One transaction of a pass; 0 or why it was rolled back. */
+static int settle_batch(struct jobs *j, struct job_batch *b)
 {
 	struct db_tx *tx = NULL;
-	void *started = NULL, *plan = NULL;
-	int n_started = 0, n_planned = 0, ret, i, done = 0;
-	double t0;
+	void *started = NULL;
+	int n_started = 0, ret, rows;
+	double t0 = eta_now();
 
-	if ((!j->n_ends && !full) || now < j->settle_after)
-		return;
-	t0 = eta_now();
-	ret = j->ops->prepare ? db_begin(j->sm->db, false, &tx) : 0;
-	if (!ret && j->ops->prepare) {
-		ret = j->ops->prepare(j, tx, j->ends, j->n_ends, full, &plan,
-				      &n_planned);
-		db_rollback(tx);
-		tx = NULL;
-		/* Nothing to record or start: no mutation to wait for. */
-		if (!ret && !j->n_ends && !n_planned) {
-			free(plan);
-			if (full) {
-				j->last_full = now;
-				j->next_full = now + j->cfg.full_ms / 1000.0;
-			}
-			return;
-		}
-	}
+	ret = db_begin(j->sm->db, true, &tx);
 	if (!ret)
-		ret = db_begin(j->sm->db, true, &tx);
-	if (!ret)
-		ret = j->ops->settle(j, tx, j->ends, j->n_ends, full, plan,
-				     &started, &n_started);
-	free(plan);
+		ret = j->ops->settle(j, tx, b, &started, &n_started);
 	if (!ret)
 		ret = db_commit(tx);
 	else if (tx)
 		db_rollback(tx);
 	if (ret) {
-		/* The ends stay for the next pass; the rows stay PROGRESS. */
+		free(started);
+		return ret;
+	}
+	rows = b->n_ends + n_started;
+	/* Every mutation waits for this one: a long one is worth a line. */
+	if (eta_now() - t0 > 0.05)
+		log_info("%s: %d ended, %d started%s in %.0f ms", j->ops->name,
+			 b->n_ends, n_started, b->full ? " (whole queue)" : "",
+			 (eta_now() - t0) * 1000);
+	pthread_mutex_lock(&j->lock);
+	j->st.transactions++;
+	if (rows > j->st.largest_batch)
+		j->st.largest_batch = rows;
+	pthread_mutex_unlock(&j->lock);
+	if (j->ops->settled)
+		j->ops->settled(j->sm, b->ends, b->n_ends);
+	forget_ends(j, b->n_ends);
+	/* Sent before the next batch: the agents start while it waits. */
+	if (n_started)
+		send_started(j, started, n_started);
+	free(started);
+	return 0;
+}
+
+/*
+ * Records the ends and starts what is next, in transactions of at most
+ * batch_rows() rows: ends first, then the starts (the disks they free).
+ */
+static void settle(struct jobs *j, bool full, double now)
+{
+	struct db_tx *tx = NULL;
+	void *plan = NULL;
+	int n_planned = 0, ret = 0, max = batch_rows(j);
+	bool planned = j->ops->prepare != NULL, starts_done = false;
+	struct job_batch b = {.full = full};
+
+	if ((!j->n_ends && !full) || now < j->settle_after)
+		return;
+	if (planned) {
+		ret = db_begin(j->sm->db, false, &tx);
+		if (!ret)
+			ret = j->ops->prepare(j, tx, j->ends, j->n_ends, full,
+					      &plan, &n_planned);
+		if (tx)
+			db_rollback(tx);
+		/* Nothing to record or start: no mutation to wait for. */
+		if (!ret && !j->n_ends && !n_planned)
+			starts_done = true;
+	}
+	b.plan = plan;
+	while (!ret && (j->n_ends || !starts_done)) {
+		int room;
+
+		b.ends = j->ends;
+		b.n_ends = j->n_ends < max ? j->n_ends : max;
+		room = b.n_ends == j->n_ends ? max - b.n_ends : 0;
+		b.plan_n = planned ? n_planned - b.plan_from : 0;
+		if (b.plan_n > room)
+			b.plan_n = room;
+		b.max_start = planned ? 0 : room;
+		ret = settle_batch(j, &b);
+		if (ret)
+			break;
+		b.full = false;
+		b.plan_from += b.plan_n;
+		if (!j->n_ends)
+			starts_done =
+			    planned ? b.plan_from >= n_planned : room > 0;
+	}
+	free(plan);
+	if (ret) {
+		/* The ends left stay for the next pass; rows stay PROGRESS. */
 		log_warn("%s: cannot record %d ended jobs (%d); next pass "
 			 "retries",
 			 j->ops->name, j->n_ends, ret);
-		free(started);
 		j->settle_after = now + 1;
 		return;
 	}
 	j->settle_after = 0;
-	/* Every mutation waits for this one: a long one is worth a line. */
-	if (eta_now() - t0 > 0.2)
-		log_info("%s: %d ended, %d started%s in %.0f ms", j->ops->name,
-			 j->n_ends, n_started, full ? " (whole queue)" : "",
-			 (eta_now() - t0) * 1000);
 	if (full) {
 		j->last_full = now;
 		j->next_full = now + j->cfg.full_ms / 1000.0;
 	}
-	if (j->ops->settled)
-		j->ops->settled(j->sm, j->ends, j->n_ends);
-	for (i = 0; i < j->n_ends; i++) {
-		done += j->ends[i].done;
-		free(j->ends[i].row);
-	}
-	pthread_mutex_lock(&j->lock);
-	j->st.done += (uint64_t)done;
-	j->st.retried += (uint64_t)(j->n_ends - done);
-	pthread_mutex_unlock(&j->lock);
-	j->n_ends = 0;
-	if (n_started)
-		send_started(j, started, n_started);
-	free(started);
 }
 
 /* The shortest time between two looks at the whole queue: 250 ms. */

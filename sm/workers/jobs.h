@@ -27,6 +27,21 @@ struct job_end {
 	int delay_s;  /* back-off before the next attempt */
 };
 
+/*
+ * One settle transaction's share of a pass: every mutation waits for it,
+ * so a pass with many ends or starts is cut into several (job_batch rows
+ * each, the lock free in between).
+ */
+struct job_batch {
+	struct job_end *ends;
+	int n_ends;
+	bool full;     /* the first batch of a look at the whole queue */
+	void *plan;    /* from prepare() */
+	int plan_from; /* with a plan: which of its rows start */
+	int plan_n;
+	int max_start; /* without a plan: at most this many start */
+};
+
 /* What one kind of job needs; rows are opaque, row_size bytes. */
 struct job_ops {
 	const char *name;
@@ -54,12 +69,14 @@ struct job_ops {
 		       const struct job_end *ends, int n_ends, bool full,
 		       void **plan, int *n_planned);
 	/*
-	 * In one mutating transaction: record ends[] and start new rows
-	 * (PENDING -> PROGRESS with event ids), at most jobs_room(), only
-	 * near the ended ones unless full. *started: heap array of rows.
+	 * In one mutating transaction: record b->ends and start new rows
+	 * (PENDING -> PROGRESS with event ids): with a plan, its rows
+	 * [b->plan_from, +b->plan_n); without, at most b->max_start and
+	 * jobs_room(), only near the ended ones unless b->full. *started:
+	 * heap array of rows.
 	 */
-	int (*settle)(struct jobs *j, struct db_tx *tx, struct job_end *ends,
-		      int n_ends, bool full, void *plan, void **started,
+	int (*settle)(struct jobs *j, struct db_tx *tx,
+		      const struct job_batch *b, void **started,
 		      int *n_started);
 	/* Sends a started row; on failure *keep_id says if it may have run. */
 	int (*send)(struct sm *sm, void *row, const struct sm_server *srv,
@@ -76,6 +93,7 @@ struct jobs_config {
 	int max_gap_ms;	 /* longest wait between polls past the expected end */
 	int full_ms;	 /* how often to look at the whole queue */
 	int fanout;	 /* agent calls in parallel */
+	int batch;	 /* rows (ends + starts) per transaction; 0: 64 */
 };
 
 /* Salvages (a failure is fatal, M76) and starts the worker. */
@@ -103,6 +121,8 @@ struct jobs_stats {
 	uint64_t done;
 	uint64_t retried;
 	uint64_t polls;
+	uint64_t transactions; /* settle transactions committed */
+	int largest_batch;     /* most rows one of them recorded */
 };
 void jobs_get_stats(const struct jobs *j, struct jobs_stats *st);
 

@@ -88,20 +88,20 @@ static int record(struct db_tx *tx, const struct job_end *e)
 	return db_resync_retry(tx, row->eventid, e->delay_s, e->keep_id);
 }
 
-static int settle(struct jobs *j, struct db_tx *tx, struct job_end *ends,
-		  int n_ends, bool full, void *plan, void **started,
-		  int *n_started)
+static int settle(struct jobs *j, struct db_tx *tx, const struct job_batch *b,
+		  void **started, int *n_started)
 {
 	struct resync_row *c = NULL;
 	int room = jobs_room(j), ret = 0, n = 0, k = 0, i;
 
-	(void)plan; /* few rows: chosen inside the transaction */
-	for (i = 0; !ret && i < n_ends; i++)
-		ret = record(tx, &ends[i]);
+	if (room > b->max_start)
+		room = b->max_start;
+	for (i = 0; !ret && i < b->n_ends; i++)
+		ret = record(tx, &b->ends[i]);
 	/* Legs on failed parts without a replacement yet; stale rows. */
-	if (!ret && full)
+	if (!ret && b->full)
 		ret = sm_evacuate(jobs_sm(j), tx);
-	if (!ret && full)
+	if (!ret && b->full)
 		ret = db_resync_purge(tx);
 	/* A few more candidates than room, to spread over the heads. */
 	if (!ret && room > 0)
@@ -222,6 +222,7 @@ int resync_start(struct sm *sm)
 	    .max_running = sm->cfg.max_resync_tasks,
 	    .max_gap_ms = sm->cfg.resync_poll_ms,
 	    .full_ms = sm->cfg.resync_poll_ms,
+	    .batch = sm->cfg.job_batch,
 	};
 	int ret = jobs_start(sm, &resync_ops, &cfg, &sm->resync);
 

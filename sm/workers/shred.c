@@ -135,31 +135,29 @@ static int prepare(struct jobs *j, struct db_tx *tx, const struct job_end *ends,
 	return ret;
 }
 
-static int settle(struct jobs *j, struct db_tx *tx, struct job_end *ends,
-		  int n_ends, bool full, void *plan, void **started,
-		  int *n_started)
+static int settle(struct jobs *j, struct db_tx *tx, const struct job_batch *b,
+		  void **started, int *n_started)
 {
-	struct shred_end *e = calloc((size_t)n_ends + 1, sizeof(*e));
-	const struct plan *p = plan;
+	struct shred_end *e = calloc((size_t)b->n_ends + 1, sizeof(*e));
+	const struct plan *p = b->plan;
 	struct shred_row *rows = NULL;
-	int ret = e ? 0 : -ENOMEM, n = p ? p->n : 0, i;
+	int ret = e ? 0 : -ENOMEM, n = p ? b->plan_n : 0, i;
 
 	(void)j;
-	(void)full;
-	for (i = 0; !ret && i < n_ends; i++) {
-		e[i].row = *(struct shred_row *)ends[i].row;
-		e[i].done = ends[i].done;
-		e[i].keep_id = ends[i].keep_id;
-		e[i].delay_s = ends[i].delay_s;
+	for (i = 0; !ret && i < b->n_ends; i++) {
+		e[i].row = *(struct shred_row *)b->ends[i].row;
+		e[i].done = b->ends[i].done;
+		e[i].keep_id = b->ends[i].keep_id;
+		e[i].delay_s = b->ends[i].delay_s;
 	}
-	if (!ret && n_ends)
-		ret = db_shred_end(tx, e, n_ends);
+	if (!ret && b->n_ends)
+		ret = db_shred_end(tx, e, b->n_ends);
 	if (!ret && n) {
 		rows = malloc(sizeof(*rows) * (size_t)n);
 		ret = rows ? 0 : -ENOMEM;
 	}
 	if (!ret && n) {
-		memcpy(rows, p->rows, sizeof(*rows) * (size_t)n);
+		memcpy(rows, p->rows + b->plan_from, sizeof(*rows) * (size_t)n);
 		ret = db_shred_begin(tx, rows, &n);
 	}
 	free(e);
@@ -269,6 +267,7 @@ int shred_sched_start(struct sm *sm)
 	    .max_running = sm->cfg.max_shred_tasks,
 	    .max_gap_ms = sm->cfg.shred_poll_ms,
 	    .full_ms = sm->cfg.shred_poll_ms,
+	    .batch = sm->cfg.job_batch,
 	};
 	int ret = jobs_start(sm, &shred_ops, &cfg, &sm->shred);
 

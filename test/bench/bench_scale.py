@@ -11,7 +11,8 @@ of the cluster on 127.50.x.y / 127.60.x.y, and for each cluster size:
      --load-writes percent of them create/delete), registers the others and waits
      until every extent is FREE: per disk, time from its registration to
      its last extent FREE, against the limit disk size / disk rate;
-  3. createLogicalVolume 1 TB x3, p50/p99 of --creates calls;
+  3. createLogicalVolume 1 TB x3, p50/p99 of --creates calls (also right
+     after registration, while every disk shreds);
   4. notifyFailure of server 1: time until the call returned (replacements
      booked), until every volume is back to full redundancy (against the
      head links' limit), and how the rebuilds spread over target disks;
@@ -187,6 +188,12 @@ def phase_shred(r, a):
     t_reg = time.monotonic() - t0
     print("  %d servers x %d disks x %.0f GB registered in %.0f s (%.1f ms per disk)"
           % (r.n - 3, a.disks, a.disk_gb, t_reg, 1000 * t_reg / max(1, (r.n - 3) * a.disks)))
+    if "create" in a.phases:
+        # Writes beside the shred worker: every disk shreds now.
+        busy = creates(r, a, "s")
+        if busy:
+            print("  createLogicalVolume 1 TB x3 while every disk shreds, under the API load: "
+                  "p50 %.3f s, p99 %.3f s  goal <= 0.2 s" % busy)
     ok = r.wait_free(lim * 3 + t_reg + 600)
     t_all = time.monotonic() - t0
     st = r.stats()

@@ -2,11 +2,12 @@
 """GET /metrics on the manager: the Prometheus text format, and figures
 that agree with what the API was asked and with the database."""
 import re
+import shutil
 import urllib.error
 import urllib.request
 import xmlrpc.client
 
-from vastest import SmTestCase, main, v
+from vastest import Sm, SmTestCase, main, v, wait_until
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
@@ -94,6 +95,38 @@ class Metrics(SmTestCase):
         self.assertEqual(cm.exception.code, 404)
         # XML-RPC is still served beside it
         self.assertEqual(len(self.s.listStorageServers(v())), 3)
+
+
+class Batches(SmTestCase):
+    """The shred worker records ends and starts job_batch rows per
+    transaction (every API write waits for one), never a whole pass."""
+
+    def sm_options(self):
+        return {"max_shred_tasks": 1}  # the queue fills, one shred runs
+
+    def test_pass_cut_into_batches(self):
+        for a in self.ssvrs:  # the one shred sent stays in progress
+            a.event_answer = lambda ev: [2, 0]
+        _, pdskids = self.cluster(disks_per_server=4, wait_free=False)
+        self.assertTrue(wait_until(lambda: self.sm.sql(
+            "SELECT count(*) FROM shred WHERE status = 2") == "1"))
+        for a in self.ssvrs:
+            a.event_answer = lambda ev: [3, 0]
+        self.s("close")()
+        self.assertEqual(self.sm.stop(), 0, self.sm.logtext()[-3000:])
+        shutil.rmtree(self.sm.dir, ignore_errors=True)
+        # A restart without the cap: its first pass starts all 12 disks.
+        self.sm = Sm(self.pg, db=self.sm.db, ssvr_port=self.ssvr_port,
+                     hsvr_port=self.hsvr_port, extra={"job_batch": 4}).start()
+        self.s = self.sm.proxy()
+        self.wait_shredded()
+        self.assertEqual(self.sm.sql("SELECT count(*) FROM dskmap WHERE status = 2"),
+                         str(len(pdskids)))
+        _, m = scrape(self.sm.port)
+        self.assertEqual(get(m, "vas_shred_done_total"), 12)
+        self.assertEqual(get(m, "vas_shred_batch_rows_max"), 4)
+        # 12 starts and 12 ends, at most 4 rows a transaction
+        self.assertGreaterEqual(get(m, "vas_shred_transactions_total"), 6)
 
 
 if __name__ == "__main__":

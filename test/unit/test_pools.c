@@ -374,6 +374,52 @@ START_TEST(re_mirroring_keeps_domains_and_pool_apart)
 }
 END_TEST
 
+/*
+ * A failed server's legs are placed in one batch (a few statements for
+ * all of them), by the rules one by one placement follows: the volume's
+ * pool, a domain none of the mirror's other legs is in.
+ */
+START_TEST(a_failed_servers_legs_move_in_one_batch_by_the_rules)
+{
+	uint64_t batch = sm.legs_replaced[0], single = sm.legs_replaced[1];
+	int32_t failed;
+	int64_t on_failed;
+	char q[256];
+
+	pool("p", NULL, 0);
+	storage_in(1, "p", "rack-1");
+	storage_in(2, "p", "rack-2");
+	storage_in(2, "p", "rack-3");
+	storage_in(2, NULL, "rack-4"); /* default: never for p's volumes */
+	ck_assert_int_gt(create("v", 30, 3, "p"), 0);
+	ck_assert_int_gt(create("w", 20, 3, "p"), 0);
+	/* the rack-2 server with the most legs fails */
+	failed = (int32_t)sql_int(
+	    "SELECT k.ssvrid FROM lvolmap m JOIN dskmap d ON d.dextid = "
+	    "m.dextid JOIN pdsklst k ON k.pdskid = d.pdskid JOIN ssvrlst s "
+	    "ON s.ssvrid = k.ssvrid JOIN fdomain f ON f.domainid = "
+	    "s.domainid WHERE f.name = 'rack-2' GROUP BY 1 ORDER BY "
+	    "count(*) DESC, 1 LIMIT 1");
+	snprintf(q, sizeof(q),
+		 "SELECT count(*) FROM lvolmap m JOIN dskmap d ON d.dextid = "
+		 "m.dextid JOIN pdsklst k ON k.pdskid = d.pdskid WHERE "
+		 "k.ssvrid = %d",
+		 failed);
+	on_failed = sql_int(q);
+	ck_assert_int_ge(on_failed, 2);
+	ck_assert_int_eq(sm_notify_failure(&sm, TARGET_SSVR, failed), 0);
+	ck_assert_int_eq(sql_int(q), 0);
+	/* every leg moved in the batch, none one by one */
+	ck_assert_int_eq(sm.legs_replaced[0] - batch, on_failed);
+	ck_assert_int_eq(sm.legs_replaced[1] - single, 0);
+	/* only rack 2's other server of pool p could take them */
+	ck_assert(domains_distinct("v"));
+	ck_assert(domains_distinct("w"));
+	ck_assert_int_eq(legs_in_pool("v", "p"), 9);
+	ck_assert_int_eq(legs_in_pool("w", "p"), 6);
+}
+END_TEST
+
 static int64_t capacity_of(const char *vol)
 {
 	char q[256];
@@ -493,6 +539,7 @@ int main(void)
 	    moving_storage_moves_no_data,
 	    legs_of_a_mirror_on_distinct_domains,
 	    re_mirroring_keeps_domains_and_pool_apart,
+	    a_failed_servers_legs_move_in_one_batch_by_the_rules,
 	    extending_books_mirrors_by_the_pools_rules,
 	    extending_an_attached_volume_drives_its_head,
 	    NULL,
