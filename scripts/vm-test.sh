@@ -300,7 +300,10 @@ run() {
 	rm -f "$run/scratch.img"
 	set -e
 	say "guest ended after $(($(now) - t)) s, $cpu CPU-s (qemu exit $rc, load now $(cut -d' ' -f1-3 /proc/loadavg)); logs in $run"
-	if ! tr -d '\r' <"$log" | grep -aq '^VAS-VM: '; then
+	# grep on the file itself: under pipefail, `tr | grep -q` fails when
+	# grep quits before tr has written all (SIGPIPE) - a passing run was
+	# once reported as "QEMU did not start". Lines end in \r, not begin.
+	if ! grep -aq 'VAS-VM: ' "$log"; then
 		grep -aiE 'qemu|error' "$log" | head -3 >&2
 		skip "QEMU did not start a guest here (exit $rc): see $log"
 	fi
@@ -310,9 +313,9 @@ run() {
 # summary LOG QEMU_RC OUT: "N passed, M failed" from the step lines.
 summary() {
 	local log=$1 rc=$2 out=$3 np nf
-	np=$(tr -d '\r' <"$log" | grep -ac '^PASS ' || true)
-	nf=$(tr -d '\r' <"$log" | grep -ac '^FAIL ' || true)
-	if ! tr -d '\r' <"$log" | grep -aq '^VAS-VM: .*scenario finished'; then
+	np=$(grep -ac '^PASS ' "$log" || true)
+	nf=$(grep -ac '^FAIL ' "$log" || true)
+	if ! grep -aq 'VAS-VM: .*scenario finished' "$log"; then
 		echo "FAIL guest: scenario did not finish (qemu exit $rc, timeout ${TMO}s?); end of console:"
 		tr -d '\r' <"$log" | tail -15 | sed 's/^/    /'
 		nf=$((nf + 1))
