@@ -230,7 +230,7 @@ int main(int argc, char **argv)
 	struct vas_conf *conf = NULL;
 	const char *config;
 	char path[PATH_MAX];
-	long retry_s = 60;
+	long retry_s = 60, timeout_ms = 30000;
 	struct ips ips;
 	int ret;
 
@@ -245,11 +245,14 @@ int main(int argc, char **argv)
 	ret =
 	    conf_get_long(conf, SEC, "register_retry_s", 60, 1, 3600, &retry_s);
 	if (!ret)
+		ret = conf_get_long(conf, SEC, "rpc_timeout_ms", 30000, 100,
+				    600000, &timeout_ms);
+	if (!ret)
 		ret = data_ips(conf, &ips);
 	if (!ret)
 		ret = id_file(conf, path, sizeof(path));
 	if (!ret)
-		ret = vas_client_from_conf(conf, 30000, &c);
+		ret = vas_client_from_conf(conf, (int)timeout_ms, &c);
 	if (!ret)
 		ret = register_loop(conf, c, &ips, path, retry_s);
 	vas_client_free(c);

@@ -28,7 +28,7 @@ CLI = os.path.join(vastest.BUILD, "cli")
 REPORTER = os.path.join(vastest.BUILD, "agents", "hsvr", "hsvr_reporter")
 A, B, DEAD = "127.0.0.2", "127.0.0.3", "127.0.0.4"
 CLI_TIMEOUT_S = 3
-REPORTER_TIMEOUT_S = 30  # hsvr_reporter's own call timeout
+REPORTER_TIMEOUT_S = 3  # hsvr_reporter's call timeout, rpc_timeout_ms
 
 
 def common_port():
@@ -182,7 +182,10 @@ class HostList(unittest.TestCase):
         state = os.path.join(self.dir, "hsvr-" + ip)
         os.makedirs(state)
         conf = self.conf(hosts, "[hsvr_agent]\nstate_dir = %s\nip_data = %s\nregister_retry_s = 1\n"
-                         "vas_device_dir = %s/vas\n" % (state, ip, state))
+                         "rpc_timeout_ms = %d\n"
+                         "vas_device_dir = %s/vas\n" % (state, ip,
+                                                        REPORTER_TIMEOUT_S * 1000,
+                                                        state))
         return subprocess.Popen([REPORTER, "--config", conf], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True), state
 
