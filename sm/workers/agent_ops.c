@@ -54,16 +54,22 @@ int agent_event_status(const struct sm_config *cfg, const struct sm_server *srv,
 				      NULL, 0, NULL);
 }
 
-/* Reads [status, result]; -EPROTO for anything else. */
-static int read_pair(xmlrpc_value *res, int *status, int *result)
+/*
+ * Reads [status, result, ...] from an array of n items, n one of those
+ * allowed (2, or also 4 with a reason); -EPROTO for anything else.
+ */
+static int read_pair(xmlrpc_value *res, bool four_ok, int *n, int *status,
+		     int *result)
 {
 	xmlrpc_value *e0 = NULL, *e1 = NULL;
 	xmlrpc_env env;
 	int ret = -EPROTO;
 
 	xmlrpc_env_init(&env);
-	if (xmlrpc_value_type(res) != XMLRPC_TYPE_ARRAY ||
-	    xmlrpc_array_size(&env, res) != 2)
+	if (xmlrpc_value_type(res) != XMLRPC_TYPE_ARRAY)
+		goto out;
+	*n = xmlrpc_array_size(&env, res);
+	if (*n != 2 && !(*n == 4 && four_ok))
 		goto out;
 	xmlrpc_array_read_item(&env, res, 0, &e0);
 	xmlrpc_array_read_item(&env, res, 1, &e1);
@@ -90,7 +96,7 @@ int agent_shred_status(const struct sm_config *cfg, const struct sm_server *srv,
 	xmlrpc_value *p, *res = NULL;
 	struct rpc_outcome oc;
 	xmlrpc_env env;
-	int ret;
+	int ret, n;
 
 	xmlrpc_env_init(&env);
 	p = xmlrpc_build_value(&env, "{s:i,s:i,s:i,s:i,s:i,s:i}", "ver",
@@ -104,7 +110,7 @@ int agent_shred_status(const struct sm_config *cfg, const struct sm_server *srv,
 	ret = agent_call(cfg, srv, port, "getEventStatus", p, &res, &oc);
 	xmlrpc_DECREF(p);
 	if (!ret)
-		ret = read_pair(res, status, result);
+		ret = read_pair(res, false, &n, status, result);
 	if (res)
 		xmlrpc_DECREF(res);
 	xmlrpc_env_clean(&env);
@@ -116,8 +122,7 @@ int agent_event_status_msg(const struct sm_config *cfg,
 			   int32_t eventid, int *status, int *result, char *msg,
 			   size_t len, int *rolled_back)
 {
-	xmlrpc_value *p, *res = NULL, *e0 = NULL, *e1 = NULL, *e2 = NULL;
-	xmlrpc_value *e3 = NULL;
+	xmlrpc_value *p, *res = NULL, *e2 = NULL, *e3 = NULL;
 	struct rpc_outcome oc;
 	xmlrpc_env env;
 	int ret, n;
@@ -139,21 +144,10 @@ int agent_event_status_msg(const struct sm_config *cfg,
 	}
 	ret = agent_call(cfg, srv, port, "getEventStatus", p, &res, &oc);
 	xmlrpc_DECREF(p);
+	if (!ret)
+		ret = read_pair(res, len != 0, &n, status, result);
 	if (ret)
 		goto out;
-	ret = -EPROTO;
-	if (xmlrpc_value_type(res) != XMLRPC_TYPE_ARRAY)
-		goto out;
-	n = xmlrpc_array_size(&env, res);
-	if (n != 2 && !(n == 4 && len))
-		goto out;
-	xmlrpc_array_read_item(&env, res, 0, &e0);
-	xmlrpc_array_read_item(&env, res, 1, &e1);
-	if (env.fault_occurred || xmlrpc_value_type(e0) != XMLRPC_TYPE_INT ||
-	    xmlrpc_value_type(e1) != XMLRPC_TYPE_INT)
-		goto out;
-	xmlrpc_read_int(&env, e0, status);
-	xmlrpc_read_int(&env, e1, result);
 	if (n == 4) {
 		const char *text = NULL;
 
@@ -176,10 +170,6 @@ out:
 		xmlrpc_DECREF(e2);
 	if (e3)
 		xmlrpc_DECREF(e3);
-	if (e0)
-		xmlrpc_DECREF(e0);
-	if (e1)
-		xmlrpc_DECREF(e1);
 	if (res)
 		xmlrpc_DECREF(res);
 	xmlrpc_env_clean(&env);
