@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-static void fill(const PGresult *r, int i, void *elem)
+void db_attachment_fill(const PGresult *r, int i, void *elem)
 {
 	struct sm_attachment *a = elem;
 
@@ -24,7 +24,7 @@ static void fill(const PGresult *r, int i, void *elem)
 
 int db_attach_get(struct db_tx *tx, int32_t root, struct sm_attachment *row)
 {
-	return db_row(tx, row, fill, ATTACH_GET_SQL, "d", root);
+	return db_row(tx, row, db_attachment_fill, ATTACH_GET_SQL, "d", root);
 }
 
 int db_attach_get_ask(struct db_tx *tx, int32_t root, int *ticket)
@@ -35,7 +35,7 @@ int db_attach_get_ask(struct db_tx *tx, int32_t root, int *ticket)
 int db_attach_get_answer(struct db_tx *tx, int ticket,
 			 struct sm_attachment *row)
 {
-	return db_row_answer(tx, ticket, row, fill);
+	return db_row_answer(tx, ticket, row, db_attachment_fill);
 }
 
 int db_root_in_flight(struct db_tx *tx, int32_t toplvolid, bool *busy)
@@ -74,7 +74,7 @@ int db_root_in_flight(struct db_tx *tx, int32_t toplvolid, bool *busy)
 
 int db_attach_in_flight(struct db_tx *tx, struct sm_attachment **rows, int *n)
 {
-	return db_rows(tx, (void **)rows, n, sizeof(**rows), fill,
+	return db_rows(tx, (void **)rows, n, sizeof(**rows), db_attachment_fill,
 		       "SELECT lvolid, hsvrid, status, eventid, event_type, "
 		       "assoc_lvolid FROM attach WHERE eventid <> 0 ORDER BY "
 		       "lvolid",

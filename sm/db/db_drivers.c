@@ -17,40 +17,16 @@ int db_attach_drive(struct db_tx *tx, int32_t root, int32_t instance)
 		    "dd", root, instance);
 }
 
-static void fill(const PGresult *r, int i, void *elem)
+static int64_t get_i32(const void *e)
 {
-	struct sm_attachment *a = elem;
-
-	a->lvolid = (int32_t)db_l(r, i, 0);
-	a->hsvrid = (int32_t)db_l(r, i, 1);
-	a->status = (int)db_l(r, i, 2);
-	a->eventid = (int32_t)db_l(r, i, 3);
-	a->event_type = (int)db_l(r, i, 4);
-	a->assoc_lvolid = (int32_t)db_l(r, i, 5);
-}
-
-/* busy[] as an SQL array literal, "{1,2}"; heap, NULL without memory. */
-static char *int_array(const int32_t *v, int n)
-{
-	size_t len = 3 + (size_t)n * 12;
-	char *s = malloc(len);
-	size_t used = 1;
-	int i;
-
-	if (!s)
-		return NULL;
-	s[0] = '{';
-	for (i = 0; i < n; i++)
-		used += (size_t)snprintf(s + used, len - used, "%s%d",
-					 i ? "," : "", v[i]);
-	snprintf(s + used, len - used, "}");
-	return s;
+	return *(const int32_t *)e;
 }
 
 int db_attach_adopt(struct db_tx *tx, const int32_t *busy, int n_busy, int max,
 		    struct sm_attachment **rows, int *n)
 {
-	char *skip = int_array(busy, n_busy);
+	/* busy[] as an SQL array literal, "{1,2}". */
+	char *skip = db_array(busy, sizeof(*busy), n_busy, get_i32);
 	int ret;
 
 	*rows = NULL;
@@ -58,7 +34,7 @@ int db_attach_adopt(struct db_tx *tx, const int32_t *busy, int n_busy, int max,
 	if (!skip)
 		return -ENOMEM;
 	ret = db_rows(
-	    tx, (void **)rows, n, sizeof(**rows), fill,
+	    tx, (void **)rows, n, sizeof(**rows), db_attachment_fill,
 	    "WITH c AS (UPDATE attach a SET driver = -$1::bigint FROM (SELECT "
 	    "lvolid "
 	    "FROM attach x WHERE x.eventid <> 0 AND NOT x.lvolid = "

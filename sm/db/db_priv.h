@@ -182,6 +182,12 @@ char *db_array(const void *base, size_t stride, int n,
  */
 void db_keep_returned(const PGresult *r, void *rows, size_t stride, int *n,
 		      int64_t (*key)(const void *row));
+/*
+ * A row "lvolid, hsvrid, status, eventid, event_type, assoc_lvolid" of
+ * attach into a struct sm_attachment (db_attach.c; the drivers' adoption
+ * reads the same columns).
+ */
+void db_attachment_fill(const PGresult *r, int i, void *elem);
 /* Column helpers on a result row. */
 int64_t db_l(const PGresult *r, int row, int col);
 const char *db_s(const PGresult *r, int row, int col);
