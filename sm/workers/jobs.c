@@ -5,8 +5,8 @@
  */
 #include "jobs.h"
 #include "agent_ops.h"
-#include "db_servers.h"
 #include "eta.h"
+#include "server_cache.h"
 #include "worker_loop.h"
 #include "vas/log.h"
 
@@ -16,8 +16,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define SRV_CACHE_MAX (1 << 22) /* ids beyond are looked up every time */
 
 struct job {
 	void *row;
@@ -50,10 +48,7 @@ struct jobs {
 	int n_ends;
 	int cap_ends;
 	struct eta_table *eta;
-	struct sm_server *
-	    *srv;  /* cache by server id (addresses never change) */
-	int *load; /* running jobs by server id */
-	int n_srv;
+	struct server_cache servers;
 	double next_full;
 	double last_full;
 	double settle_after; /* after a failed transaction: not before */
@@ -76,8 +71,8 @@ int jobs_running_on(const struct jobs *j, int32_t server)
 {
 	int n = 0, i;
 
-	if (server > 0 && server < j->n_srv)
-		return j->load[server];
+	if (server_cache_load(&j->servers, server, &n))
+		return n;
 	for (i = 0; i < j->n_run; i++)
 		n += j->ops->server(j->run[i].row) == server;
 	return n;
@@ -95,56 +90,6 @@ void jobs_get_stats(const struct jobs *j, struct jobs_stats *st)
 static double gap_s(const struct jobs *j)
 {
 	return j->cfg.max_gap_ms / 1000.0;
-}
-
-/* Makes sure ids[0..n) are cached; one read transaction for the misses. */
-static void cache_servers(struct jobs *j, const int32_t *ids, int n)
-{
-	struct db_tx *tx = NULL;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		int32_t id = ids[i];
-
-		if (id <= 0 || id >= SRV_CACHE_MAX)
-			continue;
-		if (id >= j->n_srv) {
-			int cap = id * 2 + 16;
-			struct sm_server **s =
-			    realloc(j->srv, sizeof(*s) * cap);
-			int *l = s ? realloc(j->load, sizeof(*l) * cap) : NULL;
-
-			if (s)
-				j->srv = s;
-			if (!l)
-				return;
-			j->load = l;
-			memset(j->srv + j->n_srv, 0,
-			       sizeof(*s) * (size_t)(cap - j->n_srv));
-			memset(j->load + j->n_srv, 0,
-			       sizeof(*l) * (size_t)(cap - j->n_srv));
-			j->n_srv = cap;
-		}
-		if (j->srv[id])
-			continue;
-		if (!tx && db_begin(j->sm->db, false, &tx))
-			return;
-		j->srv[id] = calloc(1, sizeof(struct sm_server));
-		if (j->srv[id]) {
-			j->srv[id]->id = id;
-			if (db_server_ips(tx, j->ops->kind, id, j->srv[id])) {
-				free(j->srv[id]);
-				j->srv[id] = NULL;
-			}
-		}
-	}
-	if (tx)
-		db_rollback(tx);
-}
-
-static const struct sm_server *server_of(const struct jobs *j, int32_t id)
-{
-	return id > 0 && id < j->n_srv ? j->srv[id] : NULL;
 }
 
 static void add_end(struct jobs *j, void *row, bool done, bool keep_id)
@@ -175,10 +120,7 @@ static void add_end(struct jobs *j, void *row, bool done, bool keep_id)
 
 static void set_load(struct jobs *j, void *row, int delta)
 {
-	int32_t id = j->ops->server(row);
-
-	if (id > 0 && id < j->n_srv)
-		j->load[id] += delta;
+	server_cache_add_load(&j->servers, j->ops->server(row), delta);
 }
 
 static void ask(void *ctx, void *item)
@@ -213,13 +155,13 @@ static void poll_due(struct jobs *j, double now)
 			ids[n++] = j->ops->server(j->run[i].row);
 	if (!n)
 		goto out;
-	cache_servers(j, ids, n);
+	server_cache_fill(&j->servers, j->sm->db, ids, n);
 	for (i = 0, k = 0; i < j->n_run; i++)
 		if (j->run[i].poll.next <= now) {
 			calls[k].j = j;
 			calls[k].row = j->run[i].row;
-			calls[k++].srv =
-			    server_of(j, j->ops->server(j->run[i].row));
+			calls[k++].srv = server_cache_get(
+			    &j->servers, j->ops->server(j->run[i].row));
 		}
 	worker_fanout(calls, n, sizeof(*calls), ask, j, j->cfg.fanout);
 	now = eta_now();
@@ -307,7 +249,7 @@ static void send_started(struct jobs *j, char *rows, int n)
 	for (i = 0; calls && ids && i < n; i++)
 		ids[i] = j->ops->server(rows + (size_t)i * j->ops->row_size);
 	if (calls && ids)
-		cache_servers(j, ids, n);
+		server_cache_fill(&j->servers, j->sm->db, ids, n);
 	for (i = 0; i < n; i++) {
 		void *copy = malloc(j->ops->row_size);
 
@@ -318,7 +260,9 @@ static void send_started(struct jobs *j, char *rows, int n)
 			calls[i].j = j;
 			calls[i].row = copy;
 			calls[i].srv =
-			    copy ? server_of(j, j->ops->server(copy)) : NULL;
+			    copy ? server_cache_get(&j->servers,
+						    j->ops->server(copy))
+				 : NULL;
 		}
 	}
 	if (calls)
@@ -541,6 +485,7 @@ int jobs_start(struct sm *sm, const struct job_ops *ops,
 	j->sm = sm;
 	j->ops = ops;
 	j->cfg = *cfg;
+	j->servers.kind = ops->kind;
 	if (j->cfg.fanout <= 0)
 		j->cfg.fanout = 32;
 	j->eta = eta_new();
@@ -598,12 +543,9 @@ void jobs_free(struct jobs *j)
 		free(j->run[i].row);
 	for (i = 0; i < j->n_ends; i++)
 		free(j->ends[i].row);
-	for (i = 0; i < j->n_srv; i++)
-		free(j->srv[i]);
 	free(j->run);
 	free(j->ends);
-	free(j->srv);
-	free(j->load);
+	server_cache_free(&j->servers);
 	eta_free(j->eta);
 	pthread_mutex_destroy(&j->lock);
 	free(j);
