@@ -125,20 +125,14 @@ int dev_size(struct hsvr *h, const char *dev, int64_t *sectors)
 int32_t dext_of_kname(struct hsvr *h, const char *kname)
 {
 	char path[PATH_MAX], *text = NULL;
-	unsigned int ssvr, dext;
-	int32_t id = 0;
-	char tail;
+	int32_t id;
 
 	if (snprintf(path, sizeof(path), "%s/sys/block/%s/dm/name", h->hx->root,
 		     kname) >= (int)sizeof(path))
 		return 0;
 	if (hx_read_file(path, &text))
 		return 0;
-	if (strlen(text) >= 17 &&
-	    sscanf(text, "%8x-%8x%c", &ssvr, &dext, &tail) >= 2 &&
-	    strspn(text, "0123456789abcdef") == 8 &&
-	    strspn(text + 9, "0123456789abcdef") == 8)
-		id = (int32_t)dext;
+	id = dext_of_name(text);
 	free(text);
 	return id;
 }

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vas/units.h"
@@ -350,6 +351,16 @@ int name_dext(char *buf, size_t len, int32_t ssvrid, int32_t dextid)
 	    snprintf(buf, len, "%08x-%08x", (uint32_t)ssvrid, (uint32_t)dextid);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int32_t dext_of_name(const char *name)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (strspn(name, hex) != 8 || name[8] != '-' ||
+	    strspn(name + 9, hex) != 8 || (name[17] && name[17] != '\n'))
+		return 0;
+	return (int32_t)strtoul(name + 9, NULL, 16);
 }
 
 int name_linear(char *buf, size_t len, int32_t id)

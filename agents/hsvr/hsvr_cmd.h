@@ -86,6 +86,11 @@ int64_t md090_size_sectors(int64_t member_sectors);
 
 /* Names (hsvr.md 8); root is the device root ("" or the simulated one). */
 int name_dext(char *buf, size_t len, int32_t ssvrid, int32_t dextid);
+/*
+ * The dextid of a leg's map name as name_dext writes it (lower-case hex,
+ * "%08x-%08x", a line end allowed after it), else 0.
+ */
+int32_t dext_of_name(const char *name);
 int name_linear(char *buf, size_t len, int32_t id);
 int name_origin(char *buf, size_t len, int32_t id);
 int name_snapshot(char *buf, size_t len, int32_t id);

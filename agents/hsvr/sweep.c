@@ -19,14 +19,6 @@ struct leg_ref {
 	char user[32];
 };
 
-/* "%08x-%08x" in lower-case hex: the name of a leg's map (name_dext). */
-static int is_leg_name(const char *name)
-{
-	return strlen(name) == 17 && name[8] == '-' &&
-	       strspn(name, "0123456789abcdef") == 8 &&
-	       strspn(name + 9, "0123456789abcdef") == 8;
-}
-
 /* Removes the leg's map unless something opens it: 1 removed or absent. */
 static int leg_unused(struct hsvr *h, const char *name)
 {
@@ -72,7 +64,7 @@ static int sweep_unlisted(struct hsvr *h, const struct leg_ref *refs, int n)
 		return 0;
 	dh = opendir(dir);
 	while (dh && (e = readdir(dh))) {
-		if (!is_leg_name(e->d_name))
+		if (!dext_of_name(e->d_name))
 			continue;
 		for (i = 0; i < n && strcmp(refs[i].user, e->d_name); i++)
 			;
@@ -96,7 +88,7 @@ int hsvr_sweep(struct hsvr *h)
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
-		if (!is_leg_name(refs[i].user) || !leg_unused(h, refs[i].user))
+		if (!dext_of_name(refs[i].user) || !leg_unused(h, refs[i].user))
 			continue;
 		ret = iscsi_release(h, refs[i].iqn, refs[i].user);
 		if (ret)

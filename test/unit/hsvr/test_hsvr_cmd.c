@@ -155,6 +155,14 @@ START_TEST(names)
 	ck_assert_int_eq(path_mapper(buf, sizeof(buf), "", "x"), 0);
 	ck_assert_str_eq(buf, "/dev/mapper/x");
 	ck_assert_int_eq(name_linear(buf, 8, 1), -ENAMETOOLONG);
+	/* And back: a leg's map name (sysfs adds a line end). */
+	ck_assert_int_eq(dext_of_name("00000001-00000014"), 0x14);
+	ck_assert_int_eq(dext_of_name("00000001-7fffffff\n"), 0x7fffffff);
+	ck_assert_int_eq(dext_of_name("00000001-0000001"), 0);
+	ck_assert_int_eq(dext_of_name("00000001-00000014x"), 0);
+	ck_assert_int_eq(dext_of_name("0000000A-00000014"), 0);
+	ck_assert_int_eq(dext_of_name("linear-00000012"), 0);
+	ck_assert_int_eq(dext_of_name("mpath-0000000100000014"), 0);
 }
 END_TEST
 
