@@ -319,6 +319,11 @@ summary() {
 		echo "FAIL guest: scenario did not finish (qemu exit $rc, timeout ${TMO}s?); end of console:"
 		tr -d '\r' <"$log" | tail -15 | sed 's/^/    /'
 		nf=$((nf + 1))
+	elif ! grep -aq 'VAS-VM: .*scenario exited 0' "$log" || [ "$np" -eq 0 ]; then
+		# A scenario that could not start (no steps) is no pass.
+		echo "FAIL guest: the scenario ran no step or did not exit 0; end of console:"
+		tr -d '\r' <"$log" | tail -15 | sed 's/^/    /'
+		nf=$((nf + 1))
 	fi
 	[ -d "$out/logs" ] && say "daemon logs: $out/logs"
 	echo "$np passed, $nf failed"
