@@ -29,8 +29,18 @@ mount -t tmpfs run /run
 mount -t tmpfs tmp /tmp
 mount -t tmpfs shm /dev/shm
 # The host's scratch disk (vm-test.sh) is /var/tmp: the cluster's disk
-# files and database (vas-local.sh recreates /var/tmp/vas-local).
+# files and database (vas-local.sh recreates /var/tmp/vas-local). The
+# shares sit at the host's own paths; one under /var/tmp (a checkout
+# there, as a CI clone may be) would be hidden by it, so those mounts are
+# moved aside and back on top of it.
+under=$(awk '$3 == "9p" && index($2, "/var/tmp/") == 1 {print $2}' /proc/mounts)
+for d in $under; do
+	mkdir -p "/mnt/keep$d" && mount --move "$d" "/mnt/keep$d"
+done
 mount -t ext4 /dev/vdb /var/tmp || log "no scratch disk: /var/tmp on the root image"
+for d in $under; do
+	mkdir -p "$d" && mount --move "/mnt/keep$d" "$d" || log "cannot put back $d"
+done
 mkdir -p /run/lock /run/udev /run/postgresql /var/tmp
 chown postgres:postgres /run/postgresql 2>/dev/null
 log "init: kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print $2 / 1024 " MiB"}' /proc/meminfo)"
