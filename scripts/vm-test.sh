@@ -217,11 +217,11 @@ image() {
 
 # cpu_s PID: CPU seconds a process has used (user + system).
 cpu_s() {
-	awk -v hz="$(getconf CLK_TCK)" '{printf "%d", ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null ||
-		echo 0
+	awk -v hz="$(getconf CLK_TCK)" '{printf "%d", ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null
 }
 
-# CPU seconds of QEMU, the child of the timeout process $1; fails when gone.
+# CPU seconds of QEMU, the child of the timeout process $1; fails when gone
+# (the callers keep their last figure then).
 qemu_cpu_s() {
 	local q
 	q=$(pgrep -P "$1" | head -1)
@@ -233,14 +233,15 @@ qemu_cpu_s() {
 # it and the host's load: on a shared host the wall time says little, the
 # CPU time is what the step costs (2 quiet cores: wall >= CPU / 2).
 follow() {
-	local log=$1 pid=$2 line prev=0 now
+	local log=$1 pid=$2 line prev=0 now c
 	tail -n +1 -F "$log" 2>/dev/null --pid="$pid" |
 		grep --line-buffered -aE '^(PASS|FAIL|INFO) |^VAS-VM: ' |
 		while IFS= read -r line; do
 			line=${line%$'\r'}
 			case $line in
 			PASS* | FAIL*)
-				now=$(qemu_cpu_s "$pid") || now=$prev
+				now=$prev
+				c=$(qemu_cpu_s "$pid") && now=$c
 				line="$line [qemu $((now - prev)) CPU-s, load $(cut -d' ' -f1 /proc/loadavg)]"
 				prev=$now
 				;;
@@ -289,9 +290,9 @@ run() {
 	follow "$log" "$qpid" &
 	local fpid=$!
 	# QEMU's CPU time (the child of timeout), read before it is reaped.
-	local cpu=0
+	local cpu=0 c
 	while kill -0 "$qpid" 2>/dev/null; do
-		cpu=$(qemu_cpu_s "$qpid") || true
+		c=$(qemu_cpu_s "$qpid") && cpu=$c
 		sleep 1
 	done
 	wait "$qpid"
