@@ -1,5 +1,6 @@
 /* SQL for leg replacement and the resync table. */
 #include "db_priv.h"
+#include "db_requeue.h"
 #include "db_resync.h"
 #include "vas/proto.h"
 
@@ -145,12 +146,8 @@ int db_resync_salvage(struct db_tx *tx)
 	int ret = db_q(tx, NULL, "DELETE FROM resync WHERE status = $1", "d",
 		       EV_CANCELED);
 
-	/* Ids are kept: the first pass re-sends each with its own id. */
 	if (!ret)
-		ret = db_q(tx, NULL,
-			   "UPDATE resync SET status = $1, next_try = now() "
-			   "WHERE status = $2",
-			   "dd", EV_PENDING, EV_PROGRESS);
+		ret = db_resync_requeue(tx, NULL, 0, NULL);
 	return ret;
 }
 

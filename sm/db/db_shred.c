@@ -4,6 +4,7 @@
  * it. Batches of rows go through one statement each (arrays of ids).
  */
 #include "db_priv.h"
+#include "db_requeue.h"
 #include "db_shred.h"
 #include "vas/proto.h"
 
@@ -49,12 +50,8 @@ int db_shred_salvage(struct db_tx *tx)
 	int ret = db_q(tx, NULL, "DELETE FROM shred WHERE status = $1", "d",
 		       EV_CANCELED);
 
-	/* Ids are kept: the first pass re-sends each with its own id. */
 	if (!ret)
-		ret = db_q(tx, NULL,
-			   "UPDATE shred SET status = $1, next_try = now() "
-			   "WHERE status = $2",
-			   "dd", EV_PENDING, EV_PROGRESS);
+		ret = db_shred_requeue(tx, NULL, 0, NULL);
 	return ret;
 }
 

@@ -52,6 +52,8 @@ struct jobs {
 	double next_full;
 	double last_full;
 	double settle_after; /* after a failed transaction: not before */
+	/* A COMMIT's outcome is unknown: rows it started may be unsent. */
+	bool unsure;
 };
 
 struct sm *jobs_sm(const struct jobs *j)
@@ -101,10 +103,11 @@ static void add_end(struct jobs *j, void *row, bool done, bool keep_id)
 		struct job_end *g = realloc(j->ends, sizeof(*g) * (size_t)cap);
 
 		if (!g) {
-			/* Forget it: the row stays PROGRESS, polled after a
-			 * restart; nothing is freed or double-booked. */
+			/* Forget it: the row stays PROGRESS until the next
+			 * settle requeues it; nothing is freed twice. */
 			log_err("%s: out of memory, event %d dropped",
 				j->ops->name, j->ops->eventid(row));
+			j->unsure = true;
 			free(row);
 			return;
 		}
@@ -270,8 +273,10 @@ static void send_started(struct jobs *j, char *rows, int n)
 			      j->cfg.fanout);
 	now = eta_now();
 	for (i = 0; calls && i < n; i++) {
-		if (!calls[i].row)
-			continue; /* no memory: stays PROGRESS until restart */
+		if (!calls[i].row) { /* no memory: requeued by a later pass */
+			j->unsure = true;
+			continue;
+		}
 		if (calls[i].ret || add_running(j, calls[i].row, now))
 			add_end(j, calls[i].row, false, calls[i].keep_id);
 	}
@@ -317,10 +322,14 @@ static int settle_batch(struct jobs *j, struct job_batch *b)
 	ret = db_begin(j->sm->db, true, &tx);
 	if (!ret)
 		ret = j->ops->settle(j, tx, b, &started, &n_started);
-	if (!ret)
+	if (!ret) {
 		ret = db_commit(tx);
-	else if (tx)
+		/* -EAGAIN: known not committed. */
+		if (ret && ret != -EAGAIN)
+			j->unsure = true;
+	} else if (tx) {
 		db_rollback(tx);
+	}
 	if (ret) {
 		free(started);
 		return ret;
@@ -346,6 +355,46 @@ static int settle_batch(struct jobs *j, struct job_batch *b)
 	return 0;
 }
 
+static int64_t job_eventid(const struct jobs *j, const void *row)
+{
+	return j->ops->eventid(row);
+}
+
+/*
+ * After a COMMIT lost with its outcome: rows it marked PROGRESS were never
+ * sent and nobody polls them; back to the queue with everything else this
+ * engine does not track (running or ended, not yet recorded). 0 or why not.
+ */
+static int requeue_unknown(struct jobs *j)
+{
+	int32_t *keep =
+	    calloc((size_t)(j->n_run + j->n_ends) + 1, sizeof(*keep));
+	struct db_tx *tx = NULL;
+	int n = 0, moved = 0, ret, i;
+
+	if (!keep)
+		return -ENOMEM;
+	for (i = 0; i < j->n_run; i++)
+		keep[n++] = (int32_t)job_eventid(j, j->run[i].row);
+	for (i = 0; i < j->n_ends; i++)
+		keep[n++] = (int32_t)job_eventid(j, j->ends[i].row);
+	ret = db_begin(j->sm->db, true, &tx);
+	if (!ret)
+		ret = j->ops->requeue(tx, keep, n, &moved);
+	if (!ret)
+		ret = db_commit(tx);
+	else if (tx)
+		db_rollback(tx);
+	free(keep);
+	if (!ret) {
+		j->unsure = false;
+		log_warn("%s: %d in-flight rows of an unknown COMMIT back to "
+			 "the queue",
+			 j->ops->name, moved);
+	}
+	return ret;
+}
+
 /*
  * Records the ends and starts what is next, in transactions of at most
  * batch_rows() rows: ends first, then the starts (the disks they free).
@@ -356,11 +405,16 @@ static void settle(struct jobs *j, bool full, double now)
 	void *plan = NULL;
 	int n_planned = 0, ret = 0, max = batch_rows(j);
 	bool planned = j->ops->prepare != NULL, starts_done = false;
-	struct job_batch b = {.full = full};
+	struct job_batch b;
 
-	if ((!j->n_ends && !full) || now < j->settle_after)
+	if ((!j->n_ends && !full && !j->unsure) || now < j->settle_after)
 		return;
-	if (planned) {
+	if (j->unsure) {
+		ret = requeue_unknown(j);
+		full = true; /* what went back to the queue starts now */
+	}
+	b = (struct job_batch){.full = full};
+	if (!ret && planned) {
 		ret = db_begin(j->sm->db, false, &tx);
 		if (!ret)
 			ret = j->ops->prepare(j, tx, j->ends, j->n_ends, full,

@@ -85,6 +85,9 @@ struct job_ops {
 	void (*settled)(struct sm *sm, const struct job_end *ends, int n);
 	/* Start-up: in-flight rows back to PENDING with their ids. */
 	int (*salvage)(struct db_tx *tx);
+	/* The same for those whose event id is not in keep[] (db_requeue.h). */
+	int (*requeue)(struct db_tx *tx, const int32_t *keep, int n_keep,
+		       int *moved);
 };
 
 struct jobs_config {

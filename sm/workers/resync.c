@@ -8,6 +8,7 @@
  */
 #include "resync.h"
 #include "agent_ops.h"
+#include "db_requeue.h"
 #include "db_resync.h"
 #include "failures.h"
 #include "jobs.h"
@@ -208,6 +209,7 @@ static const struct job_ops resync_ops = {
     .send = send_row,
     .settled = settled,
     .salvage = db_resync_salvage,
+    .requeue = db_resync_requeue,
 };
 
 static void wake(struct sm *sm)

@@ -9,6 +9,7 @@
 #include "shred.h"
 #include "agent_ops.h"
 #include "db_shred.h"
+#include "db_requeue.h"
 #include "jobs.h"
 #include "vas/log.h"
 #include "vas/proto.h"
@@ -252,6 +253,7 @@ static const struct job_ops shred_ops = {
     .send = send_row,
     .settled = settled,
     .salvage = db_shred_salvage,
+    .requeue = db_shred_requeue,
     .poll = poll_row,
 };
 

@@ -198,6 +198,52 @@ class DatabaseOutage(SmTestCase):
         self.assertEqual([x["bind_status"] for x in self.s.listLogicalVolumes(v())], [1])
         self.invariants()
 
+    def test_shreds_started_by_a_commit_of_unknown_outcome_still_run(self):
+        """The COMMIT that records a shred's end and starts the next ones
+        on its disk is cut off after committing, and the server cannot be
+        asked for 10 s: the manager does not know it marked rows PROGRESS
+        that it never sent. Nobody would poll them (every later shred of
+        that disk waits behind them) until a restart; the engine puts the
+        rows it does not track back in the queue and they run."""
+        for a in self.ssvrs:
+            a.event_answer = lambda ev: [2, 0]  # PROGRESS until released
+        # New disks: every extent queued, one shred per disk at a time.
+        self.cluster(disk_sectors="63000000", wait_free=False)  # 3 extents each
+        self.assertTrue(wait_until(lambda: all(a.called("registerShredRequest")
+                                               for a in self.ssvrs), 20))
+        queued = int(self.sm.sql("SELECT count(*) FROM shred"))
+        self.assertGreater(queued, len(self.ssvrs))  # some wait behind the first
+        self.pg.psql("ALTER SYSTEM SET synchronous_standby_names = 'nosuch'")
+        self.pg.psql("SELECT pg_reload_conf()")
+        blocked = False
+        try:
+            self.assertTrue(wait_until(lambda: self.pg.psql(
+                "SHOW synchronous_standby_names") == "nosuch", 20))
+            for a in self.ssvrs:
+                a.event_answer = lambda ev: [3, 0]
+            pids = wait_until(lambda: self.sm_backends("wait_event = 'SyncRep'"), 20)
+            self.assertEqual(len(pids), 1)  # the shred worker's settle
+            # No new session may ask how the COMMIT ended; the open ones stay.
+            self.pg.psql("SET synchronous_commit = local; ALTER DATABASE %s "
+                         "ALLOW_CONNECTIONS false" % self.sm.db)
+            blocked = True
+            self.pg.psql("SELECT pg_terminate_backend(%s)" % pids[0])
+            self.pg.psql("ALTER SYSTEM RESET synchronous_standby_names")
+            self.pg.psql("SELECT pg_reload_conf()")
+            self.assertTrue(wait_until(lambda: "the outcome is unknown" in self.sm.logtext(),
+                                       30))
+        finally:
+            if blocked:
+                self.pg.psql("ALTER DATABASE %s ALLOW_CONNECTIONS true" % self.sm.db)
+            self.pg.psql("ALTER SYSTEM RESET synchronous_standby_names")
+            self.pg.psql("SELECT pg_reload_conf()")
+        self.wait_shredded()
+        self.assertIn("in-flight rows of an unknown COMMIT back to the queue",
+                      self.sm.logtext())
+        self.assertEqual(self.sm.sql("SELECT count(*) FROM dskmap WHERE status <> 2 "
+                                     "AND status <> 5"), "0")
+        self.invariants()
+
     def test_statement_failing_after_others_were_sent(self):
         """Statements whose result nobody reads travel with the next one
         (db_exec.c): one of them failing fails the call as it would alone,
