@@ -124,6 +124,25 @@ out:
 	return ret;
 }
 
+/* With RPC_PROBE_CONNECT: -EHOSTDOWN when host takes no connection. */
+static int probe(const char *host, int port, int timeout_ms, unsigned flags,
+		 struct rpc_outcome *oc)
+{
+	int ms = timeout_ms > 0 && timeout_ms < RPC_PROBE_MS ? timeout_ms
+							     : RPC_PROBE_MS;
+	int ret;
+
+	if (!(flags & RPC_PROBE_CONNECT))
+		return 0;
+	ret = rpc_probe(host, port, ms);
+	if (!ret)
+		return 0;
+	oc->fail = RPC_FAIL_CONNECT;
+	snprintf(oc->detail, sizeof(oc->detail), "%s:%d: %s", host, port,
+		 ret == -ETIMEDOUT ? "Connection timed out" : strerror(-ret));
+	return -EHOSTDOWN;
+}
+
 int rpc_call(const char *const *hosts, int nhosts, int port, const char *method,
 	     xmlrpc_value *param, int timeout_ms, unsigned failover,
 	     xmlrpc_value **result, struct rpc_outcome *oc)
@@ -134,8 +153,10 @@ int rpc_call(const char *const *hosts, int nhosts, int port, const char *method,
 	*result = NULL;
 	for (i = 0; i < nhosts; i++) {
 		oc->tried++;
-		ret = call_one(hosts[i], port, method, param, timeout_ms,
-			       result, oc);
+		ret = probe(hosts[i], port, timeout_ms, failover, oc);
+		if (!ret)
+			ret = call_one(hosts[i], port, method, param,
+				       timeout_ms, result, oc);
 		if (ret == 0 || ret == -EREMOTEIO)
 			return ret;
 		log_debug("%s", oc->detail);

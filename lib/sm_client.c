@@ -247,9 +247,13 @@ static int client_call(struct vas_client *c, const char *method,
 	memset(&c->last, 0, sizeof(c->last));
 	for (k = 0; k < c->nhosts; k++) {
 		i = (start + k) % c->nhosts;
+		/* With another host left to ask, one that drops SYNs costs
+		 * RPC_PROBE_MS, not the call timeout; the last gets it all. */
 		ret = rpc_call((const char *const *)&c->hosts[i], 1, c->port,
 			       method, param, c->timeout_ms,
-			       RPC_FAILOVER_CONNECT, result, &oc);
+			       RPC_FAILOVER_CONNECT |
+				   (k < c->nhosts - 1 ? RPC_PROBE_CONNECT : 0),
+			       result, &oc);
 		tried++;
 		c->last = oc;
 		c->last.tried = tried;

@@ -19,6 +19,12 @@ enum rpc_fail {
 #define RPC_FAILOVER_OTHER   (1u << RPC_FAIL_OTHER)
 #define RPC_FAILOVER_AGENT                                                     \
 	(RPC_FAILOVER_CONNECT | RPC_FAILOVER_TIMEOUT | RPC_FAILOVER_OTHER)
+/*
+ * Flag: before each call, a connect with a deadline of RPC_PROBE_MS (or the
+ * call timeout when shorter); a host that takes none is RPC_FAIL_CONNECT.
+ */
+#define RPC_PROBE_CONNECT (1u << 8)
+#define RPC_PROBE_MS	  3500
 
 struct rpc_outcome {
 	enum rpc_fail fail; /* of the last address tried */
@@ -38,6 +44,9 @@ struct rpc_outcome {
 int rpc_call(const char *const *hosts, int nhosts, int port, const char *method,
 	     xmlrpc_value *param, int timeout_ms, unsigned failover,
 	     xmlrpc_value **result, struct rpc_outcome *oc);
+
+/* 0 when a TCP connection to host:port is made within timeout_ms. */
+int rpc_probe(const char *host, int port, int timeout_ms);
 
 /* Call once in main() before any thread makes calls. */
 void rpc_client_global_init(void);

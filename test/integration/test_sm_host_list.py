@@ -58,6 +58,12 @@ def request_waiting(ip, port):
     return False
 
 
+def _established(sock):
+    """Whether a non-blocking connect completed (the SYN was answered)."""
+    import select
+    return bool(select.select([], [sock], [], 0.5)[1])
+
+
 class HostList(unittest.TestCase):
     pg = None
 
@@ -174,6 +180,38 @@ class HostList(unittest.TestCase):
         # A is gone: everything goes to B.
         rc, out, err = self.cli([A, B], "lvol_create", "after", "1")
         self.assertEqual((rc, err), (0, ""))
+        self.invariants()
+
+    def test_cli_skips_a_first_host_that_drops_connections(self):
+        """A manager that is powered off takes no connection and refuses
+        none: SYNs go unanswered. curl would wait the whole call timeout
+        for it; with another manager to ask, the client gives it
+        RPC_PROBE_MS (3.5 s) and moves on, for a change too (nothing was
+        sent). A listener whose accept queue is full drops SYNs alike."""
+        silent = socket.socket()
+        held = []
+        try:
+            silent.bind((DEAD, self.port))
+            silent.listen(0)
+            for _ in range(8):  # fill the accept queue: later SYNs are dropped
+                c = socket.socket()
+                c.setblocking(False)
+                held.append(c)
+                c.connect_ex((DEAD, self.port))
+                if not _established(c):
+                    break
+            else:
+                self.fail("the listener took every connection")
+            args = self.cli_args([DEAD, B], "lvol_create", "past", "1")
+            args["args"][args["args"].index("--timeout") + 1] = "60"
+            # Without the probe the CLI waits out its 60 s on the silent host.
+            p = subprocess.run(timeout=30, **args)
+            self.assertEqual((p.returncode, p.stderr), (0, ""))
+            self.assertTrue(self.volume_exists("past"))
+        finally:
+            for c in held:
+                c.close()
+            silent.close()
         self.invariants()
 
     # --- a reporter -----------------------------------------------------
