@@ -121,7 +121,7 @@ static struct cache_entry *slot(struct rpc_cache *c)
  * The state token of a round that started after this call (malloc'd), or
  * NULL when the state cannot be read now.
  */
-static char *fresh_token(struct rpc_cache *c)
+char *rpc_cache_fresh_token(struct rpc_cache *c)
 {
 	uint64_t need, mine;
 	char *t = NULL;
@@ -213,6 +213,40 @@ static void keep(struct rpc_cache *c, const char *body, size_t len, uint64_t h,
 	pthread_mutex_unlock(&c->lock);
 }
 
+bool rpc_cache_ready(struct rpc_cache *c, const char *body, size_t len)
+{
+	struct cache_entry *e;
+	bool ready;
+
+	if (len > CACHE_MAX_BODY)
+		return false;
+	pthread_mutex_lock(&c->lock);
+	e = find(c, body, len, hash_body(body, len));
+	ready = e && e->token && e->reply;
+	pthread_mutex_unlock(&c->lock);
+	return ready;
+}
+
+xmlrpc_mem_block *rpc_cache_kept(struct rpc_cache *c, const char *body,
+				 size_t len, const char *token,
+				 const char **method)
+{
+	xmlrpc_mem_block *doc = NULL;
+	struct cache_entry *e;
+
+	if (!token || len > CACHE_MAX_BODY)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	e = find(c, body, len, hash_body(body, len));
+	if (e && e->token && e->reply && !strcmp(e->token, token)) {
+		e->used = ++c->clock;
+		doc = doc_of(e->reply, e->reply_len);
+		*method = e->method;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return doc;
+}
+
 xmlrpc_mem_block *rpc_cache_call(struct rpc_cache *c,
 				 const struct rpc_method *table, void *ctx,
 				 const char *body, size_t len,
@@ -232,7 +266,7 @@ xmlrpc_mem_block *rpc_cache_call(struct rpc_cache *c,
 	pthread_mutex_unlock(&c->lock);
 	/* A body seen for the first time is only marked as a cached call. */
 	if (known)
-		token = fresh_token(c);
+		token = rpc_cache_fresh_token(c);
 	if (token) {
 		pthread_mutex_lock(&c->lock);
 		e = find(c, body, len, h);

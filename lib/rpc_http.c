@@ -269,6 +269,10 @@ enum MHD_Result rpc_http_access(void *cls, struct MHD_Connection *mhd,
 		if (call->refuse_code)
 			return send_refusal(call, false);
 		rpc_conn_set(srv, call->conn, RPC_CONN_RUNNING);
+		if (!call->route && srv->cache &&
+		    rpc_cache_ready(srv->cache, call->body ? call->body : "",
+				    call->len))
+			return rpc_rounds_submit(srv, call) ? MHD_YES : MHD_NO;
 		return rpc_workers_submit(srv, call) ? MHD_YES : MHD_NO;
 	case RPC_CALL_DONE:
 		return send_reply(call, false);
@@ -301,36 +305,43 @@ static void run_route(struct rpc_server *srv, struct rpc_call *call)
 	call->text_len = reply.body ? reply.body_len : 0;
 }
 
+void rpc_http_answered(struct rpc_server *srv, struct rpc_call *call,
+		       xmlrpc_mem_block *doc, struct rpc_served *o,
+		       int64_t start)
+{
+	call->doc = doc;
+	o->peer = call->conn ? call->conn->peer.text : "?";
+	o->queued_us = (uint64_t)(start - call->complete_us);
+	o->run_us = (uint64_t)(rpc_now_us() - start);
+	o->request_bytes = call->len;
+	o->reply_bytes = doc ? XMLRPC_MEMBLOCK_SIZE(char, doc) : 0;
+	rpc_http_observe(srv, o);
+	release_body(srv, call);
+	call->stage = doc ? RPC_CALL_DONE : RPC_CALL_DROP;
+}
+
 void rpc_http_run(struct rpc_server *srv, struct rpc_call *call)
 {
 	struct rpc_served o = {0};
 	int64_t start = rpc_now_us();
 	struct rpc_peer unknown = {.text = "?"};
+	const struct rpc_peer *peer;
+	const char *body = call->body ? call->body : "";
 
-	/* 0.0.0.0: matched by no access list (AF_UNSPEC is in-process). */
-	unknown.addr.ss_family = AF_INET;
 	if (call->route) {
 		run_route(srv, call);
-	} else {
-		const struct rpc_peer *peer =
-		    call->conn ? &call->conn->peer : &unknown;
-		const char *body = call->body ? call->body : "";
-
-		call->doc =
-		    srv->cache
-			? rpc_cache_call(srv->cache, srv->table, srv->ctx, body,
-					 call->len, peer, &o)
-			: rpc_process_call(srv->table, srv->ctx, body,
-					   call->len, peer, &o);
-		o.peer = call->conn ? call->conn->peer.text : "?";
-		o.queued_us = (uint64_t)(start - call->complete_us);
-		o.run_us = (uint64_t)(rpc_now_us() - start);
-		o.request_bytes = call->len;
-		o.reply_bytes =
-		    call->doc ? XMLRPC_MEMBLOCK_SIZE(char, call->doc) : 0;
-		rpc_http_observe(srv, &o);
+		release_body(srv, call);
+		call->stage = RPC_CALL_DONE;
+		return;
 	}
-	release_body(srv, call);
-	call->stage = call->doc || call->text || call->route ? RPC_CALL_DONE
-							     : RPC_CALL_DROP;
+	/* 0.0.0.0: matched by no access list (AF_UNSPEC is in-process). */
+	unknown.addr.ss_family = AF_INET;
+	peer = call->conn ? &call->conn->peer : &unknown;
+	rpc_http_answered(srv, call,
+			  srv->cache
+			      ? rpc_cache_call(srv->cache, srv->table, srv->ctx,
+					       body, call->len, peer, &o)
+			      : rpc_process_call(srv->table, srv->ctx, body,
+						 call->len, peer, &o),
+			  &o, start);
 }

@@ -122,6 +122,8 @@ int rpc_server_new(const struct rpc_server_opts *opts,
 	pthread_cond_init(&srv->conns.wake, NULL);
 	pthread_mutex_init(&srv->queue.lock, NULL);
 	pthread_cond_init(&srv->queue.ready, NULL);
+	pthread_mutex_init(&srv->rounds.lock, NULL);
+	pthread_cond_init(&srv->rounds.ready, NULL);
 	*out = srv;
 	return 0;
 }
@@ -235,7 +237,8 @@ static int start(struct rpc_server *srv)
 
 	raise_fd_limit(srv->opts.max_open);
 	mhd_options(srv, items);
-	if (rpc_workers_start(srv, rpc_http_run) || rpc_conns_start(srv))
+	if (rpc_workers_start(srv, rpc_http_run) ||
+	    rpc_rounds_start(srv, rpc_http_answered) || rpc_conns_start(srv))
 		return -EAGAIN;
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, rpc_http_access, srv,
 				    MHD_OPTION_ARRAY, items, MHD_OPTION_END);
@@ -262,6 +265,8 @@ int rpc_server_run(struct rpc_server *srv)
 	/* Stop accepting; the listening socket stays ours to close. */
 	if (srv->mhd)
 		MHD_quiesce_daemon(srv->mhd);
+	/* Before the workers: a round hands calls to them. */
+	rpc_rounds_stop(srv);
 	rpc_workers_stop(srv);
 	rpc_conns_stop(srv);
 	if (srv->mhd)
@@ -291,5 +296,7 @@ void rpc_server_free(struct rpc_server *srv)
 	pthread_cond_destroy(&srv->conns.wake);
 	pthread_mutex_destroy(&srv->queue.lock);
 	pthread_cond_destroy(&srv->queue.ready);
+	pthread_mutex_destroy(&srv->rounds.lock);
+	pthread_cond_destroy(&srv->rounds.ready);
 	free(srv);
 }

@@ -117,6 +117,20 @@ struct rpc_server {
 		 * so the pool knows nothing of HTTP. */
 		void (*run)(struct rpc_server *srv, struct rpc_call *call);
 	} queue;
+
+	/* Calls whose kept reply may still stand (rpc_rounds.c). */
+	struct {
+		pthread_mutex_t lock;
+		pthread_cond_t ready;
+		struct rpc_call *head, *tail;
+		bool stopping;
+		bool started;
+		pthread_t thread;
+		/* What a kept reply's call gets (rpc_http_answered). */
+		void (*answered)(struct rpc_server *srv, struct rpc_call *call,
+				 xmlrpc_mem_block *doc, struct rpc_served *o,
+				 int64_t start);
+	} rounds;
 };
 
 int64_t rpc_now_ms(void);
@@ -140,6 +154,23 @@ int rpc_workers_start(struct rpc_server *srv,
 void rpc_workers_stop(struct rpc_server *srv);
 /* Suspends the connection and queues the call; false when stopping. */
 bool rpc_workers_submit(struct rpc_server *srv, struct rpc_call *call);
+/* Queues a call already suspended; false when the workers are stopping. */
+bool rpc_workers_queue(struct rpc_server *srv, struct rpc_call *call);
+
+/*
+ * Calls whose body has a kept reply are answered by one thread, not a
+ * worker each: it takes every call waiting, reads the state token once
+ * for them (a round that starts after they arrived) and sends the kept
+ * replies that still stand; the others go to the workers.
+ */
+int rpc_rounds_start(struct rpc_server *srv,
+		     void (*answered)(struct rpc_server *srv,
+				      struct rpc_call *call,
+				      xmlrpc_mem_block *doc,
+				      struct rpc_served *o, int64_t start));
+void rpc_rounds_stop(struct rpc_server *srv);
+/* Suspends the call and queues it for the next round; false: stopping. */
+bool rpc_rounds_submit(struct rpc_server *srv, struct rpc_call *call);
 
 /* rpc_tls_server.c */
 int rpc_tls_load(struct rpc_server *srv, const struct rpc_tls *t);
@@ -157,6 +188,14 @@ void rpc_http_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 			enum MHD_RequestTerminationCode toe);
 /* Runs the call on the calling (worker) thread and fills its reply. */
 void rpc_http_run(struct rpc_server *srv, struct rpc_call *call);
+/*
+ * The XML-RPC reply doc (NULL: none) is the call's: tells the observer
+ * (o: method and fault code filled in; start: when it began to run),
+ * drops the body and marks the call done (dropped without a reply).
+ */
+void rpc_http_answered(struct rpc_server *srv, struct rpc_call *call,
+		       xmlrpc_mem_block *doc, struct rpc_served *o,
+		       int64_t start);
 void rpc_http_observe(struct rpc_server *srv, const struct rpc_served *o);
 
 /* Kept replies of RPC_M_CACHED methods (rpc_cache.c). */
@@ -169,5 +208,17 @@ xmlrpc_mem_block *rpc_cache_call(struct rpc_cache *c,
 				 const char *body, size_t len,
 				 const struct rpc_peer *peer,
 				 struct rpc_served *o);
+/* Whether body has a kept reply (which may or may not still stand). */
+bool rpc_cache_ready(struct rpc_cache *c, const char *body, size_t len);
+/*
+ * The token of a round that starts after this call (malloc'd), or NULL
+ * when the state cannot be read now.
+ */
+char *rpc_cache_fresh_token(struct rpc_cache *c);
+/* A copy of the reply kept for body if it was made under token (then
+ * *method is its method's name), else NULL. */
+xmlrpc_mem_block *rpc_cache_kept(struct rpc_cache *c, const char *body,
+				 size_t len, const char *token,
+				 const char **method);
 
 #endif

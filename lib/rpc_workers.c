@@ -64,6 +64,17 @@ static void *worker_main(void *arg)
 	}
 }
 
+/* Under queue.lock. */
+static void enqueue(struct rpc_server *srv, struct rpc_call *call)
+{
+	if (srv->queue.tail)
+		srv->queue.tail->next = call;
+	else
+		srv->queue.head = call;
+	srv->queue.tail = call;
+	pthread_cond_signal(&srv->queue.ready);
+}
+
 bool rpc_workers_submit(struct rpc_server *srv, struct rpc_call *call)
 {
 	pthread_mutex_lock(&srv->queue.lock);
@@ -75,14 +86,21 @@ bool rpc_workers_submit(struct rpc_server *srv, struct rpc_call *call)
 	MHD_suspend_connection(call->mhd);
 	call->stage = RPC_CALL_QUEUED;
 	call->complete_us = rpc_now_us();
-	if (srv->queue.tail)
-		srv->queue.tail->next = call;
-	else
-		srv->queue.head = call;
-	srv->queue.tail = call;
-	pthread_cond_signal(&srv->queue.ready);
+	enqueue(srv, call);
 	pthread_mutex_unlock(&srv->queue.lock);
 	return true;
+}
+
+bool rpc_workers_queue(struct rpc_server *srv, struct rpc_call *call)
+{
+	bool open;
+
+	pthread_mutex_lock(&srv->queue.lock);
+	open = !srv->queue.stopping;
+	if (open)
+		enqueue(srv, call);
+	pthread_mutex_unlock(&srv->queue.lock);
+	return open;
 }
 
 int rpc_workers_start(struct rpc_server *srv,

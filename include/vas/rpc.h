@@ -193,9 +193,10 @@ void rpc_server_set_observer(struct rpc_server *srv, rpc_observer_fn fn,
  * Extension point: replies of RPC_M_CACHED methods are kept, and a call
  * byte for byte equal to one answered before gets the same reply while
  * fn returns the token (malloc'd text) it got when that reply was made.
- * fn is called by one worker at a time, for all calls waiting, in a round
+ * fn is called by one thread at a time, for all calls waiting, in a round
  * that starts after each of them arrived; NULL: the state cannot be told
- * (the call runs). Call before rpc_server_run().
+ * (the call runs). A call with a kept reply waits for no worker: one
+ * thread answers all such calls of a round. Call before rpc_server_run().
  */
 typedef char *(*rpc_token_fn)(void *ctx);
 int rpc_server_set_cache(struct rpc_server *srv, rpc_token_fn fn, void *ctx);

@@ -122,8 +122,11 @@ class Batches(SmTestCase):
         self.wait_shredded()
         self.assertEqual(self.sm.sql("SELECT count(*) FROM dskmap WHERE status = 2"),
                          str(len(pdskids)))
+        # Counted once the batch's transaction committed: a moment after
+        # the rows the wait above reads.
+        self.assertTrue(wait_until(lambda: get(scrape(self.sm.port)[1],
+                                               "vas_shred_done_total") == 12))
         _, m = scrape(self.sm.port)
-        self.assertEqual(get(m, "vas_shred_done_total"), 12)
         self.assertEqual(get(m, "vas_shred_batch_rows_max"), 4)
         # 12 starts and 12 ends, at most 4 rows a transaction
         self.assertGreaterEqual(get(m, "vas_shred_transactions_total"), 6)
