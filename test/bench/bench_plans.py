@@ -52,8 +52,11 @@ INSERT INTO dskmap (dextid, pdskid, "offset", capacity, status)
 INSERT INTO pdsk_free (pdskid, free_vb, largest_vb)
   SELECT pdskid, sum(capacity), max(capacity) FROM dskmap WHERE status = 2 GROUP BY pdskid;
 ALTER TABLE dskmap ENABLE TRIGGER dskmap_free_track;
+ALTER TABLE shred DISABLE TRIGGER shred_count_track;
 INSERT INTO shred (dextid, pdskid, "offset", capacity, status)
   SELECT dextid, pdskid, "offset", capacity, 1 FROM dskmap WHERE status = 4 ORDER BY dextid;
+ALTER TABLE shred ENABLE TRIGGER shred_count_track;
+SELECT state_counts_recount();
 UPDATE idtable SET id = {N} WHERE type <> 5;
 ANALYZE;
 """.format(S=servers, D=disks, E=extents, P=per_disk, N=servers * disks * per_disk + 1000)

@@ -327,6 +327,18 @@ class SmTestCase(unittest.TestCase):
         self.assertEqual(q("SELECT count(*) FROM pdsk_free f WHERE f.largest_vb <> COALESCE((SELECT "
                            "max(capacity) FROM dskmap d WHERE d.pdskid = f.pdskid AND d.status = 2), 0)"),
                          "0")
+        # the counts by state kept by trigger (sql/009) agree with the tables
+        self.assertEqual(q(STATE_COUNT_DRIFT), "0")
+
+
+# disks whose extent or shred counts kept by trigger (sql/009) differ from the tables
+STATE_COUNT_DRIFT = (
+    "SELECT count(*) FROM pdsk_free f WHERE ARRAY[ext_busy, ext_free, ext_evacuate, "
+    "ext_offline, ext_super, ext_faulty, shred_pending, shred_running, shred_cancelled] <> "
+    "(SELECT ARRAY(SELECT count(d.pdskid)::int FROM unnest(ARRAY[1, 2, 3, 4, 5, 6]) k LEFT JOIN "
+    "dskmap d ON d.pdskid = f.pdskid AND d.status = k GROUP BY k ORDER BY k) || "
+    "ARRAY(SELECT count(s.pdskid)::int FROM unnest(ARRAY[1, 2, 4]) k LEFT JOIN shred s ON "
+    "s.pdskid = f.pdskid AND s.status = k GROUP BY k ORDER BY k))")
 
 
 def main():
