@@ -5,6 +5,8 @@
  * seconds; the set is saved so that exports made meanwhile (also by the
  * reporter) get it, and it fails closed: before the manager ever answered
  * no initiator may log in, and while it does not answer the last set stays.
+ * Each pass also follows the targets' CHAP accounts (ssvr_chap.c), in
+ * either mode.
  */
 #include "ssvr_priv.h"
 #include "vas/client.h"
@@ -108,6 +110,10 @@ int acl_refresh(const struct ssvr_cfg *cfg, bool force)
 	int ret = now && was ? 0 : -ENOMEM;
 	uint64_t asked_at;
 
+	/* Applies its changes itself, with the saved initiator set. */
+	pthread_mutex_lock(&acl_lock);
+	(void)chap_refresh(cfg);
+	pthread_mutex_unlock(&acl_lock);
 	if (!ret && cfg->n_initiators)
 		goto out; /* fixed by configuration */
 	pthread_mutex_lock(&acl_lock);
@@ -207,7 +213,7 @@ int acl_keeper_start(const struct ssvr_cfg *cfg, struct acl_keeper **out)
 			log_warn("initiator_address not applied to every "
 				 "target: %s",
 				 strerror(-ret));
-		return 0;
+		/* The keeper below still follows the CHAP accounts. */
 	}
 	k = calloc(1, sizeof(*k));
 	if (!k)
@@ -231,4 +237,41 @@ void acl_keeper_stop(struct acl_keeper *k)
 	atomic_store(&k->stop, true);
 	pthread_join(k->thr, NULL);
 	free(k);
+}
+
+/*
+ * CHAP accounts (ssvr_chap.c): the manager's answer, when it differs from
+ * the saved one, is saved and applied to every target with the saved
+ * initiator set, all under the export lock (the reporter does the same).
+ */
+int chap_refresh(const struct ssvr_cfg *cfg)
+{
+	struct chap_set now, was;
+	int fd, ret;
+
+	ret = chap_fetch(cfg, &now);
+	if (ret) {
+		log_debug("CHAP accounts not known now (%s): unchanged",
+			  strerror(-ret));
+		return ret == -ENOENT ? 0 : ret;
+	}
+	fd = export_lock(cfg);
+	ret = fd < 0 ? fd : chap_load(cfg, &was);
+	if (!ret && !chap_same(&now, &was)) {
+		log_info("CHAP %s: %d target account(s)", now.on ? "on" : "off",
+			 now.n);
+		if (cfg->target_type == SSVR_TARGET_TGT)
+			chap_drop_changed(cfg, &was, &now);
+		else if (now.on)
+			log_warn("target_type iet: CHAP accounts are not set "
+				 "here (IET's own ietd.conf)");
+		ret = chap_save(cfg, &now);
+		if (!ret)
+			ret = export_apply_wanted_locked(cfg);
+	}
+	if (fd >= 0)
+		chap_set_free(&was);
+	export_unlock(fd);
+	chap_set_free(&now);
+	return ret;
 }
