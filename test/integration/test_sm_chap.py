@@ -15,7 +15,9 @@ other leg (legs go to distinct servers).
 2. Secrets never show in list/show replies, /metrics, or the logs.
 3. getTargetSecrets: the storage server's own address gets its accounts,
    another head server's address is refused (fault 13).
-4. A manager restart keeps every secret.
+4. A manager restart keeps every secret; a leg rebuilt on another
+   server after a failure reaches the head (replaceMirrorDisk) with the
+   new disk's account.
 5. iscsi_chap turned off: the agent drops the accounts, a login without a
    secret gets in again."""
 import os
@@ -35,6 +37,7 @@ SSVR_IP = "127.0.0.72"
 HEAD = "127.0.0.1"
 OTHER_HEAD = "127.0.0.73"
 FAKE_SSVR = "127.0.0.74"
+SPARE_SSVR = "127.0.0.75"
 PG_BIN = "/usr/lib/postgresql/15/bin"
 
 
@@ -264,6 +267,26 @@ def main():
     check(again == secret, "the same secrets after a restart")
     check(inq(SSVR_IP, node.iqn(a), *secret[a]),
           "and they still log in")
+    spare = FakeAgent(SPARE_SSVR, agent_port)
+    spare_id = s.registerStorageServer(v(ip_data=[SPARE_SSVR]))
+    s.registerPhysicalDisk(v(ssvrid=spare_id, local_path="/dev/spare",
+                             capacity=str((3 << 30) // 512)))
+    check(wait_until(lambda: [p["available"] for p in s.listPhysicalDisks(
+        v(ssvrid=spare_id))] == [2], 120), "the spare's disk is FREE")
+    check(s.notifyFailure(v(target=2, targetid=fake_id)) == 0,
+          "the other storage server failed")
+    check(wait_until(lambda: len(head.called("replaceMirrorDisk")) == 2, 60),
+          "both of its legs rebuilt on the spare")
+    mine = proxy_from(SPARE_SSVR, "http://%s:%d" % (SM_IP, sm.port))
+    acct = mine.getTargetSecrets(v(ssvrid=spare_id))["targets"][0]
+    adds = [r["add"]["lvolspec"] for r in head.called("replaceMirrorDisk")]
+    # (replaceMirrorDisk names no pdskid: 0, as 3.0)
+    check(all((x.get("chap_user"), x.get("chap_secret")) ==
+              ("vas-%08x" % acct["pdskid"], acct["secret"]) for x in adds),
+          "each new leg comes with the spare disk's account")
+    check(all("chap_secret" not in r["remove"]["lvolspec"]
+              for r in head.called("replaceMirrorDisk")),
+          "the leg removed carries none")
 
     # 5. CHAP off: the accounts go, the address alone lets the head in.
     for lv in lvs:
@@ -282,6 +305,7 @@ def main():
     node.tgtd.kill()
     head.stop()
     fake.stop()
+    spare.stop()
     check(sm.stop() == 0, "vas_sm stopped")
 
 
