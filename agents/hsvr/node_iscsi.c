@@ -367,6 +367,7 @@ int iscsi_node_undo(struct hsvr *h, struct hnode *n)
 	pthread_mutex_lock(&h->iscsi_lock);
 	ret = release_locked(h, &t);
 	pthread_mutex_unlock(&h->iscsi_lock);
+	explicit_bzero(t.chap_secret, sizeof(t.chap_secret));
 	n->path[0] = '\0';
 	return ret;
 }

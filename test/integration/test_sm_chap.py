@@ -232,7 +232,7 @@ def main():
     seen = repr([s.listPhysicalDisks(v()), s.listLogicalVolumes(v()),
                  s.showLogicalVolume(v(lvolid=lvs[0])), s.listHeadServers(v()),
                  s.listStorageServers(v())])
-    seen += sm.metrics() + sm.log() + node.log()
+    seen += sm.metrics() + sm.log() + r.stdout + r.stderr
     with open(os.path.join(node.dir, "agent.log")) as f:
         seen += f.read()
     check(not any(w in seen for w in words),
