@@ -99,8 +99,8 @@ int tgt_chap(const struct ssvr_cfg *cfg, int tid, const struct vas_chap *want)
 		if (sscanf(p, "Target %d:", &t) == 1) {
 			ours = t == tid;
 			in = false;
-		} else if (ours && strstr(p, "Account information:") &&
-			   strstr(p, "Account information:") < eol) {
+		} else if (ours && !strncmp(p + strspn(p, " "),
+					    "Account information:", 20)) {
 			in = true;
 		} else if (in && !strncmp(p, "        ", 8)) {
 			if (sscanf(p, " %79s", user) == 1 &&
