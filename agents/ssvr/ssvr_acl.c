@@ -104,16 +104,23 @@ static bool same(const struct acl_set *a, const struct acl_set *b)
 	return true;
 }
 
+static int chap_fetch_logged(const struct ssvr_cfg *cfg, struct chap_set *now);
+
 int acl_refresh(const struct ssvr_cfg *cfg, bool force)
 {
 	struct acl_set *now = malloc(sizeof(*now)), *was = malloc(sizeof(*was));
+	struct chap_set chap;
 	int ret = now && was ? 0 : -ENOMEM;
 	uint64_t asked_at;
 
-	/* Applies its changes itself, with the saved initiator set. */
-	pthread_mutex_lock(&acl_lock);
-	(void)chap_refresh(cfg);
-	pthread_mutex_unlock(&acl_lock);
+	/* Asked outside the lock (a fence must not wait for the manager);
+	 * applied with the saved initiator set, ordered with fences. */
+	if (!chap_fetch_logged(cfg, &chap)) {
+		pthread_mutex_lock(&acl_lock);
+		(void)chap_apply(cfg, &chap);
+		pthread_mutex_unlock(&acl_lock);
+	}
+	chap_set_free(&chap);
 	if (!ret && cfg->n_initiators)
 		goto out; /* fixed by configuration */
 	pthread_mutex_lock(&acl_lock);
@@ -244,34 +251,51 @@ void acl_keeper_stop(struct acl_keeper *k)
  * the saved one, is saved and applied to every target with the saved
  * initiator set, all under the export lock (the reporter does the same).
  */
-int chap_refresh(const struct ssvr_cfg *cfg)
+int chap_apply(const struct ssvr_cfg *cfg, const struct chap_set *now)
 {
-	struct chap_set now, was;
+	struct chap_set was;
 	int fd, ret;
 
-	ret = chap_fetch(cfg, &now);
-	if (ret) {
-		log_debug("CHAP accounts not known now (%s): unchanged",
-			  strerror(-ret));
-		return ret == -ENOENT ? 0 : ret;
-	}
 	fd = export_lock(cfg);
 	ret = fd < 0 ? fd : chap_load(cfg, &was);
-	if (!ret && !chap_same(&now, &was)) {
-		log_info("CHAP %s: %d target account(s)", now.on ? "on" : "off",
-			 now.n);
+	if (ret) {
+		export_unlock(fd);
+		return ret;
+	}
+	if (!chap_same(now, &was)) {
+		log_info("CHAP %s: %d target account(s)",
+			 now->on ? "on" : "off", now->n);
 		if (cfg->target_type == SSVR_TARGET_TGT)
-			chap_drop_changed(cfg, &was, &now);
-		else if (now.on)
+			chap_drop_changed(cfg, &was, now);
+		else if (now->on)
 			log_warn("target_type iet: CHAP accounts are not set "
 				 "here (IET's own ietd.conf)");
-		ret = chap_save(cfg, &now);
+		ret = chap_save(cfg, now);
 		if (!ret)
 			ret = export_apply_wanted_locked(cfg);
 	}
-	if (fd >= 0)
-		chap_set_free(&was);
+	chap_set_free(&was);
 	export_unlock(fd);
-	chap_set_free(&now);
 	return ret;
+}
+
+static int chap_fetch_logged(const struct ssvr_cfg *cfg, struct chap_set *now)
+{
+	int ret = chap_fetch(cfg, now);
+
+	if (ret)
+		log_debug("CHAP accounts not known now (%s): unchanged",
+			  strerror(-ret));
+	return ret;
+}
+
+int chap_refresh(const struct ssvr_cfg *cfg)
+{
+	struct chap_set now;
+	int ret = chap_fetch_logged(cfg, &now);
+
+	if (!ret)
+		ret = chap_apply(cfg, &now);
+	chap_set_free(&now);
+	return ret == -ENOENT ? 0 : ret;
 }

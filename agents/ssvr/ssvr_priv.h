@@ -188,6 +188,8 @@ void chap_drop_changed(const struct ssvr_cfg *cfg, const struct chap_set *was,
  * cannot say.
  */
 int chap_refresh(const struct ssvr_cfg *cfg);
+/* Its second half: saves and applies now when it differs from the saved. */
+int chap_apply(const struct ssvr_cfg *cfg, const struct chap_set *now);
 /* ssvr_tgt_account.c: target tid admits exactly want's account (NULL: none of
  * ours). */
 int tgt_chap(const struct ssvr_cfg *cfg, int tid, const struct vas_chap *want);
