@@ -15,6 +15,10 @@ void lvs_clear(struct vas_lvolstruct *n)
 		return;
 	for (i = 0; i < n->n_paths; i++)
 		free(n->iscsi_path[i]);
+	free(n->chap_user);
+	if (n->chap_secret)
+		explicit_bzero(n->chap_secret, strlen(n->chap_secret));
+	free(n->chap_secret);
 	for (i = 0; i < n->n_labels; i++)
 		free(n->labels[i]);
 	free(n->labels);
@@ -57,6 +61,35 @@ int lvs_add_path(struct vas_lvolstruct *n, const char *path)
 	if (!n->iscsi_path[n->n_paths])
 		return -ENOMEM;
 	n->n_paths++;
+	return 0;
+}
+
+bool lvs_chap_word(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len >= 1 && len <= 64 &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789._:-") == len;
+}
+
+int lvs_set_chap(struct vas_lvolstruct *n, const char *user, const char *secret)
+{
+	char *u, *p;
+
+	if (!lvs_chap_word(user) || !lvs_chap_word(secret))
+		return -EINVAL;
+	u = strdup(user);
+	p = strdup(secret);
+	if (!u || !p) {
+		free(u);
+		free(p);
+		return -ENOMEM;
+	}
+	free(n->chap_user);
+	free(n->chap_secret);
+	n->chap_user = u;
+	n->chap_secret = p;
 	return 0;
 }
 

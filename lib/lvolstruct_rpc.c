@@ -71,6 +71,12 @@ static xmlrpc_value *encode_spec(xmlrpc_env *env,
 			}
 		}
 		set(env, spec, "iscsi_path", paths);
+		if (n->chap_user && n->chap_secret) {
+			set(env, spec, "chap_user",
+			    xmlrpc_string_new(env, n->chap_user));
+			set(env, spec, "chap_secret",
+			    xmlrpc_string_new(env, n->chap_secret));
+		}
 		break;
 	}
 	default:
@@ -247,6 +253,29 @@ static int add_assoc_cb(xmlrpc_env *env, xmlrpc_value *e, void *arg, int d)
 	return c ? decode_node(env, e, c, d + 1) : -ENOMEM;
 }
 
+/* Optional (ours, SECURITY.md "CHAP"): both members or none. */
+static int decode_chap(xmlrpc_env *env, const xmlrpc_value *spec,
+		       struct vas_lvolstruct *n)
+{
+	char user[65], secret[65];
+	int has_user = !get_str(env, spec, "chap_user", user, sizeof(user));
+	int has_secret =
+	    !get_str(env, spec, "chap_secret", secret, sizeof(secret));
+	int ret = 0;
+
+	/* Present with another type or too long: refused, not ignored. */
+	if (has_user != has_secret ||
+	    xmlrpc_struct_has_key(env, (xmlrpc_value *)spec, "chap_user") !=
+		has_user ||
+	    xmlrpc_struct_has_key(env, (xmlrpc_value *)spec, "chap_secret") !=
+		has_secret)
+		ret = -EINVAL;
+	else if (has_user)
+		ret = lvs_set_chap(n, user, secret);
+	explicit_bzero(secret, sizeof(secret));
+	return ret;
+}
+
 static int decode_spec(xmlrpc_env *env, const xmlrpc_value *spec,
 		       struct vas_lvolstruct *n, int depth)
 {
@@ -290,6 +319,8 @@ static int decode_spec(xmlrpc_env *env, const xmlrpc_value *spec,
 				   depth);
 		if (!ret && (n->offset < 0 || n->ssvrid < 0))
 			ret = -EINVAL;
+		if (!ret)
+			ret = decode_chap(env, spec, n);
 		break;
 	default:
 		break;

@@ -24,7 +24,8 @@
 # client certificates of a CA made in $DIR/tls by scripts/vas-ca.sh; the CLI
 # then needs --config $DIR/vas.conf, which holds [tls]), VAS_LOCAL_MANAGERS=2
 # (a second vas_sm on 127.0.0.2 on the first one's database: one leads the
-# background work, both serve; every host_list names both).
+# background work, both serve; every host_list names both), VAS_LOCAL_CHAP=1
+# (iscsi_chap = on: every login needs its target's CHAP secret, SECURITY.md).
 #   vas-local.sh respawn KIND ADDR   starts KIND_agent on ADDR again
 set -eu
 cd "$(dirname "$0")/.."
@@ -244,6 +245,7 @@ sched_period_ms = 1000
 shred_poll_ms = 1000
 resync_poll_ms = 1000
 attach_poll_ms = 500
+iscsi_chap = $([ "${VAS_LOCAL_CHAP:-}" = 1 ] && echo on || echo off)
 ${VAS_LOCAL_SM_CONF:-}
 [ssvr_agent]
 port = $SSVR_PORT

@@ -11,8 +11,9 @@
 # cached image, run logs), VAS_VM_TIMEOUT (guest wall time, 2700 s),
 # VAS_VM_MEM (3072 MiB), VAS_VM_STEPS (only the scenario steps whose names
 # start so, comma separated: "create,data,kill hsvr"), VAS_VM_DEBUG=1 (the
-# head agent logs at DEBUG), VAS_VM_MIRROR (Debian mirror; default: apt's
-# sources).
+# head agent logs at DEBUG), VAS_VM_CHAP=1 (the cluster runs with
+# iscsi_chap on, plus the "chap" step), VAS_VM_MIRROR (Debian mirror;
+# default: apt's sources).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${VAS_BUILD_DIR:-$ROOT/build/release}" 2>/dev/null && pwd) ||
@@ -279,7 +280,7 @@ run() {
 		-m "$MEM" -smp 2 -nographic -nodefaults -serial stdio -nic none \
 		-no-reboot -snapshot \
 		-kernel "$(dirname "$IMG")/vmlinuz" -initrd "$(dirname "$IMG")/initrd" \
-		-append "root=/dev/vda rw console=ttyS0 panic=-1 quiet init=/sbin/vas-vm-init vas.src=$ROOT vas.build=$BUILD vas.steps=${steps// /_} vas.debug=${VAS_VM_DEBUG:-}" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 quiet init=/sbin/vas-vm-init vas.src=$ROOT vas.build=$BUILD vas.steps=${steps// /_} vas.debug=${VAS_VM_DEBUG:-} vas.chap=${VAS_VM_CHAP:-}" \
 		-drive file="$IMG",format=raw,if=virtio,cache=unsafe \
 		-drive file="$run/scratch.img",format=raw,if=virtio,cache=unsafe,snapshot=off \
 		-virtfs local,path="$ROOT",mount_tag=src,security_model=none,readonly=on \

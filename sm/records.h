@@ -15,6 +15,14 @@ enum srv_kind { SRV_HSVR = 0, SRV_SSVR = 1 };
 /* Pool and failure-domain names: 1..64 characters (issue 16). */
 #define SM_NAME_MAX 64
 
+/* A target's CHAP account (sql/007_chap.sql, SECURITY.md "CHAP"). */
+#define SM_CHAP_WORD 24
+struct sm_chap {
+	int32_t pdskid;
+	char user[SM_CHAP_WORD];
+	char secret[SM_CHAP_WORD];
+};
+
 /* A head or a storage server and its data addresses. */
 struct sm_server {
 	int32_t id;

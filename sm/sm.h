@@ -3,6 +3,7 @@
 #define VAS_SM_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,8 @@ struct sm_config {
 	int hsvr_port;
 	int ssvr_port;
 	char iqn_prefix[128];
+	/* Targets ask heads for CHAP with per-disk secrets (SECURITY.md). */
+	bool iscsi_chap;
 	int max_connections;
 	size_t max_request_bytes;
 	int request_timeout_s;	      /* a request arrives, a reply leaves */

@@ -100,6 +100,15 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 	snprintf(
 	    cfg->iqn_prefix, sizeof(cfg->iqn_prefix), "%s",
 	    conf_get_str(conf, "iscsi", "iqn_prefix", "2000-11.jp.co.valinux"));
+	{
+		const char *chap = conf_get_str(conf, S, "iscsi_chap", "off");
+
+		cfg->iscsi_chap = !strcmp(chap, "on");
+		if (!cfg->iscsi_chap && strcmp(chap, "off")) {
+			log_err("[storage_manager] iscsi_chap: on or off");
+			return -EINVAL;
+		}
+	}
 	if (sm_parse_extentsize(conf_get_str(conf, S, "extentsize", "10"),
 				cfg)) {
 		log_err("[storage_manager] extentsize: need positive sizes, "

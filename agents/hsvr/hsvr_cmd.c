@@ -38,6 +38,12 @@ void cmd_add(struct cmdline *c, const char *fmt, ...)
 	c->used += (size_t)n + 1;
 }
 
+int cmd_secret_arg(const char *const argv[], int i)
+{
+	return i >= 2 && !strcmp(argv[i - 1], "-v") &&
+	       strstr(argv[i - 2], "auth.password") != NULL;
+}
+
 int cmd_join(const char *const argv[], char *buf, size_t len)
 {
 	size_t used = 0;
@@ -48,7 +54,7 @@ int cmd_join(const char *const argv[], char *buf, size_t len)
 	buf[0] = '\0';
 	for (i = 0; argv[i]; i++) {
 		int n = snprintf(buf + used, len - used, "%s%s", i ? " " : "",
-				 argv[i]);
+				 cmd_secret_arg(argv, i) ? "***" : argv[i]);
 
 		if (n < 0 || (size_t)n >= len - used)
 			return -ENAMETOOLONG;
@@ -68,6 +74,24 @@ void cmd_iscsi_new(struct cmdline *c, const char *iqn, const char *portal)
 	cmd_add(c, "%s", iqn);
 	cmd_add(c, "-p");
 	cmd_add(c, "%s", portal);
+}
+
+void cmd_iscsi_update(struct cmdline *c, const char *iqn, const char *portal,
+		      const char *name, const char *value)
+{
+	cmd_init(c, "iscsiadm");
+	cmd_add(c, "-m");
+	cmd_add(c, "node");
+	cmd_add(c, "-o");
+	cmd_add(c, "update");
+	cmd_add(c, "-T");
+	cmd_add(c, "%s", iqn);
+	cmd_add(c, "-p");
+	cmd_add(c, "%s", portal);
+	cmd_add(c, "-n");
+	cmd_add(c, "%s", name);
+	cmd_add(c, "-v");
+	cmd_add(c, "%s", value);
 }
 
 static void iscsi_node_op(struct cmdline *c, const char *iqn, const char *op1,

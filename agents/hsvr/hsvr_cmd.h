@@ -29,6 +29,11 @@ int cmd_join(const char *const argv[], char *buf, size_t len);
 
 /* iSCSI (open-iscsi) */
 void cmd_iscsi_new(struct cmdline *c, const char *iqn, const char *portal);
+/* iscsiadm -m node -o update -T iqn -p portal -n name -v value */
+void cmd_iscsi_update(struct cmdline *c, const char *iqn, const char *portal,
+		      const char *name, const char *value);
+/* Whether argv[i] is a secret (the value of an auth password setting). */
+int cmd_secret_arg(const char *const argv[], int i);
 void cmd_iscsi_login(struct cmdline *c, const char *iqn);
 void cmd_iscsi_logout(struct cmdline *c, const char *iqn);
 void cmd_iscsi_delete(struct cmdline *c, const char *iqn);

@@ -37,7 +37,7 @@ static void record(struct hx *hx, const char *const argv[])
 		const char *s;
 
 		fputs(i ? ", \"" : "\"", f);
-		for (s = argv[i]; *s; s++) {
+		for (s = cmd_secret_arg(argv, i) ? "***" : argv[i]; *s; s++) {
 			if (*s == '"' || *s == '\\')
 				fprintf(f, "\\%c", *s);
 			else if ((unsigned char)*s < 0x20)

@@ -128,6 +128,37 @@ static int sim_logout(struct hx *hx, const char *iqn)
 	return ret;
 }
 
+/* -o update -T iqn -p portal -n name -v value: a line of the record. */
+static int sim_update(const char *const argv[], const char *dir)
+{
+	const char *portal = arg_after(argv, "-p");
+	const char *name = arg_after(argv, "-n");
+	const char *value = arg_after(argv, "-v");
+	char path[PATH_MAX], *text = NULL, *next;
+	struct stat st;
+	int ret;
+
+	if (!portal || !name || !value || strchr(portal, '/') ||
+	    strchr(name, '\n') || strchr(value, '\n'))
+		return -EINVAL;
+	if (snprintf(path, sizeof(path), "%s/%s", dir, portal) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	if (stat(path, &st)) {
+		log_err("simulated iscsiadm: no records found for %s", portal);
+		return SIM_EXIT;
+	}
+	ret = hx_read_file(path, &text);
+	if (!ret && asprintf(&next, "%s%s = %s\n", text, name, value) < 0)
+		ret = -ENOMEM;
+	free(text);
+	if (!ret) {
+		ret = hx_write_file(path, next);
+		free(next);
+	}
+	return ret;
+}
+
 int sim_iscsiadm(struct hx *hx, const char *const argv[], char **out)
 {
 	const char *iqn = arg_after(argv, "-T");
@@ -150,6 +181,8 @@ int sim_iscsiadm(struct hx *hx, const char *const argv[], char **out)
 		return ret ? ret
 			   : hx_write_file(path, "node.startup = manual\n");
 	}
+	if (op && !strcmp(op, "update"))
+		return sim_update(argv, dir);
 	if (op && !strcmp(op, "delete")) {
 		DIR *dh = opendir(dir);
 		struct dirent *e;

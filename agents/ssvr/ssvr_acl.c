@@ -5,6 +5,8 @@
  * seconds; the set is saved so that exports made meanwhile (also by the
  * reporter) get it, and it fails closed: before the manager ever answered
  * no initiator may log in, and while it does not answer the last set stays.
+ * Each pass also follows the targets' CHAP accounts (ssvr_chap.c), in
+ * either mode.
  */
 #include "ssvr_priv.h"
 #include "vas/client.h"
@@ -102,12 +104,23 @@ static bool same(const struct acl_set *a, const struct acl_set *b)
 	return true;
 }
 
+static int chap_fetch_logged(const struct ssvr_cfg *cfg, struct chap_set *now);
+
 int acl_refresh(const struct ssvr_cfg *cfg, bool force)
 {
 	struct acl_set *now = malloc(sizeof(*now)), *was = malloc(sizeof(*was));
+	struct chap_set chap;
 	int ret = now && was ? 0 : -ENOMEM;
 	uint64_t asked_at;
 
+	/* Asked outside the lock (a fence must not wait for the manager);
+	 * applied with the saved initiator set, ordered with fences. */
+	if (!chap_fetch_logged(cfg, &chap)) {
+		pthread_mutex_lock(&acl_lock);
+		(void)chap_apply(cfg, &chap);
+		pthread_mutex_unlock(&acl_lock);
+	}
+	chap_set_free(&chap);
 	if (!ret && cfg->n_initiators)
 		goto out; /* fixed by configuration */
 	pthread_mutex_lock(&acl_lock);
@@ -207,7 +220,7 @@ int acl_keeper_start(const struct ssvr_cfg *cfg, struct acl_keeper **out)
 			log_warn("initiator_address not applied to every "
 				 "target: %s",
 				 strerror(-ret));
-		return 0;
+		/* The keeper below still follows the CHAP accounts. */
 	}
 	k = calloc(1, sizeof(*k));
 	if (!k)
@@ -231,4 +244,58 @@ void acl_keeper_stop(struct acl_keeper *k)
 	atomic_store(&k->stop, true);
 	pthread_join(k->thr, NULL);
 	free(k);
+}
+
+/*
+ * CHAP accounts (ssvr_chap.c): the manager's answer, when it differs from
+ * the saved one, is saved and applied to every target with the saved
+ * initiator set, all under the export lock (the reporter does the same).
+ */
+int chap_apply(const struct ssvr_cfg *cfg, const struct chap_set *now)
+{
+	struct chap_set was;
+	int fd, ret;
+
+	fd = export_lock(cfg);
+	ret = fd < 0 ? fd : chap_load(cfg, &was);
+	if (ret) {
+		export_unlock(fd);
+		return ret;
+	}
+	if (!chap_same(now, &was)) {
+		log_info("CHAP %s: %d target account(s)",
+			 now->on ? "on" : "off", now->n);
+		if (cfg->target_type == SSVR_TARGET_TGT)
+			chap_drop_changed(cfg, &was, now);
+		else if (now->on)
+			log_warn("target_type iet: CHAP accounts are not set "
+				 "here (IET's own ietd.conf)");
+		ret = chap_save(cfg, now);
+		if (!ret)
+			ret = export_apply_wanted_locked(cfg);
+	}
+	chap_set_free(&was);
+	export_unlock(fd);
+	return ret;
+}
+
+static int chap_fetch_logged(const struct ssvr_cfg *cfg, struct chap_set *now)
+{
+	int ret = chap_fetch(cfg, now);
+
+	if (ret)
+		log_debug("CHAP accounts not known now (%s): unchanged",
+			  strerror(-ret));
+	return ret;
+}
+
+int chap_refresh(const struct ssvr_cfg *cfg)
+{
+	struct chap_set now;
+	int ret = chap_fetch_logged(cfg, &now);
+
+	if (!ret)
+		ret = chap_apply(cfg, &now);
+	chap_set_free(&now);
+	return ret == -ENOENT ? 0 : ret;
 }

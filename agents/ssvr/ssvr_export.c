@@ -393,30 +393,74 @@ int export_reconcile(const struct ssvr_cfg *cfg)
 	return ret;
 }
 
-int export_apply_acl(const struct ssvr_cfg *cfg, const struct acl_set *s)
+static const struct acl_set nobody;
+
+/*
+ * Under the export lock: account first, so no address gets in without.
+ * Accounts are touched while CHAP is on, or when sweep (CHAP was just
+ * turned off: they go).
+ */
+static int apply_locked(const struct ssvr_cfg *cfg, const struct acl_set *s,
+			bool sweep)
 {
 	const struct target_driver *drv = target_driver_get(cfg);
 	struct target_ent *ents = NULL;
-	int fd, ne = 0, i, ret, first = 0;
+	struct chap_set chap;
+	int ne = 0, i, ret, first = 0;
 	uint32_t id;
 
 	if (!drv->acl)
 		return 0;
-	fd = lock_exports(cfg);
-	if (fd < 0)
-		return fd;
+	ret = chap_load(cfg, &chap);
+	if (ret)
+		return ret;
 	ret = drv->list(cfg, &ents, &ne);
 	for (i = 0; !ret && i < ne; i++) {
 		if (!export_parse_iqn(cfg, ents[i].iqn, &id))
 			continue;
-		ret = drv->acl(cfg, ents[i].tid, s);
+		if (drv->chap && (chap.on || sweep))
+			ret = drv->chap(cfg, ents[i].tid,
+					chap.on ? chap_find(&chap, id) : NULL);
+		if (!ret)
+			ret = drv->acl(cfg, ents[i].tid,
+				       chap_closed(&chap, id) ? &nobody : s);
 		if (ret && !first)
 			first = ret;
 		ret = 0;
 	}
 	free(ents);
-	unlock_exports(fd);
+	chap_set_free(&chap);
 	return ret ? ret : first;
+}
+
+int export_apply_acl(const struct ssvr_cfg *cfg, const struct acl_set *s)
+{
+	int fd = lock_exports(cfg);
+	int ret = fd < 0 ? fd : apply_locked(cfg, s, false);
+
+	unlock_exports(fd);
+	return ret;
+}
+
+int export_apply_wanted_locked(const struct ssvr_cfg *cfg)
+{
+	struct acl_set *s = malloc(sizeof(*s));
+	int ret = s ? acl_wanted(cfg, s) : -ENOMEM;
+
+	if (!ret)
+		ret = apply_locked(cfg, s, true);
+	free(s);
+	return ret;
+}
+
+int export_lock(const struct ssvr_cfg *cfg)
+{
+	return lock_exports(cfg);
+}
+
+void export_unlock(int fd)
+{
+	unlock_exports(fd);
 }
 
 struct export_keeper {

@@ -155,6 +155,47 @@ int acl_refresh(const struct ssvr_cfg *cfg, bool force);
  */
 int acl_fence(const struct ssvr_cfg *cfg, char (*addrs)[16], int n);
 
+/*
+ * ssvr_chap.c: the targets' CHAP accounts from the manager (SECURITY.md
+ * "CHAP"), kept in <state_dir>/chap (0600).
+ */
+struct vas_chap;
+struct chap_set {
+	bool on; /* the manager asks for CHAP */
+	int n;
+	struct vas_chap *e;
+};
+/* The saved set; off and empty when none was saved yet. */
+int chap_load(const struct ssvr_cfg *cfg, struct chap_set *s);
+void chap_set_free(struct chap_set *s);
+const struct vas_chap *chap_find(const struct chap_set *s, uint32_t pdskid);
+/* CHAP on and pdskid's secret unknown: its target admits nobody. */
+bool chap_closed(const struct chap_set *s, uint32_t pdskid);
+int chap_save(const struct ssvr_cfg *cfg, const struct chap_set *s);
+bool chap_same(const struct chap_set *a, const struct chap_set *b);
+/*
+ * The manager's set for this server (getTargetSecrets); off from a
+ * manager without the call; -ENOENT before the server registered.
+ */
+int chap_fetch(const struct ssvr_cfg *cfg, struct chap_set *s);
+/* Deletes the tgt accounts of was that now lacks or holds otherwise. */
+void chap_drop_changed(const struct ssvr_cfg *cfg, const struct chap_set *was,
+		       const struct chap_set *now);
+/*
+ * ssvr_acl.c: asks the manager; when the answer differs from the saved
+ * set, saves it and applies it (and the initiator set) to every target.
+ * 0 also when this server is not registered yet; -errno when the manager
+ * cannot say.
+ */
+int chap_refresh(const struct ssvr_cfg *cfg);
+/* Its second half: saves and applies now when it differs from the saved. */
+int chap_apply(const struct ssvr_cfg *cfg, const struct chap_set *now);
+/* ssvr_tgt_account.c: target tid admits exactly want's account (NULL: none of
+ * ours). */
+int tgt_chap(const struct ssvr_cfg *cfg, int tid, const struct vas_chap *want);
+/* tgt: deletes the account (unbinding it everywhere) if it exists. */
+int tgt_account_delete(const struct ssvr_cfg *cfg, const char *user);
+
 /* ssvr_target.c: one driver per iSCSI target implementation. */
 struct target_ent {
 	int tid;
@@ -171,11 +212,17 @@ struct target_driver {
 	/* Makes the target's initiator ACL exactly s; NULL: not supported. */
 	int (*acl)(const struct ssvr_cfg *cfg, int tid,
 		   const struct acl_set *s);
+	/* Binds exactly want's CHAP account; NULL: not supported. */
+	int (*chap)(const struct ssvr_cfg *cfg, int tid,
+		    const struct vas_chap *want);
 	int max_tid;
 };
 
 const struct target_driver *target_driver_get(const struct ssvr_cfg *cfg);
-/* Runs argv with the configured timeout; logs failures; 0 or -errno. */
+/*
+ * Runs argv with the configured timeout; logs failures (the word after
+ * "--password" as "***"); 0 or -errno.
+ */
 int ssvr_run(const struct ssvr_cfg *cfg, const char *const *argv, char **out);
 
 /* ssvr_export.c */
@@ -193,8 +240,16 @@ int export_deactivate(const struct ssvr_cfg *cfg, uint32_t pdskid);
  * exports, removes our targets that have no record. 0 or first error.
  */
 int export_reconcile(const struct ssvr_cfg *cfg);
-/* Binds every target of ours to exactly s. 0 or the first error. */
+/*
+ * Binds every target of ours to exactly s and its CHAP account (a target
+ * chap_closed() admits no address). 0 or the first error.
+ */
 int export_apply_acl(const struct ssvr_cfg *cfg, const struct acl_set *s);
+/* The same with acl_wanted(), read under the lock the caller holds. */
+int export_apply_wanted_locked(const struct ssvr_cfg *cfg);
+/* The export lock (flock, shared with the reporter): fd or -errno. */
+int export_lock(const struct ssvr_cfg *cfg);
+void export_unlock(int fd);
 
 /*
  * Re-runs export_reconcile every export_check_s seconds (0 = never), so

@@ -286,6 +286,10 @@ static int report(struct reporter *r)
 				    devlist_write(r->devlist_file, &r->known);
 			if (!dret)
 				dret = drop_renumbered(r, &d);
+			/* Its CHAP account first (fails closed without). */
+			if (!dret && chap_refresh(r->cfg))
+				log_warn("%s: CHAP accounts not known now",
+					 d.path);
 			if (!dret)
 				dret = export_activate(r->cfg, &d);
 		}

@@ -15,39 +15,6 @@
 
 #define ARGV_MAX 48
 
-int ssvr_run(const struct ssvr_cfg *cfg, const char *const *argv, char **out)
-{
-	struct exec_result res;
-	int ret;
-
-	memset(&res, 0, sizeof(res));
-	ret = vas_exec(argv, (int)cfg->exec_timeout_ms, NULL, &res);
-	if (ret) {
-		log_err("%s: %s", argv[0], strerror(-ret));
-		goto out;
-	}
-	if (res.status) {
-		char cmd[512] = "";
-		size_t n = 0;
-		int i;
-
-		for (i = 0; argv[i] && n < sizeof(cmd); i++)
-			n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, "%s%s",
-					      i ? " " : "", argv[i]);
-		log_err("'%s' exited %d: %s", cmd, res.status,
-			res.err ? res.err : "");
-		ret = -EIO;
-		goto out;
-	}
-	if (out) {
-		*out = res.out;
-		res.out = NULL;
-	}
-out:
-	exec_result_free(&res);
-	return ret;
-}
-
 /* An argv under construction; words are borrowed or kept in bufs. */
 struct argv_b {
 	const char *v[ARGV_MAX + 1];
@@ -351,12 +318,15 @@ static int tgt_create(const struct ssvr_cfg *cfg, int tid, const char *iqn,
 		      const char *backing, uint32_t pdskid)
 {
 	struct acl_set *acl = malloc(sizeof(*acl));
+	struct chap_set chap = {0};
 	struct argv_b a;
 	int i, ret;
 
 	if (!acl)
 		return -ENOMEM;
 	ret = acl_wanted(cfg, acl);
+	if (!ret)
+		ret = chap_load(cfg, &chap);
 	if (!ret) {
 		tgt_base(cfg, &a, "new", "target");
 		arg(&a, "--tid");
@@ -365,9 +335,13 @@ static int tgt_create(const struct ssvr_cfg *cfg, int tid, const char *iqn,
 		arg(&a, iqn);
 		ret = run_b(cfg, &a, NULL);
 	}
+	/* The account before any address: no login without the secret. */
+	if (!ret && chap.on)
+		ret = tgt_chap(cfg, tid, chap_find(&chap, pdskid));
 	/* No address at all: nobody logs in until heads are known. */
-	for (i = 0; !ret && i < acl->n; i++)
+	for (i = 0; !ret && !chap_closed(&chap, pdskid) && i < acl->n; i++)
 		ret = tgt_bind(cfg, "bind", tid, acl->addr[i]);
+	chap_set_free(&chap);
 	free(acl);
 	if (ret)
 		return ret;
@@ -456,9 +430,10 @@ static int iet_create(const struct ssvr_cfg *cfg, int tid, const char *iqn,
 
 static const struct target_driver drivers[] = {
     [SSVR_TARGET_TGT] = {"tgt", tgt_list, tgt_create, tgt_remove, tgt_acl,
-			 1048575},
-    /* IET: initiator ACLs are its own files (initiators.allow). */
-    [SSVR_TARGET_IET] = {"iet", iet_list, iet_create, iet_remove, NULL, 255},
+			 tgt_chap, 1048575},
+    /* IET: initiator ACLs and accounts are its own files (ietd.conf). */
+    [SSVR_TARGET_IET] = {"iet", iet_list, iet_create, iet_remove, NULL, NULL,
+			 255},
 };
 
 const struct target_driver *target_driver_get(const struct ssvr_cfg *cfg)

@@ -140,6 +140,22 @@ int vas_list_ssvrs(struct vas_client *c, int32_t ssvrid,
 		   struct vas_ssvr_info **out, int *n);
 int vas_list_pdsks(struct vas_client *c, int32_t ssvrid,
 		   struct vas_pdsk_info **out, int *n);
+
+/* A target's CHAP account (getTargetSecrets, SECURITY.md "CHAP"). */
+struct vas_chap {
+	int32_t pdskid;
+	char user[65];
+	char secret[65];
+};
+/*
+ * The CHAP accounts of storage server ssvrid's targets and whether the
+ * manager asks for CHAP (*on). Free with vas_chap_free() (zeroes them).
+ * -VAS_ENOMETHOD from a manager without the call; -EPROTO on a reply
+ * with another shape or a secret that is not a plain word.
+ */
+int vas_target_secrets(struct vas_client *c, int32_t ssvrid, bool *on,
+		       struct vas_chap **out, int *n);
+void vas_chap_free(struct vas_chap *a, int n);
 /* v NULL = all volumes. Free with vas_lvol_info_free(). */
 int vas_list_lvols(struct vas_client *c, const struct vas_lvol_ref *v,
 		   struct vas_lvol_info **out, int *n);

@@ -6,6 +6,7 @@
 #ifndef VAS_LVOLSTRUCT_H
 #define VAS_LVOLSTRUCT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define LVS_MAX_PATHS 8
@@ -25,6 +26,10 @@ struct vas_lvolstruct {
 	int32_t ssvrid;	       /* DEXT */
 	int n_paths;	       /* DEXT: -1 = lvolspec is {} */
 	char *iscsi_path[LVS_MAX_PATHS];
+	/* DEXT, only towards a head agent with iscsi_chap on: the target's
+	 * CHAP account (SECURITY.md "CHAP"). NULL otherwise; never logged. */
+	char *chap_user;
+	char *chap_secret;
 	int n_labels;
 	char **labels;
 	int n_components;
@@ -41,6 +46,13 @@ void lvs_free(struct vas_lvolstruct *n);
 
 /* Sets labels/paths/children arrays; -ENOMEM on failure. */
 int lvs_add_label(struct vas_lvolstruct *n, const char *label);
+/*
+ * Sets a DEXT's CHAP account; -EINVAL unless both are words of 1-64 of
+ * [A-Za-z0-9._:-] (they become iscsiadm/tgtadm arguments), -ENOMEM.
+ */
+int lvs_set_chap(struct vas_lvolstruct *n, const char *user,
+		 const char *secret);
+bool lvs_chap_word(const char *s);
 int lvs_add_path(struct vas_lvolstruct *n, const char *path);
 /* Appends a zeroed child and returns it (NULL on -ENOMEM). */
 struct vas_lvolstruct *lvs_add_component(struct vas_lvolstruct *n);

@@ -60,5 +60,7 @@ int api_failure_domain(struct rpc_request *req);
 
 int api_notify_failure(struct rpc_request *req);
 int api_notify_badblocks(struct rpc_request *req);
+/* Ours (api_chap.c): a storage agent's CHAP accounts. */
+int api_target_secrets(struct rpc_request *req);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * The methods of the manager and the members each one accepts: the 20 of
  * vas_api.txt (version 5), then the additions of issue 16 (pools, quotas,
- * failure domains, growing a volume), which 3.0 clients never send.
+ * failure domains, growing a volume), which 3.0 clients never send, and
+ * getTargetSecrets (issue 18), which only storage agents call.
  */
 #include "api.h"
 #include "records.h"
@@ -153,5 +154,7 @@ const struct rpc_method sm_methods[] = {
     {"setFailureDomain", api_failure_domain, failure_domain, RPC_M_MUTATES,
      api_guard_admin},
     {"extendLogicalVolume", api_lvol_extend, lvol_extend, RPC_M_MUTATES, NULL},
+    /* Ours, agents only (issue 18): a storage agent's CHAP accounts. */
+    {"getTargetSecrets", api_target_secrets, ssvrid, 0, api_guard_agent},
     {0, 0, 0, 0, NULL},
 };

@@ -1,4 +1,5 @@
 /* SQL for leg replacement and the resync table. */
+#include "db_chap.h"
 #include "db_priv.h"
 #include "db_requeue.h"
 #include "db_resync.h"
@@ -354,10 +355,19 @@ static int dext_node(struct db_tx *tx, int32_t dextid, bool full,
 }
 
 int db_resync_request(struct db_tx *tx, const struct resync_row *row,
-		      const char *iqn, struct vas_lvolstruct *add,
+		      const char *iqn, bool chap, struct vas_lvolstruct *add,
 		      struct vas_lvolstruct *rm)
 {
+	int32_t pdskid = 0;
 	int ret = dext_node(tx, row->add, true, iqn, add);
+
+	/* The head logs in to the new leg's disk (SECURITY.md "CHAP"). */
+	if (!ret && chap && add->n_paths > 0)
+		ret = db_id(tx, &pdskid,
+			    "SELECT pdskid FROM dskmap WHERE dextid = $1", "d",
+			    row->add);
+	if (!ret && pdskid)
+		ret = db_chap_fill_one(tx, pdskid, add);
 
 	if (!ret)
 		ret = dext_node(tx, row->rm, row->rm == row->add, iqn, rm);

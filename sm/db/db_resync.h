@@ -60,10 +60,10 @@ int db_resync_done(struct db_tx *tx, const struct resync_row *row);
 /* Back to PENDING after delay_s; keep_id: the agent may hold the id. */
 int db_resync_retry(struct db_tx *tx, int32_t eventid, int delay_s,
 		    bool keep_id);
-/* DEXT nodes for replaceMirrorDisk (sm.md 8.4.5). */
+/* DEXT nodes for replaceMirrorDisk (sm.md 8.4.5); chap: add's account. */
 int db_resync_request(struct db_tx *tx, const struct resync_row *row,
-		      const char *iqn_prefix, struct vas_lvolstruct *add,
-		      struct vas_lvolstruct *rm);
+		      const char *iqn_prefix, bool chap,
+		      struct vas_lvolstruct *add, struct vas_lvolstruct *rm);
 /* Running resyncs per head server / storage server / disk (lists). */
 int db_resync_count(struct db_tx *tx, const char *kind, int32_t id, int *n);
 

@@ -4,6 +4,7 @@
  * the attach row and the legs. The agent is driven by sm/workers.
  */
 #include "attach.h"
+#include "db_chap.h"
 #include "db_drivers.h"
 #include "db_grow.h"
 #include "db_servers.h"
@@ -42,6 +43,10 @@ static int op_load(struct sm *sm, struct db_tx *tx, struct attach_op *op,
 	memset(&op->hsvr, 0, sizeof(op->hsvr));
 	op->hsvr.id = hsvrid;
 	ret = db_lvolstruct(tx, op->target, sm->cfg.iqn_prefix, &op->tree);
+	/* Only towards the head, only for the logins (SECURITY.md "CHAP"). */
+	if (!ret && sm->cfg.iscsi_chap && op->kind != ATTACH_OP_DETACH &&
+	    op->kind != ATTACH_OP_SNAP_DETACH)
+		ret = db_chap_fill(tx, &op->tree);
 	if (!ret)
 		ret = db_server_ips(tx, SRV_HSVR, hsvrid, &op->hsvr);
 	return ret;

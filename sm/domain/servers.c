@@ -1,5 +1,6 @@
 /* Registration and deletion of servers and disks; shutdownAll. */
 #include "servers.h"
+#include "db_chap.h"
 #include "db_disks.h"
 #include "db_pools.h"
 #include "db_resync.h"
@@ -129,6 +130,56 @@ bool srv_ip_registered(struct sm *sm, const char *ip)
 		ret = db_ip_owner(tx, SRV_SSVR, ip, &ssvr);
 	db_end(tx, ret);
 	return !ret && (hsvr || ssvr);
+}
+
+/* Whether peer is one of server id's data addresses. */
+static bool own_address(const struct sm_server *self, const char *peer)
+{
+	int i;
+
+	for (i = 0; i < self->n_ip; i++)
+		if (!strcmp(self->ip[i], peer))
+			return true;
+	return false;
+}
+
+int srv_target_secrets(struct sm *sm, int32_t ssvrid, const char *peer,
+		       struct sm_chap **rows, int *n)
+{
+	struct sm_server self = {0};
+	struct db_tx *tx = NULL;
+	int32_t hsvr = 0, ssvr = 0;
+	int ret;
+
+	*rows = NULL;
+	*n = 0;
+	if (ssvrid <= 0)
+		return -ENOENT;
+	ret = db_begin(sm->db, false, &tx);
+	if (ret)
+		return ret;
+	ret = db_server_ips(tx, SRV_SSVR, ssvrid, &self);
+	if (!ret && !self.n_ip)
+		ret = -ENOENT;
+	if (!ret && peer && !own_address(&self, peer)) {
+		ret = db_ip_owner(tx, SRV_HSVR, peer, &hsvr);
+		if (!ret)
+			ret = db_ip_owner(tx, SRV_SSVR, peer, &ssvr);
+		/* A head only learns the secrets of its own legs' disks. */
+		if (!ret && (hsvr || ssvr))
+			ret = -EACCES;
+	}
+	if (!ret)
+		ret = db_chap_of_server(tx, ssvrid, rows, n);
+	db_end(tx, ret);
+	return ret;
+}
+
+void srv_secrets_free(struct sm_chap *rows, int n)
+{
+	if (rows)
+		explicit_bzero(rows, sizeof(*rows) * (size_t)n);
+	free(rows);
 }
 
 int srv_delete(struct sm *sm, enum srv_kind kind, int32_t id)

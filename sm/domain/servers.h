@@ -28,6 +28,17 @@ int srv_list(struct sm *sm, enum srv_kind kind, int32_t id, const char *pool,
 
 /* Whether ip is a data address of a registered server (either kind). */
 bool srv_ip_registered(struct sm *sm, const char *ip);
+/*
+ * The CHAP accounts of storage server ssvrid's targets, for its agent
+ * calling from peer: -EACCES when peer is another server's address (a
+ * head's, another storage server's) and not one of ssvrid's own (a host
+ * may be both); -ENOENT for an unknown server. Free the rows
+ * with srv_secrets_free().
+ */
+int srv_target_secrets(struct sm *sm, int32_t ssvrid, const char *peer,
+		       struct sm_chap **rows, int *n);
+/* Zeroes and frees them. */
+void srv_secrets_free(struct sm_chap *rows, int n);
 
 /*
  * capacity: decimal string of 512-byte sectors. pool NULL: the disk is in

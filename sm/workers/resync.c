@@ -131,7 +131,8 @@ static int build_request(struct sm *sm, const struct resync_row *row,
 
 	if (ret)
 		return ret;
-	ret = db_resync_request(tx, row, sm->cfg.iqn_prefix, &add, &rm);
+	ret = db_resync_request(tx, row, sm->cfg.iqn_prefix, sm->cfg.iscsi_chap,
+				&add, &rm);
 	db_rollback(tx);
 	if (ret)
 		return ret;

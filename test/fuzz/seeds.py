@@ -75,6 +75,9 @@ write("fuzz_rpc_request", requests)
 lvs = [volume(1, [2]), volume(1, [3, 3, 3]), volume(1, [2], top=7, topspec={"origin_lvolid": 9}),
        volume(1, [2], assoc=[volume(20, [2], top=7, topspec={"origin_lvolid": 2})]),
        dext(5, 1, 0), node(1, 0, 10, [])]
+chap = dext(6, 2, 0)  # a leg with its CHAP account (SECURITY.md "CHAP")
+chap["lvolspec"].update(chap_user="vas-00000002", chap_secret="AbC123xyZ0987654")
+lvs.append(chap)
 write("fuzz_lvolstruct", [call("attachLogicalVolume", {"ver": 5, "eventid": 3, "lvolstruct": lv})
                           for lv in lvs] +
       [call("attachLogicalVolume", {"ver": 5, "eventid": 3, "lvolstruct": {}})])

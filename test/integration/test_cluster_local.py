@@ -5,6 +5,7 @@ server) comes up in a private directory on its own ports and addresses
 "vas-local.sh stop" leaves no process of it behind."""
 import http.client
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -100,6 +101,7 @@ def main(c=PLAIN):
                VAS_SSVR_PORT=str(c["ssvr"]), VAS_HSVR_PORT=str(c["hsvr"]),
                VAS_LOCAL_NET=c["net"], VAS_TGT_CTL=str(c["ctl"]),
                VAS_LOCAL_TLS="1" if c.get("tls") else "",
+               VAS_LOCAL_CHAP="1" if c.get("chap") else "",
                VAS_HSVR_BACKEND="simulated")
     try:
         t0 = time.time()
@@ -131,6 +133,13 @@ def main(c=PLAIN):
             acl.append(ln.strip())
         check(acl == ["%s.21" % c["net"]],
               "targets accept the registered head server only: %s" % acl)
+        if c.get("chap"):
+            # Each target's own account (SECURITY.md "CHAP").
+            bound = re.findall(r"^Target \d+: \S+:([0-9a-f]{8})\n(?:.*\n)*?"
+                               r"    Account information:\n        (\S+)\n",
+                               show, re.M)
+            check(len(bound) == 2 and all(u == "vas-" + p for p, u in bound),
+                  "each target has its own CHAP account: %s" % bound)
         if c.get("tls"):
             plain = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % c["sm"])
             try:

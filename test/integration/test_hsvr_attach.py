@@ -3,6 +3,7 @@ sequences, dm tables, /dev/vas links, idempotence, shared iSCSI sessions,
 busy detach, rollback of a half-built attach."""
 import os
 import sys
+import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hsvr_harness import (Agent, EV_DONE, EV_ERROR, SPG, SPV, check, dext,
@@ -120,6 +121,46 @@ def test_shared_session(a):
     check(len([c for c in cmds if c[-1] == "--logout"]) == 2,
           "last user logs out")
     check(a.devices() == [], "nothing left: %s" % a.devices())
+
+
+def test_chap_login(a):
+    """With CHAP (SECURITY.md "CHAP"): every portal's node record gets the
+    target's account before the one login; a leg without an account gets
+    none; the password shows as *** in the command record and never in the
+    log; a malformed account is refused before anything runs."""
+    secret = "Secret0123456789"
+    d1 = dext(0x304, 1, 11, 0, ips=(A, B))
+    d1["lvolspec"].update(chap_user="vas-0000000b", chap_secret=secret)
+    lv = volume(0x300, "chap", 10, [(0x303, [d1, dext(0x305, 2, 12, 0)])])
+    check(a.attach(20, lv) == [EV_DONE, 0], "attach with CHAP DONE")
+    cmds = a.commands()
+    iqn = "iqn.2010-01.example:0000000b"
+    upd = [c for c in cmds if c[:5] == ["iscsiadm", "-m", "node", "-o",
+                                        "update"]]
+    want = [["iscsiadm", "-m", "node", "-o", "update", "-T", iqn, "-p",
+             ip + ":3260", "-n", "node.session.auth." + k, "-v", val]
+            for ip in (A, B) for k, val in (
+                ("authmethod", "CHAP"), ("username", "vas-0000000b"),
+                ("password", "***"))]
+    check(upd == want, "the account set on both portals: %s" % upd)
+    login = cmds.index(["iscsiadm", "-m", "node", "-T", iqn, "--login"])
+    check(all(cmds.index(u) < login for u in upd), "before the login")
+    for ip in (A, B):
+        with open(a.p("/var/lib/iscsi/nodes/%s/%s:3260" % (iqn, ip))) as f:
+            check("node.session.auth.password = %s\n" % secret in f.read(),
+                  "the node record of %s holds the secret" % ip)
+    check(secret not in a.logtext(), "the secret is not in the log")
+    check(a.detach(21, lv) == [EV_DONE, 0], "detach")
+    a.commands()
+    bad = dext(0x404, 1, 13, 0)
+    bad["lvolspec"].update(chap_user="vas x", chap_secret=secret)
+    lv = volume(0x400, "badchap", 10, [(0x403, [bad])])
+    try:
+        a.rpc.attachLogicalVolume({"ver": 5, "eventid": 22, "lvolstruct": lv})
+        refused = False
+    except xmlrpc.client.Fault:
+        refused = True
+    check(refused and a.commands() == [], "a malformed account is refused")
 
 
 def test_dead_server_map_flushed(a):
@@ -261,6 +302,7 @@ def main():
     try:
         test_attach_detach(a)
         test_shared_session(a)
+        test_chap_login(a)
         test_dead_server_map_flushed(a)
         test_busy(a)
         test_redundancy3_and_assemble(a)

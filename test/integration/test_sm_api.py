@@ -44,12 +44,14 @@ class Envelope(SmTestCase):
     def test_introspection(self):  # 12.60
         """listMethods names exactly the method table (sm/api/api_table.c)
         and the three system methods; the table starts with the 20 of
-        vas_api.txt, the additions of issue 16 follow."""
+        vas_api.txt, the additions of issue 16 follow, then issue 18's
+        getTargetSecrets (storage agents only)."""
         with open(os.path.join(os.environ.get("VAS_SOURCE_DIR", "."),
                                "sm", "api", "api_table.c")) as f:
             table = re.findall(r'\{"(\w+)", api_\w+', f.read())
-        self.assertEqual(len(table), 27)
+        self.assertEqual(len(table), 28)
         self.assertEqual(table[19], "shutdownAll")
+        self.assertEqual(table[27], "getTargetSecrets")
         self.assertEqual(sorted(self.s.system.listMethods()), sorted(
             table + ["system.listMethods", "system.methodHelp", "system.methodSignature"]))
 

@@ -104,13 +104,14 @@ class Compat(SmTestCase):
 
     def test_introspection(self):
         """3.0 lists only the system.* names; ours also the 20 methods of
-        v5 and the 7 of pools (deliberate), and serves every name it lists
-        as Python does."""
+        v5, the 7 of pools and the storage agents' getTargetSecrets
+        (deliberate), and serves every name it lists as Python does."""
         names = self.s.system.listMethods()
         self.assertEqual(names[:3], ["system.listMethods", "system.methodHelp",
                                      "system.methodSignature"])
         pools = {"createPool", "deletePool", "listPools", "setPoolQuota",
-                 "setStoragePool", "setFailureDomain", "extendLogicalVolume"}
+                 "setStoragePool", "setFailureDomain", "extendLogicalVolume",
+                 "getTargetSecrets"}
         self.assertLessEqual(pools, set(names))
         self.assertEqual(len(names), len(set(names)))
         self.assertEqual(len(names), 3 + 20 + len(pools))

@@ -5,6 +5,7 @@
 #include "check_run.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,81 @@ START_TEST(hostile)
 }
 END_TEST
 
+/* A DEXT lvolspec whose chap members are the given member text. */
+static int decode_chap(const char *members)
+{
+	char xml[2048];
+
+	snprintf(xml, sizeof(xml),
+		 "<value><struct>" M("lvolid", "<int>1</int>") M("lvoltype",
+								 "<int>3</int>")
+		     M("capacity",
+		       "<int>1</int>") "<member><name>lvolspec</"
+				       "name><value><struct>" M("ssvrid",
+								"<int>1</int>")
+					   M("offset", "<int>0</int>") M(
+					       "pdskid", "<int>2</int>")
+					       M("iscsi_path",
+						 "<array><data><value>p</"
+						 "value></data></"
+						 "array>") "%s</struct></"
+							   "value></member>"
+							   "</struct></value>",
+		 members);
+	return decode_text(xml);
+}
+
+/* CHAP accounts (SECURITY.md "CHAP"): both or none, plain words only. */
+START_TEST(chap_members)
+{
+	struct vas_lvolstruct a, b;
+	struct vas_lvolstruct *leg;
+	xmlrpc_value *v;
+	xmlrpc_env env;
+
+	sample(&a);
+	leg = &a.components[0].components[0].components[0].components[1];
+	ck_assert_int_eq(lvs_set_chap(leg, "vas-00000002", "AbC123xyZ0987654"),
+			 0);
+	ck_assert_int_eq(lvs_set_chap(leg, "vas 2", "x"), -EINVAL);
+	xmlrpc_env_init(&env);
+	v = lvs_encode(&env, &a);
+	ck_assert_int_eq(lvs_decode(v, &b), 0);
+	leg = &b.components[0].components[0].components[0].components[1];
+	ck_assert_str_eq(leg->chap_user, "vas-00000002");
+	ck_assert_str_eq(leg->chap_secret, "AbC123xyZ0987654");
+	ck_assert_ptr_null(b.components[0]
+			       .components[0]
+			       .components[0]
+			       .components[0]
+			       .chap_secret);
+	lvs_clear(&a);
+	lvs_clear(&b);
+	xmlrpc_DECREF(v);
+	xmlrpc_env_clean(&env);
+
+	ck_assert_int_eq(decode_chap(""), 0);
+	ck_assert_int_eq(
+	    decode_chap(M("chap_user", "vas-1") M("chap_secret", "s3cret")), 0);
+	ck_assert_int_ne(decode_chap(M("chap_user", "vas-1")), 0);
+	ck_assert_int_ne(decode_chap(M("chap_secret", "s3cret")), 0);
+	ck_assert_int_ne(decode_chap(M("chap_user", "<int>1</int>")
+					 M("chap_secret", "s3cret")),
+			 0);
+	ck_assert_int_ne(
+	    decode_chap(M("chap_user", "vas-1") M("chap_secret", "a b")), 0);
+	ck_assert_int_ne(decode_chap(M("chap_user", "vas-1")
+					 M("chap_secret", "x\"$(reboot)")),
+			 0);
+	ck_assert_int_ne(
+	    decode_chap(M("chap_user", "vas-1") M(
+		"chap_secret",
+		"0123456789012345678901234567890123456789012345678901234567"
+		"890123456789")),
+	    0);
+}
+END_TEST
+
 START_TEST(depth_limited)
 {
 	char *xml = malloc(200000), *p = xml;
@@ -158,10 +234,7 @@ END_TEST
 int main(void)
 {
 	const TTest *const tests[] = {
-	    roundtrip,
-	    hostile,
-	    depth_limited,
-	    NULL,
+	    roundtrip, hostile, chap_members, depth_limited, NULL,
 	};
 
 	return check_run("lvolstruct", tests, NULL, NULL);

@@ -228,9 +228,9 @@ static const char *const v5_methods[] = {
     "notifyBadBlocks",	    "shutdownAll"};
 /* The additions of issue 16. */
 static const char *const added_methods[] = {
-    "createPool",   "deletePool",     "listPools",
-    "setPoolQuota", "setStoragePool", "setFailureDomain",
-    "extendLogicalVolume"};
+    "createPool",	   "deletePool",      "listPools",
+    "setPoolQuota",	   "setStoragePool",  "setFailureDomain",
+    "extendLogicalVolume", "getTargetSecrets"};
 
 static bool in_table(const char *name)
 {

@@ -38,6 +38,20 @@ START_TEST(iscsi_commands)
 	cmd_dm_name_by_uuid(&c, "mpath-3600");
 	ck_assert_str_eq(joined(&c),
 			 "dmsetup info --noheadings -c -o name -u mpath-3600");
+	/* CHAP: the argv carries the secret, the joined line (logs) not. */
+	cmd_iscsi_update(&c, "iqn.x:1", "10.0.0.3:3260",
+			 "node.session.auth.password", "Secret0123456789");
+	ck_assert_str_eq(c.argv[12], "Secret0123456789");
+	ck_assert_int_eq(cmd_secret_arg(c.argv, 12), 1);
+	ck_assert_str_eq(joined(&c), "iscsiadm -m node -o update -T iqn.x:1 "
+				     "-p 10.0.0.3:3260 -n "
+				     "node.session.auth.password -v ***");
+	cmd_iscsi_update(&c, "iqn.x:1", "10.0.0.3:3260",
+			 "node.session.auth.username", "vas-00000001");
+	ck_assert_str_eq(joined(&c),
+			 "iscsiadm -m node -o update -T iqn.x:1 "
+			 "-p 10.0.0.3:3260 -n "
+			 "node.session.auth.username -v vas-00000001");
 }
 END_TEST
 

@@ -201,6 +201,61 @@ START_TEST(test_tgt_registered_heads)
 }
 END_TEST
 
+/*
+ * CHAP on (SECURITY.md "CHAP"): a new target gets its account before any
+ * address; one whose secret is not known yet gets no address at all.
+ */
+START_TEST(test_tgt_chap)
+{
+	struct ssvr_disk d = {.pdskid = 9};
+	char path[PATH_MAX], expect[8192], link[PATH_MAX];
+
+	setup_driver("tgt", "");
+	ck_assert_int_eq(ssvr_path(path, sizeof(path), &env.cfg, "initiators"),
+			 0);
+	write_text(path, "127.0.0.21\n", 0600);
+	ck_assert_int_eq(ssvr_path(path, sizeof(path), &env.cfg, "chap"), 0);
+	write_text(path, "on\n00000009 vas-00000009 Secret0123456789\n", 0600);
+	show("");
+	snprintf(d.path, sizeof(d.path), "%s", disk);
+	ck_assert_int_eq(export_activate(&env.cfg, &d), 0);
+	ck_assert_int_eq(ssvr_disk_link(&env.cfg, 9, link, sizeof(link)), 0);
+	snprintf(expect, sizeof(expect),
+		 "-C 3 --lld iscsi --op show --mode target\n"
+		 "-C 3 --lld iscsi --op new --mode target --tid 1 "
+		 "--targetname iqn.2000-11.test:00000009\n"
+		 "-C 3 --lld iscsi --op show --mode target\n"
+		 "-C 3 --lld iscsi --mode account --op show\n"
+		 "-C 3 --lld iscsi --mode account --op new --user vas-00000009 "
+		 "--password Secret0123456789\n"
+		 "-C 3 --lld iscsi --mode account --op bind --tid 1 --user "
+		 "vas-00000009\n"
+		 "-C 3 --lld iscsi --op bind --mode target --tid 1 "
+		 "--initiator-address 127.0.0.21\n"
+		 "-C 3 --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 "
+		 "--backing-store %s --bstype=rdwr\n"
+		 "-C 3 --lld iscsi --op update --mode logicalunit --tid 1 "
+		 "--lun 1 --params scsi_id=00000009,scsi_sn=00000009\n",
+		 link);
+	ck_assert_str_eq(read_calls(), expect);
+	d.pdskid = 10; /* no secret known for it: nobody may log in */
+	ck_assert_int_eq(export_activate(&env.cfg, &d), 0);
+	ck_assert_int_eq(ssvr_disk_link(&env.cfg, 10, link, sizeof(link)), 0);
+	snprintf(expect, sizeof(expect),
+		 "-C 3 --lld iscsi --op show --mode target\n"
+		 "-C 3 --lld iscsi --op new --mode target --tid 1 "
+		 "--targetname iqn.2000-11.test:0000000a\n"
+		 "-C 3 --lld iscsi --op show --mode target\n"
+		 "-C 3 --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 "
+		 "--backing-store %s --bstype=rdwr\n"
+		 "-C 3 --lld iscsi --op update --mode logicalunit --tid 1 "
+		 "--lun 1 --params scsi_id=0000000a,scsi_sn=0000000a\n",
+		 link);
+	ck_assert_str_eq(read_calls(), expect);
+	teardown();
+}
+END_TEST
+
 START_TEST(test_tgt_acl_and_reconcile)
 {
 	struct ssvr_disk d = {.pdskid = 8};
@@ -306,6 +361,7 @@ Suite *ssvr_target_suite(void)
 	tcase_add_test(tc, test_tgt_activate);
 	tcase_add_test(tc, test_tgt_acl_and_reconcile);
 	tcase_add_test(tc, test_tgt_registered_heads);
+	tcase_add_test(tc, test_tgt_chap);
 	tcase_add_test(tc, test_tgt_portal);
 	tcase_add_test(tc, test_iet_activate);
 	tcase_add_test(tc, test_activate_missing_device);
