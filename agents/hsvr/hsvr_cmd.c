@@ -63,31 +63,30 @@ int cmd_join(const char *const argv[], char *buf, size_t len)
 	return 0;
 }
 
-void cmd_iscsi_new(struct cmdline *c, const char *iqn, const char *portal)
+/* "iscsiadm -m node -o <op> -T <iqn> -p <portal>" */
+static void iscsi_portal_op(struct cmdline *c, const char *op, const char *iqn,
+			    const char *portal)
 {
 	cmd_init(c, "iscsiadm");
 	cmd_add(c, "-m");
 	cmd_add(c, "node");
 	cmd_add(c, "-o");
-	cmd_add(c, "new");
+	cmd_add(c, "%s", op);
 	cmd_add(c, "-T");
 	cmd_add(c, "%s", iqn);
 	cmd_add(c, "-p");
 	cmd_add(c, "%s", portal);
 }
 
+void cmd_iscsi_new(struct cmdline *c, const char *iqn, const char *portal)
+{
+	iscsi_portal_op(c, "new", iqn, portal);
+}
+
 void cmd_iscsi_update(struct cmdline *c, const char *iqn, const char *portal,
 		      const char *name, const char *value)
 {
-	cmd_init(c, "iscsiadm");
-	cmd_add(c, "-m");
-	cmd_add(c, "node");
-	cmd_add(c, "-o");
-	cmd_add(c, "update");
-	cmd_add(c, "-T");
-	cmd_add(c, "%s", iqn);
-	cmd_add(c, "-p");
-	cmd_add(c, "%s", portal);
+	iscsi_portal_op(c, "update", iqn, portal);
 	cmd_add(c, "-n");
 	cmd_add(c, "%s", name);
 	cmd_add(c, "-v");

@@ -355,11 +355,6 @@ static int settle_batch(struct jobs *j, struct job_batch *b)
 	return 0;
 }
 
-static int64_t job_eventid(const struct jobs *j, const void *row)
-{
-	return j->ops->eventid(row);
-}
-
 /*
  * After a COMMIT lost with its outcome: rows it marked PROGRESS were never
  * sent and nobody polls them; back to the queue with everything else this
@@ -375,16 +370,12 @@ static int requeue_unknown(struct jobs *j)
 	if (!keep)
 		return -ENOMEM;
 	for (i = 0; i < j->n_run; i++)
-		keep[n++] = (int32_t)job_eventid(j, j->run[i].row);
+		keep[n++] = j->ops->eventid(j->run[i].row);
 	for (i = 0; i < j->n_ends; i++)
-		keep[n++] = (int32_t)job_eventid(j, j->ends[i].row);
+		keep[n++] = j->ops->eventid(j->ends[i].row);
 	ret = db_begin(j->sm->db, true, &tx);
 	if (!ret)
-		ret = j->ops->requeue(tx, keep, n, &moved);
-	if (!ret)
-		ret = db_commit(tx);
-	else if (tx)
-		db_rollback(tx);
+		ret = db_end(tx, j->ops->requeue(tx, keep, n, &moved));
 	free(keep);
 	if (!ret) {
 		j->unsure = false;
