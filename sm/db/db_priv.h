@@ -81,6 +81,7 @@ struct db_tx {
 	PGconn *conn; /* s->conn */
 	int slot;
 	bool mutating; /* else read-only: statements run one by one */
+	bool locked;   /* the mutation lock is sent (db_lock) */
 	int failed;    /* 0, or what every later statement returns */
 	bool lost;     /* the connection broke: it is dropped at the end */
 	int64_t xid;   /* of a mutating transaction: a lost commit's outcome */

@@ -42,6 +42,26 @@ int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
 		      "s", name);
 }
 
+int db_lvol_still_ask(struct db_tx *tx, const struct sm_volume *v, int *ticket)
+{
+	return db_ask(
+	    tx, ticket,
+	    "SELECT 1 FROM lvollst WHERE lvolid = $1 AND lvolname = $2", "ds",
+	    v->lvolid, v->lvolname);
+}
+
+int db_lvol_still_answer(struct db_tx *tx, int ticket)
+{
+	PGresult *r;
+	int ret = db_answer(tx, ticket, &r);
+
+	if (ret)
+		return ret;
+	ret = PQntuples(r) ? 0 : -ENOENT;
+	PQclear(r);
+	return ret;
+}
+
 int db_lvol_lock(struct db_tx *tx, int32_t lvolid)
 {
 	return db_q(tx, NULL,

@@ -12,6 +12,12 @@
 /* By id when id > 0, else by name; -ENOENT. */
 int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
 		   struct sm_volume *row);
+/*
+ * Whether volume v, found earlier in the transaction (before the lock),
+ * is still there under its id and name: 0, or -ENOENT; asked ahead.
+ */
+int db_lvol_still_ask(struct db_tx *tx, const struct sm_volume *v, int *ticket);
+int db_lvol_still_answer(struct db_tx *tx, int ticket);
 int db_lvol_name_taken(struct db_tx *tx, const char *name, bool *taken);
 /* The same asked ahead (db_ask) and answered later. */
 int db_lvol_name_taken_ask(struct db_tx *tx, const char *name, int *ticket);
