@@ -44,13 +44,14 @@ int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
 
 int db_lvol_still_ask(struct db_tx *tx, const struct sm_volume *v, int *ticket)
 {
-	return db_ask(
-	    tx, ticket,
-	    "SELECT 1 FROM lvollst WHERE lvolid = $1 AND lvolname = $2", "ds",
-	    v->lvolid, v->lvolname);
+	return db_ask(tx, ticket,
+		      "SELECT (SELECT count(*) FROM assoc a WHERE a.lvolid = "
+		      "l.lvolid) FROM lvollst l WHERE l.lvolid = $1 AND "
+		      "l.lvolname = $2",
+		      "ds", v->lvolid, v->lvolname);
 }
 
-int db_lvol_still_answer(struct db_tx *tx, int ticket)
+int db_lvol_still_answer(struct db_tx *tx, int ticket, int *snapshots)
 {
 	PGresult *r;
 	int ret = db_answer(tx, ticket, &r);
@@ -58,6 +59,8 @@ int db_lvol_still_answer(struct db_tx *tx, int ticket)
 	if (ret)
 		return ret;
 	ret = PQntuples(r) ? 0 : -ENOENT;
+	if (!ret)
+		*snapshots = (int)db_l(r, 0, 0);
 	PQclear(r);
 	return ret;
 }
@@ -249,10 +252,11 @@ int db_lvol_delete(struct db_tx *tx, int32_t lvolid)
 {
 	int ticket, ret = db_lvol_delete_ask(tx, lvolid, &ticket);
 
-	return ret ? ret : db_lvol_delete_asked(tx, lvolid, ticket);
+	return ret ? ret : db_lvol_delete_asked(tx, lvolid, true, ticket);
 }
 
-int db_lvol_delete_asked(struct db_tx *tx, int32_t lvolid, int ticket)
+int db_lvol_delete_asked(struct db_tx *tx, int32_t lvolid, bool snapshot,
+			 int ticket)
 {
 	PGresult *r;
 	int ret, i;
@@ -271,7 +275,7 @@ int db_lvol_delete_asked(struct db_tx *tx, int32_t lvolid, int ticket)
 	for (i = 0; !ret && i < PQntuples(r); i++)
 		ret = db_q(tx, NULL, "DELETE FROM resync WHERE lvolid_add = $1",
 			   "d", (int32_t)db_l(r, i, 0));
-	if (!ret)
+	if (!ret && snapshot)
 		ret = db_q(
 		    tx, NULL,
 		    "DELETE FROM snapshot WHERE snapshot_lvolid IN (SELECT "
@@ -283,7 +287,7 @@ int db_lvol_delete_asked(struct db_tx *tx, int32_t lvolid, int ticket)
 	for (i = 0; !ret && i < PQntuples(r); i++)
 		ret = db_shred_queue_extent(tx, (int32_t)db_l(r, i, 0));
 	PQclear(r);
-	if (!ret)
+	if (!ret && snapshot)
 		ret =
 		    db_q(tx, NULL, "DELETE FROM assoc WHERE assoc_lvolid = $1",
 			 "d", lvolid);

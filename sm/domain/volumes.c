@@ -553,7 +553,7 @@ int vol_delete(struct sm *sm, struct vol_ref ref)
 	struct sm_volume v;
 	struct sm_attachment a;
 	struct db_tx *tx = NULL;
-	int ret, snaps = 0, snaps_q, attach_q, legs_q, still_q;
+	int ret, snaps = 0, attach_q, legs_q, still_q;
 
 	/*
 	 * The volume is found before the lock; the rest is read with it, in
@@ -569,16 +569,12 @@ int vol_delete(struct sm *sm, struct vol_ref ref)
 	if (!ret)
 		ret = db_lvol_still_ask(tx, &v, &still_q);
 	if (!ret)
-		ret = db_snapshot_count_ask(tx, v.lvolid, &snaps_q);
-	if (!ret)
 		ret = db_attach_get_ask(tx, v.origin ? v.origin : v.lvolid,
 					&attach_q);
 	if (!ret)
 		ret = db_lvol_delete_ask(tx, v.lvolid, &legs_q);
 	if (!ret)
-		ret = db_lvol_still_answer(tx, still_q);
-	if (!ret)
-		ret = db_snapshot_count_answer(tx, snaps_q, &snaps);
+		ret = db_lvol_still_answer(tx, still_q, &snaps);
 	if (!ret && snaps)
 		ret = -EBUSY;
 	if (!ret) {
@@ -594,7 +590,7 @@ int vol_delete(struct sm *sm, struct vol_ref ref)
 					    a.lvolid, v.lvolid, a.hsvrid, &op);
 	}
 	if (!ret && !op)
-		ret = db_lvol_delete_asked(tx, v.lvolid, legs_q);
+		ret = db_lvol_delete_asked(tx, v.lvolid, v.origin != 0, legs_q);
 	ret = db_end(tx, ret);
 	if (ret) {
 		attach_op_free(op);
