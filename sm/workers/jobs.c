@@ -5,6 +5,7 @@
  */
 #include "jobs_priv.h"
 #include "agent_ops.h"
+#include "db_fence.h"
 #include "vas/log.h"
 
 #include <errno.h>
@@ -34,8 +35,9 @@ int jobs_room(const struct jobs *j)
 	if (j->cfg.max_running <= 0)
 		return INT_MAX;
 	pthread_mutex_lock(&mj->state);
-	room =
-	    j->n_run < j->cfg.max_running ? j->cfg.max_running - j->n_run : 0;
+	room = j->cfg.max_running - j->n_run - j->n_sending;
+	if (room < 0)
+		room = 0;
 	pthread_mutex_unlock(&mj->state);
 	return room;
 }
@@ -148,6 +150,13 @@ static void poll_due(struct jobs *j, double now)
 	int n = 0, i, k;
 	bool ended = false;
 
+	/*
+	 * Unlike the settler, the poller never waits for the database: a
+	 * leader cut off from it stops asking once its lease is overdue,
+	 * before it is lost, not with the last call before the loss.
+	 */
+	if (!db_fence_fresh())
+		return;
 	pthread_mutex_lock(&j->state);
 	for (i = 0; i < j->n_run; i++)
 		n += j->run[i].poll.next <= now;

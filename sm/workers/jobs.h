@@ -54,6 +54,11 @@ struct job_ops {
 	int64_t (*eta_key)(const void *row); /* what sets its speed */
 	bool share_server; /* jobs of one server share its speed (a link) */
 	bool ask_note;	   /* our head agent: a DONE may carry a note */
+	/*
+	 * Rows per transaction from their measured cost (jobs_settle.c), for
+	 * cheap rows in large numbers; else job_batch each.
+	 */
+	bool cost_sized;
 	/* Optional: asks the agent about a sent row (default: by event id). */
 	enum agent_poll (*poll)(const struct sm_config *cfg,
 				const struct sm_server *srv, int port,

@@ -56,6 +56,7 @@ struct jobs {
 	struct job_end *ends; /* ended, not yet taken by the settler */
 	int n_ends;
 	int cap_ends;
+	int n_sending; /* started, on their way to an agent */
 	struct eta_table *eta;
 	struct server_cache servers;
 	/* A COMMIT's outcome is unknown: rows it started may be unsent. */
@@ -75,7 +76,10 @@ int jobs_running_on_locked(const struct jobs *j, int32_t server);
 void jobs_add_end(struct jobs *j, void *row, bool done, bool keep_id);
 /* The same for an end already described (one the settler gives back). */
 void jobs_put_end(struct jobs *j, const struct job_end *e);
-/* With state held: track a row its agent accepted. */
+/*
+ * With state held: track a row its agent accepted (its server's load
+ * counts it since it was handed to the sender).
+ */
 int jobs_add_running(struct jobs *j, void *row, double now);
 /* Wakes the other thread (no-op once halted). */
 void jobs_wake_poller(struct jobs *j);

@@ -31,53 +31,70 @@ static void sender(void *ctx, void *item)
 	bool keep_id = false;
 	int ret;
 
-	if (!c->row) /* no memory: requeued by a later pass */
-		return;
 	ret =
 	    c->srv ? j->ops->send(j->sm, c->row, c->srv, &keep_id) : -EHOSTDOWN;
 	pthread_mutex_lock(&j->state);
-	if (ret || jobs_add_running(j, c->row, eta_now()))
+	j->n_sending--;
+	if (ret || jobs_add_running(j, c->row, eta_now())) {
+		server_cache_add_load(&j->servers, j->ops->server(c->row), -1);
 		jobs_add_end(j, c->row, false, keep_id);
+	}
 	pthread_mutex_unlock(&j->state);
+}
+
+/*
+ * With state held: the rows of a committed batch count as running on
+ * their servers (caps) from now on, before they reach the agents.
+ */
+static void count_sending(struct jobs *j, const char *rows, int n)
+{
+	int32_t *ids = calloc((size_t)n + 1, sizeof(*ids));
+	int i;
+
+	for (i = 0; ids && i < n; i++)
+		ids[i] = j->ops->server(rows + (size_t)i * j->ops->row_size);
+	if (ids)
+		server_cache_fill(&j->servers, j->sm->db, ids, n);
+	for (i = 0; i < n; i++)
+		server_cache_add_load(
+		    &j->servers,
+		    j->ops->server(rows + (size_t)i * j->ops->row_size), +1);
+	j->n_sending += n;
+	free(ids);
 }
 
 /* Sends the rows just marked PROGRESS; failures end at once. */
 static void send_started(struct jobs *j, char *rows, int n)
 {
 	struct send_call *calls = calloc((size_t)n + 1, sizeof(*calls));
-	int32_t *ids = calloc((size_t)n + 1, sizeof(*ids));
-	int i;
+	int k = 0, i;
 
-	for (i = 0; calls && ids && i < n; i++)
-		ids[i] = j->ops->server(rows + (size_t)i * j->ops->row_size);
 	pthread_mutex_lock(&j->state);
-	if (calls && ids)
-		server_cache_fill(&j->servers, j->sm->db, ids, n);
-	for (i = 0; calls && i < n; i++) {
-		void *copy = malloc(j->ops->row_size);
+	for (i = 0; i < n; i++) {
+		const char *row = rows + (size_t)i * j->ops->row_size;
+		void *copy = calls ? malloc(j->ops->row_size) : NULL;
 
-		if (copy)
-			memcpy(copy, rows + (size_t)i * j->ops->row_size,
-			       j->ops->row_size);
-		else
+		if (!copy) { /* no memory: requeued by a later pass */
 			j->unsure = true;
-		calls[i].j = j;
-		calls[i].row = copy;
-		calls[i].srv =
-		    copy ? server_cache_get(&j->servers, j->ops->server(copy))
-			 : NULL;
+			j->n_sending--;
+			server_cache_add_load(&j->servers, j->ops->server(row),
+					      -1);
+			continue;
+		}
+		memcpy(copy, row, j->ops->row_size);
+		calls[k].j = j;
+		calls[k].row = copy;
+		calls[k++].srv =
+		    server_cache_get(&j->servers, j->ops->server(copy));
 	}
-	if (!calls) /* no memory: requeued by a later pass */
-		j->unsure = true;
 	pthread_mutex_unlock(&j->state);
-	if (calls)
-		worker_fanout(calls, n, sizeof(*calls), sender, j,
+	if (k)
+		worker_fanout(calls, k, sizeof(*calls), sender, j,
 			      j->cfg.fanout);
 	pthread_mutex_lock(&j->lock);
 	j->st.started += (uint64_t)n;
 	pthread_mutex_unlock(&j->lock);
 	free(calls);
-	free(ids);
 	/* The poller plans its next look with the new jobs in it. */
 	jobs_wake_poller(j);
 }
@@ -123,6 +140,9 @@ static void send_async(struct jobs *j, void *rows, int n)
 		free(rows);
 		return;
 	}
+	pthread_mutex_lock(&j->state);
+	count_sending(j, rows, n);
+	pthread_mutex_unlock(&j->state);
 	jobs_send_wait(s);
 	j->next_sending = (j->next_sending + 1) % JOBS_SENDING;
 	s->j = j;
@@ -157,8 +177,8 @@ static void learn_row_cost(struct jobs *j, double held, int rows)
 	j->s_per_row = j->s_per_row > 0 ? 0.8 * j->s_per_row + 0.2 * per : per;
 }
 
-/* One transaction of a pass; 0 or why it was rolled back. */
-static int settle_batch(struct jobs *j, struct job_batch *b)
+/* One transaction of a pass (*n_out rows started); 0 or why rolled back. */
+static int settle_batch(struct jobs *j, struct job_batch *b, int *n_out)
 {
 	struct db_tx *tx = NULL;
 	void *started = NULL;
@@ -185,6 +205,7 @@ static int settle_batch(struct jobs *j, struct job_batch *b)
 		free(started);
 		return ret;
 	}
+	*n_out = n_started;
 	rows = b->n_ends + n_started;
 	held = eta_now() - t0;
 	learn_row_cost(j, held, rows);
@@ -262,7 +283,7 @@ static int requeue_unknown(struct jobs *j, const struct job_end *taken,
  * granted in turn); a quiet database takes whole batches.
  */
 #define HOLD_S	 0.05
-#define MIN_ROWS 4
+#define MIN_ROWS 16 /* the fixed cost of a transaction is shared */
 
 #define FIRST_ROWS 16 /* before any cost is known */
 
@@ -270,6 +291,8 @@ static int batch_rows(const struct jobs *j)
 {
 	int max = j->cfg.batch > 0 ? j->cfg.batch : 64, n;
 
+	if (!j->ops->cost_sized)
+		return max;
 	if (j->s_per_row <= 0)
 		return max < FIRST_ROWS ? max : FIRST_ROWS;
 	if (j->s_per_row * max <= HOLD_S)
@@ -319,7 +342,7 @@ static int settle(struct jobs *j, bool full, struct job_end *taken, int n_taken,
 	}
 	b.plan = planned;
 	while (!ret && (from < n_taken || !starts_done)) {
-		int room, left = n_taken - from;
+		int room, left = n_taken - from, n_started = 0;
 
 		max = batch_rows(j);
 		b.ends = taken + from;
@@ -329,15 +352,16 @@ static int settle(struct jobs *j, bool full, struct job_end *taken, int n_taken,
 		if (b.plan_n > room)
 			b.plan_n = room;
 		b.max_start = has_plan ? 0 : room;
-		ret = settle_batch(j, &b);
+		ret = settle_batch(j, &b, &n_started);
 		if (ret)
 			break;
 		from += b.n_ends;
 		b.full = false;
 		b.plan_from += b.plan_n;
+		/* Without a plan: done once a batch had room left over. */
 		if (from == n_taken)
-			starts_done =
-			    has_plan ? b.plan_from >= n_planned : room > 0;
+			starts_done = has_plan ? b.plan_from >= n_planned
+					       : room > 0 && n_started < room;
 	}
 	free(planned);
 	if (ret) {

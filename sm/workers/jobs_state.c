@@ -53,11 +53,6 @@ void jobs_add_end(struct jobs *j, void *row, bool done, bool keep_id)
 	jobs_put_end(j, &e);
 }
 
-static void set_load(struct jobs *j, void *row, int delta)
-{
-	server_cache_add_load(&j->servers, j->ops->server(row), delta);
-}
-
 int jobs_add_running(struct jobs *j, void *row, double now)
 {
 	struct job *job;
@@ -73,7 +68,6 @@ int jobs_add_running(struct jobs *j, void *row, double now)
 	}
 	job = &j->run[j->n_run++];
 	job->row = row;
-	set_load(j, row, +1);
 	/* Jobs sharing their server's link go as fast as their share. */
 	eta_begin(j->eta, &job->poll, j->ops->eta_key(row),
 		  j->ops->size_vb(row),
