@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct send_call {
 	struct jobs *j;
@@ -177,6 +178,27 @@ static void learn_row_cost(struct jobs *j, double held, int rows)
 	j->s_per_row = j->s_per_row > 0 ? 0.8 * j->s_per_row + 0.2 * per : per;
 }
 
+/*
+ * A settler with many batches would take the lock again at once: every
+ * other mutation (and an operation of many transactions, e.g. a failure's
+ * replacements) would get one transaction in between. After holding the
+ * lock for h it stays away for h (at most 100 ms): half of the lock's
+ * time is left to the others.
+ */
+static void leave_lock_free(struct jobs *j)
+{
+	double wait = j->lock_free_until - eta_now();
+	struct timespec ts;
+
+	if (!j->ops->cost_sized || wait <= 0)
+		return;
+	if (wait > 0.1)
+		wait = 0.1;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)(wait * 1e9);
+	nanosleep(&ts, NULL);
+}
+
 /* One transaction of a pass (*n_out rows started); 0 or why rolled back. */
 static int settle_batch(struct jobs *j, struct job_batch *b, int *n_out)
 {
@@ -185,6 +207,7 @@ static int settle_batch(struct jobs *j, struct job_batch *b, int *n_out)
 	int n_started = 0, ret, rows;
 	double t0 = 0, held;
 
+	leave_lock_free(j);
 	ret = db_begin(j->sm->db, true, &tx);
 	if (!ret) {
 		t0 = eta_now(); /* the mutation lock is held from here */
@@ -208,6 +231,7 @@ static int settle_batch(struct jobs *j, struct job_batch *b, int *n_out)
 	*n_out = n_started;
 	rows = b->n_ends + n_started;
 	held = eta_now() - t0;
+	j->lock_free_until = eta_now() + held;
 	learn_row_cost(j, held, rows);
 	/* Every mutation waits for this one: a long one is worth a line. */
 	if (held > 0.05)
