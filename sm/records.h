@@ -135,10 +135,13 @@ struct alloc_legs {
 	int32_t storage;
 };
 
+struct alloc_index;
+
 /* Disks sorted by (ssvrid, pdskid). */
 struct alloc_pool {
 	struct alloc_disk *disk;
 	int n;
+	struct alloc_index *index; /* alloc.h; NULL: ranked by a full pass */
 };
 
 #endif

@@ -59,6 +59,7 @@ struct sm_config {
 struct db;
 struct jobs;
 struct worker_loop;
+struct health;
 struct sm;
 struct attach_op;
 struct attach_driver;
@@ -93,7 +94,7 @@ struct sm {
 	/* The workers' own state; only sm/workers/ looks inside. */
 	struct jobs *shred;
 	struct jobs *resync;
-	struct worker_loop *health;
+	struct health *health;
 	struct worker_loop *fencing;
 	struct attach_driver *attach;
 	struct leader *leader; /* runs the workers while this one leads */

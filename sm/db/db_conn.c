@@ -144,10 +144,17 @@ static int send_begin(struct db_tx *tx)
 	    "SELECT pg_advisory_xact_lock(" DB_MUTATE_LOCK
 	    "), pg_current_xact_id(), pg_postmaster_start_time()";
 
+	PGresult *err;
+	/* Prepared once per connection (a round trip then): no parse after. */
+	const char *name = db_session_prepared(tx->s, lock, 0, true, &err);
+
+	PQclear(err);
 	if (!PQenterPipelineMode(tx->conn) ||
 	    !PQsendQueryParams(tx->conn, "BEGIN", 0, NULL, NULL, NULL, NULL,
 			       0) ||
-	    !PQsendQueryParams(tx->conn, lock, 0, NULL, NULL, NULL, NULL, 0)) {
+	    !(name ? PQsendQueryPrepared(tx->conn, name, 0, NULL, NULL, NULL, 0)
+		   : PQsendQueryParams(tx->conn, lock, 0, NULL, NULL, NULL,
+				       NULL, 0))) {
 		tx->lost = true; /* half sent: never reuse it */
 		return db_fail(tx, NULL, "BEGIN");
 	}
@@ -333,8 +340,10 @@ int db_commit(struct db_tx *tx)
 		release(tx);
 		return 0;
 	}
+	ret = db_counters_store(tx);
 	/* A COMMIT lost on the way is judged by the id: known before it. */
-	ret = read_begin(tx);
+	if (!ret)
+		ret = read_begin(tx);
 	if (ret) {
 		db_rollback(tx);
 		return ret;

@@ -17,9 +17,14 @@ int db_lvol_name_taken(struct db_tx *tx, const char *name, bool *taken);
 int db_lvol_name_taken_ask(struct db_tx *tx, const char *name, int *ticket);
 int db_lvol_name_taken_answer(struct db_tx *tx, int ticket, bool *taken);
 int db_lvol_insert(struct db_tx *tx, const struct sm_volume *row);
-int db_layer_insert(struct db_tx *tx, int32_t id, int type, int32_t super,
-		    int64_t offset, int64_t capacity, int32_t top,
-		    int mirror_status);
+/* One layer row of lvolmap; a DEXT layer's id is its extent's. */
+struct db_layer {
+	int32_t id, super, top;
+	int type, mirror_status;
+	int64_t offset, capacity;
+};
+/* The rows, in order, in one statement (lvolmap.seq follows it). */
+int db_layers_insert(struct db_tx *tx, const struct db_layer *rows, int n);
 /* The top layer (SNAPSHOT-ORIGIN or SNAPSHOT) of a volume. */
 int db_top_layer(struct db_tx *tx, int32_t lvolid, int32_t *layer);
 int db_snapshot_link(struct db_tx *tx, int32_t origin, int32_t origin_layer,

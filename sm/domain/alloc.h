@@ -30,6 +30,16 @@ int alloc_pick(const struct alloc_pool *pool, int64_t c, const int32_t *omit,
 int alloc_pick_leg(const struct alloc_pool *pool, int64_t c,
 		   const struct alloc_legs *legs);
 
+/*
+ * Indexes the disks of pool `storage` (0: every pool) so that picks for
+ * it look at a few servers instead of every disk, with the same result.
+ * The caller tells alloc_index_update() of every disk whose free space
+ * may have grown or whose pool changed; takes need not be told.
+ */
+int alloc_index_build(struct alloc_pool *pool, int32_t storage);
+void alloc_index_update(struct alloc_pool *pool, int i);
+void alloc_index_free(struct alloc_pool *pool);
+
 /* Records that the mirror now has a leg on disk d. */
 void alloc_legs_add(struct alloc_legs *legs, const struct alloc_disk *d);
 

@@ -34,6 +34,49 @@ static void utc_now(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
+/* Layer rows gathered while a tree is built, written in one statement. */
+struct layer_batch {
+	struct db_layer *row;
+	int n, cap;
+};
+
+static int layer_add(struct layer_batch *b, int32_t id, int type, int32_t super,
+		     int64_t offset, int64_t capacity, int32_t top,
+		     int mirror_status)
+{
+	if (b->n == b->cap) {
+		int cap = b->cap ? 2 * b->cap : 16;
+		struct db_layer *row =
+		    realloc(b->row, (size_t)cap * sizeof(*row));
+
+		if (!row)
+			return -ENOMEM;
+		b->row = row;
+		b->cap = cap;
+	}
+	b->row[b->n++] = (struct db_layer){
+	    .id = id,
+	    .type = type,
+	    .super = super,
+	    .offset = offset,
+	    .capacity = capacity,
+	    .top = top,
+	    .mirror_status = mirror_status,
+	};
+	return 0;
+}
+
+/* Writes the batch unless ret says the build failed; frees it. */
+static int layers_write(struct db_tx *tx, struct layer_batch *b, int ret)
+{
+	if (!ret)
+		ret = db_layers_insert(tx, b->row, b->n);
+	free(b->row);
+	b->row = NULL;
+	b->n = b->cap = 0;
+	return ret;
+}
+
 /*
  * Allocates the redundancy legs of one mirror, each on a failure domain
  * (else a server) the others are not on. The legs are picked first (no
@@ -41,8 +84,8 @@ static void utc_now(char *buf, size_t len)
  * booked together, in one round trip.
  */
 static int build_mirror(struct db_tx *tx, struct alloc_pool *pool,
-			int32_t storage, int32_t linear, int32_t top,
-			int64_t offset, int64_t e, int redundancy)
+			struct layer_batch *b, int32_t storage, int32_t linear,
+			int32_t top, int64_t offset, int64_t e, int redundancy)
 {
 	struct alloc_legs legs = {.storage = storage};
 	struct alloc_disk *disk[ALLOC_MAX_LEGS];
@@ -53,8 +96,8 @@ static int build_mirror(struct db_tx *tx, struct alloc_pool *pool,
 		return -EINVAL;
 	ret = db_genid(tx, DB_ID_LVOL, &mirror);
 	if (!ret)
-		ret = db_layer_insert(tx, mirror, LVOLTYPE_MIRROR, linear,
-				      offset, e, top, 0);
+		ret = layer_add(b, mirror, LVOLTYPE_MIRROR, linear, offset, e,
+				top, 0);
 	for (leg = 0; !ret && leg < redundancy; leg++) {
 		idx = alloc_pick_leg(pool, e, &legs);
 		if (idx < 0)
@@ -65,16 +108,16 @@ static int build_mirror(struct db_tx *tx, struct alloc_pool *pool,
 	if (!ret)
 		ret = db_extents_take(tx, disk, redundancy, e, dextid);
 	for (leg = 0; !ret && leg < redundancy; leg++)
-		ret = db_layer_insert(tx, dextid[leg], LVOLTYPE_DEXT, mirror, 0,
-				      e, top, MIRROR_ALLOCATED);
+		ret = layer_add(b, dextid[leg], LVOLTYPE_DEXT, mirror, 0, e,
+				top, MIRROR_ALLOCATED);
 	return ret;
 }
 
 /* The mirrors of [from, to) from the disks of pool (storage's). */
 static int build_mirrors_from(struct sm *sm, struct db_tx *tx,
 			      const struct sm_volume *v, int32_t storage,
-			      struct alloc_pool *pool, int32_t linear,
-			      int64_t from, int64_t to)
+			      struct alloc_pool *pool, struct layer_batch *b,
+			      int32_t linear, int64_t from, int64_t to)
 {
 	int64_t off = from, resid = to - from;
 	int ret = 0, i;
@@ -83,8 +126,8 @@ static int build_mirrors_from(struct sm *sm, struct db_tx *tx,
 		int64_t e = sm->cfg.extentsize[i];
 
 		while (!ret && resid >= e) {
-			ret = build_mirror(tx, pool, storage, linear, v->lvolid,
-					   off, e, v->redundancy);
+			ret = build_mirror(tx, pool, b, storage, linear,
+					   v->lvolid, off, e, v->redundancy);
 			resid -= e;
 			off += e;
 		}
@@ -99,6 +142,7 @@ int vol_build_mirrors(struct sm *sm, struct db_tx *tx,
 		      int64_t to)
 {
 	struct alloc_pool pool = {0};
+	struct layer_batch b = {0};
 	int32_t storage = 0;
 	int ret;
 
@@ -106,10 +150,10 @@ int vol_build_mirrors(struct sm *sm, struct db_tx *tx,
 	if (!ret)
 		ret = db_alloc_pool_load(tx, storage, &pool);
 	if (!ret)
-		ret = build_mirrors_from(sm, tx, v, storage, &pool, linear,
+		ret = build_mirrors_from(sm, tx, v, storage, &pool, &b, linear,
 					 from, to);
 	free(pool.disk);
-	return ret;
+	return layers_write(tx, &b, ret);
 }
 
 /*
@@ -138,6 +182,7 @@ static int build_volume(struct sm *sm, struct db_tx *tx, struct sm_volume *v,
 			struct volume_asks *a, int top_type, int32_t *top_layer)
 {
 	struct alloc_pool pool = {0};
+	struct layer_batch b = {0};
 	int32_t linear, storage = 0;
 	int ret;
 
@@ -151,20 +196,20 @@ static int build_volume(struct sm *sm, struct db_tx *tx, struct sm_volume *v,
 	if (!ret)
 		ret = db_genid(tx, DB_ID_LVOL, top_layer);
 	if (!ret)
-		ret = db_layer_insert(tx, *top_layer, top_type, v->lvolid, 0,
-				      v->capacity, v->lvolid, 0);
+		ret = layer_add(&b, *top_layer, top_type, v->lvolid, 0,
+				v->capacity, v->lvolid, 0);
 	if (!ret)
 		ret = db_genid(tx, DB_ID_LVOL, &linear);
 	if (!ret)
-		ret = db_layer_insert(tx, linear, LVOLTYPE_LINEAR, *top_layer,
-				      0, v->capacity, v->lvolid, 0);
+		ret = layer_add(&b, linear, LVOLTYPE_LINEAR, *top_layer, 0,
+				v->capacity, v->lvolid, 0);
 	if (!ret)
 		ret = db_alloc_answer(tx, a->alloc, &storage, &pool);
 	if (!ret)
-		ret = build_mirrors_from(sm, tx, v, storage, &pool, linear, 0,
-					 v->capacity);
+		ret = build_mirrors_from(sm, tx, v, storage, &pool, &b, linear,
+					 0, v->capacity);
 	free(pool.disk);
-	return ret;
+	return layers_write(tx, &b, ret);
 }
 
 int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,

@@ -17,6 +17,8 @@
 #include "vas/rpc_client.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -115,30 +117,34 @@ static int check(struct sm *sm, struct probe *p, int n)
 	return down;
 }
 
-static void pass(void *arg)
+/*
+ * The poller and the judge of the servers it found silent are two
+ * threads: a retry's wait and a failure's recording (which waits for
+ * the mutation lock) never hold up the next poll of the others.
+ */
+struct health {
+	struct sm *sm;
+	struct worker_loop *poll;
+	struct worker_loop *judge;
+	pthread_mutex_t lock;
+	struct probe *suspects; /* one poll's servers, the silent marked */
+	int n_polled;
+	bool judging;
+};
+
+/* Retries the silent servers of one poll and fails those still silent. */
+static void judge(struct sm *sm, struct probe *p, int n)
 {
 	static const char *const kind_name[] = {"hsvr", "ssvr"};
-	struct sm *sm = arg;
-	struct probe *p = NULL;
-	int n = 0, i, down;
+	int i, down;
 
-	if (load(sm, &p, &n) || !n) {
-		free(p);
-		return;
-	}
-	for (i = 0; i < n; i++)
-		p[i].down = true;
+	/* One retry, as check_servers did: a blip is not a failure. */
+	vas_sleep_ms(sm->cfg.health_retry_ms);
 	down = check(sm, p, n);
-	if (down) {
-		/* One retry, as check_servers did: a blip is not a failure. */
-		vas_sleep_ms(sm->cfg.health_retry_ms);
-		down = check(sm, p, n);
-	}
 	if (down && n >= 3 && down * 2 > n) {
 		log_err("%d of %d servers do not answer: suspecting this "
 			"manager's own network, failing none",
 			down, n);
-		free(p);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -153,14 +159,105 @@ static void pass(void *arg)
 				"next pass retries",
 				kind_name[p[i].kind], p[i].srv.id);
 	}
+}
+
+static void judge_pass(void *arg)
+{
+	struct health *h = arg;
+	struct probe *p;
+	int n;
+
+	pthread_mutex_lock(&h->lock);
+	p = h->suspects;
+	n = h->n_polled;
+	h->suspects = NULL;
+	h->judging = p != NULL;
+	pthread_mutex_unlock(&h->lock);
+	if (!p)
+		return;
+	judge(h->sm, p, n);
+	free(p);
+	pthread_mutex_lock(&h->lock);
+	h->judging = false;
+	pthread_mutex_unlock(&h->lock);
+}
+
+/*
+ * Hands a poll with silent servers to the judge; while it judges an
+ * earlier one, the next poll finds them again. False: p stays the
+ * caller's.
+ */
+static bool hand_over(struct health *h, struct probe *p, int n)
+{
+	bool taken;
+
+	pthread_mutex_lock(&h->lock);
+	taken = !h->judging && !h->suspects;
+	if (taken) {
+		h->suspects = p;
+		h->n_polled = n;
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (taken)
+		worker_loop_wake(h->judge);
+	return taken;
+}
+
+static void poll_pass(void *arg)
+{
+	struct health *h = arg;
+	struct probe *p = NULL;
+	int n = 0, i;
+
+	if (load(h->sm, &p, &n) || !n) {
+		free(p);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		p[i].down = true;
+	if (check(h->sm, p, n) && hand_over(h, p, n))
+		return;
 	free(p);
 }
 
 int health_start(struct sm *sm)
 {
+	struct health *h;
+	int ret, period_ms = sm->cfg.server_check_interval_s * 1000;
+
 	if (sm->cfg.server_check_interval_s <= 0)
 		return 0;
-	return worker_loop_start("health",
-				 sm->cfg.server_check_interval_s * 1000, pass,
-				 sm, &sm->health);
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->sm = sm;
+	pthread_mutex_init(&h->lock, NULL);
+	/* The judge runs when woken; its period is only a fallback. */
+	ret = worker_loop_start("health-judge", period_ms, judge_pass, h,
+				&h->judge);
+	if (!ret)
+		ret = worker_loop_start_every("health", period_ms, poll_pass, h,
+					      &h->poll);
+	if (ret) {
+		worker_loop_stop(h->judge);
+		pthread_mutex_destroy(&h->lock);
+		free(h);
+		return ret;
+	}
+	sm->health = h;
+	return 0;
+}
+
+void health_stop(struct sm *sm)
+{
+	struct health *h = sm->health;
+
+	if (!h)
+		return;
+	worker_loop_stop(h->poll);
+	worker_loop_stop(h->judge);
+	free(h->suspects);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+	sm->health = NULL;
 }

@@ -6,5 +6,7 @@
 
 /* Starts polling when [storage_manager] server_check_interval > 0. */
 int health_start(struct sm *sm);
+/* Stops both threads and frees; nothing when polling is off. */
+void health_stop(struct sm *sm);
 
 #endif

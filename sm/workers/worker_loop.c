@@ -22,6 +22,7 @@ struct worker_loop {
 	int next_ms; /* wait before the next pass; -1: period_ms */
 	bool woken;
 	bool stop;
+	bool fixed_rate; /* period_ms from one pass's start to the next's */
 };
 
 static void *run(void *arg)
@@ -31,6 +32,8 @@ static void *run(void *arg)
 	db_fence_enter(w->epoch);
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
+		int64_t started = vas_now_ms(), from;
+
 		w->woken = false;
 		w->next_ms = -1;
 		pthread_mutex_unlock(&w->lock);
@@ -38,18 +41,19 @@ static void *run(void *arg)
 		pthread_mutex_lock(&w->lock);
 		if (w->woken || w->stop || w->next_ms == 0)
 			continue;
+		from = w->fixed_rate ? started : vas_now_ms();
 		vas_cond_wait_until(
 		    &w->cond, &w->lock,
-		    vas_now_ms() + (w->next_ms > 0 && w->next_ms < w->period_ms
-					? w->next_ms
-					: w->period_ms));
+		    from + (w->next_ms > 0 && w->next_ms < w->period_ms
+				? w->next_ms
+				: w->period_ms));
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
-int worker_loop_start(const char *name, int period_ms, void (*pass)(void *),
-		      void *arg, struct worker_loop **out)
+static int start(const char *name, int period_ms, bool fixed_rate,
+		 void (*pass)(void *), void *arg, struct worker_loop **out)
 {
 	struct worker_loop *w = calloc(1, sizeof(*w));
 
@@ -58,6 +62,7 @@ int worker_loop_start(const char *name, int period_ms, void (*pass)(void *),
 	w->name = name;
 	w->period_ms = period_ms > 0 ? period_ms : 1000;
 	w->next_ms = -1;
+	w->fixed_rate = fixed_rate;
 	w->pass = pass;
 	w->arg = arg;
 	w->epoch = db_fence_epoch();
@@ -72,6 +77,19 @@ int worker_loop_start(const char *name, int period_ms, void (*pass)(void *),
 	}
 	*out = w;
 	return 0;
+}
+
+int worker_loop_start(const char *name, int period_ms, void (*pass)(void *),
+		      void *arg, struct worker_loop **out)
+{
+	return start(name, period_ms, false, pass, arg, out);
+}
+
+int worker_loop_start_every(const char *name, int period_ms,
+			    void (*pass)(void *), void *arg,
+			    struct worker_loop **out)
+{
+	return start(name, period_ms, true, pass, arg, out);
 }
 
 void worker_loop_wake(struct worker_loop *w)

@@ -13,6 +13,14 @@ struct worker_loop;
 
 int worker_loop_start(const char *name, int period_ms, void (*pass)(void *),
 		      void *arg, struct worker_loop **out);
+/*
+ * The same, the period counted from one pass's start to the next's (a
+ * pass that takes longer is followed at once): a poller's rhythm does not
+ * drift by the time its passes take.
+ */
+int worker_loop_start_every(const char *name, int period_ms,
+			    void (*pass)(void *), void *arg,
+			    struct worker_loop **out);
 void worker_loop_wake(struct worker_loop *w);
 /*
  * Called by a pass: run the next pass after ms (0: at once) instead of

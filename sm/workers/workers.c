@@ -36,7 +36,7 @@ int workers_start(struct sm *sm)
 
 bool workers_stop(struct sm *sm, int wait_ms)
 {
-	worker_loop_stop(sm->health);
+	health_stop(sm);
 	fencing_stop(sm);
 	/* Each may wake the other while it stops: halt both, then free. */
 	jobs_halt(sm->resync);
@@ -44,7 +44,6 @@ bool workers_stop(struct sm *sm, int wait_ms)
 	sm->hooks.wake_shred = sm->hooks.wake_resync = NULL;
 	jobs_free(sm->resync);
 	jobs_free(sm->shred);
-	sm->health = NULL;
 	sm->resync = sm->shred = NULL;
 	return attach_driver_adopt_stop(sm, wait_ms);
 }

@@ -2,7 +2,8 @@
  * The in-memory half of leg placement (sm/domain/alloc.c), timed alone:
  * alloc_pick_leg() over a snapshot of N servers x 12 disks, without and
  * with failure domains (racks of 10), the legs of 100 mirrors of 3 taken
- * as a volume would. Prints the fastest of several runs per leg; the
+ * as a volume would, by a full pass and through the index a create builds
+ * (alloc_index_build). Prints the fastest of several runs per leg; the
  * other half, SQL per volume and per leg, is bench_alloc.py's.
  * Usage: bench_alloc_rank [servers...]   (default 25 100 400 1600)
  */
@@ -45,9 +46,9 @@ static void fill(struct alloc_pool *p, int servers, int domains)
 }
 
 /* ns per leg of one volume of MIRRORS mirrors, the fastest of RUNS. */
-static double run(int servers, int domains)
+static double run(int servers, int domains, int indexed)
 {
-	struct alloc_pool p;
+	struct alloc_pool p = {0};
 	double best = 0;
 	int r, m, l;
 
@@ -58,6 +59,8 @@ static double run(int servers, int domains)
 		double t0;
 
 		fill(&p, servers, domains);
+		if (indexed && alloc_index_build(&p, 1))
+			exit(1);
 		t0 = now_ns();
 		for (m = 0; m < MIRRORS; m++) {
 			struct alloc_legs legs = {.storage = 1};
@@ -72,6 +75,7 @@ static double run(int servers, int domains)
 			}
 		}
 		t0 = (now_ns() - t0) / (MIRRORS * REDUNDANCY);
+		alloc_index_free(&p);
 		if (!r || t0 < best)
 			best = t0;
 	}
@@ -88,8 +92,11 @@ int main(int argc, char **argv)
 		int s = argc > 1 ? atoi(argv[i + 1]) : def[i];
 
 		printf("%5d servers x %d disks: %8.1f us/leg without domains, "
-		       "%8.1f us/leg with racks of 10\n",
-		       s, DISKS_PER_SERVER, run(s, 0) / 1000, run(s, 1) / 1000);
+		       "%8.1f us/leg with racks of 10; indexed (as a create "
+		       "ranks): %6.2f, %6.2f us/leg\n",
+		       s, DISKS_PER_SERVER, run(s, 0, 0) / 1000,
+		       run(s, 1, 0) / 1000, run(s, 0, 1) / 1000,
+		       run(s, 1, 1) / 1000);
 	}
 	return 0;
 }
