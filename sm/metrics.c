@@ -144,6 +144,10 @@ static void worker(struct prom_buf *b, const char *kind, struct jobs *j,
 	prom_family(b, name, "gauge",
 		    "most ends and starts one transaction recorded");
 	prom_sample(b, name, NULL, st.largest_batch);
+	snprintf(name, sizeof(name), "vas_%s_lock_seconds_total", kind);
+	prom_family(b, name, "counter",
+		    "time those transactions held the mutation lock");
+	prom_sample(b, name, NULL, st.lock_s);
 }
 
 static void by_state(struct prom_buf *b, const char *name, const char *help,

@@ -14,6 +14,7 @@
 static _Thread_local int64_t thread_epoch;
 static atomic_int_fast64_t held_epoch;
 static atomic_int_fast64_t held_until_ms;
+static atomic_int_fast64_t held_since_ms; /* when until_ms was published */
 
 void db_fence_enter(int64_t epoch)
 {
@@ -30,6 +31,7 @@ void db_fence_publish(int64_t epoch, int64_t until_ms)
 	/* Expiry first: a new epoch never borrows the old one's time. */
 	atomic_store(&held_until_ms, 0);
 	atomic_store(&held_epoch, epoch);
+	atomic_store(&held_since_ms, vas_now_ms());
 	atomic_store(&held_until_ms, until_ms);
 }
 
@@ -45,6 +47,16 @@ bool db_fence_ok(void)
 		return true;
 	return atomic_load(&held_epoch) == thread_epoch &&
 	       vas_now_ms() < atomic_load(&held_until_ms);
+}
+
+bool db_fence_fresh(void)
+{
+	int64_t since = atomic_load(&held_since_ms);
+
+	if (!thread_epoch)
+		return true;
+	return db_fence_ok() &&
+	       vas_now_ms() - since < (atomic_load(&held_until_ms) - since) / 2;
 }
 
 int db_fence_check(struct db_tx *tx)

@@ -33,6 +33,14 @@ void db_fence_revoke(void);
 bool db_fence_ok(void);
 
 /*
+ * db_fence_ok(), and the leadership was renewed lately (within half of
+ * the time a renewal grants): false as soon as a renewal is overdue, well
+ * before it fails and the leadership is lost. For work that does not wait
+ * for the database and would otherwise go on until the very end.
+ */
+bool db_fence_fresh(void);
+
+/*
  * Inside a mutating transaction (db_begin calls it): -ESTALE when the
  * calling thread works for an epoch that is no longer the database's or
  * no longer held here, -EIO when it cannot be read.

@@ -8,6 +8,13 @@
 #define GUESS_S_PER_VB 1.0
 #define MIN_GAP_S      0.05
 #define FIRST_PROBE_S  0.25 /* the first look when nothing was measured */
+/*
+ * While nothing is measured, this many jobs probe at growing gaps; the
+ * others wait for the first speed (then all are replanned), or at most
+ * PARK_S. 1 200 new disks starting at once cost ~40 polls each otherwise.
+ */
+#define PROBES 32
+#define PARK_S 60.0
 
 struct eta_table {
 	int64_t *keys; /* 0 = empty slot */
@@ -16,6 +23,7 @@ struct eta_table {
 	size_t n;
 	double sum;	    /* of s_per_vb over the measured resources */
 	double planned_avg; /* the average the last replan used */
+	int probing;	    /* running jobs with probe set */
 };
 
 double eta_now(void)
@@ -102,8 +110,8 @@ static double gap_of(double expect, double max_gap)
 	return g < MIN_GAP_S ? MIN_GAP_S : g;
 }
 
-void eta_begin(const struct eta_table *t, struct eta_poll *p, int64_t key,
-	       int64_t vb, int share, double now)
+void eta_begin(struct eta_table *t, struct eta_poll *p, int64_t key, int64_t vb,
+	       int share, double now)
 {
 	const double *own = lookup(t, key);
 
@@ -113,6 +121,7 @@ void eta_begin(const struct eta_table *t, struct eta_poll *p, int64_t key,
 	p->units = (vb > 0 ? vb : 1) * p->share;
 	p->expect = (double)p->units * (own ? *own : average(t));
 	p->last_running = -1;
+	p->probe = false;
 	/*
 	 * A shared link may not be what bounds it (the target disk may be
 	 * slower than its share): first look when it would end alone.
@@ -121,9 +130,21 @@ void eta_begin(const struct eta_table *t, struct eta_poll *p, int64_t key,
 		p->next = now + p->expect / p->share;
 	else if (t->n)
 		p->next = now + p->expect / 2; /* this one may be faster */
-	else
+	else if (t->probing < PROBES) {
+		p->probe = true;
+		t->probing++;
 		p->next = now + (p->expect < FIRST_PROBE_S ? p->expect
 							   : FIRST_PROBE_S);
+	} else {
+		p->next = now + (p->expect > PARK_S ? p->expect : PARK_S);
+	}
+}
+
+void eta_forget(struct eta_table *t, struct eta_poll *p)
+{
+	if (p->probe)
+		t->probing--;
+	p->probe = false;
 }
 
 void eta_running(struct eta_poll *p, double now, double max_gap)
@@ -144,8 +165,12 @@ void eta_running(struct eta_poll *p, double now, double max_gap)
 			p->next = now + MIN_GAP_S;
 		return;
 	}
-	if (!p->own && elapsed * 0.05 > g)
-		g = elapsed * 0.05;
+	/*
+	 * A probe's end sets the plans of every job waiting for it: asked
+	 * closer (1 % of the time taken), so they are not all late with it.
+	 */
+	if (!p->own && elapsed * (p->probe ? 0.01 : 0.05) > g)
+		g = elapsed * (p->probe ? 0.01 : 0.05);
 	p->next = now + g;
 }
 
@@ -155,6 +180,8 @@ bool eta_done(struct eta_table *t, const struct eta_poll *p, int64_t key,
 	double e = now - p->sent, d, *have, avg;
 	int64_t vb = p->units;
 
+	if (p->probe)
+		t->probing--;
 	if (vb <= 0 || !key)
 		return false;
 	if (p->last_running >= 0) {
@@ -194,13 +221,14 @@ bool eta_done(struct eta_table *t, const struct eta_poll *p, int64_t key,
 	return true;
 }
 
-void eta_replan(const struct eta_table *t, struct eta_poll *p, int64_t key,
+void eta_replan(struct eta_table *t, struct eta_poll *p, int64_t key,
 		double now)
 {
 	double sent = p->sent, last = p->last_running;
 
 	if (p->own)
 		return;
+	eta_forget(t, p);
 	eta_begin(t, p, key, p->units / p->share, p->share, sent);
 	p->last_running = last;
 	if (p->next < now)

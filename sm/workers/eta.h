@@ -3,8 +3,10 @@
  * expected to end, from its size and the speed measured on the same
  * resource (the disk a shred zeroes, the link a rebuild crosses), then
  * every few hundred milliseconds. Speeds are learned from the jobs that
- * end; a resource never measured borrows the average of the others.
- * Not thread-safe: one worker owns a table.
+ * end; a resource never measured borrows the average of the others. While
+ * nothing at all is measured, a few jobs probe and the others wait for
+ * their result instead of each probing on its own.
+ * Not thread-safe: the caller serialises calls on one table.
  */
 #ifndef VAS_SM_ETA_H
 #define VAS_SM_ETA_H
@@ -23,6 +25,7 @@ struct eta_poll {
 	bool own;	     /* expect comes from this resource's own speed */
 	int64_t units;	     /* the job's size in vb times its share */
 	int share;	     /* jobs on its resource when it was sent */
+	bool probe;	     /* probing for the first measured speed */
 };
 
 struct eta_table *eta_new(void);
@@ -35,8 +38,8 @@ double eta_now(void);
  * Plans the first poll of a job of vb sent at now on resource key, which
  * share jobs use at once (a link carrying two rebuilds: 2).
  */
-void eta_begin(const struct eta_table *t, struct eta_poll *p, int64_t key,
-	       int64_t vb, int share, double now);
+void eta_begin(struct eta_table *t, struct eta_poll *p, int64_t key, int64_t vb,
+	       int share, double now);
 /* The agent said PROGRESS at now: plan the next poll. */
 void eta_running(struct eta_poll *p, double now, double max_gap);
 /*
@@ -47,7 +50,9 @@ void eta_running(struct eta_poll *p, double now, double max_gap);
 bool eta_done(struct eta_table *t, const struct eta_poll *p, int64_t key,
 	      double now, double max_gap);
 /* Redoes a plan that borrowed the average (p->own false). */
-void eta_replan(const struct eta_table *t, struct eta_poll *p, int64_t key,
+void eta_replan(struct eta_table *t, struct eta_poll *p, int64_t key,
 		double now);
+/* The job ended without DONE: it measured nothing. */
+void eta_forget(struct eta_table *t, struct eta_poll *p);
 
 #endif

@@ -1,10 +1,11 @@
 /*
  * A queue of agent jobs kept in the database (shreds, resyncs) and driven
- * by one worker thread: it polls each running job when it is expected to
- * end (eta.h), records the jobs that ended and starts new ones in one
- * transaction per pass, then sends the new ones to their agents, in
- * parallel. Running jobs are also kept in memory (what to poll when); the
- * database stays the truth, so a restart resumes from it.
+ * by two threads: a poller asks each running job's agent when the job is
+ * expected to end (eta.h); a settler records the jobs that ended and
+ * starts new ones in short transactions, and sends those to their agents
+ * in parallel while it goes on. Running jobs are also kept in memory (what
+ * to poll when); the database stays the truth, so a restart resumes from
+ * it.
  */
 #ifndef VAS_SM_JOBS_H
 #define VAS_SM_JOBS_H
@@ -29,8 +30,9 @@ struct job_end {
 
 /*
  * One settle transaction's share of a pass: every mutation waits for it,
- * so a pass with many ends or starts is cut into several (job_batch rows
- * each, the lock free in between).
+ * so a pass with many ends or starts is cut into several (the rows that
+ * fit in ~50 ms of the lock at their measured cost, at most job_batch;
+ * the lock free in between).
  */
 struct job_batch {
 	struct job_end *ends;
@@ -52,6 +54,11 @@ struct job_ops {
 	int64_t (*eta_key)(const void *row); /* what sets its speed */
 	bool share_server; /* jobs of one server share its speed (a link) */
 	bool ask_note;	   /* our head agent: a DONE may carry a note */
+	/*
+	 * Rows per transaction from their measured cost (jobs_settle.c), for
+	 * cheap rows in large numbers; else job_batch each.
+	 */
+	bool cost_sized;
 	/* Optional: asks the agent about a sent row (default: by event id). */
 	enum agent_poll (*poll)(const struct sm_config *cfg,
 				const struct sm_server *srv, int port,
@@ -96,7 +103,7 @@ struct jobs_config {
 	int max_gap_ms;	 /* longest wait between polls past the expected end */
 	int full_ms;	 /* how often to look at the whole queue */
 	int fanout;	 /* agent calls in parallel */
-	int batch;	 /* rows (ends + starts) per transaction; 0: 64 */
+	int batch;	 /* most rows (ends + starts) per transaction; 0: 64 */
 };
 
 /* Salvages (a failure is fatal, M76) and starts the worker. */
@@ -126,6 +133,7 @@ struct jobs_stats {
 	uint64_t polls;
 	uint64_t transactions; /* settle transactions committed */
 	int largest_batch;     /* most rows one of them recorded */
+	double lock_s;	       /* the mutation lock held by them, in all */
 };
 void jobs_get_stats(const struct jobs *j, struct jobs_stats *st);
 

@@ -246,6 +246,7 @@ static const struct job_ops shred_ops = {
     .eventid = row_eventid,
     .server = row_server,
     .eta_key = row_disk,
+    .cost_sized = true,
     .size_vb = row_size,
     .attempts = row_attempts,
     .prepare = prepare,

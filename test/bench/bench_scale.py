@@ -197,6 +197,10 @@ SELECT p.pdskid FROM pdsklst p JOIN ssvrlst s USING (ssvrid) JOIN ipdata i USING
         return text.count("duration:"), text.count("Query Text:")
 
     def stop(self):
+        # The manager's log (the shred worker's long transactions) is kept.
+        import shutil
+        shutil.copy(os.path.join(self.sm.dir, "sm.log"),
+                    os.path.join(self.a.log_dir, "bench_scale_sm_%d.log" % self.n))
         try:
             self.ctl.loadStop({})
             self.ctl.simStop({})
@@ -289,7 +293,22 @@ def phase_shred(r, a):
           % (st["shred_noticed_p50"], st["shred_noticed_p99"], st["shred_noticed_max"],
              st["shred_polls"] / max(1, st["shred_done"]), st["disk_max_concurrent_shreds"]))
     print("  largest event id an agent saw: %d (3.0 agents' range: 1..1048575)" % st["max_eventid"])
+    m = metrics(r)
+    print("  shred worker: %d transactions, at most %d rows each, mutation lock held %.1f s "
+          "(%.0f %% of the phase)" % (m["vas_shred_transactions_total"],
+                                      m["vas_shred_batch_rows_max"],
+                                      m.get("vas_shred_lock_seconds_total", 0),
+                                      100 * m.get("vas_shred_lock_seconds_total", 0) / t_all))
     r.shred_load = st
+
+
+def metrics(r):
+    """The manager's /metrics samples without labels, by name."""
+    import urllib.request
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % r.sm.port, timeout=30) as f:
+        lines = f.read().decode().splitlines()
+    return {ln.split()[0]: float(ln.split()[1]) for ln in lines
+            if ln and not ln.startswith("#") and "{" not in ln}
 
 
 def creates(r, a, tag):

@@ -159,6 +159,8 @@ class Batches(SmTestCase):
         self.assertEqual(get(m, "vas_shred_batch_rows_max"), 4)
         # 12 starts and 12 ends, at most 4 rows a transaction
         self.assertGreaterEqual(get(m, "vas_shred_transactions_total"), 6)
+        # the time they held the mutation lock, which API writes wait for
+        self.assertGreater(get(m, "vas_shred_lock_seconds_total"), 0)
 
 
 if __name__ == "__main__":

@@ -40,13 +40,18 @@ START_TEST(nothing_measured_probes_early)
 	ck_assert(!p.own);
 	near(p.expect, 10.0); /* the guess: 1 s per vb */
 	near(p.next, 100.25);
-	/* doubling up to the guess, then 5 % of the time taken */
+	ck_assert(p.probe);
+	/* doubling up to the guess, then 1 % of the time taken (a probe) */
 	eta_running(&p, 100.25, GAP);
 	near(p.next, 100.5);
 	eta_running(&p, 108.0, GAP);
 	near(p.next, 110.0);
-	eta_running(&p, 140.0, GAP);
-	near(p.next, 142.0);
+	eta_running(&p, 300.0, GAP);
+	near(p.next, 302.0);
+	/* one that is no probe: 5 % */
+	p.probe = false;
+	eta_running(&p, 300.0, GAP);
+	near(p.next, 310.0);
 	eta_free(t);
 }
 END_TEST
@@ -170,6 +175,48 @@ START_TEST(replan_only_borrowed_plans)
 }
 END_TEST
 
+/*
+ * 1 200 new disks start at once with nothing measured: a few probe, the
+ * others wait for the first speed instead of each probing (~40 polls each
+ * on a 54 s extent), and are asked when that speed says they end.
+ */
+START_TEST(many_new_disks_wait_for_a_few_probes)
+{
+	struct eta_table *t = eta_new();
+	struct eta_poll p[40];
+	int probes = 0, k, i;
+	double t1;
+
+	for (i = 0; i < 40; i++) {
+		eta_begin(t, &p[i], 100 + i, 10, 1, 0);
+		probes += p[i].next < 1.0;
+	}
+	ck_assert_int_eq(probes, 32);
+	for (i = 32; i < 40; i++)
+		ck_assert(p[i].next >= 60.0);
+	/* a probe that fails measures nothing: the next job probes */
+	eta_forget(t, &p[0]);
+	eta_begin(t, &p[0], 100, 10, 1, 1.0);
+	ck_assert(p[0].next < 2.0);
+	/* the first probe ends at 54 s: every plan is redone from it */
+	for (k = 1; p[1].next < 54.0; k++)
+		eta_running(&p[1], p[1].next, GAP);
+	ck_assert(k < 120); /* 1 % gaps past the guess */
+	ck_assert(p[1].next - 54.0 < 0.6);
+	t1 = p[1].next;
+	ck_assert(eta_done(t, &p[1], 101, t1, GAP));
+	for (i = 32; i < 40; i++) {
+		eta_replan(t, &p[i], 100 + i, t1);
+		ck_assert(p[i].expect > 50.0 && p[i].expect < 60.0);
+		near(p[i].next, t1); /* due now: the probe ended */
+		/* still running: asked again within 5 % of the time taken */
+		eta_running(&p[i], t1, GAP);
+		ck_assert(p[i].next > t1 && p[i].next < t1 * 1.051);
+	}
+	eta_free(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("eta");
@@ -184,6 +231,7 @@ int main(void)
 	tcase_add_test(tc, a_shared_link_takes_longer);
 	tcase_add_test(tc, a_shared_job_bound_elsewhere_is_noticed_early);
 	tcase_add_test(tc, replan_only_borrowed_plans);
+	tcase_add_test(tc, many_new_disks_wait_for_a_few_probes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
