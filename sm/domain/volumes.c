@@ -7,6 +7,7 @@
 #include "db_servers.h"
 #include "db_volumes.h"
 #include "domain_priv.h"
+#include "placement_view.h"
 #include "pools.h"
 #include "vas/log.h"
 #include "vas/proto.h"
@@ -121,15 +122,15 @@ struct volume_asks {
 	int alloc;
 };
 
-static int ask_volume(struct db_tx *tx, const struct sm_volume *v,
-		      struct volume_asks *a)
+static int ask_volume(struct sm *sm, struct db_tx *tx,
+		      const struct sm_volume *v, struct volume_asks *a)
 {
 	int ret = pool_charge_ask(tx, v->poolid, v->capacity, &a->quota);
 
 	if (!ret)
 		ret = db_genid_ask(tx, DB_ID_LVOL);
 	if (!ret)
-		ret = db_alloc_ask(tx, v->poolid, &a->alloc);
+		ret = placement_view_ask(sm, tx, v->poolid, &a->alloc);
 	return ret;
 }
 
@@ -159,11 +160,11 @@ static int build_volume(struct sm *sm, struct db_tx *tx, struct sm_volume *v,
 		ret = db_layer_insert(tx, linear, LVOLTYPE_LINEAR, *top_layer,
 				      0, v->capacity, v->lvolid, 0);
 	if (!ret)
-		ret = db_alloc_answer(tx, a->alloc, &storage, &pool);
+		ret = placement_view_answer(sm, tx, a->alloc, &storage, &pool);
 	if (!ret)
 		ret = build_mirrors_from(sm, tx, v, storage, &pool, linear, 0,
 					 v->capacity);
-	free(pool.disk);
+	alloc_pool_free(&pool);
 	return ret;
 }
 
@@ -199,7 +200,7 @@ int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
 	if (!ret)
 		ret = pool_resolve(tx, pool, &v.poolid);
 	if (!ret)
-		ret = ask_volume(tx, &v, &a);
+		ret = ask_volume(sm, tx, &v, &a);
 	if (!ret || ret == -ENOENT) { /* a taken name is told first */
 		int found = db_lvol_name_taken_answer(tx, ticket, &taken);
 
@@ -373,7 +374,7 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 	if (!ret)
 		ret = db_top_layer(tx, o.lvolid, &origin_top);
 	if (!ret)
-		ret = ask_volume(tx, &v, &asks);
+		ret = ask_volume(sm, tx, &v, &asks);
 	if (!ret)
 		ret = build_volume(sm, tx, &v, &asks, LVOLTYPE_SNAPSHOT, &top);
 	if (!ret)
