@@ -74,33 +74,6 @@ int db_alloc_pool_load(struct db_tx *tx, int32_t storage,
 	return ret ? ret : pool_from(r, 0, pool);
 }
 
-int db_alloc_ask(struct db_tx *tx, int32_t poolid, int *ticket)
-{
-	/* The storage pool on every row; one row without a disk at least. */
-	return db_ask(tx, ticket,
-		      "WITH st AS MATERIALIZED (SELECT pool_storage($3) AS "
-		      "storage) SELECT st.storage, d.* FROM st LEFT JOIN "
-		      "(" DISKS_SQL ") d ON d.disk_pool = st.storage ORDER BY "
-		      "d.ssvrid, d.pdskid",
-		      "ddd", PRIO_HIGH, PRIO_LOW, poolid);
-}
-
-int db_alloc_answer(struct db_tx *tx, int ticket, int32_t *storage,
-		    struct alloc_pool *pool)
-{
-	PGresult *r;
-	int ret = db_answer(tx, ticket, &r);
-
-	if (ret)
-		return ret;
-	*storage = PQntuples(r) ? (int32_t)db_l(r, 0, 0) : 0;
-	if (!*storage) { /* no pool up the tree holds a disk */
-		PQclear(r);
-		return -ENOSPC;
-	}
-	return pool_from(r, 1, pool);
-}
-
 int db_alloc_view_ask(struct db_tx *tx, int32_t poolid, const char *epoch,
 		      const char *xmin, int *ticket)
 {

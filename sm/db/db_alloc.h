@@ -17,13 +17,6 @@
 int db_alloc_pool_load(struct db_tx *tx, int32_t storage,
 		       struct alloc_pool *pool);
 /*
- * The storage pool of pool poolid (db_pool_storage) and its disks
- * (db_alloc_pool_load), asked ahead (db_ask) and answered later.
- */
-int db_alloc_ask(struct db_tx *tx, int32_t poolid, int *ticket);
-int db_alloc_answer(struct db_tx *tx, int ticket, int32_t *storage,
-		    struct alloc_pool *pool);
-/*
  * What a placement view read: the storage pool of the asked pool (0 when
  * none holds a disk), the epoch and xmin to ask with next time, and the
  * disks (every one when the epoch changed, else those changed since).
