@@ -38,6 +38,15 @@ int db_analyze(struct db *db);
  * serialised in the database (never across network I/O).
  */
 int db_begin(struct db *db, bool mutating, struct db_tx **tx);
+/*
+ * A mutating transaction that reads first and takes the advisory lock only
+ * at db_lock(), so the lock is held for less time. Every write goes after
+ * db_lock(); what was read before it may be stale and must be checked
+ * again under the lock (or the work redone with db_begin()).
+ */
+int db_begin_unlocked(struct db *db, struct db_tx **tx);
+/* Takes the lock (sent with the next round trip); a no-op when held. */
+int db_lock(struct db_tx *tx);
 /* Commits and returns the connection; 0 or -EIO. */
 int db_commit(struct db_tx *tx);
 /* Rolls back and returns the connection. NULL is a no-op. */

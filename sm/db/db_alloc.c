@@ -157,25 +157,88 @@ static int keep_rest(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
 	return ret;
 }
 
-int db_extents_take(struct db_tx *tx, struct alloc_disk **disks, int n,
-		    int64_t c, int32_t *dextids)
+int db_extents_take_ask(struct db_tx *tx, struct alloc_disk **disks, int n,
+			int64_t c, int *tickets)
 {
-	int ticket[ALLOC_MAX_LEGS], ret = 0, i;
-	PGresult *r;
+	int ret = 0, i;
 
 	if (n > ALLOC_MAX_LEGS)
 		return -EINVAL;
 	for (i = 0; !ret && i < n; i++)
-		ret =
-		    db_ask(tx, &ticket[i], TAKE_SQL, "dl", disks[i]->pdskid, c);
+		ret = db_ask(tx, &tickets[i], TAKE_SQL, "dl", disks[i]->pdskid,
+			     c);
+	return ret;
+}
+
+int db_extents_take_answer(struct db_tx *tx, struct alloc_disk **disks, int n,
+			   int64_t c, const int *tickets, int32_t *dextids)
+{
+	int ret = 0, i;
+	PGresult *r;
+
 	for (i = 0; !ret && i < n; i++) {
-		ret = db_answer(tx, ticket[i], &r);
+		ret = db_answer(tx, tickets[i], &r);
 		if (ret)
 			break;
 		ret = keep_rest(tx, disks[i], c, r, &dextids[i]);
 		PQclear(r);
 	}
 	return ret;
+}
+
+int db_extents_take(struct db_tx *tx, struct alloc_disk **disks, int n,
+		    int64_t c, int32_t *dextids)
+{
+	int ticket[ALLOC_MAX_LEGS];
+	int ret = db_extents_take_ask(tx, disks, n, c, ticket);
+
+	return ret ? ret
+		   : db_extents_take_answer(tx, disks, n, c, ticket, dextids);
+}
+
+static int64_t disk_id(const void *e)
+{
+	return (*(struct alloc_disk *const *)e)->pdskid;
+}
+
+int db_alloc_recheck_ask(struct db_tx *tx, int32_t storage,
+			 struct alloc_disk **disks, int n, int *ticket)
+{
+	char *ids = db_array(disks, sizeof(*disks), n, disk_id);
+	int ret;
+
+	if (!ids)
+		return -ENOMEM;
+	/* Not DISKS_SQL: no free-space join, no pool walk (pool_storage). */
+	ret = db_ask(tx, ticket,
+		     "SELECT p.pdskid, p.ssvrid, " DOMAIN_KEY
+		     "FROM pdsklst p JOIN ssvrlst s ON s.ssvrid = p.ssvrid "
+		     "WHERE p.pdskid = ANY($3::int[]) AND p.priority IN ($1, "
+		     "$2) AND s.priority IN ($1, $2) AND COALESCE(p.poolid, "
+		     "s.poolid) = $4",
+		     "ddsd", PRIO_HIGH, PRIO_LOW, ids, storage);
+	free(ids);
+	return ret;
+}
+
+int db_alloc_recheck_answer(struct db_tx *tx, int ticket,
+			    struct alloc_disk **disks, int n, bool *same)
+{
+	PGresult *r;
+	int ret = db_answer(tx, ticket, &r), i, k;
+
+	if (ret)
+		return ret;
+	*same = PQntuples(r) == n;
+	for (i = 0; *same && i < n; i++) {
+		for (k = 0; k < PQntuples(r); k++)
+			if (db_l(r, k, 0) == disks[i]->pdskid)
+				break;
+		*same = k < PQntuples(r) && db_l(r, k, 1) == disks[i]->ssvrid &&
+			db_l(r, k, 2) == disks[i]->domain;
+	}
+	PQclear(r);
+	return 0;
 }
 
 int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,

@@ -45,6 +45,21 @@ int db_extent_take(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
 /* The same on n distinct disks at once, in one round trip. */
 int db_extents_take(struct db_tx *tx, struct alloc_disk **disks, int n,
 		    int64_t c, int32_t *dextids);
+/* The same in two halves: asked ahead (db_ask), answered later. */
+int db_extents_take_ask(struct db_tx *tx, struct alloc_disk **disks, int n,
+			int64_t c, int *tickets);
+int db_extents_take_answer(struct db_tx *tx, struct alloc_disk **disks, int n,
+			   int64_t c, const int *tickets, int32_t *dextids);
+/*
+ * Whether disks, picked from a read made before the mutation lock, can
+ * still take legs (their and their servers' priorities), in storage pool
+ * storage, on the same servers and failure domains (*same); asked ahead
+ * and answered later.
+ */
+int db_alloc_recheck_ask(struct db_tx *tx, int32_t storage,
+			 struct alloc_disk **disks, int n, int *ticket);
+int db_alloc_recheck_answer(struct db_tx *tx, int ticket,
+			    struct alloc_disk **disks, int n, bool *same);
 /* The servers and domains of a mirror's legs other than `except`. */
 int db_mirror_legs(struct db_tx *tx, int32_t mirrorid, int32_t except,
 		   struct alloc_legs *legs);

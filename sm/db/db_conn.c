@@ -133,34 +133,64 @@ static bool still_open(PGconn *conn)
 	return PQconsumeInput(conn) && PQstatus(conn) == CONNECTION_OK;
 }
 
-/*
- * Sends BEGIN and the lock ahead of the transaction's first statements
- * (libpq pipeline mode): they travel in one round trip, and the lock is
- * held from the moment they arrive, not a round trip earlier.
- */
-static int send_begin(struct db_tx *tx)
-{
-	static const char *const lock =
-	    "SELECT pg_advisory_xact_lock(" DB_MUTATE_LOCK
-	    "), pg_current_xact_id(), pg_postmaster_start_time()";
+#define LOCK_SQL                                                               \
+	"SELECT pg_advisory_xact_lock(" DB_MUTATE_LOCK                         \
+	"), pg_current_xact_id(), pg_postmaster_start_time()"
 
+/*
+ * Sends the lock ahead of the transaction's next statements (libpq
+ * pipeline mode): they travel in one round trip, and the lock is held
+ * from the moment they arrive, not a round trip earlier.
+ */
+static int send_lock(struct db_tx *tx)
+{
+	PGresult *err = NULL;
+	/* Prepared once per connection (a round trip then): no parse after. */
+	const char *name =
+	    tx->piped ? NULL
+		      : db_session_prepared(tx->s, LOCK_SQL, 0, true, &err);
+
+	PQclear(err);
+	if (tx->piped == DB_MAX_PIPED && db_flush(tx))
+		return tx->failed;
+	if (!tx->piped && !PQenterPipelineMode(tx->conn))
+		return db_fail(tx, NULL, "pipeline");
+	if (!name)
+		name = db_session_prepared(tx->s, LOCK_SQL, 0, false, &err);
+	if (!(name ? PQsendQueryPrepared(tx->conn, name, 0, NULL, NULL, NULL, 0)
+		   : PQsendQueryParams(tx->conn, LOCK_SQL, 0, NULL, NULL, NULL,
+				       NULL, 0))) {
+		tx->lost = true; /* half sent: never reuse it */
+		return db_fail(tx, NULL, LOCK_SQL);
+	}
+	tx->piped_sql[tx->piped] = LOCK_SQL;
+	tx->piped_dest[tx->piped++] = &tx->begin_res;
+	tx->locked = true;
+	return 0;
+}
+
+/* Sends BEGIN (and the lock unless late) ahead of the first statements. */
+static int send_begin(struct db_tx *tx, bool lock)
+{
+	PGresult *err = NULL;
+
+	/* Prepared before the pipeline starts (PQprepare waits). */
+	if (!db_session_prepared(tx->s, LOCK_SQL, 0, true, &err))
+		PQclear(err);
 	if (!PQenterPipelineMode(tx->conn) ||
 	    !PQsendQueryParams(tx->conn, "BEGIN", 0, NULL, NULL, NULL, NULL,
-			       0) ||
-	    !PQsendQueryParams(tx->conn, lock, 0, NULL, NULL, NULL, NULL, 0)) {
+			       0)) {
 		tx->lost = true; /* half sent: never reuse it */
 		return db_fail(tx, NULL, "BEGIN");
 	}
 	tx->piped_sql[0] = "BEGIN";
 	tx->piped_dest[0] = NULL;
-	tx->piped_sql[1] = lock;
-	tx->piped_dest[1] = &tx->begin_res;
-	tx->piped = 2;
-	return 0;
+	tx->piped = 1;
+	return lock ? send_lock(tx) : 0;
 }
 
 /* BEGIN on the slot's connection (made if needed); 0 or an errno. */
-static int start(struct db_tx *tx, bool mutating)
+static int start(struct db_tx *tx, bool mutating, bool lock)
 {
 	struct db_session *s = tx->s;
 
@@ -168,6 +198,9 @@ static int start(struct db_tx *tx, bool mutating)
 	tx->lost = false;
 	tx->xid = 0;
 	tx->piped = 0;
+	tx->locked = false;
+	PQclear(tx->begin_res);
+	tx->begin_res = NULL;
 	if (s->conn && !still_open(s->conn))
 		db_session_close(s);
 	if (!s->conn)
@@ -188,7 +221,7 @@ static int start(struct db_tx *tx, bool mutating)
 	 * a promoted standby or a crash-restarted server may give an id that
 	 * never reached its WAL to another transaction.
 	 */
-	return mutating ? send_begin(tx) : 0;
+	return mutating ? send_begin(tx, lock) : 0;
 }
 
 /* The transaction's id and its server's start, read with the lock. */
@@ -206,7 +239,7 @@ static int read_begin(struct db_tx *tx)
 	return 0;
 }
 
-int db_begin(struct db *db, bool mutating, struct db_tx **out)
+static int begin(struct db *db, bool mutating, bool lock, struct db_tx **out)
 {
 	struct db_tx *tx;
 	int ret;
@@ -227,9 +260,9 @@ int db_begin(struct db *db, bool mutating, struct db_tx **out)
 	tx->slot = checkout(db);
 	tx->s = &db->sessions[tx->slot];
 	/* A pooled connection may have died with the server. */
-	ret = start(tx, mutating);
+	ret = start(tx, mutating, lock);
 	if (ret && tx->lost && db_fence_ok() && !db_reconnect(tx))
-		ret = start(tx, mutating);
+		ret = start(tx, mutating, lock);
 	if (ret) {
 		release(tx);
 		return ret;
@@ -239,7 +272,7 @@ int db_begin(struct db *db, bool mutating, struct db_tx **out)
 	 * under the mutation lock, which a new leadership takes to bump the
 	 * epoch: the epoch read here holds until this transaction ends.
 	 */
-	if (mutating)
+	if (mutating && lock)
 		ret = db_fence_check(tx);
 	if (ret) {
 		db_rollback(tx);
@@ -247,6 +280,26 @@ int db_begin(struct db *db, bool mutating, struct db_tx **out)
 	}
 	*out = tx;
 	return 0;
+}
+
+int db_begin(struct db *db, bool mutating, struct db_tx **out)
+{
+	return begin(db, mutating, mutating, out);
+}
+
+int db_begin_unlocked(struct db *db, struct db_tx **out)
+{
+	return begin(db, true, false, out);
+}
+
+int db_lock(struct db_tx *tx)
+{
+	int ret;
+
+	if (tx->failed || tx->locked || !tx->mutating)
+		return tx->failed;
+	ret = send_lock(tx);
+	return ret ? ret : db_fence_check(tx);
 }
 
 /*
@@ -333,8 +386,13 @@ int db_commit(struct db_tx *tx)
 		release(tx);
 		return 0;
 	}
+	/* Nothing is written unlocked: a late lock goes with the COMMIT. */
+	ret = db_lock(tx);
+	if (!ret)
+		ret = db_counters_store(tx);
 	/* A COMMIT lost on the way is judged by the id: known before it. */
-	ret = read_begin(tx);
+	if (!ret)
+		ret = read_begin(tx);
 	if (ret) {
 		db_rollback(tx);
 		return ret;

@@ -55,11 +55,33 @@ int db_genid_ask(struct db_tx *tx, enum db_idtype type)
 	return ret;
 }
 
+/*
+ * The counter's next value, written once, just before COMMIT
+ * (db_counters_store): a transaction that takes several ids pays one
+ * UPDATE, and the row is locked by the read anyway.
+ */
 static int store_counter(struct db_tx *tx, enum db_idtype type, int64_t id)
 {
 	tx->counter[type].id = id;
-	return db_q(tx, NULL, "UPDATE idtable SET id = $2 WHERE type = $1",
-		    "dl", (int)type, id);
+	tx->counter[type].dirty = true;
+	return tx->failed;
+}
+
+int db_counters_store(struct db_tx *tx)
+{
+	int ret = tx->failed, type;
+
+	for (type = 0; !ret && type < DB_ID_COUNTERS; type++) {
+		struct db_counter *c = &tx->counter[type];
+
+		if (!c->dirty)
+			continue;
+		ret =
+		    db_q(tx, NULL, "UPDATE idtable SET id = $2 WHERE type = $1",
+			 "dl", type, c->id);
+		c->dirty = false;
+	}
+	return ret;
 }
 
 /* An event id is in use while a queue row or an operation holds it. */

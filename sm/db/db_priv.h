@@ -25,6 +25,8 @@ extern const struct db_migration db_migrations[];
 
 /* Statements of a transaction sent before their results are read. */
 #define DB_MAX_PIPED 64
+/* Id counter types (enum db_idtype) a transaction keeps a copy of. */
+#define DB_ID_COUNTERS 8
 /* Reads of a transaction sent ahead and not answered yet (db_ask). */
 #define DB_MAX_ASKS 16
 
@@ -79,6 +81,7 @@ struct db_tx {
 	PGconn *conn; /* s->conn */
 	int slot;
 	bool mutating; /* else read-only: statements run one by one */
+	bool locked;   /* the mutation lock is sent (db_lock) */
 	int failed;    /* 0, or what every later statement returns */
 	bool lost;     /* the connection broke: it is dropped at the end */
 	int64_t xid;   /* of a mutating transaction: a lost commit's outcome */
@@ -98,12 +101,15 @@ struct db_tx {
 	bool asked[DB_MAX_ASKS];
 	/* Id counters read in this transaction (row locked), by type. */
 	struct db_counter {
-		bool known;
+		bool known, dirty; /* dirty: id not yet written back */
 		int ticket; /* > 0: ticket + 1 of db_genid_ask()'s read */
 		int64_t id, maxid;
 		int rotate;
-	} counter[8];
+	} counter[DB_ID_COUNTERS];
 };
+
+/* Writes back the id counters the transaction moved (before COMMIT). */
+int db_counters_store(struct db_tx *tx);
 
 /*
  * Reads what statements were only sent (db_exec.c defers those whose

@@ -42,6 +42,29 @@ int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
 		      "s", name);
 }
 
+int db_lvol_still_ask(struct db_tx *tx, const struct sm_volume *v, int *ticket)
+{
+	return db_ask(tx, ticket,
+		      "SELECT (SELECT count(*) FROM assoc a WHERE a.lvolid = "
+		      "l.lvolid) FROM lvollst l WHERE l.lvolid = $1 AND "
+		      "l.lvolname = $2",
+		      "ds", v->lvolid, v->lvolname);
+}
+
+int db_lvol_still_answer(struct db_tx *tx, int ticket, int *snapshots)
+{
+	PGresult *r;
+	int ret = db_answer(tx, ticket, &r);
+
+	if (ret)
+		return ret;
+	ret = PQntuples(r) ? 0 : -ENOENT;
+	if (!ret)
+		*snapshots = (int)db_l(r, 0, 0);
+	PQclear(r);
+	return ret;
+}
+
 int db_lvol_lock(struct db_tx *tx, int32_t lvolid)
 {
 	return db_q(tx, NULL,
@@ -90,17 +113,68 @@ int db_lvol_insert(struct db_tx *tx, const struct sm_volume *v)
 	    v->ctime, v->poolid);
 }
 
-int db_layer_insert(struct db_tx *tx, int32_t id, int type, int32_t super,
-		    int64_t offset, int64_t capacity, int32_t top,
-		    int mirror_status)
+static int64_t layer_id(const void *e)
 {
-	return db_q(tx, NULL,
-		    "INSERT INTO lvolmap (lvolid, lvoltype, superlvolid, "
-		    "\"offset\", capacity, toplvolid, mirror_status, dextid) "
-		    "VALUES ($1::int, $2::int, $3, $4, $5, $6, $7, CASE WHEN "
-		    "$2::int = $8::int THEN $1::int END)",
-		    "dddllddd", id, type, super, offset, capacity, top,
-		    mirror_status, LVOLTYPE_DEXT);
+	return ((const struct db_layer *)e)->id;
+}
+static int64_t layer_type(const void *e)
+{
+	return ((const struct db_layer *)e)->type;
+}
+static int64_t layer_super(const void *e)
+{
+	return ((const struct db_layer *)e)->super;
+}
+static int64_t layer_offset(const void *e)
+{
+	return ((const struct db_layer *)e)->offset;
+}
+static int64_t layer_capacity(const void *e)
+{
+	return ((const struct db_layer *)e)->capacity;
+}
+static int64_t layer_top(const void *e)
+{
+	return ((const struct db_layer *)e)->top;
+}
+static int64_t layer_status(const void *e)
+{
+	return ((const struct db_layer *)e)->mirror_status;
+}
+
+int db_layers_insert(struct db_tx *tx, const struct db_layer *rows, int n)
+{
+	static int64_t (*const column[])(const void *) = {
+	    layer_id,	    layer_type, layer_super,  layer_offset,
+	    layer_capacity, layer_top,	layer_status,
+	};
+	char *a[7] = {0};
+	int ret = 0, i;
+
+	if (n <= 0)
+		return 0;
+	for (i = 0; i < 7; i++) {
+		a[i] = db_array(rows, sizeof(*rows), n, column[i]);
+		if (!a[i])
+			ret = -ENOMEM;
+	}
+	/* Each row costs a statement's parse and round of its own else. */
+	if (!ret)
+		ret =
+		    db_q(tx, NULL,
+			 "INSERT INTO lvolmap (lvolid, lvoltype, "
+			 "superlvolid, \"offset\", capacity, toplvolid, "
+			 "mirror_status, dextid) SELECT r.id, r.t, r.s, r.o, "
+			 "r.c, r.top, r.m, CASE WHEN r.t = $8::int THEN r.id "
+			 "END FROM unnest($1::int[], $2::int[], $3::int[], "
+			 "$4::int[], $5::int[], $6::int[], $7::int[]) WITH "
+			 "ORDINALITY AS r(id, t, s, o, c, top, m, n) ORDER BY "
+			 "r.n",
+			 "sssssssd", a[0], a[1], a[2], a[3], a[4], a[5], a[6],
+			 LVOLTYPE_DEXT);
+	for (i = 0; i < 7; i++)
+		free(a[i]);
+	return ret;
 }
 
 int db_top_layer(struct db_tx *tx, int32_t lvolid, int32_t *layer)
@@ -178,10 +252,11 @@ int db_lvol_delete(struct db_tx *tx, int32_t lvolid)
 {
 	int ticket, ret = db_lvol_delete_ask(tx, lvolid, &ticket);
 
-	return ret ? ret : db_lvol_delete_asked(tx, lvolid, ticket);
+	return ret ? ret : db_lvol_delete_asked(tx, lvolid, true, ticket);
 }
 
-int db_lvol_delete_asked(struct db_tx *tx, int32_t lvolid, int ticket)
+int db_lvol_delete_asked(struct db_tx *tx, int32_t lvolid, bool snapshot,
+			 int ticket)
 {
 	PGresult *r;
 	int ret, i;
@@ -200,7 +275,7 @@ int db_lvol_delete_asked(struct db_tx *tx, int32_t lvolid, int ticket)
 	for (i = 0; !ret && i < PQntuples(r); i++)
 		ret = db_q(tx, NULL, "DELETE FROM resync WHERE lvolid_add = $1",
 			   "d", (int32_t)db_l(r, i, 0));
-	if (!ret)
+	if (!ret && snapshot)
 		ret = db_q(
 		    tx, NULL,
 		    "DELETE FROM snapshot WHERE snapshot_lvolid IN (SELECT "
@@ -212,7 +287,7 @@ int db_lvol_delete_asked(struct db_tx *tx, int32_t lvolid, int ticket)
 	for (i = 0; !ret && i < PQntuples(r); i++)
 		ret = db_shred_queue_extent(tx, (int32_t)db_l(r, i, 0));
 	PQclear(r);
-	if (!ret)
+	if (!ret && snapshot)
 		ret =
 		    db_q(tx, NULL, "DELETE FROM assoc WHERE assoc_lvolid = $1",
 			 "d", lvolid);

@@ -12,14 +12,26 @@
 /* By id when id > 0, else by name; -ENOENT. */
 int db_lvol_lookup(struct db_tx *tx, int32_t id, const char *name,
 		   struct sm_volume *row);
+/*
+ * Whether volume v, found earlier in the transaction (before the lock),
+ * is still there under its id and name (0, or -ENOENT), and how many
+ * snapshots it has; asked ahead.
+ */
+int db_lvol_still_ask(struct db_tx *tx, const struct sm_volume *v, int *ticket);
+int db_lvol_still_answer(struct db_tx *tx, int ticket, int *snapshots);
 int db_lvol_name_taken(struct db_tx *tx, const char *name, bool *taken);
 /* The same asked ahead (db_ask) and answered later. */
 int db_lvol_name_taken_ask(struct db_tx *tx, const char *name, int *ticket);
 int db_lvol_name_taken_answer(struct db_tx *tx, int ticket, bool *taken);
 int db_lvol_insert(struct db_tx *tx, const struct sm_volume *row);
-int db_layer_insert(struct db_tx *tx, int32_t id, int type, int32_t super,
-		    int64_t offset, int64_t capacity, int32_t top,
-		    int mirror_status);
+/* One layer row of lvolmap; a DEXT layer's id is its extent's. */
+struct db_layer {
+	int32_t id, super, top;
+	int type, mirror_status;
+	int64_t offset, capacity;
+};
+/* The rows, in order, in one statement (lvolmap.seq follows it). */
+int db_layers_insert(struct db_tx *tx, const struct db_layer *rows, int n);
 /* The top layer (SNAPSHOT-ORIGIN or SNAPSHOT) of a volume. */
 int db_top_layer(struct db_tx *tx, int32_t lvolid, int32_t *layer);
 int db_snapshot_link(struct db_tx *tx, int32_t origin, int32_t origin_layer,
@@ -31,10 +43,12 @@ int db_snapshot_count_answer(struct db_tx *tx, int ticket, int *n);
 int db_lvol_delete(struct db_tx *tx, int32_t lvolid);
 /*
  * The same in two steps: what it reads asked ahead (with reads of the
- * caller), then the deletion with that answer.
+ * caller), then the deletion with that answer. snapshot: the volume is
+ * a snapshot (only a snapshot has snapshot and assoc rows of its own).
  */
 int db_lvol_delete_ask(struct db_tx *tx, int32_t lvolid, int *ticket);
-int db_lvol_delete_asked(struct db_tx *tx, int32_t lvolid, int ticket);
+int db_lvol_delete_asked(struct db_tx *tx, int32_t lvolid, bool snapshot,
+			 int ticket);
 int db_lvol_set_deleted(struct db_tx *tx, int32_t lvolid, int deleted);
 /*
  * Visible volumes (one when id > 0, of one pool when poolid > 0); the

@@ -7,12 +7,17 @@ one cycle = two requests, on three storage servers). Each figure is run
 several times; min and median are printed, since a shared machine makes
 single runs vary.
 
+With --cpu, each figure also gets the CPU time (user + system) per
+request (per cycle for the write mix) of vas_sm, of all PostgreSQL
+processes and of wrk: what bounds the rate when the cores are busy.
+
 Usage: VAS_BUILD_DIR=build/release python3 test/bench/bench_http.py
        [--runs N] [--seconds S] [--conns 1,16,200] [--only read|write]
-       [--baseline OTHER_BUILD_DIR]"""
+       [--baseline OTHER_BUILD_DIR] [--cpu]"""
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,11 +40,49 @@ RESULT = re.compile(r"RESULT requests=(\d+) duration_us=(\d+) p50_us=(\d+) "
                     r"p99_us=(\d+) errors=(\d+) faults=(\d+)")
 
 
-def wrk(url, conns, seconds, threads, args):
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far (0 if gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def postgres_pids(pg):
+    """The postmaster of pg and its children (backends, walwriter...)."""
+    with open(os.path.join(pg.dir, "data", "postmaster.pid")) as f:
+        master = int(f.readline())
+    pids = [master]
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == master:
+                        pids.append(int(d))
+            except OSError:
+                pass
+    return pids
+
+
+def cpu_sample(sm, pg):
+    """CPU seconds so far of vas_sm, of PostgreSQL, of finished children
+    (wrk)."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (cpu_s(sm.proc.pid), sum(cpu_s(p) for p in postgres_pids(pg)),
+            kids.ru_utime + kids.ru_stime)
+
+
+def wrk(url, conns, seconds, threads, args, sample=None):
     # Calls a client gave up on at the end of the previous run still
     # hold their connections until they are served: let them drain, or
     # the new run's connections meet max_connections_per_peer.
     time.sleep(3)
+    before = sample() if sample else None
     cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", "%ds" % seconds,
            "--timeout", "10s", "-s", os.path.join(HERE, "wrk_rpc.lua"), url, "--"] + args
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -47,12 +90,20 @@ def wrk(url, conns, seconds, threads, args):
     if r.returncode or not m:
         raise RuntimeError("wrk failed:\n" + r.stdout + r.stderr)
     req, dur, p50, p99, err, faults = (int(x) for x in m.groups())
-    return {"rate": req / (dur / 1e6), "p50": p50 / 1000, "p99": p99 / 1000,
-            "errors": err, "faults": faults}
+    out = {"rate": req / (dur / 1e6), "p50": p50 / 1000, "p99": p99 / 1000,
+           "errors": err, "faults": faults, "requests": req}
+    if sample:
+        out["cpu"] = [y - x for x, y in zip(before, sample())]
+    return out
 
 
 def report(label, runs, unit="req/s", per=1):
     rates = sorted(r["rate"] / per for r in runs)
+    if all("cpu" in r for r in runs):
+        done = sum(r["requests"] for r in runs) / per
+        print("%-28s CPU ms per %s: vas_sm %.3f  postgres %.3f  wrk %.3f"
+              % (label, unit.split("/")[0].rstrip("s"),
+                 *(1000 * sum(r["cpu"][i] for r in runs) / done for i in range(3))))
     p99s = sorted(r["p99"] for r in runs)
     p50s = sorted(r["p50"] for r in runs)
     print("%-28s %s: min %8.0f  median %8.0f   p50 median %6.2f ms   "
@@ -94,6 +145,8 @@ def main():
     ap.add_argument("--baseline", metavar="BUILD_DIR",
                     help="another build to measure, its runs alternating "
                     "with this one's so that both see the same load")
+    ap.add_argument("--cpu", action="store_true",
+                    help="print CPU time per request of vas_sm, PostgreSQL, wrk")
     ap.add_argument("--sm-option", action="append", default=[],
                     help="extra [storage_manager] key=value")
     a = ap.parse_args()
@@ -120,7 +173,9 @@ def main():
                 for name, sm in sms:
                     url = "http://127.0.0.1:%d/RPC2" % sm.port
                     runs[name].append(wrk(url, c, a.seconds, threads,
-                                          [x % r if "%" in x else x for x in args]))
+                                          [x % r if "%" in x else x for x in args],
+                                          (lambda sm=sm: cpu_sample(sm, pg)) if a.cpu
+                                          else None))
             for name, _ in sms:
                 report("%s, %d%s" % (label, c, "" if len(sms) == 1 else " " + name),
                        runs[name], unit, per)

@@ -440,6 +440,51 @@ def chap():
         expect("node.session.auth.authmethod = CHAP" in node and
                "node.session.auth.username = vas-%s" % iqn[-8:] in node,
                "%s logged in with its account" % iqn)
+    chap_refuses_wrong_secret(*got[0])
+
+
+def chap_login(iqn, portal, user, secret):
+    """Exit status of a kernel login to iqn through a scratch interface
+    record of our own (the head's sessions stay as they are); logged out
+    and forgotten again whatever happened."""
+    node = ("iscsiadm", "-m", "node", "-T", iqn, "-p", portal, "-I", "vaschk")
+    sh(*node, "-o", "new")
+    try:
+        for key, val in (("authmethod", "CHAP" if user else "None"),
+                         ("username", user), ("password", secret)):
+            if val is not None:
+                sh(*node, "-o", "update", "-n", "node.session.auth." + key,
+                   "-v", val)
+        rc = sh(*node, "--login", check=False, timeout=120).returncode
+        if rc == 0:
+            sh(*node, "--logout")
+        return rc
+    finally:
+        sh(*node, "-o", "delete", check=False)
+
+
+def chap_refuses_wrong_secret(portal, iqn):
+    """The same initiator, from the same allowed address, without the
+    target's secret: tgtd refuses the kernel's login; with it (read back
+    from the head's own record, -S shows it) the very same login works,
+    so the refusals are CHAP's and nothing else's."""
+    record = sh("iscsiadm", "-m", "node", "-T", iqn, "-p", portal, "-S")
+    user = re.search(r"node\.session\.auth\.username = (\S+)", record)[1]
+    secret = re.search(r"node\.session\.auth\.password = (\S+)", record)[1]
+    sh("iscsiadm", "-m", "iface", "-I", "vaschk", "-o", "new")
+    try:
+        for what, u, s in (("a wrong secret", user, secret[::-1] + "x"),
+                           ("another account's name", "vas-00000000",
+                            secret),
+                           ("no CHAP at all", None, None)):
+            rc = chap_login(iqn, portal, u, s)
+            expect(rc != 0, "login to %s with %s was let in" % (iqn, what))
+            info("login with %s refused (iscsiadm exit %d)" % (what, rc))
+        rc = chap_login(iqn, portal, user, secret)
+        expect(rc == 0, "login with the right secret failed: %d" % rc)
+    finally:
+        sh("iscsiadm", "-m", "iface", "-I", "vaschk", "-o", "delete",
+           check=False)
 
 
 def data():
