@@ -94,6 +94,15 @@ static int refresh(struct placement_view *v, struct db_tx *tx,
 {
 	int ret = 0, ticket;
 
+	/*
+	 * A read from before the view's last one (creates read before the
+	 * lock, in parallel) would take rows back: the view is newer.
+	 */
+	if (!strcmp(rd->epoch, v->epoch) &&
+	    strtoull(rd->xmin, NULL, 10) < strtoull(v->xmin, NULL, 10)) {
+		alloc_pool_free(&rd->rows);
+		return 0;
+	}
 	if (strcmp(rd->epoch, v->epoch))
 		replace(v, rd);
 	else if (!merge(v, &rd->rows)) {
