@@ -7,6 +7,7 @@
 #include "leader.h"
 #include "metrics.h"
 #include "pg_embedded.h"
+#include "placement_view.h"
 #include "sm.h"
 #include "vas/conf.h"
 #include "vas/log.h"
@@ -253,6 +254,7 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 out:
+	placement_view_free(&sm);
 	db_close(sm.db);
 	pg_embedded_stop(pg);
 	rpc_client_global_cleanup();

@@ -60,6 +60,7 @@ struct db;
 struct jobs;
 struct worker_loop;
 struct health;
+struct placement_view;
 struct sm;
 struct attach_op;
 struct attach_driver;
@@ -98,6 +99,8 @@ struct sm {
 	struct worker_loop *fencing;
 	struct attach_driver *attach;
 	struct leader *leader; /* runs the workers while this one leads */
+	/* Leg placement's view of the disks (sm/domain/placement_view.c). */
+	struct placement_view *placement;
 	/* Legs given a new extent: [0] in a batch, [1] one by one (atomic). */
 	uint64_t legs_replaced[2];
 };

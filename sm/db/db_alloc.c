@@ -4,6 +4,7 @@
 #include "vas/proto.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* A server in no failure domain is a domain of its own (issue 16). */
@@ -17,6 +18,19 @@
 	"p JOIN pdsk_free f ON f.pdskid = p.pdskid JOIN ssvrlst s ON "         \
 	"s.ssvrid = p.ssvrid WHERE f.free_vb > 0 AND p.priority IN ($1, $2) "  \
 	"AND s.priority IN ($1, $2) "
+
+/* Every disk placement may use, free or not, for placement_view.c. */
+#define VIEW_SQL                                                               \
+	"SELECT p.pdskid, p.ssvrid, p.capacity, f.free_vb, "                   \
+	"f.largest_vb, " DOMAIN_KEY                                            \
+	", COALESCE(p.poolid, s.poolid) FROM pdsklst p JOIN pdsk_free f ON "   \
+	"f.pdskid = p.pdskid JOIN ssvrlst s ON s.ssvrid = p.ssvrid WHERE "     \
+	"p.priority IN ($1, $2) AND s.priority IN ($1, $2) "
+
+/* What tells a view read from another epoch, database or server apart. */
+#define VIEW_EPOCH                                                             \
+	"(SELECT n::text || '/' || pg_postmaster_start_time()::text FROM "     \
+	"placement_epoch)"
 
 /* Rows of DISKS_SQL from column `first` on; a NULL pdskid is no disk. */
 static int pool_from(PGresult *r, int first, struct alloc_pool *pool)
@@ -60,31 +74,40 @@ int db_alloc_pool_load(struct db_tx *tx, int32_t storage,
 	return ret ? ret : pool_from(r, 0, pool);
 }
 
-int db_alloc_ask(struct db_tx *tx, int32_t poolid, int *ticket)
+int db_alloc_view_ask(struct db_tx *tx, int32_t poolid, const char *epoch,
+		      const char *xmin, int *ticket)
 {
-	/* The storage pool on every row; one row without a disk at least. */
+	/*
+	 * One snapshot for the epoch, the xmin and the rows: every disk when
+	 * the epoch is not the caller's, else those changed since its xmin.
+	 */
 	return db_ask(tx, ticket,
 		      "WITH st AS MATERIALIZED (SELECT pool_storage($3) AS "
-		      "storage) SELECT st.storage, d.* FROM st LEFT JOIN "
-		      "(" DISKS_SQL ") d ON d.disk_pool = st.storage ORDER BY "
+		      "storage, " VIEW_EPOCH " AS epoch, pg_snapshot_xmin("
+		      "pg_current_snapshot())::text AS xmin) SELECT st.*, d.* "
+		      "FROM st LEFT JOIN (" VIEW_SQL "AND " VIEW_EPOCH
+		      " <> $4 UNION ALL " VIEW_SQL "AND " VIEW_EPOCH
+		      " = $4 AND f.changed >= $5::xid8) d ON true ORDER BY "
 		      "d.ssvrid, d.pdskid",
-		      "ddd", PRIO_HIGH, PRIO_LOW, poolid);
+		      "dddss", PRIO_HIGH, PRIO_LOW, poolid, epoch, xmin);
 }
 
-int db_alloc_answer(struct db_tx *tx, int ticket, int32_t *storage,
-		    struct alloc_pool *pool)
+int db_alloc_view_answer(struct db_tx *tx, int ticket,
+			 struct alloc_view_read *out)
 {
 	PGresult *r;
 	int ret = db_answer(tx, ticket, &r);
 
 	if (ret)
 		return ret;
-	*storage = PQntuples(r) ? (int32_t)db_l(r, 0, 0) : 0;
-	if (!*storage) { /* no pool up the tree holds a disk */
+	if (PQntuples(r) < 1) {
 		PQclear(r);
-		return -ENOSPC;
+		return -EIO;
 	}
-	return pool_from(r, 1, pool);
+	out->storage = (int32_t)db_l(r, 0, 0);
+	snprintf(out->epoch, sizeof(out->epoch), "%s", db_s(r, 0, 1));
+	snprintf(out->xmin, sizeof(out->xmin), "%s", db_s(r, 0, 2));
+	return pool_from(r, 3, &out->rows);
 }
 
 /* The SQL below names the states: a partial index matches only those. */

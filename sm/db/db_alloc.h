@@ -17,12 +17,25 @@
 int db_alloc_pool_load(struct db_tx *tx, int32_t storage,
 		       struct alloc_pool *pool);
 /*
- * The storage pool of pool poolid (db_pool_storage) and its disks
- * (db_alloc_pool_load), asked ahead (db_ask) and answered later.
+ * What a placement view read: the storage pool of the asked pool (0 when
+ * none holds a disk), the epoch and xmin to ask with next time, and the
+ * disks (every one when the epoch changed, else those changed since).
  */
-int db_alloc_ask(struct db_tx *tx, int32_t poolid, int *ticket);
-int db_alloc_answer(struct db_tx *tx, int ticket, int32_t *storage,
-		    struct alloc_pool *pool);
+struct alloc_view_read {
+	int32_t storage;
+	char epoch[96];
+	char xmin[24];
+	struct alloc_pool rows;
+};
+/*
+ * Asks ahead for the storage pool of poolid and the disks placement may
+ * use (any pool, free or not) changed since a read that returned epoch
+ * and xmin ("" for none: every disk).
+ */
+int db_alloc_view_ask(struct db_tx *tx, int32_t poolid, const char *epoch,
+		      const char *xmin, int *ticket);
+int db_alloc_view_answer(struct db_tx *tx, int ticket,
+			 struct alloc_view_read *out);
 /*
  * Takes c vb from the disk's largest FREE extent (split at the high end
  * with a new lvol id) and marks it BUSY; updates the pool entry.

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 static bool listed(int32_t v, const int32_t *list, int n)
 {
@@ -178,11 +179,25 @@ static void index_free(struct alloc_index *ix)
 	free(ix);
 }
 
+static struct alloc_index *index_of(const struct alloc_pool *pool,
+				    int32_t storage)
+{
+	struct alloc_index *ix;
+
+	for (ix = pool->index; ix; ix = ix->next)
+		if (ix->storage == storage && !ix->broken)
+			return ix;
+	return NULL;
+}
+
 int alloc_index_build(struct alloc_pool *pool, int32_t storage)
 {
-	struct alloc_index *ix = calloc(1, sizeof(*ix));
+	struct alloc_index *ix;
 	int i, slot = -1;
 
+	if (index_of(pool, storage))
+		return 0;
+	ix = calloc(1, sizeof(*ix));
 	if (!ix)
 		return -ENOMEM;
 	ix->storage = storage;
@@ -287,12 +302,56 @@ static int rank_indexed(const struct alloc_pool *pool, struct alloc_index *ix,
 static int rank(const struct alloc_pool *pool, int64_t c,
 		const struct exclusion *x)
 {
+	struct alloc_index *ix = index_of(pool, x->storage);
+
+	return ix ? rank_indexed(pool, ix, c, x) : rank_all(pool, c, x);
+}
+
+static void *dup(const void *src, size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (p)
+		memcpy(p, src, size);
+	return p;
+}
+
+int alloc_pool_copy(struct alloc_pool *dst, const struct alloc_pool *src,
+		    int32_t storage)
+{
+	const struct alloc_index *from = index_of(src, storage);
 	struct alloc_index *ix;
 
-	for (ix = pool->index; ix; ix = ix->next)
-		if (ix->storage == x->storage && !ix->broken)
-			return rank_indexed(pool, ix, c, x);
-	return rank_all(pool, c, x);
+	dst->n = src->n;
+	dst->index = NULL;
+	dst->disk = dup(src->disk, sizeof(*src->disk) * (size_t)src->n);
+	if (!dst->disk)
+		return -ENOMEM;
+	if (!from)
+		return 0;
+	ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		return 0; /* ranked by a full pass */
+	*ix = *from;
+	ix->next = NULL;
+	ix->first = dup(from->first, sizeof(int) * ((size_t)from->n_slots + 1));
+	ix->slot_of = dup(from->slot_of, sizeof(int) * ((size_t)src->n + 1));
+	ix->bucket = dup(from->bucket, (size_t)from->n_slots + 1);
+	ix->bits = dup(from->bits,
+		       sizeof(uint64_t) * PCT_BUCKETS * (size_t)from->words);
+	if (!ix->first || !ix->slot_of || !ix->bucket || !ix->bits)
+		index_free(ix);
+	else
+		dst->index = ix;
+	return 0;
+}
+
+void alloc_pool_free(struct alloc_pool *pool)
+{
+	alloc_index_free(pool);
+	free(pool->disk);
+	pool->disk = NULL;
+	pool->n = 0;
 }
 
 int alloc_pick(const struct alloc_pool *pool, int64_t c, const int32_t *omit,

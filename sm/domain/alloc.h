@@ -39,6 +39,11 @@ int alloc_pick_leg(const struct alloc_pool *pool, int64_t c,
 int alloc_index_build(struct alloc_pool *pool, int32_t storage);
 void alloc_index_update(struct alloc_pool *pool, int i);
 void alloc_index_free(struct alloc_pool *pool);
+/* A copy of src's disks and of its index of `storage`, if it has one. */
+int alloc_pool_copy(struct alloc_pool *dst, const struct alloc_pool *src,
+		    int32_t storage);
+/* Frees the disks and the indexes. */
+void alloc_pool_free(struct alloc_pool *pool);
 
 /* Records that the mirror now has a leg on disk d. */
 void alloc_legs_add(struct alloc_legs *legs, const struct alloc_disk *d);

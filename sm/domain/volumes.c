@@ -7,6 +7,7 @@
 #include "db_servers.h"
 #include "db_volumes.h"
 #include "domain_priv.h"
+#include "placement_view.h"
 #include "pools.h"
 #include "vas/log.h"
 #include "vas/proto.h"
@@ -232,21 +233,23 @@ static int ask_charge(struct db_tx *tx, const struct sm_volume *v,
 	return ret ? ret : db_genid_ask(tx, DB_ID_LVOL);
 }
 
-static int ask_volume(struct db_tx *tx, const struct sm_volume *v,
-		      struct volume_asks *a)
+static int ask_volume(struct sm *sm, struct db_tx *tx,
+		      const struct sm_volume *v, struct volume_asks *a)
 {
 	int ret = ask_charge(tx, v, a);
 
-	return ret ? ret : db_alloc_ask(tx, v->poolid, &a->alloc);
+	return ret ? ret : placement_view_ask(sm, tx, v->poolid, &a->alloc);
 }
 
 /* Velocity's rule first (EDQUOT before ENOSPC), then the disks. */
-static int answer_volume(struct db_tx *tx, struct volume_asks *a)
+static int answer_volume(struct sm *sm, struct db_tx *tx, struct volume_asks *a)
 {
 	int ret = pool_charge_answer(tx, a->quota);
 
 	a->quota = -1;
-	return ret ? ret : db_alloc_answer(tx, a->alloc, &a->storage, &a->pool);
+	return ret ? ret
+		   : placement_view_answer(sm, tx, a->alloc, &a->storage,
+					   &a->pool);
 }
 
 /* LVOL row, top layer (SO or SNAPSHOT), LINEAR, mirrors (sm.md 3.7). */
@@ -312,18 +315,20 @@ static int try_create(struct sm *sm, struct sm_volume *v, const char *pool,
 	if (!ret)
 		ret = pool_resolve(tx, pool, &v->poolid);
 	if (!ret)
-		ret = late_lock ? db_alloc_ask(tx, v->poolid, &a.alloc)
-				: ask_volume(tx, v, &a);
+		ret = late_lock
+			  ? placement_view_ask(sm, tx, v->poolid, &a.alloc)
+			  : ask_volume(sm, tx, v, &a);
 	if (!ret || ret == -ENOENT) { /* a taken name is told first */
 		int found = db_lvol_name_taken_answer(tx, ticket, &taken);
 
 		ret = found ? found : (taken ? -EEXIST : ret);
 	}
 	if (!ret && !late_lock)
-		ret = answer_volume(tx, &a);
+		ret = answer_volume(sm, tx, &a);
 	if (!ret && late_lock) {
 		a.recheck = a.has_first = true;
-		ret = db_alloc_answer(tx, a.alloc, &a.storage, &a.pool);
+		ret =
+		    placement_view_answer(sm, tx, a.alloc, &a.storage, &a.pool);
 		if (!ret)
 			ret = db_lock(tx);
 		if (!ret)
@@ -338,7 +343,7 @@ static int try_create(struct sm *sm, struct sm_volume *v, const char *pool,
 		    build_volume(sm, tx, v, &a, LVOLTYPE_SNAPSHOT_ORIGIN, &top);
 	if (late_lock && ret == -ENOSPC)
 		ret = STALE_READ;
-	free(a.pool.disk);
+	alloc_pool_free(&a.pool);
 	return db_end(tx, ret);
 }
 
@@ -530,12 +535,12 @@ int vol_snapshot(struct sm *sm, struct vol_ref origin, const char *name,
 	if (!ret)
 		ret = db_top_layer(tx, o.lvolid, &origin_top);
 	if (!ret)
-		ret = ask_volume(tx, &v, &asks);
+		ret = ask_volume(sm, tx, &v, &asks);
 	if (!ret)
-		ret = answer_volume(tx, &asks);
+		ret = answer_volume(sm, tx, &asks);
 	if (!ret)
 		ret = build_volume(sm, tx, &v, &asks, LVOLTYPE_SNAPSHOT, &top);
-	free(asks.pool.disk);
+	alloc_pool_free(&asks.pool);
 	if (!ret)
 		ret = db_snapshot_link(tx, o.lvolid, origin_top, v.lvolid, top);
 	/* An attached origin gets the snapshot on its head server too. */

@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
@@ -26,6 +27,7 @@ struct probe {
 	enum srv_kind kind;
 	struct sm_server srv;
 	bool down;
+	bool was_down; /* silent at the poll (the judge's retry asks all) */
 };
 
 static bool answers(struct sm *sm, const struct probe *p)
@@ -98,20 +100,51 @@ static int load(struct sm *sm, struct probe **out, int *n)
 	return ret;
 }
 
+/* One round of asks over a poll's servers. */
+struct round {
+	struct sm *sm;
+	const struct probe *base;
+	int n;
+	int64_t start_ms;
+	int spread_ms;
+	const atomic_bool *stop;
+};
+
 static void ask(void *ctx, void *item)
 {
+	const struct round *r = ctx;
 	struct probe *p = item;
+	int64_t due =
+	    r->start_ms + (p - r->base) * (int64_t)r->spread_ms / r->n;
 
-	if (p->down)
-		p->down = !answers(ctx, p);
+	if (!p->down)
+		return;
+	for (;;) {
+		int64_t left = due - vas_now_ms();
+
+		if (atomic_load(r->stop))
+			return; /* stopping: the caller judges nothing */
+		if (left <= 0)
+			break;
+		vas_sleep_ms(left < 100 ? (long)left : 100);
+	}
+	p->down = !answers(r->sm, p);
 }
 
-static int check(struct sm *sm, struct probe *p, int n)
+/*
+ * Only servers still marked down are asked (again), in parallel; spread
+ * over spread_ms, each at its own offset into the round, so two polls of
+ * one server are an interval apart however long others' answers take
+ * (issue 14: up to 47.8 s apart at 1 000 servers during a failure, when
+ * a loaded machine made some passes 2 s long and others 20 s).
+ */
+static int check(struct sm *sm, struct probe *p, int n, int spread_ms,
+		 const atomic_bool *stop)
 {
+	struct round r = {sm, p, n, vas_now_ms(), spread_ms, stop};
 	int i, down = 0;
 
-	/* Only servers still marked down are asked (again), in parallel. */
-	worker_fanout(p, n, sizeof(*p), ask, sm, 16);
+	worker_fanout(p, n, sizeof(*p), ask, &r, 32);
 	for (i = 0; i < n; i++)
 		down += p[i].down;
 	return down;
@@ -126,21 +159,34 @@ struct health {
 	struct sm *sm;
 	struct worker_loop *poll;
 	struct worker_loop *judge;
+	atomic_bool stopping;
 	pthread_mutex_t lock;
 	struct probe *suspects; /* one poll's servers, the silent marked */
 	int n_polled;
 	bool judging;
 };
 
-/* Retries the silent servers of one poll and fails those still silent. */
-static void judge(struct sm *sm, struct probe *p, int n)
+/*
+ * Retries one poll's servers and fails those silent both times. The
+ * retry asks every server at once: a poll spread over time may have
+ * caught a network going away half way, which the silent-majority rule
+ * must still see whole.
+ */
+static void judge(struct health *h, struct probe *p, int n)
 {
 	static const char *const kind_name[] = {"hsvr", "ssvr"};
+	struct sm *sm = h->sm;
 	int i, down;
 
 	/* One retry, as check_servers did: a blip is not a failure. */
 	vas_sleep_ms(sm->cfg.health_retry_ms);
-	down = check(sm, p, n);
+	for (i = 0; i < n; i++) {
+		p[i].was_down = p[i].down;
+		p[i].down = true;
+	}
+	down = check(sm, p, n, 0, &h->stopping);
+	if (atomic_load(&h->stopping))
+		return;
 	if (down && n >= 3 && down * 2 > n) {
 		log_err("%d of %d servers do not answer: suspecting this "
 			"manager's own network, failing none",
@@ -148,7 +194,7 @@ static void judge(struct sm *sm, struct probe *p, int n)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		if (!p[i].down)
+		if (!p[i].down || !p[i].was_down)
 			continue;
 		log_warn("%s-%08x does not answer on any address: failing it",
 			 kind_name[p[i].kind], p[i].srv.id);
@@ -175,7 +221,7 @@ static void judge_pass(void *arg)
 	pthread_mutex_unlock(&h->lock);
 	if (!p)
 		return;
-	judge(h->sm, p, n);
+	judge(h, p, n);
 	free(p);
 	pthread_mutex_lock(&h->lock);
 	h->judging = false;
@@ -215,7 +261,10 @@ static void poll_pass(void *arg)
 	}
 	for (i = 0; i < n; i++)
 		p[i].down = true;
-	if (check(h->sm, p, n) && hand_over(h, p, n))
+	/* Over half the interval: the other half is the slow answers'. */
+	if (check(h->sm, p, n, h->sm->cfg.server_check_interval_s * 500,
+		  &h->stopping) &&
+	    !atomic_load(&h->stopping) && hand_over(h, p, n))
 		return;
 	free(p);
 }
@@ -254,6 +303,7 @@ void health_stop(struct sm *sm)
 
 	if (!h)
 		return;
+	atomic_store(&h->stopping, true);
 	worker_loop_stop(h->poll);
 	worker_loop_stop(h->judge);
 	free(h->suspects);

@@ -133,6 +133,20 @@ class Rhythm(SmTestCase):
         # 2 s apart; counted from each pass's end they were 3.5 s apart
         self.assertLess(statistics.median(gaps), 2.75, gaps)
 
+    def test_each_server_is_asked_at_its_own_offset(self):
+        # Asks spread over half the interval (1 s for 2 servers): the
+        # second server's turn comes 0.5 s into each pass, however soon
+        # the first answers, so one slow pass does not move it.
+        self.s.registerStorageServer(v(ip_data=["127.0.0.11"]))
+        self.s.registerStorageServer(v(ip_data=["127.0.0.12"]))
+        asked = ([], [])
+        for i in range(2):
+            self.ssvrs[i].note_peer = lambda m, p, peer, t=asked[i]: t.append(time.time()) \
+                if m == "helloWorld" else None
+        self.assertTrue(wait_until(lambda: min(len(t) for t in asked) >= 4, 40))
+        for first, second in list(zip(*asked))[1:4]:
+            self.assertGreater(second - first, 0.4, asked)
+
 
 if __name__ == "__main__":
     main()

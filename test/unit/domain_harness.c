@@ -6,6 +6,7 @@
 #include "domain_harness.h"
 #include "db_priv.h"
 #include "pg_embedded.h"
+#include "placement_view.h"
 #include "vas/conf.h"
 #include "vas/exec.h"
 #include "vas/log.h"
@@ -96,6 +97,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+	placement_view_free(&sm);
 	db_close(sm.db);
 	sm.db = NULL;
 }
