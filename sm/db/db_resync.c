@@ -68,8 +68,12 @@ static int root_attached(struct db_tx *tx, int32_t toplvolid, bool idle_only,
 	return 0;
 }
 
-/* The row takes its event id only when it is sent (db_resync_begin). */
-static int queue(struct db_tx *tx, int32_t mirror, int32_t add, int32_t rm)
+/*
+ * The row takes its event id only when it is sent (db_resync_begin), and
+ * is not sent before delay_s.
+ */
+static int queue(struct db_tx *tx, int32_t mirror, int32_t add, int32_t rm,
+		 int delay_s)
 {
 	int ret = db_q(tx, NULL,
 		       "DELETE FROM resync WHERE lvolid_add = $1 OR "
@@ -79,8 +83,9 @@ static int queue(struct db_tx *tx, int32_t mirror, int32_t add, int32_t rm)
 	if (!ret)
 		ret = db_q(tx, NULL,
 			   "INSERT INTO resync (mirrorid, lvolid_add, "
-			   "lvolid_rm, status) VALUES ($1, $2, $3, $4)",
-			   "dddd", mirror, add, rm, EV_PENDING);
+			   "lvolid_rm, status, next_try) VALUES ($1, $2, $3, "
+			   "$4, now() + make_interval(secs => $5))",
+			   "ddddd", mirror, add, rm, EV_PENDING, delay_s);
 	return ret;
 }
 
@@ -115,14 +120,14 @@ int db_leg_swap(struct db_tx *tx, const struct leg_row *old, int32_t new_id,
 	if (!ret && new_status == MIRROR_SPARE)
 		ret = root_attached(tx, old->toplvolid, false, &attached);
 	if (!ret && attached)
-		ret = queue(tx, old->mirrorid, new_id, old->dextid);
+		ret = queue(tx, old->mirrorid, new_id, old->dextid, 0);
 	else if (!ret)
 		ret = db_q(tx, NULL, "DELETE FROM resync WHERE lvolid_add = $1",
 			   "d", old->dextid);
 	return ret;
 }
 
-int db_leg_readd(struct db_tx *tx, const struct leg_row *leg)
+int db_leg_readd(struct db_tx *tx, const struct leg_row *leg, int delay_s)
 {
 	bool attached = false;
 	int ret = db_leg_set_status(tx, leg->dextid, MIRROR_SPARE);
@@ -131,7 +136,8 @@ int db_leg_readd(struct db_tx *tx, const struct leg_row *leg)
 		/* In flight: the attach hook queues the re-add (M67). */
 		ret = root_attached(tx, leg->toplvolid, true, &attached);
 	if (!ret && attached)
-		ret = queue(tx, leg->mirrorid, leg->dextid, leg->dextid);
+		ret =
+		    queue(tx, leg->mirrorid, leg->dextid, leg->dextid, delay_s);
 	return ret;
 }
 

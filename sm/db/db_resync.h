@@ -41,7 +41,7 @@ int db_leg_get(struct db_tx *tx, int32_t dextid, struct leg_row *row);
 int db_leg_swap(struct db_tx *tx, const struct leg_row *old, int32_t new_id,
 		int post_ext, int new_status);
 /* Marks a leg SPARE and queues a rebuild of that same extent (8.5). */
-int db_leg_readd(struct db_tx *tx, const struct leg_row *leg);
+int db_leg_readd(struct db_tx *tx, const struct leg_row *leg, int delay_s);
 int db_leg_set_status(struct db_tx *tx, int32_t dextid, int status);
 
 int db_resync_salvage(struct db_tx *tx);

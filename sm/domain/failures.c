@@ -242,7 +242,22 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 	return ret == -EAGAIN ? evacuate_one_by_one(sm, tx) : ret;
 }
 
-static int fail_dext(struct db_tx *tx, int32_t dextid)
+/*
+ * A head that lost a leg cannot tell a bad extent from a storage server
+ * that just died. The same extent is re-added only after the health
+ * check had time to find its server dead (a poll, then the retry): if it
+ * did, the evacuation replaces the queued re-add, and the head is never
+ * asked to rebuild onto a server that is gone (sm.md M74).
+ */
+static int readd_grace_s(const struct sm *sm)
+{
+	if (sm->cfg.server_check_interval_s <= 0)
+		return 0;
+	return sm->cfg.server_check_interval_s +
+	       (sm->cfg.health_retry_ms + 999) / 1000;
+}
+
+static int fail_dext(struct sm *sm, struct db_tx *tx, int32_t dextid)
 {
 	struct leg_row leg;
 	int ret = db_fail_dext_check(tx, dextid);
@@ -253,7 +268,9 @@ static int fail_dext(struct db_tx *tx, int32_t dextid)
 	if (ret)
 		return ret;
 	/* Only a leg holding data is rebuilt; SPARE is already queued. */
-	return leg.mirror_status == MIRROR_INSYNC ? db_leg_readd(tx, &leg) : 0;
+	return leg.mirror_status == MIRROR_INSYNC
+		   ? db_leg_readd(tx, &leg, readd_grace_s(sm))
+		   : 0;
 }
 
 int sm_notify_failure(struct sm *sm, int target, int32_t id)
@@ -295,7 +312,7 @@ int sm_notify_failure(struct sm *sm, int target, int32_t id)
 			ret = sm_evacuate(sm, tx);
 		break;
 	case TARGET_LVOL:
-		ret = fail_dext(tx, id);
+		ret = fail_dext(sm, tx, id);
 		break;
 	default:
 		ret = -EINVAL;

@@ -268,7 +268,7 @@ static int readd_returning_legs(struct db_tx *tx, int32_t pdskid)
 		    legs[i].mirror_status == MIRROR_SPARE) {
 			log_info("dext-%08x on returning pdsk-%08x: rebuilt",
 				 legs[i].dextid, pdskid);
-			ret = db_leg_readd(tx, &legs[i]);
+			ret = db_leg_readd(tx, &legs[i], 0);
 		}
 	free(legs);
 	return ret;

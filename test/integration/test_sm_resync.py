@@ -151,6 +151,39 @@ class Resync(SmTestCase):
         self.invariants()
 
 
+class ReaddGrace(SmTestCase):
+    """Health polling on (every 60 s, a retry after 2 s)."""
+    n_ssvr = 4
+
+    def sm_options(self):
+        return {"resync_poll_ms": 100, "server_check_interval": 60, "health_retry_ms": 2000}
+
+    def setUp(self):
+        super().setUp()
+        self.ssvrids, self.pdskids = self.cluster(disk_sectors=str(2099200 * 21))
+        self.hid = self.s.registerHeadServer(v(ip_data=["127.0.0.21"]))
+
+    def test_readd_waits_for_the_health_check(self):  # M74
+        """A head's leg failure while health polling runs: the same extent
+        is re-added only after a poll and its retry could have found the
+        server dead; when it is, the evacuation's replacement goes instead
+        and the head is never asked to rebuild onto the dead server."""
+        lv = self.s.createLogicalVolume(v(lvolname="a", capacity=10))
+        self.s.attachLogicalVolume(v(lvolid=lv, hsvrid=self.hid))
+        leg = list(legs(self.s.showLogicalVolume(v(lvolid=lv))).values())[0][0]
+        self.assertEqual(self.s.notifyFailure(v(target=4, targetid=leg["lvolid"])), 0)
+        left = float(self.sm.sql(
+            "SELECT extract(epoch FROM next_try - now()) FROM resync "
+            "WHERE lvolid_add = %d AND lvolid_rm = %d" % (leg["lvolid"], leg["lvolid"])))
+        self.assertTrue(50 < left <= 62, left)  # 60 s interval + 2 s retry
+        self.assertEqual(self.s.notifyFailure(v(target=2, targetid=leg["lvolspec"]["ssvrid"])), 0)
+        calls = wait_until(lambda: self.hsvr.called("replaceMirrorDisk"))
+        self.assertEqual(calls[0]["remove"]["lvolid"], leg["lvolid"])
+        self.assertNotEqual(calls[0]["add"]["lvolspec"]["ssvrid"], leg["lvolspec"]["ssvrid"])
+        self.assertEqual(self.sm.sql("SELECT count(*) FROM resync WHERE lvolid_add = %d"
+                                     % leg["lvolid"]), "0")
+
+
 class NoRoom(SmTestCase):
     n_ssvr = 3
 
