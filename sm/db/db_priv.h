@@ -170,6 +170,8 @@ int db_row(struct db_tx *tx, void *row,
 /* The same for the answer to db_ask(ticket). */
 int db_row_answer(struct db_tx *tx, int ticket, void *row,
 		  void (*fill)(const PGresult *, int, void *));
+/* A db_row filler: the first column as an int. */
+void db_fill_int(const PGresult *r, int i, void *out);
 /* The first column of the first row, an id; -ENOENT without one (NULL). */
 int db_id(struct db_tx *tx, int32_t *id, const char *sql, const char *fmt, ...);
 /* The same for a result already at hand. */

@@ -38,6 +38,11 @@ int db_row_answer(struct db_tx *tx, int ticket, void *row,
 	return ret;
 }
 
+void db_fill_int(const PGresult *r, int i, void *out)
+{
+	*(int *)out = (int)db_l(r, i, 0);
+}
+
 int db_id(struct db_tx *tx, int32_t *id, const char *sql, const char *fmt, ...)
 {
 	PGresult *r = NULL;

@@ -92,16 +92,7 @@ int db_ip_owner(struct db_tx *tx, enum srv_kind kind, const char *ip,
 int db_server_priority(struct db_tx *tx, enum srv_kind kind, int32_t id,
 		       int *priority)
 {
-	PGresult *r;
-	int ret = db_q(tx, &r, sql[kind].priority, "d", id);
-
-	if (ret)
-		return ret;
-	ret = PQntuples(r) ? 0 : -ENOENT;
-	if (!ret)
-		*priority = (int)db_l(r, 0, 0);
-	PQclear(r);
-	return ret;
+	return db_row(tx, priority, db_fill_int, sql[kind].priority, "d", id);
 }
 
 int db_server_insert(struct db_tx *tx, enum srv_kind kind, int32_t id,

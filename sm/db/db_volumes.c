@@ -53,16 +53,7 @@ int db_lvol_still_ask(struct db_tx *tx, const struct sm_volume *v, int *ticket)
 
 int db_lvol_still_answer(struct db_tx *tx, int ticket, int *snapshots)
 {
-	PGresult *r;
-	int ret = db_answer(tx, ticket, &r);
-
-	if (ret)
-		return ret;
-	ret = PQntuples(r) ? 0 : -ENOENT;
-	if (!ret)
-		*snapshots = (int)db_l(r, 0, 0);
-	PQclear(r);
-	return ret;
+	return db_row_answer(tx, ticket, snapshots, db_fill_int);
 }
 
 int db_lvol_lock(struct db_tx *tx, int32_t lvolid)

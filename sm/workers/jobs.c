@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,7 +203,6 @@ static void poll_pass(void *arg)
 {
 	struct jobs *j = arg;
 	double now = eta_now(), next = now + j->cfg.full_ms / 1000.0;
-	struct worker_loop *loop;
 	int i;
 
 	poll_due(j, now);
@@ -216,12 +214,7 @@ static void poll_pass(void *arg)
 	/* Polls due close together share one pass: one per batch gap. */
 	if (next < now + batch_gap(j))
 		next = now + batch_gap(j);
-	pthread_mutex_lock(&j->lock);
-	loop = j->poller;
-	if (loop)
-		worker_loop_set_next(loop,
-				     (int)ceil((next - eta_now()) * 1000));
-	pthread_mutex_unlock(&j->lock);
+	jobs_next_pass_at(j, &j->poller, next);
 }
 
 static int salvage(struct db_tx *tx, void *arg)

@@ -85,6 +85,9 @@ int jobs_add_running(struct jobs *j, void *row, double now);
 /* Wakes the other thread (no-op once halted). */
 void jobs_wake_poller(struct jobs *j);
 void jobs_wake_settler(struct jobs *j);
+/* The next pass of *loop (j->poller or j->settler) at eta time next. */
+void jobs_next_pass_at(struct jobs *j, struct worker_loop *const *loop,
+		       double next);
 
 /* The settler's pass (jobs_settle.c), run by j->settler. */
 void jobs_settle_pass(void *arg);

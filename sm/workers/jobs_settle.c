@@ -10,7 +10,6 @@
 #include "vas/log.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -414,7 +413,6 @@ void jobs_settle_pass(void *arg)
 	struct jobs *j = arg;
 	double now = eta_now(), next;
 	struct job_end *taken = NULL;
-	struct worker_loop *loop;
 	int n_taken = 0, ret;
 	bool full, unsure = false;
 
@@ -455,10 +453,5 @@ void jobs_settle_pass(void *arg)
 	if (j->n_ends && j->settle_after < next)
 		next = j->settle_after;
 	pthread_mutex_unlock(&j->state);
-	pthread_mutex_lock(&j->lock);
-	loop = j->settler;
-	if (loop)
-		worker_loop_set_next(loop,
-				     (int)ceil((next - eta_now()) * 1000));
-	pthread_mutex_unlock(&j->lock);
+	jobs_next_pass_at(j, &j->settler, next);
 }

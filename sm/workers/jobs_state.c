@@ -3,10 +3,12 @@
  * settler both change, always with j->state held, and how each wakes the
  * other.
  */
+#include "eta.h"
 #include "jobs_priv.h"
 #include "vas/log.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 
 int jobs_running_on_locked(const struct jobs *j, int32_t server)
@@ -89,5 +91,15 @@ void jobs_wake_settler(struct jobs *j)
 {
 	pthread_mutex_lock(&j->lock);
 	worker_loop_wake(j->settler);
+	pthread_mutex_unlock(&j->lock);
+}
+
+void jobs_next_pass_at(struct jobs *j, struct worker_loop *const *loop,
+		       double next)
+{
+	pthread_mutex_lock(&j->lock);
+	if (*loop)
+		worker_loop_set_next(*loop,
+				     (int)ceil((next - eta_now()) * 1000));
 	pthread_mutex_unlock(&j->lock);
 }
