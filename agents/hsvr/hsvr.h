@@ -18,6 +18,7 @@
 #include "vas/peer_acl.h"
 
 struct job_pool;
+struct leftover;
 
 struct iscsi_ref {
 	char iqn[224];
@@ -53,6 +54,11 @@ struct hsvr {
 	pthread_cond_t busy_cond;
 	struct op **queued;
 	int n_queued, cap_queued;
+	/* Old legs whose teardown failed, retried (leftover.c). */
+	pthread_mutex_t leftover_lock;
+	struct leftover *leftovers;
+	int n_leftovers;
+	long leftover_gap_ms; /* the first retry's pause */
 };
 
 /* hsvr_ctx.c: paths from configuration, the persisted iSCSI users. */
@@ -105,5 +111,17 @@ int md_kname(struct hsvr *h, int32_t mirrorid, char *buf, size_t len);
  * down; failures are logged and left for the next start.
  */
 int hsvr_sweep(struct hsvr *h);
+
+/*
+ * leftover.c: old legs a resync could not tear down, each with the time
+ * of its next try (op_retire_due). leftover_add takes leg over (zeroing
+ * it), due gap_ms later (capped at 10 min); leftover_take_due hands the
+ * first due one over: 1, or 0 when none is due.
+ */
+int leftover_add(struct hsvr *h, struct vas_lvolstruct *leg, int32_t mirrorid,
+		 long gap_ms);
+int leftover_take_due(struct hsvr *h, struct vas_lvolstruct *leg,
+		      int32_t *mirrorid, long *gap_ms);
+void leftover_clear(struct hsvr *h);
 
 #endif

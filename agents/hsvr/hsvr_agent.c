@@ -94,6 +94,8 @@ static int start(struct agent *a)
 	if (ret)
 		return ret;
 	a->h_ready = 1;
+	if (interval > 0)
+		a->h.leftover_gap_ms = interval;
 	ret = hsvr_sweep(&a->h); /* before anything can use a left-over leg */
 	if (ret < 0)
 		return ret;

@@ -214,6 +214,8 @@ int hsvr_init(struct hsvr *h, const struct vas_conf *conf, struct hx *hx)
 	pthread_mutex_init(&h->mdadm_lock, NULL);
 	pthread_mutex_init(&h->busy_lock, NULL);
 	pthread_cond_init(&h->busy_cond, NULL);
+	pthread_mutex_init(&h->leftover_lock, NULL);
+	h->leftover_gap_ms = 10000;
 	snprintf(h->state_dir, sizeof(h->state_dir), "%s", hx->state_dir);
 	ret = hsvr_vas_dir(conf, hx->root, h->vas_dir, sizeof(h->vas_dir));
 	if (!ret)
@@ -256,4 +258,6 @@ void hsvr_fini(struct hsvr *h)
 	h->queued = NULL;
 	pthread_mutex_destroy(&h->busy_lock);
 	pthread_cond_destroy(&h->busy_cond);
+	leftover_clear(h);
+	pthread_mutex_destroy(&h->leftover_lock);
 }

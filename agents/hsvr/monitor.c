@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "mdstat.h"
+#include "ops.h"
 #include "vas/log.h"
 
 #define MON_MAX_REPORTED 1024
@@ -107,6 +108,7 @@ static void *run(void *arg)
 			break;
 		pthread_mutex_unlock(&m->lock);
 		(void)monitor_scan(m); /* errors logged inside */
+		op_retire_due(m->h);
 		pthread_mutex_lock(&m->lock);
 	}
 	pthread_mutex_unlock(&m->lock);

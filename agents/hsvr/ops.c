@@ -298,6 +298,19 @@ static int md_manage(struct hsvr *h, const char *md, const char *opname,
 	return hx_run(h->hx, &c, NULL);
 }
 
+/* A leg's DEXT map and iSCSI session (a session's last user logs out). */
+static int detach_leg(struct hsvr *h, const struct vas_lvolstruct *leg)
+{
+	struct hgraph g;
+	int ret = graph_build_dext(h, leg, &g);
+
+	if (!ret) {
+		ret = graph_detach(h, &g);
+		graph_free(&g);
+	}
+	return ret;
+}
+
 /*
  * The old leg after the new one went in: torn down, or - the resync still
  * succeeded - what was left is noted for the manager (with DONE).
@@ -305,15 +318,10 @@ static int md_manage(struct hsvr *h, const char *md, const char *opname,
 static void teardown_old(struct op *op)
 {
 	struct hsvr *h = op->h;
-	struct hgraph rem;
 	int ret;
 
 	hx_clear_error();
-	ret = graph_build_dext(h, &op->remove, &rem);
-	if (!ret) {
-		ret = graph_detach(h, &rem);
-		graph_free(&rem);
-	}
+	ret = detach_leg(h, &op->remove);
 	if (!ret)
 		return;
 	snprintf(op->rs->note, sizeof(op->rs->note),
@@ -321,6 +329,60 @@ static void teardown_old(struct op *op)
 		 (uint32_t)op->remove.lvolid, (uint32_t)op->mirrorid,
 		 hx_last_error()[0] ? hx_last_error() : strerror(-ret));
 	log_err("event %lld: %s", (long long)op->eventid, op->rs->note);
+	if (leftover_add(h, &op->remove, op->mirrorid, h->leftover_gap_ms))
+		log_err("old extent dext-%08x: not retried (no memory)",
+			(uint32_t)op->remove.lvolid);
+}
+
+static void run_retire(struct op *op)
+{
+	struct hsvr *h = op->h;
+	int ret;
+
+	hx_clear_error();
+	ret = detach_leg(h, &op->remove);
+	if (!ret) {
+		log_info("old extent dext-%08x of mirr-%08x torn down",
+			 (uint32_t)op->remove.lvolid, (uint32_t)op->mirrorid);
+		return;
+	}
+	log_err("old extent dext-%08x of mirr-%08x still not torn down: %s",
+		(uint32_t)op->remove.lvolid, (uint32_t)op->mirrorid,
+		hx_last_error()[0] ? hx_last_error() : strerror(-ret));
+	if (leftover_add(h, &op->remove, op->mirrorid, op->retry_gap_ms * 2))
+		log_err("old extent dext-%08x: not retried (no memory)",
+			(uint32_t)op->remove.lvolid);
+}
+
+void op_retire_due(struct hsvr *h)
+{
+	struct vas_lvolstruct leg;
+	int32_t mirrorid;
+	long gap_ms;
+
+	while (leftover_take_due(h, &leg, &mirrorid, &gap_ms)) {
+		struct op *op = calloc(1, sizeof(*op));
+		int ret = op ? 0 : -ENOMEM;
+
+		if (op) {
+			op->kind = OP_RETIRE;
+			op->h = h;
+			op->mirrorid = mirrorid;
+			op->remove = leg;
+			op->retry_gap_ms = gap_ms;
+			ret = op_enqueue(op);
+			if (ret) {
+				memset(&op->remove, 0, sizeof(op->remove));
+				free(op);
+			}
+		}
+		if (ret) {
+			/* Queue full: the leg waits for a later period. */
+			if (leftover_add(h, &leg, mirrorid, gap_ms))
+				lvs_clear(&leg);
+			return;
+		}
+	}
 }
 
 /* hsvr.md 9: fail/remove the old leg, build and add the new one. */
@@ -389,8 +451,9 @@ static void run_resync(struct op *op)
 /* Volume ids and mirror ids (negated) name what an operation changes. */
 static int64_t op_key(const struct op *op)
 {
-	return op->kind == OP_RESYNC ? -(int64_t)op->mirrorid
-				     : (int64_t)op->lv.lvolid;
+	return op->kind == OP_RESYNC || op->kind == OP_RETIRE
+		   ? -(int64_t)op->mirrorid
+		   : (int64_t)op->lv.lvolid;
 }
 
 int op_enqueue(struct op *op)
@@ -472,6 +535,9 @@ void op_run(void *job)
 		break;
 	case OP_GROW:
 		run_grow(op);
+		break;
+	case OP_RETIRE:
+		run_retire(op);
 		break;
 	}
 	op_forget(op);

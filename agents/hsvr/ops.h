@@ -4,7 +4,7 @@
 
 #include "hsvr.h"
 
-enum op_kind { OP_ATTACH, OP_DETACH, OP_RESYNC, OP_GROW };
+enum op_kind { OP_ATTACH, OP_DETACH, OP_RESYNC, OP_GROW, OP_RETIRE };
 
 struct resync_state;
 
@@ -13,9 +13,10 @@ struct op {
 	enum op_kind kind;
 	int64_t eventid;
 	struct vas_lvolstruct lv;     /* attach/detach/grow */
-	int32_t mirrorid;	      /* resync */
+	int32_t mirrorid;	      /* resync, retire */
 	struct vas_lvolstruct add;    /* resync */
-	struct vas_lvolstruct remove; /* resync */
+	struct vas_lvolstruct remove; /* resync, retire */
+	long retry_gap_ms;	      /* retire: the pause before this try */
 	struct resync_state *rs;
 	struct hsvr *h;
 };
@@ -58,6 +59,13 @@ void op_publish_error(struct op *op, int code, const char *what, int ret,
 		      int rolled_back);
 /* grow.c: extendLogicalVolume (issue 16). */
 void run_grow(struct op *op);
+
+/*
+ * Queues one more try (OP_RETIRE, on the leg's mirror, so it never races
+ * a build of the same leg) for every due leftover (hsvr.h); the monitor's
+ * period calls it. A try that fails puts the leg back, twice as late.
+ */
+void op_retire_due(struct hsvr *h);
 
 /* In-use test before a detach (W6): open, mounted, or in a libvirt VM. */
 int lvol_in_use(struct hsvr *h, const struct vas_lvolstruct *lv, int *busy);

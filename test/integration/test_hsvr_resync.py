@@ -170,6 +170,50 @@ def test_left_leg_swept_at_start():
         a.stop()
 
 
+def wait_for(cond, what, secs=20):
+    deadline = time.time() + secs
+    while not cond():
+        check(time.time() < deadline, what)
+        time.sleep(0.05)
+
+
+def test_left_leg_retried():
+    """The old leg's map is held (in life: a half-built map on its
+    multipath map) when the resync ends: the agent keeps trying, and once
+    the map is let go the leg and its session go without a restart."""
+    a = Agent()
+    try:
+        check(a.attach(1, vol()) == [EV_DONE, 0], "attach")
+        old_map = a.dm_file("00000002-00000015")
+        a.set_key(old_map, "open", "1")
+        new = leg(dext(0x16, 3, 9, 0, status=3))
+        old = leg(dext(0x15, 2, 7, 0))
+        check(replace(a, 2, new, old) == 0, "accepted")
+        st = a.wait(2, detail=True)
+        check(st[:2] == [EV_DONE, 0] and "not torn down" in st[2],
+              "DONE with the leftover noted: %s" % st)
+        wait_for(lambda: "dext-00000015 of mirr-00000013 still not torn "
+                 "down" in a.logtext(), "tried again while held")
+        check(os.path.exists(a.mapper("00000002-00000015")), "still held")
+        a.commands()
+        a.set_key(old_map, "open", "0")
+        wait_for(lambda: not os.path.exists(a.mapper("00000002-00000015")),
+                 "removed once let go")
+        wait_for(lambda: "dext-00000015 of mirr-00000013 torn down" in
+                 a.logtext(), "logged as torn down")
+        cmds = a.commands()
+        check(["iscsiadm", "-m", "node", "-T", "iqn.2010-01.example:00000007",
+               "--logout"] in cmds, "its session logged out: %s" % cmds)
+        check(not [c for c in cmds if c[:2] == ["dmsetup", "remove"] and
+                   c[2] != "00000002-00000015"], "nothing else removed")
+        with open(a.p("/proc/mdstat")) as f:
+            check("[2/2] [UU]" in f.read(), "mirror whole")
+        check(a.detach(3, vol_after()) == [EV_DONE, 0], "detach")
+        check(a.devices() == [], "nothing left: %s" % a.devices())
+    finally:
+        a.stop()
+
+
 def test_faulty_while_rebuilding():
     a = Agent({"sim_resync_ms": "60000"})
     try:
@@ -203,6 +247,7 @@ def main():
     test_failed_replace_puts_old_back()
     test_old_leg_left_is_reported()
     test_left_leg_swept_at_start()
+    test_left_leg_retried()
     test_faulty_while_rebuilding()
     print("ok")
 
