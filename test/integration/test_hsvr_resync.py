@@ -132,6 +132,20 @@ def test_old_leg_left_is_reported():
         a.stop()
 
 
+def check_old_leg_gone(a, cmds):
+    """The old leg's session is logged out, nothing else is touched, and
+    the volume still detaches cleanly."""
+    check(["iscsiadm", "-m", "node", "-T", "iqn.2010-01.example:00000007",
+           "--logout"] in cmds, "its session logged out: %s" % cmds)
+    # Legs in the mirror are open (md holds them): kept.
+    check(not [c for c in cmds if c[:2] == ["dmsetup", "remove"] and
+               c[2] != "00000002-00000015"], "nothing else removed")
+    with open(a.p("/proc/mdstat")) as f:
+        check("[2/2] [UU]" in f.read(), "mirror whole")
+    check(a.detach(3, vol_after()) == [EV_DONE, 0], "detach")
+    check(a.devices() == [], "nothing left: %s" % a.devices())
+
+
 def test_left_leg_swept_at_start():
     """A leg its mirror let go of but whose teardown never ran (here: its
     map could not be removed; in life: the agent killed in between) is not
@@ -156,16 +170,8 @@ def test_left_leg_swept_at_start():
         cmds = a.commands()
         check(["dmsetup", "remove", "00000002-00000015"] in cmds,
               "left leg removed: %s" % cmds)
-        check(["iscsiadm", "-m", "node", "-T", "iqn.2010-01.example:00000007",
-               "--logout"] in cmds, "its session logged out: %s" % cmds)
         check(not os.path.exists(a.mapper("00000002-00000015")), "gone")
-        # Legs in the mirror are open (md holds them): kept.
-        check(not [c for c in cmds if c[:2] == ["dmsetup", "remove"] and
-                   c[2] != "00000002-00000015"], "nothing else removed")
-        with open(a.p("/proc/mdstat")) as f:
-            check("[2/2] [UU]" in f.read(), "mirror whole")
-        check(a.detach(3, vol_after()) == [EV_DONE, 0], "detach")
-        check(a.devices() == [], "nothing left: %s" % a.devices())
+        check_old_leg_gone(a, cmds)
     finally:
         a.stop()
 
@@ -201,15 +207,7 @@ def test_left_leg_retried():
                  "removed once let go")
         wait_for(lambda: "dext-00000015 of mirr-00000013 torn down" in
                  a.logtext(), "logged as torn down")
-        cmds = a.commands()
-        check(["iscsiadm", "-m", "node", "-T", "iqn.2010-01.example:00000007",
-               "--logout"] in cmds, "its session logged out: %s" % cmds)
-        check(not [c for c in cmds if c[:2] == ["dmsetup", "remove"] and
-                   c[2] != "00000002-00000015"], "nothing else removed")
-        with open(a.p("/proc/mdstat")) as f:
-            check("[2/2] [UU]" in f.read(), "mirror whole")
-        check(a.detach(3, vol_after()) == [EV_DONE, 0], "detach")
-        check(a.devices() == [], "nothing left: %s" % a.devices())
+        check_old_leg_gone(a, a.commands())
     finally:
         a.stop()
 
