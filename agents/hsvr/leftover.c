@@ -1,7 +1,7 @@
 /*
  * Legs a replaceMirrorDisk let go of but could not tear down (hsvr.md 9:
  * "not torn down", e.g. the multipath map still held by a half-built
- * map), waiting for their next try (ops.c). The manager is told with DONE
+ * map), waiting for their next try (retire.c). The manager is told with DONE
  * and never names the leg again, so without them only the next start-up
  * sweep would log the session out: until then the host keeps a session
  * to a target that may be gone.

@@ -9,7 +9,6 @@
 
 #include "graph.h"
 #include "mdstat.h"
-#include "pool.h"
 #include "virt.h"
 #include "vas/log.h"
 #include "vas/proto.h"
@@ -298,19 +297,6 @@ static int md_manage(struct hsvr *h, const char *md, const char *opname,
 	return hx_run(h->hx, &c, NULL);
 }
 
-/* A leg's DEXT map and iSCSI session (a session's last user logs out). */
-static int detach_leg(struct hsvr *h, const struct vas_lvolstruct *leg)
-{
-	struct hgraph g;
-	int ret = graph_build_dext(h, leg, &g);
-
-	if (!ret) {
-		ret = graph_detach(h, &g);
-		graph_free(&g);
-	}
-	return ret;
-}
-
 /*
  * The old leg after the new one went in: torn down, or - the resync still
  * succeeded - what was left is noted for the manager (with DONE).
@@ -321,7 +307,7 @@ static void teardown_old(struct op *op)
 	int ret;
 
 	hx_clear_error();
-	ret = detach_leg(h, &op->remove);
+	ret = leg_teardown(h, &op->remove);
 	if (!ret)
 		return;
 	snprintf(op->rs->note, sizeof(op->rs->note),
@@ -332,57 +318,6 @@ static void teardown_old(struct op *op)
 	if (leftover_add(h, &op->remove, op->mirrorid, h->leftover_gap_ms))
 		log_err("old extent dext-%08x: not retried (no memory)",
 			(uint32_t)op->remove.lvolid);
-}
-
-static void run_retire(struct op *op)
-{
-	struct hsvr *h = op->h;
-	int ret;
-
-	hx_clear_error();
-	ret = detach_leg(h, &op->remove);
-	if (!ret) {
-		log_info("old extent dext-%08x of mirr-%08x torn down",
-			 (uint32_t)op->remove.lvolid, (uint32_t)op->mirrorid);
-		return;
-	}
-	log_err("old extent dext-%08x of mirr-%08x still not torn down: %s",
-		(uint32_t)op->remove.lvolid, (uint32_t)op->mirrorid,
-		hx_last_error()[0] ? hx_last_error() : strerror(-ret));
-	if (leftover_add(h, &op->remove, op->mirrorid, op->retry_gap_ms * 2))
-		log_err("old extent dext-%08x: not retried (no memory)",
-			(uint32_t)op->remove.lvolid);
-}
-
-void op_retire_due(struct hsvr *h)
-{
-	struct vas_lvolstruct leg;
-	int32_t mirrorid;
-	long gap_ms;
-
-	while (leftover_take_due(h, &leg, &mirrorid, &gap_ms)) {
-		struct op *op = calloc(1, sizeof(*op));
-		int ret = op ? 0 : -ENOMEM;
-
-		if (op) {
-			op->kind = OP_RETIRE;
-			op->h = h;
-			op->mirrorid = mirrorid;
-			op->remove = leg;
-			op->retry_gap_ms = gap_ms;
-			ret = op_enqueue(op);
-			if (ret) {
-				memset(&op->remove, 0, sizeof(op->remove));
-				free(op);
-			}
-		}
-		if (ret) {
-			/* Queue full: the leg waits for a later period. */
-			if (leftover_add(h, &leg, mirrorid, gap_ms))
-				lvs_clear(&leg);
-			return;
-		}
-	}
 }
 
 /* hsvr.md 9: fail/remove the old leg, build and add the new one. */
@@ -448,81 +383,11 @@ static void run_resync(struct op *op)
 	atomic_store(&op->rs->worker_running, 0);
 }
 
-/* Volume ids and mirror ids (negated) name what an operation changes. */
-static int64_t op_key(const struct op *op)
-{
-	return op->kind == OP_RESYNC || op->kind == OP_RETIRE
-		   ? -(int64_t)op->mirrorid
-		   : (int64_t)op->lv.lvolid;
-}
-
-int op_enqueue(struct op *op)
-{
-	struct hsvr *h = op->h;
-	int ret = 0;
-
-	pthread_mutex_lock(&h->busy_lock);
-	if (h->n_queued == h->cap_queued) {
-		int cap = h->cap_queued ? h->cap_queued * 2 : 64;
-		struct op **q = realloc(h->queued, sizeof(*q) * (size_t)cap);
-
-		if (q) {
-			h->queued = q;
-			h->cap_queued = cap;
-		} else {
-			ret = -ENOMEM;
-		}
-	}
-	/*
-	 * Queued under busy_lock: the pool's FIFO order is the acceptance
-	 * order, so an operation only ever waits for running ones.
-	 */
-	if (!ret)
-		ret = pool_submit(h->pool, op);
-	if (!ret)
-		h->queued[h->n_queued++] = op;
-	pthread_mutex_unlock(&h->busy_lock);
-	return ret;
-}
-
-void op_forget(struct op *op)
-{
-	struct hsvr *h = op->h;
-	int i;
-
-	pthread_mutex_lock(&h->busy_lock);
-	for (i = 0; i < h->n_queued && h->queued[i] != op; i++)
-		;
-	if (i < h->n_queued) {
-		memmove(&h->queued[i], &h->queued[i + 1],
-			sizeof(*h->queued) * (size_t)(h->n_queued - i - 1));
-		h->n_queued--;
-	}
-	pthread_cond_broadcast(&h->busy_cond);
-	pthread_mutex_unlock(&h->busy_lock);
-}
-
-/* Is op the earliest accepted operation on its key? */
-static int op_first(const struct hsvr *h, const struct op *op)
-{
-	int64_t key = op_key(op);
-	int i;
-
-	for (i = 0; i < h->n_queued; i++)
-		if (op_key(h->queued[i]) == key)
-			return h->queued[i] == op;
-	return 1;
-}
-
 void op_run(void *job)
 {
 	struct op *op = job;
-	struct hsvr *h = op->h;
 
-	pthread_mutex_lock(&h->busy_lock);
-	while (!op_first(h, op))
-		pthread_cond_wait(&h->busy_cond, &h->busy_lock);
-	pthread_mutex_unlock(&h->busy_lock);
+	op_wait_turn(op);
 	switch (op->kind) {
 	case OP_ATTACH:
 		run_attach(op);

@@ -30,6 +30,8 @@ void op_free(struct op *op);
 int op_enqueue(struct op *op);
 /* Ends the operation's turn; op_run() calls it when done. */
 void op_forget(struct op *op);
+/* Waits until every operation accepted before op on its key has ended. */
+void op_wait_turn(struct op *op);
 /*
  * The pool's job callback (pool.h): runs one operation to completion,
  * publishes its event result and frees it.
@@ -60,6 +62,13 @@ void op_publish_error(struct op *op, int code, const char *what, int ret,
 /* grow.c: extendLogicalVolume (issue 16). */
 void run_grow(struct op *op);
 
+/*
+ * retire.c: a leg's DEXT map and iSCSI session torn down (the session's
+ * last user logs out); 0 or -errno (a map still in use: -EBUSY).
+ */
+int leg_teardown(struct hsvr *h, const struct vas_lvolstruct *leg);
+/* One more try at a leftover leg; a failure puts it back, twice as late. */
+void run_retire(struct op *op);
 /*
  * Queues one more try (OP_RETIRE, on the leg's mirror, so it never races
  * a build of the same leg) for every due leftover (hsvr.h); the monitor's
