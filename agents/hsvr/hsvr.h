@@ -115,7 +115,7 @@ int hsvr_sweep(struct hsvr *h);
 /*
  * leftover.c: old legs a resync could not tear down, each with the time
  * of its next try (op_retire_due). leftover_add takes leg over (zeroing
- * it), due gap_ms later (capped at 10 min); leftover_take_due hands the
+ * it), due gap_ms later (capped at 60 s); leftover_take_due hands the
  * first due one over: 1, or 0 when none is due.
  */
 int leftover_add(struct hsvr *h, struct vas_lvolstruct *leg, int32_t mirrorid,
