@@ -114,33 +114,40 @@ int db_alloc_view_answer(struct db_tx *tx, int ticket,
 _Static_assert(EXT_FREE == 2 && EXT_BUSY == 1, "extent states in SQL");
 
 /*
- * Books c vb of a disk's largest FREE extent and tells what it was and
- * the disk's next largest FREE extent (before this statement).
+ * Books c vb of the largest FREE extent of each disk in $1 (the n-th
+ * element's row is n) and tells what it was and the disk's next largest
+ * FREE extent (before this statement). One statement for all of a mirror's
+ * legs: the free-space triggers (sql/012) then run once, not once per leg.
+ * The disks must be distinct (two picks of one disk would find one extent).
  */
 #define TAKE_SQL                                                               \
-	"WITH pick AS (SELECT dextid, \"offset\", capacity FROM dskmap "       \
-	"WHERE pdskid = $1 AND status = 2 ORDER BY capacity DESC, "            \
-	"\"offset\" LIMIT 1 FOR UPDATE), taken AS (UPDATE dskmap d SET "       \
+	"WITH pick AS (SELECT k.n, k.pdskid, x.dextid, x.\"offset\", "         \
+	"x.capacity FROM unnest($1::int[]) WITH ORDINALITY AS k(pdskid, n) "   \
+	"CROSS JOIN LATERAL (SELECT dextid, \"offset\", capacity FROM dskmap " \
+	"WHERE pdskid = k.pdskid AND status = 2 ORDER BY capacity DESC, "      \
+	"\"offset\" LIMIT 1 FOR UPDATE) x), taken AS (UPDATE dskmap d SET "    \
 	"status = 1, capacity = $2 FROM pick WHERE d.dextid = pick.dextid "    \
-	"AND pick.capacity >= $2 RETURNING d.dextid) SELECT pick.dextid, "     \
-	"pick.\"offset\", pick.capacity, COALESCE((SELECT x.capacity FROM "    \
-	"dskmap x WHERE x.pdskid = $1 AND x.status = 2 AND x.dextid <> "       \
-	"pick.dextid ORDER BY x.capacity DESC LIMIT 1), 0) FROM pick"
+	"AND pick.capacity >= $2 RETURNING d.dextid) SELECT pick.n, "          \
+	"pick.dextid, pick.\"offset\", pick.capacity, COALESCE((SELECT "       \
+	"x.capacity FROM dskmap x WHERE x.pdskid = pick.pdskid AND x.status "  \
+	"= 2 AND x.dextid <> pick.dextid ORDER BY x.capacity DESC LIMIT 1), "  \
+	"0) FROM pick ORDER BY pick.n"
 
-/* The rest of a split extent stays FREE under a new id. */
+/* The rest of a split extent stays FREE under a new id. Row k of r is the
+ * k-th disk's pick, or missing: no FREE extent there. */
 static int keep_rest(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
-		     PGresult *r, int32_t *dextid)
+		     PGresult *r, int k, int32_t *dextid)
 {
 	int64_t offset, size, next;
 	int32_t rest_id;
 	int ret = 0;
 
-	if (PQntuples(r) != 1 || db_l(r, 0, 2) < c)
+	if (PQntuples(r) <= k || db_l(r, k, 0) != k + 1 || db_l(r, k, 3) < c)
 		return -ENOSPC;
-	*dextid = (int32_t)db_l(r, 0, 0);
-	offset = db_l(r, 0, 1);
-	size = db_l(r, 0, 2);
-	next = db_l(r, 0, 3);
+	*dextid = (int32_t)db_l(r, k, 1);
+	offset = db_l(r, k, 2);
+	size = db_l(r, k, 3);
+	next = db_l(r, k, 4);
 	if (size > c) {
 		ret = db_genid(tx, DB_ID_LVOL, &rest_id);
 		if (!ret)
@@ -157,30 +164,56 @@ static int keep_rest(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
 	return ret;
 }
 
+static int64_t disk_id(const void *e);
+
+/* Whether every disk is there once (the batched pick needs it). */
+static bool distinct(struct alloc_disk **disks, int n)
+{
+	int i, k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < i; k++)
+			if (disks[i]->pdskid == disks[k]->pdskid)
+				return false;
+	return true;
+}
+
+/*
+ * One statement for all n legs: tickets[0] answers it and the others are
+ * unused. Disks named twice are booked one statement each (tickets[i]),
+ * so that the second pick sees the first's booking.
+ */
 int db_extents_take_ask(struct db_tx *tx, struct alloc_disk **disks, int n,
 			int64_t c, int *tickets)
 {
-	int ret = 0, i;
+	int ret = 0, i, legs = distinct(disks, n) ? n : 1;
+	char *ids;
 
 	if (n > ALLOC_MAX_LEGS)
 		return -EINVAL;
-	for (i = 0; !ret && i < n; i++)
-		ret = db_ask(tx, &tickets[i], TAKE_SQL, "dl", disks[i]->pdskid,
-			     c);
+	for (i = 0; !ret && i < n; i += legs) {
+		ids = db_array(&disks[i], sizeof(*disks), legs, disk_id);
+		if (!ids)
+			return -ENOMEM;
+		ret = db_ask(tx, &tickets[i], TAKE_SQL, "sl", ids, c);
+		free(ids);
+	}
 	return ret;
 }
 
 int db_extents_take_answer(struct db_tx *tx, struct alloc_disk **disks, int n,
 			   int64_t c, const int *tickets, int32_t *dextids)
 {
-	int ret = 0, i;
+	int ret = 0, i, k, legs = distinct(disks, n) ? n : 1;
 	PGresult *r;
 
-	for (i = 0; !ret && i < n; i++) {
+	for (i = 0; !ret && i < n; i += legs) {
 		ret = db_answer(tx, tickets[i], &r);
 		if (ret)
 			break;
-		ret = keep_rest(tx, disks[i], c, r, &dextids[i]);
+		for (k = 0; !ret && k < legs; k++)
+			ret = keep_rest(tx, disks[i + k], c, r, k,
+					&dextids[i + k]);
 		PQclear(r);
 	}
 	return ret;

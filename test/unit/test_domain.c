@@ -3,6 +3,7 @@
  * embedded cluster vas_sm would run), with the workers replaced by hooks
  * that record what the domain asks of them: no agent, no network.
  */
+#include "db_alloc.h"
 #include "db_fence.h"
 #include "db_shred.h"
 #include "domain_harness.h"
@@ -246,6 +247,33 @@ START_TEST(a_failed_disk_gets_its_legs_replaced)
 }
 END_TEST
 
+START_TEST(one_disk_named_twice_gets_two_extents)
+{
+	struct alloc_disk d = {0}, *twice[2] = {&d, &d};
+	int32_t dext[2] = {0, 0};
+	struct db_tx *tx = NULL;
+
+	storage(1);
+	d.pdskid = (int32_t)sql_int("SELECT min(pdskid) FROM pdsklst");
+	/* Booked in one statement, both picks would find one extent. */
+	ck_assert_int_eq(db_begin(sm.db, true, &tx), 0);
+	ck_assert_int_eq(db_extents_take(tx, twice, 2, 4, dext), 0);
+	ck_assert_int_eq(db_commit(tx), 0);
+	ck_assert_int_ne(dext[0], dext[1]);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM dskmap WHERE status = 1 "
+				 "AND capacity = 4"),
+			 2);
+	ck_assert_int_eq(
+	    sql_int("SELECT count(*) FROM pdsk_free f WHERE "
+		    "(free_vb, largest_vb, ext_busy) <> (SELECT "
+		    "sum(capacity) FILTER (WHERE status = 2), "
+		    "max(capacity) FILTER (WHERE status = 2), "
+		    "count(*) FILTER (WHERE status = 1) FROM dskmap "
+		    "WHERE pdskid = f.pdskid)"),
+	    0);
+}
+END_TEST
+
 START_TEST(bad_blocks_retire_extents_not_disks)
 {
 	int32_t blocks[] = {5, 99}, outside[] = {100}, ssvr[4], dext[4], id;
@@ -476,6 +504,7 @@ int main(void)
 	    delete_frees_clean_legs_and_queues_dirty_ones,
 	    a_failed_disk_gets_its_legs_replaced,
 	    bad_blocks_retire_extents_not_disks,
+	    one_disk_named_twice_gets_two_extents,
 	    operations_left_in_flight_are_found_again,
 	    a_failed_head_forgets_its_attachments,
 	    a_failed_heads_volumes_wait_for_fencing,
