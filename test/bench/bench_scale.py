@@ -308,6 +308,9 @@ def phase_shred(r, a):
                                       m["vas_shred_batch_rows_max"],
                                       m.get("vas_shred_lock_seconds_total", 0),
                                       100 * m.get("vas_shred_lock_seconds_total", 0) / t_all))
+    if "vas_shred_gave_way_total" in m:
+        print("  shred worker gave way to other writes before %d transactions, %.1f s in all"
+              % (m["vas_shred_gave_way_total"], m["vas_shred_gave_way_seconds_total"]))
     r.shred_load = st
 
 
