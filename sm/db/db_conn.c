@@ -316,8 +316,7 @@ static int begin(struct db *db, bool mutating, bool lock, bool background,
 	tx->db = db;
 	tx->target = &db->target;
 	tx->mutating = mutating;
-	/* Counted while it waits for a connection too: it will want the lock.
-	 */
+	/* Counted from here: once it has a connection it wants the lock. */
 	if (mutating && !background)
 		count_foreground(tx);
 	tx->slot = checkout(db);
