@@ -148,6 +148,14 @@ static void worker(struct prom_buf *b, const char *kind, struct jobs *j,
 	prom_family(b, name, "counter",
 		    "time those transactions held the mutation lock");
 	prom_sample(b, name, NULL, st.lock_s);
+	snprintf(name, sizeof(name), "vas_%s_gave_way_total", kind);
+	prom_family(b, name, "counter",
+		    "those transactions that let other mutations go first");
+	prom_sample(b, name, NULL, (double)st.gave_way);
+	snprintf(name, sizeof(name), "vas_%s_gave_way_seconds_total", kind);
+	prom_family(b, name, "counter",
+		    "time they waited for other mutations to end first");
+	prom_sample(b, name, NULL, st.gave_way_s);
 }
 
 static void by_state(struct prom_buf *b, const char *name, const char *help,

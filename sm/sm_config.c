@@ -132,6 +132,13 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 	 * API write waits for one (~0.1 ms a row), never for a whole pass.
 	 */
 	ret |= get_int(conf, S, "job_batch", 64, 1, 1 << 20, &cfg->job_batch);
+	/*
+	 * How long a shred transaction waits at most for the manager's other
+	 * mutations to end first (jobs_settle.c give_way): longer favours
+	 * API writes over new disks' shredding.
+	 */
+	ret |= get_int(conf, S, "shred_give_way_ms", 500, 0, 600000,
+		       &cfg->shred_give_way_ms);
 	ret |= get_int(conf, "hsvr_agent", "port", VAS_PORT_HSVR, 1, 65535,
 		       &cfg->hsvr_port);
 	ret |= get_int(conf, "ssvr_agent", "port", VAS_PORT_SSVR, 1, 65535,

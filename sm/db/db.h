@@ -45,6 +45,21 @@ int db_begin(struct db *db, bool mutating, struct db_tx **tx);
  * again under the lock (or the work redone with db_begin()).
  */
 int db_begin_unlocked(struct db *db, struct db_tx **tx);
+/*
+ * A mutating transaction of background work (the shred engine), which
+ * gives way to the others with db_give_way() before it begins.
+ */
+int db_begin_background(struct db *db, struct db_tx **tx);
+/*
+ * Waits until no other mutating transaction of this process is open and
+ * none ended in the last recent_ms (one of an operation of several may
+ * follow), at most max_ms: the mutation lock is granted in turn, so an
+ * API write that arrives while background work waits for it would wait
+ * for that work's transaction too. Returns the ms waited.
+ */
+int db_give_way(struct db *db, int recent_ms, int max_ms);
+/* Whether db_give_way() would wait now. */
+bool db_others_writing(struct db *db, int recent_ms);
 /* Takes the lock (sent with the next round trip); a no-op when held. */
 int db_lock(struct db_tx *tx);
 /* Commits and returns the connection; 0 or -EIO. */

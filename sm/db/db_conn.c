@@ -28,6 +28,14 @@ struct db {
 	bool *busy;
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
+	/*
+	 * What background work gives way to (db_give_way): mutating
+	 * transactions not begun as background, open now, and when the last
+	 * of them ended. Under lock.
+	 */
+	int fg_open;
+	int64_t fg_ended_ms;
+	pthread_cond_t fg_quiet;
 };
 
 int db_open(const char *dsn, int pool_size, struct db **out)
@@ -42,6 +50,8 @@ int db_open(const char *dsn, int pool_size, struct db **out)
 	db->busy = calloc((size_t)db->size, sizeof(*db->busy));
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_cond_init(&db->freed, NULL);
+	vas_cond_init(&db->fg_quiet);
+	db->fg_ended_ms = INT64_MIN / 2;
 	if (!db->target.dsn || !db->sessions || !db->busy) {
 		db_close(db);
 		return -ENOMEM;
@@ -69,6 +79,7 @@ void db_close(struct db *db)
 	free(db->target.dsn);
 	pthread_mutex_destroy(&db->lock);
 	pthread_cond_destroy(&db->freed);
+	pthread_cond_destroy(&db->fg_quiet);
 	free(db);
 }
 
@@ -114,8 +125,55 @@ static void release(struct db_tx *tx)
 	pthread_mutex_lock(&db->lock);
 	db->busy[tx->slot] = false;
 	pthread_cond_signal(&db->freed);
+	if (tx->foreground) {
+		db->fg_open--;
+		db->fg_ended_ms = vas_now_ms();
+		pthread_cond_broadcast(&db->fg_quiet);
+	}
 	pthread_mutex_unlock(&db->lock);
 	free(tx);
+}
+
+/* A mutation that background work gives way to, from now on. */
+static void count_foreground(struct db_tx *tx)
+{
+	pthread_mutex_lock(&tx->db->lock);
+	tx->db->fg_open++;
+	tx->foreground = true;
+	pthread_mutex_unlock(&tx->db->lock);
+}
+
+/* With db->lock held: whether background work would wait now. */
+static bool others_writing(const struct db *db, int recent_ms, int64_t now)
+{
+	return db->fg_open || now < db->fg_ended_ms + recent_ms;
+}
+
+bool db_others_writing(struct db *db, int recent_ms)
+{
+	bool yes;
+
+	pthread_mutex_lock(&db->lock);
+	yes = others_writing(db, recent_ms, vas_now_ms());
+	pthread_mutex_unlock(&db->lock);
+	return yes;
+}
+
+int db_give_way(struct db *db, int recent_ms, int max_ms)
+{
+	int64_t start = vas_now_ms(), deadline = start + max_ms, now, until;
+
+	pthread_mutex_lock(&db->lock);
+	for (;;) {
+		now = vas_now_ms();
+		if (now >= deadline || !others_writing(db, recent_ms, now))
+			break;
+		until = db->fg_open ? deadline : db->fg_ended_ms + recent_ms;
+		vas_cond_wait_until(&db->fg_quiet, &db->lock,
+				    until < deadline ? until : deadline);
+	}
+	pthread_mutex_unlock(&db->lock);
+	return (int)(now - start);
 }
 
 /*
@@ -239,7 +297,8 @@ static int read_begin(struct db_tx *tx)
 	return 0;
 }
 
-static int begin(struct db *db, bool mutating, bool lock, struct db_tx **out)
+static int begin(struct db *db, bool mutating, bool lock, bool background,
+		 struct db_tx **out)
 {
 	struct db_tx *tx;
 	int ret;
@@ -257,6 +316,9 @@ static int begin(struct db *db, bool mutating, bool lock, struct db_tx **out)
 	tx->db = db;
 	tx->target = &db->target;
 	tx->mutating = mutating;
+	/* Counted from here: once it has a connection it wants the lock. */
+	if (mutating && !background)
+		count_foreground(tx);
 	tx->slot = checkout(db);
 	tx->s = &db->sessions[tx->slot];
 	/* A pooled connection may have died with the server. */
@@ -284,12 +346,17 @@ static int begin(struct db *db, bool mutating, bool lock, struct db_tx **out)
 
 int db_begin(struct db *db, bool mutating, struct db_tx **out)
 {
-	return begin(db, mutating, mutating, out);
+	return begin(db, mutating, mutating, false, out);
 }
 
 int db_begin_unlocked(struct db *db, struct db_tx **out)
 {
-	return begin(db, true, false, out);
+	return begin(db, true, false, false, out);
+}
+
+int db_begin_background(struct db *db, struct db_tx **out)
+{
+	return begin(db, true, true, true, out);
 }
 
 int db_lock(struct db_tx *tx)

@@ -80,11 +80,12 @@ struct db_tx {
 	struct db_session *s;
 	PGconn *conn; /* s->conn */
 	int slot;
-	bool mutating; /* else read-only: statements run one by one */
-	bool locked;   /* the mutation lock is sent (db_lock) */
-	int failed;    /* 0, or what every later statement returns */
-	bool lost;     /* the connection broke: it is dropped at the end */
-	int64_t xid;   /* of a mutating transaction: a lost commit's outcome */
+	bool mutating;	 /* else read-only: statements run one by one */
+	bool locked;	 /* the mutation lock is sent (db_lock) */
+	bool foreground; /* counted for db_give_way() until released */
+	int failed;	 /* 0, or what every later statement returns */
+	bool lost;	 /* the connection broke: it is dropped at the end */
+	int64_t xid; /* of a mutating transaction: a lost commit's outcome */
 	/* Its server's start: an xid is only asked of the same server run. */
 	char server_start[48];
 	/* Sent but not yet read (libpq pipeline mode), see db_exec.c. */

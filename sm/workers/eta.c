@@ -15,6 +15,12 @@
  */
 #define PROBES 32
 #define PARK_S 60.0
+/*
+ * A job planned from the measured average of other resources is asked as
+ * closely as a measured one until this much past its expected end: new
+ * disks of one kind run at about one speed.
+ */
+#define BORROWED_CLOSE 1.25
 
 struct eta_table {
 	int64_t *keys; /* 0 = empty slot */
@@ -117,6 +123,7 @@ void eta_begin(struct eta_table *t, struct eta_poll *p, int64_t key, int64_t vb,
 
 	p->sent = now;
 	p->own = own != NULL;
+	p->borrowed = !own && t->n > 0;
 	p->share = share > 1 ? share : 1;
 	p->units = (vb > 0 ? vb : 1) * p->share;
 	p->expect = (double)p->units * (own ? *own : average(t));
@@ -169,7 +176,8 @@ void eta_running(struct eta_poll *p, double now, double max_gap)
 	 * A probe's end sets the plans of every job waiting for it: asked
 	 * closer (1 % of the time taken), so they are not all late with it.
 	 */
-	if (!p->own && elapsed * (p->probe ? 0.01 : 0.05) > g)
+	if (!p->own && !(p->borrowed && elapsed < BORROWED_CLOSE * p->expect) &&
+	    elapsed * (p->probe ? 0.01 : 0.05) > g)
 		g = elapsed * (p->probe ? 0.01 : 0.05);
 	p->next = now + g;
 }

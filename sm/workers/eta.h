@@ -23,6 +23,7 @@ struct eta_poll {
 	double next;	     /* when to ask next */
 	double last_running; /* elapsed at the last PROGRESS answer, or -1 */
 	bool own;	     /* expect comes from this resource's own speed */
+	bool borrowed;	     /* else from the measured average of others */
 	int64_t units;	     /* the job's size in vb times its share */
 	int share;	     /* jobs on its resource when it was sent */
 	bool probe;	     /* probing for the first measured speed */

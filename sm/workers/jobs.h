@@ -104,6 +104,7 @@ struct jobs_config {
 	int full_ms;	 /* how often to look at the whole queue */
 	int fanout;	 /* agent calls in parallel */
 	int batch;	 /* most rows (ends + starts) per transaction; 0: 64 */
+	int give_way_ms; /* most a transaction waits for others; 0: none */
 };
 
 /* Salvages (a failure is fatal, M76) and starts the worker. */
@@ -134,6 +135,8 @@ struct jobs_stats {
 	uint64_t transactions; /* settle transactions committed */
 	int largest_batch;     /* most rows one of them recorded */
 	double lock_s;	       /* the mutation lock held by them, in all */
+	uint64_t gave_way;     /* of them waited for other mutations first */
+	double gave_way_s;     /* how long, in all */
 };
 void jobs_get_stats(const struct jobs *j, struct jobs_stats *st);
 

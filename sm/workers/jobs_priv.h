@@ -66,7 +66,7 @@ struct jobs {
 	double last_full;
 	double settle_after; /* after a failed transaction: not before */
 	double s_per_row;    /* mutation lock held per row recorded, lately */
-	double lock_free_until; /* leave_lock_free() */
+	double last_held_s;  /* the lock, by the last transaction (give_way) */
 	struct sending sending[JOBS_SENDING];
 	int next_sending;
 };

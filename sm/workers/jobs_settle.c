@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct send_call {
 	struct jobs *j;
@@ -178,24 +177,31 @@ static void learn_row_cost(struct jobs *j, double held, int rows)
 }
 
 /*
- * A settler with many batches would take the lock again at once: every
- * other mutation (and an operation of many transactions, e.g. a failure's
- * replacements) would get one transaction in between. After holding the
- * lock for h it stays away for h (at most 100 ms): half of the lock's
- * time is left to the others.
+ * The mutation lock is granted in turn: an API write that arrives while
+ * the settler waits for it waits for the settler's transaction too. So
+ * the settler gives way: it begins once no other mutation of the manager
+ * is open and none ended within as long as it held the lock last (an
+ * operation of several transactions, e.g. a failure's replacements, takes
+ * the lock again soon), at most shred_give_way_ms. With nobody else
+ * writing it goes on at once; before, it stayed away as long as it had
+ * held the lock whatever the others did, and API writes still queued
+ * behind it.
  */
-static void leave_lock_free(struct jobs *j)
+static void give_way(struct jobs *j)
 {
-	double wait = j->lock_free_until - eta_now();
-	struct timespec ts;
+	int recent = (int)(j->last_held_s * 1000), waited;
 
-	if (!j->ops->cost_sized || wait <= 0)
+	if (recent > 100)
+		recent = 100;
+	if (j->cfg.give_way_ms <= 0 || !db_others_writing(j->sm->db, recent))
 		return;
-	if (wait > 0.1)
-		wait = 0.1;
-	ts.tv_sec = 0;
-	ts.tv_nsec = (long)(wait * 1e9);
-	nanosleep(&ts, NULL);
+	pthread_mutex_lock(&j->lock);
+	j->st.gave_way++;
+	pthread_mutex_unlock(&j->lock);
+	waited = db_give_way(j->sm->db, recent, j->cfg.give_way_ms);
+	pthread_mutex_lock(&j->lock);
+	j->st.gave_way_s += waited / 1000.0;
+	pthread_mutex_unlock(&j->lock);
 }
 
 /* One transaction of a pass (*n_out rows started); 0 or why rolled back. */
@@ -206,8 +212,9 @@ static int settle_batch(struct jobs *j, struct job_batch *b, int *n_out)
 	int n_started = 0, ret, rows;
 	double t0 = 0, held;
 
-	leave_lock_free(j);
-	ret = db_begin(j->sm->db, true, &tx);
+	give_way(j);
+	ret = j->cfg.give_way_ms > 0 ? db_begin_background(j->sm->db, &tx)
+				     : db_begin(j->sm->db, true, &tx);
 	if (!ret) {
 		t0 = eta_now(); /* the mutation lock is held from here */
 		ret = j->ops->settle(j, tx, b, &started, &n_started);
@@ -230,7 +237,7 @@ static int settle_batch(struct jobs *j, struct job_batch *b, int *n_out)
 	*n_out = n_started;
 	rows = b->n_ends + n_started;
 	held = eta_now() - t0;
-	j->lock_free_until = eta_now() + held;
+	j->last_held_s = held;
 	learn_row_cost(j, held, rows);
 	/* Every mutation waits for this one: a long one is worth a line. */
 	if (held > 0.05)

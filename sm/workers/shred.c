@@ -271,6 +271,7 @@ int shred_sched_start(struct sm *sm)
 	    .max_gap_ms = sm->cfg.shred_poll_ms,
 	    .full_ms = sm->cfg.shred_poll_ms,
 	    .batch = sm->cfg.job_batch,
+	    .give_way_ms = sm->cfg.shred_give_way_ms,
 	};
 	int ret = jobs_start(sm, &shred_ops, &cfg, &sm->shred);
 

@@ -107,6 +107,15 @@ class Run:
                          "ALTER DATABASE %s SET auto_explain.log_min_duration = %d; "
                          "ALTER DATABASE %s SET auto_explain.log_analyze = on"
                          % (db, db, a.explain_ms, db))
+        if a.pg_log_ms:
+            # Slow statements and waits for a lock (who holds it, who
+            # queues) to PostgreSQL's log, each line with its process.
+            self.pg.psql("ALTER DATABASE %s SET log_min_duration_statement = %d; "
+                         "ALTER DATABASE %s SET log_lock_waits = on; "
+                         "ALTER DATABASE %s SET deadlock_timeout = %d"
+                         % (db, a.pg_log_ms, db, db, a.pg_log_ms))
+            self.pg.psql("ALTER SYSTEM SET log_line_prefix = '%m [%p] '")
+            self.pg.psql("SELECT pg_reload_conf()")
         self.sm = Sm(self.pg, db=db, extra=extra, ssvr_port=self.sport,
                      hsvr_port=self.hport).start()
         PROXY = self.sm.proxy
@@ -299,6 +308,9 @@ def phase_shred(r, a):
                                       m["vas_shred_batch_rows_max"],
                                       m.get("vas_shred_lock_seconds_total", 0),
                                       100 * m.get("vas_shred_lock_seconds_total", 0) / t_all))
+    if "vas_shred_gave_way_total" in m:
+        print("  shred worker gave way to other writes before %d transactions, %.1f s in all"
+              % (m["vas_shred_gave_way_total"], m["vas_shred_gave_way_seconds_total"]))
     r.shred_load = st
 
 
@@ -419,6 +431,9 @@ def main():
     ap.add_argument("--log-dir", default="/tmp", help="where PostgreSQL's log is copied")
     ap.add_argument("--explain-ms", type=int, default=0,
                     help="log the plan of every statement slower than this (auto_explain)")
+    ap.add_argument("--pg-log-ms", type=int, default=0,
+                    help="log statements slower than this and lock waits longer than "
+                    "this to PostgreSQL's log (copied to --log-dir)")
     ap.add_argument("--phases", default="shred,create,failure")
     ap.add_argument("--sm", action="append", default=[], help="extra vas.conf key=value")
     a = ap.parse_args()
@@ -435,10 +450,11 @@ def main():
             if "failure" in a.phases:
                 phase_failure(r, a)
             report_load(r, a)
-            if a.explain_ms:
+            if a.explain_ms or a.pg_log_ms:
                 path = os.path.join(a.log_dir, "bench_scale_pg_%d.log" % n)
                 d, p = r.slow_statements(path)
-                print("  statements slower than %d ms: %d (plans in %s)" % (a.explain_ms, p, path))
+                print("  statements slower than %d ms: %d (log in %s)"
+                      % (a.explain_ms or a.pg_log_ms, d, path))
             if getattr(r, "create_p50", None):
                 p50[n] = r.create_p50
         finally:

@@ -5,13 +5,22 @@ step after the other: one agent slow to accept its shred held up the DONE
 of every other disk (at 1 000 servers, the sends of 12 000 disks' work
 delayed each DONE by ~34 s)."""
 import re
+import subprocess
 import threading
 import urllib.request
+import xmlrpc.client
 
 import vastest
 from vastest import SmTestCase, v, wait_until
 
 VB_SECTORS = 1025 * 2048  # 1 VB = 1025 MiB
+MUTATE_LOCK = 5652819  # DB_MUTATE_LOCK
+
+
+def metric(sm, name):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % sm.port, timeout=30) as r:
+        text = r.read().decode()
+    return float(re.search(r"^%s (\S+)$" % name, text, re.M).group(1))
 
 
 class ShredPipelineTest(SmTestCase):
@@ -86,6 +95,100 @@ class ShredPipelineTest(SmTestCase):
         rows = int(re.search(r"^vas_shred_batch_rows_max (\d+)$", text, re.M).group(1))
         # At most the first guess (16); 40 in one without the measured cost.
         self.assertTrue(0 < rows <= 16, rows)
+        self.invariants()
+
+
+
+class GiveWayTest(SmTestCase):
+    """The mutation lock is granted in turn: a shred transaction that
+    queued for it while an API write held it went before every write that
+    queued later. Now the shred engine lets the manager's other writes go
+    first (shred_give_way_ms, long here so that the test does not race it)."""
+
+    def sm_options(self):
+        return {"shred_give_way_ms": 60000}
+
+    def setUp(self):
+        super().setUp()
+        self.holder = None
+
+    def tearDown(self):
+        if self.holder:
+            self.holder.kill()
+            self.holder.wait()
+        super().tearDown()
+
+    def waiters(self):
+        return int(self.sm.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                               "AND objid = %d AND NOT granted" % MUTATE_LOCK))
+
+    def create(self, name, results):
+        with self.sm.proxy() as p:
+            try:
+                results[name] = p.createLogicalVolume(v(lvolname=name, capacity=10,
+                                                        redundancy=2))
+            except xmlrpc.client.Fault as f:
+                results[name] = ("fault", f.faultCode)
+
+    def test_api_writes_go_before_the_shred_engine(self):
+        q = self.sm.sql
+        self.cluster(disks_per_server=2)
+        # The order in which writes held the lock.
+        q("CREATE TABLE seen (n serial PRIMARY KEY, what text NOT NULL); "
+          "CREATE FUNCTION seen_shred() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "INSERT INTO seen (what) VALUES ('shred'); RETURN NULL; END $$; "
+          "CREATE FUNCTION seen_create() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "INSERT INTO seen (what) VALUES ('create ' || NEW.lvolname); RETURN NULL; END $$; "
+          "CREATE TRIGGER seen AFTER DELETE ON shred FOR EACH ROW "
+          "EXECUTE FUNCTION seen_shred(); "
+          "CREATE TRIGGER seen AFTER INSERT ON lvollst FOR EACH ROW "
+          "EXECUTE FUNCTION seen_create()")
+        # 4 disks of 40 extents on one server: shreds end all the time.
+        sid = int(q("SELECT min(ssvrid) FROM ssvrlst"))
+        for d in range(4):
+            self.s.registerPhysicalDisk(v(ssvrid=sid, local_path="/dev/sdx%d" % d,
+                                          capacity=str(400 * VB_SECTORS)))
+        self.assertTrue(wait_until(lambda: q("SELECT count(*) FROM seen") != "0", 30))
+        # Another session holds the lock; write a waits for it.
+        self.holder = subprocess.Popen(
+            ["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-h", self.pg.dir, "-U", "vas", "-d",
+             self.sm.db], stdin=subprocess.PIPE, text=True, stdout=subprocess.DEVNULL)
+        self.holder.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(%d);\n" % MUTATE_LOCK)
+        self.holder.stdin.flush()
+        self.assertTrue(wait_until(lambda: q(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %d AND "
+            "granted" % MUTATE_LOCK) == "1", 20))
+        gave_way = metric(self.sm, "vas_shred_gave_way_total")
+        results = {}
+        a = threading.Thread(target=self.create, args=("a", results))
+        a.start()
+        self.assertTrue(wait_until(lambda: self.waiters() >= 1, 20))
+        # Shreds end meanwhile: the engine wants the lock, and queues for
+        # it (before) or gives way to a (now).
+        self.assertTrue(wait_until(
+            lambda: self.waiters() >= 2 or
+            metric(self.sm, "vas_shred_gave_way_total") > gave_way, 30))
+        queued = self.waiters()
+        b = threading.Thread(target=self.create, args=("b", results))
+        b.start()
+        self.assertTrue(wait_until(lambda: self.waiters() > queued, 20), results)
+        self.holder.stdin.write("COMMIT;\n")
+        self.holder.stdin.close()
+        self.assertEqual(self.holder.wait(20), 0)
+        self.holder = None
+        a.join(30)
+        b.join(30)
+        self.assertEqual(sorted(results), ["a", "b"])
+        self.assertFalse([r for r in results.values() if isinstance(r, tuple)], results)
+        # The engine goes on once they are done.
+        self.assertTrue(wait_until(lambda: q(
+            "SELECT count(*) FROM seen WHERE what = 'shred' AND n > (SELECT n FROM seen "
+            "WHERE what = 'create b')") != "0", 30))
+        order = q("SELECT string_agg(what, ',' ORDER BY n) FROM seen WHERE n >= (SELECT n "
+                  "FROM seen WHERE what = 'create a') AND n <= (SELECT n FROM seen WHERE "
+                  "what = 'create b')")
+        self.assertEqual(order, "create a,create b")
+        self.wait_shredded(60)
         self.invariants()
 
 
