@@ -106,11 +106,15 @@ static int lock_roots(struct db_tx *tx, struct evac_leg *legs, int n)
 	"ON s2.ssvrid = p2.ssvrid WHERE m2.superlvolid = m.superlvolid AND "   \
 	"m2.dextid <> m.dextid ORDER BY m2.seq, m2.dextid)"
 
-/* The legs on failed parts, then their volume's storage pool. */
+/*
+ * The legs on failed parts, then their volume's storage pool. ps is
+ * materialized: inlined, pool_storage() ran once per leg, not per pool
+ * (7 ms each at 12 000 disks: 7.2 s under the lock for 1 000 legs).
+ */
 #define LEGS_HEAD                                                              \
 	"WITH f AS (SELECT p.pdskid, p.ssvrid, p.priority FROM pdsklst p "     \
 	"JOIN ssvrlst s ON s.ssvrid = p.ssvrid WHERE p.priority IN ($1, $2) "  \
-	"OR s.priority IN ($1, $2)), ps AS (SELECT poolid, "                   \
+	"OR s.priority IN ($1, $2)), ps AS MATERIALIZED (SELECT poolid, "      \
 	"pool_storage(poolid) AS storage FROM pool) SELECT m.dextid, "         \
 	"m.superlvolid, m.toplvolid, m.capacity, m.mirror_status, f.ssvrid, "  \
 	"f.pdskid, f.priority, "

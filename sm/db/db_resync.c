@@ -194,6 +194,12 @@ static void fill_resync(const PGresult *r, int i, void *elem)
 	x->insync = PQnfields(r) > 8 ? (int)db_l(r, i, 8) : 0;
 }
 
+/*
+ * The disks and mirrors already rebuilding are read once, as hashed
+ * NOT IN lists (both columns NOT NULL): as NOT EXISTS the planner, with
+ * resync's statistics from when it was empty, scanned a candidate's whole
+ * disk per candidate (0.4-3.3 s under the lock with 1 000 rows queued).
+ */
 int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n)
 {
 	PGresult *r;
@@ -211,10 +217,10 @@ int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n)
 	    "insync " RESYNC_FROM
 	    " WHERE r.status = $3 AND r.next_try <= now() AND a.eventid = 0 "
 	    " AND a.status = $4 AND s.priority = $5 AND p.priority IN ($5, $6) "
-	    " AND NOT EXISTS (SELECT 1 FROM resync b JOIN dskmap bd ON "
-	    " bd.dextid = b.lvolid_add WHERE b.status = $7 AND bd.pdskid = "
-	    " d.pdskid) AND NOT EXISTS (SELECT 1 FROM resync b WHERE "
-	    " b.status = $7 AND b.mirrorid = r.mirrorid) "
+	    " AND d.pdskid NOT IN (SELECT bd.pdskid FROM resync b JOIN dskmap "
+	    " bd ON bd.dextid = b.lvolid_add WHERE b.status = $7) AND "
+	    " r.mirrorid NOT IN (SELECT b.mirrorid FROM resync b WHERE "
+	    " b.status = $7) "
 	    " ORDER BY d.pdskid, r.eventid NULLS LAST, r.lvolid_add) c "
 	    "WHERE c.insync > 0 ORDER BY c.insync, c.lvolid_add LIMIT $1",
 	    "ddddddd", max, MIRROR_INSYNC, EV_PENDING, ATTACH_BOUND, PRIO_HIGH,

@@ -27,6 +27,13 @@ int db_server_list(struct db_tx *tx, enum srv_kind kind, int32_t id,
 /* The same, only storage servers of pool poolid when it is > 0. */
 int db_server_list_in(struct db_tx *tx, enum srv_kind kind, int32_t id,
 		      int32_t poolid, struct sm_server **rows, int *n);
+/*
+ * Live (HIGH/LOW) servers of a kind with their addresses, in id order,
+ * in one statement: what the health poll asks, without the list's
+ * space and rebuild counts.
+ */
+int db_servers_live(struct db_tx *tx, enum srv_kind kind,
+		    struct sm_server **rows, int *n);
 /* Data addresses in registration order. */
 int db_server_ips(struct db_tx *tx, enum srv_kind kind, int32_t id,
 		  struct sm_server *row);

@@ -13,6 +13,7 @@
 #include "db_resync.h"
 #include "db_servers.h"
 #include "db_volumes.h"
+#include "vas/clock.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/units.h"
@@ -215,17 +216,31 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 	struct alloc_pool pool = {0};
 	struct evac_leg *legs = NULL;
 	int n = 0, ret, i, moved = 0;
+	int64_t t[6];
 
 	/* Runs every resync pass: nothing but one query when all is well. */
+	t[0] = vas_now_ms();
 	ret = db_evac_legs(tx, &legs, &n);
+	t[1] = vas_now_ms();
 	if (!ret && n)
 		ret = db_alloc_pool_load(tx, 0, &pool);
-	if (!ret && n) {
+	t[2] = vas_now_ms();
+	if (!ret && n)
 		place(&pool, legs, n);
+	t[3] = vas_now_ms();
+	if (!ret && n)
 		ret = db_evac_take(tx, legs, n);
-	}
+	t[4] = vas_now_ms();
 	if (!ret && n)
 		ret = db_evac_swap(tx, legs, n);
+	t[5] = vas_now_ms();
+	/* Where a failure's booking goes, under the mutation lock. */
+	if (n)
+		log_info("evacuation of %d legs: read %lld ms, disks %lld ms, "
+			 "placed %lld ms, taken %lld ms, swapped %lld ms",
+			 n, (long long)(t[1] - t[0]), (long long)(t[2] - t[1]),
+			 (long long)(t[3] - t[2]), (long long)(t[4] - t[3]),
+			 (long long)(t[5] - t[4]));
 	for (i = 0; !ret && i < n; i++)
 		if (legs[i].new_id) {
 			log_info("dext-%08x of mirr-%08x replaced by dext-%08x",
@@ -278,10 +293,12 @@ int sm_notify_failure(struct sm *sm, int target, int32_t id)
 	struct sm_disk disk;
 	struct db_tx *tx = NULL;
 	int ret, prio = 0;
+	int64_t t0 = vas_now_ms(), t1;
 
 	ret = db_begin(sm->db, true, &tx);
 	if (ret)
 		return ret;
+	t1 = vas_now_ms();
 	switch (target) {
 	case TARGET_HSVR:
 	case TARGET_SSVR: {
@@ -319,7 +336,10 @@ int sm_notify_failure(struct sm *sm, int target, int32_t id)
 	}
 	ret = db_end(tx, ret);
 	if (!ret) {
-		log_warn("failure recorded: target %d id %08x", target, id);
+		log_warn("failure recorded: target %d id %08x (lock waited "
+			 "%lld ms, held %lld ms)",
+			 target, id, (long long)(t1 - t0),
+			 (long long)(vas_now_ms() - t1));
 		sm_wake_resync(sm);
 		if (target == TARGET_HSVR)
 			sm_wake_fencing(sm);

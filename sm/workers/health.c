@@ -74,7 +74,7 @@ static int load(struct sm *sm, struct probe **out, int *n)
 	for (kind = SRV_HSVR; !ret && kind <= SRV_SSVR; kind++) {
 		struct probe *grown;
 
-		ret = db_server_list(tx, kind, 0, &rows, &k);
+		ret = db_servers_live(tx, kind, &rows, &k);
 		if (ret)
 			break;
 		grown = realloc(*out, sizeof(**out) * (size_t)(*n + k + 1));
@@ -108,7 +108,18 @@ struct round {
 	int64_t start_ms;
 	int spread_ms;
 	const atomic_bool *stop;
+	/* How the round went, for the log: the latest ask, the slowest. */
+	_Atomic int64_t late_ms;
+	_Atomic int64_t slow_ms;
 };
+
+static void note_max(_Atomic int64_t *at, int64_t v)
+{
+	int64_t cur = atomic_load(at);
+
+	while (v > cur && !atomic_compare_exchange_weak(at, &cur, v))
+		;
+}
 
 static void ask(void *ctx, void *item)
 {
@@ -128,7 +139,9 @@ static void ask(void *ctx, void *item)
 			break;
 		vas_sleep_ms(left < 100 ? (long)left : 100);
 	}
+	note_max((_Atomic int64_t *)&r->late_ms, vas_now_ms() - due);
 	p->down = !answers(r->sm, p);
+	note_max((_Atomic int64_t *)&r->slow_ms, vas_now_ms() - due);
 }
 
 /*
@@ -141,12 +154,18 @@ static void ask(void *ctx, void *item)
 static int check(struct sm *sm, struct probe *p, int n, int spread_ms,
 		 const atomic_bool *stop)
 {
-	struct round r = {sm, p, n, vas_now_ms(), spread_ms, stop};
+	struct round r = {sm, p, n, vas_now_ms(), spread_ms, stop, 0, 0};
 	int i, down = 0;
 
 	worker_fanout(p, n, sizeof(*p), ask, &r, 32);
 	for (i = 0; i < n; i++)
 		down += p[i].down;
+	log_info("health: %d servers asked in %lld ms (spread over %d ms), "
+		 "latest ask %lld ms after its time, slowest done %lld ms "
+		 "after; %d silent",
+		 n, (long long)(vas_now_ms() - r.start_ms), spread_ms,
+		 (long long)atomic_load(&r.late_ms),
+		 (long long)atomic_load(&r.slow_ms), down);
 	return down;
 }
 
