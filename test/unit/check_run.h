@@ -40,6 +40,11 @@ static inline Suite *check_suite(const char *name, const TTest *const *tests,
 
 	if (setup || teardown)
 		tcase_add_checked_fixture(tc, setup, teardown);
+	/*
+	 * Check's 4 s default is a speed test on a loaded machine (the domain
+	 * suites talk to a real PostgreSQL): this only catches hangs.
+	 */
+	tcase_set_timeout(tc, 60);
 	for (; *tests; tests++)
 		tcase_add_test(tc, *tests);
 	suite_add_tcase(s, tc);
