@@ -20,6 +20,7 @@ import signal
 import threading
 import time
 import unittest
+import xmlrpc.client
 
 from pgha import Managers, PgPair, TcpProxy, Uncertain, socket_owner
 from test_sm_faults import (INVARIANTS, SETTLED, HeadAgent, Ledger, ShredAgent,
@@ -352,6 +353,13 @@ class StandbyPromotion(HaCase):
                 acked.append(name)
             except Uncertain:
                 uncertain.append(name)
+            except xmlrpc.client.Fault as f:
+                if f.faultCode != 500:
+                    self.thread_errors.append((name, repr(f)))
+                    return
+                # A COMMIT lost at the failover itself: recorded or not,
+                # the manager cannot tell (README); counted below.
+                self.unknown.append(name)
             except Exception as e:  # reported by the test, not lost in a thread
                 self.thread_errors.append((name, repr(e)))
                 return
@@ -370,7 +378,7 @@ class StandbyPromotion(HaCase):
         _, epoch = self.leader()
         stop = threading.Event()
         acked, uncertain = [], []
-        self.thread_errors = []
+        self.thread_errors, self.unknown = [], []
         load = [threading.Thread(target=self.creator, args=(stop, p, acked, uncertain))
                 for p in ("a", "b")]
         for t in load:
@@ -387,20 +395,25 @@ class StandbyPromotion(HaCase):
         for t in load:
             t.join(120)
             self.assertFalse(t.is_alive(), "a client hangs")
-        # A fault here seen rarely at load ~23 (500 once): the managers'
-        # error lines say which statement or state gave it.
-        self.assertEqual(self.thread_errors, [], "\n".join(
-            l for sm in self.sms if sm.proc for l in sm.logtext().splitlines()
-            if " ERROR " in l or " WARN " in l)[-4000:])
+        errors = "\n".join(l for sm in self.sms if sm.proc
+                           for l in sm.logtext().splitlines()
+                           if " ERROR " in l or " WARN " in l)[-4000:]
+        self.assertEqual(self.thread_errors, [], errors)
+        # Each 500 is a COMMIT the managers logged as lost with the old
+        # server (outcome unknown), nothing else.
+        lost = sum(sm.logtext().count("replaced: outcome unknown")
+                   for sm in self.sms if sm.proc)
+        self.assertLessEqual(len(self.unknown), lost, errors)
         _, led = self.wait_new_leader(epoch, None)
         names = {x["lvolname"] for x in self.client.call("listLogicalVolumes", v(), read=True)}
         self.assertEqual(sorted(set(acked) - names), [], "acknowledged but lost")
         self.assertEqual(violated(self.sms[0], INVARIANTS), [])
         print("\nprimary stopped, standby promoted: managers writing again after %s s "
               "(limit %d s), a leader again after %.1f s; %d creates acknowledged, %d "
-              "answers lost with the primary; client retries %s" % (
-                  ", ".join("%.1f" % b for b in back), FAILOVER_LIMIT_S, led - t0,
-                  len(acked), len(uncertain), self.client.retries))
+              "answers lost with the primary, %d outcomes unknown (500); client retries "
+              "%s" % (", ".join("%.1f" % b for b in back), FAILOVER_LIMIT_S, led - t0,
+                      len(acked), len(uncertain), len(self.unknown),
+                      self.client.retries))
         for b in back:
             self.assertLessEqual(b, FAILOVER_LIMIT_S)
 
