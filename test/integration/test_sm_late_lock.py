@@ -3,44 +3,15 @@ mutation lock (issue 13): what they read may change while they wait for
 it. A session of the test's own holds the lock, changes the database the
 way another writer would, and lets the waiting calls go on; each must
 answer as if it had run after that writer."""
-import subprocess
 import threading
 import xmlrpc.client
 
-from vastest import SmTestCase, main, v, wait_until
+from vastest import MutationLockHolder, SmTestCase, main, v, wait_until
 
-MUTATE_LOCK = 5652819  # DB_MUTATE_LOCK
 PRIO_FAULTY = 5
 
 
-class LateLock(SmTestCase):
-    def setUp(self):
-        super().setUp()
-        self.holder = None
-
-    def tearDown(self):
-        if self.holder:
-            self.holder.kill()
-            self.holder.wait()
-        super().tearDown()
-
-    def hold_lock(self):
-        self.holder = subprocess.Popen(
-            ["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-h", self.pg.dir, "-U", "vas", "-d",
-             self.sm.db], stdin=subprocess.PIPE, text=True, stdout=subprocess.DEVNULL)
-        self.holder.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(%d);\n" % MUTATE_LOCK)
-        self.holder.stdin.flush()
-        self.assertTrue(wait_until(lambda: self.sm.sql(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %d AND "
-            "granted" % MUTATE_LOCK) == "1", 20))
-
-    def release_lock(self, sql=""):
-        """Runs sql in the holder's transaction, then commits it."""
-        self.holder.stdin.write(sql + "\nCOMMIT;\n")
-        self.holder.stdin.close()
-        self.assertEqual(self.holder.wait(20), 0)
-        self.holder = None
-
+class LateLock(MutationLockHolder, SmTestCase):
     def waiting(self, n):
         """Until n writers wait for the lock (at least: a worker's pass
         may wait too)."""

@@ -5,16 +5,14 @@ step after the other: one agent slow to accept its shred held up the DONE
 of every other disk (at 1 000 servers, the sends of 12 000 disks' work
 delayed each DONE by ~34 s)."""
 import re
-import subprocess
 import threading
 import urllib.request
 import xmlrpc.client
 
 import vastest
-from vastest import SmTestCase, v, wait_until
+from vastest import MUTATE_LOCK, MutationLockHolder, SmTestCase, v, wait_until
 
 VB_SECTORS = 1025 * 2048  # 1 VB = 1025 MiB
-MUTATE_LOCK = 5652819  # DB_MUTATE_LOCK
 
 
 def metric(sm, name):
@@ -99,7 +97,7 @@ class ShredPipelineTest(SmTestCase):
 
 
 
-class GiveWayTest(SmTestCase):
+class GiveWayTest(MutationLockHolder, SmTestCase):
     """The mutation lock is granted in turn: a shred transaction that
     queued for it while an API write held it went before every write that
     queued later. Now the shred engine lets the manager's other writes go
@@ -107,16 +105,6 @@ class GiveWayTest(SmTestCase):
 
     def sm_options(self):
         return {"shred_give_way_ms": 60000}
-
-    def setUp(self):
-        super().setUp()
-        self.holder = None
-
-    def tearDown(self):
-        if self.holder:
-            self.holder.kill()
-            self.holder.wait()
-        super().tearDown()
 
     def waiters(self):
         return int(self.sm.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
@@ -150,14 +138,7 @@ class GiveWayTest(SmTestCase):
                                           capacity=str(400 * VB_SECTORS)))
         self.assertTrue(wait_until(lambda: q("SELECT count(*) FROM seen") != "0", 30))
         # Another session holds the lock; write a waits for it.
-        self.holder = subprocess.Popen(
-            ["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-h", self.pg.dir, "-U", "vas", "-d",
-             self.sm.db], stdin=subprocess.PIPE, text=True, stdout=subprocess.DEVNULL)
-        self.holder.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(%d);\n" % MUTATE_LOCK)
-        self.holder.stdin.flush()
-        self.assertTrue(wait_until(lambda: q(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %d AND "
-            "granted" % MUTATE_LOCK) == "1", 20))
+        self.hold_lock()
         gave_way = metric(self.sm, "vas_shred_gave_way_total")
         results = {}
         a = threading.Thread(target=self.create, args=("a", results))
@@ -172,10 +153,7 @@ class GiveWayTest(SmTestCase):
         b = threading.Thread(target=self.create, args=("b", results))
         b.start()
         self.assertTrue(wait_until(lambda: self.waiters() > queued, 20), results)
-        self.holder.stdin.write("COMMIT;\n")
-        self.holder.stdin.close()
-        self.assertEqual(self.holder.wait(20), 0)
-        self.holder = None
+        self.release_lock()
         a.join(30)
         b.join(30)
         self.assertEqual(sorted(results), ["a", "b"])

@@ -343,3 +343,38 @@ STATE_COUNT_DRIFT = (
 
 def main():
     unittest.main(verbosity=2)
+
+
+MUTATE_LOCK = 5652819  # DB_MUTATE_LOCK (sm/db/db_priv.h)
+
+
+class MutationLockHolder:
+    """For an SmTestCase: the managers' mutation lock held from a psql
+    session of its own, so that writers queue behind it on demand."""
+
+    def setUp(self):
+        super().setUp()
+        self.holder = None
+
+    def tearDown(self):
+        if self.holder:
+            self.holder.kill()
+            self.holder.wait()
+        super().tearDown()
+
+    def hold_lock(self):
+        self.holder = subprocess.Popen(
+            ["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-h", self.pg.dir, "-U", "vas", "-d",
+             self.sm.db], stdin=subprocess.PIPE, text=True, stdout=subprocess.DEVNULL)
+        self.holder.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(%d);\n" % MUTATE_LOCK)
+        self.holder.stdin.flush()
+        self.assertTrue(wait_until(lambda: self.sm.sql(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %d AND "
+            "granted" % MUTATE_LOCK) == "1", 20))
+
+    def release_lock(self, sql=""):
+        """Runs sql in the holder's transaction, then commits it."""
+        self.holder.stdin.write(sql + "\nCOMMIT;\n")
+        self.holder.stdin.close()
+        self.assertEqual(self.holder.wait(20), 0)
+        self.holder = None
