@@ -11,7 +11,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "vas/clock.h"
 
 /* A try costs two dmsetup calls: a map let go goes within a minute. */
 #define LEFTOVER_MAX_GAP_MS (60L * 1000)
@@ -22,14 +23,6 @@ struct leftover {
 	int64_t due_ms;
 	long gap_ms;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int leftover_add(struct hsvr *h, struct vas_lvolstruct *leg, int32_t mirrorid,
 		 long gap_ms)
@@ -50,7 +43,7 @@ int leftover_add(struct hsvr *h, struct vas_lvolstruct *leg, int32_t mirrorid,
 		memset(leg, 0, sizeof(*leg));
 		l->mirrorid = mirrorid;
 		l->gap_ms = gap_ms;
-		l->due_ms = now_ms() + gap_ms;
+		l->due_ms = vas_now_ms() + gap_ms;
 	} else {
 		ret = -ENOMEM;
 	}
@@ -62,7 +55,7 @@ int leftover_take_due(struct hsvr *h, struct vas_lvolstruct *leg,
 		      int32_t *mirrorid, long *gap_ms)
 {
 	struct leftover out;
-	int64_t now = now_ms();
+	int64_t now = vas_now_ms();
 	int i, found = 0;
 
 	pthread_mutex_lock(&h->leftover_lock);

@@ -315,9 +315,7 @@ static void teardown_old(struct op *op)
 		 (uint32_t)op->remove.lvolid, (uint32_t)op->mirrorid,
 		 hx_last_error()[0] ? hx_last_error() : strerror(-ret));
 	log_err("event %lld: %s", (long long)op->eventid, op->rs->note);
-	if (leftover_add(h, &op->remove, op->mirrorid, h->leftover_gap_ms))
-		log_err("old extent dext-%08x: not retried (no memory)",
-			(uint32_t)op->remove.lvolid);
+	retire_later(op, h->leftover_gap_ms);
 }
 
 /* hsvr.md 9: fail/remove the old leg, build and add the new one. */

@@ -69,6 +69,8 @@ void run_grow(struct op *op);
 int leg_teardown(struct hsvr *h, const struct vas_lvolstruct *leg);
 /* One more try at a leftover leg; a failure puts it back, twice as late. */
 void run_retire(struct op *op);
+/* op's old leg (op->remove, taken over) kept for a try gap_ms from now. */
+void retire_later(struct op *op, long gap_ms);
 /*
  * Queues one more try (OP_RETIRE, on the leg's mirror, so it never races
  * a build of the same leg) for every due leftover (hsvr.h); the monitor's

@@ -26,11 +26,10 @@ int leg_teardown(struct hsvr *h, const struct vas_lvolstruct *leg)
 
 void run_retire(struct op *op)
 {
-	struct hsvr *h = op->h;
 	int ret;
 
 	hx_clear_error();
-	ret = leg_teardown(h, &op->remove);
+	ret = leg_teardown(op->h, &op->remove);
 	if (!ret) {
 		log_info("old extent dext-%08x of mirr-%08x torn down",
 			 (uint32_t)op->remove.lvolid, (uint32_t)op->mirrorid);
@@ -39,7 +38,12 @@ void run_retire(struct op *op)
 	log_err("old extent dext-%08x of mirr-%08x still not torn down: %s",
 		(uint32_t)op->remove.lvolid, (uint32_t)op->mirrorid,
 		hx_last_error()[0] ? hx_last_error() : strerror(-ret));
-	if (leftover_add(h, &op->remove, op->mirrorid, op->retry_gap_ms * 2))
+	retire_later(op, op->retry_gap_ms * 2);
+}
+
+void retire_later(struct op *op, long gap_ms)
+{
+	if (leftover_add(op->h, &op->remove, op->mirrorid, gap_ms))
 		log_err("old extent dext-%08x: not retried (no memory)",
 			(uint32_t)op->remove.lvolid);
 }
