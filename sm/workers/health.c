@@ -85,9 +85,6 @@ static int load(struct sm *sm, struct probe **out, int *n)
 		}
 		*out = grown;
 		for (i = 0; i < k; i++) {
-			if (rows[i].priority != PRIO_HIGH &&
-			    rows[i].priority != PRIO_LOW)
-				continue;
 			(*out)[*n].kind = kind;
 			(*out)[*n].srv = rows[i];
 			(*out)[*n].down = false;
