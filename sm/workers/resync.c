@@ -238,7 +238,6 @@ static const struct job_ops resync_ops = {
     .eta_key = row_link,
     .share_server = true,
     .ask_note = true,
-    .cost_sized = true,
     .full_work = full_work,
     .size_vb = row_size,
     .attempts = row_attempts,
