@@ -24,10 +24,11 @@ struct sm_config {
 	int64_t unit;  /* min(extentsize) */
 	int64_t carve; /* max(extentsize) */
 	int max_resync_tasks;
-	int max_shred_tasks;   /* 0: no cap */
-	int job_batch;	       /* rows per shred/resync transaction */
-	int shred_give_way_ms; /* a shred transaction waits for others */
-	int shredder_count;    /* per storage server (agent threads); 0: none */
+	int max_shred_tasks;	/* 0: no cap */
+	int job_batch;		/* rows per shred/resync transaction */
+	int shred_give_way_ms;	/* a shred transaction waits for others */
+	int resync_give_way_ms; /* the same for a rebuild transaction */
+	int shredder_count; /* per storage server (agent threads); 0: none */
 	int hsvr_port;
 	int ssvr_port;
 	char iqn_prefix[128];

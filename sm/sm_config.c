@@ -139,6 +139,8 @@ int sm_config_load(const struct vas_conf *conf, struct sm_config *cfg)
 	 */
 	ret |= get_int(conf, S, "shred_give_way_ms", 500, 0, 600000,
 		       &cfg->shred_give_way_ms);
+	ret |= get_int(conf, S, "resync_give_way_ms", 500, 0, 600000,
+		       &cfg->resync_give_way_ms);
 	ret |= get_int(conf, "hsvr_agent", "port", VAS_PORT_HSVR, 1, 65535,
 		       &cfg->hsvr_port);
 	ret |= get_int(conf, "ssvr_agent", "port", VAS_PORT_SSVR, 1, 65535,

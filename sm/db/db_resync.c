@@ -158,16 +158,47 @@ int db_resync_salvage(struct db_tx *tx)
 	return ret;
 }
 
+/* A row whose leg is no longer a spare of an attached volume (M9, M64). */
+#define RESYNC_STALE                                                           \
+	"NOT EXISTS (SELECT 1 FROM lvolmap m JOIN lvollst l ON l.lvolid = "    \
+	"m.toplvolid LEFT JOIN assoc o ON o.assoc_lvolid = l.lvolid JOIN "     \
+	"attach a ON a.lvolid = COALESCE(o.lvolid, l.lvolid) WHERE m.lvolid "  \
+	"= r.lvolid_add AND m.mirror_status = $1)"
+
 int db_resync_purge(struct db_tx *tx)
 {
-	return db_q(
-	    tx, NULL,
-	    "DELETE FROM resync r WHERE NOT EXISTS (SELECT 1 FROM "
-	    "lvolmap m JOIN lvollst l ON l.lvolid = m.toplvolid LEFT "
-	    "JOIN assoc o ON o.assoc_lvolid = l.lvolid JOIN attach a ON "
-	    "a.lvolid = COALESCE(o.lvolid, l.lvolid) WHERE m.lvolid = "
-	    "r.lvolid_add AND m.mirror_status = $1)",
-	    "d", MIRROR_SPARE);
+	return db_q(tx, NULL, "DELETE FROM resync r WHERE " RESYNC_STALE, "d",
+		    MIRROR_SPARE);
+}
+
+/*
+ * Read-only, so that a look at the whole queue takes the mutation lock
+ * only when it has something to do: legs on a failed disk or server (what
+ * sm_evacuate replaces: db_evac_legs' condition) and stale rows.
+ */
+int db_resync_upkeep(struct db_tx *tx, bool *evacuate, bool *purge)
+{
+	PGresult *r;
+	int ret = db_q(
+	    tx, &r,
+	    /*
+	     * Disk by disk (LATERAL): joined as a whole, the planner hashed
+	     * dskmap (2.2 M rows, 7-8 s) to find nothing.
+	     */
+	    "SELECT EXISTS (SELECT 1 FROM pdsklst p JOIN ssvrlst s ON s.ssvrid "
+	    "= p.ssvrid CROSS JOIN LATERAL (SELECT 1 FROM dskmap d JOIN "
+	    "lvolmap "
+	    "m ON m.dextid = d.dextid WHERE d.pdskid = p.pdskid LIMIT 1) x "
+	    "WHERE p.priority IN ($2, $3) OR s.priority IN ($2, $3)), EXISTS "
+	    "(SELECT 1 FROM resync r WHERE " RESYNC_STALE ")",
+	    "ddd", MIRROR_SPARE, PRIO_OFFLINE, PRIO_FAULTY);
+
+	if (ret)
+		return ret;
+	*evacuate = !strcmp(db_s(r, 0, 0), "t");
+	*purge = !strcmp(db_s(r, 0, 1), "t");
+	PQclear(r);
+	return 0;
 }
 
 #define RESYNC_FROM                                                            \
@@ -194,19 +225,28 @@ static void fill_resync(const PGresult *r, int i, void *elem)
 	x->insync = PQnfields(r) > 8 ? (int)db_l(r, i, 8) : 0;
 }
 
+static int64_t get_int32(const void *e)
+{
+	return *(const int32_t *)e;
+}
+
 /*
  * The disks and mirrors already rebuilding are read once, as hashed
  * NOT IN lists (both columns NOT NULL): as NOT EXISTS the planner, with
  * resync's statistics from when it was empty, scanned a candidate's whole
  * disk per candidate (0.4-3.3 s under the lock with 1 000 rows queued).
  */
-int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n)
+int db_resync_pick(struct db_tx *tx, int max, const int32_t *freed, int n_freed,
+		   struct resync_row **rows, int *n)
 {
+	char *ended = db_array(freed, sizeof(*freed), n_freed, get_int32);
 	PGresult *r;
 	int ret;
 
 	*rows = NULL;
 	*n = 0;
+	if (!ended)
+		return -ENOMEM;
 	ret = db_q(
 	    tx, &r,
 	    "SELECT * FROM (SELECT DISTINCT ON (d.pdskid) r.eventid, "
@@ -218,13 +258,15 @@ int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n)
 	    " WHERE r.status = $3 AND r.next_try <= now() AND a.eventid = 0 "
 	    " AND a.status = $4 AND s.priority = $5 AND p.priority IN ($5, $6) "
 	    " AND d.pdskid NOT IN (SELECT bd.pdskid FROM resync b JOIN dskmap "
-	    " bd ON bd.dextid = b.lvolid_add WHERE b.status = $7) AND "
-	    " r.mirrorid NOT IN (SELECT b.mirrorid FROM resync b WHERE "
-	    " b.status = $7) "
+	    " bd ON bd.dextid = b.lvolid_add WHERE b.status = $7 AND "
+	    " b.lvolid_add <> ALL ($8::int[])) AND r.mirrorid NOT IN (SELECT "
+	    " b.mirrorid FROM resync b WHERE b.status = $7 AND b.lvolid_add "
+	    " <> ALL ($8::int[])) "
 	    " ORDER BY d.pdskid, r.eventid NULLS LAST, r.lvolid_add) c "
 	    "WHERE c.insync > 0 ORDER BY c.insync, c.lvolid_add LIMIT $1",
-	    "ddddddd", max, MIRROR_INSYNC, EV_PENDING, ATTACH_BOUND, PRIO_HIGH,
-	    PRIO_LOW, EV_PROGRESS);
+	    "ddddddds", max, MIRROR_INSYNC, EV_PENDING, ATTACH_BOUND, PRIO_HIGH,
+	    PRIO_LOW, EV_PROGRESS, ended);
+	free(ended);
 	if (ret)
 		return ret;
 	ret = db_rows_from(r, (void **)rows, n, sizeof(**rows), fill_resync);
@@ -261,9 +303,22 @@ static int64_t get_eventid(const void *e)
 	return ((const struct resync_row *)e)->eventid;
 }
 
+static int64_t get_head(const void *e)
+{
+	return ((const struct resync_row *)e)->hsvrid;
+}
+
+/*
+ * The rows were picked before this transaction took the mutation lock
+ * (db_resync_pick outside it): each starts only if what made it startable
+ * still holds - queued, its volume bound to the same head with no attach
+ * or detach in flight, its target disk and server up, its mirror with an
+ * in-sync leg to copy from (M68). One disk and one mirror at a time hold
+ * as only this engine starts rebuilds.
+ */
 int db_resync_begin(struct db_tx *tx, struct resync_row *rows, int *n)
 {
-	char *adds = NULL, *evs = NULL;
+	char *adds = NULL, *evs = NULL, *heads = NULL;
 	PGresult *r = NULL;
 	int ret, i;
 
@@ -271,19 +326,34 @@ int db_resync_begin(struct db_tx *tx, struct resync_row *rows, int *n)
 			     offsetof(struct resync_row, eventid));
 	adds = db_array(rows, sizeof(*rows), *n, get_add);
 	evs = db_array(rows, sizeof(*rows), *n, get_eventid);
-	if (!ret && (!adds || !evs))
+	heads = db_array(rows, sizeof(*rows), *n, get_head);
+	if (!ret && (!adds || !evs || !heads))
 		ret = -ENOMEM;
-	/* Gone since the pick (detach, replacement): send nothing. */
 	if (!ret)
-		ret = db_q(tx, &r,
-			   "UPDATE resync r SET status = $3, attempts = "
-			   "r.attempts + 1, eventid = x.ev FROM "
-			   "unnest($1::int[], $2::int[]) AS x(add, ev) WHERE "
-			   "r.lvolid_add = x.add AND r.status = $4 RETURNING "
-			   "r.lvolid_add",
-			   "ssdd", adds, evs, EV_PROGRESS, EV_PENDING);
+		ret = db_q(
+		    tx, &r,
+		    "UPDATE resync r SET status = $4, attempts = r.attempts + "
+		    "1, eventid = x.ev FROM unnest($1::int[], $2::int[], "
+		    "$3::int[]) AS x(add, ev, head) WHERE r.lvolid_add = x.add "
+		    "AND r.status = $5 AND EXISTS (SELECT 1 FROM lvolmap m "
+		    "JOIN "
+		    "dskmap d ON d.dextid = m.lvolid JOIN pdsklst p ON "
+		    "p.pdskid "
+		    "= d.pdskid JOIN ssvrlst s ON s.ssvrid = p.ssvrid LEFT "
+		    "JOIN "
+		    "assoc o ON o.assoc_lvolid = m.toplvolid JOIN attach a ON "
+		    "a.lvolid = COALESCE(o.lvolid, m.toplvolid) WHERE m.lvolid "
+		    "= r.lvolid_add AND a.hsvrid = x.head AND a.eventid = 0 "
+		    "AND "
+		    "a.status = $6 AND s.priority = $7 AND p.priority IN ($7, "
+		    "$8)) AND EXISTS (SELECT 1 FROM lvolmap i WHERE "
+		    "i.superlvolid = r.mirrorid AND i.mirror_status = $9) "
+		    "RETURNING r.lvolid_add",
+		    "sssdddddd", adds, evs, heads, EV_PROGRESS, EV_PENDING,
+		    ATTACH_BOUND, PRIO_HIGH, PRIO_LOW, MIRROR_INSYNC);
 	free(adds);
 	free(evs);
+	free(heads);
 	if (!ret)
 		db_keep_returned(r, rows, sizeof(*rows), n, get_add);
 	for (i = 0; !ret && i < *n; i++)

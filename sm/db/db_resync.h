@@ -47,12 +47,23 @@ int db_leg_set_status(struct db_tx *tx, int32_t dextid, int status);
 int db_resync_salvage(struct db_tx *tx);
 /* Drops rows whose leg or attachment is gone (M9, M64). */
 int db_resync_purge(struct db_tx *tx);
-/* Ready rows, fewest in-sync legs first; never a mirror with none (M68). */
-int db_resync_pick(struct db_tx *tx, int max, struct resync_row **rows, int *n);
+/*
+ * Read-only: whether legs lie on failed disks or servers (to evacuate)
+ * and whether rows are stale (to purge).
+ */
+int db_resync_upkeep(struct db_tx *tx, bool *evacuate, bool *purge);
+/*
+ * Ready rows, fewest in-sync legs first, one per target disk, none on a
+ * disk or mirror already rebuilding (rows whose add is in freed[] count as
+ * ended); never a mirror with none in sync (M68).
+ */
+int db_resync_pick(struct db_tx *tx, int max, const int32_t *freed, int n_freed,
+		   struct resync_row **rows, int *n);
 int db_resync_running(struct db_tx *tx, struct resync_row **rows, int *n);
 /*
  * PENDING -> PROGRESS for rows[0..*n), each taking an event id unless it
- * kept one; rows gone since the pick are dropped from the array.
+ * kept one; rows gone or no longer startable since the pick are dropped
+ * from the array.
  */
 int db_resync_begin(struct db_tx *tx, struct resync_row *rows, int *n);
 /* The head reported the leg in sync: INSYNC, row removed. */

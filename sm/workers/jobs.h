@@ -59,6 +59,12 @@ struct job_ops {
 	 * cheap rows in large numbers; else job_batch each.
 	 */
 	bool cost_sized;
+	/*
+	 * Optional: whether settle() has work of its own on this full pass
+	 * (b->full) as prepare() planned it, so that the pass takes a
+	 * transaction even with nothing to record or start.
+	 */
+	bool (*full_work)(const void *plan);
 	/* Optional: asks the agent about a sent row (default: by event id). */
 	enum agent_poll (*poll)(const struct sm_config *cfg,
 				const struct sm_server *srv, int port,

@@ -168,6 +168,11 @@ static void forget_ends(struct jobs *j, const struct job_end *ends, int n)
 	pthread_mutex_unlock(&j->lock);
 }
 
+static bool has_full_work(const struct jobs *j, const void *plan)
+{
+	return j->ops->full_work && j->ops->full_work(plan);
+}
+
 /* The lock held for rows of a committed batch: the cost of one, smoothed. */
 static void learn_row_cost(struct jobs *j, double held, int rows)
 {
@@ -238,7 +243,9 @@ static int settle_batch(struct jobs *j, struct job_batch *b, int *n_out)
 	rows = b->n_ends + n_started;
 	held = eta_now() - t0;
 	j->last_held_s = held;
-	learn_row_cost(j, held, rows);
+	/* A full pass's own work (a resync's evacuation) is not per row. */
+	if (!(b->full && has_full_work(j, b->plan)))
+		learn_row_cost(j, held, rows);
 	/* Every mutation waits for this one: a long one is worth a line. */
 	if (held > 0.05)
 		log_info("%s: %d ended, %d started%s in %.0f ms", j->ops->name,
@@ -367,7 +374,8 @@ static int settle(struct jobs *j, bool full, struct job_end *taken, int n_taken,
 	if (!ret && has_plan) {
 		ret = plan(j, taken, n_taken, full, &planned, &n_planned);
 		/* Nothing to record or start: no mutation to wait for. */
-		if (!ret && !n_taken && !n_planned)
+		if (!ret && !n_taken && !n_planned &&
+		    !(full && has_full_work(j, planned)))
 			starts_done = true;
 	}
 	b.plan = planned;

@@ -12,12 +12,14 @@
 #include "db_resync.h"
 #include "failures.h"
 #include "jobs.h"
+#include "resync_plan.h"
 #include "vas/log.h"
 #include "vas/proto.h"
 #include "vas/lvolstruct_rpc.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int32_t row_eventid(const void *r)
 {
@@ -44,42 +46,6 @@ static int row_attempts(const void *r)
 	return ((const struct resync_row *)r)->attempts;
 }
 
-/*
- * Moves the best of c[from..n) to c[from]: fewest in-sync legs, then the
- * head with the fewest rebuilds (running and chosen), skipping a mirror
- * already chosen. Returns false when none is left.
- */
-static bool choose_next(struct jobs *j, struct resync_row *c, int from, int n)
-{
-	int best = -1, best_load = 0, i, k;
-
-	for (i = from; i < n; i++) {
-		int load = jobs_running_on(j, c[i].hsvrid);
-		bool dup = false;
-
-		for (k = 0; k < from; k++) {
-			dup |= c[k].mirrorid == c[i].mirrorid;
-			load += c[k].hsvrid == c[i].hsvrid;
-		}
-		if (dup)
-			continue;
-		if (best < 0 || c[i].insync < c[best].insync ||
-		    (c[i].insync == c[best].insync && load < best_load)) {
-			best = i;
-			best_load = load;
-		}
-	}
-	if (best < 0)
-		return false;
-	if (best != from) {
-		struct resync_row t = c[from];
-
-		c[from] = c[best];
-		c[best] = t;
-	}
-	return true;
-}
-
 static int record(struct db_tx *tx, const struct job_end *e)
 {
 	const struct resync_row *row = e->row;
@@ -89,35 +55,103 @@ static int record(struct db_tx *tx, const struct job_end *e)
 	return db_resync_retry(tx, row->eventid, e->delay_s, e->keep_id);
 }
 
+static int head_load(void *ctx, int32_t hsvrid)
+{
+	return jobs_running_on(ctx, hsvrid);
+}
+
+/* What a pass does: chosen before its transactions (one allocation). */
+struct plan {
+	bool evacuate; /* legs on failed parts (full passes) */
+	bool purge;    /* stale rows (full passes) */
+	int n;
+	struct resync_row rows[];
+};
+
+static bool full_work(const void *plan)
+{
+	const struct plan *p = plan;
+
+	return p && (p->evacuate || p->purge);
+}
+
+/*
+ * Read-only, before any transaction takes the mutation lock: the pick
+ * and the choice are the costly part of a start (a failure queues a
+ * thousand), and every API write would wait for them. The rows that just
+ * ended count as ended (their disks and mirrors are free once recorded,
+ * which the first transactions do); one whose head may still run it
+ * (keep_id) does not.
+ */
+static int prepare(struct jobs *j, struct db_tx *tx, const struct job_end *ends,
+		   int n_ends, bool full, void **out, int *n_planned)
+{
+	int32_t *freed = calloc((size_t)n_ends + 1, sizeof(*freed));
+	int room = jobs_room(j), ret = freed ? 0 : -ENOMEM, n = 0, k = 0, i;
+	struct resync_row *c = NULL;
+	struct plan *p = NULL;
+	bool evacuate = false, purge = false;
+
+	if (!ret && full)
+		ret = db_resync_upkeep(tx, &evacuate, &purge);
+	for (i = 0; !ret && i < n_ends; i++)
+		if (ends[i].done || !ends[i].keep_id)
+			freed[k++] =
+			    ((const struct resync_row *)ends[i].row)->add;
+	/* A few more candidates than room, to spread over the heads. */
+	if (!ret && (full || k) && room > 0)
+		ret = db_resync_pick(tx, room < 4096 ? room * 4 + 16 : room,
+				     freed, k, &c, &n);
+	if (!ret && n) {
+		n = resync_plan_choose(c, n, room, head_load, j);
+		ret = n < 0 ? -ENOMEM : 0;
+	}
+	if (!ret) {
+		p = malloc(sizeof(*p) + sizeof(*c) * (size_t)n);
+		ret = p ? 0 : -ENOMEM;
+	}
+	if (!ret) {
+		p->evacuate = evacuate;
+		p->purge = purge;
+		p->n = n;
+		if (n)
+			memcpy(p->rows, c, sizeof(*c) * (size_t)n);
+		*out = p;
+		*n_planned = n;
+	}
+	free(freed);
+	free(c);
+	return ret;
+}
+
 static int settle(struct jobs *j, struct db_tx *tx, const struct job_batch *b,
 		  void **started, int *n_started)
 {
-	struct resync_row *c = NULL;
-	int room = jobs_room(j), ret = 0, n = 0, k = 0, i;
+	const struct plan *p = b->plan;
+	struct resync_row *rows = NULL;
+	int ret = 0, n = p ? b->plan_n : 0, i;
 
-	if (room > b->max_start)
-		room = b->max_start;
 	for (i = 0; !ret && i < b->n_ends; i++)
 		ret = record(tx, &b->ends[i]);
 	/* Legs on failed parts without a replacement yet; stale rows. */
-	if (!ret && b->full)
+	if (!ret && b->full && p && p->evacuate)
 		ret = sm_evacuate(jobs_sm(j), tx);
-	if (!ret && b->full)
+	if (!ret && b->full && p && p->purge)
 		ret = db_resync_purge(tx);
-	/* A few more candidates than room, to spread over the heads. */
-	if (!ret && room > 0)
-		ret = db_resync_pick(tx, room < 4096 ? room * 4 + 16 : room, &c,
-				     &n);
-	while (!ret && k < n && k < room && choose_next(j, c, k, n))
-		k++;
-	if (!ret && k)
-		ret = db_resync_begin(tx, c, &k);
+	if (!ret && n) {
+		rows = malloc(sizeof(*rows) * (size_t)n);
+		ret = rows ? 0 : -ENOMEM;
+	}
+	if (!ret && n) {
+		memcpy(rows, p->rows + b->plan_from, sizeof(*rows) * (size_t)n);
+		ret = db_resync_begin(tx, rows, &n);
+	}
 	if (ret) {
-		free(c);
+		free(rows);
 		return ret;
 	}
-	*started = c;
-	*n_started = k;
+	*started = rows;
+	*n_started = n;
 	return 0;
 }
 
@@ -204,8 +238,10 @@ static const struct job_ops resync_ops = {
     .eta_key = row_link,
     .share_server = true,
     .ask_note = true,
+    .full_work = full_work,
     .size_vb = row_size,
     .attempts = row_attempts,
+    .prepare = prepare,
     .settle = settle,
     .send = send_row,
     .settled = settled,
@@ -226,6 +262,7 @@ int resync_start(struct sm *sm)
 	    .max_gap_ms = sm->cfg.resync_poll_ms,
 	    .full_ms = sm->cfg.resync_poll_ms,
 	    .batch = sm->cfg.job_batch,
+	    .give_way_ms = sm->cfg.resync_give_way_ms,
 	};
 	int ret = jobs_start(sm, &resync_ops, &cfg, &sm->resync);
 

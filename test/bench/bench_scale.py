@@ -323,6 +323,31 @@ def metrics(r):
             if ln and not ln.startswith("#") and "{" not in ln}
 
 
+def method_buckets(r):
+    """{method: [(le, cumulative count)]} of vas_request_duration_seconds."""
+    import re
+    import urllib.request
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % r.sm.port, timeout=30) as f:
+        text = f.read().decode()
+    out = {}
+    for m in re.finditer(r'^vas_request_duration_seconds_bucket\{method="(\w+)",le="([^"]+)"\} '
+                         r'(\S+)$', text, re.M):
+        out.setdefault(m.group(1), []).append((float(m.group(2)), float(m.group(3))))
+    return out
+
+
+def method_p99(before, after):
+    """Per method: calls and the p99's bucket bound between two scrapes."""
+    out = {}
+    for meth, b in after.items():
+        prev = dict(before.get(meth, []))
+        diff = [(le, c - prev.get(le, 0)) for le, c in b]
+        total = diff[-1][1] if diff else 0
+        if total:
+            out[meth] = (int(total), next(le for le, c in diff if c >= 0.99 * total))
+    return out
+
+
 def creates(r, a, tag):
     t = []
     for i in range(a.creates):
@@ -356,6 +381,8 @@ def phase_failure(r, a):
     victim = 1
     legs = int(r.sm.sql("SELECT count(*) FROM lvolmap m JOIN dskmap d USING (dextid) JOIN "
                         "pdsklst p USING (pdskid) WHERE p.ssvrid = %d" % victim))
+    hist0 = method_buckets(r)
+    started0 = metrics(r).get("vas_resync_started_total", 0)
     t0 = time.monotonic()
     r.s.notifyFailure(v(target=2, targetid=victim))
     booked = time.monotonic() - t0
@@ -363,9 +390,14 @@ def phase_failure(r, a):
                     "pdsklst p USING (pdskid) WHERE p.ssvrid = %d" % victim)
     print("  notifyFailure of a server with %d legs: replacements booked in %.2f s "
           "(legs left on it: %s)  goal <= 1 s" % (legs, booked, left))
-    ok = wait_until(lambda: r.sm.sql(
-        "SELECT NOT EXISTS (SELECT 1 FROM lvolmap WHERE mirror_status = 3) AND NOT EXISTS "
-        "(SELECT 1 FROM resync)") == "t", 3600, 0.5)
+    all_started = []
+
+    def back():
+        if not all_started and metrics(r).get("vas_resync_started_total", 0) >= started0 + legs:
+            all_started.append(time.monotonic() - t0)
+        return r.sm.sql("SELECT NOT EXISTS (SELECT 1 FROM lvolmap WHERE mirror_status = 3) AND "
+                        "NOT EXISTS (SELECT 1 FROM resync)") == "t"
+    ok = wait_until(back, 3600, 0.5)
     took = time.monotonic() - t0
     st = r.stats()
     leg_bytes = 10 * VB_BYTES
@@ -380,6 +412,11 @@ def phase_failure(r, a):
           "target disks' (%d at once at %.0f MB/s: %.0f s), ratio %.2f"
           % (len(r.vols), took, "ok" if ok else "TIMEOUT", lim, legs, a.heads, a.link_mb_s,
              lim_links, cap, a.disk_mb_s, lim_disks, took / lim))
+    print("  all %d rebuilds started %s after the failure call began"
+          % (legs, "%.1f s" % all_started[0] if all_started else "(not seen)"))
+    per = method_p99(hist0, method_buckets(r))
+    print("  the manager's own latency per method during the failure (calls, p99 bucket "
+          "bound): " + ", ".join("%s %d <= %g s" % (m, n, le) for m, (n, le) in sorted(per.items())))
     print("  rebuilds: %d onto %d disks, at most %d onto one disk (%d at once); DONE noticed "
           "after p50 %.2f s, max %.2f s"
           % (st["rebuild_done"], st["disks_rebuilt_to"], st["disk_most_rebuilds"],

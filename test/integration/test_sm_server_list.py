@@ -1,7 +1,8 @@
-"""listStorageServers and listHeadServers replies, byte for byte, against
-golden files (test/golden/rpc_<method>.<case>.xml): the lists read every
-server and its addresses in one statement (issue 14) and must answer
-exactly what they answered when they read the addresses server by server.
+"""listStorageServers, listHeadServers and listPhysicalDisks replies, byte
+for byte, against golden files (test/golden/rpc_<method>.<case>.xml): the
+server lists read every server and its addresses in one statement, and
+every list counts running rebuilds in one grouped join (issue 14); they
+must answer exactly what they answered before.
 
 The cluster covers the grouping's edges: servers with one, two and three
 addresses in registration order (not address order), an address shared by
@@ -135,6 +136,9 @@ class ServerLists(SmTestCase):
             "listStorageServers.no_address": {"ssvrid": ids[5]},
             "listStorageServers.of_pool": {"pool": "p1"},
             "listStorageServers.unknown": {"ssvrid": 999},
+            "listPhysicalDisks.all": {},
+            "listPhysicalDisks.rebuilding": {"ssvrid": ids[3], "placement": 1},
+            "listPhysicalDisks.of_pool": {"pool": "p1"},
             "listHeadServers.all": {},
             "listHeadServers.one": {"hsvrid": self.hids[0]},
             "listHeadServers.no_address": {"hsvrid": self.hids[1]},
