@@ -40,14 +40,15 @@ int db_evac_legs(struct db_tx *tx, struct evac_leg **legs, int *n);
 /*
  * Takes for each leg with a new disk the lowest FREE extent of exactly its
  * size there, in leg order - what one by one replacement would take when
- * all extents have one size. -EAGAIN, nothing taken, otherwise: the
- * caller goes leg by leg instead.
+ * all extents have one size - and marks the extents it replaces OFFLINE
+ * or FAULTY (post_ext), in the same statement. -EAGAIN, nothing taken or
+ * marked, otherwise: the caller goes leg by leg instead.
  */
 int db_evac_take(struct db_tx *tx, struct evac_leg *legs, int n);
 /*
- * Swaps every leg that took an extent (db_leg_swap's effects, batched)
- * and marks the in-sync legs that found no room SPARE; skipped legs are
- * left alone.
+ * Swaps every leg that took an extent (db_leg_swap's effects, batched,
+ * but the old extent's state, which db_evac_take set) and marks the
+ * in-sync legs that found no room SPARE; skipped legs are left alone.
  */
 int db_evac_swap(struct db_tx *tx, const struct evac_leg *legs, int n);
 #endif

@@ -6,6 +6,7 @@
  */
 #include "failures.h"
 #include "alloc.h"
+#include "alloc_order.h"
 #include "db_alloc.h"
 #include "db_disks.h"
 #include "db_evacuate.h"
@@ -13,6 +14,7 @@
 #include "db_resync.h"
 #include "db_servers.h"
 #include "db_volumes.h"
+#include "placement_view.h"
 #include "vas/clock.h"
 #include "vas/log.h"
 #include "vas/proto.h"
@@ -173,6 +175,37 @@ static void avoid(const struct alloc_pool *pool, const struct evac_leg *legs,
 	out->storage = e->storage;
 }
 
+/* The servers ranked per pool and leg size, at most a few of them. */
+#define ORDERS 8
+
+struct orders {
+	int n;
+	int32_t storage[ORDERS];
+	int64_t c[ORDERS];
+	struct alloc_order *o[ORDERS]; /* NULL: alloc_pick_leg() */
+};
+
+/* alloc_pick_leg(pool, c, taken), through the ranked servers. */
+static int pick(const struct alloc_pool *pool, struct orders *os,
+		const struct evac_leg *e, const struct alloc_legs *taken)
+{
+	int64_t c = e->leg.capacity_vb;
+	int k;
+
+	for (k = 0; k < os->n; k++)
+		if (os->storage[k] == e->storage && os->c[k] == c)
+			break;
+	if (k == os->n && k < ORDERS) {
+		os->storage[k] = e->storage;
+		os->c[k] = c;
+		if (alloc_order_build(pool, e->storage, c, &os->o[k]))
+			os->o[k] = NULL;
+		os->n++;
+	}
+	return k < os->n && os->o[k] ? alloc_order_pick(os->o[k], taken)
+				     : alloc_pick_leg(pool, c, taken);
+}
+
 /*
  * Places every leg as replace_leg() would, one after the other, on the
  * pool in memory: in its volume's pool, away from the domains (else the
@@ -180,8 +213,9 @@ static void avoid(const struct alloc_pool *pool, const struct evac_leg *legs,
  */
 static void place(struct alloc_pool *pool, struct evac_leg *legs, int n)
 {
+	struct orders os = {0};
 	struct alloc_legs taken;
-	int i, idx;
+	int i, idx, k;
 
 	for (i = 0; i < n; i++) {
 		struct evac_leg *e = &legs[i];
@@ -192,9 +226,7 @@ static void place(struct alloc_pool *pool, struct evac_leg *legs, int n)
 			continue;
 		}
 		avoid(pool, legs, i, &taken);
-		idx = e->storage
-			  ? alloc_pick_leg(pool, e->leg.capacity_vb, &taken)
-			  : -ENOSPC;
+		idx = e->storage ? pick(pool, &os, e, &taken) : -ENOSPC;
 		if (idx < 0) {
 			log_warn("dext-%08x: no room for a replacement; "
 				 "degraded until space appears",
@@ -208,12 +240,21 @@ static void place(struct alloc_pool *pool, struct evac_leg *legs, int n)
 		/* Exact with one extent size; db_evac_take checks. */
 		if (d->largest_vb > d->free_vb)
 			d->largest_vb = d->free_vb;
+		for (k = 0; k < os.n; k++)
+			if (os.o[k])
+				alloc_order_took(os.o[k], pool, idx);
 	}
+	for (k = 0; k < os.n; k++)
+		alloc_order_free(os.o[k]);
 }
 
-int sm_evacuate(struct sm *sm, struct db_tx *tx)
+/*
+ * Replaces every leg on a failed part. pool: the placement view's disks
+ * read before the failure in this transaction, the failed parts taken
+ * out (see drop_failed()), or empty: then read here.
+ */
+static int evacuate(struct sm *sm, struct db_tx *tx, struct alloc_pool *pool)
 {
-	struct alloc_pool pool = {0};
 	struct evac_leg *legs = NULL;
 	int n = 0, ret, i, moved = 0;
 	int64_t t[6];
@@ -222,11 +263,11 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 	t[0] = vas_now_ms();
 	ret = db_evac_legs(tx, &legs, &n);
 	t[1] = vas_now_ms();
-	if (!ret && n)
-		ret = db_alloc_pool_load(tx, 0, &pool);
+	if (!ret && n && !pool->disk)
+		ret = placement_view_copy(sm, tx, pool);
 	t[2] = vas_now_ms();
 	if (!ret && n)
-		place(&pool, legs, n);
+		place(pool, legs, n);
 	t[3] = vas_now_ms();
 	if (!ret && n)
 		ret = db_evac_take(tx, legs, n);
@@ -252,9 +293,32 @@ int sm_evacuate(struct sm *sm, struct db_tx *tx)
 		__atomic_add_fetch(&sm->legs_replaced[0], moved,
 				   __ATOMIC_RELAXED);
 	free(legs);
-	free(pool.disk);
 	/* Extents of several sizes: leg by leg, as placement requires. */
 	return ret == -EAGAIN ? evacuate_one_by_one(sm, tx) : ret;
+}
+
+int sm_evacuate(struct sm *sm, struct db_tx *tx)
+{
+	struct alloc_pool pool = {0};
+	int ret = evacuate(sm, tx, &pool);
+
+	alloc_pool_free(&pool);
+	return ret;
+}
+
+/*
+ * The disks of a server (ssvrid) or one disk (pdskid) that failed after
+ * the copy was read: no leg goes there, as a read now would not list them.
+ */
+static void drop_failed(struct alloc_pool *pool, int32_t ssvrid, int32_t pdskid)
+{
+	int i;
+
+	for (i = 0; i < pool->n; i++)
+		if (pool->disk[i].ssvrid == ssvrid ||
+		    pool->disk[i].pdskid == pdskid)
+			pool->disk[i].largest_vb =
+			    0; /* lowers: no index update */
 }
 
 /*
@@ -288,45 +352,81 @@ static int fail_dext(struct sm *sm, struct db_tx *tx, int32_t dextid)
 		   : 0;
 }
 
+/*
+ * A failed storage server or disk: the placement view is brought up to
+ * date before the mutation lock (a full read of every disk, when a disk
+ * or server came or went since, is done there), again under it (the
+ * changes since: a few rows), and that copy, read before the failure is
+ * marked and without the failed parts, places the replacements.
+ */
+static int fail_part(struct sm *sm, struct db_tx *tx, int target, int32_t id)
+{
+	struct alloc_pool pool = {0};
+	struct sm_disk disk;
+	int ret, prio = 0;
+
+	if (target == TARGET_SSVR) {
+		ret = db_server_priority(tx, SRV_SSVR, id, &prio);
+		if (ret == -ENOENT || (!ret && prio == PRIO_OFFLINE))
+			return 1; /* unknown or already failed: nothing to do */
+	} else {
+		ret = db_pdsk_get(tx, id, &disk);
+		if (ret == -ENOENT || (!ret && part_failed(disk.priority)))
+			return 1;
+	}
+	if (!ret)
+		ret = placement_view_copy(sm, tx, &pool);
+	if (!ret)
+		ret = target == TARGET_SSVR ? db_fail_ssvr(tx, id)
+					    : db_fail_pdsk(tx, id);
+	if (!ret) {
+		drop_failed(&pool, target == TARGET_SSVR ? id : 0,
+			    target == TARGET_PDSK ? id : 0);
+		ret = evacuate(sm, tx, &pool);
+	}
+	alloc_pool_free(&pool);
+	return ret;
+}
+
 int sm_notify_failure(struct sm *sm, int target, int32_t id)
 {
-	struct sm_disk disk;
+	bool part = target == TARGET_SSVR || target == TARGET_PDSK;
 	struct db_tx *tx = NULL;
-	int ret, prio = 0;
+	int ret;
 	int64_t t0 = vas_now_ms(), t1;
 
-	ret = db_begin(sm->db, true, &tx);
+	ret =
+	    part ? db_begin_unlocked(sm->db, &tx) : db_begin(sm->db, true, &tx);
 	if (ret)
 		return ret;
+	if (part) {
+		ret = placement_view_copy(sm, tx, NULL);
+		if (!ret)
+			ret = db_lock(tx);
+		if (ret)
+			return db_end(tx, ret);
+	}
 	t1 = vas_now_ms();
 	switch (target) {
-	case TARGET_HSVR:
-	case TARGET_SSVR: {
-		enum srv_kind kind =
-		    target == TARGET_HSVR ? SRV_HSVR : SRV_SSVR;
+	case TARGET_HSVR: {
+		int prio = 0;
 
-		ret = db_server_priority(tx, kind, id, &prio);
+		ret = db_server_priority(tx, SRV_HSVR, id, &prio);
 		if (ret == -ENOENT || (!ret && prio == PRIO_OFFLINE)) {
 			db_rollback(tx);
 			return 0; /* unknown or already failed: nothing to do */
 		}
 		if (!ret)
-			ret = kind == SRV_HSVR ? db_fail_hsvr(tx, id)
-					       : db_fail_ssvr(tx, id);
-		if (!ret && kind == SRV_SSVR)
-			ret = sm_evacuate(sm, tx);
+			ret = db_fail_hsvr(tx, id);
 		break;
 	}
+	case TARGET_SSVR:
 	case TARGET_PDSK:
-		ret = db_pdsk_get(tx, id, &disk);
-		if (ret == -ENOENT || (!ret && part_failed(disk.priority))) {
+		ret = fail_part(sm, tx, target, id);
+		if (ret == 1) {
 			db_rollback(tx);
 			return 0;
 		}
-		if (!ret)
-			ret = db_fail_pdsk(tx, id);
-		if (!ret)
-			ret = sm_evacuate(sm, tx);
 		break;
 	case TARGET_LVOL:
 		ret = fail_dext(sm, tx, id);
@@ -336,7 +436,7 @@ int sm_notify_failure(struct sm *sm, int target, int32_t id)
 	}
 	ret = db_end(tx, ret);
 	if (!ret) {
-		log_warn("failure recorded: target %d id %08x (lock waited "
+		log_warn("failure recorded: target %d id %08x (before the lock "
 			 "%lld ms, held %lld ms)",
 			 target, id, (long long)(t1 - t0),
 			 (long long)(vas_now_ms() - t1));

@@ -146,6 +146,31 @@ int placement_view_answer(struct sm *sm, struct db_tx *tx, int ticket,
 	return ret;
 }
 
+int placement_view_copy(struct sm *sm, struct db_tx *tx,
+			struct alloc_pool *pool)
+{
+	struct placement_view *v;
+	struct alloc_view_read rd = {0};
+	int ret, ticket;
+
+	/* Pool 0 asks no pool's storage: the caller has its legs' own. */
+	ret = placement_view_ask(sm, tx, 0, &ticket);
+	if (!ret)
+		ret = db_alloc_view_answer(tx, ticket, &rd);
+	if (ret) {
+		alloc_pool_free(&rd.rows);
+		return ret;
+	}
+	v = sm->placement;
+	pthread_mutex_lock(&v->lock);
+	v->rows_read += (uint64_t)rd.rows.n;
+	ret = refresh(v, tx, &rd);
+	if (!ret && pool)
+		ret = alloc_pool_copy(pool, &v->pool, 0);
+	pthread_mutex_unlock(&v->lock);
+	return ret;
+}
+
 int placement_view_check(struct sm *sm, struct db_tx *tx)
 {
 	struct placement_view *v = view_of(sm);

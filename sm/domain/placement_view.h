@@ -27,6 +27,14 @@ int placement_view_ask(struct sm *sm, struct db_tx *tx, int32_t poolid,
 int placement_view_answer(struct sm *sm, struct db_tx *tx, int ticket,
 			  int32_t *storage, struct alloc_pool *pool);
 /*
+ * Brings the view up to the transaction's snapshot and, if pool is not
+ * NULL, gives the caller its own copy of every disk (no pool indexed but
+ * 0; alloc_pool_free() it): what db_alloc_pool_load(tx, 0) would read,
+ * plus the disks with no free space, which placement never picks.
+ */
+int placement_view_copy(struct sm *sm, struct db_tx *tx,
+			struct alloc_pool *pool);
+/*
  * For tests: brings the view up to date in tx and compares it with a
  * full read there; the number of disks that differ (0), or -errno.
  */

@@ -3,6 +3,7 @@
  * pools (issue 16).
  */
 #include "alloc.h"
+#include "alloc_order.h"
 
 #include "check_run.h"
 
@@ -319,6 +320,87 @@ START_TEST(index_picks_what_a_full_pass_picks)
 }
 END_TEST
 
+/* random_pool() with every server's disks in one failure domain. */
+static void random_racked_pool(struct alloc_pool *p, unsigned *seed,
+			       int servers)
+{
+	int i;
+
+	random_pool(p, seed, servers);
+	for (i = 1; i < p->n; i++)
+		if (p->disk[i].ssvrid == p->disk[i - 1].ssvrid)
+			p->disk[i].domain = p->disk[i - 1].domain;
+}
+
+/*
+ * The ranked servers of a batch (a failed server's replacements) pick
+ * exactly what alloc_pick_leg() picks, leg after leg, each take told.
+ */
+START_TEST(order_picks_what_a_full_pass_picks)
+{
+	struct alloc_disk a[6 * 80];
+	unsigned seed = 16;
+	int round, picks = 0;
+
+	for (round = 0; round < 300; round++) {
+		struct alloc_pool pool = {a, 0, NULL};
+		struct alloc_order *o = NULL;
+		int32_t storage = 1 + round % 2;
+		int64_t c = 1 + rand_r(&seed) % 3 * 10;
+		int m, leg;
+
+		random_racked_pool(&pool, &seed, 1 + rand_r(&seed) % 80);
+		ck_assert_int_eq(alloc_order_build(&pool, storage, c, &o), 0);
+		for (m = 0; m < 60; m++) {
+			struct alloc_legs legs = {.storage = storage};
+			int r = 1 + rand_r(&seed) % 4;
+
+			/* Now and then a failed leg's server, not its domain */
+			if (m % 3 == 0) {
+				legs.ssvrid[legs.n] = a[m % pool.n].ssvrid;
+				legs.domain[legs.n++] = 0;
+			}
+			for (leg = 0; leg < r; leg++) {
+				int want = alloc_pick_leg(&pool, c, &legs);
+
+				ck_assert_int_eq(alloc_order_pick(o, &legs),
+						 want);
+				if (want < 0)
+					break;
+				picks++;
+				alloc_legs_add(&legs, &a[want]);
+				a[want].free_vb -= c;
+				/* sometimes the largest extent goes first */
+				a[want].largest_vb =
+				    rand_r(&seed) % 4 ? a[want].largest_vb - c
+						      : a[want].free_vb / 3;
+				if (a[want].largest_vb > a[want].free_vb)
+					a[want].largest_vb = a[want].free_vb;
+				alloc_order_took(o, &pool, want);
+			}
+		}
+		alloc_order_free(o);
+	}
+	ck_assert_int_gt(picks, 10000);
+}
+END_TEST
+
+/* One rank per server needs one domain per server: else refused. */
+START_TEST(order_refuses_a_server_in_two_domains)
+{
+	struct alloc_disk d[] = {disk(1, 1, 100, 100),
+				 in_domain(disk(1, 2, 100, 100), 7)};
+	struct alloc_pool p = {d, 2, NULL};
+	struct alloc_order *o = NULL;
+
+	ck_assert_int_eq(alloc_order_build(&p, 1, 10, &o), -EINVAL);
+	ck_assert_ptr_null(o);
+	d[1].domain = d[0].domain;
+	ck_assert_int_eq(alloc_order_build(&p, 1, 10, &o), 0);
+	alloc_order_free(o);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
@@ -336,6 +418,8 @@ int main(void)
 	    only_the_pools_disks,
 	    a_replacement_avoids_the_failed_server_not_its_domain,
 	    index_picks_what_a_full_pass_picks,
+	    order_picks_what_a_full_pass_picks,
+	    order_refuses_a_server_in_two_domains,
 	    NULL,
 	};
 

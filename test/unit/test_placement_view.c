@@ -7,7 +7,10 @@
  */
 #include "db_priv.h"
 #include "domain_harness.h"
+#include "failures.h"
 #include "placement_view.h"
+#include "servers.h"
+#include "vas/proto.h"
 
 #include <check.h>
 #include <errno.h>
@@ -118,12 +121,70 @@ START_TEST(a_create_reads_only_what_changed)
 }
 END_TEST
 
+/* The disk of the volume's leg on server ssvrid. */
+static int32_t leg_disk_on(const char *vol, int32_t ssvrid)
+{
+	char q[384];
+
+	snprintf(q, sizeof(q),
+		 "SELECT d.pdskid FROM lvolmap m JOIN lvollst l ON l.lvolid = "
+		 "m.toplvolid JOIN dskmap d ON d.dextid = m.dextid JOIN "
+		 "pdsklst p ON p.pdskid = d.pdskid WHERE l.lvolname = '%s' "
+		 "AND p.ssvrid = %d",
+		 vol, ssvrid);
+	return (int32_t)sql_int(q);
+}
+
+/*
+ * A failure's replacements are placed on the view as read before the
+ * failure, without the failed part: a leg left degraded by an earlier
+ * failure goes, in the same batch, to the failed disk's neighbour, not
+ * to the failed disk (still free in that read, its extents now FAULTY:
+ * the batch could not take one there and would go leg by leg).
+ */
+START_TEST(an_evacuation_places_on_the_view_without_the_failed_disk)
+{
+	uint64_t batch = sm.legs_replaced[0], single = sm.legs_replaced[1];
+	int32_t id = 0, ssvr[4], dext[4], x, x1 = 0, x2 = 0;
+	char q[160];
+
+	storage(2);
+	ck_assert_int_eq(vol_create(&sm, "w", 10, 2, NULL, &id), 0);
+	ck_assert_int_eq(legs("w", ssvr, dext, 4), 2);
+	/* nowhere to go: the leg stays on the dead server, degraded */
+	ck_assert_int_eq(sm_notify_failure(&sm, TARGET_SSVR, ssvr[1]), 0);
+	ck_assert_int_eq(sm.legs_replaced[0] + sm.legs_replaced[1],
+			 batch + single);
+	/* a server with two empty disks comes; the first ranks first */
+	x = server(SRV_SSVR, "127.0.3.1");
+	ck_assert_int_eq(
+	    pdsk_register(&sm, x, "/dev/sdb", "209920001", NULL, &x1), 0);
+	ck_assert_int_eq(
+	    pdsk_register(&sm, x, "/dev/sdc", "209920001", NULL, &x2), 0);
+	snprintf(q, sizeof(q), "DELETE FROM shred WHERE pdskid IN (%d, %d)", x1,
+		 x2);
+	sql(q);
+	snprintf(q, sizeof(q),
+		 "UPDATE dskmap SET status = 2 WHERE status = 4 AND pdskid "
+		 "IN (%d, %d)",
+		 x1, x2);
+	sql(q);
+	ck_assert_int_eq(differ(), 0); /* the view has both disks */
+	ck_assert_int_eq(sm_notify_failure(&sm, TARGET_PDSK, x1), 0);
+	ck_assert_int_eq(leg_disk_on("w", x), x2);
+	ck_assert_int_eq(sm.legs_replaced[0] - batch, 1);
+	ck_assert_int_eq(sm.legs_replaced[1] - single, 0);
+	ck_assert_int_eq(differ(), 0);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *const tests[] = {
 	    the_view_is_what_a_full_read_returns,
 	    a_change_committed_after_the_read_is_seen,
 	    a_create_reads_only_what_changed,
+	    an_evacuation_places_on_the_view_without_the_failed_disk,
 	    NULL,
 	};
 
