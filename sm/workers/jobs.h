@@ -76,6 +76,14 @@ struct job_ops {
 		       const struct job_end *ends, int n_ends, bool full,
 		       void **plan, int *n_planned);
 	/*
+	 * Optional, with prepare(): whether the plan's row i is the next job
+	 * of the resource end ran on. prepare() puts those rows first, in
+	 * the order of the ends, and each starts in the transaction that
+	 * records its end: one transaction per turn of a resource.
+	 */
+	bool (*plan_is_next)(const void *plan, int i,
+			     const struct job_end *end);
+	/*
 	 * In one mutating transaction: record b->ends and start new rows
 	 * (PENDING -> PROGRESS with event ids): with a plan, its rows
 	 * [b->plan_from, +b->plan_n); without, at most b->max_start and

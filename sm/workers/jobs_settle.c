@@ -347,9 +347,33 @@ static int plan(struct jobs *j, const struct job_end *taken, int n_taken,
 }
 
 /*
+ * How many of ends[0..n) go in a transaction of at most max rows, each
+ * with the plan's row that is its resource's next job (from *plan_at on,
+ * which moves past them): a turn of a resource is one transaction.
+ */
+static int take_turns(const struct jobs *j, const void *plan, int n_planned,
+		      const struct job_end *ends, int n, int max, int *plan_at)
+{
+	int k, rows = 0;
+
+	for (k = 0; k < n; k++) {
+		bool next = *plan_at < n_planned &&
+			    j->ops->plan_is_next(plan, *plan_at, &ends[k]);
+
+		if (k && rows + 1 + next > max)
+			break;
+		rows += 1 + next;
+		*plan_at += next;
+	}
+	return k;
+}
+
+/*
  * Records the ends taken from the poller and starts what is next, in
  * transactions of at most batch_rows() rows: ends first, then the starts
- * (the disks they free). 0, or why it stopped (the ends left go back).
+ * (the disks they free); with plan_is_next, each end with its resource's
+ * next job, then the plan's other rows. 0, or why it stopped (the ends
+ * left go back).
  */
 static int settle(struct jobs *j, bool full, struct job_end *taken, int n_taken,
 		  bool unsure)
@@ -357,6 +381,7 @@ static int settle(struct jobs *j, bool full, struct job_end *taken, int n_taken,
 	void *planned = NULL;
 	int n_planned = 0, ret = 0, max, from = 0, i;
 	bool has_plan = j->ops->prepare != NULL, starts_done = false;
+	bool turns = has_plan && j->ops->plan_is_next;
 	struct job_batch b;
 
 	if (unsure) {
@@ -372,12 +397,22 @@ static int settle(struct jobs *j, bool full, struct job_end *taken, int n_taken,
 	}
 	b.plan = planned;
 	while (!ret && (from < n_taken || !starts_done)) {
-		int room, left = n_taken - from, n_started = 0;
+		int room, left = n_taken - from, n_started = 0,
+			  plan_at = b.plan_from;
 
 		max = batch_rows(j);
 		b.ends = taken + from;
-		b.n_ends = left < max ? left : max;
-		room = b.n_ends == left ? max - b.n_ends : 0;
+		if (turns && left) {
+			b.n_ends = take_turns(j, planned, n_planned, b.ends,
+					      left, max, &plan_at);
+			room = max - b.n_ends - (plan_at - b.plan_from);
+			if (b.n_ends < left || room < 0)
+				room = 0;
+			room += plan_at - b.plan_from;
+		} else {
+			b.n_ends = left < max ? left : max;
+			room = b.n_ends == left ? max - b.n_ends : 0;
+		}
 		b.plan_n = has_plan ? n_planned - b.plan_from : 0;
 		if (b.plan_n > room)
 			b.plan_n = room;

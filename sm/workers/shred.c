@@ -103,6 +103,53 @@ struct plan {
 	struct shred_row rows[];
 };
 
+static int by_disk(const void *a, const void *b)
+{
+	const struct shred_row *x = a, *y = b;
+
+	return x->pdskid < y->pdskid ? -1 : x->pdskid > y->pdskid;
+}
+
+/*
+ * The plan's order (jobs.h plan_is_next): the next extent of each ended
+ * disk first, in the order of the ends, then the other disks'. c[] holds
+ * at most one row per disk.
+ */
+static void order_plan(struct plan *p, struct shred_row *c, int n,
+		       const struct job_end *ends, int n_ends)
+{
+	bool *used = calloc((size_t)n + 1, sizeof(*used));
+	int k = 0, i;
+
+	if (!used) { /* no pairs: the ends' disks start a batch later */
+		memcpy(p->rows, c, sizeof(*c) * (size_t)n);
+		return;
+	}
+	qsort(c, (size_t)n, sizeof(*c), by_disk);
+	for (i = 0; i < n_ends; i++) {
+		const struct shred_row *end = ends[i].row;
+		struct shred_row *r =
+		    bsearch(end, c, (size_t)n, sizeof(*c), by_disk);
+
+		if (r && !used[r - c]) {
+			used[r - c] = true;
+			p->rows[k++] = *r;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (!used[i])
+			p->rows[k++] = c[i];
+	free(used);
+}
+
+static bool plan_is_next(const void *plan, int i, const struct job_end *end)
+{
+	const struct plan *p = plan;
+
+	return p->rows[i].pdskid ==
+	       ((const struct shred_row *)end->row)->pdskid;
+}
+
 /* The next extent of each disk that just finished, of all when full. */
 static int prepare(struct jobs *j, struct db_tx *tx, const struct job_end *ends,
 		   int n_ends, bool full, void **out, int *n_planned)
@@ -127,7 +174,7 @@ static int prepare(struct jobs *j, struct db_tx *tx, const struct job_end *ends,
 	if (!ret) {
 		p->n = n;
 		if (n)
-			memcpy(p->rows, c, sizeof(*c) * (size_t)n);
+			order_plan(p, c, n, ends, n_ends);
 		*out = p;
 		*n_planned = n;
 	}
@@ -250,6 +297,7 @@ static const struct job_ops shred_ops = {
     .size_vb = row_size,
     .attempts = row_attempts,
     .prepare = prepare,
+    .plan_is_next = plan_is_next,
     .settle = settle,
     .send = send_row,
     .settled = settled,

@@ -156,7 +156,7 @@ CREATE TEMP TABLE ids ON COMMIT DROP AS SELECT
   (SELECT id FROM idtable WHERE type = 4 FOR UPDATE) s0,
   (SELECT id FROM idtable WHERE type = 3 FOR UPDATE) p0,
   (SELECT id FROM idtable WHERE type = 2 FOR UPDATE) x0;
-ALTER TABLE dskmap DISABLE TRIGGER dskmap_free_track;
+ALTER TABLE dskmap DISABLE TRIGGER dskmap_books_ins;
 INSERT INTO ssvrlst (ssvrid, priority) SELECT s0 + s, 1 FROM ids, generate_series(0, {N} - 1) s;
 INSERT INTO ipdata (ip, ssvrid) SELECT ip, s0 + s FROM ids, (VALUES {IPS}) AS a(s, ip);
 INSERT INTO pdsklst (pdskid, ssvrid, capacity, local_path, priority)
@@ -170,7 +170,7 @@ INSERT INTO pdsk_free (pdskid, free_vb, largest_vb, ext_free, ext_offline, ext_s
                        shred_pending)
   SELECT p0 + p, ({E} - {Q}) * 10, CASE WHEN {E} > {Q} THEN 10 ELSE 0 END, {E} - {Q}, {Q}, 1, {Q}
   FROM ids, generate_series(0, {N} * {D} - 1) p;
-ALTER TABLE dskmap ENABLE TRIGGER dskmap_free_track;
+ALTER TABLE dskmap ENABLE TRIGGER dskmap_books_ins;
 ALTER TABLE shred DISABLE TRIGGER shred_count_track;
 INSERT INTO shred (dextid, pdskid, "offset", capacity, status)
   SELECT dextid, pdskid, "offset", capacity, 1 FROM dskmap, ids
