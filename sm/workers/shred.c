@@ -165,8 +165,13 @@ static int prepare(struct jobs *j, struct db_tx *tx, const struct job_end *ends,
 			ended[k++] = *(const struct shred_row *)ends[i].row;
 	if (!ret && (full || k) && jobs_room(j) > 0)
 		ret = db_shred_candidates(tx, ended, k, full, &c, &n);
-	if (!ret)
+	if (!ret) {
+		int all = n;
+
 		n = apply_caps(j, c, n);
+		if (n < all)
+			jobs_full_on_end(j);
+	}
 	if (!ret) {
 		p = malloc(sizeof(*p) + sizeof(*c) * (size_t)n);
 		ret = p ? 0 : -ENOMEM;
@@ -180,6 +185,46 @@ static int prepare(struct jobs *j, struct db_tx *tx, const struct job_end *ends,
 	}
 	free(ended);
 	free(c);
+	return ret;
+}
+
+/* The speeds the ends measured anew, kept for a restart (sql/013). */
+static int keep_speeds(struct db_tx *tx, const struct job_end *ends, int n)
+{
+	int64_t *ids = calloc((size_t)n, sizeof(*ids)),
+		*us = calloc((size_t)n, sizeof(*us));
+	int k = 0, ret, i;
+
+	for (i = 0; ids && us && i < n; i++)
+		if (ends[i].s_per_vb > 0) {
+			ids[k] = row_disk(ends[i].row);
+			us[k++] = (int64_t)(ends[i].s_per_vb * 1e6) + 1;
+		}
+	ret = ids && us ? 0 : -ENOMEM;
+	if (!ret && k)
+		ret = db_shred_keep_speeds(tx, ids, us, k);
+	free(ids);
+	free(us);
+	return ret;
+}
+
+static int known_speeds(struct db_tx *tx, int64_t **keys, double **s_per_vb,
+			int *n)
+{
+	int64_t *us = NULL;
+	int ret = db_shred_speeds(tx, keys, &us, n), i;
+
+	*s_per_vb = ret ? NULL : calloc((size_t)*n + 1, sizeof(**s_per_vb));
+	if (!ret && !*s_per_vb)
+		ret = -ENOMEM;
+	for (i = 0; !ret && i < *n; i++)
+		(*s_per_vb)[i] = (double)us[i] / 1e6;
+	free(us);
+	if (ret) {
+		free(*keys);
+		*keys = NULL;
+		*n = 0;
+	}
 	return ret;
 }
 
@@ -200,6 +245,8 @@ static int settle(struct jobs *j, struct db_tx *tx, const struct job_batch *b,
 	}
 	if (!ret && b->n_ends)
 		ret = db_shred_end(tx, e, b->n_ends);
+	if (!ret && b->n_ends)
+		ret = keep_speeds(tx, b->ends, b->n_ends);
 	if (!ret && n) {
 		rows = malloc(sizeof(*rows) * (size_t)n);
 		ret = rows ? 0 : -ENOMEM;
@@ -301,6 +348,7 @@ static const struct job_ops shred_ops = {
     .settle = settle,
     .send = send_row,
     .settled = settled,
+    .known_speeds = known_speeds,
     .salvage = db_shred_salvage,
     .requeue = db_shred_requeue,
     .poll = poll_row,
@@ -317,7 +365,12 @@ int shred_sched_start(struct sm *sm)
 	    .port = sm->cfg.ssvr_port,
 	    .max_running = sm->cfg.max_shred_tasks,
 	    .max_gap_ms = sm->cfg.shred_poll_ms,
-	    .full_ms = sm->cfg.shred_poll_ms,
+	    /*
+	     * New work wakes it (sm_wake_shred, or another manager's write:
+	     * sql/013); its own retries it looks for when due. The rest of
+	     * the time the whole queue is read every sched_period_ms.
+	     */
+	    .full_ms = sm->cfg.sched_period_ms,
 	    .batch = sm->cfg.job_batch,
 	    .give_way_ms = sm->cfg.shred_give_way_ms,
 	};
