@@ -37,7 +37,7 @@ def fill_sql(servers, disks, extents):
     """The cluster in bulk: ids far above what the manager hands out next."""
     per_disk = extents + 1  # extent 0 is the disk's super block
     return """
-ALTER TABLE dskmap DISABLE TRIGGER dskmap_free_track;
+ALTER TABLE dskmap DISABLE TRIGGER dskmap_books_ins;
 INSERT INTO ssvrlst (ssvrid, priority) SELECT s, 1 FROM generate_series(1, {S}) s;
 INSERT INTO ipdata (ip, ssvrid) SELECT '127.50.' || (s >> 8) || '.' || (s & 255), s
   FROM generate_series(1, {S}) s;
@@ -51,7 +51,7 @@ INSERT INTO dskmap (dextid, pdskid, "offset", capacity, status)
   FROM generate_series(1, {S} * {D}) p, generate_series(0, {E}) e;
 INSERT INTO pdsk_free (pdskid, free_vb, largest_vb)
   SELECT pdskid, sum(capacity), max(capacity) FROM dskmap WHERE status = 2 GROUP BY pdskid;
-ALTER TABLE dskmap ENABLE TRIGGER dskmap_free_track;
+ALTER TABLE dskmap ENABLE TRIGGER dskmap_books_ins;
 ALTER TABLE shred DISABLE TRIGGER shred_count_track;
 INSERT INTO shred (dextid, pdskid, "offset", capacity, status)
   SELECT dextid, pdskid, "offset", capacity, 1 FROM dskmap WHERE status = 4 ORDER BY dextid;
