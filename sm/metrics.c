@@ -104,11 +104,13 @@ static void worker(struct prom_buf *b, const char *kind, struct jobs *j,
 		const char *suffix;
 		const char *help;
 		uint64_t v;
-	} c[] = {{"started", "jobs sent to an agent", 0},
-		 {"done", "jobs reported DONE by the agent", 0},
-		 {"retried", "jobs that ended otherwise, queued again", 0},
-		 {"polls", "getEventStatus calls", 0},
-		 {"transactions", "transactions recording ends and starts", 0}};
+	} c[] = {
+	    {"started", "jobs sent to an agent", 0},
+	    {"done", "jobs reported DONE by the agent", 0},
+	    {"retried", "jobs that ended otherwise, queued again", 0},
+	    {"polls", "getEventStatus calls", 0},
+	    {"transactions", "transactions recording ends and starts", 0},
+	    {"full_passes", "reads of the whole queue for work to start", 0}};
 
 	if (j)
 		jobs_get_stats(j, &st);
@@ -117,6 +119,7 @@ static void worker(struct prom_buf *b, const char *kind, struct jobs *j,
 	c[2].v = st.retried;
 	c[3].v = st.polls;
 	c[4].v = st.transactions;
+	c[5].v = st.full_passes;
 	prom_family(
 	    b, kind[0] == 's' ? "vas_shreds_running" : "vas_resyncs_running",
 	    "gauge", "jobs the worker polls now");

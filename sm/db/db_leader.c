@@ -26,6 +26,7 @@ struct db_leader {
 	PGconn *conn;
 	bool instance_locked;
 	bool said_taken; /* "instance lock taken" logged for this outage */
+	bool listening;	 /* to NOTIFY vas_shred_work (sql/013) */
 };
 
 void db_leader_appname(int32_t instance, char *buf, int len)
@@ -54,6 +55,7 @@ static void drop(struct db_leader *l)
 		PQfinish(l->conn);
 	l->conn = NULL;
 	l->instance_locked = false;
+	l->listening = false;
 }
 
 void db_leader_free(struct db_leader *l)
@@ -169,6 +171,11 @@ int db_leader_connect(struct db_leader *l, int timeout_ms)
 			return -EAGAIN;
 		}
 	}
+	if (!l->listening)
+		l->listening = !lq(l, timeout_ms, NULL,
+				   "LISTEN " DB_SHRED_WORK_CHANNEL, 0, NULL);
+	if (!l->conn)
+		return -EAGAIN;
 	if (l->instance_locked)
 		return 0;
 	/*
@@ -371,4 +378,19 @@ int db_leader_evict(struct db_leader *l, const struct db_lease *cur,
 	*n = atoi(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return 0;
+}
+
+bool db_leader_shred_work(struct db_leader *l)
+{
+	PGnotify *n;
+	bool any = false;
+
+	/* A lost connection is found by the next statement. */
+	if (!l->conn || !l->listening || !PQconsumeInput(l->conn))
+		return false;
+	while ((n = PQnotifies(l->conn))) {
+		any = true;
+		PQfreemem(n);
+	}
+	return any;
 }

@@ -82,4 +82,11 @@ void db_leader_release(struct db_leader *l, int64_t epoch, bool resign,
 int db_leader_evict(struct db_leader *l, const struct db_lease *cur,
 		    int timeout_ms, int *n);
 
+/*
+ * Whether shred work was queued or made startable since the last call, by
+ * this manager or another (sql/013 notifies vas_shred_work; the election
+ * connection listens from its connect on). Never waits.
+ */
+bool db_leader_shred_work(struct db_leader *l);
+
 #endif

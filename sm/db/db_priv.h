@@ -22,6 +22,8 @@ extern const struct db_migration db_migrations[];
  * leadership takes it too, to change the epoch between two of them.
  */
 #define DB_MUTATE_LOCK "5652819"
+/* Notified by sql/013's triggers when shred work may start (db_leader.h). */
+#define DB_SHRED_WORK_CHANNEL "vas_shred_work"
 
 /* Statements of a transaction sent before their results are read. */
 #define DB_MAX_PIPED 64

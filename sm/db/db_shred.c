@@ -314,3 +314,52 @@ int db_shred_end(struct db_tx *tx, struct shred_end *ends, int n)
 		ret = record_retry(tx, ends + done, n - done);
 	return ret;
 }
+
+int db_shred_speeds(struct db_tx *tx, int64_t **pdskids, int64_t **us_per_vb,
+		    int *n)
+{
+	PGresult *r = NULL;
+	int ret = db_q(tx, &r, "SELECT pdskid, us_per_vb FROM pdsk_speed", ""),
+	    i;
+
+	*pdskids = *us_per_vb = NULL;
+	*n = 0;
+	if (!ret) {
+		*pdskids = calloc((size_t)PQntuples(r) + 1, sizeof(**pdskids));
+		*us_per_vb =
+		    calloc((size_t)PQntuples(r) + 1, sizeof(**us_per_vb));
+		ret = *pdskids && *us_per_vb ? 0 : -ENOMEM;
+	}
+	for (i = 0; !ret && i < PQntuples(r); i++) {
+		(*pdskids)[i] = db_l(r, i, 0);
+		(*us_per_vb)[i] = db_l(r, i, 1);
+	}
+	if (!ret)
+		*n = PQntuples(r);
+	PQclear(r);
+	return ret;
+}
+
+static int64_t get_i64(const void *e)
+{
+	return *(const int64_t *)e;
+}
+
+int db_shred_keep_speeds(struct db_tx *tx, const int64_t *pdskids,
+			 const int64_t *us_per_vb, int n)
+{
+	char *ids = db_array(pdskids, sizeof(*pdskids), n, get_i64),
+	     *us = db_array(us_per_vb, sizeof(*us_per_vb), n, get_i64);
+	int ret = ids && us ? 0 : -ENOMEM;
+
+	if (!ret)
+		ret = db_q(tx, NULL,
+			   "INSERT INTO pdsk_speed (pdskid, us_per_vb) SELECT "
+			   "* FROM unnest($1::int[], $2::bigint[]) ON CONFLICT "
+			   "(pdskid) DO UPDATE SET us_per_vb = "
+			   "EXCLUDED.us_per_vb",
+			   "ss", ids, us);
+	free(ids);
+	free(us);
+	return ret;
+}

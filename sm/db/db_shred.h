@@ -63,5 +63,11 @@ int db_shred_running(struct db_tx *tx, struct shred_row **rows, int *n);
  * back to PENDING after their delay (CANCELED rows are dropped).
  */
 int db_shred_end(struct db_tx *tx, struct shred_end *ends, int n);
+/* Disk speeds kept (sql/013), in microseconds per VB; caller frees both. */
+int db_shred_speeds(struct db_tx *tx, int64_t **pdskids, int64_t **us_per_vb,
+		    int *n);
+/* Keeps speeds[i] (microseconds per VB) of disk pdskids[i], i < n. */
+int db_shred_keep_speeds(struct db_tx *tx, const int64_t *pdskids,
+			 const int64_t *us_per_vb, int n);
 
 #endif

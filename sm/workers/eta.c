@@ -25,6 +25,7 @@
 struct eta_table {
 	int64_t *keys; /* 0 = empty slot */
 	double *s_per_vb;
+	double *kept; /* the speed last handed out to keep, or 0 */
 	size_t cap;
 	size_t n;
 	double sum;	    /* of s_per_vb over the measured resources */
@@ -51,6 +52,7 @@ void eta_free(struct eta_table *t)
 		return;
 	free(t->keys);
 	free(t->s_per_vb);
+	free(t->kept);
 	free(t);
 }
 
@@ -82,9 +84,11 @@ static bool grow(struct eta_table *t)
 	big.cap = t->cap ? t->cap * 2 : 256;
 	big.keys = calloc(big.cap, sizeof(*big.keys));
 	big.s_per_vb = calloc(big.cap, sizeof(*big.s_per_vb));
-	if (!big.keys || !big.s_per_vb) {
+	big.kept = calloc(big.cap, sizeof(*big.kept));
+	if (!big.keys || !big.s_per_vb || !big.kept) {
 		free(big.keys);
 		free(big.s_per_vb);
+		free(big.kept);
 		return false;
 	}
 	for (i = 0; i < t->cap; i++)
@@ -93,11 +97,14 @@ static bool grow(struct eta_table *t)
 
 			big.keys[j] = t->keys[i];
 			big.s_per_vb[j] = t->s_per_vb[i];
+			big.kept[j] = t->kept[i];
 		}
 	free(t->keys);
 	free(t->s_per_vb);
+	free(t->kept);
 	t->keys = big.keys;
 	t->s_per_vb = big.s_per_vb;
+	t->kept = big.kept;
 	t->cap = big.cap;
 	return true;
 }
@@ -182,6 +189,47 @@ void eta_running(struct eta_poll *p, double now, double max_gap)
 	p->next = now + g;
 }
 
+/* key's speed, made (0: not measured) when missing; NULL: no memory. */
+static double *slot(struct eta_table *t, int64_t key)
+{
+	double *have = lookup(t, key);
+
+	if (have)
+		return have;
+	if ((t->n + 1) * 2 > t->cap && !grow(t))
+		return NULL;
+	have = &t->s_per_vb[slot_of(t, key)];
+	t->keys[have - t->s_per_vb] = key;
+	t->kept[have - t->s_per_vb] = 0;
+	t->n++;
+	*have = 0;
+	return have;
+}
+
+void eta_learn(struct eta_table *t, int64_t key, double s_per_vb)
+{
+	double *have = key && s_per_vb > 0 ? slot(t, key) : NULL;
+
+	if (!have)
+		return;
+	t->sum += s_per_vb - *have;
+	*have = s_per_vb;
+	t->kept[have - t->s_per_vb] = s_per_vb;
+}
+
+double eta_to_keep(struct eta_table *t, int64_t key)
+{
+	double *have = lookup(t, key), *kept;
+
+	if (!have || *have <= 0)
+		return 0;
+	kept = &t->kept[have - t->s_per_vb];
+	if (*kept > 0 && *have < *kept * 1.1 && *have > *kept / 1.1)
+		return 0;
+	*kept = *have;
+	return *have;
+}
+
 bool eta_done(struct eta_table *t, const struct eta_poll *p, int64_t key,
 	      double now, double max_gap)
 {
@@ -210,15 +258,9 @@ bool eta_done(struct eta_table *t, const struct eta_poll *p, int64_t key,
 	/* Ended about when it would have alone: the share did not slow it. */
 	if (p->share > 1 && d < 1.2 * p->expect / p->share)
 		vb /= p->share;
-	have = lookup(t, key);
-	if (!have) {
-		if ((t->n + 1) * 2 > t->cap && !grow(t))
-			return false;
-		have = &t->s_per_vb[slot_of(t, key)];
-		t->keys[have - t->s_per_vb] = key;
-		t->n++;
-		*have = 0;
-	}
+	have = slot(t, key);
+	if (!have)
+		return false;
 	t->sum += d / (double)vb - *have;
 	*have = d / (double)vb;
 	avg = average(t);

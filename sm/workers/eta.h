@@ -55,5 +55,13 @@ void eta_replan(struct eta_table *t, struct eta_poll *p, int64_t key,
 		double now);
 /* The job ended without DONE: it measured nothing. */
 void eta_forget(struct eta_table *t, struct eta_poll *p);
+/* A speed measured before (kept over a restart): key's own from now on. */
+void eta_learn(struct eta_table *t, int64_t key, double s_per_vb);
+/*
+ * key's measured speed when it moved by more than a tenth since the last
+ * one handed out (or eta_learn), which it becomes; else 0. What is worth
+ * keeping, without writing every measurement.
+ */
+double eta_to_keep(struct eta_table *t, int64_t key);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,10 @@ static bool take_answers(struct jobs *j, const struct call *calls, int n,
 		server_cache_add_load(&j->servers, j->ops->server(row), -1);
 		jobs_add_end(j, row, a == AGENT_POLL_DONE,
 			     a == AGENT_POLL_LOST);
+		if (a == AGENT_POLL_DONE && j->n_ends &&
+		    j->ends[j->n_ends - 1].row == row)
+			j->ends[j->n_ends - 1].s_per_vb =
+			    eta_to_keep(j->eta, j->ops->eta_key(row));
 		ended = true;
 	}
 	j->n_run = kept;
@@ -224,6 +229,34 @@ static int salvage(struct db_tx *tx, void *arg)
 	return ops->salvage(tx);
 }
 
+/* Speeds an earlier run kept (ops->known_speeds): best effort. */
+static void learn_known(struct jobs *j)
+{
+	struct db_tx *tx = NULL;
+	int64_t *keys = NULL;
+	double *s = NULL;
+	int n = 0, ret, i;
+
+	if (!j->ops->known_speeds)
+		return;
+	ret = db_begin(j->sm->db, false, &tx);
+	if (!ret)
+		ret = j->ops->known_speeds(tx, &keys, &s, &n);
+	if (tx)
+		db_rollback(tx);
+	for (i = 0; !ret && i < n; i++)
+		eta_learn(j->eta, keys[i], s[i]);
+	if (ret)
+		log_warn("%s: speeds of an earlier run not read (%d); "
+			 "measured again",
+			 j->ops->name, ret);
+	else if (n)
+		log_info("%s: %d speeds of an earlier run known", j->ops->name,
+			 n);
+	free(keys);
+	free(s);
+}
+
 static void destroy(struct jobs *j)
 {
 	int i;
@@ -256,10 +289,13 @@ int jobs_start(struct sm *sm, const struct job_ops *ops,
 	if (j->cfg.fanout <= 0)
 		j->cfg.fanout = 32;
 	j->eta = eta_new();
+	j->due_at = INFINITY;
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_mutex_init(&j->state, NULL);
 	/* Stranded PROGRESS rows would never run again (M76): fatal. */
 	ret = j->eta ? db_run(sm->db, true, salvage, (void *)ops) : -ENOMEM;
+	if (!ret)
+		learn_known(j);
 	if (!ret) {
 		/* Under the lock: a pass waking the other finds it set. */
 		pthread_mutex_lock(&j->lock);

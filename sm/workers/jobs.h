@@ -26,6 +26,8 @@ struct job_end {
 	bool done;    /* the agent reported DONE */
 	bool keep_id; /* the agent may still hold the event id */
 	int delay_s;  /* back-off before the next attempt */
+	/* Its resource's speed, measured anew, worth keeping (0: none). */
+	double s_per_vb;
 };
 
 /*
@@ -82,6 +84,14 @@ struct job_ops {
 		       const struct job_end *ends, int n_ends, bool full,
 		       void **plan, int *n_planned);
 	/*
+	 * Optional, with prepare(): whether the plan's row i is the next job
+	 * of the resource end ran on. prepare() puts those rows first, in
+	 * the order of the ends, and each starts in the transaction that
+	 * records its end: one transaction per turn of a resource.
+	 */
+	bool (*plan_is_next)(const void *plan, int i,
+			     const struct job_end *end);
+	/*
 	 * In one mutating transaction: record b->ends and start new rows
 	 * (PENDING -> PROGRESS with event ids): with a plan, its rows
 	 * [b->plan_from, +b->plan_n); without, at most b->max_start and
@@ -96,6 +106,12 @@ struct job_ops {
 		    bool *keep_id);
 	/* After the commit of ends (optional). */
 	void (*settled)(struct sm *sm, const struct job_end *ends, int n);
+	/*
+	 * Optional, at start-up: speeds kept by an earlier run (settle()
+	 * keeps those the ends carry), by eta_key; the caller frees both.
+	 */
+	int (*known_speeds)(struct db_tx *tx, int64_t **keys, double **s_per_vb,
+			    int *n);
 	/* Start-up: in-flight rows back to PENDING with their ids. */
 	int (*salvage)(struct db_tx *tx);
 	/* The same for those whose event id is not in keep[] (db_requeue.h). */
@@ -126,6 +142,12 @@ void jobs_halt(struct jobs *j);
 /* Halts if needed and frees; NULL is a no-op. */
 void jobs_free(struct jobs *j);
 
+/*
+ * For prepare(): a cap held back work that an end may let start (another
+ * disk of the same server): the next pass that records an end looks at
+ * the whole queue.
+ */
+void jobs_full_on_end(struct jobs *j);
 /* For settle(): the manager, the room left under max_running, load. */
 struct sm *jobs_sm(const struct jobs *j);
 int jobs_room(const struct jobs *j);
@@ -139,6 +161,7 @@ struct jobs_stats {
 	uint64_t retried;
 	uint64_t polls;
 	uint64_t transactions; /* settle transactions committed */
+	uint64_t full_passes;  /* looks at the whole queue */
 	int largest_batch;     /* most rows one of them recorded */
 	double lock_s;	       /* the mutation lock held by them, in all */
 	uint64_t gave_way;     /* of them waited for other mutations first */

@@ -10,6 +10,7 @@
 #include "vas/log.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ static void sender(void *ctx, void *item)
 {
 	struct send_call *c = item;
 	struct jobs *j = ctx;
-	bool keep_id = false;
+	bool keep_id = false, ended = false;
 	int ret;
 
 	ret =
@@ -37,8 +38,12 @@ static void sender(void *ctx, void *item)
 	if (ret || jobs_add_running(j, c->row, eta_now())) {
 		server_cache_add_load(&j->servers, j->ops->server(c->row), -1);
 		jobs_add_end(j, c->row, false, keep_id);
+		ended = true;
 	}
 	pthread_mutex_unlock(&j->state);
+	/* Recorded (to be retried) by the settler's next pass, now. */
+	if (ended)
+		jobs_wake_settler(j);
 }
 
 /*
@@ -214,7 +219,7 @@ static int settle_batch(struct jobs *j, struct job_batch *b, int *n_out)
 {
 	struct db_tx *tx = NULL;
 	void *started = NULL;
-	int n_started = 0, ret, rows;
+	int n_started = 0, ret, rows, i;
 	double t0 = 0, held;
 
 	give_way(j);
@@ -251,6 +256,11 @@ static int settle_batch(struct jobs *j, struct job_batch *b, int *n_out)
 		log_info("%s: %d ended, %d started%s in %.0f ms", j->ops->name,
 			 b->n_ends, n_started, b->full ? " (whole queue)" : "",
 			 held * 1000);
+	/* A row put back after a delay starts at its next look at the queue. */
+	for (i = 0; i < b->n_ends; i++)
+		if (!b->ends[i].done &&
+		    t0 + b->ends[i].delay_s + 0.05 < j->due_at)
+			j->due_at = t0 + b->ends[i].delay_s + 0.05;
 	pthread_mutex_lock(&j->lock);
 	j->st.transactions++;
 	j->st.lock_s += held;
@@ -354,9 +364,33 @@ static int plan(struct jobs *j, const struct job_end *taken, int n_taken,
 }
 
 /*
+ * How many of ends[0..n) go in a transaction of at most max rows, each
+ * with the plan's row that is its resource's next job (from *plan_at on,
+ * which moves past them): a turn of a resource is one transaction.
+ */
+static int take_turns(const struct jobs *j, const void *plan, int n_planned,
+		      const struct job_end *ends, int n, int max, int *plan_at)
+{
+	int k, rows = 0;
+
+	for (k = 0; k < n; k++) {
+		bool next = *plan_at < n_planned &&
+			    j->ops->plan_is_next(plan, *plan_at, &ends[k]);
+
+		if (k && rows + 1 + next > max)
+			break;
+		rows += 1 + next;
+		*plan_at += next;
+	}
+	return k;
+}
+
+/*
  * Records the ends taken from the poller and starts what is next, in
  * transactions of at most batch_rows() rows: ends first, then the starts
- * (the disks they free). 0, or why it stopped (the ends left go back).
+ * (the disks they free); with plan_is_next, each end with its resource's
+ * next job, then the plan's other rows. 0, or why it stopped (the ends
+ * left go back).
  */
 static int settle(struct jobs *j, bool full, struct job_end *taken, int n_taken,
 		  bool unsure)
@@ -364,6 +398,7 @@ static int settle(struct jobs *j, bool full, struct job_end *taken, int n_taken,
 	void *planned = NULL;
 	int n_planned = 0, ret = 0, max, from = 0, i;
 	bool has_plan = j->ops->prepare != NULL, starts_done = false;
+	bool turns = has_plan && j->ops->plan_is_next;
 	struct job_batch b;
 
 	if (unsure) {
@@ -380,12 +415,22 @@ static int settle(struct jobs *j, bool full, struct job_end *taken, int n_taken,
 	}
 	b.plan = planned;
 	while (!ret && (from < n_taken || !starts_done)) {
-		int room, left = n_taken - from, n_started = 0;
+		int room, left = n_taken - from, n_started = 0,
+			  plan_at = b.plan_from;
 
 		max = batch_rows(j);
 		b.ends = taken + from;
-		b.n_ends = left < max ? left : max;
-		room = b.n_ends == left ? max - b.n_ends : 0;
+		if (turns && left) {
+			b.n_ends = take_turns(j, planned, n_planned, b.ends,
+					      left, max, &plan_at);
+			room = max - b.n_ends - (plan_at - b.plan_from);
+			if (b.n_ends < left || room < 0)
+				room = 0;
+			room += plan_at - b.plan_from;
+		} else {
+			b.n_ends = left < max ? left : max;
+			room = b.n_ends == left ? max - b.n_ends : 0;
+		}
 		b.plan_n = has_plan ? n_planned - b.plan_from : 0;
 		if (b.plan_n > room)
 			b.plan_n = room;
@@ -439,8 +484,11 @@ void jobs_settle_pass(void *arg)
 	if (j->woken && j->next_full > j->last_full + full_gap(j))
 		j->next_full = j->last_full + full_gap(j);
 	j->woken = false;
-	full = now >= j->next_full;
+	full = now >= j->next_full || now >= j->due_at;
 	pthread_mutex_unlock(&j->lock);
+	if (full && now >= j->settle_after)
+		j->due_at =
+		    INFINITY; /* what this pass puts back sets it again */
 	if (now >= j->settle_after) {
 		/* Ends seen from now on wait for the next pass. */
 		pthread_mutex_lock(&j->state);
@@ -450,17 +498,24 @@ void jobs_settle_pass(void *arg)
 		j->ends = NULL;
 		j->n_ends = j->cap_ends = 0;
 		pthread_mutex_unlock(&j->state);
+		if (n_taken && j->full_on_end)
+			full = true;
+		if (full)
+			j->full_on_end = false; /* prepare() sets it again */
 		ret = n_taken || full || unsure
 			  ? settle(j, full, taken, n_taken, unsure)
 			  : 0;
 		free(taken);
 		j->settle_after = ret ? now + 1 : 0;
 		if (!ret && full) {
+			pthread_mutex_lock(&j->lock);
+			j->st.full_passes++;
+			pthread_mutex_unlock(&j->lock);
 			j->last_full = now;
 			j->next_full = now + j->cfg.full_ms / 1000.0;
 		}
 	}
-	next = j->next_full;
+	next = j->next_full < j->due_at ? j->next_full : j->due_at;
 	/* While the database refuses, look at the queue once a second. */
 	if (next < j->settle_after)
 		next = j->settle_after;
@@ -469,4 +524,9 @@ void jobs_settle_pass(void *arg)
 		next = j->settle_after;
 	pthread_mutex_unlock(&j->state);
 	jobs_next_pass_at(j, &j->settler, next);
+}
+
+void jobs_full_on_end(struct jobs *j)
+{
+	j->full_on_end = true; /* the settler's own, as prepare() runs there */
 }

@@ -318,6 +318,10 @@ static void *run(void *arg)
 			keep(l, now);
 			break;
 		}
+		/* Drained by standbys too: a listener that lags holds the
+		 * server's whole notification queue. */
+		if (db_leader_shred_work(l->conn) && l->state == LEADING)
+			sm_wake_shred(l->sm);
 	} while (wait_tick(l));
 	return NULL;
 }

@@ -103,6 +103,53 @@ struct plan {
 	struct shred_row rows[];
 };
 
+static int by_disk(const void *a, const void *b)
+{
+	const struct shred_row *x = a, *y = b;
+
+	return x->pdskid < y->pdskid ? -1 : x->pdskid > y->pdskid;
+}
+
+/*
+ * The plan's order (jobs.h plan_is_next): the next extent of each ended
+ * disk first, in the order of the ends, then the other disks'. c[] holds
+ * at most one row per disk.
+ */
+static void order_plan(struct plan *p, struct shred_row *c, int n,
+		       const struct job_end *ends, int n_ends)
+{
+	bool *used = calloc((size_t)n + 1, sizeof(*used));
+	int k = 0, i;
+
+	if (!used) { /* no pairs: the ends' disks start a batch later */
+		memcpy(p->rows, c, sizeof(*c) * (size_t)n);
+		return;
+	}
+	qsort(c, (size_t)n, sizeof(*c), by_disk);
+	for (i = 0; i < n_ends; i++) {
+		const struct shred_row *end = ends[i].row;
+		struct shred_row *r =
+		    bsearch(end, c, (size_t)n, sizeof(*c), by_disk);
+
+		if (r && !used[r - c]) {
+			used[r - c] = true;
+			p->rows[k++] = *r;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (!used[i])
+			p->rows[k++] = c[i];
+	free(used);
+}
+
+static bool plan_is_next(const void *plan, int i, const struct job_end *end)
+{
+	const struct plan *p = plan;
+
+	return p->rows[i].pdskid ==
+	       ((const struct shred_row *)end->row)->pdskid;
+}
+
 /* The next extent of each disk that just finished, of all when full. */
 static int prepare(struct jobs *j, struct db_tx *tx, const struct job_end *ends,
 		   int n_ends, bool full, void **out, int *n_planned)
@@ -118,8 +165,13 @@ static int prepare(struct jobs *j, struct db_tx *tx, const struct job_end *ends,
 			ended[k++] = *(const struct shred_row *)ends[i].row;
 	if (!ret && (full || k) && jobs_room(j) > 0)
 		ret = db_shred_candidates(tx, ended, k, full, &c, &n);
-	if (!ret)
+	if (!ret) {
+		int all = n;
+
 		n = apply_caps(j, c, n);
+		if (n < all)
+			jobs_full_on_end(j);
+	}
 	if (!ret) {
 		p = malloc(sizeof(*p) + sizeof(*c) * (size_t)n);
 		ret = p ? 0 : -ENOMEM;
@@ -127,12 +179,52 @@ static int prepare(struct jobs *j, struct db_tx *tx, const struct job_end *ends,
 	if (!ret) {
 		p->n = n;
 		if (n)
-			memcpy(p->rows, c, sizeof(*c) * (size_t)n);
+			order_plan(p, c, n, ends, n_ends);
 		*out = p;
 		*n_planned = n;
 	}
 	free(ended);
 	free(c);
+	return ret;
+}
+
+/* The speeds the ends measured anew, kept for a restart (sql/013). */
+static int keep_speeds(struct db_tx *tx, const struct job_end *ends, int n)
+{
+	int64_t *ids = calloc((size_t)n, sizeof(*ids)),
+		*us = calloc((size_t)n, sizeof(*us));
+	int k = 0, ret, i;
+
+	for (i = 0; ids && us && i < n; i++)
+		if (ends[i].s_per_vb > 0) {
+			ids[k] = row_disk(ends[i].row);
+			us[k++] = (int64_t)(ends[i].s_per_vb * 1e6) + 1;
+		}
+	ret = ids && us ? 0 : -ENOMEM;
+	if (!ret && k)
+		ret = db_shred_keep_speeds(tx, ids, us, k);
+	free(ids);
+	free(us);
+	return ret;
+}
+
+static int known_speeds(struct db_tx *tx, int64_t **keys, double **s_per_vb,
+			int *n)
+{
+	int64_t *us = NULL;
+	int ret = db_shred_speeds(tx, keys, &us, n), i;
+
+	*s_per_vb = ret ? NULL : calloc((size_t)*n + 1, sizeof(**s_per_vb));
+	if (!ret && !*s_per_vb)
+		ret = -ENOMEM;
+	for (i = 0; !ret && i < *n; i++)
+		(*s_per_vb)[i] = (double)us[i] / 1e6;
+	free(us);
+	if (ret) {
+		free(*keys);
+		*keys = NULL;
+		*n = 0;
+	}
 	return ret;
 }
 
@@ -153,6 +245,8 @@ static int settle(struct jobs *j, struct db_tx *tx, const struct job_batch *b,
 	}
 	if (!ret && b->n_ends)
 		ret = db_shred_end(tx, e, b->n_ends);
+	if (!ret && b->n_ends)
+		ret = keep_speeds(tx, b->ends, b->n_ends);
 	if (!ret && n) {
 		rows = malloc(sizeof(*rows) * (size_t)n);
 		ret = rows ? 0 : -ENOMEM;
@@ -250,9 +344,11 @@ static const struct job_ops shred_ops = {
     .size_vb = row_size,
     .attempts = row_attempts,
     .prepare = prepare,
+    .plan_is_next = plan_is_next,
     .settle = settle,
     .send = send_row,
     .settled = settled,
+    .known_speeds = known_speeds,
     .salvage = db_shred_salvage,
     .requeue = db_shred_requeue,
     .poll = poll_row,
@@ -269,7 +365,12 @@ int shred_sched_start(struct sm *sm)
 	    .port = sm->cfg.ssvr_port,
 	    .max_running = sm->cfg.max_shred_tasks,
 	    .max_gap_ms = sm->cfg.shred_poll_ms,
-	    .full_ms = sm->cfg.shred_poll_ms,
+	    /*
+	     * New work wakes it (sm_wake_shred, or another manager's write:
+	     * sql/013); its own retries it looks for when due. The rest of
+	     * the time the whole queue is read every sched_period_ms.
+	     */
+	    .full_ms = sm->cfg.sched_period_ms,
 	    .batch = sm->cfg.job_batch,
 	    .give_way_ms = sm->cfg.shred_give_way_ms,
 	};

@@ -92,7 +92,10 @@ SETTLED = {
 def nudge(sm, q):
     """Runs a test's own UPDATE of the job queues. It races the manager's
     batch statements over the same rows, so PostgreSQL may pick it as the
-    victim of a deadlock: then it is simply run again."""
+    victim of a deadlock: then it is simply run again. Retries it makes
+    due now are announced as another manager's write would be (sql/013):
+    the shred engine looks for its own retries only when they come due."""
+    q += "; NOTIFY vas_shred_work"
     for _ in range(20):
         try:
             return sm.sql(q)

@@ -96,6 +96,47 @@ class ShredPipelineTest(SmTestCase):
         self.invariants()
 
 
+class TurnTest(SmTestCase):
+    """A disk's next extent starts in the transaction that records the end
+    of its last one. Before, a pass recorded all its ends first and started
+    the next extents after them: with more ends than fit in one transaction,
+    a disk's end and its next start went into different ones."""
+    n_ssvr = 1
+
+    def sm_options(self):
+        return {"job_batch": 2}
+
+    def test_a_disk_turn_is_one_transaction(self):
+        q = self.sm.sql
+        q("CREATE TABLE turns (n serial PRIMARY KEY, xid xid8 NOT NULL, pdskid int NOT NULL, "
+          "what text NOT NULL); "
+          "CREATE FUNCTION turn_end() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "INSERT INTO turns (xid, pdskid, what) VALUES (pg_current_xact_id(), OLD.pdskid, "
+          "'end'); RETURN NULL; END $$; "
+          "CREATE FUNCTION turn_start() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "INSERT INTO turns (xid, pdskid, what) VALUES (pg_current_xact_id(), NEW.pdskid, "
+          "'start'); RETURN NULL; END $$; "
+          "CREATE TRIGGER turn_end AFTER DELETE ON shred FOR EACH ROW "
+          "EXECUTE FUNCTION turn_end(); "
+          "CREATE TRIGGER turn_start AFTER UPDATE OF status ON shred FOR EACH ROW "
+          "WHEN (NEW.status = 2) EXECUTE FUNCTION turn_start()")
+        sid = self.s.registerStorageServer(v(ip_data=["127.0.0.11"]))
+        # Six disks of three extents each end together, pass after pass.
+        for d in range(6):
+            self.s.registerPhysicalDisk(v(ssvrid=sid, local_path="/dev/sd%d" % d,
+                                          capacity=str(30 * VB_SECTORS + 100)))
+        self.wait_shredded(60)
+        self.assertEqual(q("SELECT count(*) FROM turns WHERE what = 'end'"), "18")
+        # Every end followed by a start on its disk shares its transaction.
+        split = q("SELECT count(*) FROM turns e WHERE e.what = 'end' AND EXISTS (SELECT 1 "
+                  "FROM turns s WHERE s.what = 'start' AND s.pdskid = e.pdskid AND s.n > e.n) "
+                  "AND NOT EXISTS (SELECT 1 FROM turns s WHERE s.what = 'start' AND "
+                  "s.pdskid = e.pdskid AND s.xid = e.xid)")
+        self.assertEqual(split, "0", q("SELECT string_agg(what || ' ' || pdskid || ' ' || "
+                                       "xid, ', ' ORDER BY n) FROM turns"))
+        self.invariants()
+
+
 
 class GiveWayTest(MutationLockHolder, SmTestCase):
     """The mutation lock is granted in turn: a shred transaction that

@@ -31,6 +31,30 @@ static int run_job(struct eta_table *t, int64_t key, int64_t vb, int share,
 	}
 }
 
+/* A speed kept by an earlier run plans the first job as if measured. */
+START_TEST(a_kept_speed_plans_at_once)
+{
+	struct eta_table *t = eta_new();
+	struct eta_poll p;
+
+	eta_learn(t, 7, 5.4);
+	eta_begin(t, &p, 7, 10, 1, 100.0);
+	ck_assert(p.own && !p.probe);
+	near(p.next, 154.0);
+	/* Kept already: nothing new to keep until it moves by a tenth. */
+	near(eta_to_keep(t, 7), 0);
+	eta_done(t, &p, 7, 155.0, GAP);
+	near(eta_to_keep(t, 7), 0);
+	eta_begin(t, &p, 7, 10, 1, 200.0);
+	eta_done(t, &p, 7, 270.0, GAP);
+	ck_assert(eta_to_keep(t, 7) > 6.0);
+	near(eta_to_keep(t, 7), 0);
+	/* Never measured: nothing to keep. */
+	near(eta_to_keep(t, 8), 0);
+	eta_free(t);
+}
+END_TEST
+
 START_TEST(nothing_measured_probes_early)
 {
 	struct eta_table *t = eta_new();
@@ -252,6 +276,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, nothing_measured_probes_early);
+	tcase_add_test(tc, a_kept_speed_plans_at_once);
 	tcase_add_test(tc, a_measured_disk_is_polled_when_it_should_end);
 	tcase_add_test(tc, the_estimate_does_not_creep_up);
 	tcase_add_test(tc, other_disks_borrow_the_average);
