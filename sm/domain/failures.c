@@ -314,11 +314,11 @@ static void drop_failed(struct alloc_pool *pool, int32_t ssvrid, int32_t pdskid)
 {
 	int i;
 
+	/* Only lowers what an index or order bounds: they need not know. */
 	for (i = 0; i < pool->n; i++)
 		if (pool->disk[i].ssvrid == ssvrid ||
 		    pool->disk[i].pdskid == pdskid)
-			pool->disk[i].largest_vb =
-			    0; /* lowers: no index update */
+			pool->disk[i].largest_vb = 0;
 }
 
 /*
