@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,6 +266,7 @@ static void destroy(struct jobs *j)
 		free(j->ends[i].row);
 	free(j->run);
 	free(j->ends);
+	free(j->dues);
 	server_cache_free(&j->servers);
 	eta_free(j->eta);
 	pthread_mutex_destroy(&j->lock);
@@ -289,7 +289,6 @@ int jobs_start(struct sm *sm, const struct job_ops *ops,
 	if (j->cfg.fanout <= 0)
 		j->cfg.fanout = 32;
 	j->eta = eta_new();
-	j->due_at = INFINITY;
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_mutex_init(&j->state, NULL);
 	/* Stranded PROGRESS rows would never run again (M76): fatal. */

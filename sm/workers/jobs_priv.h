@@ -65,10 +65,12 @@ struct jobs {
 	double next_full;
 	double last_full;
 	double settle_after; /* after a failed transaction: not before */
-	double due_at;	     /* a row put back to wait is due: look again */
-	bool full_on_end;    /* jobs_full_on_end() */
-	double s_per_row;    /* mutation lock held per row recorded, lately */
-	double last_held_s;  /* the lock, by the last transaction (give_way) */
+	double *dues; /* rows put back to wait: when each is due (settler) */
+	int n_dues;
+	int cap_dues;
+	bool full_on_end;   /* jobs_full_on_end() */
+	double s_per_row;   /* mutation lock held per row recorded, lately */
+	double last_held_s; /* the lock, by the last transaction (give_way) */
 	struct sending sending[JOBS_SENDING];
 	int next_sending;
 };

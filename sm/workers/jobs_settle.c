@@ -214,6 +214,46 @@ static void give_way(struct jobs *j)
 	pthread_mutex_unlock(&j->lock);
 }
 
+/* Rows this engine put back to wait: when each is due (the settler's). */
+static void due_add(struct jobs *j, double t)
+{
+	if (j->n_dues == j->cap_dues) {
+		int cap = j->cap_dues ? j->cap_dues * 2 : 64;
+		double *g = realloc(j->dues, sizeof(*g) * (size_t)cap);
+
+		if (!g) { /* no memory: the whole queue is looked at then */
+			if (t < j->next_full)
+				j->next_full = t;
+			return;
+		}
+		j->dues = g;
+		j->cap_dues = cap;
+	}
+	j->dues[j->n_dues++] = t;
+}
+
+static double due_next(const struct jobs *j)
+{
+	double t = INFINITY;
+	int i;
+
+	for (i = 0; i < j->n_dues; i++)
+		if (j->dues[i] < t)
+			t = j->dues[i];
+	return t;
+}
+
+/* A look at the whole queue at now serves every row due by then. */
+static void due_served(struct jobs *j, double now)
+{
+	int k = 0, i;
+
+	for (i = 0; i < j->n_dues; i++)
+		if (j->dues[i] > now)
+			j->dues[k++] = j->dues[i];
+	j->n_dues = k;
+}
+
 /* One transaction of a pass (*n_out rows started); 0 or why rolled back. */
 static int settle_batch(struct jobs *j, struct job_batch *b, int *n_out)
 {
@@ -256,11 +296,14 @@ static int settle_batch(struct jobs *j, struct job_batch *b, int *n_out)
 		log_info("%s: %d ended, %d started%s in %.0f ms", j->ops->name,
 			 b->n_ends, n_started, b->full ? " (whole queue)" : "",
 			 held * 1000);
-	/* A row put back after a delay starts at its next look at the queue. */
+	/*
+	 * A row put back after a delay starts at the look at the queue after
+	 * it (a second late: the database's clock decides, and a look that
+	 * comes too early would leave it to sched_period_ms).
+	 */
 	for (i = 0; i < b->n_ends; i++)
-		if (!b->ends[i].done &&
-		    t0 + b->ends[i].delay_s + 0.05 < j->due_at)
-			j->due_at = t0 + b->ends[i].delay_s + 0.05;
+		if (!b->ends[i].done)
+			due_add(j, t0 + b->ends[i].delay_s + 1);
 	pthread_mutex_lock(&j->lock);
 	j->st.transactions++;
 	j->st.lock_s += held;
@@ -484,11 +527,8 @@ void jobs_settle_pass(void *arg)
 	if (j->woken && j->next_full > j->last_full + full_gap(j))
 		j->next_full = j->last_full + full_gap(j);
 	j->woken = false;
-	full = now >= j->next_full || now >= j->due_at;
+	full = now >= j->next_full || now >= due_next(j);
 	pthread_mutex_unlock(&j->lock);
-	if (full && now >= j->settle_after)
-		j->due_at =
-		    INFINITY; /* what this pass puts back sets it again */
 	if (now >= j->settle_after) {
 		/* Ends seen from now on wait for the next pass. */
 		pthread_mutex_lock(&j->state);
@@ -508,6 +548,7 @@ void jobs_settle_pass(void *arg)
 		free(taken);
 		j->settle_after = ret ? now + 1 : 0;
 		if (!ret && full) {
+			due_served(j, now);
 			pthread_mutex_lock(&j->lock);
 			j->st.full_passes++;
 			pthread_mutex_unlock(&j->lock);
@@ -515,7 +556,7 @@ void jobs_settle_pass(void *arg)
 			j->next_full = now + j->cfg.full_ms / 1000.0;
 		}
 	}
-	next = j->next_full < j->due_at ? j->next_full : j->due_at;
+	next = j->next_full < due_next(j) ? j->next_full : due_next(j);
 	/* While the database refuses, look at the queue once a second. */
 	if (next < j->settle_after)
 		next = j->settle_after;

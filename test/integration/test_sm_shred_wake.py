@@ -6,9 +6,10 @@ vas_shred_work; the leader listens), by a retry coming due; otherwise
 every sched_period_ms."""
 import re
 import urllib.request
+import xmlrpc.client
 
 import vastest
-from vastest import MUTATE_LOCK, SmTestCase, wait_until
+from vastest import MUTATE_LOCK, SmTestCase, v, wait_until
 
 
 def metric(sm, name):
@@ -57,6 +58,26 @@ class ShredWakeTest(SmTestCase):
           "COMMIT" % (MUTATE_LOCK, dext, dext))
         self.assertTrue(wait_until(lambda: [p for p in self.ssvrs[0].called(
             "registerShredRequest")[sent:] if p["dextid"] == dext], 20), "never started")
+        self.wait_shredded()
+        self.invariants()
+
+    def test_a_retry_starts_when_due(self):
+        agent = self.ssvrs[0]
+        refused = []
+
+        def request(method, p):
+            if method == "registerShredRequest" and not refused:
+                refused.append(p["eventid"])
+                raise xmlrpc.client.Fault(12, "busy")
+            return 0
+
+        agent.request_answer = request
+        sid = self.s.registerStorageServer(v(ip_data=["127.0.0.11"]))
+        self.s.registerPhysicalDisk(v(ssvrid=sid, local_path="/dev/sdb", capacity="21000000"))
+        # Refused once: tried again after its back-off (10 s), with nothing
+        # else to wake the engine.
+        self.assertTrue(wait_until(lambda: len(agent.called("registerShredRequest")) >= 2, 40))
+        self.assertEqual(len(refused), 1)
         self.wait_shredded()
         self.invariants()
 
