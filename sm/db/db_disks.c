@@ -42,29 +42,22 @@ static void fill_row(const PGresult *r, int i, void *elem)
 	snprintf(row->domain, sizeof(row->domain), "%s", db_s(r, i, 8));
 }
 
+/* Running rebuilds per disk: an index of the running rows (sql/015). */
 #define PDSK_COLUMNS                                                           \
 	"p.pdskid, p.ssvrid, p.priority, p.capacity, p.local_path, "           \
 	"COALESCE((SELECT available FROM dskspace d WHERE d.pdskid = "         \
-	"p.pdskid), 0), COALESCE(rc.n, 0), (SELECT q.poolname FROM pool q "    \
-	"JOIN ssvrlst s ON "                                                   \
-	"s.ssvrid = p.ssvrid WHERE q.poolid = COALESCE(p.poolid, s.poolid)), " \
-	"COALESCE((SELECT f.name FROM ssvrlst s JOIN fdomain f ON "            \
-	"f.domainid = s.domainid WHERE s.ssvrid = p.ssvrid), '') "
-
-/*
- * Running rebuilds counted once for all disks (at most max_resync_tasks
- * rows), not with a scan of resync per disk (12 per server listed).
- */
-#define PDSK_FROM                                                              \
-	"FROM pdsklst p LEFT JOIN (SELECT d.pdskid, count(*) AS n FROM "       \
-	"resync r JOIN dskmap d ON d.dextid = r.lvolid_add WHERE r.status = "  \
-	"$2 GROUP BY d.pdskid) rc ON rc.pdskid = p.pdskid "
+	"p.pdskid), 0), (SELECT count(*) FROM resync r WHERE r.pdskid = "      \
+	"p.pdskid AND r.status = $2), (SELECT q.poolname FROM pool q JOIN "    \
+	"ssvrlst s ON s.ssvrid = p.ssvrid WHERE q.poolid = COALESCE("          \
+	"p.poolid, s.poolid)), COALESCE((SELECT f.name FROM ssvrlst s JOIN "   \
+	"fdomain f ON f.domainid = s.domainid WHERE s.ssvrid = p.ssvrid), "    \
+	"'') "
 
 int db_pdsk_get(struct db_tx *tx, int32_t pdskid, struct sm_disk *row)
 {
 	return db_row(tx, row, fill_row,
-		      "SELECT " PDSK_COLUMNS PDSK_FROM
-		      "WHERE p.pdskid = $1 FOR UPDATE OF p",
+		      "SELECT " PDSK_COLUMNS
+		      "FROM pdsklst p WHERE p.pdskid = $1 FOR UPDATE OF p",
 		      "dd", pdskid, EV_PROGRESS);
 }
 
@@ -78,7 +71,7 @@ int db_pdsk_list_in(struct db_tx *tx, int32_t ssvrid, int32_t poolid,
 		    struct sm_disk **rows, int *n)
 {
 	return db_rows(tx, (void **)rows, n, sizeof(**rows), fill_row,
-		       "SELECT " PDSK_COLUMNS PDSK_FROM "WHERE ($1 = 0 OR "
+		       "SELECT " PDSK_COLUMNS "FROM pdsklst p WHERE ($1 = 0 OR "
 		       "p.ssvrid = $1) AND ($3 = 0 OR COALESCE(p.poolid, "
 		       "(SELECT s.poolid FROM ssvrlst s WHERE s.ssvrid = "
 		       "p.ssvrid)) = $3) ORDER BY p.pdskid",

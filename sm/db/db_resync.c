@@ -232,7 +232,8 @@ static int64_t get_int32(const void *e)
 
 /*
  * The disks and mirrors already rebuilding are read once, as hashed
- * NOT IN lists (both columns NOT NULL): as NOT EXISTS the planner, with
+ * NOT IN lists (of values NOT NULL; the disk is the row's, sql/015): as
+ * NOT EXISTS the planner, with
  * resync's statistics from when it was empty, scanned a candidate's whole
  * disk per candidate (0.4-3.3 s under the lock with 1 000 rows queued).
  */
@@ -257,9 +258,9 @@ int db_resync_pick(struct db_tx *tx, int max, const int32_t *freed, int n_freed,
 	    "insync " RESYNC_FROM
 	    " WHERE r.status = $3 AND r.next_try <= now() AND a.eventid = 0 "
 	    " AND a.status = $4 AND s.priority = $5 AND p.priority IN ($5, $6) "
-	    " AND d.pdskid NOT IN (SELECT bd.pdskid FROM resync b JOIN dskmap "
-	    " bd ON bd.dextid = b.lvolid_add WHERE b.status = $7 AND "
-	    " b.lvolid_add <> ALL ($8::int[])) AND r.mirrorid NOT IN (SELECT "
+	    " AND d.pdskid NOT IN (SELECT b.pdskid FROM resync b WHERE "
+	    " b.status = $7 AND b.pdskid IS NOT NULL AND b.lvolid_add <> ALL "
+	    " ($8::int[])) AND r.mirrorid NOT IN (SELECT "
 	    " b.mirrorid FROM resync b WHERE b.status = $7 AND b.lvolid_add "
 	    " <> ALL ($8::int[])) "
 	    " ORDER BY d.pdskid, r.eventid NULLS LAST, r.lvolid_add) c "
