@@ -456,27 +456,3 @@ int db_resync_request(struct db_tx *tx, const struct resync_row *row,
 		ret = dext_node(tx, row->rm, row->rm == row->add, iqn, rm);
 	return ret;
 }
-
-int db_resync_count(struct db_tx *tx, const char *kind, int32_t id, int *n)
-{
-	static const char *const sql[] = {
-	    "SELECT count(*) " RESYNC_FROM
-	    "WHERE r.status = $2 AND a.hsvrid = $1",
-	    "SELECT count(*) " RESYNC_FROM
-	    "WHERE r.status = $2 AND p.ssvrid = $1",
-	    "SELECT count(*) " RESYNC_FROM
-	    "WHERE r.status = $2 AND p.pdskid = $1",
-	};
-	PGresult *r;
-	int ret = db_q(tx, &r,
-		       sql[kind[0] == 'h'   ? 0
-			   : kind[0] == 's' ? 1
-					    : 2],
-		       "dd", id, EV_PROGRESS);
-
-	if (ret)
-		return ret;
-	*n = (int)db_l(r, 0, 0);
-	PQclear(r);
-	return 0;
-}

@@ -75,7 +75,5 @@ int db_resync_retry(struct db_tx *tx, int32_t eventid, int delay_s,
 int db_resync_request(struct db_tx *tx, const struct resync_row *row,
 		      const char *iqn_prefix, bool chap,
 		      struct vas_lvolstruct *add, struct vas_lvolstruct *rm);
-/* Running resyncs per head server / storage server / disk (lists). */
-int db_resync_count(struct db_tx *tx, const char *kind, int32_t id, int *n);
 
 #endif
