@@ -72,12 +72,17 @@ static void fill(const PGresult *r, int i, void *elem)
 /*
  * Extents a shred must not free yet (see db_shred.h). Parameters of the
  * statements below: $1 PENDING, $2 PROGRESS, $3 CANCELED, $4 HIGH, $5 LOW;
- * of CANDIDATES also $6, the running rows that count as finished.
+ * $6, the running rows that count as finished. A cancelled shred among
+ * them no longer holds its extent: it is dropped in the transaction that
+ * starts the next (db_shred_end before db_shred_begin, which checks again),
+ * so the extent's new shred starts with that end, not at the next look at
+ * the whole queue.
  */
 #define MAY_RUN(s)                                                             \
 	" NOT EXISTS (SELECT 1 FROM resync x WHERE x.lvolid_rm = " s           \
 	".dextid AND x.lvolid_add <> " s ".dextid) AND NOT EXISTS (SELECT "    \
-	"1 FROM shred k WHERE k.dextid = " s ".dextid AND k.status = $3) "
+	"1 FROM shred k WHERE k.dextid = " s ".dextid AND k.status = $3 AND "  \
+	"(k.eventid IS NULL OR k.eventid <> ALL($6::int[]))) "
 #define MAY_RUN_S MAY_RUN("s")
 #define MAY_RUN_C MAY_RUN("c")
 
