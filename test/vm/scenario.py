@@ -291,7 +291,13 @@ def cluster():
                    "server_check_interval = 5", "health_retry_ms = 3000",
                    "health_timeout_ms = 30000", "agent_timeout_ms = 60000",
                    "op_timeout = 1800",
-                   "resync_poll_ms = 1000"]),
+                   "resync_poll_ms = 1000",
+                   # A lease renewal is a commit, due within a quarter of
+                   # the lease (1 s by default): under emulation a commit
+                   # beside md resyncs took longer and the one manager lost
+                   # and took back its leadership mid-snapshot. Leadership
+                   # is tested on the host (test_sm_ha).
+                   "leader_lease_ms = 20000"]),
                VAS_LOCAL_SSVR_CONF="\n".join([
                    # A stripe a second finds a dead disk within
                    # seconds; more only burns the emulated CPU.
