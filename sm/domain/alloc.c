@@ -23,16 +23,8 @@ static int64_t percent(const struct alloc_disk *d)
 	return d->total_vb > 0 ? d->free_vb * 100 / d->total_vb : 0;
 }
 
-struct server_score {
-	int32_t ssvrid;
-	int64_t sum_pct;
-	int64_t count;
-	int64_t max_pct;
-	int best; /* disk index */
-};
-
 /* a better than b? mean compared by cross-multiplication (no floats). */
-static bool better(const struct server_score *a, const struct server_score *b)
+static bool better(const struct alloc_score *a, const struct alloc_score *b)
 {
 	int64_t l = a->sum_pct * b->count, r = b->sum_pct * a->count;
 
@@ -62,7 +54,7 @@ static bool eligible(const struct alloc_disk *d, int64_t c,
 
 /* Scores the server whose disks are [first, end): count 0 when none fits. */
 static void score(const struct alloc_pool *pool, int first, int end, int64_t c,
-		  const struct exclusion *x, struct server_score *cur)
+		  const struct exclusion *x, struct alloc_score *cur)
 {
 	int i;
 
@@ -83,7 +75,7 @@ static void score(const struct alloc_pool *pool, int first, int end, int64_t c,
 	}
 }
 
-static void consider(const struct server_score *cur, struct server_score *best,
+static void consider(const struct alloc_score *cur, struct alloc_score *best,
 		     bool *have_best)
 {
 	if (cur->count > 0 && (!*have_best || better(cur, best))) {
@@ -92,11 +84,30 @@ static void consider(const struct server_score *cur, struct server_score *best,
 	}
 }
 
+void alloc_score_server(const struct alloc_pool *pool, int first, int end,
+			int64_t c, int32_t storage, struct alloc_score *s)
+{
+	const struct exclusion x = {.storage = storage};
+
+	score(pool, first, end, c, &x, s);
+}
+
+bool alloc_score_better(const struct alloc_score *a,
+			const struct alloc_score *b)
+{
+	return better(a, b);
+}
+
+bool alloc_listed(int32_t v, const int32_t *list, int n)
+{
+	return listed(v, list, n);
+}
+
 /* Every server, one pass over the disks (sorted by server): O(disks). */
 static int rank_all(const struct alloc_pool *pool, int64_t c,
 		    const struct exclusion *x)
 {
-	struct server_score best = {0}, cur;
+	struct alloc_score best = {0}, cur;
 	bool have_best = false;
 	int first = 0, end;
 
@@ -253,7 +264,7 @@ void alloc_index_free(struct alloc_pool *pool)
 }
 
 /* Can a server in bucket b beat best (better())? */
-static bool can_beat(int b, const struct server_score *best, int32_t ssvrid)
+static bool can_beat(int b, const struct alloc_score *best, int32_t ssvrid)
 {
 	int64_t l = b * best->count, r = best->sum_pct;
 
@@ -266,7 +277,7 @@ static bool can_beat(int b, const struct server_score *best, int32_t ssvrid)
 static int rank_indexed(const struct alloc_pool *pool, struct alloc_index *ix,
 			int64_t c, const struct exclusion *x)
 {
-	struct server_score best = {0}, cur;
+	struct alloc_score best = {0}, cur;
 	bool have_best = false;
 	int b, w;
 

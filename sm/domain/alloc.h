@@ -5,6 +5,7 @@
 #ifndef VAS_SM_ALLOC_H
 #define VAS_SM_ALLOC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "records.h"
@@ -47,5 +48,26 @@ void alloc_pool_free(struct alloc_pool *pool);
 
 /* Records that the mirror now has a leg on disk d. */
 void alloc_legs_add(struct alloc_legs *legs, const struct alloc_disk *d);
+
+/* A server's rank for one leg size (alloc_pick's rules). */
+struct alloc_score {
+	int32_t ssvrid;
+	int64_t sum_pct;
+	int64_t count;
+	int64_t max_pct;
+	int best; /* disk index */
+};
+
+/*
+ * Scores the server whose disks are pool->disk[first, end) for legs of c
+ * vb in pool storage (0: any): count 0 when none fits.
+ */
+void alloc_score_server(const struct alloc_pool *pool, int first, int end,
+			int64_t c, int32_t storage, struct alloc_score *s);
+/* Whether a ranks before b. */
+bool alloc_score_better(const struct alloc_score *a,
+			const struct alloc_score *b);
+/* Whether v is among list[0..n). */
+bool alloc_listed(int32_t v, const int32_t *list, int n);
 
 #endif

@@ -1,19 +1,16 @@
 /* Servers kept in placement's rank for one leg size (alloc_order.h). */
 #include "alloc_order.h"
+#include "alloc.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
-/* A server's rank: alloc.c's server_score, over the disks that fit. */
+/* A server's rank (alloc.c's), with what the order keeps of it. */
 struct ranked {
-	int32_t ssvrid;
+	struct alloc_score s;
 	int32_t domain;
 	int slot;
-	int64_t sum_pct;
-	int64_t count;
-	int64_t max_pct;
-	int best; /* disk index */
 };
 
 struct alloc_order {
@@ -26,31 +23,9 @@ struct alloc_order {
 	int *pos;     /* slot -> index in r, -1: nothing fits there */
 };
 
-static bool listed(int32_t v, const int32_t *list, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (list[i] == v)
-			return true;
-	return false;
-}
-
-/* As alloc.c: integer percent, the mean by cross-multiplication. */
-static int64_t percent(const struct alloc_disk *d)
-{
-	return d->total_vb > 0 ? d->free_vb * 100 / d->total_vb : 0;
-}
-
 static bool better(const struct ranked *a, const struct ranked *b)
 {
-	int64_t l = a->sum_pct * b->count, r = b->sum_pct * a->count;
-
-	if (l != r)
-		return l > r;
-	if (a->max_pct != b->max_pct)
-		return a->max_pct > b->max_pct;
-	return a->ssvrid < b->ssvrid;
+	return alloc_score_better(&a->s, &b->s);
 }
 
 static int by_rank(const void *a, const void *b)
@@ -61,25 +36,10 @@ static int by_rank(const void *a, const void *b)
 static void score(const struct alloc_order *o, const struct alloc_pool *pool,
 		  int slot, struct ranked *s)
 {
-	int i;
-
 	s->slot = slot;
-	s->ssvrid = pool->disk[o->first[slot]].ssvrid;
 	s->domain = pool->disk[o->first[slot]].domain;
-	s->sum_pct = s->count = s->max_pct = 0;
-	s->best = -1;
-	for (i = o->first[slot]; i < o->first[slot + 1]; i++) {
-		const struct alloc_disk *d = &pool->disk[i];
-
-		if (d->largest_vb < o->c || d->poolid != o->storage)
-			continue;
-		s->sum_pct += percent(d);
-		s->count++;
-		if (s->best < 0 || percent(d) > s->max_pct) {
-			s->max_pct = percent(d);
-			s->best = i;
-		}
-	}
+	alloc_score_server(pool, o->first[slot], o->first[slot + 1], o->c,
+			   o->storage, &s->s);
 }
 
 void alloc_order_free(struct alloc_order *o)
@@ -139,7 +99,7 @@ int alloc_order_build(const struct alloc_pool *pool, int32_t storage, int64_t c,
 	}
 	for (slot = 0; slot < n_slots; slot++) {
 		score(o, pool, slot, &o->r[o->n]);
-		o->n += o->r[o->n].count > 0;
+		o->n += o->r[o->n].s.count > 0;
 	}
 	qsort(o->r, (size_t)o->n, sizeof(*o->r), by_rank);
 	for (slot = 0; slot < n_slots; slot++)
@@ -156,13 +116,13 @@ int alloc_order_pick(const struct alloc_order *o, const struct alloc_legs *legs)
 
 	/* The best server on a domain none of the legs is in... */
 	for (k = 0; k < o->n; k++)
-		if (!listed(o->r[k].ssvrid, legs->ssvrid, legs->n) &&
-		    !listed(o->r[k].domain, legs->domain, legs->n))
-			return o->r[k].best;
+		if (!alloc_listed(o->r[k].s.ssvrid, legs->ssvrid, legs->n) &&
+		    !alloc_listed(o->r[k].domain, legs->domain, legs->n))
+			return o->r[k].s.best;
 	/* ...else on a server none of them is on (alloc_pick_leg). */
 	for (k = 0; k < o->n; k++)
-		if (!listed(o->r[k].ssvrid, legs->ssvrid, legs->n))
-			return o->r[k].best;
+		if (!alloc_listed(o->r[k].s.ssvrid, legs->ssvrid, legs->n))
+			return o->r[k].s.best;
 	return -ENOSPC;
 }
 
@@ -181,7 +141,7 @@ void alloc_order_took(struct alloc_order *o, const struct alloc_pool *pool,
 	if (k < 0)
 		return; /* nothing fitted there: a take adds nothing */
 	score(o, pool, slot, &s);
-	if (!s.count) { /* nothing fits any more: out of the order */
+	if (!s.s.count) { /* nothing fits any more: out of the order */
 		for (o->n--; k < o->n; k++)
 			put(o, k, &o->r[k + 1]);
 		o->pos[slot] = -1;
