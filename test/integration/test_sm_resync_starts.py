@@ -10,7 +10,7 @@ import urllib.request
 import xmlrpc.client
 
 import vastest
-from vastest import MUTATE_LOCK, MutationLockHolder, SmTestCase, v, wait_until
+from vastest import MutationLockHolder, SmTestCase, v, wait_until
 
 VB_SECTORS = 1025 * 2048  # 1 VB = 1025 MiB
 
@@ -72,10 +72,6 @@ class Starts(MutationLockHolder, SmTestCase):
         self.wait_shredded()
         return queued
 
-    def waiters(self):
-        return int(self.sm.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                               "AND objid = %d AND NOT granted" % MUTATE_LOCK))
-
     def sent(self):
         return sorted(p["add"]["lvolid"] for p in self.hsvr.called("replaceMirrorDisk"))
 
@@ -102,28 +98,12 @@ class Starts(MutationLockHolder, SmTestCase):
           "AND OLD.status = 1) EXECUTE FUNCTION seen_start(); "
           "CREATE TRIGGER seen AFTER INSERT ON lvollst FOR EACH ROW "
           "EXECUTE FUNCTION seen_create()")
-        self.hold_lock()
-        gave_way = metric(self.sm, "vas_resync_gave_way_total")
-        results = {}
-        a = threading.Thread(target=self.create, args=("a", results))
-        a.start()
-        self.assertTrue(wait_until(lambda: self.waiters() >= 1, 20))
-        # The rebuilds may start now (also for a transaction that began
-        # earlier): the engine wants the lock, and queues for it (before)
-        # or gives way to a (now).
-        q("UPDATE resync SET next_try = now() - interval '1 minute'")
-        self.assertTrue(wait_until(
-            lambda: self.waiters() >= 2 or
-            metric(self.sm, "vas_resync_gave_way_total") > gave_way, 30))
-        queued = self.waiters()
-        b = threading.Thread(target=self.create, args=("b", results))
-        b.start()
-        self.assertTrue(wait_until(lambda: self.waiters() > queued, 20), results)
-        self.release_lock()
-        a.join(30)
-        b.join(30)
-        self.assertEqual(sorted(results), ["a", "b"])
-        self.assertFalse([r for r in results.values() if isinstance(r, tuple)], results)
+        # The rebuilds may start once write a waits (also for a
+        # transaction that began earlier): the engine wants the lock, and
+        # queues for it (before) or gives way to a (now).
+        self.writes_around_engine(
+            self.create, lambda: metric(self.sm, "vas_resync_gave_way_total"),
+            lambda: q("UPDATE resync SET next_try = now() - interval '1 minute'"))
         # The starts go on once the writes are done.
         self.assertTrue(wait_until(lambda: q("SELECT count(*) FROM seen WHERE what = "
                                              "'start'") == "2", 30))
@@ -141,7 +121,7 @@ class Starts(MutationLockHolder, SmTestCase):
         self.hold_lock()
         q("UPDATE resync SET next_try = now() - interval '1 minute'")
         # The engine picked both and waits for the lock.
-        self.assertTrue(wait_until(lambda: self.waiters() >= 1, 30))
+        self.assertTrue(wait_until(lambda: self.lock_waiters() >= 1, 30))
         self.release_lock(
             "UPDATE attach a SET eventid = 777, event_type = 2 FROM lvolmap m WHERE "
             "m.lvolid = %d AND a.lvolid = m.toplvolid;" % moved)

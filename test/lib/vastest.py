@@ -372,6 +372,36 @@ class MutationLockHolder:
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %d AND "
             "granted" % MUTATE_LOCK) == "1", 20))
 
+    def lock_waiters(self):
+        """Sessions queued for the mutation lock."""
+        return int(self.sm.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                               "AND objid = %d AND NOT granted" % MUTATE_LOCK))
+
+    def writes_around_engine(self, create, gave_way, nudge=None):
+        """Write a queues behind the held lock; a background engine (nudge
+        makes it want the lock) queues too or gives way (gave_way(): its
+        counter); write b queues after it. Then the lock is let go and both
+        writes must succeed. create(name, results) makes one volume."""
+        self.hold_lock()
+        before = gave_way()
+        results = {}
+        a = threading.Thread(target=create, args=("a", results))
+        a.start()
+        self.assertTrue(wait_until(lambda: self.lock_waiters() >= 1, 20))
+        if nudge:
+            nudge()
+        self.assertTrue(wait_until(
+            lambda: self.lock_waiters() >= 2 or gave_way() > before, 30))
+        queued = self.lock_waiters()
+        b = threading.Thread(target=create, args=("b", results))
+        b.start()
+        self.assertTrue(wait_until(lambda: self.lock_waiters() > queued, 20), results)
+        self.release_lock()
+        a.join(30)
+        b.join(30)
+        self.assertEqual(sorted(results), ["a", "b"])
+        self.assertFalse([r for r in results.values() if isinstance(r, tuple)], results)
+
     def release_lock(self, sql=""):
         """Runs sql in the holder's transaction, then commits it."""
         self.holder.stdin.write(sql + "\nCOMMIT;\n")
