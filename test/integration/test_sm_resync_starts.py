@@ -4,21 +4,13 @@ starts are now chosen before any transaction takes the mutation lock (the
 pick read 1 000 rows per batch, under the lock) and give way to the
 manager's other writes (resync_give_way_ms), as shred starts do. What the
 pick saw is checked again under the lock."""
-import re
 import threading
-import urllib.request
 import xmlrpc.client
 
 import vastest
-from vastest import MutationLockHolder, SmTestCase, v, wait_until
+from vastest import MutationLockHolder, SmTestCase, metric, v, wait_until
 
 VB_SECTORS = 1025 * 2048  # 1 VB = 1025 MiB
-
-
-def metric(sm, name):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % sm.port, timeout=30) as r:
-        text = r.read().decode()
-    return float(re.search(r"^%s (\S+)$" % name, text, re.M).group(1))
 
 
 class Starts(MutationLockHolder, SmTestCase):

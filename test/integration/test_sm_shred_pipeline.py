@@ -10,15 +10,9 @@ import urllib.request
 import xmlrpc.client
 
 import vastest
-from vastest import MutationLockHolder, SmTestCase, v, wait_until
+from vastest import MutationLockHolder, SmTestCase, metric, v, wait_until
 
 VB_SECTORS = 1025 * 2048  # 1 VB = 1025 MiB
-
-
-def metric(sm, name):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % sm.port, timeout=30) as r:
-        text = r.read().decode()
-    return float(re.search(r"^%s (\S+)$" % name, text, re.M).group(1))
 
 
 class ShredPipelineTest(SmTestCase):

@@ -4,18 +4,10 @@ in an idle manager, ~0.7 s at 12 000 disks. Now it looks when woken: by
 this manager's own writes, by another manager's (sql/013 notifies
 vas_shred_work; the leader listens), by a retry coming due; otherwise
 every sched_period_ms."""
-import re
-import urllib.request
 import xmlrpc.client
 
 import vastest
-from vastest import MUTATE_LOCK, SmTestCase, v, wait_until
-
-
-def metric(sm, name):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % sm.port, timeout=30) as r:
-        text = r.read().decode()
-    return float(re.search(r"^%s (\S+)$" % name, text, re.M).group(1))
+from vastest import MUTATE_LOCK, SmTestCase, metric, v, wait_until
 
 
 class ShredWakeTest(SmTestCase):

@@ -1,6 +1,7 @@
 """Test harness: throw-away PostgreSQL, the real vas_sm over HTTP, and small
 XML-RPC peers speaking the agent protocol (ssvr.md 3, hsvr.md 3)."""
 import os
+import re
 import shutil
 import signal
 import socket
@@ -10,6 +11,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 import xmlrpc.client
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
@@ -346,6 +348,13 @@ def main():
 
 
 MUTATE_LOCK = 5652819  # DB_MUTATE_LOCK (sm/db/db_priv.h)
+
+
+def metric(sm, name):
+    """The value of a one-line metric on sm's /metrics."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % sm.port, timeout=30) as r:
+        text = r.read().decode()
+    return float(re.search(r"^%s (\S+)$" % name, text, re.M).group(1))
 
 
 class MutationLockHolder:
