@@ -114,57 +114,107 @@ int db_alloc_view_answer(struct db_tx *tx, int ticket,
 _Static_assert(EXT_FREE == 2 && EXT_BUSY == 1, "extent states in SQL");
 
 /*
- * Books c vb of the largest FREE extent of each disk in $1 (the n-th
- * element's row is n) and tells what it was and the disk's next largest
- * FREE extent (before this statement). One statement for all of a mirror's
- * legs: the free-space triggers (sql/012) then run once, not once per leg.
- * The disks must be distinct (two picks of one disk would find one extent).
+ * Books the k-th element of $2 (vb) from the largest FREE extent of the
+ * k-th disk of $1 (that leg's row is k) and tells what it was and the
+ * disk's next largest FREE extent (before this statement). One statement
+ * for many legs: the free-space triggers (sql/012) then run once, not once
+ * per leg. The disks must be distinct (two picks of one disk would find
+ * one extent).
  */
 #define TAKE_SQL                                                               \
-	"WITH pick AS (SELECT k.n, k.pdskid, x.dextid, x.\"offset\", "         \
-	"x.capacity FROM unnest($1::int[]) WITH ORDINALITY AS k(pdskid, n) "   \
-	"CROSS JOIN LATERAL (SELECT dextid, \"offset\", capacity FROM dskmap " \
-	"WHERE pdskid = k.pdskid AND status = 2 ORDER BY capacity DESC, "      \
-	"\"offset\" LIMIT 1 FOR UPDATE) x), taken AS (UPDATE dskmap d SET "    \
-	"status = 1, capacity = $2 FROM pick WHERE d.dextid = pick.dextid "    \
-	"AND pick.capacity >= $2 RETURNING d.dextid) SELECT pick.n, "          \
-	"pick.dextid, pick.\"offset\", pick.capacity, COALESCE((SELECT "       \
-	"x.capacity FROM dskmap x WHERE x.pdskid = pick.pdskid AND x.status "  \
-	"= 2 AND x.dextid <> pick.dextid ORDER BY x.capacity DESC LIMIT 1), "  \
-	"0) FROM pick ORDER BY pick.n"
+	"WITH pick AS (SELECT k.n, k.pdskid, k.c, x.dextid, x.\"offset\", "    \
+	"x.capacity FROM unnest($1::int[], $2::bigint[]) WITH ORDINALITY AS "  \
+	"k(pdskid, c, n) CROSS JOIN LATERAL (SELECT dextid, \"offset\", "      \
+	"capacity FROM dskmap WHERE pdskid = k.pdskid AND status = 2 ORDER "   \
+	"BY capacity DESC, \"offset\" LIMIT 1 FOR UPDATE) x), taken AS "       \
+	"(UPDATE dskmap d SET status = 1, capacity = pick.c FROM pick WHERE "  \
+	"d.dextid = pick.dextid AND pick.capacity >= pick.c RETURNING "        \
+	"d.dextid) SELECT pick.n, pick.dextid, pick.\"offset\", "              \
+	"pick.capacity, COALESCE((SELECT x.capacity FROM dskmap x WHERE "      \
+	"x.pdskid = pick.pdskid AND x.status = 2 AND x.dextid <> pick.dextid " \
+	"ORDER BY x.capacity DESC LIMIT 1), 0) FROM pick ORDER BY pick.n"
 
-/* The rest of a split extent stays FREE under a new id. Row k of r is the
- * k-th disk's pick, or missing: no FREE extent there. */
-static int keep_rest(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
-		     PGresult *r, int k, int32_t *dextid)
+static int64_t disk_id(const void *e)
 {
-	int64_t offset, size, next;
-	int32_t rest_id;
-	int ret = 0;
+	return (*(struct alloc_disk *const *)e)->pdskid;
+}
 
-	if (PQntuples(r) <= k || db_l(r, k, 0) != k + 1 || db_l(r, k, 3) < c)
-		return -ENOSPC;
-	*dextid = (int32_t)db_l(r, k, 1);
-	offset = db_l(r, k, 2);
-	size = db_l(r, k, 3);
-	next = db_l(r, k, 4);
-	if (size > c) {
-		ret = db_genid(tx, DB_ID_LVOL, &rest_id);
-		if (!ret)
-			ret = db_q(
-			    tx, NULL,
-			    "INSERT INTO dskmap (dextid, pdskid, "
-			    "\"offset\", capacity, status) VALUES ($1, $2, "
-			    "$3, $4, $5)",
-			    "ddlld", rest_id, disk->pdskid, offset + c,
-			    size - c, EXT_FREE);
-	}
-	disk->free_vb -= c;
-	disk->largest_vb = size - c > next ? size - c : next;
+static int64_t vb_of(const void *e)
+{
+	return *(const int64_t *)e;
+}
+
+int db_legs_take_ask(struct db_tx *tx, struct alloc_disk **disks,
+		     const int64_t *vb, int n, int *ticket)
+{
+	char *ids = db_array(disks, sizeof(*disks), n, disk_id);
+	char *caps = db_array(vb, sizeof(*vb), n, vb_of);
+	int ret = -ENOMEM;
+
+	if (ids && caps)
+		ret = db_ask(tx, ticket, TAKE_SQL, "ss", ids, caps);
+	free(ids);
+	free(caps);
 	return ret;
 }
 
-static int64_t disk_id(const void *e);
+int db_legs_take_answer(struct db_tx *tx, int ticket, int n,
+			struct db_taken *out)
+{
+	PGresult *r;
+	int ret = db_answer(tx, ticket, &r), i;
+
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		out[i] = (struct db_taken){0};
+	for (i = 0; i < PQntuples(r); i++) {
+		int64_t k = db_l(r, i, 0) - 1;
+
+		if (k < 0 || k >= n)
+			continue;
+		out[k].dextid = (int32_t)db_l(r, i, 1);
+		out[k].offset = db_l(r, i, 2);
+		out[k].size = db_l(r, i, 3);
+		out[k].next = db_l(r, i, 4);
+	}
+	PQclear(r);
+	return 0;
+}
+
+int db_taken_keep_rest(struct db_tx *tx, const struct db_taken *t,
+		       int32_t pdskid, int64_t c)
+{
+	int32_t rest_id;
+	int ret;
+
+	if (t->size < c || t->size <= 0)
+		return -ENOSPC; /* nothing FREE there, or too small */
+	if (t->size == c)
+		return 0;
+	ret = db_genid(tx, DB_ID_LVOL, &rest_id);
+	return ret ? ret
+		   : db_q(tx, NULL,
+			  "INSERT INTO dskmap (dextid, pdskid, \"offset\", "
+			  "capacity, status) VALUES ($1, $2, $3, $4, $5)",
+			  "ddlld", rest_id, pdskid, t->offset + c, t->size - c,
+			  EXT_FREE);
+}
+
+/* The rest of a split extent stays FREE under a new id; the pool entry
+ * follows. */
+static int keep_rest(struct db_tx *tx, struct alloc_disk *disk, int64_t c,
+		     const struct db_taken *t, int32_t *dextid)
+{
+	int ret = db_taken_keep_rest(tx, t, disk->pdskid, c);
+
+	if (ret)
+		return ret;
+	*dextid = t->dextid;
+	disk->free_vb -= c;
+	disk->largest_vb = t->size - c > t->next ? t->size - c : t->next;
+	return 0;
+}
 
 /* Whether every disk is there once (the batched pick needs it). */
 static bool distinct(struct alloc_disk **disks, int n)
@@ -186,35 +236,29 @@ static bool distinct(struct alloc_disk **disks, int n)
 int db_extents_take_ask(struct db_tx *tx, struct alloc_disk **disks, int n,
 			int64_t c, int *tickets)
 {
+	int64_t vb[ALLOC_MAX_LEGS];
 	int ret = 0, i, legs = distinct(disks, n) ? n : 1;
-	char *ids;
 
 	if (n > ALLOC_MAX_LEGS)
 		return -EINVAL;
-	for (i = 0; !ret && i < n; i += legs) {
-		ids = db_array(&disks[i], sizeof(*disks), legs, disk_id);
-		if (!ids)
-			return -ENOMEM;
-		ret = db_ask(tx, &tickets[i], TAKE_SQL, "sl", ids, c);
-		free(ids);
-	}
+	for (i = 0; i < n; i++)
+		vb[i] = c;
+	for (i = 0; !ret && i < n; i += legs)
+		ret = db_legs_take_ask(tx, &disks[i], vb, legs, &tickets[i]);
 	return ret;
 }
 
 int db_extents_take_answer(struct db_tx *tx, struct alloc_disk **disks, int n,
 			   int64_t c, const int *tickets, int32_t *dextids)
 {
+	struct db_taken t[ALLOC_MAX_LEGS];
 	int ret = 0, i, k, legs = distinct(disks, n) ? n : 1;
-	PGresult *r;
 
 	for (i = 0; !ret && i < n; i += legs) {
-		ret = db_answer(tx, tickets[i], &r);
-		if (ret)
-			break;
+		ret = db_legs_take_answer(tx, tickets[i], legs, t);
 		for (k = 0; !ret && k < legs; k++)
-			ret = keep_rest(tx, disks[i + k], c, r, k,
+			ret = keep_rest(tx, disks[i + k], c, &t[k],
 					&dextids[i + k]);
-		PQclear(r);
 	}
 	return ret;
 }
@@ -227,11 +271,6 @@ int db_extents_take(struct db_tx *tx, struct alloc_disk **disks, int n,
 
 	return ret ? ret
 		   : db_extents_take_answer(tx, disks, n, c, ticket, dextids);
-}
-
-static int64_t disk_id(const void *e)
-{
-	return (*(struct alloc_disk *const *)e)->pdskid;
 }
 
 int db_alloc_recheck_ask(struct db_tx *tx, int32_t storage,

@@ -50,6 +50,25 @@ int db_extents_take_ask(struct db_tx *tx, struct alloc_disk **disks, int n,
 			int64_t c, int *tickets);
 int db_extents_take_answer(struct db_tx *tx, struct alloc_disk **disks, int n,
 			   int64_t c, const int *tickets, int32_t *dextids);
+/* What one leg's take found: its extent (size 0: no FREE extent), and
+ * the disk's next largest FREE extent before the take. */
+struct db_taken {
+	int32_t dextid;
+	int64_t offset, size, next;
+};
+/*
+ * Takes vb[k] from the largest FREE extent of disks[k], every leg in one
+ * statement (the disks distinct), asked ahead; the answer tells out[k]
+ * for leg k. db_taken_keep_rest() then books each leg: -ENOSPC when its
+ * extent was missing or too small, else the rest of a split extent stays
+ * FREE under a new lvol id (ids handed out in the order of the calls).
+ */
+int db_legs_take_ask(struct db_tx *tx, struct alloc_disk **disks,
+		     const int64_t *vb, int n, int *ticket);
+int db_legs_take_answer(struct db_tx *tx, int ticket, int n,
+			struct db_taken *out);
+int db_taken_keep_rest(struct db_tx *tx, const struct db_taken *t,
+		       int32_t pdskid, int64_t c);
 /*
  * Whether disks, picked from a read made before the mutation lock, can
  * still take legs (their and their servers' priorities), in storage pool

@@ -12,6 +12,7 @@
 #include "vas/proto.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -67,98 +68,67 @@ static int layers_write(struct db_tx *tx, struct layer_batch *b, int ret)
 	return ret;
 }
 
-static int ask_legs(struct db_tx *tx, const struct sm_volume *v,
-		    struct alloc_pool *pool, int32_t storage, int64_t e,
-		    bool recheck, struct mirror_legs *m)
+/* Books the batch asked for and adds its mirrors' layer rows to b. */
+static int book_batch(struct db_tx *tx, struct mirror_batch *mb,
+		      struct layer_batch *b, int32_t linear, int32_t top,
+		      int64_t *offset)
 {
-	struct alloc_legs legs = {.storage = storage};
-	int idx, ret = 0;
+	int32_t mirror, dextid;
+	int ret = mirror_batch_answer(tx, mb), m, leg;
 
-	m->recheck = -1;
-	if (v->redundancy > ALLOC_MAX_LEGS)
-		return -EINVAL;
-	for (m->n = 0; m->n < v->redundancy; m->n++) {
-		idx = alloc_pick_leg(pool, e, &legs);
-		if (idx < 0)
-			return -ENOSPC;
-		alloc_legs_add(&legs, &pool->disk[idx]);
-		m->disk[m->n] = &pool->disk[idx];
+	for (m = 0; !ret && m < mb->n_mirrors; m++) {
+		int64_t e = mb->vb[m * mb->legs_per];
+
+		ret = db_genid(tx, DB_ID_LVOL, &mirror);
+		if (!ret)
+			ret = layer_add(b, mirror, LVOLTYPE_MIRROR, linear,
+					*offset, e, top, 0);
+		for (leg = 0; !ret && leg < mb->legs_per; leg++) {
+			ret = mirror_batch_book(tx, mb, m * mb->legs_per + leg,
+						&dextid);
+			if (!ret)
+				ret =
+				    layer_add(b, dextid, LVOLTYPE_DEXT, mirror,
+					      0, e, top, MIRROR_ALLOCATED);
+		}
+		*offset += e;
 	}
-	if (recheck)
-		ret = db_alloc_recheck_ask(tx, storage, m->disk, m->n,
-					   &m->recheck);
-	return ret ? ret : db_extents_take_ask(tx, m->disk, m->n, e, m->take);
-}
-
-/* Books the legs asked for and adds the mirror's layer rows to b. */
-static int finish_mirror(struct db_tx *tx, struct mirror_legs *m,
-			 struct layer_batch *b, int32_t linear, int32_t top,
-			 int64_t offset, int64_t e)
-{
-	int32_t mirror, dextid[ALLOC_MAX_LEGS];
-	bool same = true;
-	int ret, leg;
-
-	ret = db_genid(tx, DB_ID_LVOL, &mirror);
-	if (!ret)
-		ret = layer_add(b, mirror, LVOLTYPE_MIRROR, linear, offset, e,
-				top, 0);
-	if (!ret && m->recheck >= 0) {
-		ret = db_alloc_recheck_answer(tx, m->recheck, m->disk, m->n,
-					      &same);
-		if (!ret && !same)
-			ret = VOL_STALE_READ;
-	}
-	if (!ret)
-		ret = db_extents_take_answer(tx, m->disk, m->n, e, m->take,
-					     dextid);
-	for (leg = 0; !ret && leg < m->n; leg++)
-		ret = layer_add(b, dextid[leg], LVOLTYPE_DEXT, mirror, 0, e,
-				top, MIRROR_ALLOCATED);
 	return ret;
-}
-
-/* The size of the next mirror of resid vb: the first extent size that
- * fits (the sizes are used in the configured order); 0 if none. */
-static int64_t next_extent(const struct sm *sm, int64_t resid)
-{
-	int i;
-
-	for (i = 0; i < sm->cfg.n_extentsize; i++)
-		if (resid >= sm->cfg.extentsize[i])
-			return sm->cfg.extentsize[i];
-	return 0;
 }
 
 /*
  * The mirrors of [from, to) from the disks of pool (storage's); first,
- * if given, are the first mirror's legs, already asked for. recheck: the
+ * if given, holds the first mirrors' legs, already asked for. recheck: the
  * pool was read before the lock, each pick is checked again under it.
+ * batched: as many mirrors per round trip as mirror_batch_plan() allows,
+ * else one.
  */
 static int build_mirrors_from(struct sm *sm, struct db_tx *tx,
 			      const struct sm_volume *v, int32_t storage,
 			      struct alloc_pool *pool, struct layer_batch *b,
 			      int32_t linear, int64_t from, int64_t to,
-			      struct mirror_legs *first, bool recheck)
+			      struct mirror_batch *first, bool recheck,
+			      bool batched)
 {
-	struct mirror_legs m;
-	int64_t off = from, e;
+	struct mirror_batch own = {.take = -1, .recheck = -1};
+	struct mirror_batch *mb = first ? first : &own;
+	int64_t off = from;
 	int ret = 0;
 
 	while (!ret && off < to) {
-		e = next_extent(sm, to - off);
-		if (!e)
-			return -ENOSPC;
-		if (first)
-			m = *first;
-		else
-			ret = ask_legs(tx, v, pool, storage, e, recheck, &m);
+		if (!first) {
+			ret = mirror_batch_plan(sm, pool, storage,
+						v->redundancy, off, to,
+						batched ? INT_MAX : 1, mb);
+			if (!ret)
+				ret =
+				    mirror_batch_ask(tx, storage, recheck, mb);
+		}
 		first = NULL;
 		if (!ret)
-			ret =
-			    finish_mirror(tx, &m, b, linear, v->lvolid, off, e);
-		off += e;
+			ret = book_batch(tx, mb, b, linear, v->lvolid, &off);
 	}
+	mirror_batch_free(&own);
 	return ret;
 }
 
@@ -176,7 +146,7 @@ int vol_build_mirrors(struct sm *sm, struct db_tx *tx,
 		ret = db_alloc_pool_load(tx, storage, &pool);
 	if (!ret)
 		ret = build_mirrors_from(sm, tx, v, storage, &pool, &b, linear,
-					 from, to, NULL, false);
+					 from, to, NULL, false, false);
 	free(pool.disk);
 	return layers_write(tx, &b, ret);
 }
@@ -237,13 +207,26 @@ int vol_build(struct sm *sm, struct db_tx *tx, struct sm_volume *v,
 	if (!ret)
 		ret = build_mirrors_from(
 		    sm, tx, v, a->storage, &a->pool, &b, linear, 0, v->capacity,
-		    a->has_first ? &a->first : NULL, a->recheck);
+		    a->has_first ? &a->first : NULL, a->recheck, a->batched);
 	return layers_write(tx, &b, ret);
 }
 
-int vol_ask_first_mirror(struct sm *sm, struct db_tx *tx,
-			 const struct sm_volume *v, struct volume_asks *a)
+int vol_plan_first_mirrors(struct sm *sm, const struct sm_volume *v,
+			   struct volume_asks *a)
 {
-	return ask_legs(tx, v, &a->pool, a->storage,
-			next_extent(sm, v->capacity), true, &a->first);
+	a->has_first = true;
+	return mirror_batch_plan(sm, &a->pool, a->storage, v->redundancy, 0,
+				 v->capacity, a->batched ? INT_MAX : 1,
+				 &a->first);
+}
+
+int vol_ask_first_mirrors(struct db_tx *tx, struct volume_asks *a)
+{
+	return mirror_batch_ask(tx, a->storage, a->recheck, &a->first);
+}
+
+void vol_asks_free(struct volume_asks *a)
+{
+	alloc_pool_free(&a->pool);
+	mirror_batch_free(&a->first);
 }

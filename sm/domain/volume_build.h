@@ -3,6 +3,7 @@
 #define VAS_SM_VOLUME_BUILD_H
 
 #include "alloc.h"
+#include "mirror_batch.h"
 #include "volumes.h"
 
 #include <stdbool.h>
@@ -10,19 +11,6 @@
 
 struct db_tx;
 struct sm;
-
-/*
- * A mirror's legs, each on a failure domain (else a server) the others
- * are not on, and their extents asked for. The legs are picked first (no
- * pick depends on another's booking: they are on different servers) and
- * booked together, in one round trip.
- */
-struct mirror_legs {
-	struct alloc_disk *disk[ALLOC_MAX_LEGS];
-	int take[ALLOC_MAX_LEGS];
-	int recheck; /* ticket, or -1: the pool was read under the lock */
-	int n;
-};
 
 /*
  * Told by a transaction that read the disks before taking the lock when
@@ -39,9 +27,10 @@ struct volume_asks {
 	int alloc;
 	int32_t storage;
 	struct alloc_pool pool;
-	struct mirror_legs first; /* when has_first: asked with the lock */
+	struct mirror_batch first; /* when has_first: asked with the lock */
 	bool has_first;
 	bool recheck; /* the pool was read before the lock */
+	bool batched; /* many mirrors per round trip (VOL_GUESS_WRONG) */
 };
 
 /* The pool's charge and the volume's id, asked ahead. */
@@ -51,10 +40,15 @@ int vol_ask_charge(struct db_tx *tx, const struct sm_volume *v,
 int vol_ask_volume(struct sm *sm, struct db_tx *tx, const struct sm_volume *v,
 		   struct volume_asks *a);
 int vol_answer_volume(struct sm *sm, struct db_tx *tx, struct volume_asks *a);
-/* The first mirror's legs picked from a->pool and asked for, with a
- * check that they still qualify (the pool was read before the lock). */
-int vol_ask_first_mirror(struct sm *sm, struct db_tx *tx,
-			 const struct sm_volume *v, struct volume_asks *a);
+/*
+ * The first mirrors' legs picked from a->pool (before the lock: no SQL),
+ * then asked for with a check that they still qualify.
+ */
+int vol_plan_first_mirrors(struct sm *sm, const struct sm_volume *v,
+			   struct volume_asks *a);
+int vol_ask_first_mirrors(struct db_tx *tx, struct volume_asks *a);
+/* Frees what the asks hold. */
+void vol_asks_free(struct volume_asks *a);
 int vol_build(struct sm *sm, struct db_tx *tx, struct sm_volume *v,
 	      struct volume_asks *a, int top_type, int32_t *top_layer);
 

@@ -28,17 +28,20 @@ static int lookup(struct db_tx *tx, struct vol_ref ref, struct sm_volume *v)
 
 /*
  * One attempt at a create. With late_lock, what decides nothing alone -
- * the name, the pool, the disks - is read before the mutation lock; the
- * lock goes with the quota, the id counter, the first mirror's bookings
- * and a check that the disks picked still qualify, so it is held for one
- * round trip instead of two. A read found stale (or any ENOSPC, which a
- * stale read can cause) answers VOL_STALE_READ: the caller tries again with
- * the lock taken first, as every other mutation does.
+ * the name, the pool, the disks, the legs' placement - is read and worked
+ * out before the mutation lock; the lock goes with the quota, the id
+ * counter, the legs' bookings and a check that the disks picked still
+ * qualify, so it is held for about two round trips. A read found stale
+ * (or any ENOSPC, which a stale read can cause) answers VOL_STALE_READ:
+ * the caller tries again with the lock taken first, as every other
+ * mutation does. batched: the legs of many mirrors per statement
+ * (mirror_batch.h), VOL_GUESS_WRONG when that would have picked
+ * otherwise than mirror by mirror.
  */
 static int try_create(struct sm *sm, struct sm_volume *v, const char *pool,
-		      bool late_lock)
+		      bool late_lock, bool batched)
 {
-	struct volume_asks a = {.quota = -1};
+	struct volume_asks a = {.quota = -1, .batched = batched};
 	struct db_tx *tx = NULL;
 	int32_t top;
 	bool taken;
@@ -67,21 +70,23 @@ static int try_create(struct sm *sm, struct sm_volume *v, const char *pool,
 	if (!ret && !late_lock)
 		ret = vol_answer_volume(sm, tx, &a);
 	if (!ret && late_lock) {
-		a.recheck = a.has_first = true;
+		a.recheck = true;
 		ret =
 		    placement_view_answer(sm, tx, a.alloc, &a.storage, &a.pool);
+		if (!ret)
+			ret = vol_plan_first_mirrors(sm, v, &a);
 		if (!ret)
 			ret = db_lock(tx);
 		if (!ret)
 			ret = vol_ask_charge(tx, v, &a);
 		if (!ret)
-			ret = vol_ask_first_mirror(sm, tx, v, &a);
+			ret = vol_ask_first_mirrors(tx, &a);
 	}
 	if (!ret)
 		ret = vol_build(sm, tx, v, &a, LVOLTYPE_SNAPSHOT_ORIGIN, &top);
 	if (late_lock && ret == -ENOSPC)
 		ret = VOL_STALE_READ;
-	alloc_pool_free(&a.pool);
+	vol_asks_free(&a);
 	return db_end(tx, ret);
 }
 
@@ -102,12 +107,19 @@ int vol_create(struct sm *sm, const char *name, int64_t capacity_gib,
 	snprintf(v.lvolname, sizeof(v.lvolname), "%s", name);
 	v.redundancy = redundancy;
 	v.capacity = cap;
-	ret = try_create(sm, &v, pool, true);
+	ret = try_create(sm, &v, pool, true, true);
 	if (ret == VOL_STALE_READ) {
 		log_debug("create of '%s': disks read before the lock changed; "
 			  "again with the lock first",
 			  name);
-		ret = try_create(sm, &v, pool, false);
+		ret = try_create(sm, &v, pool, false, true);
+	}
+	if (ret == VOL_GUESS_WRONG) {
+		log_debug(
+		    "create of '%s': a batch's picks depended on a disk's "
+		    "space after a take; again mirror by mirror",
+		    name);
+		ret = try_create(sm, &v, pool, false, false);
 	}
 	if (!ret) {
 		*lvolid = v.lvolid;
