@@ -13,6 +13,7 @@
 #include "volume_build.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,9 @@ static int32_t first_ssvr[2], first_pdsk[2];
  * next extent is smaller than the one taken although the space left is
  * not (the guess is wrong there).
  */
-static void twin_pools(void)
+static void twin_pools(bool racks)
 {
+	char rack[32];
 	const char *sizes[] = {"209920001", "419840001"};
 	const char *paths[] = {"/dev/sdb", "/dev/sdc"};
 	char ip[32];
@@ -45,6 +47,10 @@ static void twin_pools(void)
 		ck_assert_int_eq(pool_create(&sm, pl.pool, NULL, 0, &id), 0);
 		for (i = 0; i < SERVERS; i++) {
 			snprintf(ip, sizeof(ip), "127.0.3.%d", p * 100 + i + 1);
+			/* racks of two servers, or none */
+			snprintf(rack, sizeof(rack), "rack-%c%d", 'a' + p,
+				 i / 2);
+			pl.domain = racks ? rack : NULL;
 			ck_assert_int_eq(
 			    srv_register(&sm, SRV_SSVR, &ipp, 1, &pl, &s), 0);
 			for (k = 0; k < 2; k++) {
@@ -145,7 +151,8 @@ static int64_t free_in(const char *pool)
 	return sql_int(q);
 }
 
-START_TEST(batched_creates_book_what_mirror_by_mirror_would)
+/* Creates in pool a batched, in pool b mirror by mirror, alike. */
+static void creates_alike(void)
 {
 	const struct {
 		int64_t gib;
@@ -158,7 +165,6 @@ START_TEST(batched_creates_book_what_mirror_by_mirror_would)
 	int64_t before, takes_a = 0, takes_b = 0;
 	int i, n, m, ok = 0;
 
-	twin_pools();
 	count_takes();
 	for (i = 0; i < (int)(sizeof(ask) / sizeof(ask[0])); i++) {
 		int ra, rb;
@@ -191,6 +197,19 @@ START_TEST(batched_creates_book_what_mirror_by_mirror_would)
 	ck_assert_int_eq(free_in("a"), free_in("b"));
 	/* and in fewer statements, though some batches guessed wrong */
 	ck_assert_int_lt(takes_a, takes_b);
+}
+
+START_TEST(batched_creates_book_what_mirror_by_mirror_would)
+{
+	twin_pools(false);
+	creates_alike();
+}
+END_TEST
+
+START_TEST(batched_creates_keep_failure_domains_apart_alike)
+{
+	twin_pools(true);
+	creates_alike();
 }
 END_TEST
 
@@ -232,6 +251,7 @@ int main(void)
 {
 	const TTest *const tests[] = {
 	    batched_creates_book_what_mirror_by_mirror_would,
+	    batched_creates_keep_failure_domains_apart_alike,
 	    a_create_takes_its_extents_in_one_statement,
 	    a_disk_picked_again_waits_for_the_next_statement,
 	    NULL,
