@@ -25,7 +25,11 @@ static int64_t get_i32(const void *e)
 int db_attach_adopt(struct db_tx *tx, const int32_t *busy, int n_busy, int max,
 		    struct sm_attachment **rows, int *n)
 {
-	/* busy[] as an SQL array literal, "{1,2}". */
+	/*
+	 * busy[] as an SQL array literal, "{1,2}". A manager lives while it
+	 * holds its instance lock or has any session (its pool's): the lock
+	 * goes with a lost election session, the process need not.
+	 */
 	char *skip = db_array(busy, sizeof(*busy), n_busy, get_i32);
 	int ret;
 
@@ -38,11 +42,14 @@ int db_attach_adopt(struct db_tx *tx, const int32_t *busy, int n_busy, int max,
 	    "WITH c AS (UPDATE attach a SET driver = -$1::bigint FROM (SELECT "
 	    "lvolid "
 	    "FROM attach x WHERE x.eventid <> 0 AND NOT x.lvolid = "
-	    "ANY($2::int[]) AND (x.driver <= 0 OR NOT EXISTS (SELECT 1 FROM "
+	    "ANY($2::int[]) AND (x.driver <= 0 OR (NOT EXISTS (SELECT 1 FROM "
 	    "pg_locks k WHERE k.locktype = 'advisory' AND k.database = "
 	    "(SELECT oid FROM pg_database WHERE datname = current_database()) "
 	    "AND k.classid = " NS " AND k.objid::bigint = x.driver AND "
-	    "k.objsubid = 2 AND k.granted)) ORDER BY lvolid LIMIT $3 FOR "
+	    "k.objsubid = 2 AND k.granted) AND NOT EXISTS (SELECT 1 FROM "
+	    "pg_stat_activity s WHERE s.datname = current_database() AND "
+	    "s.application_name = '" DB_APPNAME_PREFIX "' || x.driver))) "
+	    "ORDER BY lvolid LIMIT $3 FOR "
 	    "UPDATE) o WHERE a.lvolid = o.lvolid RETURNING a.lvolid, "
 	    "a.hsvrid, a.status, a.eventid, a.event_type, a.assoc_lvolid) "
 	    "SELECT * FROM c ORDER BY lvolid",

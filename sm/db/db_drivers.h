@@ -16,9 +16,11 @@ int db_attach_drive(struct db_tx *tx, int32_t root, int32_t instance);
 /*
  * Claims for the calling thread's leadership (db_fence_epoch()) up to max
  * operations in flight whose driver is gone: begun by a manager that no
- * longer holds its instance lock, or resumed by another leadership, or by
- * this one but not among busy[] (the volumes it drives right now). Rows
- * in lvolid order, a heap array.
+ * longer holds its instance lock nor has any session (its pool's outlive
+ * a lost election session), or resumed by another leadership, or by
+ * this one - and never one among busy[] (the volumes the caller's manager
+ * drives right now, resumed or for its own requests: its instance lock
+ * may have gone with a lost session). Rows in lvolid order, a heap array.
  */
 int db_attach_adopt(struct db_tx *tx, const int32_t *busy, int n_busy, int max,
 		    struct sm_attachment **rows, int *n);

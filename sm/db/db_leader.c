@@ -31,7 +31,7 @@ struct db_leader {
 
 void db_leader_appname(int32_t instance, char *buf, int len)
 {
-	snprintf(buf, (size_t)len, "vas_sm:%d", instance);
+	snprintf(buf, (size_t)len, DB_APPNAME_PREFIX "%d", instance);
 }
 
 int db_leader_new(const char *dsn, const struct db_lease *self,

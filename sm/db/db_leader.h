@@ -33,6 +33,7 @@ struct db_lease {
 };
 
 /* The application name every connection of instance carries. */
+#define DB_APPNAME_PREFIX "vas_sm:"
 void db_leader_appname(int32_t instance, char *buf, int len);
 
 /*

@@ -76,9 +76,9 @@ int attach_op_error(const struct agent_result *res);
 /*
  * For the leader (sm.md 9.1, issue 15): claims up to max operations left
  * in flight whose driver is gone (db_attach_adopt(); busy[] are the
- * volumes the caller drives already) and loads them to be driven again.
- * *ops is a heap array of heap operations; an operation that cannot be
- * loaded is logged and left out (M60).
+ * volumes the caller's manager drives already) and loads them to be
+ * driven again. *ops is a heap array of heap operations; an operation that
+ * cannot be loaded is logged and left out (M60).
  */
 int attach_ops_adopt(struct sm *sm, const int32_t *busy, int n_busy, int max,
 		     struct attach_op ***ops, int *n);

@@ -6,6 +6,9 @@
  * is not lost to a blip (M47). No transaction is open while the agent
  * works. The leader also resumes the operations whose driver went away
  * (a restart, another manager's death), each on a thread of its own.
+ * What this manager drives itself - resumed or for its own requests - is
+ * never adopted by it: a leadership lost and taken back while a request
+ * thread drives would otherwise drive that operation a second time.
  * Lock order: driver.lock only, never held across a call.
  */
 #include "attach_driver.h"
@@ -43,12 +46,20 @@ struct resumed {
 	struct sm *sm;
 };
 
+/* A volume whose operation a request thread drives (on its stack). */
+struct requested {
+	int32_t root;
+	struct requested *next;
+};
+
 struct attach_driver {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* stopping, or a resumed operation ended */
 	bool stopping;
 	struct worker_loop *adopter; /* while this manager leads */
 	struct resumed slots[ATTACH_RESUME_THREADS];
+	struct requested *requests; /* driven by request threads now */
+	int n_requests;
 };
 
 static int send_request(const struct sm_config *cfg, const struct attach_op *op,
@@ -194,7 +205,7 @@ static int record(struct sm *sm, const struct attach_op *op,
 	}
 }
 
-/* sm->hooks.run_attach: drives, records, frees op. */
+/* Drives, records, frees op. */
 static int run(struct sm *sm, struct attach_op *op)
 {
 	struct agent_result res;
@@ -215,6 +226,33 @@ static int run(struct sm *sm, struct attach_op *op)
 	return ret ? ret : attach_op_error(&res);
 }
 
+/*
+ * sm->hooks.run_attach, on a request thread: run() with op's volume kept
+ * among those this manager drives, so that no leadership of it adopts
+ * the operation meanwhile (its instance lock - the mark of a live driver
+ * - goes with a lost election session). Not a resume thread's budget.
+ */
+static int run_request(struct sm *sm, struct attach_op *op)
+{
+	struct attach_driver *d = sm->attach;
+	struct requested self = {op->root, NULL}, **p;
+	int ret;
+
+	pthread_mutex_lock(&d->lock);
+	self.next = d->requests;
+	d->requests = &self;
+	d->n_requests++;
+	pthread_mutex_unlock(&d->lock);
+	ret = run(sm, op);
+	pthread_mutex_lock(&d->lock);
+	for (p = &d->requests; *p != &self; p = &(*p)->next)
+		;
+	*p = self.next;
+	d->n_requests--;
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
 static void *resume_thread(void *arg)
 {
 	struct resumed *r = arg;
@@ -230,12 +268,24 @@ static void *resume_thread(void *arg)
 	return NULL;
 }
 
-/* Joins the threads that ended; the volumes still driven into busy[]. */
-static int reap(struct attach_driver *d, int32_t *busy)
+/*
+ * Joins the resume threads that ended; the number still running. With
+ * busy: *busy (heap, NULL when out of memory) gets the volumes driven now,
+ * by them and by request threads, *n_busy how many.
+ */
+static int reap(struct attach_driver *d, int32_t **busy, int *n_busy)
 {
+	struct requested *q;
 	int i, n = 0;
 
 	pthread_mutex_lock(&d->lock);
+	if (busy) {
+		*n_busy = 0;
+		*busy = malloc((ATTACH_RESUME_THREADS + (size_t)d->n_requests) *
+			       sizeof(**busy));
+		for (q = d->requests; *busy && q; q = q->next)
+			(*busy)[(*n_busy)++] = q->root;
+	}
 	for (i = 0; i < ATTACH_RESUME_THREADS; i++) {
 		struct resumed *r = &d->slots[i];
 
@@ -243,8 +293,11 @@ static int reap(struct attach_driver *d, int32_t *busy)
 			pthread_join(r->thread, NULL);
 			r->used = r->ended = false;
 		}
-		if (r->used)
-			busy[n++] = r->root;
+		if (!r->used)
+			continue;
+		n++;
+		if (busy && *busy)
+			(*busy)[(*n_busy)++] = r->root;
 	}
 	pthread_mutex_unlock(&d->lock);
 	return n;
@@ -279,14 +332,20 @@ static void start_one(struct sm *sm, struct attach_op *op)
 static void adopt_pass(void *arg)
 {
 	struct sm *sm = arg;
-	int32_t busy[ATTACH_RESUME_THREADS];
 	struct attach_op **ops = NULL;
-	int n_busy = reap(sm->attach, busy), n = 0, i;
+	int32_t *busy = NULL;
+	int n_busy = 0, n = 0, i, ret;
+	/* Only resumed operations take threads of the budget. */
+	int running = reap(sm->attach, &busy, &n_busy);
 
-	if (n_busy == ATTACH_RESUME_THREADS)
+	if (running == ATTACH_RESUME_THREADS || !busy) {
+		free(busy);
 		return;
-	if (attach_ops_adopt(sm, busy, n_busy, ATTACH_RESUME_THREADS - n_busy,
-			     &ops, &n)) {
+	}
+	ret = attach_ops_adopt(sm, busy, n_busy,
+			       ATTACH_RESUME_THREADS - running, &ops, &n);
+	free(busy);
+	if (ret) {
 		log_warn("could not look for attach/detach operations to "
 			 "resume; next pass retries");
 		return;
@@ -312,7 +371,7 @@ int attach_driver_start(struct sm *sm)
 	pthread_mutex_init(&d->lock, NULL);
 	vas_cond_init(&d->cond);
 	sm->attach = d;
-	sm->hooks.run_attach = run;
+	sm->hooks.run_attach = run_request;
 	return 0;
 }
 
@@ -326,7 +385,6 @@ bool attach_driver_adopt_stop(struct sm *sm, int wait_ms)
 {
 	struct attach_driver *d = sm->attach;
 	int64_t deadline = vas_now_ms() + wait_ms;
-	int32_t busy[ATTACH_RESUME_THREADS];
 	bool ended = true;
 	int i;
 
@@ -345,7 +403,7 @@ bool attach_driver_adopt_stop(struct sm *sm, int wait_ms)
 			ended = false;
 	pthread_mutex_unlock(&d->lock);
 	if (ended)
-		(void)reap(d, busy); /* joins them all */
+		(void)reap(d, NULL, NULL); /* joins them all */
 	return ended;
 }
 

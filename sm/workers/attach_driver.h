@@ -14,7 +14,8 @@
 int attach_driver_start(struct sm *sm);
 /*
  * The leader's part: every ADOPT_PERIOD_MS, claims the operations no live
- * manager drives and drives them, on at most ATTACH_RESUME_THREADS threads.
+ * manager drives and drives them, on at most ATTACH_RESUME_THREADS threads;
+ * never those this manager's request threads drive (counted apart).
  */
 int attach_driver_adopt_start(struct sm *sm);
 /*

@@ -30,6 +30,7 @@ from vastest import FakeAgent, Postgres, Sm, free_port, main, v, wait_until
 VB = 2099200
 TAKEOVER_LIMIT_S = 10  # the issue's bounds
 FAILOVER_LIMIT_S = 15
+LOCK_NS = 5652819  # DB_LOCK_NS (sm/db/db_leader.h)
 
 
 class HaCase(unittest.TestCase):
@@ -332,6 +333,129 @@ class CutOffLeader(HaCase):
         self.report("leader cut off from PostgreSQL (it stopped after %.1f s); the survivor "
                     "took over after" % (lost - t0), t - t0)
         self.assertLessEqual(t - t0, TAKEOVER_LIMIT_S)
+
+
+# Waits in the server for the lease's next renewal, then ends the session
+# that wrote it (the election session, holding the instance lock).
+RENEWED_THEN_CUT = """DO $$
+DECLARE
+    seen timestamptz;
+    now_at timestamptz;
+BEGIN
+    SELECT renewed_at INTO seen FROM sm_leader;
+    LOOP
+        SELECT renewed_at INTO now_at FROM sm_leader;
+        EXIT WHEN now_at <> seen;
+        IF clock_timestamp() - now() > interval '60 s' THEN
+            RAISE 'the lease was not renewed';
+        END IF;
+        PERFORM pg_sleep(0.01);
+    END LOOP;
+    PERFORM pg_terminate_backend(pid) FROM sm_leader;
+END $$"""
+
+
+class ElectionSessionLost(HaCase):
+    """A manager's election session ends while its API thread drives an
+    attach the head holds. With the session went its instance lock, the
+    mark of a live driver; no adopter - of this manager's old or new
+    leadership, or of another manager - may drive that attach a second
+    time, and the API thread answers its outcome."""
+
+    def hold_attach(self, sm):
+        """An attach of a new volume through sm, held in progress by the
+        head: (volume, thread, result)."""
+        lvol = self.client.call("createLogicalVolume", v(lvolname="a", capacity=10))
+        self.polls = 10 ** 9
+        result = {}
+
+        def attach():
+            try:
+                result["ok"] = Managers([sm.port], timeout=300).call(
+                    "attachLogicalVolume", v(lvolid=lvol, hsvrid=self.hid))
+            except xmlrpc.client.Fault as f:
+                result["fault"] = (f.faultCode, f.faultString)
+
+        t = threading.Thread(target=attach)
+        t.start()
+        self.addCleanup(t.join, 60)
+        self.addCleanup(self.release)
+        self.assertTrue(wait_until(lambda: self.head.events, 20))
+        return lvol, t, result
+
+    def release(self):
+        self.polls = 0
+        with self.head.lock:
+            for e in self.head.events.values():
+                e[0] = 0
+
+    def check_driven_once(self, sm, lvol, t, result):
+        self.release()
+        t.join(60)
+        self.assertFalse(t.is_alive(), "the attach call hangs")
+        logs = "\n".join(s.logtext()[-2500:] for s in self.sms if s.proc)
+        self.assertEqual(result, {"ok": 0}, logs)
+        with self.trace_lock:
+            sent = [m for m in self.trace if m[2] == "attachLogicalVolume"]
+        self.assertEqual(len(sent), 1, logs)
+        self.assertEqual(self.sql("SELECT status, eventid FROM attach WHERE lvolid = %d"
+                                  % lvol), "1|0")
+        for s in self.sms:
+            self.assertEqual(s.stop(), 0, s.logtext()[-3000:])
+
+    def election_backend(self, i):
+        """The backend holding manager i's instance lock, or None."""
+        m = re.search(r"manager .*, instance (\d+)", self.sms[i].logtext())
+        pid = self.sql("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND "
+                       "classid = %d AND objid = %s AND objsubid = 2 AND granted"
+                       % (LOCK_NS, m.group(1)))
+        return int(pid) if pid else None
+
+    def test_leader_loses_and_takes_back_its_leadership(self):
+        # A long lease: the lost session goes unnoticed for a while (as
+        # under emulation), time in which the adopter looks for orphans.
+        # The dsn names the pool's sessions: none but the election session
+        # then shows the instance alive, and what keeps this manager's own
+        # adopters off is that it knows what it drives.
+        sm = self.start_sm(0, dsn=self.pg.dsn(self.db) + " application_name=pool",
+                           more={"leader_lease_ms": 20000, "op_timeout": 300,
+                                 "agent_timeout_ms": 10000})
+        self.assertTrue(wait_until(lambda: self.leading_since(0, 0), 20))
+        self.cluster()
+        held = self.hold_attach(sm)
+        _, epoch = self.leader()
+        # Just after a renewal, so the lost session goes unnoticed for
+        # most of a renewal period (lease / 4).
+        t0 = time.time()
+        self.sql(RENEWED_THEN_CUT)
+        self.assertTrue(wait_until(lambda: self.logged(0, "leadership lost", t0), 30),
+                        sm.logtext()[-2000:])
+        self.assertTrue(wait_until(lambda: self.leading_since(0, epoch), 30),
+                        sm.logtext()[-2000:])
+        self.check_driven_once(sm, *held)
+
+    def test_standby_loses_its_session_beside_a_leader(self):
+        leader = self.start_sm(0, more={"leader_lease_ms": 8000})
+        self.assertTrue(wait_until(lambda: self.leading_since(0, 0), 20))
+        # A standby looks at the election every lease / 8: 5 s here.
+        sm = self.start_sm(1, more={"leader_lease_ms": 40000, "op_timeout": 300,
+                                    "agent_timeout_ms": 10000})
+        self.cluster()
+        held = self.hold_attach(sm)
+        old = self.election_backend(1)
+        self.assertTrue(old)
+        # Just after the standby's look, so its lost session goes
+        # unnoticed for most of a period; the leader adopts every 2 s.
+        since = self.sql("SELECT state_change FROM pg_stat_activity WHERE pid = %d" % old)
+        self.assertTrue(wait_until(lambda: self.sql(
+            "SELECT state_change FROM pg_stat_activity WHERE pid = %d" % old) != since,
+            30, step=0.02))
+        self.sql("SELECT pg_terminate_backend(%d)" % old)
+        # It takes its instance lock again on a new session.
+        self.assertTrue(wait_until(lambda: self.election_backend(1) not in (None, old), 30),
+                        sm.logtext()[-2000:])
+        self.assertEqual(self.leader()[0], 0, leader.logtext()[-2000:])
+        self.check_driven_once(sm, *held)
 
 
 class StandbyPromotion(HaCase):
