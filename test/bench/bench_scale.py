@@ -318,6 +318,9 @@ def phase_shred(r, a):
           "write one)" % (pct(first, 50), first[-1], pct(turn, 50), turn[-1],
                           10 * VB_BYTES / (a.disk_mb_s * 1e6)))
     r.t_free = worst[0] * lim
+    if "shred_turn_p50" in st:
+        print("  a disk's next shred sent after its DONE was read: p50 %.2f s, p99 %.2f s, "
+              "max %.2f s" % (st["shred_turn_p50"], st["shred_turn_p99"], st["shred_turn_max"]))
     print("  shred DONE noticed after: p50 %.2f s, p99 %.2f s, max %.2f s  goal ~1 s;"
           " %.2f status polls per shred; most shreds at once on one disk: %d"
           % (st["shred_noticed_p50"], st["shred_noticed_p99"], st["shred_noticed_max"],
