@@ -231,10 +231,16 @@ double eta_to_keep(struct eta_table *t, int64_t key)
 }
 
 bool eta_done(struct eta_table *t, const struct eta_poll *p, int64_t key,
-	      double now, double max_gap)
+	      int share, double now, double max_gap)
 {
 	double e = now - p->sent, d, *have, avg;
-	int64_t vb = p->units;
+	/*
+	 * Jobs that started on the resource after this one slowed it down
+	 * as well: a rebuild sent first onto a link that then carries a
+	 * hundred went at a hundredth of it, not at the whole link.
+	 */
+	int s = share > p->share ? share : p->share;
+	int64_t vb = p->units / p->share * s;
 
 	if (p->probe)
 		t->probing--;
@@ -256,8 +262,8 @@ bool eta_done(struct eta_table *t, const struct eta_poll *p, int64_t key,
 	if (d < 0.001)
 		d = 0.001;
 	/* Ended about when it would have alone: the share did not slow it. */
-	if (p->share > 1 && d < 1.2 * p->expect / p->share)
-		vb /= p->share;
+	if (s > 1 && d < 1.2 * p->expect / p->share)
+		vb /= s;
 	have = slot(t, key);
 	if (!have)
 		return false;

@@ -44,12 +44,14 @@ void eta_begin(struct eta_table *t, struct eta_poll *p, int64_t key, int64_t vb,
 /* The agent said PROGRESS at now: plan the next poll. */
 void eta_running(struct eta_poll *p, double now, double max_gap);
 /*
- * The agent said DONE at now: learn the resource's speed. Returns true
+ * The agent said DONE at now, with share jobs on its resource (itself
+ * included; 0: as when it was sent): learn the resource's speed, counting
+ * the larger share as what the job went at. Returns true
  * when the average over all resources moved enough that plans borrowed
  * from it should be redone (eta_replan).
  */
 bool eta_done(struct eta_table *t, const struct eta_poll *p, int64_t key,
-	      double now, double max_gap);
+	      int share, double now, double max_gap);
 /* Redoes a plan that borrowed the average (p->own false). */
 void eta_replan(struct eta_table *t, struct eta_poll *p, int64_t key,
 		double now);

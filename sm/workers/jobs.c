@@ -96,9 +96,19 @@ static void ask(void *ctx, void *item)
 static bool take_answers(struct jobs *j, const struct call *calls, int n,
 			 double now)
 {
-	int i, k, kept = 0;
+	int i, k, kept = 0, *share = NULL;
 	bool replan = false, ended = false;
 
+	/*
+	 * The jobs on each one's server as it ended, read before any of the
+	 * ends of this pass is taken off (no memory: as when sent).
+	 */
+	if (j->ops->share_server && n)
+		share = calloc((size_t)n, sizeof(*share));
+	for (k = 0; share && k < n; k++)
+		if (calls[k].answer == AGENT_POLL_DONE)
+			share[k] = jobs_running_on_locked(
+			    j, j->ops->server(calls[k].row));
 	for (i = 0, k = 0; i < j->n_run; i++) {
 		struct job *job = &j->run[i];
 		void *row = job->row;
@@ -121,8 +131,9 @@ static bool take_answers(struct jobs *j, const struct call *calls, int n,
 				 j->ops->kind == SRV_HSVR ? "hsvr" : "ssvr",
 				 j->ops->server(row), calls[k - 1].note);
 		if (a == AGENT_POLL_DONE)
-			replan |= eta_done(j->eta, &job->poll,
-					   j->ops->eta_key(row), now, gap_s(j));
+			replan |=
+			    eta_done(j->eta, &job->poll, j->ops->eta_key(row),
+				     share ? share[k - 1] : 0, now, gap_s(j));
 		else
 			eta_forget(j->eta, &job->poll);
 		server_cache_add_load(&j->servers, j->ops->server(row), -1);
@@ -135,6 +146,7 @@ static bool take_answers(struct jobs *j, const struct call *calls, int n,
 		ended = true;
 	}
 	j->n_run = kept;
+	free(share);
 	for (i = 0; replan && i < j->n_run; i++)
 		eta_replan(j->eta, &j->run[i].poll,
 			   j->ops->eta_key(j->run[i].row), now);

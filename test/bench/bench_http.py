@@ -13,7 +13,7 @@ processes and of wrk: what bounds the rate when the cores are busy.
 
 Usage: VAS_BUILD_DIR=build/release python3 test/bench/bench_http.py
        [--runs N] [--seconds S] [--conns 1,16,200] [--only read|write]
-       [--baseline OTHER_BUILD_DIR] [--cpu]"""
+       [--baseline OTHER_BUILD_DIR [--baseline-sql SQL]] [--cpu]"""
 import argparse
 import os
 import re
@@ -145,6 +145,10 @@ def main():
     ap.add_argument("--baseline", metavar="BUILD_DIR",
                     help="another build to measure, its runs alternating "
                     "with this one's so that both see the same load")
+    ap.add_argument("--baseline-sql", metavar="SQL",
+                    help="run on the baseline's database once it is up, e.g. "
+                    "'DROP TRIGGER shred_work_queued ON shred' to price sql/013's NOTIFY "
+                    "with --baseline the same build")
     ap.add_argument("--cpu", action="store_true",
                     help="print CPU time per request of vas_sm, PostgreSQL, wrk")
     ap.add_argument("--sm-option", action="append", default=[],
@@ -163,6 +167,9 @@ def main():
     try:
         for name, build in builds:
             sms.append((name, start_sm(pg, build, ssvr_port, extra)))
+            if name == "baseline" and a.baseline_sql:
+                sms[-1][1].sql(a.baseline_sql)
+                print("baseline: %s" % a.baseline_sql)
             print("%-8s vas_sm %s" % (name, sms[-1][1].proc.args[0]))
         print("%d s per run, %d runs per figure; load average %.1f"
               % (a.seconds, a.runs, os.getloadavg()[0]))

@@ -16,7 +16,8 @@ a large table that is not index-driven.
 
 Usage (inside /work/bin/iso):
   VAS_BUILD_DIR=build/release python3 test/bench/bench_plans.py \\
-      [--servers 1000] [--disks 12] [--extents 186] [--volumes 1000]
+      [--servers 1000] [--disks 12] [--extents 186] [--volumes 1000] [--heads 10]
+      [--analyze] [--show 'CROSS JOIN LATERAL']
 """
 import argparse
 import os
@@ -81,6 +82,17 @@ def main():
     ap.add_argument("--volumes", type=int, default=1000)
     ap.add_argument("--seconds", type=int, default=60, help="of shred passes to log")
     ap.add_argument("--out", default="/tmp/bench_plans.log")
+    ap.add_argument("--heads", type=int, default=10,
+                    help="head servers the volumes are attached to, round-robin, so that "
+                    "the failure queues a rebuild of each")
+    ap.add_argument("--max-resync", type=int, default=1024, help="max_resync_tasks")
+    ap.add_argument("--pool-servers", type=int, default=4,
+                    help="the --volumes volumes go to a pool of this many servers, so that "
+                    "the failed one holds ~3/4 of them (0: spread over all)")
+    ap.add_argument("--analyze", action="store_true",
+                    help="auto_explain.log_analyze: actual rows and times in every plan")
+    ap.add_argument("--show", action="append", default=[],
+                    help="print the whole plan of the slowest statement containing this text")
     a = ap.parse_args()
     pg = Postgres()
     db = pg.new_db()
@@ -90,17 +102,26 @@ def main():
     n_ext = pg.psql("SELECT count(*) FROM dskmap", db)
     print("database: %s extents, %s shreds queued, filled in %.0f s"
           % (n_ext, pg.psql("SELECT count(*) FROM shred", db), time.monotonic() - t0))
-    sport, cport = free_port("127.50.0.1"), free_port()
+    sport, hport, cport = free_port("127.50.0.1"), free_port("127.60.0.1"), free_port()
+    # Disks and links slow enough that shreds and rebuilds stay in flight.
     sim = subprocess.Popen([os.path.join(BUILD, "test", "vas_scale_sim"), "--ssvr", str(a.servers),
-                            "--hsvr", "0", "--ssvr-port", str(sport), "--control-port", str(cport),
-                            "--ssvr-base", "127.50.0.1", "--disk-mb-s", "0.001"],
+                            "--hsvr", str(a.heads), "--ssvr-port", str(sport),
+                            "--hsvr-port", str(hport), "--control-port", str(cport),
+                            "--ssvr-base", "127.50.0.1", "--hsvr-base", "127.60.0.1",
+                            "--disk-mb-s", "0.001", "--link-mb-s", "0.001"],
                            stdout=subprocess.PIPE, text=True)
     assert sim.stdout.readline().startswith("sim ready")
     ctl = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % cport)
     pg.psql("ALTER DATABASE %s SET session_preload_libraries = 'auto_explain'; "
             "ALTER DATABASE %s SET auto_explain.log_min_duration = 0" % (db, db))
-    sm = Sm(pg, db=db, ssvr_port=sport, extra={"max_connections": 16}).start()
+    if a.analyze:
+        pg.psql("ALTER DATABASE %s SET auto_explain.log_analyze = on; "
+                "ALTER DATABASE %s SET auto_explain.log_buffers = on" % (db, db))
+    sm = Sm(pg, db=db, ssvr_port=sport, hsvr_port=hport,
+            extra={"max_connections": 16, "max_resync_tasks": a.max_resync,
+                   "resync_poll_ms": 1000}).start()
     s = sm.proxy()
+    heads = [s.registerHeadServer(v(ip_data=["127.60.0.%d" % (i + 1)])) for i in range(a.heads)]
     try:
         wait_until(lambda: sm.sql("SELECT count(*) FROM shred WHERE status = 2")
                    == str(a.servers * a.disks), a.seconds, 1.0)
@@ -113,8 +134,16 @@ def main():
             s.deleteLogicalVolume(v(lvolid=lv))
         print("createLogicalVolume 1 TB x3 (every statement logged): %s s"
               % " ".join("%.2f" % x for x in t))
+        opt = {}
+        if a.pool_servers:
+            s.createPool(v(pool="few"))
+            for i in range(1, a.pool_servers + 1):
+                s.setStoragePool(v(pool="few", ssvrid=i))
+            opt = {"pool": "few"}
         for i in range(a.volumes):
-            s.createLogicalVolume(v(lvolname="f%d" % i, capacity=10, redundancy=3))
+            lv = s.createLogicalVolume(v(lvolname="f%d" % i, capacity=10, redundancy=3, **opt))
+            if heads:
+                s.attachLogicalVolume(v(lvolid=lv, hsvrid=heads[i % len(heads)]))
         s.listLogicalVolumes(v())
         s.listStorageServers(v())
         s.listPhysicalDisks(v())
@@ -128,6 +157,12 @@ def main():
         print("notifyFailure of a server with %s legs: %.2f s" % (legs, time.perf_counter() - s0))
         urllib.request.urlopen("http://127.0.0.1:%d/metrics" % sm.port, timeout=60).read()
         time.sleep(3)  # a few more worker passes after the failure
+        if heads:
+            # Rebuild upkeep passes (one a second) with the failure's rebuilds
+            # running and queued.
+            time.sleep(8)
+            print("rebuilds: %s" % sm.sql("SELECT string_agg(status || ': ' || n, ', ') FROM "
+                                         "(SELECT status, count(*) n FROM resync GROUP BY 1) x"))
     finally:
         s("close")()
         sm.stop()
@@ -151,6 +186,14 @@ def main():
     for text, ms, bad, n in sorted(seen.values(), key=lambda x: -x[1]):
         print("  %8.1f ms  x%-5d %-34s %s" % (ms, n, ("SEQ SCAN " + ",".join(bad)) if bad
                                             else "index-driven", text[:150]))
+    for want in a.show:
+        runs = [(ms, plan) for text, ms, plan in statements(log) if want in text]
+        if not runs:
+            print("no statement contains %r" % want)
+            continue
+        ms = sorted(x[0] for x in runs)
+        print("%r: %d runs, median %.1f ms, slowest %.1f ms; its plan:\n%s"
+              % (want, len(runs), ms[len(ms) // 2], ms[-1], max(runs)[1]))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,11 @@ of the cluster on 127.50.x.y / 127.60.x.y, and for each cluster size:
   5. the API load's latency over phases 2-4, and the health poller's
      coverage (every server asked every server_check_interval).
 
+With --bulk-extents E --queued 3,6 a run is made for each number of
+extents left per disk, and the worst disk's all-FREE times are fitted to
+a + b N (b: an extent's turn, a: the start-up) and extrapolated to the
+whole disk's E extents, which no run here can take.
+
 Usage (inside /work/bin/iso):
   VAS_BUILD_DIR=build/release python3 test/bench/bench_scale.py \\
       [--servers 100,1000] [--disks 12] [--disk-gb 2000] [--disk-mb-s 1000]
@@ -156,7 +161,7 @@ CREATE TEMP TABLE ids ON COMMIT DROP AS SELECT
   (SELECT id FROM idtable WHERE type = 4 FOR UPDATE) s0,
   (SELECT id FROM idtable WHERE type = 3 FOR UPDATE) p0,
   (SELECT id FROM idtable WHERE type = 2 FOR UPDATE) x0;
-ALTER TABLE dskmap DISABLE TRIGGER dskmap_books_ins;
+ALTER TABLE dskmap DISABLE TRIGGER {BOOKS};
 INSERT INTO ssvrlst (ssvrid, priority) SELECT s0 + s, 1 FROM ids, generate_series(0, {N} - 1) s;
 INSERT INTO ipdata (ip, ssvrid) SELECT ip, s0 + s FROM ids, (VALUES {IPS}) AS a(s, ip);
 INSERT INTO pdsklst (pdskid, ssvrid, capacity, local_path, priority)
@@ -170,7 +175,7 @@ INSERT INTO pdsk_free (pdskid, free_vb, largest_vb, ext_free, ext_offline, ext_s
                        shred_pending)
   SELECT p0 + p, ({E} - {Q}) * 10, CASE WHEN {E} > {Q} THEN 10 ELSE 0 END, {E} - {Q}, {Q}, 1, {Q}
   FROM ids, generate_series(0, {N} * {D} - 1) p;
-ALTER TABLE dskmap ENABLE TRIGGER dskmap_books_ins;
+ALTER TABLE dskmap ENABLE TRIGGER {BOOKS};
 ALTER TABLE shred DISABLE TRIGGER shred_count_track;
 INSERT INTO shred (dextid, pdskid, "offset", capacity, status)
   SELECT dextid, pdskid, "offset", capacity, 1 FROM dskmap, ids
@@ -182,7 +187,7 @@ COMMIT;
 ANALYZE;
 SELECT p.pdskid FROM pdsklst p JOIN ssvrlst s USING (ssvrid) JOIN ipdata i USING (ssvrid)
   WHERE i.ip IN ({IPLIST});
-""".format(N=n, D=D, E=E, Q=Q,
+""".format(N=n, D=D, E=E, Q=Q, BOOKS=self.books_trigger(),
            IPS=",".join("(%d,'%s')" % (i - first, addr("127.50.0.1", i))
                         for i in range(first, last)),
            IPLIST=",".join("'%s'" % addr("127.50.0.1", i) for i in range(first, last)))
@@ -192,6 +197,13 @@ SELECT p.pdskid FROM pdsklst p JOIN ssvrlst s USING (ssvrid) JOIN ipdata i USING
             if line.isdigit():
                 self.registered[int(line)] = now
         return n
+
+    def books_trigger(self):
+        """dskmap's insert trigger that keeps the per-disk books: its name
+        since sql/012, or the row trigger of earlier builds (so an older
+        build can be measured by this script for an A/B)."""
+        return self.sm.sql("SELECT tgname FROM pg_trigger WHERE tgrelid = 'dskmap'::regclass "
+                           "AND tgname IN ('dskmap_books_ins', 'dskmap_free_track')")
 
     def wait_free(self, timeout):
         return wait_until(lambda: self.sm.sql("SELECT NOT EXISTS (SELECT 1 FROM shred)") == "t",
@@ -297,6 +309,18 @@ def phase_shred(r, a):
           "  goal <= 1.2" % (t_all, worst[0] * lim, worst[0],
                              a.queued * 10 * VB_BYTES / 1e9 if a.bulk_extents else a.disk_gb,
                              a.disk_mb_s, lim))
+    # Where a disk's time goes: its first extent's start, then its extents.
+    new = [disks[p] for p in r.registered if p not in before and p in disks]
+    first = sorted(d[2] - r.registered[d[0]] for d in new)
+    turn = sorted((d[3] - d[2]) / max(1, d[1]) for d in new)
+    print("  per disk: first shred sent %.1f s (p50), %.1f s (max) after the bulk write; "
+          "from it to its last DONE read, per extent: p50 %.1f s, max %.1f s (%.1f s to "
+          "write one)" % (pct(first, 50), first[-1], pct(turn, 50), turn[-1],
+                          10 * VB_BYTES / (a.disk_mb_s * 1e6)))
+    r.t_free = worst[0] * lim
+    if "shred_turn_p50" in st:
+        print("  a disk's next shred sent after its DONE was read: p50 %.2f s, p99 %.2f s, "
+              "max %.2f s" % (st["shred_turn_p50"], st["shred_turn_p99"], st["shred_turn_max"]))
     print("  shred DONE noticed after: p50 %.2f s, p99 %.2f s, max %.2f s  goal ~1 s;"
           " %.2f status polls per shred; most shreds at once on one disk: %d"
           % (st["shred_noticed_p50"], st["shred_noticed_p99"], st["shred_noticed_max"],
@@ -312,6 +336,28 @@ def phase_shred(r, a):
         print("  shred worker gave way to other writes before %d transactions, %.1f s in all"
               % (m["vas_shred_gave_way_total"], m["vas_shred_gave_way_seconds_total"]))
     r.shred_load = st
+
+
+def pct(sorted_values, p):
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * p / 100))]
+
+
+def fit_all_free(a, n, times):
+    """T(N) = a + b N over the runs' worst all-FREE times for N extents
+    left per disk: b is an extent's turn (writing it, noticing its DONE,
+    starting the next), a the start-up. Extrapolated to every extent of
+    the disk (--bulk-extents), against that disk's limit."""
+    qs = sorted(times)
+    mq = statistics.mean(qs)
+    mt = statistics.mean(times[q] for q in qs)
+    b = (sum((q - mq) * (times[q] - mt) for q in qs) / sum((q - mq) ** 2 for q in qs))
+    a0 = mt - b * mq
+    one = 10 * VB_BYTES / (a.disk_mb_s * 1e6)
+    E = a.bulk_extents
+    print("== %d servers, all FREE: %s; fit T = %.1f s + %.2f s x N (an extent alone: %.1f s); "
+          "a whole disk of %d extents: %.0f s against %.0f s, ratio %.3f  goal <= 1.2"
+          % (n, ", ".join("N=%d %.0f s" % (q, times[q]) for q in qs), a0, b, one, E,
+             a0 + E * b, E * one, (a0 + E * b) / (E * one)))
 
 
 def metrics(r):
@@ -427,7 +473,14 @@ def phase_failure(r, a):
 def report_load(r, a):
     st = r.stats()
     r.ctl.loadStop({})
-    for name, p in (("shredding", r.shred_load), ("shredding + failure", st)):
+    # The failure phase restarts the simulator's figures; without it
+    # only the creates came after the shredding.
+    loads = [("shredding", r.shred_load)]
+    if "failure" in a.phases:
+        loads.append(("shredding + failure", st))
+    elif "create" in a.phases:
+        loads.append(("shredding, then the creates", st))
+    for name, p in loads:
         print("  API load (%d connections, %d req/s offered, %d%% writes) during %s: %d calls, "
               "p50 %.1f ms, p99 %.1f ms (reads %.1f, writes %.1f), max %.0f ms, %d errors, "
               "%d faults  goal p99 < 100 ms"
@@ -443,6 +496,31 @@ def report_load(r, a):
                  st["ssvr_hello_max_gap_s"]))
 
 
+def run_one(a, n, p50, free):
+    print("== %d storage servers x %d disks x %s, %d head servers; disks %.0f MB/s, "
+          "links %.0f MB/s" % (n, a.disks, disk_words(a), a.heads, a.disk_mb_s, a.link_mb_s))
+    r = Run(a, n)
+    try:
+        phase_prepare(r, a)
+        phase_shred(r, a)
+        free[a.queued] = r.t_free
+        if "create" in a.phases:
+            phase_create(r, a)
+        if "failure" in a.phases:
+            phase_failure(r, a)
+        report_load(r, a)
+        if a.explain_ms or a.pg_log_ms:
+            path = os.path.join(a.log_dir, "bench_scale_pg_%d.log" % n)
+            d, p = r.slow_statements(path)
+            print("  statements slower than %d ms: %d (log in %s)"
+                  % (a.explain_ms or a.pg_log_ms, d, path))
+        if getattr(r, "create_p50", None):
+            p50[n] = r.create_p50
+    finally:
+        r.stop()
+    sys.stdout.flush()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--servers", default="100,1000")
@@ -452,8 +530,10 @@ def main():
     ap.add_argument("--bulk-extents", type=int, default=0,
                     help="write the servers into the database in bulk, disks of this many "
                     "10 VB extents (186: 2 TB) instead of registering them through the API")
-    ap.add_argument("--queued", type=int, default=6,
-                    help="with --bulk-extents: extents per disk left to zero")
+    ap.add_argument("--queued", default="6",
+                    help="with --bulk-extents: extents per disk left to zero; several "
+                    "(3,6): a run each, and all FREE fitted to a + b N and extrapolated "
+                    "to the whole disk")
     ap.add_argument("--heads", type=int, default=10)
     ap.add_argument("--link-mb-s", type=float, default=1000)
     ap.add_argument("--volumes", type=int, default=1000)
@@ -474,29 +554,15 @@ def main():
     ap.add_argument("--phases", default="shred,create,failure")
     ap.add_argument("--sm", action="append", default=[], help="extra vas.conf key=value")
     a = ap.parse_args()
+    queued = [int(x) for x in a.queued.split(",")]
     p50 = {}
     for n in (int(x) for x in a.servers.split(",")):
-        print("== %d storage servers x %d disks x %s, %d head servers; disks %.0f MB/s, "
-              "links %.0f MB/s" % (n, a.disks, disk_words(a), a.heads, a.disk_mb_s, a.link_mb_s))
-        r = Run(a, n)
-        try:
-            phase_prepare(r, a)
-            phase_shred(r, a)
-            if "create" in a.phases:
-                phase_create(r, a)
-            if "failure" in a.phases:
-                phase_failure(r, a)
-            report_load(r, a)
-            if a.explain_ms or a.pg_log_ms:
-                path = os.path.join(a.log_dir, "bench_scale_pg_%d.log" % n)
-                d, p = r.slow_statements(path)
-                print("  statements slower than %d ms: %d (log in %s)"
-                      % (a.explain_ms or a.pg_log_ms, d, path))
-            if getattr(r, "create_p50", None):
-                p50[n] = r.create_p50
-        finally:
-            r.stop()
-        sys.stdout.flush()
+        free = {}
+        for q in queued:
+            a.queued = q
+            run_one(a, n, p50, free)
+        if len(free) > 1 and a.bulk_extents:
+            fit_all_free(a, n, free)
     if len(p50) > 1:
         small, big = min(p50), max(p50)
         print("== createLogicalVolume 1 TB x3 p50 at %d servers / at %d servers: %.2f  goal <= 1.2"

@@ -1,6 +1,7 @@
 /* When the shred and resync workers ask an agent again (sm/workers/eta.c). */
 #include <check.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "eta.h"
@@ -24,7 +25,7 @@ static int run_job(struct eta_table *t, int64_t key, int64_t vb, int share,
 		polls++;
 		if (p.next >= t_end) {
 			*noticed = p.next;
-			eta_done(t, &p, key, p.next, GAP);
+			eta_done(t, &p, key, 0, p.next, GAP);
 			return polls;
 		}
 		eta_running(&p, p.next, GAP);
@@ -43,10 +44,10 @@ START_TEST(a_kept_speed_plans_at_once)
 	near(p.next, 154.0);
 	/* Kept already: nothing new to keep until it moves by a tenth. */
 	near(eta_to_keep(t, 7), 0);
-	eta_done(t, &p, 7, 155.0, GAP);
+	eta_done(t, &p, 7, 0, 155.0, GAP);
 	near(eta_to_keep(t, 7), 0);
 	eta_begin(t, &p, 7, 10, 1, 200.0);
-	eta_done(t, &p, 7, 270.0, GAP);
+	eta_done(t, &p, 7, 0, 270.0, GAP);
 	ck_assert(eta_to_keep(t, 7) > 6.0);
 	near(eta_to_keep(t, 7), 0);
 	/* Never measured: nothing to keep. */
@@ -178,7 +179,7 @@ START_TEST(a_shared_link_takes_longer)
 	eta_begin(t, &two, 3, 10, 2, 100.0);
 	ck_assert(fabs(two.expect - 2 * p.expect) < 1e-6);
 	/* and what is learned shared counts per share */
-	eta_done(t, &two, 3, 120.0, GAP);
+	eta_done(t, &two, 3, 0, 120.0, GAP);
 	eta_begin(t, &p, 3, 10, 1, 200.0);
 	ck_assert(fabs(p.expect - 10.0) < 1.0);
 	eta_free(t);
@@ -255,7 +256,7 @@ START_TEST(many_new_disks_wait_for_a_few_probes)
 	ck_assert(k < 120); /* 1 % gaps past the guess */
 	ck_assert(p[1].next - 54.0 < 0.6);
 	t1 = p[1].next;
-	ck_assert(eta_done(t, &p[1], 101, t1, GAP));
+	ck_assert(eta_done(t, &p[1], 101, 0, t1, GAP));
 	for (i = 32; i < 40; i++) {
 		eta_replan(t, &p[i], 100 + i, t1);
 		ck_assert(p[i].expect > 50.0 && p[i].expect < 60.0);
@@ -264,6 +265,107 @@ START_TEST(many_new_disks_wait_for_a_few_probes)
 		eta_running(&p[i], t1, GAP);
 		ck_assert(p[i].next > t1 && p[i].next <= t1 + GAP);
 	}
+	eta_free(t);
+}
+END_TEST
+
+/* Sent alone, but ten more joined the link: it went at a tenth of it. */
+START_TEST(a_link_is_learnt_with_the_share_a_job_ended_with)
+{
+	struct eta_table *t = eta_new();
+	struct eta_poll first, later;
+
+	eta_begin(t, &first, 3, 10, 1, 0);
+	eta_done(t, &first, 3, 10, 100.0, GAP);
+	/* 97 s (3 % back from the first look) for a tenth of the link */
+	eta_begin(t, &later, 3, 10, 10, 200.0);
+	ck_assert_msg(later.expect > 90.0 && later.expect < 110.0, "expect %f",
+		      later.expect);
+	/* fewer jobs at the end than at the start: the start's share */
+	eta_begin(t, &first, 4, 10, 4, 0);
+	eta_done(t, &first, 4, 1, 50.0, GAP);
+	eta_begin(t, &later, 4, 10, 4, 100.0);
+	ck_assert_msg(later.expect > 45.0 && later.expect < 55.0, "expect %f",
+		      later.expect);
+	eta_free(t);
+}
+END_TEST
+
+/*
+ * A failure's rebuilds: 10 head links, 100 rebuilds of 10 vb each sent
+ * round-robin within 2 s, each link shared by the rebuilds on it, so all
+ * end at about 108 s; polled as the resync engine does (passes every
+ * 0.1 s, a pass's DONEs counted with the jobs on their link before it).
+ * With each link learnt from its first rebuilds' shares when sent (1-3 of
+ * a hundred), the others were asked ~40 s after they ended.
+ */
+#define LINKS	 10
+#define PER_LINK 100
+START_TEST(a_failures_rebuilds_are_noticed_when_they_end)
+{
+	static struct eta_poll p[LINKS * PER_LINK];
+	static double left[LINKS * PER_LINK], done_at[LINKS * PER_LINK];
+	static double late[LINKS * PER_LINK];
+	struct eta_table *t = eta_new();
+	int n = LINKS * PER_LINK, sent = 0, noticed = 0, step, i;
+	int on[LINKS] = {0}, moving[LINKS], before[LINKS];
+	bool running[LINKS * PER_LINK] = {false};
+
+	for (step = 0; noticed < n && step < 100000; step++) {
+		double now = step * 0.01;
+		bool replan = false;
+
+		for (; sent < n && sent * 2.0 / n <= now; sent++) {
+			left[sent] = 10.0;
+			running[sent] = true;
+			eta_begin(t, &p[sent], sent % LINKS + 1, 10,
+				  ++on[sent % LINKS], now);
+		}
+		for (i = 0; i < LINKS; i++)
+			moving[i] = 0;
+		for (i = 0; i < sent; i++)
+			moving[i % LINKS] += left[i] > 0;
+		for (i = 0; i < sent; i++)
+			if (left[i] > 0) {
+				/* a link carries ~9.3 vb/s (10 GB/s) */
+				left[i] -= 9.3 / moving[i % LINKS] * 0.01;
+				if (left[i] <= 0)
+					done_at[i] = now;
+			}
+		if (step % 10)
+			continue;
+		for (i = 0; i < LINKS; i++)
+			before[i] = on[i];
+		for (i = 0; i < sent; i++) {
+			if (!running[i] || p[i].next > now)
+				continue;
+			if (left[i] > 0) {
+				eta_running(&p[i], now, 10.0);
+				continue;
+			}
+			replan |= eta_done(t, &p[i], i % LINKS + 1,
+					   before[i % LINKS], now, 10.0);
+			running[i] = false;
+			on[i % LINKS]--;
+			late[noticed++] = now - done_at[i];
+		}
+		for (i = 0; replan && i < sent; i++)
+			if (running[i])
+				eta_replan(t, &p[i], i % LINKS + 1, now);
+	}
+	ck_assert_msg(noticed == n, "%d of %d rebuilds noticed within %.0f s",
+		      noticed, n, step * 0.01);
+	for (i = 1; i < n; i++) { /* insertion sort of the delays */
+		double x = late[i];
+		int k = i;
+
+		for (; k > 0 && late[k - 1] > x; k--)
+			late[k] = late[k - 1];
+		late[k] = x;
+	}
+	ck_assert_msg(late[n / 2] < 5.0 && late[n - 1] < 15.0,
+		      "noticed after p50 %.1f s, max %.1f s", late[n / 2],
+		      late[n - 1]);
 	eta_free(t);
 }
 END_TEST
@@ -285,6 +387,8 @@ int main(void)
 	tcase_add_test(tc, a_shared_job_bound_elsewhere_is_noticed_early);
 	tcase_add_test(tc, replan_only_borrowed_plans);
 	tcase_add_test(tc, many_new_disks_wait_for_a_few_probes);
+	tcase_add_test(tc, a_link_is_learnt_with_the_share_a_job_ended_with);
+	tcase_add_test(tc, a_failures_rebuilds_are_noticed_when_they_end);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

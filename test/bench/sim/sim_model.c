@@ -119,6 +119,9 @@ int sim_job_start(struct sim_model *m, struct sim_job *j)
 	count(j, +1);
 	if (j->kind == JOB_SHRED && j->disk && !j->disk->first_shred_s)
 		j->disk->first_shred_s = j->t_start;
+	else if (j->kind == JOB_SHRED && j->disk && j->disk->last_noticed_s)
+		sim_hist_add(&m->shred.turn,
+			     j->t_start - j->disk->last_noticed_s);
 	if (j->kind == JOB_REBUILD && j->disk)
 		j->disk->rebuilds++;
 	return 0;
@@ -253,6 +256,8 @@ static void put_polls(xmlrpc_env *env, xmlrpc_value *st, const char *p,
 	sim_put_double(env, st, key, s->last_noticed_s);
 	snprintf(key, sizeof(key), "%s_noticed", p);
 	sim_put_hist(env, st, key, &s->noticed);
+	snprintf(key, sizeof(key), "%s_turn", p);
+	sim_put_hist(env, st, key, &s->turn);
 }
 
 static void put_disks(struct sim_model *m, xmlrpc_env *env, xmlrpc_value *st)

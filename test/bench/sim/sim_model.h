@@ -59,6 +59,7 @@ struct sim_poll_stats {
 	double last_done_s;
 	double last_noticed_s;
 	struct sim_hist noticed; /* DONE read minus DONE reached */
+	struct sim_hist turn;	 /* a disk's next shred minus its DONE read */
 };
 
 struct sim_hello {
