@@ -226,6 +226,22 @@ static void raise_fd_limit(int max_open)
 			 (unsigned long long)rl.rlim_cur);
 }
 
+/*
+ * The accept policy: once stopping, a new connection is closed at once.
+ * This stands for MHD_quiesce_daemon(), which races libmicrohttpd's own
+ * epoll thread over the listening socket and aborts the process now and
+ * then (0.9.75: "Failed to remove listen FD from epoll set").
+ */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr,
+				     socklen_t len)
+{
+	struct rpc_server *srv = cls;
+
+	(void)addr;
+	(void)len;
+	return atomic_load(&srv->refusing) ? MHD_NO : MHD_YES;
+}
+
 static int start(struct rpc_server *srv)
 {
 	struct MHD_OptionItem items[24];
@@ -240,9 +256,12 @@ static int start(struct rpc_server *srv)
 	if (rpc_workers_start(srv, rpc_http_run) ||
 	    rpc_rounds_start(srv, rpc_http_answered) || rpc_conns_start(srv))
 		return -EAGAIN;
-	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, rpc_http_access, srv,
-				    MHD_OPTION_ARRAY, items, MHD_OPTION_END);
+	srv->mhd =
+	    MHD_start_daemon(flags, 0, accept_policy, srv, rpc_http_access, srv,
+			     MHD_OPTION_ARRAY, items, MHD_OPTION_END);
 	if (!srv->mhd) {
+		/* It may have closed the socket: never close it twice. */
+		srv->listen_fd = -1;
 		log_err("cannot start the HTTP server on port %d", srv->port);
 		return -EIO;
 	}
@@ -262,15 +281,17 @@ int rpc_server_run(struct rpc_server *srv)
 			pthread_cond_wait(&srv->run_cond, &srv->run_lock);
 	}
 	pthread_mutex_unlock(&srv->run_lock);
-	/* Stop accepting; the listening socket stays ours to close. */
-	if (srv->mhd)
-		MHD_quiesce_daemon(srv->mhd);
+	atomic_store(&srv->refusing, true);
 	/* Before the workers: a round hands calls to them. */
 	rpc_rounds_stop(srv);
 	rpc_workers_stop(srv);
 	rpc_conns_stop(srv);
+	/* The port refuses connections once this returns. */
 	if (srv->mhd)
-		MHD_stop_daemon(srv->mhd);
+		MHD_stop_daemon(srv->mhd); /* closes the listening socket */
+	else if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
+	srv->listen_fd = -1;
 	srv->mhd = NULL;
 	return ret;
 }
@@ -287,7 +308,8 @@ void rpc_server_free(struct rpc_server *srv)
 {
 	if (!srv)
 		return;
-	close(srv->listen_fd);
+	if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
 	rpc_tls_free(srv);
 	rpc_cache_free(srv->cache);
 	pthread_mutex_destroy(&srv->run_lock);

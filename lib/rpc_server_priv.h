@@ -80,7 +80,7 @@ struct rpc_server {
 	struct rpc_server_opts opts; /* defaults filled in */
 	const struct rpc_method *table;
 	void *ctx;
-	int listen_fd;
+	int listen_fd; /* -1 once rpc_server_run() ended */
 	int port;
 	struct MHD_Daemon *mhd;
 	struct rpc_route routes[RPC_MAX_ROUTES];
@@ -95,6 +95,7 @@ struct rpc_server {
 	pthread_mutex_t run_lock; /* stop_requested, running */
 	pthread_cond_t run_cond;
 	bool stop_requested;
+	atomic_bool refusing; /* stopping: new connections closed at once */
 
 	struct {
 		pthread_mutex_t lock;
