@@ -309,6 +309,52 @@ START_TEST(moving_storage_moves_no_data)
 }
 END_TEST
 
+/* The pool whose disks take the legs of pool name's volumes (SQL). */
+static int64_t storage_of(const char *name)
+{
+	char q[256];
+
+	snprintf(q, sizeof(q),
+		 "SELECT pool_storage(poolid) FROM pool WHERE poolname = '%s'",
+		 name);
+	return sql_int(q);
+}
+
+/*
+ * A disk is in its own pool, else in its server's; a pool without disks
+ * stores on its nearest ancestor's (sql/016 asks with index probes).
+ */
+START_TEST(a_pools_storage_follows_disks_and_servers)
+{
+	int32_t a, b, c, disk_a, disk_1;
+
+	storage(2); /* default */
+	a = pool("a", NULL, 0);
+	b = pool("b", "a", 0);
+	c = pool("c", NULL, 0);
+	storage_in(1, "a", NULL);
+	ck_assert_int_eq(storage_of("a"), a);
+	ck_assert_int_eq(storage_of("b"), a);
+	ck_assert_int_eq(storage_of("c"), 1);
+	/* a's only disk moves to c: a's server holds no disk of a */
+	disk_a = (int32_t)sql_int("SELECT max(pdskid) FROM pdsklst");
+	ck_assert_int_eq(pool_place_disk(&sm, disk_a, "c"), 0);
+	ck_assert_int_eq(storage_of("a"), 1);
+	ck_assert_int_eq(storage_of("b"), 1);
+	ck_assert_int_eq(storage_of("c"), c);
+	/* a disk of a default server placed in b */
+	disk_1 = (int32_t)sql_int("SELECT min(pdskid) FROM pdsklst");
+	ck_assert_int_eq(pool_place_disk(&sm, disk_1, "b"), 0);
+	ck_assert_int_eq(storage_of("b"), b);
+	ck_assert_int_eq(storage_of("a"), 1);
+	ck_assert_int_eq(storage_of("default"), 1);
+	/* back in a */
+	ck_assert_int_eq(pool_place_disk(&sm, disk_a, "a"), 0);
+	ck_assert_int_eq(storage_of("a"), a);
+	ck_assert_int_eq(storage_of("c"), 1);
+}
+END_TEST
+
 /* The failure domains of the legs of every mirror of vol are distinct. */
 static bool domains_distinct(const char *vol)
 {
@@ -537,6 +583,7 @@ int main(void)
 	    volumes_take_their_pools_disks,
 	    lists_filter_and_place,
 	    moving_storage_moves_no_data,
+	    a_pools_storage_follows_disks_and_servers,
 	    legs_of_a_mirror_on_distinct_domains,
 	    re_mirroring_keeps_domains_and_pool_apart,
 	    a_failed_servers_legs_move_in_one_batch_by_the_rules,
